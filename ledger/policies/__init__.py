@@ -1,0 +1,21 @@
+"""Policies as data: YAML files validated at load time (see docs/policies.md)."""
+
+from .calendar import WorkCalendar, add_workdays, is_workday, nth_workday_of_month, nth_workday_of_quarter
+from .errors import CalendarError, PolicyError
+from .loader import (
+    bundled_dir,
+    bundled_policy_files,
+    load_bundled_policy,
+    load_policy_file,
+    load_policy_text,
+    policy_file_hash,
+    policy_text_hash,
+)
+from .model import RULE_KINDS, Policy, Track, Indicator
+
+__all__ = [
+    "CalendarError", "PolicyError", "Policy", "Track", "Indicator", "RULE_KINDS",
+    "WorkCalendar", "is_workday", "add_workdays", "nth_workday_of_month", "nth_workday_of_quarter",
+    "load_policy_file", "load_policy_text", "policy_file_hash", "policy_text_hash",
+    "bundled_dir", "bundled_policy_files", "load_bundled_policy",
+]

@@ -1,0 +1,196 @@
+"""The ledger application: the library API the CLI (and tests) call.
+
+Like an eventsourcing ``Application`` it owns the store and offers the domain's commands;
+unlike one, its aggregates are plain unit-year streams of validated facts, and every write
+goes through one locked transaction that assigns revisions and extends the hash chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from .errors import InputError, NotFound
+from .events import codec
+from .events.catalog import EventValidationError, validate
+from .intake import Intake, IntakeResult, csv_kinds, single
+from .projections.facts import Amendments, FactView, roster_from
+from .sources import SourceLine, read_lines
+from .store.backends import open_backend
+from .store.eventstore import EventStore, Pending, Record, utc_now
+from .store.url import StoreUrl, parse_store_url
+from .store.verify import VerifyResult, verify
+from .units import Unit
+
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+def default_actor() -> str:
+    try:
+        return os.environ.get("LEDGER_ACTOR") or getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user database in some containers
+        return "unknown"
+
+
+@dataclass
+class HistoryRow:
+    record: Record
+    retracted_by: str | None
+    corrected_by: list[str]
+
+
+class Ledger:
+    def __init__(self, url: str | StoreUrl | None = None, *, actor: str | None = None,
+                 clock: Callable[[], dt.datetime] = utc_now):
+        self.url = url if isinstance(url, StoreUrl) else parse_store_url(url)
+        self.actor = actor or default_actor()
+        self.store = EventStore(open_backend(self.url), clock)
+        self.facts = FactView(self.store)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def init(self) -> None:
+        self.store.create()
+
+    def today(self) -> dt.date:
+        return self.store.clock().astimezone(CHINA).date()
+
+    # --- writing -----------------------------------------------------------------------
+    def _intake(self, lines: Iterable[SourceLine], *, dry_run: bool = False, keep_ids: bool = False,
+                on_event: Any = None) -> IntakeResult:
+        with self.store.write(self.actor, dry_run=dry_run) as writer:
+            roster = set(roster_from(writer.records("ledger:units")))
+            return Intake(writer, roster, self.actor, keep_ids=keep_ids, on_event=on_event).run(lines)
+
+    def import_file(self, path: str, *, dry_run: bool = False,
+                    on_bytes: Callable[[int], None] | None = None) -> IntakeResult:
+        return self._intake(read_lines(path, on_bytes, csv_kinds), dry_run=dry_run)
+
+    def import_lines(self, lines: Iterable[SourceLine], *, dry_run: bool = False) -> IntakeResult:
+        return self._intake(lines, dry_run=dry_run, keep_ids=True)
+
+    def record(self, data: dict[str, Any], origin: str = "command line") -> tuple[str, int]:
+        data = {k: v for k, v in data.items() if v is not None}
+        data.setdefault("id", str(uuid.uuid4()))
+        result = self._intake(single(data, origin), keep_ids=True)
+        if result.new:
+            return result.ids[0], result.revisions[0]
+        entry = self.store.lookup_ids([data["id"]])[data["id"]]
+        return data["id"], entry.revision
+
+    def _target_unit(self, event_id: str) -> str:
+        entry = self.store.lookup_ids([event_id]).get(event_id)
+        if entry is None:
+            raise InputError("the id of an event in the ledger", field="ID", got=repr(event_id))
+        return entry.unit or ""
+
+    def retract(self, event_id: str, reason: str, decision: str | None = None,
+                date: dt.date | None = None, event_id_new: str | None = None) -> tuple[str, int]:
+        return self.record({"type": "retraction", "unit": self._target_unit(event_id),
+                            "date": (date or self.today()).isoformat(), "target": event_id,
+                            "reason": reason, "decision": decision, "id": event_id_new})
+
+    def correct(self, event_id: str, changes: dict[str, Any], reason: str,
+                date: dt.date | None = None, event_id_new: str | None = None) -> tuple[str, int]:
+        return self.record({"type": "correction", "unit": self._target_unit(event_id),
+                            "date": (date or self.today()).isoformat(), "target": event_id,
+                            "changes": changes, "reason": reason, "id": event_id_new})
+
+    # --- units -------------------------------------------------------------------------
+    def import_units(self, path: str) -> tuple[int, int]:
+        """Register or update units; a row equal to the current registration is a no-op."""
+        changed = same = 0
+        today = self.today().isoformat()
+
+        def kinds(_: dict[str, Any]) -> dict[str, str]:
+            return {"groups": "list", "divisions": "list"}
+
+        with self.store.write(self.actor) as writer:
+            roster = roster_from(writer.records("ledger:units"))
+            pending = []
+            for src in read_lines(path, list_fields=kinds):
+                raw = dict(src.data)
+                for key in ("groups", "divisions"):
+                    if isinstance(raw.get(key), str):
+                        raw[key] = [g.strip() for g in raw[key].split(";") if g.strip()]
+                unknown = set(raw) - {"id", "name", "groups", "divisions", "date"}
+                if unknown:
+                    raise InputError("only the columns id, name, groups, divisions (and date)",
+                                     origin=src.origin, line=src.line, field=sorted(unknown)[0])
+                data = {"type": "unit_registered", "unit": raw.get("id"), "name": raw.get("name"),
+                        "groups": raw.get("groups", []), "divisions": raw.get("divisions", []),
+                        "date": raw.get("date", today)}
+                try:
+                    event = validate(data, internal=True)
+                except EventValidationError as exc:
+                    field = {"unit": "id"}.get(exc.field or "", exc.field)
+                    raise InputError(exc.expected, origin=src.origin, line=src.line, field=field) from None
+                unit = Unit(event.unit, event.name, tuple(event.groups), tuple(event.divisions))
+                if roster.get(unit.id) == unit:
+                    same += 1
+                    continue
+                roster[unit.id] = unit
+                content = codec.content_of(event)
+                content["id"] = str(uuid.uuid4())
+                text, digest = codec.encode(content)
+                pending.append(Pending(content["id"], "unit_registered", unit.id, "ledger:units",
+                                       text, digest, self.actor))
+                changed += 1
+            writer.append(pending)
+        return changed, same
+
+    def units(self, known_at: int | None = None) -> list[Unit]:
+        return sorted(self.facts.roster(known_at).values(), key=lambda u: u.id)
+
+    # --- reading -----------------------------------------------------------------------
+    def head(self) -> tuple[int, str]:
+        return self.store.head()
+
+    def resolve_known_at(self, known_at: str | int | None) -> int:
+        """A revision number, or an ISO timestamp meaning 'what the ledger knew then'."""
+        head, _ = self.store.head()
+        if known_at is None or known_at == "":
+            return head
+        text = str(known_at).strip()
+        if text.isdigit():
+            revision = int(text)
+            if revision > head:
+                raise InputError(f"a revision between 0 and the head ({head})", field="--known-at",
+                                 got=text)
+            return revision
+        try:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError("a revision number or an ISO timestamp like 2021-07-05T10:00:00+08:00",
+                             field="--known-at", got=repr(text)) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=CHINA)
+        return self.store.revision_at(moment)
+
+    def history(self, unit: str) -> list[HistoryRow]:
+        if unit not in self.facts.roster():
+            raise NotFound(f"unit '{unit}' is not registered (see `ledger units list`)")
+        rows: list[HistoryRow] = []
+        for stream, _ in self.store.streams_of(unit):
+            records = self.store.read_stream(stream)
+            amendments = Amendments(records)
+            for r in records:
+                retraction = amendments.retracted_by(r.id)
+                rows.append(HistoryRow(r, retraction.id if retraction else None,
+                                       [c.id for c in amendments.corrections_of(r.id)]))
+        rows.sort(key=lambda h: h.record.revision)
+        return rows
+
+    def verify(self, on_progress: Callable[[int], None] | None = None) -> VerifyResult:
+        return verify(self.store, on_progress)

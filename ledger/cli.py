@@ -1,0 +1,267 @@
+"""The `ledger` command line: parse, call the library, render. No domain logic here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import time
+from typing import Any, Callable
+
+import click
+
+from . import render
+from .app import Ledger
+from .errors import InputError, LedgerError
+from .store.backends import StoreUnavailable
+from .store.url import StoreUrlError
+
+
+class Context:
+    def __init__(self, db: str | None, actor: str | None):
+        self.db, self.actor = db, actor
+        self._ledger: Ledger | None = None
+
+    @property
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            self._ledger = Ledger(self.db, actor=self.actor)
+        return self._ledger
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+
+
+class Progress:
+    """Progress on stderr when it is a terminal; silent when piped."""
+
+    def __init__(self, label: str, total: int | None = None):
+        self.label, self.total, self.done = label, total, 0
+        self.enabled = sys.stderr.isatty()
+        self.start = self.last = time.monotonic()
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        now = time.monotonic()
+        if self.enabled and now - self.last > 0.2:
+            self.last = now
+            pct = f" {100 * self.done / self.total:5.1f}%" if self.total else f" {self.done:,}"
+            sys.stderr.write(f"\r{self.label}:{pct}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled and self.done:
+            sys.stderr.write("\r" + " " * (len(self.label) + 12) + "\r")
+            sys.stderr.flush()
+
+
+def fail(message: str, code: int = 2) -> None:
+    click.echo(f"ledger: {message}", err=True)
+    sys.exit(code)
+
+
+class LedgerGroup(click.Group):
+    """Turns library errors into messages and exit codes (2 input, 1 check, 3 store)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StoreUrlError as exc:
+            fail(str(exc), 2)
+        except StoreUnavailable as exc:
+            fail(f"store unavailable: {exc}", 3)
+        except LedgerError as exc:
+            fail(str(exc), exc.exit_code)
+        finally:
+            obj = ctx.obj
+            if isinstance(obj, Context):
+                obj.close()
+
+
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError("an ISO date YYYY-MM-DD", field=option, got=repr(value)) from None
+
+
+def parse_sets(pairs: tuple[str, ...], option: str = "--set") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise InputError("field=value", field=option, got=repr(pair))
+        key, value = pair.split("=", 1)
+        text = value.strip()
+        if text.startswith(("[", "{")):
+            try:
+                out[key.strip()] = json.loads(text)
+                continue
+            except json.JSONDecodeError:
+                pass
+        out[key.strip()] = value
+    return out
+
+
+@click.group(cls=LedgerGroup)
+@click.option("--db", envvar="LEDGER_DB", help="sqlite:///path.db (default ./ledger.db) or postgresql://user@host:port/db")
+@click.option("--actor", envvar="LEDGER_ACTOR", help="who is writing (stamped on every record)")
+@click.version_option(package_name="ledger")
+@click.pass_context
+def main(ctx: click.Context, db: str | None, actor: str | None) -> None:
+    """The assessment ledger: immutable unit event streams, scores replayed from policy."""
+    ctx.obj = Context(db, actor)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@main.command()
+@pass_ctx
+def init(c: Context) -> None:
+    """Create the store (safe to run twice)."""
+    c.ledger.init()
+    revision, digest = c.ledger.head()
+    click.echo(f"store ready: {c.ledger.url.display} (head revision {revision}, {digest[:16]})")
+
+
+@main.group()
+def units() -> None:
+    """The unit roster (考核对象)."""
+
+
+@units.command("import")
+@click.argument("file")
+@pass_ctx
+def units_import(c: Context, file: str) -> None:
+    """Register or update units from CSV/JSONL: id,name,groups[,divisions] (';'-separated)."""
+    c.ledger.init()
+    changed, same = c.ledger.import_units(file)
+    click.echo(f"units: {changed} registered or updated, {same} unchanged")
+
+
+@units.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@pass_ctx
+def units_list(c: Context, fmt: str) -> None:
+    rows = c.ledger.units()
+    if fmt == "json":
+        click.echo(render.to_json([{"id": u.id, "name": u.name, "groups": list(u.groups),
+                                    "divisions": list(u.divisions)} for u in rows]))
+        return
+    click.echo(render.table([(u.id, u.name, ";".join(u.groups), ";".join(u.divisions)) for u in rows],
+                            ["id", "name", "groups", "divisions"]))
+
+
+@main.command()
+@click.argument("type_name", metavar="TYPE")
+@click.option("--unit", required=True)
+@click.option("--date", "date", required=True, help="ISO date the fact happened")
+@click.option("--id", "event_id")
+@click.option("--source")
+@click.option("--note")
+@click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE")
+@pass_ctx
+def record(c: Context, type_name: str, unit: str, date: str, event_id: str | None, source: str | None,
+           note: str | None, sets: tuple[str, ...]) -> None:
+    """Record one event; prints its id and revision."""
+    data = {"type": type_name, "unit": unit, "date": date, "id": event_id, "source": source,
+            "note": note, **parse_sets(sets)}
+    event_id, revision = c.ledger.record(data)
+    click.echo(f"{event_id} revision {revision}")
+
+
+@main.command("import")
+@click.argument("file")
+@click.option("--dry-run", is_flag=True, help="validate everything, write nothing")
+@pass_ctx
+def import_(c: Context, file: str, dry_run: bool) -> None:
+    """Bulk import per EVENTS.md (all-or-nothing, idempotent on id)."""
+    size = os.path.getsize(file) if os.path.exists(file) else None
+    progress = Progress(f"importing {os.path.basename(file)}", size)
+    try:
+        result = c.ledger.import_file(file, dry_run=dry_run, on_bytes=progress.advance)
+    finally:
+        progress.close()
+    verb = "would import" if dry_run else "imported"
+    click.echo(f"{verb}: {result.new} new, {result.present} already present")
+
+
+@main.command()
+@click.argument("event_id", metavar="ID")
+@click.option("--reason", required=True)
+@click.option("--decision", help="document reference of the decision")
+@click.option("--date", help="date of the retraction (default today)")
+@pass_ctx
+def retract(c: Context, event_id: str, reason: str, decision: str | None, date: str | None) -> None:
+    """Retract an event: it stops counting for every as-of date, from now on."""
+    new_id, revision = c.ledger.retract(event_id, reason, decision, parse_date(date, "--date"))
+    click.echo(f"{new_id} revision {revision}")
+
+
+@main.command()
+@click.argument("event_id", metavar="ID")
+@click.option("--set", "sets", multiple=True, required=True, metavar="FIELD=VALUE")
+@click.option("--reason", required=True)
+@click.option("--date", help="date of the correction (default today)")
+@pass_ctx
+def correct(c: Context, event_id: str, sets: tuple[str, ...], reason: str, date: str | None) -> None:
+    """Correct fields of an event; the original stays in history."""
+    new_id, revision = c.ledger.correct(event_id, parse_sets(sets), reason, parse_date(date, "--date"))
+    click.echo(f"{new_id} revision {revision}")
+
+
+@main.command()
+@click.argument("unit")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@pass_ctx
+def history(c: Context, unit: str, fmt: str) -> None:
+    """Every event of a unit with revision, recorded_at, actor and what amended it."""
+    rows = c.ledger.history(unit)
+    if fmt == "json":
+        click.echo(render.to_json([{**{k: v for k, v in h.record.data.items() if k != "hash"},
+                                    "stream": h.record.stream, "retracted_by": h.retracted_by,
+                                    "corrected_by": h.corrected_by} for h in rows]))
+        return
+    out = []
+    for h in rows:
+        d = h.record.data
+        detail = {k: v for k, v in d.items() if k not in
+                  ("type", "unit", "date", "id", "actor", "recorded_at", "revision", "hash")}
+        status = f"retracted by {h.retracted_by}" if h.retracted_by else ""
+        if h.corrected_by:
+            status = (status + "; " if status else "") + "corrected by " + ", ".join(h.corrected_by)
+        out.append((d["revision"], d["recorded_at"][:19] + "Z", d["actor"], d["date"], d["type"], d["id"],
+                    _short(render.to_json(detail, indent=None)), status))
+    click.echo(render.table(out, ["rev", "recorded_at", "actor", "date", "type", "id", "fields", "status"]))
+
+
+def _short(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+@main.command()
+@pass_ctx
+def verify(c: Context) -> None:
+    """Recompute the hash chain from the raw rows; exit 1 at the first bad record."""
+    progress = Progress("verifying")
+    try:
+        result = c.ledger.verify(progress.advance)
+    finally:
+        progress.close()
+    if not result.ok:
+        click.echo(f"TAMPERED: {result.problem}", err=True)
+        click.echo(f"first bad revision: {result.bad_revision}")
+        sys.exit(1)
+    click.echo(f"ok: {result.records} records, head revision {result.revision} {result.hash}")
+
+
+def run() -> None:  # pragma: no cover - console entry
+    main()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,89 @@
+"""The envelope every event shares (EVENTS.md) and the field types the catalog reuses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from enum import Enum
+from typing import Annotated, ClassVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+
+class Level(str, Enum):
+    """Issuer / media level: 党中央国务院, 省, 市, 县, 开发区/区, 单位内部."""
+
+    central = "central"
+    province = "province"
+    city = "city"
+    county = "county"
+    district = "district"
+    unit = "unit"
+
+
+def _finite(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise ValueError("a finite number")
+    return value
+
+
+Number = Annotated[Decimal, AfterValidator(_finite)]
+"""Numbers are Decimals from the boundary on: scores are money-like arithmetic."""
+
+Text = Annotated[str, StringConstraints(min_length=1)]
+EventId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+_PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")
+
+
+def _period(value: str) -> str:
+    if not _PERIOD.match(value):
+        raise ValueError("a period like 2021, 2021-Q3 or 2021-06")
+    return value
+
+
+Period = Annotated[str, AfterValidator(_period)]
+
+
+def period_year(period: str) -> int:
+    return int(period[:4])
+
+
+class Evidence(BaseModel):
+    """A supporting file (佐证材料), pinned by its hash."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: Text
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")]
+
+
+class Event(BaseModel):
+    """Envelope keys. Subclasses add the type-specific fields at the top level."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+    unit: Text
+    date: dt.date
+    id: EventId | None = None
+    source: str | None = None
+    note: str | None = None
+    actor: str | None = None
+    evidence: list[Evidence] | None = None
+
+    type_name: ClassVar[str]
+    chinese: ClassVar[str] = ""
+    family: ClassVar[str] = ""
+    thread: ClassVar[str | None] = None
+    """Field naming the thread (ticket/item) an event belongs to, if any."""
+    opens_thread: ClassVar[bool] = False
+    importable: ClassVar[bool] = True
+
+    def ledger_year(self) -> int:
+        """The assessment year whose stream holds this event (see docs/store.md)."""
+        return self.date.year
+
+
+ENVELOPE_KEYS = frozenset(Event.model_fields)
+BOOL_DEFAULT_FALSE = Field(default=False)

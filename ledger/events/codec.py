@@ -1,0 +1,76 @@
+"""Canonical, readable JSON for stored events (never pickles).
+
+Stored state = the canonical content (sorted keys, UTF-8, no spaces) with the ledger's own
+keys appended: ``actor``, ``recorded_at``, ``revision`` and finally ``hash``. Numbers are
+JSON numbers and come back as ``Decimal``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+
+from .base import Event
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=_default)
+
+
+def content_of(event: Event) -> dict[str, Any]:
+    """The event's content: everything the caller said, normalised, minus ``actor``."""
+    data = event.model_dump(exclude_none=True)
+    data.pop("actor", None)
+    return data
+
+
+def encode(content: dict[str, Any]) -> tuple[str, str]:
+    """Canonical JSON text and its SHA-256 (the idempotency digest)."""
+    text = dumps(content)
+    return text, hashlib.sha256(text.encode()).hexdigest()
+
+
+HASH_SUFFIX_LEN = len(',"hash":""}') + 64
+
+
+def seal(content_json: str, actor: str, recorded_at: str, revision: int) -> str:
+    """The stored body before the hash: content plus the ledger's keys."""
+    return (f'{content_json[:-1]},"actor":{json.dumps(actor, ensure_ascii=False)},'
+            f'"recorded_at":"{recorded_at}","revision":{revision}')
+
+
+def chain_hash(previous: str, stream: str, version: int, topic: str, body: str) -> str:
+    """SHA-256 over the previous hash and this record's canonical stored bytes."""
+    h = hashlib.sha256()
+    h.update(f"{previous}\n{stream}\n{version}\n{topic}\n".encode())
+    h.update(body.encode())
+    return h.hexdigest()
+
+
+def finish(body: str, digest: str) -> bytes:
+    return f'{body},"hash":"{digest}"}}'.encode()
+
+
+def split_state(state: bytes) -> tuple[str, str]:
+    """(body, hash) from stored bytes; raises ValueError when the shape is broken."""
+    text = state.decode()
+    tail = text[-HASH_SUFFIX_LEN:]
+    if not (tail.startswith(',"hash":"') and tail.endswith('"}')):
+        raise ValueError("stored state does not end with its hash")
+    return text[:-HASH_SUFFIX_LEN], tail[9:-2]
+
+
+def loads(state: bytes | str) -> dict[str, Any]:
+    return json.loads(state, parse_float=Decimal)

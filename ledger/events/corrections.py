@@ -1,0 +1,53 @@
+"""Corrections and appeals: history is never edited, only added to."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from .base import Event, EventId, Text
+
+
+class Amendment(Event):
+    family = "corrections"
+
+
+class Retraction(Amendment):
+    """The target stops counting, for every as-of date, from this event's revision on."""
+
+    type: Literal["retraction"]
+    target: EventId
+    reason: Text
+    decision: str | None = None
+    appeal: EventId | None = None
+
+
+class Correction(Amendment):
+    type: Literal["correction"]
+    target: EventId
+    changes: Annotated[dict[str, Any], Field(min_length=1)]
+    reason: Text
+    appeal: EventId | None = None
+
+
+class AppealFiled(Amendment):
+    """申诉"""
+
+    type: Literal["appeal_filed"]
+    targets: Annotated[list[EventId], Field(min_length=1)]
+    grounds: Text
+    late_override: str | None = None
+
+
+class AppealDecided(Amendment):
+    """复核决定"""
+
+    type: Literal["appeal_decided"]
+    appeal: EventId
+    outcome: Literal["upheld", "partially_upheld", "rejected"]
+    reason: Text
+    reviewer: str | None = None
+
+
+TYPES = [Retraction, Correction, AppealFiled, AppealDecided]

@@ -1,0 +1,60 @@
+"""Ledger-internal events: the unit roster, published policies and published results.
+
+They live in the same hash-chained log as the domain events, so the roster, the rules and
+what was published are as tamper-evident and as reproducible "as known at K" as the facts.
+They are written by their own commands (`units import`, `policy load`, `publish`), never by
+`ledger import`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from .base import Event, Text
+
+
+class LedgerRecord(Event):
+    family = "ledger"
+    importable = False
+    unit: str | None = None  # type: ignore[assignment]
+
+
+class UnitRegistered(LedgerRecord):
+    """A unit registered or updated (its latest registration wins)."""
+
+    type: Literal["unit_registered"]
+    unit: Text
+    name: Text
+    groups: list[Text]
+    divisions: list[Text] = []
+
+
+class PolicyPublished(LedgerRecord):
+    """An immutable policy version, stored with its full text."""
+
+    type: Literal["policy_published"]
+    policy: Text
+    version: int
+    sha256: Text
+    content: Text
+    effective_from: dt.date | None = None
+    change_note: str | None = None
+
+
+class ResultPublished(LedgerRecord):
+    """A score table or bulletin as it was published (publication record)."""
+
+    type: Literal["result_published"]
+    kind: Literal["score", "bulletin"]
+    policy: Text
+    as_of: dt.date
+    period: str | None = None
+    track: str | None = None
+    known_at: int
+    head: Text
+    content_sha256: Text
+    params: dict[str, Any] = {}
+
+
+TYPES = [UnitRegistered, PolicyPublished, ResultPublished]

@@ -1,0 +1,35 @@
+"""Supervised items (督办/交办事项). Lateness is derived, never recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from .base import Event, Text
+
+
+class SupervisedItemEvent(Event):
+    family = "supervised_items"
+    thread = "item"
+
+
+class SupervisedItemAssigned(SupervisedItemEvent):
+    type: Literal["supervised_item_assigned"]
+    item: Text
+    due: dt.date
+    issuer: str | None = None
+    opens_thread = True
+
+
+class SupervisedItemClosed(SupervisedItemEvent):
+    type: Literal["supervised_item_closed"]
+    item: Text
+
+
+class SupervisedItemFinding(SupervisedItemEvent):
+    type: Literal["supervised_item_finding"]
+    item: Text
+    finding: Literal["facts_unclear", "improper_handling", "false_report", "accountability_missing"]
+
+
+TYPES = [SupervisedItemAssigned, SupervisedItemClosed, SupervisedItemFinding]

@@ -1,0 +1,93 @@
+"""Work done and obligations (培训、报送、检查发现、指标、评议)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from .base import Event, Number, Period, Text, period_year
+
+
+class WorkEvent(Event):
+    family = "work"
+
+
+class TrainingSession(WorkEvent):
+    """培训/学习"""
+
+    type: Literal["training_session"]
+    topic: Text
+    attendees: Annotated[int, Field(ge=0)] | None = None
+
+
+class ReportSubmitted(WorkEvent):
+    """报送 — belongs to the year of its ``period`` whenever it was submitted."""
+
+    type: Literal["report_submitted"]
+    report: Text
+    period: Period
+    quality: Literal["ok", "poor"] = "ok"
+
+    def ledger_year(self) -> int:
+        return period_year(self.period)
+
+
+class Finding(WorkEvent):
+    """检查发现/核查结论"""
+
+    type: Literal["finding"]
+    item: Text
+    result: Text
+    count: Annotated[int, Field(ge=1)] = 1
+
+
+class Metric(WorkEvent):
+    """指标数据 (ratios in percent)."""
+
+    type: Literal["metric"]
+    name: Text
+    value: Number
+    period: Period | None = None
+
+    def ledger_year(self) -> int:
+        return period_year(self.period) if self.period else self.date.year
+
+
+class Evaluation(WorkEvent):
+    """评议打分"""
+
+    type: Literal["evaluation"]
+    panel: Literal["leaders", "departments", "enterprises", "supervisors", "deputies",
+                   "government", "office"]
+    evaluator: Text
+    score: Number
+    verdict: Literal["satisfied", "dissatisfied"] | None = None
+
+
+class RankingResult(WorkEvent):
+    """上级评价排名"""
+
+    type: Literal["ranking_result"]
+    indicator: Text
+    rank: Annotated[int, Field(ge=1)]
+    overall_rank: Annotated[int, Field(ge=1)]
+
+
+class Complaint(WorkEvent):
+    """投诉举报"""
+
+    type: Literal["complaint"]
+    kind: Literal["unrecorded", "escalated", "collective_petition"]
+    people: Annotated[int, Field(ge=0)] | None = None
+
+
+class WarningSent(WorkEvent):
+    """本单位发出软环境警示"""
+
+    type: Literal["warning_sent"]
+    to: Text
+
+
+TYPES = [TrainingSession, ReportSubmitted, Finding, Metric, Evaluation, RankingResult,
+         Complaint, WarningSent]

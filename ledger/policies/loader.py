@@ -1,0 +1,156 @@
+"""Loading policy files: YAML → validated :class:`~ledger.policies.model.Policy`."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .errors import PolicyError
+from .model import RULE_KINDS, Policy
+
+__all__ = [
+    "load_policy_file",
+    "load_policy_text",
+    "policy_file_hash",
+    "policy_text_hash",
+    "bundled_dir",
+    "bundled_policy_files",
+    "load_bundled_policy",
+]
+
+
+def policy_text_hash(data: bytes | str) -> str:
+    """Canonical content hash: ``sha256:`` + hex digest of the file's bytes."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def policy_file_hash(path: str | Path) -> str:
+    return policy_text_hash(Path(path).read_bytes())
+
+
+def load_policy_file(path: str | Path) -> Policy:
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as e:
+        raise PolicyError(str(p), "", f"a readable policy file ({e.strerror or e})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise PolicyError(str(p), "", f"UTF-8 text (bad byte at offset {e.start})") from None
+    return _load(text, str(p), policy_text_hash(raw))
+
+
+def load_policy_text(text: str, origin: str = "<text>") -> Policy:
+    return _load(text, origin, policy_text_hash(text))
+
+
+def _load(text: str, origin: str, digest: str) -> Policy:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e)
+        raise PolicyError(origin, where, f"valid YAML ({problem})") from None
+    if not isinstance(data, dict):
+        raise PolicyError(origin, "", "a YAML mapping with id, version, year, title and tracks")
+    try:
+        policy = Policy.model_validate(data)
+    except ValidationError as e:
+        raise _to_policy_error(e, data, origin) from None
+    policy._origin = origin
+    policy._content_hash = digest
+    return policy
+
+
+_KINDS = set(RULE_KINDS)
+
+
+def _clean_loc(loc: tuple, data: Any) -> str:
+    parts: list[str] = []
+    cur: Any = data
+    for i, el in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(el, int):
+            if isinstance(cur, list) and 0 <= el < len(cur):
+                parts.append(f"[{el}]")
+                cur = cur[el]
+                continue
+            if isinstance(cur, dict) and el in cur:
+                parts.append(f".{el}")
+                cur = cur[el]
+                continue
+            continue
+        if isinstance(cur, dict) and el in cur:
+            parts.append(f".{el}")
+            cur = cur[el]
+            continue
+        # union member / discriminator tags that pydantic adds to the location
+        if el in _KINDS or "[" in el or "(" in el or (el[:1].isupper()) or el in ("decimal", "str", "int", "float", "bool", "date", "list", "dict"):
+            continue
+        if last or not isinstance(cur, dict):
+            parts.append(f".{el}")
+            cur = None
+    return "".join(parts).lstrip(".")
+
+
+def _describe(err: dict) -> str:
+    typ = err.get("type", "")
+    msg = err.get("msg", "")
+    loc = err.get("loc", ())
+    if typ == "missing":
+        return f"required key `{loc[-1]}` is missing"
+    if typ == "extra_forbidden":
+        return f"unknown key `{loc[-1]}`"
+    if typ == "union_tag_invalid":
+        ctx = err.get("ctx", {})
+        return (f"kind: one of {ctx.get('expected_tags', ', '.join(RULE_KINDS))}, "
+                f"not {ctx.get('tag')!r}")
+    if typ == "union_tag_not_found":
+        return f"`kind`: one of {', '.join(RULE_KINDS)}"
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    inp = err.get("input")
+    if typ not in ("value_error",) and not isinstance(inp, (dict, list)):
+        msg = f"{msg} (got {inp!r})"
+    return msg
+
+
+def _to_policy_error(e: ValidationError, data: Any, origin: str) -> PolicyError:
+    errors = e.errors()
+    # prefer the most specific error (longest location) among union alternatives
+    first = errors[0]
+    path = _clean_loc(tuple(first["loc"]), data)
+    expected = _describe(first)
+    if len(errors) > 1:
+        others = {(_clean_loc(tuple(x["loc"]), data)) for x in errors[1:]} - {path}
+        if others:
+            expected += f" (and {len(errors) - 1} more problem(s), e.g. at {sorted(others)[0]})"
+    return PolicyError(origin, path, expected)
+
+
+def bundled_dir() -> Path:
+    return Path(__file__).parent / "bundled"
+
+
+def bundled_policy_files() -> list[Path]:
+    return sorted(bundled_dir().glob("*.yaml"))
+
+
+def load_bundled_policy(policy_id: str, version: int | None = None) -> Policy:
+    """The bundled policy ``policy_id`` (the highest version unless ``version`` is given)."""
+    found = []
+    for f in bundled_policy_files():
+        p = load_policy_file(f)
+        if p.id == policy_id and (version is None or p.version == version):
+            found.append(p)
+    if not found:
+        raise KeyError(f"no bundled policy {policy_id}" + (f"@{version}" if version else ""))
+    return max(found, key=lambda p: p.version)

@@ -1,0 +1,146 @@
+"""The fact view (事实视图): what counted, for an as-of date and a known-at revision.
+
+``effective_facts`` is pure: given a stream's records it applies, as they were known at
+revision K, retractions (the target stops counting for every as-of date) and corrections
+(the target counts with its corrected values), then leaves out facts dated after the as-of
+date. It is the only input scoring uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+from ..events.catalog import CATALOG
+from ..events.facts import Fact
+from ..store.eventstore import EventStore, Record, unit_stream
+from ..units import Unit
+
+NOT_FIELDS = frozenset({"type", "unit", "date", "id", "source", "note", "actor", "evidence",
+                        "recorded_at", "revision", "hash"})
+META = frozenset({"retraction", "correction", "appeal_filed", "appeal_decided"})
+
+
+def _date_fields() -> dict[str, frozenset[str]]:
+    out = {}
+    for name, model in CATALOG.items():
+        out[name] = frozenset(f for f, info in model.model_fields.items()
+                              if info.annotation in (dt.date, dt.date | None) and f != "date")
+    return out
+
+
+DATE_FIELDS = _date_fields()
+NUMBER_FIELDS = {
+    name: frozenset(f for f, info in model.model_fields.items() if "Decimal" in repr(info.annotation))
+    for name, model in CATALOG.items()
+}
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+class Amendments:
+    """Which retractions and corrections are in force among a set of records."""
+
+    def __init__(self, records: Iterable[Record]):
+        self.retractions: dict[str, list[Record]] = defaultdict(list)
+        self.corrections: dict[str, list[Record]] = defaultdict(list)
+        for r in records:
+            if r.type == "retraction":
+                self.retractions[r.data["target"]].append(r)
+            elif r.type == "correction":
+                self.corrections[r.data["target"]].append(r)
+        self._memo: dict[str, Record | None] = {}
+
+    def retracted_by(self, event_id: str) -> Record | None:
+        """The retraction in force against ``event_id`` (a retraction can itself be
+        retracted, which restores its target)."""
+        if event_id in self._memo:
+            return self._memo[event_id]
+        self._memo[event_id] = None
+        found = None
+        for r in self.retractions.get(event_id, ()):
+            if self.retracted_by(r.id) is None:
+                found = r
+                break
+        self._memo[event_id] = found
+        return found
+
+    def corrections_of(self, event_id: str) -> list[Record]:
+        return [r for r in self.corrections.get(event_id, ()) if self.retracted_by(r.id) is None]
+
+
+def effective_facts(records: Sequence[Record], as_of: dt.date | None, known_at: int | None) -> list[Fact]:
+    if known_at is not None:
+        records = [r for r in records if r.revision <= known_at]
+    amendments = Amendments(records)
+    facts = []
+    for r in records:
+        data = r.data
+        kind = data["type"]
+        if kind in META or not CATALOG[kind].importable:
+            continue
+        if amendments.retracted_by(data["id"]) is not None:
+            continue
+        values = {k: v for k, v in data.items() if k not in NOT_FIELDS}
+        date, source, note = data["date"], data.get("source"), data.get("note")
+        applied = []
+        for c in amendments.corrections_of(data["id"]):
+            for key, value in c.data["changes"].items():
+                if key == "date":
+                    date = value
+                elif key == "source":
+                    source = value
+                elif key == "note":
+                    note = value
+                elif key in ("evidence",):
+                    continue
+                elif value is None:
+                    values.pop(key, None)
+                else:
+                    values[key] = value
+            applied.append(c.id)
+        day = _as_date(date)
+        if as_of is not None and day > as_of:
+            continue
+        for key in DATE_FIELDS[kind]:
+            if key in values:
+                values[key] = _as_date(values[key])
+        for key in NUMBER_FIELDS[kind]:
+            if key in values and not isinstance(values[key], Decimal):
+                values[key] = Decimal(values[key])
+        facts.append(Fact(id=data["id"], type=kind, unit=data["unit"], date=day, fields=values,
+                          revision=r.revision, recorded_at=data["recorded_at"], source=source,
+                          note=note, corrections=tuple(applied)))
+    return facts
+
+
+def roster_from(records: Iterable[Record]) -> dict[str, Unit]:
+    units: dict[str, Unit] = {}
+    for r in records:
+        if r.type == "unit_registered":
+            d = r.data
+            units[d["unit"]] = Unit(d["unit"], d["name"], tuple(d.get("groups", ())),
+                                    tuple(d.get("divisions", ())))
+    return units
+
+
+class FactView:
+    """Facts of units for one assessment year, as of a date and as known at a revision."""
+
+    def __init__(self, store: EventStore):
+        self.store = store
+
+    def facts(self, unit: str, year: int, as_of: dt.date | None, known_at: int | None) -> list[Fact]:
+        records = self.store.read_stream(unit_stream(unit, year), upto=known_at)
+        return effective_facts(records, as_of, known_at)
+
+    def facts_for(self, units: Iterable[str], year: int, as_of: dt.date | None,
+                  known_at: int | None) -> dict[str, list[Fact]]:
+        return {u: self.facts(u, year, as_of, known_at) for u in units}
+
+    def roster(self, known_at: int | None = None) -> dict[str, Unit]:
+        return roster_from(self.store.read_stream("ledger:units", upto=known_at))

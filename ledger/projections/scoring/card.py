@@ -1,0 +1,162 @@
+"""Score cards and explanation lines (plain objects; JSON-ready via to_row/explanation)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+
+
+def q(x: Decimal) -> Decimal:
+    """Half-up to 2 places (75/80×30 → 28.13)."""
+    return x.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(slots=True)
+class Line:
+    """One explanation line: a gain or loss of points on one indicator.
+
+    Lines that come from one event carry ``event`` (its id), ``event_type``, ``date`` and
+    ``source``; ``kind`` is then usually None (or a qualifier such as ``late``/``poor``).
+    Lines with no single event have ``event=None`` and a ``kind``: ``base``, ``cap``,
+    ``floor``, ``zeroed``, ``rounding``, ``missing_obligation``, ``quota``, ``average``,
+    ``rank``, ``ratio``, ``rate``, ``veto``, ``downgrade``, ``missing_data``, ``unscored``;
+    ``events`` then lists the ids of the events behind the line, if any.
+    ``indicator`` is None for track-level lines (track cap/floor, veto, downgrade).
+    """
+
+    indicator: str | None
+    delta: Decimal
+    kind: str | None = None
+    event: str | None = None
+    event_type: str | None = None
+    date: dt.date | None = None
+    rule: str | None = None
+    source: str | None = None
+    policy_version: int = 0
+    corrections: tuple[str, ...] = ()
+    detail: str | None = None
+    events: tuple[str, ...] = ()
+    period: str | None = None
+
+    def to_dict(self) -> dict:
+        d: dict = {"indicator": self.indicator, "delta": self.delta, "event": self.event}
+        if self.event is not None:
+            d["event_type"] = self.event_type
+            d["date"] = self.date.isoformat() if self.date else None
+            d["rule"] = self.rule
+            d["source"] = self.source
+            if self.kind is not None:
+                d["kind"] = self.kind
+        else:
+            d["kind"] = self.kind
+            d["rule"] = self.rule
+            if self.date is not None:
+                d["date"] = self.date.isoformat()
+        if self.period is not None:
+            d["period"] = self.period
+        if self.detail is not None:
+            d["detail"] = self.detail
+        if self.events:
+            d["events"] = list(self.events)
+        if self.corrections:
+            d["corrections"] = list(self.corrections)
+        d["policy_version"] = self.policy_version
+        return d
+
+
+@dataclass(slots=True)
+class IndicatorScore:
+    id: str
+    name: str
+    points: Decimal
+    max: Decimal | None = None
+    divisions: tuple[str, ...] = ()
+    children: list["IndicatorScore"] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d: dict = {"id": self.id, "name": self.name, "points": self.points}
+        if self.max is not None:
+            d["max"] = self.max
+        if self.divisions:
+            d["divisions"] = list(self.divisions)
+        if self.children:
+            d["children"] = [c.to_dict() for c in self.children]
+        return d
+
+    def walk(self):
+        yield self
+        for c in self.children:
+            yield from c.walk()
+
+
+@dataclass(slots=True)
+class ScoreCard:
+    unit: str
+    name: str
+    track: str
+    policy: str
+    """``id@version`` of the policy."""
+    policy_version: int
+    total: Decimal
+    max: Decimal | None
+    grade: str | None
+    vetoed: bool
+    downgraded: bool
+    rank: int | None
+    indicators: list[IndicatorScore]
+    lines: list[Line]
+    veto_reasons: list[str] = field(default_factory=list)
+    downgrade_reasons: list[str] = field(default_factory=list)
+
+    def to_row(self) -> dict:
+        """The ``rows[]`` object of ``ledger score --format json``."""
+        return {
+            "unit": self.unit,
+            "name": self.name,
+            "track": self.track,
+            "total": self.total,
+            "max": self.max,
+            "grade": self.grade,
+            "vetoed": self.vetoed,
+            "downgraded": self.downgraded,
+            "rank": self.rank,
+            "indicators": [i.to_dict() for i in self.indicators],
+        }
+
+    def explanation(self) -> dict:
+        """``ledger explain --format json`` minus the envelope keys policy/as_of/known_at."""
+        return {
+            "unit": self.unit,
+            "track": self.track,
+            "total": self.total,
+            "grade": self.grade,
+            "vetoed": self.vetoed,
+            "downgraded": self.downgraded,
+            "lines": [ln.to_dict() for ln in self.lines],
+            "indicators": [i.to_dict() for i in self.indicators],
+        }
+
+    def indicator(self, indicator_id: str) -> IndicatorScore:
+        for top in self.indicators:
+            for i in top.walk():
+                if i.id == indicator_id:
+                    return i
+        raise KeyError(indicator_id)
+
+    def divisions_of(self, indicator_id: str) -> tuple[str, ...]:
+        """Responsible divisions of an indicator: its own, else its nearest ancestor's."""
+
+        def find(nodes, inherited):
+            for n in nodes:
+                here = n.divisions or inherited
+                if n.id == indicator_id:
+                    return here
+                got = find(n.children, here)
+                if got is not None:
+                    return got
+            return None
+
+        return find(self.indicators, ()) or ()

@@ -1,0 +1,125 @@
+"""Reading import files line by line (JSON Lines, CSV with or without Excel's BOM).
+
+Files are streamed: nothing holds a whole file in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from .errors import InputError
+
+
+@dataclass(slots=True)
+class SourceLine:
+    origin: str
+    line: int
+    data: dict[str, Any]
+
+
+class ByteCounter(io.RawIOBase):
+    """Wraps a binary file to report bytes read (for progress on a terminal)."""
+
+    def __init__(self, raw: io.BufferedReader, on_read: Callable[[int], None] | None):
+        self.raw, self.on_read = raw, on_read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        n = self.raw.readinto(b)
+        if self.on_read and n:
+            self.on_read(n)
+        return n
+
+
+def _open_text(path: str, on_read: Callable[[int], None] | None) -> io.TextIOWrapper:
+    try:
+        raw = open(path, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise InputError(f"a readable file ({exc.strerror})", origin=path) from None
+    return io.TextIOWrapper(io.BufferedReader(ByteCounter(raw, on_read), 1 << 16),
+                            encoding="utf-8-sig", newline="")
+
+
+def read_lines(path: str, on_read: Callable[[int], None] | None = None,
+               list_fields: Callable[[dict[str, Any]], dict[str, str]] | None = None) -> Iterator[SourceLine]:
+    """Yield one dict per event line. ``list_fields(row)`` tells CSV which cells hold lists
+    or objects (JSON text, or ``;``-separated for lists)."""
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".jsonl" or ext == ".ndjson":
+        yield from _read_jsonl(path, on_read)
+    elif ext == ".csv":
+        yield from _read_csv(path, on_read, list_fields)
+    else:
+        raise InputError("a .jsonl or .csv file", origin=path, got=repr(ext or "no extension"))
+
+
+def _read_jsonl(path: str, on_read: Callable[[int], None] | None) -> Iterator[SourceLine]:
+    with _open_text(path, on_read) as handle:
+        try:
+            for number, text in enumerate(handle, start=1):
+                if not text.strip():
+                    continue
+                try:
+                    data = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"a JSON object ({exc.msg} at column {exc.colno})",
+                                     origin=path, line=number) from None
+                if not isinstance(data, dict):
+                    raise InputError("a JSON object per line", origin=path, line=number)
+                yield SourceLine(path, number, data)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"UTF-8 text ({exc.reason})", origin=path) from None
+
+
+def _read_csv(path: str, on_read: Callable[[int], None] | None,
+              list_fields: Callable[[dict[str, Any]], dict[str, str]] | None) -> Iterator[SourceLine]:
+    with _open_text(path, on_read) as handle:
+        try:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if not header:
+                return
+            header = [h.strip() for h in header]
+            if len(set(header)) != len(header):
+                raise InputError("distinct column names in the header row", origin=path, line=1)
+            start = reader.line_num + 1
+            for cells in reader:
+                line, start = start, reader.line_num + 1
+                if not any(cell.strip() for cell in cells):
+                    continue
+                if len(cells) > len(header):
+                    raise InputError(f"at most {len(header)} cells (one per header column)",
+                                     origin=path, line=line, got=str(len(cells)))
+                data = {k: v for k, v in zip(header, cells) if v != ""}
+                if list_fields:
+                    kinds = list_fields(data)
+                    for key, value in list(data.items()):
+                        kind = kinds.get(key)
+                        if kind in ("list", "dict"):
+                            data[key] = _structured(value, kind, path, line, key)
+                yield SourceLine(path, line, data)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"UTF-8 text ({exc.reason})", origin=path) from None
+        except csv.Error as exc:
+            raise InputError(f"well-formed CSV ({exc})", origin=path, line=reader.line_num) from None
+
+
+def _structured(value: str, kind: str, path: str, line: int, key: str) -> Any:
+    text = value.strip()
+    if text.startswith(("[", "{")):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            raise InputError(f"JSON text for a {'list' if kind == 'list' else 'object'}",
+                             origin=path, line=line, field=key, got=repr(value[:60])) from None
+    if kind == "list":
+        return [part.strip() for part in text.split(";") if part.strip()]
+    raise InputError("a JSON object, e.g. {\"field\": \"value\"}", origin=path, line=line,
+                     field=key, got=repr(value[:60]))

@@ -1,0 +1,152 @@
+"""The two persistence back ends, behind one small seam.
+
+Both use eventsourcing's own recorders (``eventsourcing.sqlite`` / ``eventsourcing.postgres``)
+for the event table: streams keyed by text ids, ``originator_version`` per stream, a
+notification log in insertion order. The ledger adds four index tables written in the same
+transaction (head, ids, threads, commits); see docs/store.md. Everything above this module
+is one code path: only SQL placeholders, the write lock and the bulk insert differ.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
+
+from eventsourcing.persistence import PersistenceError, StoredEvent
+
+from .url import StoreUrl
+
+EVENTS_TABLE = "ledger_events"
+
+LEDGER_TABLES = [
+    "CREATE TABLE IF NOT EXISTS ledger_head ("
+    " id INTEGER PRIMARY KEY, revision BIGINT NOT NULL, hash TEXT NOT NULL,"
+    " recorded_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS ledger_ids ("
+    " event_id TEXT PRIMARY KEY, revision BIGINT NOT NULL, stream TEXT NOT NULL,"
+    " version BIGINT NOT NULL, digest TEXT NOT NULL, type TEXT NOT NULL, unit TEXT)",
+    "CREATE TABLE IF NOT EXISTS ledger_threads ("
+    " thread TEXT PRIMARY KEY, stream TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS ledger_streams ("
+    " stream TEXT PRIMARY KEY, unit TEXT, year INTEGER, version BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS ledger_commits ("
+    " first_revision BIGINT PRIMARY KEY, last_revision BIGINT NOT NULL,"
+    " recorded_at TEXT NOT NULL, actor TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ledger_streams_unit ON ledger_streams (unit, year)",
+    "CREATE INDEX IF NOT EXISTS ledger_commits_time ON ledger_commits (recorded_at)",
+]
+GENESIS = "0" * 64
+
+
+class StoreUnavailable(RuntimeError):
+    """The store cannot be reached or stayed locked (exit code 3)."""
+
+
+class Backend:
+    """What differs between SQLite and PostgreSQL."""
+
+    url: StoreUrl
+    recorder: Any
+    placeholder = "?"
+
+    def sql(self, statement: str) -> str:
+        return statement if self.placeholder == "?" else statement.replace("?", "%s")
+
+    @contextmanager
+    def transaction(self, *, commit: bool) -> Iterator[Any]:
+        try:
+            with self.recorder.datastore.transaction(commit=commit) as cursor:
+                yield cursor
+        except PersistenceError as exc:
+            raise StoreUnavailable(f"store {self.url.display}: {exc}") from exc
+
+    def create(self) -> None:
+        try:
+            self.recorder.create_table()
+        except PersistenceError as exc:
+            raise StoreUnavailable(f"store {self.url.display}: {exc}") from exc
+        with self.transaction(commit=True) as c:
+            for statement in LEDGER_TABLES:
+                c.execute(statement)
+            c.execute(self.sql("INSERT INTO ledger_head (id, revision, hash, recorded_at) "
+                               "VALUES (1, 0, ?, '') ON CONFLICT (id) DO NOTHING"), (GENESIS,))
+
+    def lock(self, c: Any) -> None:
+        """Take the ledger's write lock for the rest of the transaction."""
+        raise NotImplementedError
+
+    def insert(self, c: Any, events: Sequence[StoredEvent]) -> None:
+        raise NotImplementedError
+
+    def executemany(self, c: Any, statement: str, rows: list[tuple]) -> None:
+        if rows:
+            c.executemany(self.sql(statement), rows)
+
+    def query(self, c: Any, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        c.execute(self.sql(statement), tuple(params))
+        return c.fetchall()
+
+    def close(self) -> None:
+        self.recorder.datastore.close()
+
+
+class SqliteBackend(Backend):
+    def __init__(self, url: StoreUrl, *, lock_timeout: int = 300):
+        from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+
+        self.url = url
+        datastore = SQLiteDatastore(url.database, lock_timeout=lock_timeout,
+                                    originator_id_type="text")
+        self.recorder = SQLiteApplicationRecorder(datastore, events_table_name=EVENTS_TABLE)
+
+    def lock(self, c: Any) -> None:
+        # The first statement of the transaction is a write, so SQLite takes its RESERVED
+        # lock now (waiting for other writers) and the snapshot we read next is current.
+        c.execute("UPDATE ledger_head SET revision = revision WHERE id = 1")
+
+    def insert(self, c: Any, events: Sequence[StoredEvent]) -> None:
+        # The aggregate recorder's executemany; rowid is the notification id.
+        from eventsourcing.sqlite import SQLiteAggregateRecorder
+
+        SQLiteAggregateRecorder._insert_events(self.recorder, c, events)
+
+
+class PostgresBackend(Backend):
+    placeholder = "%s"
+
+    def __init__(self, url: StoreUrl):
+        from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+
+        self.url = url
+        try:
+            datastore = PostgresDatastore(
+                url.database, url.host, url.port, url.user, url.password,
+                schema=url.schema, originator_id_type="text", pool_size=2, max_overflow=2,
+                connect_timeout=10, pool_open_timeout=10)
+            self.recorder = PostgresApplicationRecorder(datastore,
+                                                        events_table_name=EVENTS_TABLE)
+        except PersistenceError as exc:
+            raise StoreUnavailable(f"store {url.display}: {exc}") from exc
+
+    def create(self) -> None:
+        super().create()
+        # The composite type now exists: register its adapter for bulk inserts.
+        self.recorder.datastore.register_type_adapters()
+
+    def lock(self, c: Any) -> None:
+        # The same EXCLUSIVE table lock eventsourcing takes to keep notification ids in
+        # commit order; readers are not blocked.
+        self.recorder._lock_table(c)
+        c.execute("SELECT revision FROM ledger_head WHERE id = 1 FOR UPDATE")
+
+    def insert(self, c: Any, events: Sequence[StoredEvent]) -> None:
+        from eventsourcing.postgres import PostgresAggregateRecorder
+
+        self.recorder.datastore.register_type_adapters()
+        PostgresAggregateRecorder._insert_stored_events(self.recorder, c, events)
+
+
+def open_backend(url: StoreUrl) -> Backend:
+    if url.dialect == "sqlite":
+        return SqliteBackend(url)
+    return PostgresBackend(url)

@@ -1,0 +1,275 @@
+"""The event store: unit-year streams in eventsourcing's recorder, plus the ledger's
+global revision, hash chain and id index, all written in one transaction per write.
+
+Stream ids: ``unit:<unit>:<year>`` for a unit's events of one assessment year, and
+``ledger:units`` / ``ledger:policies`` / ``ledger:publications`` for the ledger's own records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from eventsourcing.persistence import StoredEvent
+
+from ..events import codec
+from .backends import GENESIS, Backend
+
+CHUNK = 500
+
+
+def unit_stream(unit: str, year: int) -> str:
+    return f"unit:{unit}:{year}"
+
+
+def stream_year(stream: str) -> int | None:
+    head, _, tail = stream.rpartition(":")
+    return int(tail) if head.startswith("unit:") and tail.isdigit() else None
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def format_ts(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True, slots=True)
+class IdEntry:
+    event_id: str
+    revision: int
+    stream: str
+    version: int
+    digest: str
+    type: str
+    unit: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A stored event, decoded: ``data`` is its full stored JSON."""
+
+    stream: str
+    version: int
+    data: dict[str, Any]
+
+    @property
+    def revision(self) -> int:
+        return int(self.data["revision"])
+
+    @property
+    def type(self) -> str:
+        return self.data["type"]
+
+    @property
+    def id(self) -> str:
+        return self.data["id"]
+
+
+@dataclass(slots=True)
+class Pending:
+    """An event ready to append: validated, encoded, its stream resolved."""
+
+    event_id: str
+    type: str
+    unit: str | None
+    stream: str
+    content_json: str
+    digest: str
+    actor: str
+    opens: str | None = None  # thread key this event opens
+
+
+class Writer:
+    """One atomic write holding the ledger lock: what is appended becomes visible at commit,
+    all of it or none."""
+
+    def __init__(self, backend: Backend, cursor: Any, actor: str, clock: Callable[[], dt.datetime]):
+        self.backend = backend
+        self.c = cursor
+        self.actor = actor
+        backend.lock(cursor)
+        row = backend.query(cursor, "SELECT revision, hash, recorded_at FROM ledger_head WHERE id = 1")[0]
+        self.first_revision = int(row["revision"]) + 1
+        self.revision = int(row["revision"])
+        self.hash = row["hash"]
+        now = format_ts(clock())
+        # The ledger's clock never runs backwards, even if the machine's does.
+        self.recorded_at = max(now, row["recorded_at"] or now)
+        self._versions: dict[str, int] = {}
+        self.appended = 0
+
+    # --- lookups inside the lock -------------------------------------------------------
+    def lookup_ids(self, ids: Iterable[str]) -> dict[str, IdEntry]:
+        return _lookup_ids(self.backend, self.c, ids)
+
+    def lookup_threads(self, keys: Iterable[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(list(set(keys))):
+            marks = ",".join("?" * len(chunk))
+            for row in self.backend.query(
+                    self.c, f"SELECT thread, stream FROM ledger_threads WHERE thread IN ({marks})", chunk):
+                found[row["thread"]] = row["stream"]
+        return found
+
+    def fetch(self, stream: str, version: int) -> dict[str, Any]:
+        rows = self.backend.query(
+            self.c, f"SELECT state FROM {self.backend.recorder.events_table_name} "
+                    "WHERE originator_id = ? AND originator_version = ?", (stream, version))
+        return codec.loads(bytes(rows[0]["state"]))
+
+    def records(self, stream: str) -> list[Record]:
+        rows = self.backend.query(
+            self.c, f"SELECT originator_version, state FROM {self.backend.recorder.events_table_name} "
+                    "WHERE originator_id = ? ORDER BY originator_version", (stream,))
+        return [Record(stream, int(r["originator_version"]), codec.loads(bytes(r["state"])))
+                for r in rows]
+
+    def _stream_versions(self, streams: set[str]) -> None:
+        missing = [s for s in streams if s not in self._versions]
+        for chunk in _chunks(missing):
+            marks = ",".join("?" * len(chunk))
+            for row in self.backend.query(
+                    self.c, f"SELECT stream, version FROM ledger_streams WHERE stream IN ({marks})", chunk):
+                self._versions[row["stream"]] = int(row["version"])
+        for s in missing:
+            self._versions.setdefault(s, 0)
+
+    # --- append -------------------------------------------------------------------------
+    def append(self, pending: Sequence[Pending]) -> list[int]:
+        if not pending:
+            return []
+        streams = {p.stream for p in pending}
+        self._stream_versions(streams)
+        stored: list[StoredEvent] = []
+        id_rows: list[tuple] = []
+        thread_rows: list[tuple] = []
+        revisions: list[int] = []
+        previous, revision, versions = self.hash, self.revision, self._versions
+        for p in pending:
+            revision += 1
+            version = versions[p.stream] + 1
+            versions[p.stream] = version
+            body = codec.seal(p.content_json, p.actor, self.recorded_at, revision)
+            previous = codec.chain_hash(previous, p.stream, version, p.type, body)
+            stored.append(StoredEvent(p.stream, version, p.type, codec.finish(body, previous)))
+            id_rows.append((p.event_id, revision, p.stream, version, p.digest, p.type, p.unit))
+            if p.opens:
+                thread_rows.append((p.opens, p.stream))
+            revisions.append(revision)
+        b, c = self.backend, self.c
+        b.insert(c, stored)
+        b.executemany(c, "INSERT INTO ledger_ids (event_id, revision, stream, version, digest, type, unit)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?)", id_rows)
+        b.executemany(c, "INSERT INTO ledger_threads (thread, stream) VALUES (?, ?)"
+                         " ON CONFLICT (thread) DO NOTHING", thread_rows)
+        stream_rows = []
+        for s in streams:
+            year = stream_year(s)
+            unit = s[5:].rpartition(":")[0] if year is not None else None
+            stream_rows.append((s, unit, year, versions[s]))
+        b.executemany(c, "INSERT INTO ledger_streams (stream, unit, year, version) VALUES (?, ?, ?, ?)"
+                         " ON CONFLICT (stream) DO UPDATE SET version = excluded.version", stream_rows)
+        self.hash, self.revision = previous, revision
+        self.appended += len(pending)
+        return revisions
+
+    def _finish(self) -> None:
+        if self.appended:
+            b, c = self.backend, self.c
+            c.execute(b.sql("UPDATE ledger_head SET revision = ?, hash = ?, recorded_at = ? WHERE id = 1"),
+                      (self.revision, self.hash, self.recorded_at))
+            c.execute(b.sql("INSERT INTO ledger_commits (first_revision, last_revision, recorded_at, actor)"
+                            " VALUES (?, ?, ?, ?)"),
+                      (self.first_revision, self.revision, self.recorded_at, self.actor))
+
+
+class EventStore:
+    def __init__(self, backend: Backend, clock: Callable[[], dt.datetime] = utc_now):
+        self.backend = backend
+        self.clock = clock
+
+    def create(self) -> None:
+        self.backend.create()
+
+    @contextmanager
+    def write(self, actor: str, *, dry_run: bool = False) -> Iterator[Writer]:
+        with self.backend.transaction(commit=not dry_run) as c:
+            writer = Writer(self.backend, c, actor, self.clock)
+            yield writer
+            writer._finish()
+
+    # --- reads (no lock; see a committed snapshot) -----------------------------------------
+    def head(self) -> tuple[int, str]:
+        with self.backend.transaction(commit=False) as c:
+            row = self.backend.query(c, "SELECT revision, hash FROM ledger_head WHERE id = 1")[0]
+        return int(row["revision"]), row["hash"]
+
+    def lookup_ids(self, ids: Iterable[str]) -> dict[str, IdEntry]:
+        with self.backend.transaction(commit=False) as c:
+            return _lookup_ids(self.backend, c, ids)
+
+    def read_stream(self, stream: str, *, upto: int | None = None) -> list[Record]:
+        """The stream's records up to revision ``upto`` (revisions grow with versions)."""
+        records = []
+        for stored in self.backend.recorder.select_events(stream):
+            data = codec.loads(stored.state)
+            if upto is not None and int(data["revision"]) > upto:
+                break
+            records.append(Record(stream, stored.originator_version, data))
+        return records
+
+    def streams_of(self, unit: str) -> list[tuple[str, int]]:
+        with self.backend.transaction(commit=False) as c:
+            rows = self.backend.query(c, "SELECT stream, year FROM ledger_streams WHERE unit = ? ORDER BY year",
+                                      (unit,))
+        return [(r["stream"], int(r["year"])) for r in rows]
+
+    def revision_at(self, moment: dt.datetime) -> int:
+        """The last revision the ledger had recorded at ``moment`` (knowledge time)."""
+        with self.backend.transaction(commit=False) as c:
+            rows = self.backend.query(c, "SELECT MAX(last_revision) AS r FROM ledger_commits WHERE recorded_at <= ?",
+                                      (format_ts(moment),))
+        return int(rows[0]["r"] or 0)
+
+    def scan(self, start: int = 1, page: int = 5000) -> Iterator[Any]:
+        """Every stored row in notification (insertion) order, via eventsourcing's log."""
+        recorder = self.backend.recorder
+        position: int | None = start
+        while True:
+            batch = recorder.select_notifications(position, page)
+            if not batch:
+                return
+            yield from batch
+            position = batch[-1].id + 1
+
+    def commits(self) -> list[dict[str, Any]]:
+        with self.backend.transaction(commit=False) as c:
+            return [dict(r) for r in self.backend.query(
+                c, "SELECT first_revision, last_revision, recorded_at, actor FROM ledger_commits"
+                   " ORDER BY first_revision")]
+
+    def close(self) -> None:
+        self.backend.close()
+
+
+def _chunks(items: list[Any]) -> Iterator[list[Any]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i:i + CHUNK]
+
+
+def _lookup_ids(backend: Backend, c: Any, ids: Iterable[str]) -> dict[str, IdEntry]:
+    found: dict[str, IdEntry] = {}
+    for chunk in _chunks(list(set(ids))):
+        marks = ",".join("?" * len(chunk))
+        for r in backend.query(c, "SELECT event_id, revision, stream, version, digest, type, unit"
+                                  f" FROM ledger_ids WHERE event_id IN ({marks})", chunk):
+            found[r["event_id"]] = IdEntry(r["event_id"], int(r["revision"]), r["stream"],
+                                           int(r["version"]), r["digest"], r["type"], r["unit"])
+    return found
+
+
+__all__ = ["EventStore", "Writer", "Pending", "Record", "IdEntry", "unit_stream", "GENESIS"]

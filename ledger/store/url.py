@@ -1,0 +1,56 @@
+"""Store URLs: ``sqlite:///path/ledger.db`` (default ``./ledger.db``) or ``postgresql://…``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_URL = "sqlite:///ledger.db"
+
+
+class StoreUrlError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class StoreUrl:
+    dialect: str  # "sqlite" | "postgresql"
+    database: str
+    host: str = ""
+    port: int = 5432
+    user: str = ""
+    password: str = ""
+    schema: str = ""
+
+    @property
+    def display(self) -> str:
+        if self.dialect == "sqlite":
+            return f"sqlite:///{self.database}"
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.database}"
+
+
+def parse_store_url(text: str | None) -> StoreUrl:
+    """Parse with SQLAlchemy's URL grammar so office admins can paste the URLs they know."""
+    text = text or os.environ.get("LEDGER_DB") or DEFAULT_URL
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        raise StoreUrlError(
+            f"--db: cannot read store URL {text!r}; expected sqlite:///path/to/ledger.db "
+            "or postgresql://user@host:port/dbname") from None
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise StoreUrlError("--db: a SQLite store needs a file path, e.g. sqlite:///ledger.db")
+        return StoreUrl("sqlite", url.database)
+    if backend in ("postgresql", "postgres"):
+        if not url.database:
+            raise StoreUrlError("--db: a PostgreSQL URL needs a database name, e.g. "
+                                "postgresql://postgres@127.0.0.1:5432/test")
+        return StoreUrl("postgresql", url.database, url.host or "127.0.0.1", url.port or 5432,
+                        url.username or os.environ.get("USER", "postgres"), url.password or "",
+                        str(url.query.get("schema", "")))
+    raise StoreUrlError(f"--db: unsupported store {backend!r}; expected sqlite:/// or postgresql://")
