@@ -67,14 +67,15 @@ class Ledger:
         return self.store.clock().astimezone(CHINA).date()
 
     # --- writing -----------------------------------------------------------------------
-    def _intake(self, lines: Iterable[SourceLine], *, dry_run: bool = False, keep_ids: bool = False,
-                on_event: Any = None) -> IntakeResult:
+    def _intake(self, lines: Iterable[SourceLine], *, dry_run: bool = False,
+                keep_ids: bool = False) -> IntakeResult:
         with self.store.write(self.actor, dry_run=dry_run) as writer:
             roster = set(roster_from(writer.records("ledger:units")))
-            return Intake(writer, roster, self.actor, keep_ids=keep_ids, on_event=on_event).run(lines)
+            return Intake(writer, roster, self.actor, keep_ids=keep_ids).run(lines)
 
     def import_file(self, path: str, *, dry_run: bool = False,
                     on_bytes: Callable[[int], None] | None = None) -> IntakeResult:
+        """Import a JSONL/CSV file atomically and idempotently."""
         return self._intake(read_lines(path, on_bytes, csv_kinds), dry_run=dry_run)
 
     def import_lines(self, lines: Iterable[SourceLine], *, dry_run: bool = False) -> IntakeResult:
@@ -141,10 +142,9 @@ class Ledger:
                     same += 1
                     continue
                 roster[unit.id] = unit
-                content = codec.content_of(event)
-                content["id"] = str(uuid.uuid4())
-                text, digest = codec.encode(content)
-                pending.append(Pending(content["id"], "unit_registered", unit.id, "ledger:units",
+                event = event.model_copy(update={"id": str(uuid.uuid4())})
+                text, digest = codec.encode_event(event)
+                pending.append(Pending(event.id, "unit_registered", unit.id, "ledger:units",
                                        text, digest, self.actor))
                 changed += 1
             writer.append(pending)

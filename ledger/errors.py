@@ -13,6 +13,7 @@ class InputError(LedgerError):
     def __init__(self, expected: str, *, origin: str | None = None, line: int | None = None,
                  field: str | None = None, got: str | None = None, problem: bool = False):
         self.origin, self.line, self.field, self.expected, self.got = origin, line, field, expected, got
+        self.problem = problem
         where = origin or ""
         if line is not None:
             where += f":{line}" if where else f"line {line}"

@@ -1,13 +1,14 @@
 """Intake: validate incoming events, resolve their streams, deduplicate, append atomically.
 
 The whole input is checked inside one write transaction; the first bad line aborts it and
-nothing is written. Events are appended in batches, so memory stays flat on large files.
+nothing is written. Lines are handled in batches, so memory stays flat on large files.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Iterable, Iterator
 
 from .events import codec
@@ -41,89 +42,106 @@ def thread_key(unit: str, kind: str, key: str) -> str:
 
 
 @dataclass(slots=True)
-class _Item:
-    src: SourceLine
-    event: Event
+class Prepared:
+    """A validated, encoded event, its references and thread extracted (plain values)."""
+
+    origin: str
+    line: int
     event_id: str
-    content: dict[str, Any]
+    type: str
+    unit: str
+    year: int
+    thread: str | None
+    opens: bool
+    refs: tuple[str, ...]
+    actor: str | None
     content_json: str
     digest: str
+
+    @property
+    def content(self) -> dict[str, Any]:
+        return codec.loads(self.content_json)
+
+    def event(self) -> Event:
+        return validate(self.content_json.encode())
+
+
+def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
+    """Validate and encode one line (pure: no store access)."""
+    try:
+        event = validate(src.data)
+    except EventValidationError as exc:
+        if exc.field in ("recorded_at", "revision"):
+            raise InputError("no such key: the ledger assigns recorded_at and revision itself",
+                             origin=src.origin, line=src.line, field=exc.field, problem=True) from None
+        raise InputError(exc.expected, origin=src.origin, line=src.line, field=exc.field,
+                         got=_show(exc.got)) from None
+    if event.unit not in roster:
+        raise InputError("a registered unit id (see `ledger units list`; register with "
+                         "`ledger units import`)", origin=src.origin, line=src.line,
+                         field="unit", got=_show(event.unit))
+    actor = event.actor
+    if event.id is None:
+        event = event.model_copy(update={"id": str(uuid.uuid4())})
+    content_json, digest = codec.encode_event(event)
+    kind = event.type
+    if kind in ("retraction", "correction"):
+        refs: tuple[str, ...] = (event.target,)  # type: ignore[attr-defined]
+    elif kind == "appeal_filed":
+        refs = tuple(event.targets)  # type: ignore[attr-defined]
+    elif kind == "appeal_decided":
+        refs = (event.appeal,)  # type: ignore[attr-defined]
+    else:
+        refs = ()
+    thread = thread_key(event.unit, event.thread, getattr(event, event.thread)) if event.thread else None
+    return Prepared(src.origin, src.line, event.id, kind, event.unit,  # type: ignore[arg-type]
+                    event.ledger_year(), thread, event.opens_thread, refs, actor, content_json, digest)
+
+
+def _chunks(lines: Iterable[SourceLine]) -> Iterator[list[SourceLine]]:
+    iterator = iter(lines)
+    while chunk := list(islice(iterator, BATCH)):
+        yield chunk
 
 
 class Intake:
     """Feeds one write: ``run(lines)`` validates and appends, raising ``InputError`` on the
     first problem (the caller's transaction then rolls back)."""
 
-    def __init__(self, writer: Writer, roster: set[str], default_actor: str, *, keep_ids: bool = False,
-                 on_event: Any = None):
+    def __init__(self, writer: Writer, roster: set[str], default_actor: str, *, keep_ids: bool = False):
         self.w = writer
-        self.roster = roster
+        self.roster = frozenset(roster)
         self.actor = default_actor
         self.result = IntakeResult(keep_ids=keep_ids)
-        self.on_event = on_event
 
     def run(self, lines: Iterable[SourceLine]) -> IntakeResult:
-        batch: list[SourceLine] = []
-        for line in lines:
-            batch.append(line)
-            if len(batch) >= BATCH:
-                self._batch(batch)
-                batch = []
-        if batch:
-            self._batch(batch)
+        for chunk in _chunks(lines):
+            self._batch([prepare(src, self.roster) for src in chunk])
         return self.result
 
     # ------------------------------------------------------------------------------------
-    def _validate(self, src: SourceLine) -> _Item:
-        data = src.data
-        if "recorded_at" in data or "revision" in data:
-            key = "recorded_at" if "recorded_at" in data else "revision"
-            raise InputError("no such key: the ledger assigns recorded_at and revision itself",
-                             origin=src.origin, line=src.line, field=key)
-        try:
-            event = validate(data)
-        except EventValidationError as exc:
-            raise InputError(exc.expected, origin=src.origin, line=src.line, field=exc.field,
-                             got=_show(exc.got)) from None
-        if event.unit not in self.roster:
-            raise InputError("a registered unit id (see `ledger units list`; register with "
-                             "`ledger units import`)", origin=src.origin, line=src.line,
-                             field="unit", got=_show(event.unit))
-        event_id = event.id or str(uuid.uuid4())
-        content = codec.content_of(event)
-        content["id"] = event_id
-        content_json, digest = codec.encode(content)
-        return _Item(src, event, event_id, content, content_json, digest)
-
-    def _batch(self, lines: list[SourceLine]) -> None:
-        items = [self._validate(src) for src in lines]
+    def _batch(self, items: list[Prepared]) -> None:
         wanted: set[str] = set()
         threads: set[str] = set()
         for it in items:
             wanted.add(it.event_id)
-            e = it.event
-            if e.type in ("retraction", "correction"):
-                wanted.add(e.target)  # type: ignore[attr-defined]
-            elif e.type == "appeal_filed":
-                wanted.update(e.targets)  # type: ignore[attr-defined]
-            elif e.type == "appeal_decided":
-                wanted.add(e.appeal)  # type: ignore[attr-defined]
-            if e.thread:
-                threads.add(thread_key(e.unit, e.thread, getattr(e, e.thread)))
+            wanted.update(it.refs)
+            if it.thread:
+                threads.add(it.thread)
         known = self.w.lookup_ids(wanted)
-        thread_streams = self.w.lookup_threads(threads)
-        local: dict[str, tuple[_Item, str]] = {}  # id -> (item, stream) for this batch
+        thread_streams = self.w.lookup_threads(threads) if threads else {}
+        local: dict[str, tuple[Prepared, str]] = {}  # id -> (item, stream) for this batch
         pending: list[Pending] = []
         for it in items:
-            if it.event.type == "correction":
+            if it.type == "correction":
                 self._normalise_correction(it, known, local)
             previous = local.get(it.event_id)
             if previous is not None:
                 if previous[0].digest != it.digest:
                     raise ConflictError(
                         f"id '{it.event_id}' is used twice with different content: line "
-                        f"{previous[0].src.line} has {previous[0].content_json}, this line has "
-                        f"{it.content_json}", origin=it.src.origin, line=it.src.line, field="id")
+                        f"{previous[0].line} has {previous[0].content_json}, this line has "
+                        f"{it.content_json}", origin=it.origin, line=it.line, field="id")
                 self.result.present += 1
                 continue
             entry = known.get(it.event_id)
@@ -135,13 +153,12 @@ class Intake:
                     raise ConflictError(
                         f"id '{it.event_id}' is already stored (revision {entry.revision}) with "
                         f"different content: stored {codec.dumps(stored)}, this line has "
-                        f"{it.content_json}", origin=it.src.origin, line=it.src.line, field="id")
+                        f"{it.content_json}", origin=it.origin, line=it.line, field="id")
                 self.result.present += 1
                 continue
             stream, opens = self._resolve(it, known, local, thread_streams)
-            actor = it.event.actor or self.actor
-            pending.append(Pending(it.event_id, it.event.type, it.event.unit, stream,
-                                   it.content_json, it.digest, actor, opens))
+            pending.append(Pending(it.event_id, it.type, it.unit, stream, it.content_json, it.digest,
+                                   it.actor or self.actor, opens))
             local[it.event_id] = (it, stream)
             if opens:
                 thread_streams[opens] = stream
@@ -150,86 +167,85 @@ class Intake:
         if self.result.keep_ids:
             self.result.ids.extend(p.event_id for p in pending)
             self.result.revisions.extend(revisions)
-        if self.on_event:
-            self.on_event(len(lines))
 
-    def _target(self, it: _Item, target: str, fieldname: str, known: dict[str, IdEntry],
-                local: dict[str, tuple[_Item, str]]) -> tuple[str, str, str, dict[str, Any] | None]:
-        """(stream, type, unit, local content or None) of a referenced event."""
+    def _target(self, it: Prepared, target: str, fieldname: str, known: dict[str, IdEntry],
+                local: dict[str, tuple[Prepared, str]]) -> tuple[str, str, str, dict[str, Any] | None]:
+        """(stream, type, unit, content if it is in this batch) of a referenced event."""
         if target in local:
             item, stream = local[target]
-            return stream, item.event.type, item.event.unit, item.content
+            return stream, item.type, item.unit, item.content
         entry = known.get(target)
         if entry is None:
             raise InputError("the id of an event already in the ledger (or earlier in this file)",
-                             origin=it.src.origin, line=it.src.line, field=fieldname, got=_show(target))
+                             origin=it.origin, line=it.line, field=fieldname, got=_show(target))
         return entry.stream, entry.type, entry.unit or "", None
 
-    def _resolve(self, it: _Item, known: dict[str, IdEntry], local: dict[str, tuple[_Item, str]],
+    def _resolve(self, it: Prepared, known: dict[str, IdEntry], local: dict[str, tuple[Prepared, str]],
                  thread_streams: dict[str, str]) -> tuple[str, str | None]:
-        e, src = it.event, it.src
-        where = {"origin": src.origin, "line": src.line}
-        if e.type in ("retraction", "correction", "appeal_decided"):
-            fieldname = "appeal" if e.type == "appeal_decided" else "target"
-            target = getattr(e, fieldname)
-            stream, ttype, tunit, tcontent = self._target(it, target, fieldname, known, local)
-            if tunit != e.unit:
-                raise InputError(f"an event of unit '{e.unit}' (event '{target}' belongs to '{tunit}')",
+        """The stream an event belongs to (see docs/store.md), and the thread it opens."""
+        where = {"origin": it.origin, "line": it.line}
+        kind, unit = it.type, it.unit
+        if kind in ("retraction", "correction", "appeal_decided"):
+            fieldname = "appeal" if kind == "appeal_decided" else "target"
+            target = it.refs[0]
+            stream, ttype, tunit, _ = self._target(it, target, fieldname, known, local)
+            if tunit != unit:
+                raise InputError(f"an event of unit '{unit}' (event '{target}' belongs to '{tunit}')",
                                  field=fieldname, **where)
-            if e.type == "appeal_decided" and ttype != "appeal_filed":
+            if kind == "appeal_decided" and ttype != "appeal_filed":
                 raise InputError("the id of an appeal_filed event", field="appeal", got=_show(target), **where)
-            if e.type == "retraction" and ttype in ("appeal_filed", "appeal_decided"):
+            if kind == "retraction" and ttype in ("appeal_filed", "appeal_decided"):
                 raise InputError("a fact, correction or retraction (appeals are not retracted; decide them)",
                                  field="target", **where)
             return stream, None
-        if e.type == "appeal_filed":
+        if kind == "appeal_filed":
             streams = []
-            for target in e.targets:  # type: ignore[attr-defined]
+            for target in it.refs:
                 stream, ttype, tunit, _ = self._target(it, target, "targets", known, local)
-                if tunit != e.unit:
-                    raise InputError(f"events of unit '{e.unit}' (event '{target}' belongs to '{tunit}')",
+                if tunit != unit:
+                    raise InputError(f"events of unit '{unit}' (event '{target}' belongs to '{tunit}')",
                                      field="targets", **where)
                 if ttype in META_TYPES:
-                    raise InputError("ids of facts (an appeal targets facts, not " + ttype + ")",
+                    raise InputError(f"ids of facts (an appeal targets facts, not {ttype})",
                                      field="targets", **where)
                 streams.append(stream)
             return streams[0], None
-        if e.thread:
-            key = thread_key(e.unit, e.thread, getattr(e, e.thread))
-            if e.opens_thread:
-                if key in thread_streams:
-                    raise InputError(f"a new {e.thread} id ({e.thread} {getattr(e, e.thread)!r} of unit "
-                                     f"'{e.unit}' was already opened)", field=e.thread, **where)
-                return unit_stream(e.unit, e.ledger_year()), key
-            stream = thread_streams.get(key)
+        if it.thread:
+            _, thread, key = it.thread.split("\x1f", 2)
+            if it.opens:
+                if it.thread in thread_streams:
+                    raise InputError(f"a new {thread} id ({thread} {key!r} of unit '{unit}' was already "
+                                     "opened)", field=thread, **where)
+                return unit_stream(unit, it.year), it.thread
+            stream = thread_streams.get(it.thread)
             if stream is None:
-                opener = "hotline_ticket" if e.thread == "ticket" else "supervised_item_assigned"
-                raise InputError(f"the {e.thread} id of a {opener} of unit '{e.unit}' already in the "
-                                 "ledger or earlier in this file", field=e.thread,
-                                 got=_show(getattr(e, e.thread)), **where)
+                opener = "hotline_ticket" if thread == "ticket" else "supervised_item_assigned"
+                raise InputError(f"the {thread} id of a {opener} of unit '{unit}' already in the "
+                                 "ledger or earlier in this file", field=thread, got=_show(key), **where)
             return stream, None
-        return unit_stream(e.unit, e.ledger_year()), None
+        return unit_stream(unit, it.year), None
 
-    def _normalise_correction(self, it: _Item, known: dict[str, IdEntry],
-                              local: dict[str, tuple[_Item, str]]) -> None:
+    def _normalise_correction(self, it: Prepared, known: dict[str, IdEntry],
+                              local: dict[str, tuple[Prepared, str]]) -> None:
         """Check a correction against its target and store its changes normalised (so
         "96" from a CSV cell and 96 from JSON are the same content)."""
-        target = it.event.target  # type: ignore[attr-defined]
+        target = it.refs[0]
         stream, ttype, _, tcontent = self._target(it, target, "target", known, local)
         if ttype in META_TYPES or CATALOG.get(ttype) is None or not CATALOG[ttype].importable:
             raise InputError(f"the id of a fact (corrections cannot target {ttype} events)",
-                             origin=it.src.origin, line=it.src.line, field="target")
+                             origin=it.origin, line=it.line, field="target")
         if tcontent is None:
             entry = known[target]
             tcontent = self.w.fetch(entry.stream, entry.version)
-        corrected = self._check_correction(it, tcontent, stream)
-        normalised = codec.content_of(corrected)
-        it.content["changes"] = {k: normalised.get(k) for k in it.event.changes}  # type: ignore[attr-defined]
-        it.content_json, it.digest = codec.encode(it.content)
+        event = it.event()
+        corrected = self._check_correction(it, event.changes, tcontent, stream)  # type: ignore[attr-defined]
+        normalised = corrected.model_dump(mode="json")
+        changes = {k: normalised.get(k) for k in event.changes}  # type: ignore[attr-defined]
+        it.content_json, it.digest = codec.encode_event(event.model_copy(update={"changes": changes}))
 
-    def _check_correction(self, it: _Item, tcontent: dict[str, Any], stream: str) -> Event:
-        changes: dict[str, Any] = it.event.changes  # type: ignore[attr-defined]
-        where = {"origin": it.src.origin, "line": it.src.line}
+    def _check_correction(self, it: Prepared, changes: dict[str, Any], tcontent: dict[str, Any],
+                          stream: str) -> Event:
+        where = {"origin": it.origin, "line": it.line}
         for name in changes:
             if name in UNCORRECTABLE:
                 raise InputError(f"fields other than {', '.join(sorted(UNCORRECTABLE))} "

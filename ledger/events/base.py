@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
 
 class Level(str, Enum):
@@ -28,7 +28,13 @@ def _finite(value: Decimal) -> Decimal:
     return value
 
 
-Number = Annotated[Decimal, AfterValidator(_finite)]
+def _number_json(value: Decimal) -> int | float:
+    # Stored as a JSON number; read back with parse_float=Decimal (exact for ≤15 digits).
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+Number = Annotated[Decimal, AfterValidator(_finite),
+                   PlainSerializer(_number_json, when_used="json")]
 """Numbers are Decimals from the boundary on: scores are money-like arithmetic."""
 
 Text = Annotated[str, StringConstraints(min_length=1)]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any, Union
 
-from pydantic import ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
 from . import corrections, hotline, publicity, registry, sanctions, supervision, work
 from .base import ENVELOPE_KEYS, Event
@@ -29,6 +29,12 @@ for _name, _model in CATALOG.items():
     _model.type_name = _name
 
 IMPORTABLE = sorted(name for name, model in CATALOG.items() if model.importable)
+
+# One discriminated union: parsing and validating a JSON line is a single call into
+# pydantic-core, the import's hot path.
+_IMPORTABLE_EVENT = TypeAdapter(Annotated[
+    Union[tuple(model for model in CATALOG.values() if model.importable)],  # type: ignore[misc]
+    Field(discriminator="type")])
 
 
 class EventValidationError(ValueError):
@@ -81,14 +87,33 @@ def _describe(error: dict[str, Any], model: type[Event]) -> tuple[str, str]:
     return loc, message
 
 
-def validate(raw: dict[str, Any], *, internal: bool = False) -> Event:
-    """Validate one event object (already parsed); raise EventValidationError on the first
-    problem, naming the field."""
-    model = model_for(raw.get("type"), internal=internal)
+def validate(raw: dict[str, Any] | bytes, *, internal: bool = False) -> Event:
+    """Validate one event (a parsed object, or one JSON line as bytes); raise
+    EventValidationError on the first problem, naming the field."""
     try:
-        return model.model_validate(raw)
+        if internal:
+            data = json.loads(raw) if isinstance(raw, bytes) else raw
+            return model_for(data.get("type"), internal=True).model_validate(data)
+        if isinstance(raw, bytes):
+            return _IMPORTABLE_EVENT.validate_json(raw)
+        return _IMPORTABLE_EVENT.validate_python(raw)
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
+        kind = error["type"]
+        if kind == "json_invalid":
+            raise EventValidationError(None, f"a JSON object ({error['ctx']['error']})") from None
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
+            got = error.get("ctx", {}).get("tag")
+            raise EventValidationError("type", "one of: " + ", ".join(IMPORTABLE), got) from None
+        if kind in ("model_attributes_type", "dict_type", "model_type"):
+            raise EventValidationError(None, "a JSON object with a 'type' key") from None
+        loc = error["loc"]
+        model = CATALOG.get(str(loc[0])) if loc else None
+        if model is not None and not internal:
+            error = {**error, "loc": loc[1:]}
+        else:
+            model = model_for(raw.get("type") if isinstance(raw, dict) else None, internal=True) \
+                if isinstance(raw, dict) else CATALOG["warning"]
         field, expected = _describe(error, model)
         return _raise(field, expected, error.get("input"))
 

@@ -29,26 +29,26 @@ def dumps(value: Any) -> str:
                       default=_default)
 
 
-def content_of(event: Event) -> dict[str, Any]:
-    """The event's content: everything the caller said, normalised, minus ``actor``."""
-    data = event.model_dump(exclude_none=True)
-    data.pop("actor", None)
-    return data
-
-
-def encode(content: dict[str, Any]) -> tuple[str, str]:
-    """Canonical JSON text and its SHA-256 (the idempotency digest)."""
-    text = dumps(content)
+def encode_event(event: Event) -> tuple[str, str]:
+    """The event's canonical content JSON (fields in catalog order, absent ones omitted,
+    ``actor`` left out) and its SHA-256 — the idempotency digest."""
+    if event.actor is not None:
+        event = event.model_copy(update={"actor": None})
+    text = event.model_dump_json(exclude_none=True)
     return text, hashlib.sha256(text.encode()).hexdigest()
 
 
 HASH_SUFFIX_LEN = len(',"hash":""}') + 64
 
 
-def seal(content_json: str, actor: str, recorded_at: str, revision: int) -> str:
-    """The stored body before the hash: content plus the ledger's keys."""
-    return (f'{content_json[:-1]},"actor":{json.dumps(actor, ensure_ascii=False)},'
-            f'"recorded_at":"{recorded_at}","revision":{revision}')
+def seal(content_json: str, actor_json: str, recorded_at: str, revision: int) -> str:
+    """The stored body before the hash: content plus the ledger's keys (``actor_json`` is
+    the actor already as JSON text)."""
+    return f'{content_json[:-1]},"actor":{actor_json},"recorded_at":"{recorded_at}","revision":{revision}'
+
+
+def actor_json(actor: str) -> str:
+    return json.dumps(actor, ensure_ascii=False)
 
 
 def chain_hash(previous: str, stream: str, version: int, topic: str, body: str) -> str:

@@ -88,6 +88,8 @@ def _clean_loc(loc: tuple, data: Any) -> str:
                 cur = cur[el]
                 continue
             continue
+        if isinstance(cur, dict) and el in _KINDS and cur.get("kind") == el:
+            continue  # the discriminator tag pydantic adds after a rule
         if isinstance(cur, dict) and el in cur:
             parts.append(f".{el}")
             cur = cur[el]
@@ -125,8 +127,14 @@ def _describe(err: dict) -> str:
 
 def _to_policy_error(e: ValidationError, data: Any, origin: str) -> PolicyError:
     errors = e.errors()
-    # prefer the most specific error (longest location) among union alternatives
-    first = errors[0]
+
+    # among union alternatives, prefer the error of the branch that fits the input's shape
+    def shape_mismatch(x: dict) -> bool:
+        return isinstance(x.get("input"), (dict, list)) and (
+            "a number such as" in x.get("msg", "") or x.get("type", "").endswith("_type")
+            or "Input should be a valid" in x.get("msg", ""))
+
+    first = min(errors, key=lambda x: (shape_mismatch(x), -len(_clean_loc(tuple(x["loc"]), data))))
     path = _clean_loc(tuple(first["loc"]), data)
     expected = _describe(first)
     if len(errors) > 1:

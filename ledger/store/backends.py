@@ -24,9 +24,9 @@ LEDGER_TABLES = [
     " recorded_at TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS ledger_ids ("
     " event_id TEXT PRIMARY KEY, revision BIGINT NOT NULL, stream TEXT NOT NULL,"
-    " version BIGINT NOT NULL, digest TEXT NOT NULL, type TEXT NOT NULL, unit TEXT)",
+    " version BIGINT NOT NULL, digest TEXT NOT NULL, type TEXT NOT NULL, unit TEXT){clustered}",
     "CREATE TABLE IF NOT EXISTS ledger_threads ("
-    " thread TEXT PRIMARY KEY, stream TEXT NOT NULL)",
+    " thread TEXT PRIMARY KEY, stream TEXT NOT NULL){clustered}",
     "CREATE TABLE IF NOT EXISTS ledger_streams ("
     " stream TEXT PRIMARY KEY, unit TEXT, year INTEGER, version BIGINT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS ledger_commits ("
@@ -48,6 +48,7 @@ class Backend:
     url: StoreUrl
     recorder: Any
     placeholder = "?"
+    clustered = ""  # SQLite: " WITHOUT ROWID" keeps a text-keyed table in one B-tree
 
     def sql(self, statement: str) -> str:
         return statement if self.placeholder == "?" else statement.replace("?", "%s")
@@ -67,7 +68,7 @@ class Backend:
             raise StoreUnavailable(f"store {self.url.display}: {exc}") from exc
         with self.transaction(commit=True) as c:
             for statement in LEDGER_TABLES:
-                c.execute(statement)
+                c.execute(statement.replace("{clustered}", self.clustered))
             c.execute(self.sql("INSERT INTO ledger_head (id, revision, hash, recorded_at) "
                                "VALUES (1, 0, ?, '') ON CONFLICT (id) DO NOTHING"), (GENESIS,))
 
@@ -91,6 +92,7 @@ class Backend:
 
 
 class SqliteBackend(Backend):
+    clustered = " WITHOUT ROWID"
     def __init__(self, url: StoreUrl, *, lock_timeout: int = 300):
         from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 

@@ -149,11 +149,13 @@ class Writer:
         thread_rows: list[tuple] = []
         revisions: list[int] = []
         previous, revision, versions = self.hash, self.revision, self._versions
+        actors: dict[str, str] = {}
         for p in pending:
             revision += 1
             version = versions[p.stream] + 1
             versions[p.stream] = version
-            body = codec.seal(p.content_json, p.actor, self.recorded_at, revision)
+            actor = actors.get(p.actor) or actors.setdefault(p.actor, codec.actor_json(p.actor))
+            body = codec.seal(p.content_json, actor, self.recorded_at, revision)
             previous = codec.chain_hash(previous, p.stream, version, p.type, body)
             stored.append(StoredEvent(p.stream, version, p.type, codec.finish(body, previous)))
             id_rows.append((p.event_id, revision, p.stream, version, p.digest, p.type, p.unit))
