@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import json
 import os
 import uuid
 from dataclasses import dataclass
@@ -121,7 +122,7 @@ class Ledger:
             roster = roster_from(writer.records("ledger:units"))
             pending = []
             for src in read_lines(path, list_fields=kinds):
-                raw = dict(src.data)
+                raw = _as_object(src)
                 for key in ("groups", "divisions"):
                     if isinstance(raw.get(key), str):
                         raw[key] = [g.strip() for g in raw[key].split(";") if g.strip()]
@@ -194,3 +195,15 @@ class Ledger:
 
     def verify(self, on_progress: Callable[[int], None] | None = None) -> VerifyResult:
         return verify(self.store, on_progress)
+
+
+def _as_object(src: SourceLine) -> dict[str, Any]:
+    if isinstance(src.data, dict):
+        return dict(src.data)
+    try:
+        data = json.loads(src.data)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"a JSON object ({exc.msg})", origin=src.origin, line=src.line) from None
+    if not isinstance(data, dict):
+        raise InputError("a JSON object per line", origin=src.origin, line=src.line)
+    return data

@@ -47,7 +47,8 @@ def verify(store: EventStore, on_progress: Callable[[int], None] | None = None) 
             return fail(f"the record stored at notification {row.id} is not a sealed ledger "
                         f"record (altered)", expected)
         if revision != expected:
-            what = "missing (removed)" if revision > expected else "out of order (reordered)"
+            what = "missing (removed) or out of order (reordered)" if revision > expected \
+                else "out of order (reordered)"
             return fail(f"revision {expected} is {what}: found revision {revision} at "
                         f"notification {row.id}", expected)
         digest = codec.chain_hash(previous, str(row.originator_id), row.originator_version,

@@ -1,0 +1,60 @@
+"""Fixtures: every store test runs on SQLite and on PostgreSQL.
+
+PostgreSQL tests read LEDGER_TEST_PG_URL (a server URL whose database we may create
+databases from). Without it they skip — unless LEDGER_REQUIRE_PG=1 (set by .ci/run), where
+a missing or unreachable server fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+PG_URL = os.environ.get("LEDGER_TEST_PG_URL", "")
+REQUIRE_PG = os.environ.get("LEDGER_REQUIRE_PG") == "1"
+
+
+def _pg_admin():
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(PG_URL)
+    return url, psycopg.connect(host=url.host or "127.0.0.1", port=url.port or 5432,
+                                user=url.username or "postgres", password=url.password or "",
+                                dbname=url.database or "postgres", autocommit=True, connect_timeout=5)
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh, empty PostgreSQL database for one test."""
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("LEDGER_REQUIRE_PG=1 but LEDGER_TEST_PG_URL is not set")
+        pytest.skip("LEDGER_TEST_PG_URL not set")
+    try:
+        url, admin = _pg_admin()
+    except Exception as exc:  # noqa: BLE001
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL at {PG_URL} unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+    name = "ledger_t_" + uuid.uuid4().hex[:12]
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield url.set(database=name).render_as_string(hide_password=False)
+    _, admin = _pg_admin()
+    with admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/ledger.db"
+    return request.getfixturevalue("pg_url")

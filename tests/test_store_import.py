@@ -1,0 +1,177 @@
+"""Writing: import (JSONL, CSV with BOM), idempotency, atomicity, bad input, record."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from helpers import cli, setup_units, write_jsonl
+from ledger.app import Ledger
+
+EVENTS = [
+    {"type": "warning", "unit": "jk-fgj", "date": "2021-03-01", "id": "w1", "issuer_level": "district",
+     "source": "吉经开营商办〔2021〕3号"},
+    {"type": "hotline_ticket", "unit": "jk-czj", "date": "2021-12-28", "id": "t1", "ticket": "T1",
+     "due": "2022-01-05"},
+    {"type": "hotline_replied", "unit": "jk-czj", "date": "2022-01-03", "id": "t1r", "ticket": "T1",
+     "quality": "ok"},
+    {"type": "metric", "unit": "jk-czj", "date": "2021-06-01", "id": "m1", "name": "x", "value": 98.5},
+    {"type": "report_submitted", "unit": "jk-fgj", "date": "2022-01-05", "id": "r4",
+     "report": "quarterly_progress", "period": "2021-Q4"},
+]
+
+
+def head(url: str) -> int:
+    with Ledger(url) as ledger:
+        return ledger.head()[0]
+
+
+def test_import_is_idempotent_and_counts(db_url, tmp_path):
+    setup_units(db_url, tmp_path)
+    path = write_jsonl(tmp_path / "e.jsonl", EVENTS)
+    first = cli(db_url, "import", path)
+    assert first.code == 0 and "5 new, 0 already present" in first.out
+    again = cli(db_url, "import", path)
+    assert again.code == 0 and "0 new, 5 already present" in again.out
+    assert head(db_url) == 2 + 5  # two unit registrations, five events
+
+
+def test_streams_are_unit_years_and_follow_ups_join_their_ticket(db_url, tmp_path):
+    setup_units(db_url, tmp_path)
+    cli(db_url, "import", write_jsonl(tmp_path / "e.jsonl", EVENTS))
+    with Ledger(db_url) as ledger:
+        streams = dict(ledger.store.streams_of("jk-czj"))
+        # The 2022 reply to a 2021 ticket and the Q4 report filed in 2022 stay in 2021.
+        assert streams == {"unit:jk-czj:2021": 2021}
+        assert [s for s, _ in ledger.store.streams_of("jk-fgj")] == ["unit:jk-fgj:2021"]
+        records = ledger.store.read_stream("unit:jk-czj:2021")
+        assert [r.type for r in records] == ["hotline_ticket", "hotline_replied", "metric"]
+        assert [r.revision for r in records] == [4, 5, 6]
+        assert all(r.data["actor"] == "tester" for r in records)
+        assert all(r.data["recorded_at"].endswith("Z") for r in records)
+
+
+def test_csv_with_excel_bom_mixed_types(db_url, tmp_path):
+    setup_units(db_url, tmp_path)
+    text = ("type,unit,date,id,issuer_level,name,value,evidence\n"
+            "criticism,jk-fgj,2021-04-02,c1,county,,,\n"
+            'metric,jk-czj,2021-05-01,m2,,dual_notice_claim_rate,98.5,"[{""name"": ""截图.png"", '
+            '""sha256"": ""' + "a" * 64 + '""}]"\n')
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("\ufeff".encode() + text.encode("utf-8"))
+    run = cli(db_url, "import", str(path))
+    assert run.code == 0, run.err
+    assert "2 new" in run.out
+    with Ledger(db_url) as ledger:
+        facts = ledger.facts.facts("jk-czj", 2021, None, None)
+        assert [(f.id, str(f.fields["value"])) for f in facts] == [("m2", "98.5")]
+        stored = ledger.store.read_stream("unit:jk-czj:2021")[0].data
+        assert stored["evidence"] == [{"name": "截图.png", "sha256": "a" * 64}]
+
+
+@pytest.mark.parametrize("line, field, expected", [
+    ({"type": "warnin", "unit": "jk-fgj", "date": "2021-01-01"}, "type", "one of: accountability"),
+    ({"type": "warning", "unit": "jk-fgj", "date": "2021-01-01", "issuer_level": "city", "colour": "red"},
+     "colour", "the fields of 'warning' are"),
+    ({"type": "warning", "unit": "jk-fgj", "date": "2021-02-30", "issuer_level": "city"}, "date",
+     "ISO date"),
+    ({"type": "warning", "unit": "nobody", "date": "2021-01-01", "issuer_level": "city"}, "unit",
+     "registered unit id"),
+    ({"type": "warning", "unit": "jk-fgj", "date": "2021-01-01", "issuer_level": "town"}, "issuer_level",
+     "'central', 'province'"),
+    ({"type": "finding", "unit": "jk-fgj", "date": "2021-01-01", "item": "x", "result": "found", "count": 0},
+     "count", "greater than or equal to 1"),
+    ({"type": "hotline_replied", "unit": "jk-fgj", "date": "2021-01-01", "ticket": "NOPE", "quality": "ok"},
+     "ticket", "hotline_ticket of unit 'jk-fgj'"),
+    ({"type": "retraction", "unit": "jk-fgj", "date": "2021-01-01", "target": "missing", "reason": "x"},
+     "target", "id of an event already in the ledger"),
+    ({"type": "warning", "unit": "jk-fgj", "date": "2021-01-01", "issuer_level": "city", "revision": 3},
+     "revision", "the ledger assigns"),
+])
+def test_bad_line_exit_2_names_file_line_field_and_writes_nothing(db_url, tmp_path, line, field, expected):
+    setup_units(db_url, tmp_path)
+    good = {"type": "warning", "unit": "jk-fgj", "date": "2021-01-01", "issuer_level": "city", "id": "ok1"}
+    path = write_jsonl(tmp_path / "bad.jsonl", [good, good | {"id": "ok2"}, line])
+    before = head(db_url)
+    run = cli(db_url, "import", path)
+    assert run.code == 2
+    assert f"bad.jsonl:3: field '{field}'" in run.err
+    assert expected in run.err
+    assert "Traceback" not in run.err
+    assert head(db_url) == before
+
+
+def test_broken_json_and_missing_file(db_url, tmp_path):
+    setup_units(db_url, tmp_path)
+    path = tmp_path / "broken.jsonl"
+    path.write_text('{"type": "warning"\n', encoding="utf-8")
+    run = cli(db_url, "import", str(path))
+    assert run.code == 2 and "broken.jsonl:1" in run.err and "JSON" in run.err
+    run = cli(db_url, "import", str(tmp_path / "nope.jsonl"))
+    assert run.code == 2 and "nope.jsonl" in run.err
+
+
+def test_same_id_other_content_names_both_versions(db_url, tmp_path):
+    setup_units(db_url, tmp_path)
+    cli(db_url, "import", write_jsonl(tmp_path / "a.jsonl", EVENTS[:1]))
+    changed = dict(EVENTS[0], issuer_level="county")
+    run = cli(db_url, "import", write_jsonl(tmp_path / "b.jsonl", [changed]))
+    assert run.code == 2
+    assert "b.jsonl:1: field 'id'" in run.err
+    assert '"issuer_level":"district"' in run.err and '"issuer_level":"county"' in run.err
+    # Within one file too, naming the earlier line.
+    run = cli(db_url, "import", write_jsonl(tmp_path / "c.jsonl", [EVENTS[1], dict(EVENTS[1], due="2022-02-01")]))
+    assert run.code == 2 and "line 1 has" in run.err and "c.jsonl:2" in run.err
+
+
+def test_dry_run_writes_nothing(db_url, tmp_path):
+    setup_units(db_url, tmp_path)
+    before = head(db_url)
+    run = cli(db_url, "import", write_jsonl(tmp_path / "e.jsonl", EVENTS), "--dry-run")
+    assert run.code == 0 and "would import: 5 new" in run.out
+    assert head(db_url) == before
+
+
+def test_record_prints_id_and_revision_and_coerces_set_values(db_url, tmp_path):
+    setup_units(db_url, tmp_path)
+    run = cli(db_url, "record", "finding", "--unit", "jk-fgj", "--date", "2021-05-05", "--id", "f1",
+              "--set", "item=disclosure_task", "--set", "result=not_done", "--set", "count=2")
+    assert run.code == 0, run.err
+    assert run.out.strip() == "f1 revision 3"
+    with Ledger(db_url) as ledger:
+        (fact,) = ledger.facts.facts("jk-fgj", 2021, None, None)
+        assert fact.fields["count"] == 2
+    bad = cli(db_url, "record", "finding", "--unit", "jk-fgj", "--date", "2021-05-05",
+              "--set", "item=x", "--set", "result=found", "--set", "count=two")
+    assert bad.code == 2 and "field 'count'" in bad.err and "whole number" in bad.err
+
+
+def test_units_import_update_and_list(db_url, tmp_path):
+    setup_units(db_url, tmp_path)
+    again = tmp_path / "u2.jsonl"
+    again.write_text(json.dumps({"id": "jk-fgj", "name": "发展和改革局", "groups": ["jingkai-unit"],
+                                 "divisions": ["法规处", "规划处"]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    run = cli(db_url, "units", "import", str(again))
+    assert run.code == 0 and "1 registered or updated, 0 unchanged" in run.out
+    listed = json.loads(cli(db_url, "units", "list", "--format", "json").out)
+    assert listed[1] == {"id": "jk-fgj", "name": "发展和改革局", "groups": ["jingkai-unit"],
+                         "divisions": ["法规处", "规划处"]}
+    table = cli(db_url, "units", "list").out
+    assert "发展和改革局" in table
+    bad = tmp_path / "u3.csv"
+    bad.write_text("id,name,groups,colour\nx,某局,g,red\n", encoding="utf-8")
+    run = cli(db_url, "units", "import", str(bad))
+    assert run.code == 2 and "u3.csv:2: field 'colour'" in run.err
+
+
+def test_python_cli_py_runs_the_same_command(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    url = f"sqlite:///{tmp_path}/l.db"
+    out = subprocess.run([sys.executable, str(root / "cli.py"), "--db", url, "init"], capture_output=True,
+                         text=True, check=True)
+    assert "store ready" in out.stdout
