@@ -1,0 +1,42 @@
+"""Two processes importing into one store at once: nothing lost, duplicated or interleaved."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import cli, setup_units, write_jsonl
+from ledger.app import Ledger
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tickets(prefix: str, start: int, stop: int, unit: str) -> list[dict]:
+    return [{"type": "hotline_ticket", "unit": unit, "date": "2021-05-01", "id": f"{prefix}{i}",
+             "ticket": f"{prefix}{i}", "due": "2021-05-06"} for i in range(start, stop)]
+
+
+def test_two_concurrent_imports(db_url, tmp_path):
+    setup_units(db_url, tmp_path)
+    # Overlapping files: ids s3000-s3999 appear in both; each file also has its own events.
+    a = write_jsonl(tmp_path / "a.jsonl", tickets("s", 0, 4000, "jk-czj") + tickets("a", 0, 3000, "jk-fgj"))
+    b = write_jsonl(tmp_path / "b.jsonl", tickets("s", 3000, 6000, "jk-czj") + tickets("b", 0, 3000, "jk-fgj"))
+    procs = [subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "--db", db_url, "--actor", name,
+                               "import", path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for name, path in (("proc-a", a), ("proc-b", b))]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    new = sum(int(out.split("imported: ")[1].split(" new")[0]) for out, _ in outs)
+    assert new == 6000 + 3000 + 3000  # the 1000 shared ids were written once
+    with Ledger(db_url) as ledger:
+        revision, _ = ledger.head()
+        assert revision == 2 + new
+        ids = [r.id for s in ("unit:jk-czj:2021", "unit:jk-fgj:2021") for r in ledger.store.read_stream(s)]
+        assert len(ids) == len(set(ids)) == new
+        # Each process's events form one contiguous block of revisions (no interleaving).
+        commits = ledger.store.commits()
+        blocks = [(c["first_revision"], c["last_revision"], c["actor"]) for c in commits[1:]]
+        assert blocks[0][1] + 1 == blocks[1][0] and blocks[1][1] == revision
+        assert {blocks[0][2], blocks[1][2]} == {"proc-a", "proc-b"}
+    assert cli(db_url, "verify").code == 0
