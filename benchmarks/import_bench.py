@@ -1,0 +1,118 @@
+"""Import speed: `ledger import` of a synthetic year against the raw eventsourcing recorder.
+
+Generates a realistic synthetic year (thousands of units, every event type, hotline tickets
+dominating), imports it into a fresh SQLite store through the ledger (validation, stream
+resolution, idempotency index, hash chain), then inserts the very same stored events straight
+through eventsourcing's SQLiteApplicationRecorder into another fresh file, in the same run.
+Also imports a quarter and the whole file with the CLI in child processes and compares their
+peak memory (flat = streaming). Prints the figures; see docs/performance.md.
+
+    .venv/bin/python benchmarks/import_bench.py [--units 3000] [--per-unit 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from itertools import islice
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import synthetic  # noqa: E402
+from eventsourcing.persistence import StoredEvent  # noqa: E402
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore  # noqa: E402
+
+from ledger.app import Ledger  # noqa: E402
+
+BATCH = 5000
+
+
+def ledger_import(url: str, units: str, events: str) -> tuple[int, float]:
+    ledger = Ledger(url, actor="bench")
+    ledger.init()
+    ledger.import_units(units)
+    start = time.perf_counter()
+    result = ledger.import_file(events)
+    elapsed = time.perf_counter() - start
+    ledger.close()
+    return result.new, elapsed
+
+
+def raw_recorder_rate(source_db: str, target_db: str) -> tuple[int, float]:
+    """Insert the same stored events (same ids, sizes, batch size) with eventsourcing alone."""
+    source = SQLiteApplicationRecorder(SQLiteDatastore(source_db, originator_id_type="text"),
+                                       events_table_name="ledger_events")
+    stored = [StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
+              for n in _all(source)]
+    target = SQLiteApplicationRecorder(SQLiteDatastore(target_db, originator_id_type="text"),
+                                       events_table_name="ledger_events")
+    target.create_table()
+    start = time.perf_counter()
+    for i in range(0, len(stored), BATCH):
+        target.insert_events(stored[i:i + BATCH])
+    return len(stored), time.perf_counter() - start
+
+
+def _all(recorder):
+    position = 1
+    while batch := recorder.select_notifications(position, 10000):
+        yield from batch
+        position = batch[-1].id + 1
+
+
+def child_peak_rss_mb(db: str, units: str, events: str) -> float:
+    cli = [sys.executable, str(HERE.parent / "cli.py"), "--db", f"sqlite:///{db}", "--actor", "bench"]
+    subprocess.run(cli + ["init"], check=True, capture_output=True)
+    subprocess.run(cli + ["units", "import", units], check=True, capture_output=True)
+    subprocess.run(cli + ["import", events], check=True, capture_output=True)
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=3000)
+    parser.add_argument("--per-unit", type=int, default=60)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        units, events, quarter = str(t / "units.csv"), str(t / "events.jsonl"), str(t / "quarter.jsonl")
+        synthetic.write_units(units, args.units)
+        n = synthetic.write_events(events, args.units, args.per_unit)
+        with open(events, encoding="utf-8") as src, open(quarter, "w", encoding="utf-8") as dst:
+            dst.writelines(islice(src, n // 4))
+        size_mb = os.path.getsize(events) / 2**20
+        print(f"synthetic year: {args.units} units, {n:,} events ({size_mb:.0f} MB JSONL), "
+              f"{os.cpu_count()} cores")
+
+        imported, secs = ledger_import(f"sqlite:///{t / 'ledger.db'}", units, events)
+        ledger_rate = imported / secs
+        raw_n, raw_secs = raw_recorder_rate(str(t / "ledger.db"), str(t / "raw.db"))
+        raw_rate = raw_n / raw_secs
+        rss_quarter = child_peak_rss_mb(str(t / "q.db"), units, quarter)
+        rss_full = child_peak_rss_mb(str(t / "f.db"), units, events)
+
+        rows = [
+            ("ledger import → SQLite", f"{imported:,}", f"{secs:.2f}", f"{ledger_rate:,.0f}"),
+            ("raw eventsourcing recorder → SQLite", f"{raw_n:,}", f"{raw_secs:.2f}", f"{raw_rate:,.0f}"),
+        ]
+        print(f"\n{'path':<40}{'events':>12}{'seconds':>10}{'events/s':>12}")
+        for r in rows:
+            print(f"{r[0]:<40}{r[1]:>12}{r[2]:>10}{r[3]:>12}")
+        ratio = ledger_rate / raw_rate
+        print(f"\nratio ledger/raw: {ratio:.2f}   (goal ≥ 0.60: {'met' if ratio >= 0.6 else 'NOT met'})")
+        print(f"ledger import rate: {ledger_rate:,.0f}/s   (goal ≥ 30,000/s: "
+              f"{'met' if ledger_rate >= 30000 else 'NOT met'})")
+        print(f"peak RSS of `ledger import`: {rss_quarter:.0f} MB for {n // 4:,} events, "
+              f"{rss_full:.0f} MB for {n:,} events")
+
+
+if __name__ == "__main__":
+    main()
