@@ -1,0 +1,83 @@
+"""Scoreboards: a policy replayed over the ledger's facts for an as-of date and a known-at
+revision — the read model behind `score`, `explain`, `bulletin`, `diff` and `publish`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable
+
+from ..errors import InputError
+from ..policies.model import Policy
+from ..units import Unit
+from .scoring import ScoreCard, score_track
+
+if TYPE_CHECKING:
+    from ..app import Ledger
+
+
+@dataclass
+class Scoreboard:
+    """Score cards of one policy with what anyone needs to reproduce them."""
+
+    policy: Policy
+    as_of: dt.date
+    known_at: int
+    head: tuple[int, str]
+    cards: dict[str, list[ScoreCard]] = field(default_factory=dict)  # track id -> ranked cards
+
+    def all_cards(self) -> list[ScoreCard]:
+        return [card for cards in self.cards.values() for card in cards]
+
+    def card(self, unit: str, track: str | None = None) -> ScoreCard:
+        found = [c for c in self.all_cards() if c.unit == unit and (track is None or c.track == track)]
+        if not found:
+            where = f" in track '{track}'" if track else ""
+            raise InputError(f"a unit scored by {self.policy.ref}{where} (unit '{unit}' is not in the "
+                             "track's group)", field="UNIT")
+        if len(found) > 1:
+            tracks = ", ".join(c.track for c in found)
+            raise InputError(f"--track: unit '{unit}' is scored in several tracks ({tracks})", field="--track")
+        return found[0]
+
+    def envelope(self) -> dict:
+        return {"policy": self.policy.ref, "as_of": self.as_of.isoformat(), "known_at": self.known_at,
+                "head": {"revision": self.head[0], "hash": self.head[1]}}
+
+
+def default_as_of(policy: Policy) -> dt.date:
+    """The end of the policy's year: 'what had happened by the end of the year'."""
+    return dt.date(policy.year, 12, 31)
+
+
+def track_units(policy: Policy, track_id: str, roster: Iterable[Unit]) -> list[Unit]:
+    group = policy.track(track_id).group
+    return sorted((u for u in roster if u.in_group(group)), key=lambda u: u.id)
+
+
+def build_scoreboard(ledger: "Ledger", policy: Policy, *, as_of: dt.date | None = None,
+                     known_at: int | None = None, tracks: Iterable[str] | None = None,
+                     units: Iterable[str] | None = None) -> Scoreboard:
+    """Score every unit of the chosen tracks. Ranks always use the whole track, so asking for
+    one unit still reads its peers."""
+    head = ledger.head()
+    known = head[0] if known_at is None else known_at
+    as_of = as_of or default_as_of(policy)
+    roster = ledger.facts.roster(known).values()
+    wanted = list(tracks) if tracks else [t.id for t in policy.tracks]
+    for track_id in wanted:
+        if track_id not in {t.id for t in policy.tracks}:
+            raise InputError("one of the policy's tracks: " + ", ".join(t.id for t in policy.tracks),
+                             field="--track", got=repr(track_id))
+    board = Scoreboard(policy, as_of, known, head)
+    only = set(units) if units else None
+    for track_id in wanted:
+        members = track_units(policy, track_id, roster)
+        if only is not None and not only & {u.id for u in members}:
+            continue
+        facts = ledger.facts.facts_for([u.id for u in members], policy.year, as_of, known)
+        cards = score_track(policy, track_id, members, facts, as_of)
+        board.cards[track_id] = [c for c in cards if only is None or c.unit in only]
+    if only is not None and not board.all_cards():
+        raise InputError(f"a unit scored by {policy.ref}", field="--unit", got=", ".join(sorted(only)))
+    return board
