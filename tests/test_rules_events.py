@@ -238,3 +238,33 @@ def test_rank_of_totals_is_competition_ranking():
     cards = card(None, policy="nested.yaml", units=units, facts_by_unit=fbu)
     assert [(c.unit, c.total, c.rank) for c in cards] == [
         ("a", D("37.00"), 3), ("b", D("40.00"), 1), ("c", D("40.00"), 1), ("d", D("34.00"), 4)]
+
+
+def test_per_event_multiply_by_excess_of_one_field_over_another():
+    from ledger.policies import load_policy_text
+
+    pol = load_policy_text("""
+id: test-excess
+version: 1
+year: 2021
+title: 测试：排序差
+tracks:
+  - id: t
+    name: t
+    group: g
+    indicators:
+      - id: rank
+        name: 完成省标任务
+        rule: {kind: per_event, event: ranking_result, multiply_by: {excess_of: rank, over: overall_rank}, amount: -1}
+""")
+    facts = [
+        F("ranking_result", "2021-06-01", id="r1", indicator="开办企业", rank=7, overall_rank=4),
+        F("ranking_result", "2021-06-01", id="r2", indicator="获得电力", rank=2, overall_rank=4),
+        F("ranking_result", "2021-06-01", id="r3", indicator="纳税", rank=5, overall_rank=4),
+    ]
+    c = score_track(pol, "t", [Unit("u1", "单位一", ("g",))], {"u1": facts}, dt.date(2021, 12, 31))[0]
+    # 7 − 4 = 3 places below → −3; 2 is above 4 → 0 (never a gain); 5 − 4 → −1: −4
+    assert pts(c, "rank") == D("-4.00")
+    ls = lines(c, "rank")
+    assert [(ln.event, ln.delta) for ln in ls] == [("r1", D(-3)), ("r2", D(0)), ("r3", D(-1))]
+    assert ls[0].detail == "rank 7 − overall_rank 4 → 3 × -1"

@@ -143,6 +143,14 @@ class Tier(_M):
     amount: Amount
 
 
+class Excess(_M):
+    """``max(0, event[excess_of] − event[over])`` as a multiplier, e.g. the places an
+    indicator's rank falls below the overall rank (每低于总体排序一名)."""
+
+    excess_of: Ident
+    over: Ident
+
+
 class PerEvent(_Rule):
     kind: Literal["per_event"]
     event: EventTypes | None = None
@@ -154,7 +162,7 @@ class PerEvent(_Rule):
     caps: dict[str, Amount] | None = None
     cases: list[Case] | None = None
     tiers: list[Tier] | None = None
-    multiply_by: Ident | None = None
+    multiply_by: Ident | Excess | None = None
     cap: Amount | None = None
     max_events: int | None = Field(default=None, ge=1)
 

@@ -298,6 +298,13 @@ class PerEventEval(Evaluator):
                         break
                 delta = amount
                 detail = f"#{n}: {_fmt(amount)}"
+            elif isinstance(mul, M.Excess):
+                a = _num(f.fields.get(mul.excess_of))
+                b = _num(f.fields.get(mul.over))
+                count = max(ZERO, a - b) if a is not None and b is not None else ZERO
+                delta = c.amount * count
+                detail = (f"{mul.excess_of} {_fmt(a) if a is not None else '?'} − {mul.over} "
+                          f"{_fmt(b) if b is not None else '?'} → {_fmt(count)} × {_fmt(c.amount)}")
             elif mul:
                 count = _num(f.fields.get(mul))
                 if count is None:
