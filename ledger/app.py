@@ -25,6 +25,9 @@ from .store.backends import open_backend
 from .store.eventstore import EventStore, Pending, Record, utc_now
 from .store.url import StoreUrl, parse_store_url
 from .store.verify import VerifyResult, verify
+from .policies.model import Policy
+from .policies.registry import Entry, PolicyRegistry
+from .projections.scoreboard import Scoreboard, build_scoreboard
 from .units import Unit
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -153,6 +156,50 @@ class Ledger:
 
     def units(self, known_at: int | None = None) -> list[Unit]:
         return sorted(self.facts.roster(known_at).values(), key=lambda u: u.id)
+
+    # --- policies ----------------------------------------------------------------------
+    @staticmethod
+    def _entries(records: Iterable[Record]) -> list[Entry]:
+        entries = []
+        for r in records:
+            d = r.data
+            if r.type != "policy_published":
+                continue
+            policy = Entry(d["policy"], int(d["version"]), 0, "", d["sha256"], f"revision {r.revision}",
+                           d["content"], d.get("effective_from"), d.get("change_note")).policy()
+            entries.append(Entry(d["policy"], int(d["version"]), policy.year, policy.title, d["sha256"],
+                                 f"revision {r.revision}", d["content"], d.get("effective_from"),
+                                 d.get("change_note")))
+        return entries
+
+    @property
+    def policies(self) -> PolicyRegistry:
+        return PolicyRegistry(lambda: self._entries(self.store.read_stream("ledger:policies")))
+
+    def load_policy(self, path: str) -> tuple[str, bool]:
+        """Publish a policy version; identical content again is a no-op. Returns (ref, new)."""
+        with self.store.write(self.actor) as writer:
+            registry = PolicyRegistry(lambda: self._entries(writer.records("ledger:policies")))
+            policy, text, digest, existing = registry.check_new(path)
+            if existing is not None:
+                return policy.ref, False
+            event = validate({"type": "policy_published", "date": self.today().isoformat(),
+                              "policy": policy.id, "version": policy.version, "sha256": digest,
+                              "content": text, "effective_from": policy.effective_from,
+                              "change_note": policy.change_note}, internal=True)
+            event = event.model_copy(update={"id": f"policy:{policy.ref}"})
+            content, content_digest = codec.encode_event(event)
+            writer.append([Pending(event.id, "policy_published", None, "ledger:policies", content,
+                                   content_digest, self.actor)])
+        return policy.ref, True
+
+    def policy(self, ref: str | None = None, file: str | None = None) -> Policy:
+        return self.policies.resolve(ref, file)
+
+    def scoreboard(self, policy: Policy, *, as_of: dt.date | None = None, known_at: str | int | None = None,
+                   tracks: Iterable[str] | None = None, units: Iterable[str] | None = None) -> Scoreboard:
+        return build_scoreboard(self, policy, as_of=as_of, known_at=self.resolve_known_at(known_at),
+                                tracks=tracks, units=units)
 
     # --- reading -----------------------------------------------------------------------
     def head(self) -> tuple[int, str]:

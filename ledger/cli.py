@@ -14,6 +14,10 @@ import click
 from . import render
 from .app import Ledger
 from .errors import InputError, LedgerError
+from .policies.errors import CalendarError, PolicyError
+from .reports import explain as explain_report
+from .reports import scores as score_report
+from .reports.xlsx import write_workbook
 from .store.backends import StoreUnavailable
 from .store.url import StoreUrlError
 
@@ -74,6 +78,8 @@ class LedgerGroup(click.Group):
             fail(f"store unavailable: {exc}", 3)
         except LedgerError as exc:
             fail(str(exc), exc.exit_code)
+        except (PolicyError, CalendarError) as exc:
+            fail(str(exc), 2)
         finally:
             obj = ctx.obj
             if isinstance(obj, Context):
@@ -257,6 +263,187 @@ def verify(c: Context) -> None:
         click.echo(f"first bad revision: {result.bad_revision}")
         sys.exit(1)
     click.echo(f"ok: {result.records} records, head revision {result.revision} {result.hash}")
+
+
+# --- policies and scores -------------------------------------------------------------------
+
+def emit(text: str, output: str | None) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+def need_output(fmt: str, output: str | None) -> str:
+    if not output:
+        raise InputError(f"--output FILE (the {fmt} format writes a file)", field="--output")
+    return output
+
+
+def policy_options(func: Callable) -> Callable:
+    func = click.option("--policy-file", "policy_file", help="score with an unpublished policy file (what-if)")(func)
+    return click.option("--policy", "policy_ref", metavar="ID[@VERSION]", help="a bundled or published policy")(func)
+
+
+def as_of_options(func: Callable) -> Callable:
+    func = click.option("--known-at", "known_at", metavar="REV|TIMESTAMP",
+                        help="what the ledger knew at a revision or moment (default: now)")(func)
+    return click.option("--as-of", "as_of", metavar="DATE",
+                        help="what had happened by this date (default: the policy year's last day)")(func)
+
+
+@main.group()
+def policy() -> None:
+    """Scoring policies: bundled seed schemes and published versions."""
+
+
+@policy.command("load")
+@click.argument("file")
+@pass_ctx
+def policy_load(c: Context, file: str) -> None:
+    """Publish an immutable policy version (identical content again is a no-op)."""
+    c.ledger.init()
+    ref, new = c.ledger.load_policy(file)
+    click.echo(ref if new else f"{ref} (already published, unchanged)")
+
+
+@policy.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@pass_ctx
+def policy_list(c: Context, fmt: str) -> None:
+    entries = c.ledger.policies.entries()
+    rows = [{"policy": e.ref, "year": e.year, "title": e.title, "origin": e.origin, "sha256": e.sha256,
+             "effective_from": e.effective_from, "change_note": e.change_note} for e in entries]
+    if fmt == "json":
+        click.echo(render.to_json(rows))
+        return
+    click.echo(render.table([(r["policy"], r["year"], r["title"], r["origin"], r["sha256"][7:23])
+                             for r in rows], ["policy", "year", "title", "origin", "sha256"]))
+
+
+@policy.command("show")
+@click.argument("ref", metavar="ID[@VERSION]")
+@click.option("--format", "fmt", type=click.Choice(["tree", "yaml", "json"]), default="tree")
+@pass_ctx
+def policy_show(c: Context, ref: str, fmt: str) -> None:
+    """The indicator tree with points, 计分方式 and 原文 (or the policy file itself)."""
+    entry = c.ledger.policies.find(ref)
+    if fmt == "yaml":
+        click.echo(entry.text, nl=False)
+        return
+    pol = entry.policy()
+    if fmt == "json":
+        click.echo(render.to_json(pol.model_dump(mode="json", exclude_none=True)))
+        return
+    click.echo(f"{pol.ref}  {pol.title}  (year {pol.year}; {entry.origin}; {entry.sha256[:23]}…)")
+    for src in pol.sources:
+        click.echo(f"  source: {src.title} {src.doc_number or ''} {src.ref or ''}".rstrip())
+    for track in pol.tracks:
+        grades = ", ".join(f"{g.grade}≥{g.min}" if g.min is not None else g.grade for g in track.grades or [])
+        click.echo(f"\ntrack {track.id} {track.name} — group {track.group}" + (f"; grades {grades}" if grades else ""))
+
+        def walk(nodes, depth):
+            for n in nodes:
+                points = f" ({render.number_text(n.points)})" if n.points is not None else ""
+                click.echo(f"{'  ' * depth}{n.id} {n.name}{points}")
+                if n.clause:
+                    click.echo(f"{'  ' * depth}  原文: {_short(n.clause, 100)}")
+                walk(n.children or [], depth + 1)
+        walk(track.indicators, 1)
+
+
+def _board(c: Context, policy_ref, policy_file, as_of, known_at, track, unit):
+    pol = c.ledger.policy(policy_ref, policy_file)
+    return c.ledger.scoreboard(pol, as_of=parse_date(as_of, "--as-of"), known_at=known_at,
+                               tracks=[track] if track else None, units=[unit] if unit else None)
+
+
+@main.command()
+@policy_options
+@click.option("--track")
+@click.option("--unit")
+@as_of_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default="table")
+@click.option("--output", help="write to this file instead of stdout")
+@pass_ctx
+def score(c: Context, policy_ref, policy_file, track, unit, as_of, known_at, fmt, output) -> None:
+    """Scores of every unit of every track (or the ones asked for)."""
+    board = _board(c, policy_ref, policy_file, as_of, known_at, track, unit)
+    if fmt == "xlsx":
+        score_report.write_xlsx(board, need_output(fmt, output))
+        return
+    emit({"table": score_report.as_table, "json": score_report.as_json, "csv": score_report.as_csv}[fmt](board),
+         output)
+
+
+@main.command()
+@click.argument("unit")
+@policy_options
+@click.option("--track")
+@as_of_options
+@click.option("--by", type=click.Choice(explain_report.GROUPINGS), default="indicator")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "md", "html", "xlsx"]),
+              default="table")
+@click.option("--output", help="write to this file instead of stdout")
+@pass_ctx
+def explain(c: Context, unit, policy_ref, policy_file, track, as_of, known_at, by, fmt, output) -> None:
+    """The explanation trail of one unit's score: every point to its event and clause."""
+    board = _board(c, policy_ref, policy_file, as_of, known_at, track, None)
+    ex = explain_report.Explanation(board, board.card(unit, track))
+    if fmt == "xlsx":
+        write_workbook(need_output(fmt, output), explain_report.xlsx_sheets(ex, by),
+                       notes=explain_report.header_lines(ex))
+        return
+    renderers = {"table": lambda: explain_report.as_table(ex, by), "json": lambda: explain_report.as_json(ex),
+                 "csv": lambda: explain_report.as_csv(ex, by), "md": lambda: explain_report.as_markdown(ex, by),
+                 "html": lambda: explain_report.as_html(ex, by)}
+    emit(renderers[fmt](), output)
+
+
+@main.command()
+@policy_options
+@click.option("--against", "against_ref", metavar="ID[@VERSION]", help="the other policy (amended version)")
+@click.option("--against-file", "against_file", help="the other policy as an unpublished file")
+@click.option("--track")
+@as_of_options
+@click.option("--against-known-at", "against_known_at", metavar="REV|TIMESTAMP",
+              help="compare with what the ledger knew then (default: now)")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@pass_ctx
+def diff(c: Context, policy_ref, policy_file, against_ref, against_file, track, as_of, known_at, against_known_at,
+         fmt) -> None:
+    """Recompute under other rules or other knowledge; show what changes per unit and indicator, and why."""
+    from .projections.diff import diff as compute_diff
+
+    if not (against_ref or against_file or against_known_at or known_at):
+        raise InputError("--against ID[@VERSION], --against-file FILE or --known-at/--against-known-at",
+                         field="--against")
+    before_policy = c.ledger.policy(policy_ref, policy_file)
+    after_policy = c.ledger.policy(against_ref, against_file) if (against_ref or against_file) else before_policy
+    day = parse_date(as_of, "--as-of")
+    tracks = [track] if track else None
+    before = c.ledger.scoreboard(before_policy, as_of=day, known_at=known_at, tracks=tracks)
+    after = c.ledger.scoreboard(after_policy, as_of=day, known_at=against_known_at, tracks=tracks)
+    result = compute_diff(c.ledger, before, after)
+    if fmt == "json":
+        click.echo(render.to_json(result.to_dict()))
+        return
+    click.echo(f"before: {before.policy.ref} as of {before.as_of} known at {before.known_at}")
+    click.echo(f"after:  {after.policy.ref} as of {after.as_of} known at {after.known_at}")
+    if result.rule_changes:
+        click.echo("\nrule changes:")
+        for note in result.rule_changes:
+            click.echo(f"  - {note}")
+    if not result.changes:
+        click.echo("\nno unit's score changes")
+        return
+    rows = [(ch.track, ch.unit, ch.name, ch.indicator, render.number_text(ch.before), render.number_text(ch.after),
+             render.number_text(ch.delta) if ch.delta is not None else "", "\n".join(ch.causes))
+            for ch in result.changes]
+    click.echo("")
+    click.echo(render.table(rows, ["track", "unit", "name", "indicator", "before", "after", "Δ", "because"]))
 
 
 def run() -> None:  # pragma: no cover - console entry

@@ -1,0 +1,111 @@
+"""The policy registry: bundled seed policies plus the versions published into the ledger.
+
+A published version is a ``policy_published`` record holding the file's full text, so the
+rules a score was computed under are as tamper-evident as the facts, and a later reviewer
+gets them back byte for byte. Bundled policies count as published: loading a file with a
+bundled id@version but other content is refused like any other silent change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ..errors import InputError
+from .errors import PolicyError
+from .loader import bundled_policy_files, load_policy_file, load_policy_text, policy_text_hash
+from .model import Policy
+
+REF = re.compile(r"^(?P<id>[a-z0-9][a-z0-9._\-]*?)(?:@(?P<version>\d+))?$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    version: int
+    year: int
+    title: str
+    sha256: str
+    origin: str  # "bundled" or "revision N"
+    text: str
+    effective_from: str | None = None
+    change_note: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def policy(self) -> Policy:
+        return load_policy_text(self.text, origin=f"{self.ref} ({self.origin})")
+
+
+def bundled_entries() -> list[Entry]:
+    entries = []
+    for path in bundled_policy_files():
+        raw = path.read_bytes()
+        policy = load_policy_file(path)
+        entries.append(Entry(policy.id, policy.version, policy.year, policy.title, policy_text_hash(raw),
+                             "bundled", raw.decode("utf-8-sig"),
+                             policy.effective_from.isoformat() if policy.effective_from else None,
+                             policy.change_note))
+    return entries
+
+
+class PolicyRegistry:
+    def __init__(self, published: Callable[[], Iterable[Entry]]):
+        self._published = published
+
+    def entries(self) -> list[Entry]:
+        merged: dict[str, Entry] = {e.ref: e for e in bundled_entries()}
+        for entry in self._published():
+            merged.setdefault(entry.ref, entry)
+        return sorted(merged.values(), key=lambda e: (e.id, e.version))
+
+    def find(self, ref: str) -> Entry:
+        match = REF.match(ref.strip())
+        if not match:
+            raise InputError("a policy id like jingkai-2021 or jingkai-2021@2", field="--policy", got=repr(ref))
+        pid, version = match["id"], match["version"]
+        candidates = [e for e in self.entries() if e.id == pid]
+        if not candidates:
+            known = ", ".join(sorted({e.id for e in self.entries()})) or "none"
+            raise InputError(f"a bundled or published policy id (known: {known})", field="--policy",
+                             got=repr(pid))
+        if version is None:
+            return max(candidates, key=lambda e: e.version)
+        for entry in candidates:
+            if entry.version == int(version):
+                return entry
+        versions = ", ".join(str(e.version) for e in candidates)
+        raise InputError(f"a published version of {pid} (versions: {versions})", field="--policy", got=repr(ref))
+
+    def resolve(self, ref: str | None = None, file: str | None = None) -> Policy:
+        """``--policy ID[@V]`` or ``--policy-file FILE`` (an unpublished what-if)."""
+        if file:
+            return load_policy_file(file)
+        if not ref:
+            raise InputError("--policy ID[@VERSION] or --policy-file FILE", field="--policy")
+        return self.find(ref).policy()
+
+    def check_new(self, path: str) -> tuple[Policy, str, str, Entry | None]:
+        """Validate a file for publishing: (policy, text, sha256, existing entry or None).
+        Same content as a published version → that entry; other content → error."""
+        file = Path(path)
+        policy = load_policy_file(file)
+        raw = file.read_bytes()
+        digest = policy_text_hash(raw)
+        for entry in self.entries():
+            if entry.ref == policy.ref:
+                if entry.sha256 == digest:
+                    return policy, raw.decode("utf-8-sig"), digest, entry
+                raise InputError(
+                    f"a new version number: {policy.ref} is already published ({entry.origin}, "
+                    f"{entry.sha256[:19]}…) with other content ({digest[:19]}…); published versions "
+                    "are immutable — raise `version:` and describe the amendment in `change_note:`",
+                    origin=path, field="version")
+        return policy, raw.decode("utf-8-sig"), digest, None
+
+
+__all__ = ["Entry", "PolicyRegistry", "bundled_entries", "PolicyError"]

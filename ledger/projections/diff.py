@@ -1,0 +1,196 @@
+"""Score diffs: two scoreboards (other rules, or other knowledge) compared per unit and
+indicator, every change attributed to the events or rule changes that cause it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ..policies.model import Indicator, Policy, Track
+from ..projections.facts import Amendments
+from ..store.eventstore import unit_stream
+from .scoreboard import Scoreboard
+from .scoring import ScoreCard
+
+if TYPE_CHECKING:
+    from ..app import Ledger
+
+
+@dataclass
+class Change:
+    track: str
+    unit: str
+    name: str
+    indicator: str  # indicator id, or "total" / "rank" / "grade"
+    before: Any
+    after: Any
+    causes: list[str] = field(default_factory=list)
+
+    @property
+    def delta(self) -> Decimal | None:
+        if isinstance(self.before, Decimal) and isinstance(self.after, Decimal):
+            return self.after - self.before
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"track": self.track, "unit": self.unit, "name": self.name, "indicator": self.indicator,
+                "before": self.before, "after": self.after, "delta": self.delta, "causes": self.causes}
+
+
+@dataclass
+class Diff:
+    before: Scoreboard
+    after: Scoreboard
+    rule_changes: list[str]
+    changes: list[Change]
+
+    def to_dict(self) -> dict[str, Any]:
+        side = lambda b: {"policy": b.policy.ref, "as_of": b.as_of.isoformat(), "known_at": b.known_at}  # noqa: E731
+        return {"before": side(self.before), "after": side(self.after), "rule_changes": self.rule_changes,
+                "changes": [c.to_dict() for c in self.changes]}
+
+
+def _indicators(track: Track) -> dict[str, Indicator]:
+    out: dict[str, Indicator] = {}
+
+    def walk(nodes: list[Indicator]) -> None:
+        for node in nodes:
+            out[node.id] = node
+            walk(node.children or [])
+
+    walk(track.indicators)
+    return out
+
+
+def rule_changes(a: Policy, b: Policy) -> tuple[list[str], dict[tuple[str, str], str]]:
+    """Readable notes of what changed between two policies, and per (track, indicator) the
+    note that explains it."""
+    notes: list[str] = []
+    by_indicator: dict[tuple[str, str], str] = {}
+    if a.ref != b.ref and b.change_note:
+        notes.append(f"{b.ref}: {b.change_note}")
+    tracks_a = {t.id: t for t in a.tracks}
+    for tb in b.tracks:
+        ta = tracks_a.get(tb.id)
+        if ta is None:
+            notes.append(f"track {tb.id} added")
+            continue
+        for key in ("grades", "veto", "downgrade", "cap", "floor", "max", "group"):
+            if getattr(ta, key) != getattr(tb, key):
+                notes.append(f"track {tb.id}: {key} changed")
+                by_indicator[(tb.id, "*")] = f"track {tb.id}: {key} changed"
+        ia, ib = _indicators(ta), _indicators(tb)
+        for iid in sorted(set(ia) | set(ib)):
+            if iid not in ia:
+                note = f"{tb.id}/{iid} added: {ib[iid].clause or ib[iid].name}"
+            elif iid not in ib:
+                note = f"{tb.id}/{iid} removed"
+            elif _own(ia[iid]) != _own(ib[iid]):
+                changed = [k for k in _own(ia[iid]) if _own(ia[iid])[k] != _own(ib[iid]).get(k)]
+                note = f"{tb.id}/{iid} changed ({', '.join(changed)}): {ib[iid].clause or ib[iid].name}"
+            else:
+                continue
+            notes.append(note)
+            by_indicator[(tb.id, iid)] = note
+    for ta in a.tracks:
+        if ta.id not in {t.id for t in b.tracks}:
+            notes.append(f"track {ta.id} removed")
+    return notes, by_indicator
+
+
+def _own(ind: Indicator) -> dict[str, Any]:
+    data = ind.model_dump(exclude={"children"})
+    return data
+
+
+def _event_lines(card: ScoreCard | None, indicator: str) -> Counter:
+    if card is None:
+        return Counter()
+    return Counter((ln.event, ln.delta) for ln in card.lines if ln.indicator == indicator and ln.event)
+
+
+def _kinds(card: ScoreCard | None, indicator: str) -> Counter:
+    if card is None:
+        return Counter()
+    return Counter((ln.kind, ln.delta) for ln in card.lines if ln.indicator == indicator and not ln.event)
+
+
+class _EventStatus:
+    """Why an event's lines differ between two known-at revisions."""
+
+    def __init__(self, ledger: "Ledger", year: int, k_before: int, k_after: int):
+        self.ledger, self.year, self.k0, self.k1 = ledger, year, k_before, k_after
+        self._cache: dict[str, dict[str, Any]] = {}
+
+    def _unit(self, unit: str) -> dict[str, Any]:
+        if unit not in self._cache:
+            records = self.ledger.store.read_stream(unit_stream(unit, self.year))
+            self._cache[unit] = {"records": {r.id: r for r in records}, "all": records}
+        return self._cache[unit]
+
+    def explain(self, unit: str, event_id: str) -> str:
+        data = self._unit(unit)
+        record = data["records"].get(event_id)
+        if record is None:
+            return f"event {event_id}"
+        lo, hi = sorted((self.k0, self.k1))
+        if lo < record.revision <= hi:
+            return f"event {event_id} ({record.type}, dated {record.data['date']}) recorded late at revision {record.revision}"
+        notes = []
+        before = Amendments([r for r in data["all"] if r.revision <= lo])
+        after = Amendments([r for r in data["all"] if r.revision <= hi])
+        r_after, r_before = after.retracted_by(event_id), before.retracted_by(event_id)
+        if r_after and not r_before:
+            notes.append(f"retracted by {r_after.id} at revision {r_after.revision}: {r_after.data.get('reason')}")
+        elif r_before and not r_after:
+            notes.append("restored (its retraction was retracted)")
+        new_corrections = [c for c in after.corrections_of(event_id)
+                           if c.id not in {x.id for x in before.corrections_of(event_id)}]
+        for c in new_corrections:
+            notes.append(f"corrected by {c.id} at revision {c.revision} ({c.data.get('reason')}): "
+                         + ", ".join(f"{k}→{v}" for k, v in c.data["changes"].items()))
+        return f"event {event_id} ({record.type}) " + ("; ".join(notes) if notes else "counts differently")
+
+
+def diff(ledger: "Ledger", before: Scoreboard, after: Scoreboard) -> Diff:
+    notes, by_indicator = rule_changes(before.policy, after.policy)
+    status = _EventStatus(ledger, after.policy.year, before.known_at, after.known_at)
+    changes: list[Change] = []
+    for track_id in sorted(set(before.cards) | set(after.cards)):
+        cards_a = {c.unit: c for c in before.cards.get(track_id, [])}
+        cards_b = {c.unit: c for c in after.cards.get(track_id, [])}
+        for unit in sorted(set(cards_a) | set(cards_b)):
+            ca, cb = cards_a.get(unit), cards_b.get(unit)
+            name = (cb or ca).name  # type: ignore[union-attr]
+            points_a = {n.id: n.points for top in (ca.indicators if ca else []) for n in top.walk()}
+            points_b = {n.id: n.points for top in (cb.indicators if cb else []) for n in top.walk()}
+            leaf_ids = [n.id for top in ((cb or ca).indicators) for n in top.walk() if not n.children]  # type: ignore[union-attr]
+            for iid in leaf_ids + [i for i in points_a if i not in points_b]:
+                pa, pb = points_a.get(iid), points_b.get(iid)
+                if pa == pb and _event_lines(ca, iid) == _event_lines(cb, iid):
+                    continue
+                causes = []
+                if (track_id, iid) in by_indicator:
+                    causes.append("rule: " + by_indicator[(track_id, iid)])
+                ev_a, ev_b = _event_lines(ca, iid), _event_lines(cb, iid)
+                for event in sorted({e for e, _ in (ev_a - ev_b) + (ev_b - ev_a)}):
+                    causes.append(status.explain(unit, event))
+                for kind, _ in sorted(((_kinds(ca, iid) - _kinds(cb, iid)) + (_kinds(cb, iid) - _kinds(ca, iid))),
+                                      key=str):
+                    if kind in ("rank", "average", "ratio", "rate", "quota", "missing_obligation", "missing_data"):
+                        text = {"rank": "rank-based points moved (other units' facts changed the ranking)"}.get(
+                            kind, f"{kind} line changed")
+                        if text not in causes:
+                            causes.append(text)
+                if pa != pb or causes:
+                    changes.append(Change(track_id, unit, name, iid, pa, pb, causes))
+            for key, va, vb in (("total", ca and ca.total, cb and cb.total), ("rank", ca and ca.rank, cb and cb.rank),
+                                ("grade", ca and ca.grade, cb and cb.grade),
+                                ("vetoed", ca and ca.vetoed, cb and cb.vetoed),
+                                ("downgraded", ca and ca.downgraded, cb and cb.downgraded)):
+                if va != vb:
+                    causes = [f"rule: {by_indicator[(track_id, '*')]}"] if (track_id, "*") in by_indicator else []
+                    changes.append(Change(track_id, unit, name, key, va, vb, causes))
+    return Diff(before, after, notes, changes)

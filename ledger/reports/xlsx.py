@@ -1,0 +1,52 @@
+"""Excel workbooks (openpyxl): Chinese headers, one row per item, frozen header, widths that fit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Sequence
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from wcwidth import wcswidth
+
+Sheet = tuple[str, Sequence[str], Sequence[Sequence[Any]]]
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+def _width(value: Any) -> int:
+    text = "" if value is None else str(value)
+    width = max((wcswidth(line) for line in text.splitlines()), default=0)
+    return max(width, 0)
+
+
+def write_workbook(path: str, sheets: Sequence[Sheet], notes: Sequence[str] = ()) -> None:
+    """``sheets``: (title, headers, rows). ``notes`` go to a last sheet 说明 (provenance)."""
+    book = Workbook()
+    book.remove(book.active)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for title, headers, rows in sheets:
+        ws = book.create_sheet(title[:31])
+        ws.append(list(headers))
+        for cell in ws[1]:
+            cell.font, cell.fill = bold, fill
+            cell.alignment = Alignment(vertical="center")
+        for row in rows:
+            ws.append([_cell(v) for v in row])
+        ws.freeze_panes = "A2"
+        for index, header in enumerate(headers, start=1):
+            widest = max([_width(header)] + [_width(_cell(r[index - 1])) for r in rows if index - 1 < len(r)])
+            ws.column_dimensions[ws.cell(1, index).column_letter].width = min(max(widest + 2, 6), 80)
+    if notes:
+        ws = book.create_sheet("说明")
+        for note in notes:
+            ws.append([note])
+        ws.column_dimensions["A"].width = min(max((_width(n) for n in notes), default=10) + 2, 120)
+    book.save(path)
