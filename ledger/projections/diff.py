@@ -130,6 +130,20 @@ class _EventStatus:
             self._cache[unit] = {"records": {r.id: r for r in records}, "all": records}
         return self._cache[unit]
 
+    def changed(self, unit: str) -> list[str]:
+        """Facts of the unit whose standing changed between the two revisions."""
+        lo, hi = sorted((self.k0, self.k1))
+        if lo == hi:
+            return []
+        data = self._unit(unit)
+        touched: list[str] = []
+        for r in data["all"]:
+            if lo < r.revision <= hi:
+                target = r.data.get("target") if r.type in ("retraction", "correction") else r.id
+                if target and target not in touched and r.type not in ("appeal_filed", "appeal_decided"):
+                    touched.append(target)
+        return [self.explain(unit, event_id) for event_id in touched]
+
     def explain(self, unit: str, event_id: str) -> str:
         data = self._unit(unit)
         record = data["records"].get(event_id)
@@ -161,6 +175,7 @@ def diff(ledger: "Ledger", before: Scoreboard, after: Scoreboard) -> Diff:
     for track_id in sorted(set(before.cards) | set(after.cards)):
         cards_a = {c.unit: c for c in before.cards.get(track_id, [])}
         cards_b = {c.unit: c for c in after.cards.get(track_id, [])}
+        peers_changed = [note for unit in sorted(set(cards_a) | set(cards_b)) for note in status.changed(unit)]
         for unit in sorted(set(cards_a) | set(cards_b)):
             ca, cb = cards_a.get(unit), cards_b.get(unit)
             name = (cb or ca).name  # type: ignore[union-attr]
@@ -179,11 +194,15 @@ def diff(ledger: "Ledger", before: Scoreboard, after: Scoreboard) -> Diff:
                     causes.append(status.explain(unit, event))
                 for kind, _ in sorted(((_kinds(ca, iid) - _kinds(cb, iid)) + (_kinds(cb, iid) - _kinds(ca, iid))),
                                       key=str):
-                    if kind in ("rank", "average", "ratio", "rate", "quota", "missing_obligation", "missing_data"):
-                        text = {"rank": "rank-based points moved (other units' facts changed the ranking)"}.get(
-                            kind, f"{kind} line changed")
-                        if text not in causes:
-                            causes.append(text)
+                    if kind == "rank":
+                        text = "rank-based points moved: the track's ranking changed" + (
+                            " because " + "; ".join(peers_changed[:5]) if peers_changed else "")
+                    elif kind in ("base", "cap", "floor", "rounding"):
+                        continue
+                    else:
+                        text = f"{kind} line changed"
+                    if text not in causes:
+                        causes.append(text)
                 if pa != pb or causes:
                     changes.append(Change(track_id, unit, name, iid, pa, pb, causes))
             for key, va, vb in (("total", ca and ca.total, cb and cb.total), ("rank", ca and ca.rank, cb and cb.rank),
