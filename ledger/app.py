@@ -197,9 +197,10 @@ class Ledger:
         return self.policies.resolve(ref, file)
 
     def scoreboard(self, policy: Policy, *, as_of: dt.date | None = None, known_at: str | int | None = None,
-                   tracks: Iterable[str] | None = None, units: Iterable[str] | None = None) -> Scoreboard:
+                   tracks: Iterable[str] | None = None, units: Iterable[str] | None = None,
+                   focus: str | None = None) -> Scoreboard:
         return build_scoreboard(self, policy, as_of=as_of, known_at=self.resolve_known_at(known_at),
-                                tracks=tracks, units=units)
+                                tracks=tracks, units=units, focus=focus)
 
     # --- reading -----------------------------------------------------------------------
     def head(self) -> tuple[int, str]:

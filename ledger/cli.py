@@ -354,10 +354,10 @@ def policy_show(c: Context, ref: str, fmt: str) -> None:
         walk(track.indicators, 1)
 
 
-def _board(c: Context, policy_ref, policy_file, as_of, known_at, track, unit):
+def _board(c: Context, policy_ref, policy_file, as_of, known_at, track, unit, focus=None):
     pol = c.ledger.policy(policy_ref, policy_file)
     return c.ledger.scoreboard(pol, as_of=parse_date(as_of, "--as-of"), known_at=known_at,
-                               tracks=[track] if track else None, units=[unit] if unit else None)
+                               tracks=[track] if track else None, units=[unit] if unit else None, focus=focus)
 
 
 @main.command()
@@ -390,7 +390,7 @@ def score(c: Context, policy_ref, policy_file, track, unit, as_of, known_at, fmt
 @pass_ctx
 def explain(c: Context, unit, policy_ref, policy_file, track, as_of, known_at, by, fmt, output) -> None:
     """The explanation trail of one unit's score: every point to its event and clause."""
-    board = _board(c, policy_ref, policy_file, as_of, known_at, track, None)
+    board = _board(c, policy_ref, policy_file, as_of, known_at, track, None, focus=unit)
     ex = explain_report.Explanation(board, board.card(unit, track))
     if fmt == "xlsx":
         write_workbook(need_output(fmt, output), explain_report.xlsx_sheets(ex, by),

@@ -150,7 +150,7 @@ def test_explain_by_division_and_other_formats(db_url, tmp_path):
     html = cli(db_url, "explain", "b", "--policy", "cli-test", "--format", "html").out
     assert "<html" in html and "乙局" in html and "http" not in html.split("</style>")[0]
     missing = cli(db_url, "explain", "zz", "--policy", "cli-test")
-    assert missing.code == 2 and "unit 'zz' is not in the track's group" in missing.err
+    assert missing.code == 2 and "unit 'zz' is in none of its tracks' groups" in missing.err
 
 
 def test_diff_between_revisions_and_policy_versions(db_url, tmp_path):

@@ -134,13 +134,17 @@ class FactView:
     def __init__(self, store: EventStore):
         self.store = store
 
-    def facts(self, unit: str, year: int, as_of: dt.date | None, known_at: int | None) -> list[Fact]:
-        records = self.store.read_stream(unit_stream(unit, year), upto=known_at)
+    def facts(self, unit: str, year: int, as_of: dt.date | None, known_at: int | None,
+              types: Iterable[str] | None = None) -> list[Fact]:
+        """With ``types``, only facts of those types (and the amendments that may touch them)
+        are read — enough for peers' rank inputs."""
+        topics = None if types is None else set(types) | {"retraction", "correction"}
+        records = self.store.read_stream(unit_stream(unit, year), upto=known_at, topics=topics)
         return effective_facts(records, as_of, known_at)
 
     def facts_for(self, units: Iterable[str], year: int, as_of: dt.date | None,
-                  known_at: int | None) -> dict[str, list[Fact]]:
-        return {u: self.facts(u, year, as_of, known_at) for u in units}
+                  known_at: int | None, types: Iterable[str] | None = None) -> dict[str, list[Fact]]:
+        return {u: self.facts(u, year, as_of, known_at, types) for u in units}
 
     def roster(self, known_at: int | None = None) -> dict[str, Unit]:
         return roster_from(self.store.read_stream("ledger:units", upto=known_at))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Iterable
 from ..errors import InputError
 from ..policies.model import Policy
 from ..units import Unit
-from .scoring import ScoreCard, score_track
+from .scoring import ScoreCard, rank_fact_types, score_track
 
 if TYPE_CHECKING:
     from ..app import Ledger
@@ -57,9 +57,13 @@ def track_units(policy: Policy, track_id: str, roster: Iterable[Unit]) -> list[U
 
 def build_scoreboard(ledger: "Ledger", policy: Policy, *, as_of: dt.date | None = None,
                      known_at: int | None = None, tracks: Iterable[str] | None = None,
-                     units: Iterable[str] | None = None) -> Scoreboard:
+                     units: Iterable[str] | None = None, focus: str | None = None) -> Scoreboard:
     """Score every unit of the chosen tracks. Ranks always use the whole track, so asking for
-    one unit still reads its peers."""
+    one unit still reads its peers.
+
+    ``focus`` (one unit, for its explanation) scores only that unit: peers are read only for
+    the fact types the track's rank-based indicators need, and the rank by total is left out.
+    """
     head = ledger.head()
     known = head[0] if known_at is None else known_at
     as_of = as_of or default_as_of(policy)
@@ -75,9 +79,21 @@ def build_scoreboard(ledger: "Ledger", policy: Policy, *, as_of: dt.date | None 
         members = track_units(policy, track_id, roster)
         if only is not None and not only & {u.id for u in members}:
             continue
+        if focus is not None:
+            if focus not in {u.id for u in members}:
+                continue
+            peers = [u.id for u in members if u.id != focus]
+            needed = rank_fact_types(policy, track_id)
+            facts = ledger.facts.facts_for(peers, policy.year, as_of, known, needed) if needed else {}
+            facts[focus] = ledger.facts.facts(focus, policy.year, as_of, known)
+            board.cards[track_id] = score_track(policy, track_id, members, facts, as_of, focus={focus})
+            continue
         facts = ledger.facts.facts_for([u.id for u in members], policy.year, as_of, known)
         cards = score_track(policy, track_id, members, facts, as_of)
         board.cards[track_id] = [c for c in cards if only is None or c.unit in only]
     if only is not None and not board.all_cards():
         raise InputError(f"a unit scored by {policy.ref}", field="--unit", got=", ".join(sorted(only)))
+    if focus is not None and not board.all_cards():
+        raise InputError(f"a unit scored by {policy.ref} (unit '{focus}' is in none of its tracks' groups)",
+                         field="UNIT", got=repr(focus))
     return board

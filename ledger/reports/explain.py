@@ -36,7 +36,7 @@ class Explanation:
                 "track": self.card.track, "as_of": self.board.as_of.isoformat(),
                 "known_at": self.board.known_at, "head": self.board.envelope()["head"],
                 "total": body["total"], "max": self.card.max, "grade": body["grade"],
-                "vetoed": body["vetoed"], "downgraded": body["downgraded"], "rank": self.card.rank,
+                "vetoed": body["vetoed"], "downgraded": body["downgraded"],
                 "lines": lines, "indicators": indicators}
 
     def groups(self, by: str) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -79,8 +79,8 @@ def header_lines(ex: Explanation) -> list[str]:
     c = ex.card
     flags = [f for f, on in (("vetoed 一票否决", c.vetoed), ("downgraded 降档", c.downgraded)) if on]
     return [f"{c.unit} {c.name} — {ex.board.policy.title} / {ex.board.policy.track(c.track).name} ({c.track})",
-            f"total {render.number_text(c.total)} / {render.number_text(c.max)}   grade {c.grade or '-'}   "
-            f"rank {c.rank}" + ("   " + ", ".join(flags) if flags else ""),
+            f"total {render.number_text(c.total)} / {render.number_text(c.max)}   grade {c.grade or '-'}"
+            + (f"   rank {c.rank}" if c.rank is not None else "") + ("   " + ", ".join(flags) if flags else ""),
             provenance(ex.board)]
 
 

@@ -4,7 +4,7 @@
 """
 
 from .card import IndicatorScore, Line, ScoreCard, q
-from .engine import compile_track, hotline_tickets, normalise_period, score_track
+from .engine import compile_track, hotline_tickets, normalise_period, rank_fact_types, score_track
 
 __all__ = ["score_track", "ScoreCard", "Line", "IndicatorScore", "compile_track", "q",
-           "hotline_tickets", "normalise_period"]
+           "hotline_tickets", "normalise_period", "rank_fact_types"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar as _stdcal
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Collection, Iterable, Mapping, Sequence
 
 from ledger.events.facts import Fact
 from ledger.policies import model as M
@@ -1018,6 +1018,14 @@ class CompiledTrack:
         self.cal = policy.work_calendar()
 
 
+def rank_fact_types(policy: M.Policy, track_id: str) -> frozenset[str]:
+    """Event types the track's rank-based indicators read from every unit of the track."""
+    types: set[str] = set()
+    for rk in compile_track(policy, track_id).ranks:
+        types.update(("metric",) if rk.metric is not None else rk.matcher.types)
+    return frozenset(types)
+
+
 def compile_track(policy: M.Policy, track_id: str) -> CompiledTrack:
     key = ("track", track_id)
     ct = policy._compiled.get(key)
@@ -1093,11 +1101,16 @@ def score_track(
     units: Iterable[Unit],
     facts_by_unit: Mapping[str, Iterable[Fact]],
     as_of: dt.date,
+    focus: Collection[str] | None = None,
 ) -> list[ScoreCard]:
     """Score every unit of one track as of ``as_of``; cards come back in ``units`` order.
 
     ``facts_by_unit[unit_id]`` are that unit's effective facts for the policy year (units
     without an entry have no facts). Pure and deterministic.
+
+    With ``focus``, only those units get cards (for one unit's explanation): the other units
+    still take part in rank-based indicators, so their facts need only cover
+    ``rank_fact_types(...)``; rank by total is then not computed (``rank`` is None).
     """
     ct = compile_track(policy, track_id)
     ctx = Ctx(as_of, ct.year, ct.cal, ct.version)
@@ -1122,6 +1135,8 @@ def score_track(
 
     cards = []
     for u, uf in indexed:
+        if focus is not None and u.id not in focus:
+            continue
         lines: list[Line] = []
         scores = [_eval_node(nd, ctx, uf, lines) for nd in ct.nodes]
         total = sum((s.points for s in scores), ZERO)
@@ -1167,6 +1182,8 @@ def score_track(
             grade = ct.veto_grade
         cards.append(ScoreCard(u.id, u.name, ct.id, ct.policy_ref, ct.version, total, ct.max, grade,
                                vetoed, downgraded, None, scores, lines, veto_reasons, down_reasons))
+    if focus is not None:
+        return cards
     totals = sorted((c.total for c in cards), reverse=True)
     first: dict[Decimal, int] = {}
     for i, t in enumerate(totals):
