@@ -446,6 +446,29 @@ def diff(c: Context, policy_ref, policy_file, against_ref, against_file, track, 
     click.echo(render.table(rows, ["track", "unit", "name", "indicator", "before", "after", "Δ", "because"]))
 
 
+@main.command()
+@policy_options
+@click.option("--period", required=True, metavar="YYYY-MM", help="the month of the bulletin")
+@click.option("--track")
+@as_of_options
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]), default="table")
+@click.option("--output", help="write to this file instead of stdout")
+@pass_ctx
+def bulletin(c: Context, policy_ref, policy_file, period, track, as_of, known_at, fmt, output) -> None:
+    """The monthly bulletin (月通报): the policy's own tables, else scores and ranks."""
+    from .projections.bulletins import build_bulletin
+    from .reports import bulletins as bulletin_report
+
+    pol = c.ledger.policy(policy_ref, policy_file)
+    report = build_bulletin(c.ledger, pol, period, track=track, as_of=parse_date(as_of, "--as-of"),
+                            known_at=known_at)
+    if fmt == "xlsx":
+        bulletin_report.write_xlsx(report, need_output(fmt, output))
+        return
+    emit({"table": bulletin_report.as_table, "csv": bulletin_report.as_csv,
+          "json": bulletin_report.as_json}[fmt](report), output)
+
+
 def run() -> None:  # pragma: no cover - console entry
     main()
 

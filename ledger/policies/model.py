@@ -524,6 +524,35 @@ class CalendarSection(_M):
 Scalar = Union[bool, int, float, str, dt.date]
 
 
+class BulletinColumn(Match):
+    """A ✓/✗ column: ✓ when the unit has a matching event dated in the month, or (with
+    ``report``) has submitted that report for the month's period by the bulletin date."""
+
+    name: str
+    event: EventTypes | None = None  # type: ignore[assignment]
+    report: Ident | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "BulletinColumn":
+        if (self.report is None) == (self.event is None):
+            raise ValueError("a bulletin column names either `event` or `report`")
+        return self
+
+
+class Bulletin(_M):
+    """A monthly bulletin table (月通报) of one track. ``checks``: a ✓/✗ table; ``hotline``:
+    received, completed, completion rate, overdue, overdue rate, satisfied, satisfaction rate
+    of the 12345 tickets received in the month. Tracks without a bulletin get the monthly
+    score-and-rank table."""
+
+    track: Ident
+    title: str
+    kind: Literal["checks", "hotline"]
+    columns: list[BulletinColumn] = Field(default_factory=list)
+    return_within_workdays: int = 2
+    max_extension_workdays: int = 3
+
+
 class Policy(_M):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._\-]*$", max_length=64)]
     version: int = Field(ge=1)
@@ -535,6 +564,7 @@ class Policy(_M):
     settings: dict[str, Scalar] = Field(default_factory=dict)
     calendar: CalendarSection = CalendarSection()
     tracks: list[Track] = Field(min_length=1)
+    bulletins: list[Bulletin] = Field(default_factory=list)
 
     _origin: str = PrivateAttr(default="<text>")
     _content_hash: str = PrivateAttr(default="")
@@ -546,6 +576,9 @@ class Policy(_M):
         dup = {i for i in ids if ids.count(i) > 1}
         if dup:
             raise ValueError(f"track ids used twice: {sorted(dup)}")
+        for b in self.bulletins:
+            if b.track not in ids:
+                raise ValueError(f"bulletin '{b.title}' names track {b.track!r}; tracks: {', '.join(ids)}")
         if self.version > 1 and self.change_note is None:
             pass  # an amendment should say what changed, but it is not required
         return self

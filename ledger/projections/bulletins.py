@@ -1,0 +1,145 @@
+"""Monthly bulletins (月通报): per track, a table of one month.
+
+Policies declare their bulletin tables as data (``bulletins:`` — ✓/✗ checks or the 12345
+hotline table); every other track gets the score-and-rank table as of the month's end.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError
+from ..policies.model import Bulletin, Policy
+from .scoreboard import track_units
+from .scoring.engine import Ctx, _matcher, hotline_tickets
+from .scoring.index import UnitFacts
+
+if TYPE_CHECKING:
+    from ..app import Ledger
+
+CHECK, CROSS = "✓", "✗"
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+@dataclass
+class BulletinTable:
+    track: str
+    title: str
+    kind: str  # checks | hotline | scores
+    headers: list[str]
+    rows: list[list[Any]]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BulletinReport:
+    policy: Policy
+    period: str
+    as_of: dt.date
+    known_at: int
+    head: tuple[int, str]
+    tables: list[BulletinTable]
+
+
+def month_bounds(period: str) -> tuple[dt.date, dt.date]:
+    match = MONTH.match(period or "")
+    if not match:
+        raise InputError("a month like 2021-06", field="--period", got=repr(period))
+    year, month = int(match[1]), int(match[2])
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _rate(part: int, whole: int) -> str:
+    if not whole:
+        return "-"
+    return f"{(Decimal(part) * 100 / whole).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
+
+
+def _checks(spec: Bulletin, units, facts, first: dt.date, last: dt.date, as_of: dt.date) -> BulletinTable:
+    headers = ["单位"] + [c.name for c in spec.columns]
+    period = first.strftime("%Y-%m")
+    matchers = [(_matcher(c.event, c.where, c.contains) if c.event else None, c.report) for c in spec.columns]
+    rows = []
+    for unit in units:
+        unit_facts = facts.get(unit.id, [])
+        row: list[Any] = [unit.name]
+        for matcher, report in matchers:
+            if report is not None:
+                ok = any(f.type == "report_submitted" and f.fields.get("report") == report
+                         and f.fields.get("period") == period and f.date <= as_of for f in unit_facts)
+            else:
+                ok = any(first <= f.date <= last and matcher.test(f) for f in unit_facts)
+            row.append(CHECK if ok else CROSS)
+        rows.append(row)
+    return BulletinTable(spec.track, spec.title, "checks", headers, rows, ["注：已完成工作任务的打“√”"])
+
+
+def _hotline(spec: Bulletin, policy: Policy, units, facts, first: dt.date, last: dt.date,
+             as_of: dt.date) -> BulletinTable:
+    headers = ["序号", "承办单位", "转办数量", "办结数", "办结率", "逾期数", "逾期率", "满意数", "满意率"]
+    ctx = Ctx(as_of, policy.year, policy.work_calendar(), policy.version)
+    rows = []
+    for unit in units:
+        tickets = [t for t in hotline_tickets(UnitFacts(facts.get(unit.id, []), as_of), ctx,
+                                              spec.return_within_workdays, spec.max_extension_workdays)
+                   if first <= t.fact.date <= last]
+        if not tickets:
+            continue  # 本月涉及“12345”转办工单的部门
+        n = len(tickets)
+        done = sum(t.completed for t in tickets)
+        overdue = sum(not t.on_time and t.due <= as_of for t in tickets)
+        happy = sum(t.satisfied for t in tickets)
+        rows.append([len(rows) + 1, unit.name, n, done, _rate(done, n), overdue, _rate(overdue, n), happy,
+                     _rate(happy, n)])
+    notes = [f"统计口径：{first.isoformat()}至{last.isoformat()}受理的工单，截至{as_of.isoformat()}的办理状态；"
+             f"{spec.return_within_workdays}个工作日内退回的工单不计；未到期且未办结的工单暂不计入。"]
+    return BulletinTable(spec.track, spec.title, "hotline", headers, rows, notes)
+
+
+def build_bulletin(ledger: "Ledger", policy: Policy, period: str, *, track: str | None = None,
+                   as_of: dt.date | None = None, known_at: str | int | None = None) -> BulletinReport:
+    first, last = month_bounds(period)
+    if first.year != policy.year:
+        raise InputError(f"a month of {policy.year} (the year of {policy.ref})", field="--period", got=period)
+    as_of = as_of or last
+    known = ledger.resolve_known_at(known_at)
+    head = ledger.head()
+    tracks = [track] if track else [t.id for t in policy.tracks]
+    for t in tracks:
+        if t not in {x.id for x in policy.tracks}:
+            raise InputError("one of the policy's tracks: " + ", ".join(x.id for x in policy.tracks),
+                             field="--track", got=repr(t))
+    specs = {b.track: b for b in policy.bulletins}
+    roster = ledger.facts.roster(known).values()
+    tables: list[BulletinTable] = []
+    score_tracks = [t for t in tracks if t not in specs]
+    for t in tracks:
+        if t not in specs:
+            continue
+        units = track_units(policy, t, roster)
+        facts = ledger.facts.facts_for([u.id for u in units], policy.year, as_of, known)
+        spec = specs[t]
+        if spec.kind == "checks":
+            tables.append(_checks(spec, units, facts, first, last, as_of))
+        else:
+            tables.append(_hotline(spec, policy, units, facts, first, last, as_of))
+    if score_tracks:
+        board = ledger.scoreboard(policy, as_of=as_of, known_at=known, tracks=score_tracks)
+        for t in score_tracks:
+            cards = sorted(board.cards.get(t, []), key=lambda c: (c.rank or 10**9, c.unit))
+            tops = [(i.id, i.name) for i in policy.track(t).indicators]
+            headers = ["排名", "单位", "名称"] + [name for _, name in tops] + ["总分", "等级"]
+            rows = []
+            for c in cards:
+                points = {i.id: i.points for i in c.indicators}
+                rows.append([c.rank, c.unit, c.name] + [points.get(i) for i, _ in tops] + [c.total, c.grade or ""])
+            tables.append(BulletinTable(t, f"{first.month}月份{policy.track(t).name}得分排名", "scores", headers,
+                                        rows))
+    order = {t: i for i, t in enumerate(tracks)}
+    tables.sort(key=lambda tb: order[tb.track])
+    return BulletinReport(policy, period, as_of, known, head, tables)

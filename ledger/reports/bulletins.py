@@ -1,0 +1,57 @@
+"""Bulletin renderers: terminal table, CSV, JSON and Excel (one sheet per table)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from .. import render
+from ..projections.bulletins import BulletinReport
+from .xlsx import write_workbook
+
+
+def provenance(report: BulletinReport) -> str:
+    revision, digest = report.head
+    return (f"policy {report.policy.ref} · period {report.period} · as of {report.as_of.isoformat()} · "
+            f"known at revision {report.known_at} · ledger head {revision} {digest[:16]}")
+
+
+def _cell(value) -> str:
+    return render.number_text(value) if value is not None else ""
+
+
+def as_table(report: BulletinReport) -> str:
+    out = []
+    for table in report.tables:
+        out.append(f"{report.period} {table.title} ({table.track})")
+        out.append(render.table([[_cell(v) for v in row] for row in table.rows], table.headers))
+        out.extend(table.notes)
+        out.append("")
+    out.append(provenance(report))
+    return "\n".join(out) + "\n"
+
+
+def as_csv(report: BulletinReport) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for i, table in enumerate(report.tables):
+        if i:
+            writer.writerow([])
+        writer.writerow([f"{report.period} {table.title}", table.track, report.policy.ref])
+        writer.writerow(table.headers)
+        writer.writerows([[_cell(v) for v in row] for row in table.rows])
+    return buffer.getvalue()
+
+
+def as_json(report: BulletinReport) -> str:
+    return render.to_json({"policy": report.policy.ref, "period": report.period, "as_of": report.as_of,
+                           "known_at": report.known_at,
+                           "head": {"revision": report.head[0], "hash": report.head[1]},
+                           "tables": [{"track": t.track, "title": t.title, "kind": t.kind, "headers": t.headers,
+                                       "rows": t.rows, "notes": t.notes} for t in report.tables]})
+
+
+def write_xlsx(report: BulletinReport, path: str) -> None:
+    sheets = [(f"{t.track} {report.period}", t.headers, t.rows) for t in report.tables]
+    notes = [f"{report.period} {t.title}: {' '.join(t.notes)}" for t in report.tables] + [provenance(report)]
+    write_workbook(path, sheets, notes)
