@@ -64,7 +64,7 @@ def test_divisions_in_tree():
 
 
 def test_deterministic_regardless_of_fact_order():
-    facts = [fact(i, "media_report", dt.date(2021, 1 + i % 12, 1 + i % 27), level=["national", "district", "city"][i % 3],
+    facts = [fact(i, "media_report", dt.date(2021, 1 + i % 12, 1 + i % 27), level=["central", "district", "city"][i % 3],
                   title="营商环境", outlet="o") for i in range(1, 40)]
     facts += [fact(100 + i, "finding", dt.date(2021, 3, 1 + i), item="annual_plan", result=["not_made", "not_published"][i % 2])
               for i in range(5)]
@@ -79,7 +79,7 @@ def test_deterministic_regardless_of_fact_order():
 
 # ------------------------------------------------------------------ property: lines add up
 
-LEVELS = ["county", "city", "province", "district", "national"]
+LEVELS = ["county", "city", "province", "district", "central"]
 DAY = st.dates(min_value=dt.date(2020, 12, 1), max_value=dt.date(2022, 1, 20))
 NUM = st.decimals(min_value=0, max_value=200, places=2, allow_nan=False, allow_infinity=False)
 

@@ -57,7 +57,7 @@ def test_per_event_cases_by_type_and_field():
 
 
 def test_per_event_amounts_by_field_keywords_and_subcap():
-    facts = [F("media_report", "2021-01-05", level="national", title="优化营商环境见成效")]
+    facts = [F("media_report", "2021-01-05", level="central", title="优化营商环境见成效")]
     facts += [F("media_report", f"2021-02-0{i}", level="district", title="x", summary="软环境建设")
               for i in range(1, 8)]  # 7 × 0.5 = 3.5, capped at 3
     facts.append(F("media_report", "2021-03-01", level="province", title="春耕"))  # no keyword

@@ -91,7 +91,7 @@ def test_ranks_competition_ranking_linear_and_table():
         + [F("media_report", "2021-03-02", unit="a", level="province", outlet="o", title="t") for _ in range(2)],
         "b": [Mt("supervision_actions", 80)] + [F("media_report", "2021-03-01", unit="b", level="province", outlet="o", title="t") for _ in range(3)],
         "c": [Mt("supervision_actions", 80), F("media_report", "2021-03-01", unit="c", level="province", outlet="o", title="t"),
-              F("media_report", "2021-03-01", unit="c", level="national", outlet="o", title="t")],
+              F("media_report", "2021-03-01", unit="c", level="central", outlet="o", title="t")],
         "d": [Mt("supervision_actions", 50)],
         "e": [],
     }

@@ -148,7 +148,7 @@ def unit_b():
         ev("B", "2021-12-15", "supervisors", "S3", 8),
         F("B", "endorsement", "2021-04-01", leader="city_leader"),
         F("B", "praise", "2021-11-01", issuer_level="district", issuer="区政务服务局", promoted=False),
-        F("B", "media_report", "2021-12-01", level="national", outlet="人民日报", title=f"吉林经开区{KW}"),
+        F("B", "media_report", "2021-12-01", level="central", outlet="人民日报", title=f"吉林经开区{KW}"),
     ]
 
 

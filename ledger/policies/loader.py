@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from .catalog_check import check_policy
 from .errors import PolicyError
 from .model import RULE_KINDS, Policy
 
@@ -65,6 +66,7 @@ def _load(text: str, origin: str, digest: str) -> Policy:
         policy = Policy.model_validate(data)
     except ValidationError as e:
         raise _to_policy_error(e, data, origin) from None
+    check_policy(policy, origin)
     policy._origin = origin
     policy._content_hash = digest
     return policy
@@ -153,9 +155,12 @@ def bundled_policy_files() -> list[Path]:
 
 
 def load_bundled_policy(policy_id: str, version: int | None = None) -> Policy:
-    """The bundled policy ``policy_id`` (the highest version unless ``version`` is given)."""
+    """The bundled policy ``policy_id`` (the highest version unless ``version`` is given).
+    Only that policy's file is validated (bundled files are named ``<id>[@<version>].yaml``)."""
     found = []
     for f in bundled_policy_files():
+        if f.stem.split("@")[0] != policy_id:
+            continue
         p = load_policy_file(f)
         if p.id == policy_id and (version is None or p.version == version):
             found.append(p)
