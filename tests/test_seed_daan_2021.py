@@ -185,7 +185,7 @@ D1 = [
     F("d1", "praise", "2021-11-01", issuer_level="city", issuer="白城市政府"),
     F("d1", "praise", "2021-07-01", issuer_level="central", issuer="国务院"),
     # 9.1 national +1 × 3 (two by mid-year); provincial × 5 (three by mid-year) → ranked
-    *[F("d1", "media_report", d, level="national", outlet="人民日报", title="经验")
+    *[F("d1", "media_report", d, level="central", outlet="人民日报", title="经验")
       for d in ("2021-02-01", "2021-06-15", "2021-10-15")],
     *[F("d1", "media_report", d, level="province", outlet="吉林日报", title="经验")
       for d in ("2021-01-10", "2021-03-10", "2021-05-10", "2021-08-10", "2021-11-10")],
@@ -401,8 +401,8 @@ T_FACTS = [
     F("t1", "praise", "2021-08-01", issuer_level="county", issuer="大安市政府"),
     # E.13.1 national × 2 → +2; provincial 4 (ranked); E.13.2 3 × province briefings;
     # E.13.3 2 × province promotions
-    F("t1", "media_report", "2021-03-01", level="national", outlet="新华社", title="经验"),
-    F("t1", "media_report", "2021-09-01", level="national", outlet="新华社", title="经验"),
+    F("t1", "media_report", "2021-03-01", level="central", outlet="新华社", title="经验"),
+    F("t1", "media_report", "2021-09-01", level="central", outlet="新华社", title="经验"),
     *_prov("t1", 4),
     *[F("t1", "briefing_adopted", f"2021-0{m}-10", issuer_level="province") for m in (3, 5, 7)],
     *[F("t1", "experience_promoted", f"2021-0{m}-10", scope="province") for m in (4, 8)],
