@@ -108,7 +108,7 @@ def build_bulletin(ledger: "Ledger", policy: Policy, period: str, *, track: str 
         raise InputError(f"a month of {policy.year} (the year of {policy.ref})", field="--period", got=period)
     as_of = as_of or last
     known = ledger.resolve_known_at(known_at)
-    head = ledger.head()
+    head = (known, ledger.store.hash_at(known))
     tracks = [track] if track else [t.id for t in policy.tracks]
     for t in tracks:
         if t not in {x.id for x in policy.tracks}:

@@ -24,6 +24,7 @@ class Scoreboard:
     as_of: dt.date
     known_at: int
     head: tuple[int, str]
+    """(known-at revision, chain hash after it): reproducible, unlike the moving ledger head."""
     cards: dict[str, list[ScoreCard]] = field(default_factory=dict)  # track id -> ranked cards
 
     def all_cards(self) -> list[ScoreCard]:
@@ -64,8 +65,8 @@ def build_scoreboard(ledger: "Ledger", policy: Policy, *, as_of: dt.date | None 
     ``focus`` (one unit, for its explanation) scores only that unit: peers are read only for
     the fact types the track's rank-based indicators need, and the rank by total is left out.
     """
-    head = ledger.head()
-    known = head[0] if known_at is None else known_at
+    known = ledger.head()[0] if known_at is None else known_at
+    head = (known, ledger.store.hash_at(known))  # the history this result is pinned to
     as_of = as_of or default_as_of(policy)
     roster = ledger.facts.roster(known).values()
     wanted = list(tracks) if tracks else [t.id for t in policy.tracks]

@@ -11,9 +11,9 @@ from .xlsx import write_workbook
 
 
 def provenance(report: BulletinReport) -> str:
-    revision, digest = report.head
+    _, digest = report.head
     return (f"policy {report.policy.ref} · period {report.period} · as of {report.as_of.isoformat()} · "
-            f"known at revision {report.known_at} · ledger head {revision} {digest[:16]}")
+            f"known at revision {report.known_at} · chain hash {digest[:16]}")
 
 
 def _cell(value) -> str:

@@ -15,9 +15,9 @@ TAIL = ["总分 total", "满分 max", "等级 grade", "否决 vetoed", "降档 d
 
 
 def provenance(board: Scoreboard) -> str:
-    revision, digest = board.head
+    _, digest = board.head
     return (f"policy {board.policy.ref} · as of {board.as_of.isoformat()} · known at revision "
-            f"{board.known_at} · ledger head {revision} {digest[:16]}")
+            f"{board.known_at} · chain hash {digest[:16]}")
 
 
 def _track_rows(board: Scoreboard, track_id: str) -> tuple[list[str], list[list[Any]]]:

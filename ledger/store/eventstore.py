@@ -214,6 +214,22 @@ class EventStore:
         with self.backend.transaction(commit=False) as c:
             return _lookup_ids(self.backend, c, ids)
 
+    def hash_at(self, revision: int) -> str:
+        """The chain hash after ``revision``: what a result computed as known at that
+        revision is pinned to. Notification ids never run behind revisions (they can only
+        skip ahead, after a rolled-back insert on PostgreSQL), so the record is found by
+        reading the log forward from notification id = revision."""
+        if revision <= 0:
+            return GENESIS
+        for row in self.scan(start=revision, page=64):
+            body, digest = codec.split_state(row.state)
+            found = int(codec.loads(body + "}")["revision"])
+            if found == revision:
+                return digest
+            if found > revision:
+                break
+        raise ValueError(f"revision {revision} is not in the ledger")
+
     def read_stream(self, stream: str, *, upto: int | None = None,
                     topics: Iterable[str] | None = None) -> list[Record]:
         """The stream's records up to revision ``upto`` (revisions grow with versions);
