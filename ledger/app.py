@@ -176,12 +176,16 @@ class Ledger:
     def policies(self) -> PolicyRegistry:
         return PolicyRegistry(lambda: self._entries(self.store.read_stream("ledger:policies")))
 
-    def load_policy(self, path: str) -> tuple[str, bool]:
-        """Publish a policy version; identical content again is a no-op. Returns (ref, new)."""
+    def load_policy(self, path: str, *, pin_bundled: bool = False) -> tuple[str, bool]:
+        """Publish a policy version; identical content again is a no-op. Returns (ref, new).
+        ``pin_bundled`` stores a bundled policy's text in the ledger too (done before a result
+        is published, so the exact rules stay with it whatever later releases bundle)."""
         with self.store.write(self.actor) as writer:
-            registry = PolicyRegistry(lambda: self._entries(writer.records("ledger:policies")))
+            stored = self._entries(writer.records("ledger:policies"))
+            registry = PolicyRegistry(lambda: stored)
             policy, text, digest, existing = registry.check_new(path)
-            if existing is not None:
+            if existing is not None and not (pin_bundled and existing.origin == "bundled"
+                                             and not any(e.sha256 == digest for e in stored)):
                 return policy.ref, False
             event = validate({"type": "policy_published", "date": self.today().isoformat(),
                               "policy": policy.id, "version": policy.version, "sha256": digest,

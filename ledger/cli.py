@@ -410,19 +410,27 @@ def explain(c: Context, unit, policy_ref, policy_file, track, as_of, known_at, b
 @as_of_options
 @click.option("--against-known-at", "against_known_at", metavar="REV|TIMESTAMP",
               help="compare with what the ledger knew then (default: now)")
+@click.option("--since-publication", "since", metavar="ID", help="compare a published result with now")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @pass_ctx
 def diff(c: Context, policy_ref, policy_file, against_ref, against_file, track, as_of, known_at, against_known_at,
-         fmt) -> None:
+         since, fmt) -> None:
     """Recompute under other rules or other knowledge; show what changes per unit and indicator, and why."""
     from .projections.diff import diff as compute_diff
 
-    if not (against_ref or against_file or against_known_at or known_at):
-        raise InputError("--against ID[@VERSION], --against-file FILE or --known-at/--against-known-at",
-                         field="--against")
-    before_policy = c.ledger.policy(policy_ref, policy_file)
-    after_policy = c.ledger.policy(against_ref, against_file) if (against_ref or against_file) else before_policy
     day = parse_date(as_of, "--as-of")
+    if since:
+        from . import publishing
+
+        pub = publishing.find(c.ledger, since)
+        before_policy = publishing.policy_of(c.ledger, pub)
+        policy_ref, known_at, day, track = pub.policy, str(pub.known_at), day or pub.as_of, track or pub.track
+    elif not (against_ref or against_file or against_known_at or known_at):
+        raise InputError("--against ID[@VERSION], --against-file FILE, --known-at/--against-known-at or "
+                         "--since-publication ID", field="--against")
+    else:
+        before_policy = c.ledger.policy(policy_ref, policy_file)
+    after_policy = c.ledger.policy(against_ref, against_file) if (against_ref or against_file) else before_policy
     tracks = [track] if track else None
     before = c.ledger.scoreboard(before_policy, as_of=day, known_at=known_at, tracks=tracks)
     after = c.ledger.scoreboard(after_policy, as_of=day, known_at=against_known_at, tracks=tracks)
@@ -467,6 +475,164 @@ def bulletin(c: Context, policy_ref, policy_file, period, track, as_of, known_at
         return
     emit({"table": bulletin_report.as_table, "csv": bulletin_report.as_csv,
           "json": bulletin_report.as_json}[fmt](report), output)
+
+
+# --- publication, appeals, packets ----------------------------------------------------------
+
+@main.command()
+@click.option("--policy", "policy_ref", required=True, metavar="ID[@VERSION]")
+@click.option("--as-of", "as_of", metavar="DATE")
+@click.option("--period", metavar="YYYY-MM", help="publish the monthly bulletin of this month")
+@click.option("--track")
+@click.option("--known-at", "known_at", metavar="REV|TIMESTAMP")
+@pass_ctx
+def publish(c: Context, policy_ref, as_of, period, track, known_at) -> None:
+    """Record that a score table (or, with --period, a bulletin) was published."""
+    from . import publishing
+
+    pub, new = publishing.publish(c.ledger, policy_ref, as_of=parse_date(as_of, "--as-of"), period=period,
+                                  track=track, known_at=known_at)
+    click.echo(f"{pub.id}{'' if new else ' (already published)'}: {pub.kind} {pub.policy} as of {pub.as_of}"
+               f"{' period ' + pub.period if pub.period else ''} known at revision {pub.known_at} "
+               f"chain hash {pub.head[:16]} content sha256 {pub.content_sha256[:16]}")
+
+
+@main.command()
+@click.argument("pub_id", metavar="[ID]", required=False)
+@click.option("--content", is_flag=True, help="print the regenerated published content")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@pass_ctx
+def published(c: Context, pub_id, content, fmt) -> None:
+    """List publications; with ID, regenerate it and check it byte for byte."""
+    from . import publishing
+
+    if pub_id is None:
+        pubs = publishing.publications(c.ledger)
+        if fmt == "json":
+            click.echo(render.to_json([p.to_dict() for p in pubs]))
+            return
+        click.echo(render.table([(p.id, p.kind, p.policy, p.as_of, p.period or "", p.track or "", p.known_at,
+                                  p.recorded_at[:19] + "Z", p.actor, p.content_sha256[:16]) for p in pubs],
+                                ["id", "kind", "policy", "as_of", "period", "track", "known_at", "published",
+                                 "actor", "sha256"]))
+        return
+    pub = publishing.find(c.ledger, pub_id)
+    text, same = publishing.reproduce(c.ledger, pub)
+    if content:
+        click.echo(text, nl=False)
+        return
+    if fmt == "json":
+        click.echo(render.to_json({**pub.to_dict(), "reproduced": same}))
+    else:
+        for key, value in pub.to_dict().items():
+            click.echo(f"{key:>15}: {value}")
+        click.echo(f"{'reproduced':>15}: " + ("yes, byte for byte (sha256 matches)" if same else
+                                               "NO — the regenerated content differs"))
+    if not same:
+        sys.exit(1)
+
+
+@main.group()
+def appeal() -> None:
+    """Appeals (申诉复核): file, decide, list, show."""
+
+
+@appeal.command("file")
+@click.option("--unit", required=True)
+@click.option("--target", "targets", multiple=True, required=True, metavar="ID")
+@click.option("--grounds", required=True)
+@click.option("--id", "appeal_id")
+@click.option("--publication", help="the publication appealed against (default: the latest covering the unit)")
+@click.option("--late-override", "late_override", metavar="REASON", help="accept an appeal filed after the window")
+@pass_ctx
+def appeal_file(c: Context, unit, targets, grounds, appeal_id, publication, late_override) -> None:
+    from . import appeals
+
+    new_id, revision, note = appeals.file(c.ledger, unit, list(targets), grounds, appeal_id=appeal_id,
+                                          publication=publication, late_override=late_override)
+    click.echo(f"{new_id} revision {revision}  ({note})")
+
+
+@appeal.command("decide")
+@click.argument("appeal_id", metavar="APPEAL")
+@click.option("--outcome", required=True, type=click.Choice(["upheld", "partially_upheld", "rejected"]))
+@click.option("--reason", required=True)
+@click.option("--retract", "retracts", multiple=True, metavar="ID")
+@click.option("--correct", "corrects", multiple=True, nargs=2, metavar="ID FIELD=VALUE")
+@click.option("--reviewer")
+@pass_ctx
+def appeal_decide(c: Context, appeal_id, outcome, reason, retracts, corrects, reviewer) -> None:
+    """Record the decision with the retractions/corrections it orders, in one write."""
+    from . import appeals
+
+    grouped: dict[str, dict[str, Any]] = {}
+    for target, pair in corrects:
+        grouped.setdefault(target, {}).update(parse_sets((pair,), "--correct"))
+    written = appeals.decide(c.ledger, appeal_id, outcome, reason, retract=list(retracts),
+                             correct=list(grouped.items()), reviewer=reviewer)
+    for event_id, revision in written:
+        click.echo(f"{event_id} revision {revision}")
+
+
+@appeal.command("list")
+@click.option("--open", "only_open", is_flag=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@pass_ctx
+def appeal_list(c: Context, only_open, fmt) -> None:
+    from . import appeals
+
+    rows = [a for a in appeals.appeals(c.ledger) if a.open or not only_open]
+    if fmt == "json":
+        click.echo(render.to_json([a.to_dict() for a in rows]))
+        return
+    click.echo(render.table([(a.id, a.unit, a.date, ", ".join(a.targets), _short(a.grounds, 30),
+                              a.publication or "", "open" if a.open else a.decision["outcome"],
+                              "" if a.open else a.decision.get("reviewer") or "",
+                              ", ".join(o["id"] for o in a.orders), "late: " + a.late_override if a.late_override else "")
+                             for a in rows],
+                            ["id", "unit", "filed", "targets", "grounds", "publication", "status", "reviewer",
+                             "orders", "note"]))
+
+
+@appeal.command("show")
+@click.argument("appeal_id", metavar="APPEAL")
+@click.option("--policy", "policy_ref", metavar="ID[@VERSION]", help="default: the appealed publication's")
+@click.option("--as-of", "as_of", metavar="DATE")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@pass_ctx
+def appeal_show(c: Context, appeal_id, policy_ref, as_of, fmt) -> None:
+    """Before/after of the unit and of every peer whose rank or rank-based points move."""
+    from . import appeals
+
+    eff = appeals.effect(c.ledger, appeal_id, policy_ref=policy_ref, as_of=parse_date(as_of, "--as-of"))
+    a = eff.appeal
+    doc = {"appeal": a.to_dict(), "hypothetical": eff.hypothetical,
+           "before": {"policy": eff.before.policy.ref, "as_of": eff.before.as_of, "known_at": eff.before.known_at},
+           "after": {"policy": eff.after.policy.ref, "as_of": eff.after.as_of, "known_at": eff.after.known_at},
+           "unit": [ch.to_dict() for ch in eff.unit_changes], "peers": [ch.to_dict() for ch in eff.peer_changes]}
+    if fmt == "json":
+        click.echo(render.to_json(doc))
+        return
+    status = "open — what upholding it in full would change" if eff.hypothetical else \
+        f"{a.decision['outcome']} by {a.decision.get('reviewer')}: {a.decision['reason']}"
+    click.echo(f"appeal {a.id} of {a.unit} filed {a.date}: {a.grounds}")
+    click.echo(f"targets: {', '.join(a.targets)}   status: {status}")
+    if a.late_override:
+        click.echo(f"accepted late: {a.late_override}")
+    for order in a.orders:
+        click.echo(f"  order {order['id']} ({order['type']} of {order['target']}) revision {order['revision']}")
+    click.echo(f"before: known at {eff.before.known_at}   after: known at {eff.after.known_at}   "
+               f"({eff.after.policy.ref}, as of {eff.after.as_of})")
+
+    def rows(changes):
+        return [(ch.unit, ch.name, ch.track, ch.indicator, render.number_text(ch.before),
+                 render.number_text(ch.after), "\n".join(ch.causes)) for ch in changes]
+    click.echo("\nthe unit:")
+    click.echo(render.table(rows(eff.unit_changes), ["unit", "name", "track", "indicator", "before", "after",
+                                                     "because"]) if eff.unit_changes else "  no change")
+    click.echo("\nother units whose rank or rank-based points change:")
+    click.echo(render.table(rows(eff.peer_changes), ["unit", "name", "track", "indicator", "before", "after",
+                                                     "because"]) if eff.peer_changes else "  none")
 
 
 def run() -> None:  # pragma: no cover - console entry

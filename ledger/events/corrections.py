@@ -37,7 +37,10 @@ class AppealFiled(Amendment):
     type: Literal["appeal_filed"]
     targets: Annotated[list[EventId], Field(min_length=1)]
     grounds: Text
+    publication: EventId | None = None
+    """The published result appealed against (its date opens the appeal window)."""
     late_override: str | None = None
+    """Why a late appeal was accepted anyway (recorded, never implicit)."""
 
 
 class AppealDecided(Amendment):

@@ -184,8 +184,8 @@ def diff(ledger: "Ledger", before: Scoreboard, after: Scoreboard) -> Diff:
             leaf_ids = [n.id for top in ((cb or ca).indicators) for n in top.walk() if not n.children]  # type: ignore[union-attr]
             for iid in leaf_ids + [i for i in points_a if i not in points_b]:
                 pa, pb = points_a.get(iid), points_b.get(iid)
-                if pa == pb and _event_lines(ca, iid) == _event_lines(cb, iid):
-                    continue
+                if pa == pb:
+                    continue  # evidence may differ (a retraction below a floor), the score does not
                 causes = []
                 if (track_id, iid) in by_indicator:
                     causes.append("rule: " + by_indicator[(track_id, iid)])
@@ -203,8 +203,7 @@ def diff(ledger: "Ledger", before: Scoreboard, after: Scoreboard) -> Diff:
                         text = f"{kind} line changed"
                     if text not in causes:
                         causes.append(text)
-                if pa != pb or causes:
-                    changes.append(Change(track_id, unit, name, iid, pa, pb, causes))
+                changes.append(Change(track_id, unit, name, iid, pa, pb, causes))
             for key, va, vb in (("total", ca and ca.total, cb and cb.total), ("rank", ca and ca.rank, cb and cb.rank),
                                 ("grade", ca and ca.grade, cb and cb.grade),
                                 ("vetoed", ca and ca.vetoed, cb and cb.vetoed),

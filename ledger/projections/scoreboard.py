@@ -58,12 +58,14 @@ def track_units(policy: Policy, track_id: str, roster: Iterable[Unit]) -> list[U
 
 def build_scoreboard(ledger: "Ledger", policy: Policy, *, as_of: dt.date | None = None,
                      known_at: int | None = None, tracks: Iterable[str] | None = None,
-                     units: Iterable[str] | None = None, focus: str | None = None) -> Scoreboard:
+                     units: Iterable[str] | None = None, focus: str | None = None,
+                     drop: set[str] | None = None) -> Scoreboard:
     """Score every unit of the chosen tracks. Ranks always use the whole track, so asking for
     one unit still reads its peers.
 
     ``focus`` (one unit, for its explanation) scores only that unit: peers are read only for
     the fact types the track's rank-based indicators need, and the rank by total is left out.
+    ``drop``: fact ids to leave out (what an appeal would change if upheld in full).
     """
     known = ledger.head()[0] if known_at is None else known_at
     head = (known, ledger.store.hash_at(known))  # the history this result is pinned to
@@ -90,6 +92,8 @@ def build_scoreboard(ledger: "Ledger", policy: Policy, *, as_of: dt.date | None 
             board.cards[track_id] = score_track(policy, track_id, members, facts, as_of, focus={focus})
             continue
         facts = ledger.facts.facts_for([u.id for u in members], policy.year, as_of, known)
+        if drop:
+            facts = {u: [f for f in fs if f.id not in drop] for u, fs in facts.items()}
         cards = score_track(policy, track_id, members, facts, as_of)
         board.cards[track_id] = [c for c in cards if only is None or c.unit in only]
     if only is not None and not board.all_cards():

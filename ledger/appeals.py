@@ -1,0 +1,208 @@
+"""Appeals (申诉复核): filed against events of one unit, decided with the retractions and
+corrections they order — all in one atomic write, each order linked to the appeal.
+
+The appeal window is a policy setting, ``settings.appeal_window_workdays`` (default 5),
+counted in working days from the day the appealed result was published. A late appeal is
+accepted only with an explicit override, which is recorded in the appeal itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from . import publishing
+from .errors import InputError
+from .sources import SourceLine
+
+if TYPE_CHECKING:
+    from .app import Ledger
+    from .projections.diff import Change
+    from .projections.scoreboard import Scoreboard
+
+DEFAULT_WINDOW = 5
+
+
+@dataclass
+class Appeal:
+    id: str
+    unit: str
+    date: str
+    targets: list[str]
+    grounds: str
+    publication: str | None
+    late_override: str | None
+    revision: int
+    actor: str
+    decision: dict[str, Any] | None = None
+    orders: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def open(self) -> bool:
+        return self.decision is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "unit": self.unit, "date": self.date, "targets": self.targets,
+                "grounds": self.grounds, "publication": self.publication, "late_override": self.late_override,
+                "revision": self.revision, "actor": self.actor, "status": "open" if self.open else
+                self.decision["outcome"], "decision": self.decision, "orders": self.orders}
+
+
+def appeals(ledger: "Ledger") -> list[Appeal]:
+    """Every appeal with its decision and orders, in filing order."""
+    with ledger.store.backend.transaction(commit=False) as c:
+        rows = ledger.store.backend.query(
+            c, "SELECT DISTINCT stream FROM ledger_ids WHERE type IN ('appeal_filed', 'appeal_decided')")
+    found: dict[str, Appeal] = {}
+    decisions, orders = {}, []
+    for stream in sorted(r["stream"] for r in rows):
+        for rec in ledger.store.read_stream(stream):
+            d = rec.data
+            if rec.type == "appeal_filed":
+                found[d["id"]] = Appeal(d["id"], d["unit"], d["date"], list(d["targets"]), d["grounds"],
+                                        d.get("publication"), d.get("late_override"), rec.revision, d["actor"])
+            elif rec.type == "appeal_decided":
+                decisions[d["appeal"]] = {"id": d["id"], "outcome": d["outcome"], "reason": d["reason"],
+                                          "reviewer": d.get("reviewer"), "date": d["date"],
+                                          "revision": rec.revision, "actor": d["actor"]}
+            elif rec.type in ("retraction", "correction") and d.get("appeal"):
+                orders.append({"appeal": d["appeal"], "id": d["id"], "type": rec.type, "target": d["target"],
+                               "changes": d.get("changes"), "reason": d["reason"], "revision": rec.revision})
+    for appeal_id, decision in decisions.items():
+        if appeal_id in found:
+            found[appeal_id].decision = decision
+    for order in orders:
+        if order["appeal"] in found:
+            found[order["appeal"]].orders.append({k: v for k, v in order.items() if k != "appeal"})
+    return sorted(found.values(), key=lambda a: a.revision)
+
+
+def get(ledger: "Ledger", appeal_id: str) -> Appeal:
+    for appeal in appeals(ledger):
+        if appeal.id == appeal_id:
+            return appeal
+    raise InputError("the id of a filed appeal (see `ledger appeal list`)", field="APPEAL", got=repr(appeal_id))
+
+
+def _publication_for(ledger: "Ledger", unit: str, on: dt.date, pub_id: str | None) -> publishing.Publication | None:
+    if pub_id:
+        return publishing.find(ledger, pub_id)
+    groups = set(ledger.facts.roster().get(unit).groups) if ledger.facts.roster().get(unit) else set()
+    candidates = []
+    for pub in publishing.publications(ledger):
+        if pub.published_on > on:
+            continue
+        policy = publishing.policy_of(ledger, pub)
+        if any(t.group in groups and (pub.track is None or pub.track == t.id) for t in policy.tracks):
+            candidates.append(pub)
+    return candidates[-1] if candidates else None
+
+
+def file(ledger: "Ledger", unit: str, targets: list[str], grounds: str, *, appeal_id: str | None = None,
+         publication: str | None = None, late_override: str | None = None) -> tuple[str, int, str]:
+    """File an appeal, dated by the ledger's clock (a caller cannot backdate into the
+    window); returns (id, revision, a note on the window)."""
+    on = ledger.today()
+    found = ledger.store.lookup_ids(targets)
+    for target in targets:
+        entry = found.get(target)
+        if entry is None:
+            raise InputError("ids of events in the ledger", field="--target", got=repr(target))
+        if entry.unit != unit:
+            raise InputError(f"events of unit '{unit}' (event '{target}' belongs to '{entry.unit}')",
+                             field="--target")
+    pub = _publication_for(ledger, unit, on, publication)
+    note = "no published result covers this unit yet: no appeal window applies"
+    if pub is not None:
+        policy = publishing.policy_of(ledger, pub)
+        window = int(policy.settings.get("appeal_window_workdays", DEFAULT_WINDOW))
+        deadline = policy.work_calendar().add_workdays(pub.published_on, window)
+        note = (f"against {pub.id} published {pub.published_on}; window {window} working days, "
+                f"until {deadline}")
+        if on > deadline:
+            if not late_override:
+                raise InputError(f"an appeal within {window} working days of publication {pub.id} "
+                                 f"({pub.published_on}; last day {deadline}), or --late-override REASON "
+                                 "to accept it late (the override is recorded)", field="--late-override",
+                                 got=f"filed {on.isoformat()}")
+            note += f"; filed late on {on}, accepted by override: {late_override}"
+        elif late_override:
+            late_override = None  # not late: nothing to override
+    data = {"type": "appeal_filed", "unit": unit, "date": on.isoformat(), "targets": targets,
+            "grounds": grounds, "publication": pub.id if pub else None, "late_override": late_override,
+            "id": appeal_id}
+    new_id, revision = ledger.record(data)
+    return new_id, revision, note
+
+
+def decide(ledger: "Ledger", appeal_id: str, outcome: str, reason: str, *, retract: list[str] = (),
+           correct: list[tuple[str, dict[str, Any]]] = (), reviewer: str | None = None) -> list[tuple[str, int]]:
+    """Record the decision and the orders it makes in one write; returns (id, revision) of each."""
+    appeal = get(ledger, appeal_id)
+    if not appeal.open:
+        raise InputError(f"an open appeal ({appeal_id} was decided {appeal.decision['outcome']} at revision "
+                         f"{appeal.decision['revision']}; file a new appeal to reopen)", field="APPEAL")
+    if outcome == "rejected" and (retract or correct):
+        raise InputError("no --retract/--correct with a rejected appeal (it orders nothing)", field="--outcome")
+    if outcome != "rejected" and not (retract or correct):
+        raise InputError(f"at least one --retract ID or --correct ID field=value for an {outcome} appeal",
+                         field="--retract")
+    on = ledger.today().isoformat()
+    lines = [{"type": "appeal_decided", "unit": appeal.unit, "date": on, "appeal": appeal_id,
+              "outcome": outcome, "reason": reason, "reviewer": reviewer or ledger.actor}]
+    for target in retract:
+        lines.append({"type": "retraction", "unit": appeal.unit, "date": on, "target": target,
+                      "reason": f"申诉复核 {appeal_id}: {reason}", "appeal": appeal_id})
+    for target, changes in correct:
+        lines.append({"type": "correction", "unit": appeal.unit, "date": on, "target": target,
+                      "changes": changes, "reason": f"申诉复核 {appeal_id}: {reason}", "appeal": appeal_id})
+    cleaned = [{k: v for k, v in line.items() if v is not None} for line in lines]
+    result = ledger.import_lines([SourceLine(f"appeal decision {appeal_id}", i + 1, line)
+                                  for i, line in enumerate(cleaned)])
+    return list(zip(result.ids, result.revisions))
+
+
+@dataclass
+class AppealEffect:
+    appeal: Appeal
+    before: "Scoreboard"
+    after: "Scoreboard"
+    unit_changes: list["Change"]
+    peer_changes: list["Change"]
+    hypothetical: bool
+
+
+def effect(ledger: "Ledger", appeal_id: str, *, policy_ref: str | None = None,
+           as_of: dt.date | None = None) -> AppealEffect:
+    """Before/after of the unit and of every peer whose rank or rank-based points move.
+    A decided appeal compares the revisions just before and after its decision; an open one
+    shows what upholding it in full (retracting every target) would change."""
+    from .projections.diff import diff
+    from .projections.scoreboard import build_scoreboard
+
+    appeal = get(ledger, appeal_id)
+    pub = publishing.find(ledger, appeal.publication) if appeal.publication else None
+    if policy_ref:
+        policy = ledger.policy(policy_ref)
+    elif pub is not None:
+        policy = publishing.policy_of(ledger, pub)
+    else:
+        raise InputError("--policy ID (the appeal names no publication)", field="--policy")
+    as_of = as_of or (pub.as_of if pub else None)
+    if appeal.open:
+        known = ledger.head()[0]
+        before = build_scoreboard(ledger, policy, as_of=as_of, known_at=known)
+        after = build_scoreboard(ledger, policy, as_of=as_of, known_at=known, drop=set(appeal.targets))
+    else:
+        decided = appeal.decision["revision"]
+        commit = next(c for c in ledger.store.commits() if c["first_revision"] <= decided <= c["last_revision"])
+        before = build_scoreboard(ledger, policy, as_of=as_of, known_at=commit["first_revision"] - 1)
+        after = build_scoreboard(ledger, policy, as_of=as_of, known_at=commit["last_revision"])
+    changes = diff(ledger, before, after).changes
+    unit_changes = [c for c in changes if c.unit == appeal.unit]
+    peer_changes = [c for c in changes if c.unit != appeal.unit and
+                    (c.indicator == "rank" or any("rank" in cause for cause in c.causes) or c.indicator == "total")]
+    peers_moved = {c.unit for c in peer_changes if c.indicator != "total"}
+    peer_changes = [c for c in peer_changes if c.unit in peers_moved]
+    return AppealEffect(appeal, before, after, unit_changes, peer_changes, appeal.open)

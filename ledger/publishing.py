@@ -1,0 +1,142 @@
+"""Publishing results (通报): record what was published so it can be reproduced byte for byte.
+
+A publication record pins the policy version (its text is stored in the ledger), the as-of
+date, the known-at revision, the chain hash at that revision and the SHA-256 of the published
+content (the JSON of the score table or bulletin). Regenerating it later — after any number
+of late events, retractions or corrections — gives the same bytes, because every input is
+fixed by those four values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import InputError
+from .events import codec
+from .events.catalog import validate
+from .policies.loader import bundled_policy_files, load_policy_text
+from .policies.model import Policy
+from .store.eventstore import Pending
+
+if TYPE_CHECKING:
+    from .app import Ledger
+
+STREAM = "ledger:publications"
+
+
+@dataclass(frozen=True)
+class Publication:
+    id: str
+    kind: str  # score | bulletin
+    policy: str
+    policy_sha256: str
+    as_of: dt.date
+    period: str | None
+    track: str | None
+    known_at: int
+    head: str
+    content_sha256: str
+    revision: int
+    recorded_at: str
+    actor: str
+
+    @property
+    def published_on(self) -> dt.date:
+        """The day (China time) the result was published: the appeal window opens then."""
+        moment = dt.datetime.fromisoformat(self.recorded_at.replace("Z", "+00:00"))
+        return moment.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "policy": self.policy, "policy_sha256": self.policy_sha256,
+                "as_of": self.as_of.isoformat(), "period": self.period, "track": self.track,
+                "known_at": self.known_at, "head": self.head, "content_sha256": self.content_sha256,
+                "revision": self.revision, "recorded_at": self.recorded_at, "actor": self.actor}
+
+
+def render_result(ledger: "Ledger", kind: str, policy: Policy, as_of: dt.date, period: str | None,
+                  track: str | None, known_at: int) -> str:
+    """The published content: exactly `score --format json` / `bulletin --format json`."""
+    from .projections.bulletins import build_bulletin
+    from .reports import bulletins as bulletin_report
+    from .reports import scores as score_report
+
+    if kind == "bulletin":
+        return bulletin_report.as_json(build_bulletin(ledger, policy, period or "", track=track, as_of=as_of,
+                                                      known_at=known_at))
+    board = ledger.scoreboard(policy, as_of=as_of, known_at=known_at, tracks=[track] if track else None)
+    return score_report.as_json(board)
+
+
+def _pin_policy(ledger: "Ledger", ref: str) -> tuple[Policy, str]:
+    """The policy and its sha256, stored in the ledger if it was only bundled so far."""
+    entry = ledger.policies.find(ref)
+    if entry.origin == "bundled":
+        path = next(p for p in bundled_policy_files() if p.read_bytes().decode("utf-8-sig") == entry.text)
+        ledger.load_policy(str(path), pin_bundled=True)
+    return entry.policy(), entry.sha256
+
+
+def publish(ledger: "Ledger", policy_ref: str, *, as_of: dt.date | None, period: str | None,
+            track: str | None, known_at: str | int | None) -> tuple[Publication, bool]:
+    from .projections.bulletins import month_bounds
+
+    policy, policy_sha = _pin_policy(ledger, policy_ref)
+    kind = "bulletin" if period else "score"
+    if period and as_of is None:
+        as_of = month_bounds(period)[1]
+    as_of = as_of or dt.date(policy.year, 12, 31)
+    known = ledger.resolve_known_at(known_at)
+    content = render_result(ledger, kind, policy, as_of, period, track, known)
+    content_sha = hashlib.sha256(content.encode()).hexdigest()
+    head = ledger.store.hash_at(known)
+    key = f"{kind}|{policy.ref}|{policy_sha}|{as_of}|{period}|{track}|{known}|{content_sha}"
+    pub_id = "pub-" + hashlib.sha256(key.encode()).hexdigest()[:12]
+    existing = {p.id: p for p in publications(ledger)}
+    if pub_id in existing:
+        return existing[pub_id], False
+    event = validate({"type": "result_published", "id": pub_id, "date": ledger.today().isoformat(),
+                      "kind": kind, "policy": policy.ref, "as_of": as_of, "period": period, "track": track,
+                      "known_at": known, "head": head, "content_sha256": content_sha,
+                      "params": {"policy_sha256": policy_sha}}, internal=True)
+    text, digest = codec.encode_event(event)
+    with ledger.store.write(ledger.actor) as writer:
+        writer.append([Pending(pub_id, "result_published", None, STREAM, text, digest, ledger.actor)])
+    return {p.id: p for p in publications(ledger)}[pub_id], True
+
+
+def publications(ledger: "Ledger") -> list[Publication]:
+    out = []
+    for r in ledger.store.read_stream(STREAM):
+        d = r.data
+        out.append(Publication(d["id"], d["kind"], d["policy"], d.get("params", {}).get("policy_sha256", ""),
+                               dt.date.fromisoformat(d["as_of"]), d.get("period"), d.get("track"),
+                               int(d["known_at"]), d["head"], d["content_sha256"], r.revision,
+                               d["recorded_at"], d["actor"]))
+    return out
+
+
+def find(ledger: "Ledger", pub_id: str) -> Publication:
+    for p in publications(ledger):
+        if p.id == pub_id:
+            return p
+    known = ", ".join(p.id for p in publications(ledger)) or "none yet"
+    raise InputError(f"a publication id (see `ledger published`; known: {known})", field="ID", got=repr(pub_id))
+
+
+def policy_of(ledger: "Ledger", pub: Publication) -> Policy:
+    """The exact policy text the publication used (by hash, even if a later release bundles
+    other text under the same version)."""
+    for entry in ledger._entries(ledger.store.read_stream("ledger:policies")):
+        if entry.ref == pub.policy and (not pub.policy_sha256 or entry.sha256 == pub.policy_sha256):
+            return load_policy_text(entry.text, origin=f"{entry.ref} ({entry.origin})")
+    return ledger.policy(pub.policy)
+
+
+def reproduce(ledger: "Ledger", pub: Publication) -> tuple[str, bool]:
+    """Regenerate the published content; (content, its hash equals the published one)."""
+    content = render_result(ledger, pub.kind, policy_of(ledger, pub), pub.as_of, pub.period, pub.track,
+                            pub.known_at)
+    return content, hashlib.sha256(content.encode()).hexdigest() == pub.content_sha256
