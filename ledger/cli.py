@@ -635,6 +635,33 @@ def appeal_show(c: Context, appeal_id, policy_ref, as_of, fmt) -> None:
                                                      "because"]) if eff.peer_changes else "  none")
 
 
+@main.command()
+@click.argument("unit")
+@policy_options
+@click.option("--track")
+@as_of_options
+@click.option("--output", help="the zip to write (default UNIT-POLICY.zip)")
+@pass_ctx
+def packet(c: Context, unit, policy_ref, policy_file, track, as_of, known_at, output) -> None:
+    """One zip for a reviewer: explanation (html, json, csv), cited events with their
+    history, the policy file, the pinned chain hash and how to verify and re-derive."""
+    from .packets import build_packet
+
+    board = _board(c, policy_ref, policy_file, as_of, known_at, track, None, focus=unit)
+    ex = explain_report.Explanation(board, board.card(unit, track))
+    if policy_file:
+        with open(policy_file, encoding="utf-8-sig") as handle:
+            text = handle.read()
+    else:
+        text = c.ledger.policies.find(policy_ref).text
+    data = build_packet(c.ledger, ex, text)
+    path = output or f"{unit}-{board.policy.ref.replace('@', '-')}.zip"
+    with open(path, "wb") as handle:
+        handle.write(data)
+    click.echo(f"wrote {path} ({len(data):,} bytes): explanation for {unit} under {board.policy.ref} as of "
+               f"{board.as_of} known at revision {board.known_at}")
+
+
 def run() -> None:  # pragma: no cover - console entry
     main()
 
