@@ -13,14 +13,17 @@ YEAR = 2021
 LEVELS = ["central", "province", "city", "county", "district"]
 
 
+GROUPS = ["jingkai-unit", "jx-progress", "jx-supervision", "jx-license", "jx-hotline",
+          "jx-center", "daan-department", "daan-township", "kjt", "cb-unit"]
+
+
+def unit_groups(i: int) -> list[str]:
+    own = GROUPS[i % len(GROUPS)]
+    return sorted({own, "jx-hotline"}) if i % 3 == 0 and own not in ("kjt", "cb-unit") else [own]
+
+
 def units(n: int) -> list[dict]:
-    groups = ["jingkai-unit", "jx-progress", "jx-supervision", "jx-license", "jx-hotline",
-              "jx-center", "daan-department", "daan-township", "kjt", "cb-unit"]
-    out = []
-    for i in range(n):
-        g = [groups[i % len(groups)], "jx-hotline"] if i % 3 == 0 else [groups[i % len(groups)]]
-        out.append({"id": f"u{i:05d}", "name": f"单位{i:05d}", "groups": ";".join(sorted(set(g)))})
-    return out
+    return [{"id": f"u{i:05d}", "name": f"单位{i:05d}", "groups": ";".join(unit_groups(i))} for i in range(n)]
 
 
 def write_units(path: str, n: int) -> None:
@@ -30,8 +33,16 @@ def write_units(path: str, n: int) -> None:
         w.writerows(units(n))
 
 
-def _day(rng: random.Random, start: int = 0) -> dt.date:
-    return dt.date(YEAR, 1, 1) + dt.timedelta(days=rng.randrange(start, 365))
+GROUP_YEARS = {"kjt": 2019, "cb-unit": 2020}  # the years of those seed policies
+
+
+def unit_year(u: int) -> int:
+    """The assessment year of unit ``u``'s synthetic events (its main group's policy year)."""
+    return next((GROUP_YEARS[g] for g in unit_groups(u) if g in GROUP_YEARS), YEAR)
+
+
+def _day(rng: random.Random, year: int = YEAR) -> dt.date:
+    return dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(0, 365))
 
 
 def events(n_units: int, per_unit: int, seed: int = 7) -> Iterator[dict]:
@@ -39,11 +50,12 @@ def events(n_units: int, per_unit: int, seed: int = 7) -> Iterator[dict]:
     rng = random.Random(seed)
     for u in range(n_units):
         unit = f"u{u:05d}"
+        year = unit_year(u)
         made = 0
         t = 0
         while made < per_unit:
             roll = rng.random()
-            day = _day(rng)
+            day = _day(rng, year)
             base = {"unit": unit, "date": day.isoformat()}
             if roll < 0.7:
                 t += 1
@@ -99,7 +111,7 @@ def events(n_units: int, per_unit: int, seed: int = 7) -> Iterator[dict]:
             elif kind == 6:
                 m = day.month
                 yield {**base, "id": eid, "type": "report_submitted", "report": "monthly_dynamics",
-                       "period": f"{YEAR}-{m:02d}"}
+                       "period": f"{year}-{m:02d}"}
             elif kind == 7:
                 yield {**base, "id": eid, "type": "finding", "item": rng.choice(["one_report", "task_list", "leading_group"]),
                        "result": rng.choice(["met", "not_met"])}

@@ -72,5 +72,8 @@ def split_state(state: bytes) -> tuple[str, str]:
     return text[:-HASH_SUFFIX_LEN], tail[9:-2]
 
 
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
 def loads(state: bytes | str) -> dict[str, Any]:
-    return json.loads(state, parse_float=Decimal)
+    return _DECODER.decode(state.decode() if isinstance(state, bytes) else state)

@@ -13,6 +13,8 @@ from .catalog_check import check_policy
 from .errors import PolicyError
 from .model import RULE_KINDS, Policy
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 __all__ = [
     "load_policy_file",
     "load_policy_text",
@@ -54,7 +56,7 @@ def load_policy_text(text: str, origin: str = "<text>") -> Policy:
 
 def _load(text: str, origin: str, digest: str) -> Policy:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YAML_LOADER)  # libyaml when available: same safe subset
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

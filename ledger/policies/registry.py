@@ -8,6 +8,7 @@ bundled id@version but other content is refused like any other silent change.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,27 +43,36 @@ class Entry:
         return f"{self.id}@{self.version}"
 
     def policy(self) -> Policy:
-        return load_policy_text(self.text, origin=f"{self.ref} ({self.origin})")
+        return _parse(self.text, f"{self.ref} ({self.origin})")
+
+
+@functools.lru_cache(maxsize=32)
+def _parse(text: str, origin: str) -> Policy:
+    """Policies are immutable: each text is validated once per process."""
+    return load_policy_text(text, origin=origin)
 
 
 def bundled_entries() -> list[Entry]:
     """Bundled files, read cheaply (header keys only); full validation happens when a policy
     is used, so one unit's command does not pay for validating all five schemes."""
-    entries = []
-    for path in bundled_policy_files():
-        raw = path.read_bytes()
-        text = raw.decode("utf-8-sig")
-        try:
-            head = yaml.load(text, Loader=_Loader) or {}
-            entry = Entry(str(head["id"]), int(head["version"]), int(head["year"]), str(head["title"]),
-                          policy_text_hash(raw), "bundled", text,
-                          str(head["effective_from"]) if head.get("effective_from") else None,
-                          head.get("change_note"))
-        except (yaml.YAMLError, KeyError, TypeError, ValueError):
-            load_policy_file(path)  # raises the precise PolicyError
-            raise
-        entries.append(entry)
-    return entries
+    return [_bundled_entry(str(path), path.stat().st_mtime_ns) for path in bundled_policy_files()]
+
+
+@functools.lru_cache(maxsize=64)
+def _bundled_entry(name: str, mtime_ns: int) -> Entry:
+    del mtime_ns  # part of the cache key: an edited file is read again
+    path = Path(name)
+    raw = path.read_bytes()
+    text = raw.decode("utf-8-sig")
+    try:
+        head = yaml.load(text, Loader=_Loader) or {}
+        return Entry(str(head["id"]), int(head["version"]), int(head["year"]), str(head["title"]),
+                     policy_text_hash(raw), "bundled", text,
+                     str(head["effective_from"]) if head.get("effective_from") else None,
+                     head.get("change_note"))
+    except (yaml.YAMLError, KeyError, TypeError, ValueError):
+        load_policy_file(path)  # raises the precise PolicyError
+        raise
 
 
 class PolicyRegistry:

@@ -32,6 +32,7 @@ def _date_fields() -> dict[str, frozenset[str]]:
 
 
 DATE_FIELDS = _date_fields()
+FACT_TYPES = frozenset(name for name, model in CATALOG.items() if model.importable) - META
 NUMBER_FIELDS = {
     name: frozenset(f for f, info in model.model_fields.items() if "Decimal" in repr(info.annotation))
     for name, model in CATALOG.items()
@@ -77,18 +78,19 @@ def effective_facts(records: Sequence[Record], as_of: dt.date | None, known_at: 
     if known_at is not None:
         records = [r for r in records if r.revision <= known_at]
     amendments = Amendments(records)
+    amended = bool(amendments.retractions or amendments.corrections)
     facts = []
     for r in records:
         data = r.data
         kind = data["type"]
-        if kind in META or not CATALOG[kind].importable:
+        if kind in META or kind not in FACT_TYPES:
             continue
-        if amendments.retracted_by(data["id"]) is not None:
+        if amended and amendments.retracted_by(data["id"]) is not None:
             continue
         values = {k: v for k, v in data.items() if k not in NOT_FIELDS}
         date, source, note = data["date"], data.get("source"), data.get("note")
         applied = []
-        for c in amendments.corrections_of(data["id"]):
+        for c in (amendments.corrections_of(data["id"]) if amended else ()):
             for key, value in c.data["changes"].items():
                 if key == "date":
                     date = value

@@ -64,10 +64,11 @@ def _delta(value: Any) -> str:
 
 
 def _what(line: dict[str, Any]) -> str:
+    detail = f" {line['detail']}" if line.get("detail") else ""
     if line.get("event"):
         kind = f" [{line['kind']}]" if line.get("kind") else ""
-        return f"{line['event']} ({line.get('event_type')}){kind}"
-    return f"[{line.get('kind')}]"
+        return f"{line['event']} ({line.get('event_type')}){kind}{detail}"
+    return f"[{line.get('kind')}]{detail}"
 
 
 def _cut(text: Any, width: int) -> str:

@@ -20,10 +20,14 @@ def provenance(board: Scoreboard) -> str:
             f"{board.known_at} · chain hash {digest[:16]}")
 
 
+def _short(name: str, width: int = 8) -> str:
+    return name if len(name) <= width else name[:width - 1] + "…"
+
+
 def _track_rows(board: Scoreboard, track_id: str) -> tuple[list[str], list[list[Any]]]:
     track = board.policy.track(track_id)
     tops = [(i.id, i.name) for i in track.indicators]
-    headers = FIXED + [f"{name} {iid}" for iid, name in tops] + TAIL
+    headers = FIXED + [f"{_short(name)} {iid}" for iid, name in tops] + TAIL
     rows = []
     for card in sorted(board.cards.get(track_id, []), key=lambda c: (c.rank or 10**9, c.unit)):
         points = {i.id: i.points for i in card.indicators}
