@@ -52,11 +52,15 @@ def prepare(path: str, n_units: int, per_unit: int) -> tuple[Ledger, int]:
 
 def read_floor(ledger: Ledger, years: dict[str, int]) -> tuple[int, float]:
     """Read and decode every unit-year stream once (what any scoring must at least do)."""
+    backend = ledger.store.backend
+    statement = "SELECT state FROM ledger_events WHERE originator_id = ? ORDER BY originator_version"
     start = time.perf_counter()
     count = 0
     for unit, year in years.items():
-        for stored in ledger.store.backend.recorder.select_events(f"unit:{unit}:{year}"):
-            codec.loads(stored.state)
+        with backend.transaction(commit=False) as c:
+            rows = backend.query(c, statement, (f"unit:{unit}:{year}",))
+        for row in rows:
+            codec.loads(bytes(row["state"]))
             count += 1
     return count, time.perf_counter() - start
 

@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Fact:
+    """Treat as immutable (not frozen only because frozen dataclasses are several times
+    slower to build, and a scoring run builds a million of them)."""
+
     id: str
     type: str
     unit: str

@@ -76,36 +76,44 @@ class Amendments:
 
 def effective_facts(records: Sequence[Record], as_of: dt.date | None, known_at: int | None) -> list[Fact]:
     if known_at is not None:
-        records = [r for r in records if r.revision <= known_at]
+        records = [r for r in records if r.data["revision"] <= known_at]
     amendments = Amendments(records)
     amended = bool(amendments.retractions or amendments.corrections)
     facts = []
+    append = facts.append
+    fromiso = dt.date.fromisoformat
     for r in records:
         data = r.data
         kind = data["type"]
-        if kind in META or kind not in FACT_TYPES:
+        if kind not in FACT_TYPES:
             continue
-        if amended and amendments.retracted_by(data["id"]) is not None:
+        event_id = data["id"]
+        if amended and amendments.retracted_by(event_id) is not None:
             continue
-        values = {k: v for k, v in data.items() if k not in NOT_FIELDS}
+        # The decoded record is ours alone: strip the envelope to get the fields.
+        values = dict(data)
+        for key in NOT_FIELDS:
+            values.pop(key, None)
         date, source, note = data["date"], data.get("source"), data.get("note")
-        applied = []
-        for c in (amendments.corrections_of(data["id"]) if amended else ()):
-            for key, value in c.data["changes"].items():
-                if key == "date":
-                    date = value
-                elif key == "source":
-                    source = value
-                elif key == "note":
-                    note = value
-                elif key in ("evidence",):
-                    continue
-                elif value is None:
-                    values.pop(key, None)
-                else:
-                    values[key] = value
-            applied.append(c.id)
-        day = _as_date(date)
+        applied: tuple[str, ...] = ()
+        if amended:
+            corrections = amendments.corrections_of(event_id)
+            for c in corrections:
+                for key, value in c.data["changes"].items():
+                    if key == "date":
+                        date = value
+                    elif key == "source":
+                        source = value
+                    elif key == "note":
+                        note = value
+                    elif key == "evidence":
+                        continue
+                    elif value is None:
+                        values.pop(key, None)
+                    else:
+                        values[key] = value
+            applied = tuple(c.id for c in corrections)
+        day = fromiso(date)
         if as_of is not None and day > as_of:
             continue
         for key in DATE_FIELDS[kind]:
@@ -114,9 +122,8 @@ def effective_facts(records: Sequence[Record], as_of: dt.date | None, known_at: 
         for key in NUMBER_FIELDS[kind]:
             if key in values and not isinstance(values[key], Decimal):
                 values[key] = Decimal(values[key])
-        facts.append(Fact(id=data["id"], type=kind, unit=data["unit"], date=day, fields=values,
-                          revision=r.revision, recorded_at=data["recorded_at"], source=source,
-                          note=note, corrections=tuple(applied)))
+        append(Fact(event_id, kind, data["unit"], day, values, data["revision"], data["recorded_at"], source,
+                    note, applied))
     return facts
 
 

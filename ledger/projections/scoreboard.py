@@ -11,6 +11,7 @@ from ..errors import InputError
 from ..policies.model import Policy
 from ..units import Unit
 from .scoring import ScoreCard, rank_fact_types, score_track
+from .scoring.engine import track_fact_types
 
 if TYPE_CHECKING:
     from ..app import Ledger
@@ -88,10 +89,11 @@ def build_scoreboard(ledger: "Ledger", policy: Policy, *, as_of: dt.date | None 
             peers = [u.id for u in members if u.id != focus]
             needed = rank_fact_types(policy, track_id)
             facts = ledger.facts.facts_for(peers, policy.year, as_of, known, needed) if needed else {}
-            facts[focus] = ledger.facts.facts(focus, policy.year, as_of, known)
+            facts[focus] = ledger.facts.facts(focus, policy.year, as_of, known, track_fact_types(policy, track_id))
             board.cards[track_id] = score_track(policy, track_id, members, facts, as_of, focus={focus})
             continue
-        facts = ledger.facts.facts_for([u.id for u in members], policy.year, as_of, known)
+        types = track_fact_types(policy, track_id)  # only what the track's rules can read
+        facts = ledger.facts.facts_for([u.id for u in members], policy.year, as_of, known, types)
         if drop:
             facts = {u: [f for f in fs if f.id not in drop] for u, fs in facts.items()}
         cards = score_track(policy, track_id, members, facts, as_of)

@@ -58,7 +58,7 @@ class Record:
 
     @property
     def revision(self) -> int:
-        return int(self.data["revision"])
+        return self.data["revision"]
 
     @property
     def type(self) -> str:
@@ -234,29 +234,22 @@ class EventStore:
                     topics: Iterable[str] | None = None) -> list[Record]:
         """The stream's records up to revision ``upto`` (revisions grow with versions);
         with ``topics``, only records of those event types."""
-        if topics is not None:
-            return self._read_topics(stream, upto, sorted(set(topics)))
-        records = []
-        for stored in self.backend.recorder.select_events(stream):
-            data = codec.loads(stored.state)
-            if upto is not None and int(data["revision"]) > upto:
-                break
-            records.append(Record(stream, stored.originator_version, data))
-        return records
-
-    def _read_topics(self, stream: str, upto: int | None, topics: list[str]) -> list[Record]:
-        marks = ",".join("?" * len(topics))
         table = self.backend.recorder.events_table_name
+        statement = f"SELECT originator_version, state FROM {table} WHERE originator_id = ?"
+        params: list[Any] = [stream]
+        if topics is not None:
+            wanted = sorted(set(topics))
+            statement += f" AND topic IN ({','.join('?' * len(wanted))})"
+            params += wanted
         with self.backend.transaction(commit=False) as c:
-            rows = self.backend.query(
-                c, f"SELECT originator_version, state FROM {table} WHERE originator_id = ? "
-                   f"AND topic IN ({marks}) ORDER BY originator_version", [stream, *topics])
+            rows = self.backend.query(c, statement + " ORDER BY originator_version", params)
         records = []
+        loads = codec.loads
         for row in rows:
-            data = codec.loads(bytes(row["state"]))
-            if upto is not None and int(data["revision"]) > upto:
+            data = loads(bytes(row["state"]))
+            if upto is not None and data["revision"] > upto:
                 break
-            records.append(Record(stream, int(row["originator_version"]), data))
+            records.append(Record(stream, row["originator_version"], data))
         return records
 
     def streams_of(self, unit: str) -> list[tuple[str, int]]:

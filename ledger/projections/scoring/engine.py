@@ -1018,6 +1018,56 @@ class CompiledTrack:
         self.cal = policy.work_calendar()
 
 
+# Fact types each rule kind reads besides the events its conditions name.
+_KIND_TYPES: dict[str, frozenset[str]] = {
+    "per_event": frozenset(), "quota": frozenset(), "rank": frozenset(), "manual": frozenset(),
+    "metric_bands": frozenset({"metric"}), "ratio": frozenset({"metric"}), "rate": frozenset(),
+    "requirement": frozenset({"finding"}), "checklist": frozenset({"finding"}),
+    "report": frozenset({"report_submitted"}), "panel": frozenset({"evaluation"}),
+    "supervised_items": frozenset({"supervised_item_assigned", "supervised_item_closed",
+                                   "supervised_item_finding"}),
+}
+_HOTLINE_TYPES = frozenset({"hotline_ticket", "hotline_returned", "hotline_extended", "hotline_replied",
+                            "hotline_callback"})
+
+
+def track_fact_types(policy: M.Policy, track_id: str) -> frozenset[str] | None:
+    """Every fact type the track's rules, vetoes and downgrades can read, so the fact view
+    reads only those (None: read everything — a rule kind this function does not know)."""
+    key = ("types", track_id)
+    if key in policy._compiled:
+        return policy._compiled[key]
+    types: set[str] = set()
+    known = True
+
+    def walk(node: Any) -> None:
+        nonlocal known
+        if isinstance(node, M.BaseModel):
+            kind = getattr(node, "kind", None)
+            if isinstance(node, M._Rule):
+                if kind not in _KIND_TYPES:
+                    known = False
+                else:
+                    types.update(_KIND_TYPES[kind])
+            event = getattr(node, "event", None)
+            if isinstance(event, list):
+                types.update(event)
+            if isinstance(getattr(node, "metric", None), str):
+                types.add("metric")
+            if isinstance(node, M.HotlineRef):
+                types.update(_HOTLINE_TYPES)
+            for name in type(node).model_fields:
+                walk(getattr(node, name))
+        elif isinstance(node, (list, tuple)):
+            for item in node:
+                walk(item)
+
+    walk(policy.track(track_id))
+    result = frozenset(types) if known else None
+    policy._compiled[key] = result
+    return result
+
+
 def rank_fact_types(policy: M.Policy, track_id: str) -> frozenset[str]:
     """Event types the track's rank-based indicators read from every unit of the track."""
     types: set[str] = set()
