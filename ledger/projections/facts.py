@@ -138,15 +138,32 @@ def roster_from(records: Iterable[Record]) -> dict[str, Unit]:
 
 
 class FactView:
-    """Facts of units for one assessment year, as of a date and as known at a revision."""
+    """Facts of units for one assessment year, as of a date and as known at a revision.
+
+    Small, often-read slices — the roster, and peers' rank inputs read by type — are kept in
+    memory and brought up to date incrementally (only records appended since are read), like
+    an eventsourcing projection with its tracking position. Full unit streams are not kept.
+    """
 
     def __init__(self, store: EventStore):
         self.store = store
+        self._slices: dict[tuple[str, frozenset[str] | None], tuple[int, list[Record]]] = {}
+
+    def _slice(self, streams: list[str], topics: frozenset[str] | None) -> dict[str, list[Record]]:
+        versions = self.store.stream_versions(streams)
+        out = {}
+        for stream in streams:
+            version, records = self._slices.get((stream, topics), (0, []))
+            if versions[stream] > version:
+                records = records + self.store.read_stream(stream, topics=topics, after_version=version)
+                self._slices[(stream, topics)] = (versions[stream], records)
+            out[stream] = records
+        return out
 
     def facts(self, unit: str, year: int, as_of: dt.date | None, known_at: int | None,
               types: Iterable[str] | None = None) -> list[Fact]:
         """With ``types``, only facts of those types (and the amendments that may touch them)
-        are read — enough for peers' rank inputs."""
+        are read."""
         topics = None if types is None else set(types) | {"retraction", "correction"}
         records = self.store.read_stream(unit_stream(unit, year), upto=known_at, topics=topics)
         return effective_facts(records, as_of, known_at)
@@ -155,5 +172,16 @@ class FactView:
                   known_at: int | None, types: Iterable[str] | None = None) -> dict[str, list[Fact]]:
         return {u: self.facts(u, year, as_of, known_at, types) for u in units}
 
+    def peer_facts(self, units: Iterable[str], year: int, as_of: dt.date | None, known_at: int | None,
+                   types: Iterable[str]) -> dict[str, list[Fact]]:
+        """Like ``facts_for`` with types, from the in-memory slices (for rank inputs)."""
+        topics = frozenset(types) | {"retraction", "correction"}
+        units = list(units)
+        slices = self._slice([unit_stream(u, year) for u in units], topics)
+        return {u: effective_facts(slices[unit_stream(u, year)], as_of, known_at) for u in units}
+
     def roster(self, known_at: int | None = None) -> dict[str, Unit]:
-        return roster_from(self.store.read_stream("ledger:units", upto=known_at))
+        records = self._slice(["ledger:units"], None)["ledger:units"]
+        if known_at is not None:
+            records = [r for r in records if r.data["revision"] <= known_at]
+        return roster_from(records)

@@ -231,12 +231,16 @@ class EventStore:
         raise ValueError(f"revision {revision} is not in the ledger")
 
     def read_stream(self, stream: str, *, upto: int | None = None,
-                    topics: Iterable[str] | None = None) -> list[Record]:
+                    topics: Iterable[str] | None = None, after_version: int = 0) -> list[Record]:
         """The stream's records up to revision ``upto`` (revisions grow with versions);
-        with ``topics``, only records of those event types."""
+        with ``topics``, only records of those event types; with ``after_version``, only
+        records appended after that stream version (incremental reads)."""
         table = self.backend.recorder.events_table_name
         statement = f"SELECT originator_version, state FROM {table} WHERE originator_id = ?"
         params: list[Any] = [stream]
+        if after_version:
+            statement += " AND originator_version > ?"
+            params.append(after_version)
         if topics is not None:
             wanted = sorted(set(topics))
             statement += f" AND topic IN ({','.join('?' * len(wanted))})"
@@ -251,6 +255,18 @@ class EventStore:
                 break
             records.append(Record(stream, row["originator_version"], data))
         return records
+
+    def stream_versions(self, streams: Iterable[str]) -> dict[str, int]:
+        """The current version (number of records) of each stream; 0 for unknown ones."""
+        wanted = list(dict.fromkeys(streams))
+        found = dict.fromkeys(wanted, 0)
+        with self.backend.transaction(commit=False) as c:
+            for chunk in _chunks(wanted):
+                marks = ",".join("?" * len(chunk))
+                for r in self.backend.query(c, f"SELECT stream, version FROM ledger_streams WHERE stream IN ({marks})",
+                                            chunk):
+                    found[r["stream"]] = int(r["version"])
+        return found
 
     def streams_of(self, unit: str) -> list[tuple[str, int]]:
         with self.backend.transaction(commit=False) as c:
