@@ -59,7 +59,13 @@ class Backend:
             with self.recorder.datastore.transaction(commit=commit) as cursor:
                 yield cursor
         except PersistenceError as exc:
-            raise StoreUnavailable(f"store {self.url.display}: {exc}") from exc
+            raise StoreUnavailable(self._explain(exc)) from exc
+
+    def _explain(self, exc: Exception) -> str:
+        text = str(exc)
+        if "no such table" in text or "does not exist" in text:
+            return f"store {self.url.display} is not initialised ({text.splitlines()[0]}): run `ledger init`"
+        return f"store {self.url.display}: {text}"
 
     def create(self) -> None:
         try:
