@@ -41,7 +41,7 @@ class Scoreboard:
                              "track's group)", field="UNIT")
         if len(found) > 1:
             tracks = ", ".join(c.track for c in found)
-            raise InputError(f"--track: unit '{unit}' is scored in several tracks ({tracks})", field="--track")
+            raise InputError(f"one of the tracks unit '{unit}' is scored in: {tracks}", field="--track")
         return found[0]
 
     def envelope(self) -> dict:
