@@ -4,25 +4,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from decimal import Decimal as D
 from pathlib import Path
 
-from ledger.events.facts import Fact
 from ledger.policies import load_policy_file
 from ledger.projections.scoring import score_track
 from ledger.projections.scoring.engine import Ctx, hotline_tickets
 from ledger.projections.scoring.index import UnitFacts
 from ledger.units import Unit
+from seedkit import fact_maker, lines, pts
 
 POLICY = load_policy_file(Path(__file__).parent / "policies" / "metrics.yaml")
-_rev = itertools.count(1)
+_fact = fact_maker(recorded_at="x", id_format="m{rev}")
 
 
 def F(type_, date, id=None, unit="u1", **fields):
-    rev = next(_rev)
-    return Fact(id=id or f"m{rev}", type=type_, unit=unit, date=dt.date.fromisoformat(date),
-                fields=fields, revision=rev, recorded_at="x")
+    return _fact(unit, type_, date, id, **fields)
 
 
 def Mt(name, value, date="2021-06-01", id=None):
@@ -32,14 +29,6 @@ def Mt(name, value, date="2021-06-01", id=None):
 def card(facts, as_of="2021-12-31"):
     return score_track(POLICY, "t", [Unit("u1", "单位", ("g",))], {"u1": facts},
                        dt.date.fromisoformat(as_of))[0]
-
-
-def pts(c, ind):
-    return c.indicator(ind).points
-
-
-def lines(c, ind):
-    return [ln for ln in c.lines if ln.indicator == ind]
 
 
 def test_metric_bands_first_match_latest_value_and_missing():

@@ -8,36 +8,25 @@ Q4 → 2022-01-10 (Jan 1–3 元旦).
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from decimal import Decimal as D
 from pathlib import Path
 
-from ledger.events.facts import Fact
 from ledger.policies import load_policy_file
 from ledger.projections.scoring import score_track
 from ledger.units import Unit
+from seedkit import fact_maker, lines, pts
 
 POLICY = load_policy_file(Path(__file__).parent / "policies" / "periodic.yaml")
-_rev = itertools.count(1)
+_fact = fact_maker(recorded_at="x", id_format="p{rev}")
 
 
 def F(type_, date, id=None, **fields):
-    rev = next(_rev)
-    return Fact(id=id or f"p{rev}", type=type_, unit="u1", date=dt.date.fromisoformat(date),
-                fields=fields, revision=rev, recorded_at="x")
+    return _fact("u1", type_, date, id, **fields)
 
 
 def card(facts, as_of):
     return score_track(POLICY, "t", [Unit("u1", "单位", ("g",))], {"u1": facts},
                        dt.date.fromisoformat(as_of))[0]
-
-
-def pts(c, ind):
-    return c.indicator(ind).points
-
-
-def lines(c, ind):
-    return [ln for ln in c.lines if ln.indicator == ind]
 
 
 def R(date, report, period, quality="ok", id=None):

@@ -10,29 +10,26 @@ days (monthly quotas are due at the end of the month, yearly ones on 12-31), but
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 from decimal import Decimal as D
 from pathlib import Path
 
 import chinese_calendar
 
-from ledger.events.facts import Fact
 from ledger.policies import load_bundled_policy
-from ledger.projections.scoring import score_track
-from ledger.units import Unit
+from seedkit import fact_maker, lines, pts, track_scorer, walk
 
 POLICY = load_bundled_policy("changbai-2020")
 SEED = Path("/work/shared/seeds/004_fdca9bd053356bd7.txt")
-_rev = itertools.count(1)
 
 
-def F(unit, type_, date, id=None, **fields):
-    rev = next(_rev)
+def _score_to_decimal(fields):
     if "score" in fields:
         fields["score"] = D(str(fields["score"]))
-    return Fact(id=id or f"{unit}-{rev}", type=type_, unit=unit, date=dt.date.fromisoformat(date),
-                fields=fields, revision=rev, recorded_at="2020-01-01T00:00:00Z", source="测试")
+
+
+F = fact_maker(recorded_at="2020-01-01T00:00:00Z", source="测试", prepare=_score_to_decimal)
+score = track_scorer(POLICY, group="cb-unit")
 
 
 def finding(unit, date, item, result="found", count=1):
@@ -41,30 +38,6 @@ def finding(unit, date, item, result="found", count=1):
 
 def pub(unit, date, channel):
     return F(unit, "publication", date, channel=channel, title="信息")
-
-
-def score(track, units, facts, as_of):
-    us = [Unit(u, u, ("cb-unit",)) for u in units]
-    fbu = {u: [f for f in facts if f.unit == u] for u in units}
-    cards = score_track(POLICY, track, us, fbu, dt.date.fromisoformat(as_of))
-    for c in cards:  # explanation lines always add up to the total
-        assert sum((ln.delta for ln in c.lines), D(0)) == c.total
-        assert sum((D(str(ln["delta"])) for ln in c.explanation()["lines"]), D(0)) == c.total
-    return {c.unit: c for c in cards}
-
-
-def pts(card, ind):
-    return card.indicator(ind).points
-
-
-def lines(card, ind):
-    return [ln for ln in card.lines if ln.indicator == ind]
-
-
-def _walk(inds):
-    for i in inds:
-        yield i
-        yield from _walk(i.children or [])
 
 
 # ----------------------------------------------------------------------------------- policy
@@ -76,10 +49,10 @@ def test_policy_shape_clauses_methods_sources_and_calendar():
     assert [(t.id, t.group) for t in POLICY.tracks] == [
         ("disclosure", "cb-unit"), ("reform", "cb-unit"), ("info", "cb-unit")]
     for t in POLICY.tracks:
-        for i in _walk(t.indicators):
+        for i in walk(t.indicators):
             assert i.clause and i.method and i.data_source, (t.id, i.id)
     # 一's 计分方式 / 数据来源 are the document's own words
-    disc = {i.id: i for i in _walk(POLICY.track("disclosure").indicators)}
+    disc = {i.id: i for i in walk(POLICY.track("disclosure").indicators)}
     assert disc["2.1"].method.startswith("计分方式：否决计分法")
     assert disc["2.2"].data_source == "数据来源：政府信息公开专栏。"
     assert disc["3"].data_source == "数据来源：学习资料、学习签到、学习照片等。"
@@ -87,11 +60,11 @@ def test_policy_shape_clauses_methods_sources_and_calendar():
     if SEED.exists():
         seed = re.sub(r"\s+", "", SEED.read_text(encoding="utf-8"))
         for t in POLICY.tracks:
-            for i in _walk(t.indicators):
+            for i in walk(t.indicators):
                 for part in i.clause.split(" "):
                     assert part in seed, (t.id, i.id, part)
     # sections 三 and 四 are present as 0-point manual indicators
-    reform = {i.id: i for i in _walk(POLICY.track("reform").indicators)}
+    reform = {i.id: i for i in walk(POLICY.track("reform").indicators)}
     for sid in ("S3.1", "S3.2", "S3.3", "S3.4", "S3.5.1", "S3.5.2", "S3.6", "S4.1", "S4.2",
                 "S4.3.1", "S4.3.2", "S4.4", "S4.5", "S4.6", "S4.7"):
         assert reform[sid].rule.kind == "manual" and reform[sid].points == 0, sid

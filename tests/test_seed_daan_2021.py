@@ -13,29 +13,25 @@ Quarterly-report deadlines (3.1 / 11.1: 下一季度第5个工作日), checked w
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import json
 from decimal import Decimal as D
 
 import chinese_calendar
 import pytest
 
-from ledger.events.facts import Fact
 from ledger.policies import load_bundled_policy
-from ledger.projections.scoring import score_track
-from ledger.units import Unit
+from seedkit import fact_maker, imported_ledger, lines, pts, track_scorer, walk
 
 POLICY = load_bundled_policy("daan-2021")
-_rev = itertools.count(1)
 
 
-def F(unit, type_, date, id=None, **fields):
-    rev = next(_rev)
+def _numbers_to_decimal(fields):
     for k, v in list(fields.items()):
         if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in ("rank", "overall_rank", "count", "people"):
             fields[k] = D(str(v))
-    return Fact(id=id or f"{unit}-{rev}", type=type_, unit=unit, date=dt.date.fromisoformat(date),
-                fields=fields, revision=rev, recorded_at="2021-01-01T00:00:00Z", source="测试")
+
+
+F = fact_maker(recorded_at="2021-01-01T00:00:00Z", source="测试", prepare=_numbers_to_decimal)
+score = track_scorer(POLICY, group={"department": "daan-department", "township": "daan-township"})
 
 
 def R(unit, date, period, quality="ok", id=None):
@@ -47,32 +43,7 @@ def finding(unit, date, item, result, count=1, id=None):
     return F(unit, "finding", date, id=id, item=item, result=result, count=count)
 
 
-def score(track, units, facts, as_of):
-    group = {"department": "daan-department", "township": "daan-township"}[track]
-    us = [Unit(u, u, (group,)) for u in units]
-    fbu = {u: [f for f in facts if f.unit == u] for u in units}
-    cards = score_track(POLICY, track, us, fbu, dt.date.fromisoformat(as_of))
-    for c in cards:  # explanation lines always add up to the total
-        assert sum((ln.delta for ln in c.lines), D(0)) == c.total
-        assert sum((D(str(ln["delta"])) for ln in c.explanation()["lines"]), D(0)) == c.total
-    return {c.unit: c for c in cards}
-
-
-def pts(card, ind):
-    return card.indicator(ind).points
-
-
-def lines(card, ind):
-    return [ln for ln in card.lines if ln.indicator == ind]
-
-
 # ----------------------------------------------------------------------------------- policy
-
-
-def _walk(inds):
-    for i in inds:
-        yield i
-        yield from _walk(i.children or [])
 
 
 def test_policy_shape_every_indicator_has_clause_method_source():
@@ -82,18 +53,18 @@ def test_policy_shape_every_indicator_has_clause_method_source():
                                                         ("township", "daan-township")]
     for t in POLICY.tracks:
         assert t.grades is None and t.veto is None and t.downgrade is None
-        for i in _walk(t.indicators):
+        for i in walk(t.indicators):
             assert i.clause and i.method and i.data_source, (t.id, i.id)
-    dep = {i.id for i in _walk(POLICY.track("department").indicators)}
-    town = {i.id for i in _walk(POLICY.track("township").indicators)}
+    dep = {i.id for i in walk(POLICY.track("department").indicators)}
+    town = {i.id for i in walk(POLICY.track("township").indicators)}
     # the document's 二级指标 of A (17 incl. 2.9's three clauses), B (4), C (6), D (6), E (4)
     assert {"A.1.1", "A.1.6", "A.2.1", "A.2.9.1", "A.2.9.2", "A.2.9.3", "A.3.1", "A.3.2",
             "B.4.1", "B.5.1", "B.6.1", "B.7.1", "C.7.1", "C.7.2", "C.8.1", "C.9.1", "C.9.2",
             "C.9.3"} <= dep
     assert {"B.4.1", "B.7.1", "D.10.1", "D.10.2", "D.10.3", "D.11.1", "D.11.2", "D.11.3",
             "E.12.1", "E.13.1", "E.13.2", "E.13.3"} <= town
-    leaves_dep = [i for i in _walk(POLICY.track("department").indicators) if not i.children]
-    leaves_town = [i for i in _walk(POLICY.track("township").indicators) if not i.children]
+    leaves_dep = [i for i in walk(POLICY.track("department").indicators) if not i.children]
+    leaves_town = [i for i in walk(POLICY.track("township").indicators) if not i.children]
     assert len(leaves_dep) == 17 + 2 + 4 + 6 and len(leaves_town) == 4 + 6 + 4
     # maxima: department 40 + 20 + 20, township 20 + 20 + 20
     c = score("department", ["x"], [], "2021-01-31")["x"]
@@ -475,12 +446,10 @@ def test_township_warning_obligation_only_once_the_year_is_over_and_mid_year():
 
 
 def test_retraction_changes_media_places_and_ranks_of_other_units(tmp_path):
-    from ledger.app import Ledger
     from ledger.projections.scoreboard import build_scoreboard
 
-    units = tmp_path / "units.csv"
-    units.write_text("id,name,groups\nda-fgj,发改局,daan-department\nda-swj,商务局,daan-department\n"
-                     "da-zwj,政数局,daan-department\nda-az,安广镇,daan-township\n", encoding="utf-8")
+    units_csv = ("id,name,groups\nda-fgj,发改局,daan-department\nda-swj,商务局,daan-department\n"
+                 "da-zwj,政数局,daan-department\nda-az,安广镇,daan-township\n")
     events = [
         {"id": "m1", "type": "media_report", "unit": "da-fgj", "date": "2021-01-10", "level": "province",
          "outlet": "吉林日报", "title": "审批提速"},
@@ -495,30 +464,25 @@ def test_retraction_changes_media_places_and_ranks_of_other_units(tmp_path):
         {"id": "w1", "type": "warning", "unit": "da-zwj", "date": "2021-03-15", "issuer_level": "county",
          "issuer": "大安市软环境办"},
     ]
-    jsonl = tmp_path / "events.jsonl"
-    jsonl.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8")
-    L = Ledger(f"sqlite:///{tmp_path}/l.db", actor="t")
-    L.init()
-    L.import_units(str(units))
-    L.import_file(str(jsonl))
-    before_rev = L.head()[0]
-    as_of = dt.date(2021, 3, 31)  # no quarterly report is due yet
-    board = build_scoreboard(L, POLICY, as_of=as_of)
-    got = {c.unit: (pts(c, "C.9.1"), c.total, c.rank) for c in board.cards["department"]}
-    # provincial counts 2, 2, 1 → places 1, 1, 3 → 2, 2, 1.6; 政数局 also −1 (county warning)
-    # totals 40 + 2 = 42, 42, 40 − 1 + 1.6 = 40.6 → ranks 1, 1, 3
-    assert got == {"da-fgj": (D(2), D(42), 1), "da-swj": (D(2), D(42), 1),
-                   "da-zwj": (D("1.6"), D("40.6"), 3)}
-    assert [c.unit for c in board.cards["township"]] == ["da-az"]
+    with imported_ledger(tmp_path, units_csv, events) as L:
+        before_rev = L.head()[0]
+        as_of = dt.date(2021, 3, 31)  # no quarterly report is due yet
+        board = build_scoreboard(L, POLICY, as_of=as_of)
+        got = {c.unit: (pts(c, "C.9.1"), c.total, c.rank) for c in board.cards["department"]}
+        # provincial counts 2, 2, 1 → places 1, 1, 3 → 2, 2, 1.6; 政数局 also −1 (county warning)
+        # totals 40 + 2 = 42, 42, 40 − 1 + 1.6 = 40.6 → ranks 1, 1, 3
+        assert got == {"da-fgj": (D(2), D(42), 1), "da-swj": (D(2), D(42), 1),
+                       "da-zwj": (D("1.6"), D("40.6"), 3)}
+        assert [c.unit for c in board.cards["township"]] == ["da-az"]
 
-    L.retract("m4", "报道与本单位无关")
-    board = build_scoreboard(L, POLICY, as_of=as_of)
-    got = {c.unit: (pts(c, "C.9.1"), c.total, c.rank) for c in board.cards["department"]}
-    # counts 2, 1, 1 → places 1, 2, 2 → 2, 1.8, 1.8: 政数局, whose events did not change,
-    # moves from 1.6 to 1.8 → totals 42, 41.8, 40.8 → ranks 1, 2, 3
-    assert got == {"da-fgj": (D(2), D(42), 1), "da-swj": (D("1.8"), D("41.8"), 2),
-                   "da-zwj": (D("1.8"), D("40.8"), 3)}
-    # what the ledger knew before the retraction still reproduces the first board
-    old = build_scoreboard(L, POLICY, as_of=as_of, known_at=before_rev)
-    assert {c.unit: c.total for c in old.cards["department"]} == {
-        "da-fgj": D(42), "da-swj": D(42), "da-zwj": D("40.6")}
+        L.retract("m4", "报道与本单位无关")
+        board = build_scoreboard(L, POLICY, as_of=as_of)
+        got = {c.unit: (pts(c, "C.9.1"), c.total, c.rank) for c in board.cards["department"]}
+        # counts 2, 1, 1 → places 1, 2, 2 → 2, 1.8, 1.8: 政数局, whose events did not change,
+        # moves from 1.6 to 1.8 → totals 42, 41.8, 40.8 → ranks 1, 2, 3
+        assert got == {"da-fgj": (D(2), D(42), 1), "da-swj": (D("1.8"), D("41.8"), 2),
+                       "da-zwj": (D("1.8"), D("40.8"), 3)}
+        # what the ledger knew before the retraction still reproduces the first board
+        old = build_scoreboard(L, POLICY, as_of=as_of, known_at=before_rev)
+        assert {c.unit: c.total for c in old.cards["department"]} == {
+            "da-fgj": D(42), "da-swj": D(42), "da-zwj": D("40.6")}

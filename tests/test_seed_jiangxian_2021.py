@@ -9,26 +9,19 @@ the hotline track is in tests/test_seed_jiangxian_2021_hotline.py.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import json
 from decimal import Decimal as D
 
 import pytest
 
-from ledger.events.facts import Fact
 from ledger.policies import load_bundled_policy
-from ledger.projections.scoring import score_track
-from ledger.units import Unit
+from seedkit import fact_maker, imported_ledger, lines, pts, track_scorer, walk
 
 POLICY = load_bundled_policy("jiangxian-2021")
-_rev = itertools.count(1)
 
 
-def F(unit, type_, date, id=None, **fields):
-    rev = next(_rev)
-    return Fact(id=id or f"{unit}-e{rev}", type=type_, unit=unit, date=dt.date.fromisoformat(date),
-                fields=fields, revision=rev, recorded_at="2021-01-01T00:00:00Z",
-                source="绛县优化营商环境领导小组办公室")
+F = fact_maker(recorded_at="2021-01-01T00:00:00Z", source="绛县优化营商环境领导小组办公室",
+               id_format="{unit}-e{rev}")
+score = track_scorer(POLICY, as_of="2021-12-31")
 
 
 def finding(unit, item, result, date="2021-03-01", count=None):
@@ -48,41 +41,13 @@ def report(unit, kind, period, date, quality="ok"):
     return F(unit, "report_submitted", date, report=kind, period=period, quality=quality)
 
 
-def score(track, units, facts, as_of="2021-12-31"):
-    by_unit: dict[str, list[Fact]] = {}
-    for f in facts:
-        by_unit.setdefault(f.unit, []).append(f)
-    group = POLICY.track(track).group
-    roster = [Unit(u, u, (group,)) for u in units]
-    cards = score_track(POLICY, track, roster, by_unit, dt.date.fromisoformat(as_of))
-    for c in cards:  # the explanation always adds up to the total
-        assert sum((ln.delta for ln in c.lines), D(0)) == c.total, c.unit
-        assert sum((D(str(ln["delta"])) for ln in c.explanation()["lines"]), D(0)) == c.total
-    return {c.unit: c for c in cards}
-
-
-def pts(card, ind):
-    return card.indicator(ind).points
-
-
-def lines(card, ind):
-    return [ln for ln in card.lines if ln.indicator == ind]
-
-
 # ====================================================================== structure
-
-
-def _walk(inds):
-    for i in inds:
-        yield i
-        if i.children:
-            yield from _walk(i.children)
 
 
 def test_every_indicator_has_clause_method_and_data_source():
     n = 0
     for t in POLICY.tracks:
-        for ind in _walk(t.indicators):
+        for ind in walk(t.indicators):
             n += 1
             assert ind.clause and ind.clause.strip(), ind.id
             assert ind.method and ind.method.strip(), ind.id
@@ -108,7 +73,7 @@ def test_tracks_groups_ids_and_sources():
     # nominal points of every track add up to 100
     for t in POLICY.tracks:
         assert sum(i.points for i in t.indicators) == 100, t.id
-        for i in _walk(t.indicators):
+        for i in walk(t.indicators):
             if i.children:
                 assert sum(c.points for c in i.children) == i.points, i.id
     grades = {t.id: t.grades for t in POLICY.tracks}
@@ -466,16 +431,10 @@ def test_center_checklist_and_tied_ranks():
 
 
 def test_retraction_changes_ranks_of_other_units(tmp_path):
-    from ledger.app import Ledger
     from ledger.projections.scoreboard import build_scoreboard
 
-    L = Ledger(f"sqlite:///{tmp_path}/l.db", actor="t")
-    L.init()
-    units = tmp_path / "units.csv"
-    units.write_text("id,name,groups\njx-a,县市场监督管理局,jx-supervision\n"
-                     "jx-b,县公安局,jx-supervision;jx-hotline\njx-c,县交通运输管理局,jx-supervision\n",
-                     encoding="utf-8")
-    L.import_units(str(units))
+    units_csv = ("id,name,groups\njx-a,县市场监督管理局,jx-supervision\n"
+                 "jx-b,县公安局,jx-supervision;jx-hotline\njx-c,县交通运输管理局,jx-supervision\n")
     events = [
         {"id": "a-act", "type": "metric", "unit": "jx-a", "date": "2021-12-31",
          "name": "supervision_actions", "value": 500},
@@ -488,26 +447,23 @@ def test_retraction_changes_ranks_of_other_units(tmp_path):
         {"id": "c-cov", "type": "metric", "unit": "jx-c", "date": "2021-12-31",
          "name": "supervision_coverage", "value": 75},
     ]
-    path = tmp_path / "events.jsonl"
-    path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8")
-    L.import_file(str(path))
-    as_of = dt.date(2021, 12, 31)
+    with imported_ledger(tmp_path, units_csv, events) as L:
+        as_of = dt.date(2021, 12, 31)
 
-    def table(known_at=None):
-        board = build_scoreboard(L, POLICY, as_of=as_of, known_at=known_at, tracks=["supervision"])
-        return {c.unit: (c.indicator("supervision.2").points, c.total, c.rank)
-                for c in board.cards["supervision"]}
+        def table(known_at=None):
+            board = build_scoreboard(L, POLICY, as_of=as_of, known_at=known_at, tracks=["supervision"])
+            return {c.unit: (c.indicator("supervision.2").points, c.total, c.rank)
+                    for c in board.cards["supervision"]}
 
-    before_rev = L.head()[0]
-    # actions a 500, b 400, c 300 → places 1, 2, 3 → 10, 9.9, 9.8; c also 75/80 × 30 = 28.13
-    assert table() == {"jx-a": (D(10), D("10.00"), 2), "jx-b": (D("9.9"), D("9.90"), 3),
-                       "jx-c": (D("9.8"), D("37.93"), 1)}
-    L.retract("b-act-2", "监管行为数据录入错误", decision="绛营商办〔2022〕1号")
-    # b's latest value is now 200: a 500, c 300, b 200 → c moves up to place 2 (9.9),
-    # b falls to place 3 (9.8); c's total 9.9 + 28.13 = 38.03
-    assert table() == {"jx-a": (D(10), D("10.00"), 2), "jx-b": (D("9.8"), D("9.80"), 3),
-                       "jx-c": (D("9.9"), D("38.03"), 1)}
-    # what the ledger knew before the retraction is reproduced exactly
-    assert table(before_rev) == {"jx-a": (D(10), D("10.00"), 2), "jx-b": (D("9.9"), D("9.90"), 3),
-                                 "jx-c": (D("9.8"), D("37.93"), 1)}
-    L.close()
+        before_rev = L.head()[0]
+        # actions a 500, b 400, c 300 → places 1, 2, 3 → 10, 9.9, 9.8; c also 75/80 × 30 = 28.13
+        assert table() == {"jx-a": (D(10), D("10.00"), 2), "jx-b": (D("9.9"), D("9.90"), 3),
+                           "jx-c": (D("9.8"), D("37.93"), 1)}
+        L.retract("b-act-2", "监管行为数据录入错误", decision="绛营商办〔2022〕1号")
+        # b's latest value is now 200: a 500, c 300, b 200 → c moves up to place 2 (9.9),
+        # b falls to place 3 (9.8); c's total 9.9 + 28.13 = 38.03
+        assert table() == {"jx-a": (D(10), D("10.00"), 2), "jx-b": (D("9.8"), D("9.80"), 3),
+                           "jx-c": (D("9.9"), D("38.03"), 1)}
+        # what the ledger knew before the retraction is reproduced exactly
+        assert table(before_rev) == {"jx-a": (D(10), D("10.00"), 2), "jx-b": (D("9.9"), D("9.90"), 3),
+                                     "jx-c": (D("9.8"), D("37.93"), 1)}

@@ -8,23 +8,19 @@ second-level indicator "1"…"23" scores 1 when its latest `finding` (item = its
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
-import json
 import re
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
 
-from ledger.events.facts import Fact
 from ledger.policies import load_bundled_policy
 from ledger.projections.scoring import score_track
 from ledger.units import Unit
+from seedkit import d, fact_maker, imported_ledger, lines, pts, walk
 
 POLICY = load_bundled_policy("jilin-kjt-2019")
 SEED = Path("/work/shared/seeds/003_5763d13bf4c99379.txt")
-_rev = itertools.count(1)
 
 FAGUI = ("法规处",)
 DIVISIONS = {
@@ -47,34 +43,16 @@ TREE = {"I": {"I.1": range(1, 7), "I.2": range(7, 16), "I.3": range(16, 18)},
         "II": {"II.4": range(18, 20), "II.5": range(20, 21), "II.6": range(21, 24)}}
 
 
-def d(s: str) -> dt.date:
-    return dt.date.fromisoformat(s)
+_fact = fact_maker(recorded_at="2019-01-01T00:00:00Z", source="法规处月调度")
 
 
 def finding(unit, date, item, result, id=None):
-    rev = next(_rev)
-    return Fact(id=id or f"{unit}-{rev}", type="finding", unit=unit, date=d(date),
-                fields={"item": item, "result": result, "count": 1}, revision=rev,
-                recorded_at="2019-01-01T00:00:00Z", source="法规处月调度")
+    return _fact(unit, "finding", date, id, item=item, result=result, count=1)
 
 
 def score(facts_by_unit: dict, as_of: str):
     units = [Unit(u, f"单位{u}", ("kjt",)) for u in facts_by_unit]
     return {c.unit: c for c in score_track(POLICY, "main", units, facts_by_unit, d(as_of))}
-
-
-def pts(card, ind):
-    return card.indicator(ind).points
-
-
-def lines(card, ind):
-    return [ln for ln in card.lines if ln.indicator == ind]
-
-
-def _walk(inds):
-    for i in inds:
-        yield i
-        yield from _walk(i.children or [])
 
 
 # ----------------------------------------------------------------------------- structure
@@ -90,9 +68,9 @@ def test_policy_shape_and_every_indicator_documented():
         assert [c.id for c in node.children] == list(firsts)
         for child, rng in zip(node.children, firsts.values()):
             assert [g.id for g in child.children] == [str(n) for n in rng]
-    leaves = [i for i in _walk(t.indicators) if not i.children]
+    leaves = [i for i in walk(t.indicators) if not i.children]
     assert [i.id for i in leaves] == [str(n) for n in range(1, 24)]
-    for ind in _walk(t.indicators):
+    for ind in walk(t.indicators):
         assert ind.clause and ind.method and ind.data_source, ind.id
     for leaf in leaves:
         assert leaf.points == 1 and leaf.rule.kind == "requirement"
@@ -105,7 +83,7 @@ def test_policy_shape_and_every_indicator_documented():
 def test_clauses_and_divisions_are_verbatim():
     raw = SEED.read_text(encoding="utf-8")
     text = re.sub(r"\s+", "", raw)
-    for ind in _walk(POLICY.track("main").indicators):
+    for ind in walk(POLICY.track("main").indicators):
         for part in ind.clause.split("\n"):
             assert re.sub(r"\s+", "", part) in text, (ind.id, part)
         for div in ind.divisions:
@@ -200,12 +178,10 @@ def test_explanation_lines_sum_to_the_total():
 
 
 def test_retractions_change_the_ranks_of_other_units(tmp_path):
-    from ledger.app import Ledger
     from ledger.projections.scoreboard import build_scoreboard
 
-    units = tmp_path / "units.csv"
-    units.write_text("id,name,groups\nk1,科技厅甲,kjt\nk2,科技厅乙,kjt\nk3,科技厅丙,kjt\n"
-                     "jk-a,经开区单位,jingkai-unit\n", encoding="utf-8")
+    units_csv = ("id,name,groups\nk1,科技厅甲,kjt\nk2,科技厅乙,kjt\nk3,科技厅丙,kjt\n"
+                 "jk-a,经开区单位,jingkai-unit\n")
 
     def f(id_, unit, date, item, result):
         return {"id": id_, "type": "finding", "unit": unit, "date": date, "item": item, "result": result}
@@ -217,13 +193,7 @@ def test_retractions_change_the_ranks_of_other_units(tmp_path):
         f("k3-1", "k3", "2019-03-01", "1", "met"), f("k3-4a", "k3", "2019-03-01", "4", "met"),
         f("k3-4b", "k3", "2019-04-01", "4", "not_met"),
     ]
-    jsonl = tmp_path / "events.jsonl"
-    jsonl.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8")
-    L = Ledger(f"sqlite:///{tmp_path}/l.db", actor="t")
-    try:
-        L.init()
-        L.import_units(str(units))
-        L.import_file(str(jsonl))
+    with imported_ledger(tmp_path, units_csv, events) as L:
         as_of = d("2019-12-31")
 
         def board(known_at=None):
@@ -240,5 +210,3 @@ def test_retractions_change_the_ranks_of_other_units(tmp_path):
         # k1 falls to 2: all three tie, and k2 and k3 move up to rank 1 without events of their own
         assert board() == {"k1": (2, 1), "k2": (2, 1), "k3": (2, 1)}
         assert board(known_at=first) == {"k1": (3, 1), "k2": (2, 2), "k3": (1, 3)}
-    finally:
-        L.close()

@@ -15,8 +15,6 @@ test_quarterly_deadlines_follow_the_official_calendar):
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import json
 import re
 from decimal import Decimal as D
 from pathlib import Path
@@ -24,24 +22,16 @@ from pathlib import Path
 import chinese_calendar
 import pytest
 
-from ledger.events.facts import Fact
 from ledger.policies import load_bundled_policy
 from ledger.projections.scoring import score_track
 from ledger.units import Unit
+from seedkit import d, fact_maker, imported_ledger, lines, pts, walk
 
 POLICY = load_bundled_policy("jingkai-2021")
 SEED = Path("/work/shared/seeds/001_d5299d6af98c8c4e.txt")
-_rev = itertools.count(1)
 
 
-def d(s: str) -> dt.date:
-    return dt.date.fromisoformat(s)
-
-
-def F(unit, type_, date, id=None, **fields):
-    rev = next(_rev)
-    return Fact(id=id or f"{unit}-{rev}", type=type_, unit=unit, date=d(date), fields=fields,
-                revision=rev, recorded_at="2021-01-01T00:00:00Z", source="测试")
+F = fact_maker(recorded_at="2021-01-01T00:00:00Z", source="测试")
 
 
 def R(unit, date, report, period, quality="ok", id=None):
@@ -71,14 +61,6 @@ def all_reports_on_time(unit, skip=()):
         if ("quarterly_summary", f"2021-Q{qn}") not in skip:
             out.append(R(unit, day, "quarterly_summary", f"2021-Q{qn}"))
     return out
-
-
-def pts(card, ind):
-    return card.indicator(ind).points
-
-
-def lines(card, ind):
-    return [ln for ln in card.lines if ln.indicator == ind]
 
 
 def score(units_facts: dict, as_of: str):
@@ -205,18 +187,12 @@ def year_end():
 # ----------------------------------------------------------------------------- structure
 
 
-def _walk(inds):
-    for i in inds:
-        yield i
-        yield from _walk(i.children or [])
-
-
 def test_policy_shape_ids_and_metadata():
     t = POLICY.track("main")
     assert [tr.id for tr in POLICY.tracks] == ["main"] and t.group == "jingkai-unit"
     assert t.max == 110 and POLICY.year == 2021
     assert [(g.min, g.grade) for g in t.grades] == [(90, "优秀"), (70, "达标"), (None, "不达标")]
-    ids = [i.id for i in _walk(t.indicators)]
+    ids = [i.id for i in walk(t.indicators)]
     assert ids == (["daily"] + [f"daily.{n}" for n in range(1, 13)]
                    + ["year_end"] + [f"year_end.{n}" for n in range(1, 5)]
                    + ["bonus"] + [f"bonus.{n}" for n in range(1, 5)])
@@ -226,7 +202,7 @@ def test_policy_shape_ids_and_metadata():
 
 
 def test_every_indicator_has_clause_method_and_data_source():
-    for ind in _walk(POLICY.track("main").indicators):
+    for ind in walk(POLICY.track("main").indicators):
         assert ind.clause and ind.clause.strip(), ind.id
         assert ind.method and ind.method.strip(), ind.id
         assert ind.data_source and ind.data_source.strip(), ind.id
@@ -236,7 +212,7 @@ def test_every_indicator_has_clause_method_and_data_source():
 def test_clauses_and_veto_reasons_are_verbatim():
     text = re.sub(r"\s+", "", SEED.read_text(encoding="utf-8"))
     t = POLICY.track("main")
-    for ind in _walk(t.indicators):
+    for ind in walk(t.indicators):
         for part in ind.clause.split("\n"):
             assert re.sub(r"\s+", "", part) in text, (ind.id, part)
     for cond in t.veto.when:
@@ -429,25 +405,17 @@ def test_q3_deadline_is_the_adjusted_saturday():
 
 
 def test_retraction_changes_the_ranks_of_other_units(tmp_path):
-    from ledger.app import Ledger
     from ledger.projections.scoreboard import build_scoreboard
 
-    units = tmp_path / "units.csv"
-    units.write_text("id,name,groups\njk-x,甲局,jingkai-unit\njk-y,乙局,jingkai-unit\n"
-                     "jk-z,丙局,jingkai-unit\njk-other,外单位,kjt\n", encoding="utf-8")
+    units_csv = ("id,name,groups\njk-x,甲局,jingkai-unit\njk-y,乙局,jingkai-unit\n"
+                 "jk-z,丙局,jingkai-unit\njk-other,外单位,kjt\n")
     events = [
         {"id": "x-conduct", "type": "conduct_issue", "unit": "jk-x", "date": "2021-01-10", "category": "窗口服务"},
         {"id": "y-warn", "type": "warning", "unit": "jk-y", "date": "2021-01-12", "issuer_level": "district"},
         {"id": "z-media", "type": "media_report", "unit": "jk-z", "date": "2021-01-13", "level": "district",
          "outlet": "经开区融媒体", "title": "政务服务再提速"},
     ]
-    jsonl = tmp_path / "events.jsonl"
-    jsonl.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8")
-    L = Ledger(f"sqlite:///{tmp_path}/l.db", actor="t")
-    try:
-        L.init()
-        L.import_units(str(units))
-        L.import_file(str(jsonl))
+    with imported_ledger(tmp_path, units_csv, events) as L:
         before = L.head()[0]
         as_of = d("2021-01-30")   # no report is due yet; no panel has scores (0)
         board = build_scoreboard(L, POLICY, as_of=as_of)
@@ -464,5 +432,3 @@ def test_retraction_changes_the_ranks_of_other_units(tmp_path):
         # known-at the revision before the retraction reproduces the first board
         old = {c.unit: c.rank for c in build_scoreboard(L, POLICY, as_of=as_of, known_at=before).cards["main"]}
         assert old == {"jk-z": 1, "jk-y": 2, "jk-x": 3}
-    finally:
-        L.close()
