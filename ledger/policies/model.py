@@ -14,15 +14,30 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
 
-def _to_decimal(v: Any) -> Any:
+def as_decimal(v: Any) -> Decimal | None:
+    """``v`` as a Decimal when it is a number — a Decimal, an int (not a bool), a float (by
+    its repr: 0.1 → Decimal("0.1")) or a string ``Decimal()`` reads — else None. The scoring
+    engine reads numbers with it (fact fields, in its hot path: keep it lean); ``_to_decimal``
+    below uses it for policy amounts that are not strings."""
     if isinstance(v, bool):
-        raise ValueError("a number, not true/false")
+        return None
     if isinstance(v, Decimal):
         return v
     if isinstance(v, int):
         return Decimal(v)
     if isinstance(v, float):
         return Decimal(repr(v))
+    if isinstance(v, str):
+        try:
+            return Decimal(v)
+        except Exception:
+            return None
+    return None
+
+
+def _to_decimal(v: Any) -> Any:
+    if isinstance(v, bool):
+        raise ValueError("a number, not true/false")
     if isinstance(v, str):
         s = v.strip()
         try:
@@ -35,7 +50,10 @@ def _to_decimal(v: Any) -> Any:
             return Decimal(s)
         except (InvalidOperation, ValueError):
             raise ValueError(f"a number such as 2, -0.5 or 10/12, not {v!r}") from None
-    raise ValueError(f"a number such as 2, -0.5 or 10/12, not {v!r}")
+    d = as_decimal(v)
+    if d is None:
+        raise ValueError(f"a number such as 2, -0.5 or 10/12, not {v!r}")
+    return d
 
 
 Amount = Annotated[Decimal, BeforeValidator(_to_decimal)]

@@ -29,21 +29,7 @@ HUNDRED = Decimal(100)
 # ====================================================================== matching
 
 
-def _num(v: Any) -> Decimal | None:
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, Decimal):
-        return v
-    if isinstance(v, int):
-        return Decimal(v)
-    if isinstance(v, float):
-        return Decimal(repr(v))
-    if isinstance(v, str):
-        try:
-            return Decimal(v)
-        except Exception:
-            return None
-    return None
+_num = M.as_decimal  # a fact field (or a where-comparison value) as a Decimal, or None
 
 
 def _eq_set(values: Iterable[Any]) -> frozenset:
