@@ -268,3 +268,12 @@ tracks:
     ls = lines(c, "rank")
     assert [(ln.event, ln.delta) for ln in ls] == [("r1", D(-3)), ("r2", D(0)), ("r3", D(-1))]
     assert ls[0].detail == "rank 7 − overall_rank 4 → 3 × -1"
+
+
+def test_fraction_operand_in_a_where_comparison():
+    """`gt: "1/2"` is a valid policy amount; the engine reads it as 0.5, like the model."""
+    from ledger.projections.scoring.engine import Matcher
+    from decimal import Decimal as Dec
+
+    matcher = Matcher(["metric"], {"value": {"gt": "1/2"}}, None)
+    assert matcher.tests == (("value", "gt", Dec("0.5")),)

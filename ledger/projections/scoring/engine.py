@@ -79,7 +79,8 @@ class Matcher:
                     vals = val if op == "not_in" else [val]
                     tests.append((field, "not_in", _eq_set(vals)))
                 elif op in ("gt", "gte", "lt", "lte"):
-                    tests.append((field, op, _num(val)))
+                    # policy operands are read like policy amounts (10/12 is a fraction)
+                    tests.append((field, op, M._to_decimal(val)))
                 elif op == "exists":
                     tests.append((field, "exists", bool(val)))
                 elif op == "contains_any":
