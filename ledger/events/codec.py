@@ -53,10 +53,7 @@ def actor_json(actor: str) -> str:
 
 def chain_hash(previous: str, stream: str, version: int, topic: str, body: str) -> str:
     """SHA-256 over the previous hash and this record's canonical stored bytes."""
-    h = hashlib.sha256()
-    h.update(f"{previous}\n{stream}\n{version}\n{topic}\n".encode())
-    h.update(body.encode())
-    return h.hexdigest()
+    return hashlib.sha256(f"{previous}\n{stream}\n{version}\n{topic}\n{body}".encode()).hexdigest()
 
 
 def finish(body: str, digest: str) -> bytes:

@@ -12,8 +12,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from eventsourcing.persistence import StoredEvent
-
 from ..events import codec
 from .backends import GENESIS, Backend
 
@@ -144,7 +142,7 @@ class Writer:
             return []
         streams = {p.stream for p in pending}
         self._stream_versions(streams)
-        stored: list[StoredEvent] = []
+        stored: list[tuple[str, int, str, bytes]] = []
         id_rows: list[tuple] = []
         thread_rows: list[tuple] = []
         revisions: list[int] = []
@@ -157,7 +155,7 @@ class Writer:
             actor = actors.get(p.actor) or actors.setdefault(p.actor, codec.actor_json(p.actor))
             body = codec.seal(p.content_json, actor, self.recorded_at, revision)
             previous = codec.chain_hash(previous, p.stream, version, p.type, body)
-            stored.append(StoredEvent(p.stream, version, p.type, codec.finish(body, previous)))
+            stored.append((p.stream, version, p.type, codec.finish(body, previous)))
             id_rows.append((p.event_id, revision, p.stream, version, p.digest, p.type, p.unit))
             if p.opens:
                 thread_rows.append((p.opens, p.stream))
