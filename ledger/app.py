@@ -31,6 +31,7 @@ from .projections.scoreboard import Scoreboard, build_scoreboard
 from .units import Unit
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
+PARALLEL_FROM_BYTES = 4 << 20  # below this, starting a second process costs more than it saves
 
 
 def default_actor() -> str:
@@ -77,10 +78,21 @@ class Ledger:
             roster = set(roster_from(writer.records("ledger:units")))
             return Intake(writer, roster, self.actor, keep_ids=keep_ids).run(lines)
 
-    def import_file(self, path: str, *, dry_run: bool = False,
-                    on_bytes: Callable[[int], None] | None = None) -> IntakeResult:
-        """Import a JSONL/CSV file atomically and idempotently."""
-        return self._intake(read_lines(path, on_bytes, csv_kinds), dry_run=dry_run)
+    def import_file(self, path: str, *, dry_run: bool = False, on_bytes: Callable[[int], None] | None = None,
+                    parallel: bool | None = None) -> IntakeResult:
+        """Import a JSONL/CSV file atomically and idempotently. Large files are prepared
+        (read, validated, encoded) by a second process while this one writes
+        (``parallel=None`` decides by file size and cores)."""
+        if parallel is None:
+            parallel = (os.cpu_count() or 1) >= 2 and os.path.isfile(path) and \
+                os.path.getsize(path) >= PARALLEL_FROM_BYTES
+        if not parallel:
+            return self._intake(read_lines(path, on_bytes, csv_kinds), dry_run=dry_run)
+        from .preparer import prepared_by_producer
+
+        with self.store.write(self.actor, dry_run=dry_run) as writer:
+            roster = frozenset(roster_from(writer.records("ledger:units")))
+            return Intake(writer, roster, self.actor).run_prepared(prepared_by_producer(path, roster, on_bytes))
 
     def import_lines(self, lines: Iterable[SourceLine], *, dry_run: bool = False) -> IntakeResult:
         return self._intake(lines, dry_run=dry_run, keep_ids=True)

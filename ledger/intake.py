@@ -115,8 +115,11 @@ class Intake:
         self.result = IntakeResult(keep_ids=keep_ids)
 
     def run(self, lines: Iterable[SourceLine]) -> IntakeResult:
-        for chunk in _chunks(lines):
-            self._batch([prepare(src, self.roster) for src in chunk])
+        return self.run_prepared([prepare(src, self.roster) for src in chunk] for chunk in _chunks(lines))
+
+    def run_prepared(self, batches: Iterable[list[Prepared]]) -> IntakeResult:
+        for batch in batches:
+            self._batch(batch)
         return self.result
 
     # ------------------------------------------------------------------------------------

@@ -1,0 +1,87 @@
+"""Preparing an import file (reading, validating, encoding) in a second process.
+
+On a large file the import has two halves of similar cost: preparing each line (pydantic
+validation and canonical encoding — pure, no store access) and writing it (deduplication,
+stream resolution, revisions, the hash chain, inserts — one process, in order, under the
+ledger's lock). A producer process runs the first half over the file while this process runs
+the second; a bounded queue (a few batches) keeps memory flat. Batches travel as columns of
+plain values, which pickle in one pass.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue as queue_module
+from typing import Any, Callable, Iterator
+
+from .errors import InputError
+from .intake import Prepared, _chunks, csv_kinds, prepare
+from .sources import read_lines
+
+QUEUE_BATCHES = 4
+FIELDS = Prepared.__slots__
+
+
+def _columns(batch: list[Prepared]) -> tuple[list[Any], ...]:
+    return tuple([getattr(p, name) for p in batch] for name in FIELDS)
+
+
+def _rows(columns: tuple[list[Any], ...]) -> list[Prepared]:
+    return [Prepared(*values) for values in zip(*columns)]
+
+
+def _produce(path: str, roster: frozenset[str], out: Any) -> None:
+    """Producer process: put ("batch", bytes read, columns) …, then ("done", …) or ("error", …)."""
+    read = [0]
+
+    def count(n: int) -> None:
+        read[0] += n
+
+    try:
+        for chunk in _chunks(read_lines(path, count, csv_kinds)):
+            columns = _columns([prepare(src, roster) for src in chunk])
+            out.put(("batch", read[0], columns))
+            read[0] = 0
+        out.put(("done", read[0], None))
+    except InputError as exc:
+        out.put(("error", 0, (exc.expected, exc.origin, exc.line, exc.field, exc.got, exc.problem)))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises
+        out.put(("crash", 0, f"{type(exc).__name__}: {exc}"))
+
+
+def prepared_in_process(path: str, roster: frozenset[str],
+                        on_bytes: Callable[[int], None] | None = None) -> Iterator[list[Prepared]]:
+    for chunk in _chunks(read_lines(path, on_bytes, csv_kinds)):
+        yield [prepare(src, roster) for src in chunk]
+
+
+def prepared_by_producer(path: str, roster: frozenset[str],
+                         on_bytes: Callable[[int], None] | None = None) -> Iterator[list[Prepared]]:
+    context = multiprocessing.get_context("spawn")
+    channel = context.Queue(maxsize=QUEUE_BATCHES)
+    producer = context.Process(target=_produce, args=(path, roster, channel), daemon=True)
+    producer.start()
+    try:
+        while True:
+            try:
+                kind, nbytes, payload = channel.get(timeout=1.0)
+            except queue_module.Empty:
+                if not producer.is_alive():
+                    raise RuntimeError(f"the import's producer process stopped (exit code {producer.exitcode})")
+                continue
+            if on_bytes and nbytes:
+                on_bytes(nbytes)
+            if kind == "batch":
+                yield _rows(payload)
+            elif kind == "done":
+                return
+            elif kind == "error":
+                expected, origin, line, field, got, problem = payload
+                raise InputError(expected, origin=origin, line=line, field=field, got=got, problem=problem)
+            else:
+                raise RuntimeError(f"the import's producer process failed: {payload}")
+    finally:
+        if producer.is_alive():
+            producer.terminate()
+        producer.join(timeout=10)
+        channel.close()

@@ -1,0 +1,68 @@
+"""Large files are prepared by a second process: same records, same errors, nothing written
+on a bad line (forced here on small files with parallel=True)."""
+
+from __future__ import annotations
+
+import synthetic
+
+from ledger.app import Ledger
+from ledger.errors import InputError
+
+
+def load(url, tmp_path, parallel):
+    ledger = Ledger(url, actor="t")
+    ledger.init()
+    synthetic.write_units(str(tmp_path / "u.csv"), 40)
+    ledger.import_units(str(tmp_path / "u.csv"))
+    result = ledger.import_file(str(tmp_path / "e.jsonl"), parallel=parallel)
+    return ledger, result
+
+
+def stored(ledger):
+    out = []
+    for row in ledger.store.scan():
+        data = ledger_loads(row.state)
+        data.pop("recorded_at"), data.pop("hash")
+        if data["type"] != "unit_registered":
+            out.append((row.originator_id, row.originator_version, data))
+    return out
+
+
+def ledger_loads(state):
+    from ledger.events import codec
+    return codec.loads(state)
+
+
+def test_parallel_import_equals_serial(db_url, tmp_path):
+    synthetic.write_events(str(tmp_path / "e.jsonl"), 40, 60)  # ~2,400 events, every type
+    (tmp_path / "s").mkdir()
+    serial, r1 = load(f"sqlite:///{tmp_path}/s/l.db", tmp_path, parallel=False)
+    parallel, r2 = load(db_url, tmp_path, parallel=True)
+    assert r1.new == r2.new > 2000 and r2.present == 0
+    assert stored(parallel) == stored(serial)
+    again = parallel.import_file(str(tmp_path / "e.jsonl"), parallel=True)
+    assert (again.new, again.present) == (0, r1.new)
+    assert parallel.verify().ok
+    serial.close()
+    parallel.close()
+
+
+def test_parallel_import_bad_line_names_it_and_writes_nothing(db_url, tmp_path):
+    synthetic.write_events(str(tmp_path / "e.jsonl"), 40, 300)  # > 2 batches
+    lines = (tmp_path / "e.jsonl").read_text(encoding="utf-8").splitlines()
+    bad_at = 9_001
+    lines[bad_at - 1] = lines[bad_at - 1].replace('"unit": "u', '"unit": "nobody-u')
+    (tmp_path / "e.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ledger = Ledger(db_url, actor="t")
+    ledger.init()
+    synthetic.write_units(str(tmp_path / "u.csv"), 40)
+    ledger.import_units(str(tmp_path / "u.csv"))
+    before = ledger.head()
+    try:
+        ledger.import_file(str(tmp_path / "e.jsonl"), parallel=True)
+    except InputError as exc:
+        assert exc.line == bad_at and exc.field == "unit" and exc.origin.endswith("e.jsonl")
+    else:
+        raise AssertionError("the bad line was accepted")
+    assert ledger.head() == before
+    ledger.close()
