@@ -175,3 +175,20 @@ def test_python_cli_py_runs_the_same_command(tmp_path):
     out = subprocess.run([sys.executable, str(root / "cli.py"), "--db", url, "init"], capture_output=True,
                          text=True, check=True)
     assert "store ready" in out.stdout
+
+
+def test_csv_correction_with_changes_as_json_text_is_idempotent(db_url, tmp_path):
+    setup_units(db_url, tmp_path)
+    cli(db_url, "import", write_jsonl(tmp_path / "e.jsonl", EVENTS))
+    path = tmp_path / "fix.csv"
+    path.write_text('type,unit,date,id,target,changes,reason\n'
+                    'correction,jk-czj,2021-07-01,fix-m1,m1,"{""value"": ""96.5""}",录入错误\n', encoding="utf-8")
+    assert "1 new" in cli(db_url, "import", str(path)).out
+    # "96.5" (text in a CSV cell) is stored as the number 96.5: the same content as JSON's 96.5.
+    again = write_jsonl(tmp_path / "fix.jsonl", [{"type": "correction", "unit": "jk-czj", "date": "2021-07-01",
+                                                  "id": "fix-m1", "target": "m1", "changes": {"value": 96.5},
+                                                  "reason": "录入错误"}])
+    assert "0 new, 1 already present" in cli(db_url, "import", again).out
+    with Ledger(db_url) as ledger:
+        (metric,) = [f for f in ledger.facts.facts("jk-czj", 2021, None, None) if f.id == "m1"]
+        assert str(metric.fields["value"]) == "96.5" and metric.corrections == ("fix-m1",)
