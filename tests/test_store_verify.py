@@ -92,6 +92,8 @@ def test_reordered_records_are_named(db_url, tmp_path):
 @pytest.mark.parametrize("table, statement", [
     ("ledger_commits", "UPDATE ledger_commits SET recorded_at = '2020-01-01T00:00:00.000000Z'"),
     ("ledger_head", "UPDATE ledger_head SET revision = 3"),
+    ("ledger_ids", "UPDATE ledger_ids SET digest = 'forged' WHERE revision = 4"),
+    ("ledger_ids", "DELETE FROM ledger_ids WHERE revision = 5"),
 ])
 def test_altered_index_tables_are_found(db_url, tmp_path, table, statement):
     build(db_url, tmp_path)

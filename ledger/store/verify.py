@@ -29,13 +29,22 @@ class VerifyResult:
 
 def verify(store: EventStore, on_progress: Callable[[int], None] | None = None) -> VerifyResult:
     expected, previous, count = 1, GENESIS, 0
-    backend = store.backend
-    ids_rows = _ids_by_revision(store)
     commits = iter(store.commits())
     commit = next(commits, None)
 
     def fail(problem: str, revision: int) -> VerifyResult:
         return VerifyResult(False, expected - 1, previous, count, problem, revision)
+
+    page: list[tuple[int, str, str]] = []  # (revision, id, content digest) to check in the id index
+
+    def check_index() -> VerifyResult | None:
+        found = store.lookup_ids([event_id for _, event_id, _ in page])
+        for revision, event_id, digest in page:
+            entry = found.get(event_id)
+            if entry is None or entry.revision != revision or entry.digest != digest:
+                return fail(f"revision {revision}: the id index disagrees with the log", revision)
+        page.clear()
+        return None
 
     for row in store.scan():
         count += 1
@@ -57,10 +66,7 @@ def verify(store: EventStore, on_progress: Callable[[int], None] | None = None) 
             return fail(f"revision {revision}: stored bytes do not match their hash (record "
                         f"altered, or moved to another stream/position)", revision)
         cut = body.rfind(',"actor":')
-        content_digest = hashlib.sha256(body[:cut].encode() + b"}").hexdigest()
-        index = ids_rows.get(revision)
-        if index is None or index[0] != data.get("id") or index[1] != content_digest:
-            return fail(f"revision {revision}: the id index disagrees with the log", revision)
+        page.append((revision, str(data.get("id")), hashlib.sha256(body[:cut].encode() + b"}").hexdigest()))
         while commit is not None and commit["last_revision"] < revision:
             commit = next(commits, None)
         if commit is None or not (commit["first_revision"] <= revision) or \
@@ -69,18 +75,23 @@ def verify(store: EventStore, on_progress: Callable[[int], None] | None = None) 
                         revision)
         previous = digest
         expected += 1
+        if len(page) >= 5000:
+            problem = check_index()
+            if problem:
+                return problem
         if on_progress and count % 5000 == 0:
-            on_progress(count)
+            on_progress(5000)
+    if page and (problem := check_index()):
+        return problem
     head_revision, head_hash = store.head()
     if head_revision != expected - 1 or head_hash != previous:
         return fail(f"the head says revision {head_revision} but the log ends at revision "
                     f"{expected - 1} (records removed from the end, or head altered)", expected)
-    if len(ids_rows) != count:
+    if _indexed(store) != count:
         return fail("the id index has entries for records that are not in the log", expected)
     return VerifyResult(True, expected - 1, previous, count)
 
 
-def _ids_by_revision(store: EventStore) -> dict[int, tuple[str, str]]:
+def _indexed(store: EventStore) -> int:
     with store.backend.transaction(commit=False) as c:
-        rows = store.backend.query(c, "SELECT revision, event_id, digest FROM ledger_ids")
-    return {int(r["revision"]): (r["event_id"], r["digest"]) for r in rows}
+        return int(store.backend.query(c, "SELECT COUNT(*) AS n FROM ledger_ids")[0]["n"])
