@@ -99,18 +99,20 @@ class Ledger:
 
     def record(self, data: dict[str, Any], origin: str = "command line") -> tuple[str, int]:
         data = {k: v for k, v in data.items() if v is not None}
-        data.setdefault("id", str(uuid.uuid4()))
         result = self._intake(single(data, origin), keep_ids=True)
         if result.new:
             return result.ids[0], result.revisions[0]
-        entry = self.store.lookup_ids([data["id"]])[data["id"]]
-        return data["id"], entry.revision
+        event_id = result.present_ids[0]  # already present: an idempotent no-op
+        return event_id, self.store.lookup_ids([event_id])[event_id].revision
 
     def _target_unit(self, event_id: str) -> str:
         entry = self.store.lookup_ids([event_id]).get(event_id)
         if entry is None:
             raise InputError("the id of an event in the ledger", field="ID", got=repr(event_id))
-        return entry.unit or ""
+        if not entry.unit:
+            raise InputError(f"the id of a fact ({event_id} is a {entry.type} record, the ledger's own)",
+                             field="ID")
+        return entry.unit
 
     def retract(self, event_id: str, reason: str, decision: str | None = None,
                 date: dt.date | None = None, event_id_new: str | None = None) -> tuple[str, int]:

@@ -80,6 +80,8 @@ class LedgerGroup(click.Group):
             fail(str(exc), exc.exit_code)
         except (PolicyError, CalendarError) as exc:
             fail(str(exc), 2)
+        except OSError as exc:  # e.g. --output into a folder that does not exist
+            fail(f"{exc.filename or 'file'}: {exc.strerror or exc}", 2)
         finally:
             obj = ctx.obj
             if isinstance(obj, Context):
@@ -174,8 +176,13 @@ def units_list(c: Context, fmt: str) -> None:
 def record(c: Context, type_name: str, unit: str, date: str, event_id: str | None, source: str | None,
            note: str | None, sets: tuple[str, ...]) -> None:
     """Record one event; prints its id and revision."""
+    fields = parse_sets(sets)
+    named = sorted(set(fields) & {"type", "unit", "date", "id", "source", "note"})
+    if named:
+        raise InputError(f"--unit/--date/--id/--source/--note for envelope keys, not --set {named[0]}=…",
+                         field="--set")
     data = {"type": type_name, "unit": unit, "date": date, "id": event_id, "source": source,
-            "note": note, **parse_sets(sets)}
+            "note": note, **fields}
     event_id, revision = c.ledger.record(data)
     click.echo(f"{event_id} revision {revision}")
 

@@ -16,11 +16,13 @@ from .events.base import Event
 from .events.catalog import CATALOG, EventValidationError, field_kinds, validate
 from .errors import ConflictError, InputError
 from .sources import SourceLine
+from .projections.facts import Amendments
 from .store.eventstore import IdEntry, Pending, Writer, unit_stream
 
 BATCH = 5000
 META_TYPES = {"retraction", "correction", "appeal_filed", "appeal_decided"}
-UNCORRECTABLE = {"type", "unit", "id", "actor"}
+UNCORRECTABLE = {"type", "unit", "id", "actor", "ticket", "item", "evidence"}
+"""Identity, thread keys and evidence are not corrected: retract and record anew."""
 
 
 @dataclass
@@ -29,6 +31,7 @@ class IntakeResult:
     present: int = 0
     ids: list[str] = field(default_factory=list)
     revisions: list[int] = field(default_factory=list)
+    present_ids: list[str] = field(default_factory=list)
     keep_ids: bool = False
 
 
@@ -81,12 +84,21 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
                          "`ledger units import`)", origin=src.origin, line=src.line,
                          field="unit", got=_show(event.unit))
     actor = event.actor
+    if event.type == "appeal_decided":
+        # One decision per appeal, enforced by the id index: its id is derived from the appeal.
+        decision_id = f"{event.appeal}/decision"  # type: ignore[attr-defined]
+        if event.id not in (None, decision_id):
+            raise InputError(f"no id, or the id '{decision_id}' (an appeal is decided once)",
+                             origin=src.origin, line=src.line, field="id", got=_show(event.id))
+        event = event.model_copy(update={"id": decision_id})
     if event.id is None:
         event = event.model_copy(update={"id": str(uuid.uuid4())})
     content_json, digest = codec.encode_event(event)
     kind = event.type
     if kind in ("retraction", "correction"):
         refs: tuple[str, ...] = (event.target,)  # type: ignore[attr-defined]
+        if event.appeal:  # type: ignore[attr-defined]
+            refs += (event.appeal,)  # type: ignore[attr-defined]
     elif kind == "appeal_filed":
         refs = tuple(event.targets)  # type: ignore[attr-defined]
     elif kind == "appeal_decided":
@@ -113,6 +125,8 @@ class Intake:
         self.roster = frozenset(roster)
         self.actor = default_actor
         self.result = IntakeResult(keep_ids=keep_ids)
+        self.decisions: dict[str, str] = {}  # appeal id -> outcome decided in this write
+        self.opened: set[str] = set()  # threads opened in this write
 
     def run(self, lines: Iterable[SourceLine]) -> IntakeResult:
         return self.run_prepared([prepare(src, self.roster) for src in chunk] for chunk in _chunks(lines))
@@ -153,11 +167,17 @@ class Intake:
                     stored = self.w.fetch(entry.stream, entry.version)
                     for key in ("actor", "recorded_at", "revision", "hash"):
                         stored.pop(key, None)
+                    if it.type == "appeal_decided":
+                        raise InputError(f"an open appeal ({it.refs[0]} was already decided at revision "
+                                         f"{entry.revision})", origin=it.origin, line=it.line, field="appeal")
+                    earlier = " (earlier in this import)" if entry.revision >= self.w.first_revision else ""
                     raise ConflictError(
-                        f"id '{it.event_id}' is already stored (revision {entry.revision}) with "
+                        f"id '{it.event_id}' is already stored (revision {entry.revision}{earlier}) with "
                         f"different content: stored {codec.dumps(stored)}, this line has "
                         f"{it.content_json}", origin=it.origin, line=it.line, field="id")
                 self.result.present += 1
+                if self.result.keep_ids:
+                    self.result.present_ids.append(it.event_id)
                 continue
             stream, opens = self._resolve(it, known, local, thread_streams)
             pending.append(Pending(it.event_id, it.type, it.unit, stream, it.content_json, it.digest,
@@ -165,6 +185,7 @@ class Intake:
             local[it.event_id] = (it, stream)
             if opens:
                 thread_streams[opens] = stream
+                self.opened.add(opens)
         revisions = self.w.append(pending)
         self.result.new += len(pending)
         if self.result.keep_ids:
@@ -195,11 +216,24 @@ class Intake:
             if tunit != unit:
                 raise InputError(f"an event of unit '{unit}' (event '{target}' belongs to '{tunit}')",
                                  field=fieldname, **where)
-            if kind == "appeal_decided" and ttype != "appeal_filed":
-                raise InputError("the id of an appeal_filed event", field="appeal", got=_show(target), **where)
-            if kind == "retraction" and ttype in ("appeal_filed", "appeal_decided"):
-                raise InputError("a fact, correction or retraction (appeals are not retracted; decide them)",
-                                 field="target", **where)
+            if kind == "appeal_decided":
+                if ttype != "appeal_filed":
+                    raise InputError("the id of an appeal_filed event", field="appeal", got=_show(target), **where)
+                self.decisions[target] = it.content["outcome"]
+            elif ttype in ("appeal_filed", "appeal_decided") or not _amendable(ttype):
+                what = "appeals are decided, not retracted" if ttype.startswith("appeal") else \
+                    f"{ttype} records are the ledger's own"
+                raise InputError(f"the id of a fact, correction or retraction ({what})", field="target",
+                                 got=_show(target), **where)
+            if kind != "appeal_decided" and len(it.refs) > 1:
+                appeal = it.refs[1]
+                outcome = self.decisions.get(appeal)
+                if outcome is None:
+                    raise InputError(f"an order written together with appeal {appeal}'s decision (appeal "
+                                     "orders are recorded only by `ledger appeal decide`, in one write)",
+                                     field="appeal", got=_show(appeal), **where)
+                if outcome == "rejected":
+                    raise InputError(f"no orders for appeal {appeal}: it was rejected", field="appeal", **where)
             return stream, None
         if kind == "appeal_filed":
             streams = []
@@ -208,7 +242,7 @@ class Intake:
                 if tunit != unit:
                     raise InputError(f"events of unit '{unit}' (event '{target}' belongs to '{tunit}')",
                                      field="targets", **where)
-                if ttype in META_TYPES:
+                if ttype in META_TYPES or not _amendable(ttype):
                     raise InputError(f"ids of facts (an appeal targets facts, not {ttype})",
                                      field="targets", **where)
                 streams.append(stream)
@@ -216,9 +250,9 @@ class Intake:
         if it.thread:
             _, thread, key = it.thread.split("\x1f", 2)
             if it.opens:
-                if it.thread in thread_streams:
+                if it.thread in thread_streams and not self._reopenable(it, thread_streams[it.thread]):
                     raise InputError(f"a new {thread} id ({thread} {key!r} of unit '{unit}' was already "
-                                     "opened)", field=thread, **where)
+                                     "opened and that record is in force)", field=thread, **where)
                 return unit_stream(unit, it.year), it.thread
             stream = thread_streams.get(it.thread)
             if stream is None:
@@ -227,6 +261,17 @@ class Intake:
                                  "ledger or earlier in this file", field=thread, got=_show(key), **where)
             return stream, None
         return unit_stream(unit, it.year), None
+
+    def _reopenable(self, it: Prepared, stream: str) -> bool:
+        """A ticket/item may be opened again once every record that opened it is retracted
+        (a wrong ticket is retracted and recorded anew)."""
+        if it.thread in self.opened:
+            return False
+        _, thread, key = it.thread.split("\x1f", 2)  # type: ignore[union-attr]
+        records = self.w.records(stream)
+        amendments = Amendments(records)
+        return not any(r.type == it.type and r.data.get(thread) == key and amendments.retracted_by(r.id) is None
+                       for r in records)
 
     def _normalise_correction(self, it: Prepared, known: dict[str, IdEntry],
                               local: dict[str, tuple[Prepared, str]]) -> None:
@@ -260,10 +305,18 @@ class Intake:
             corrected = validate(merged)
         except EventValidationError as exc:
             raise InputError(exc.expected, field=f"changes.{exc.field}", got=_show(exc.got), **where) from None
-        if unit_stream(corrected.unit, corrected.ledger_year()) != stream:
+        follow_up = corrected.thread is not None and not corrected.opens_thread  # lives in its thread's stream
+        if not follow_up and unit_stream(corrected.unit, corrected.ledger_year()) != stream:
             raise InputError("a change that keeps the event in its assessment year "
                              f"({stream.rpartition(':')[2]})", field="changes.date", **where)
         return corrected
+
+
+def _amendable(event_type: str) -> bool:
+    """Facts, retractions and corrections can be retracted; the ledger's own records
+    (roster, policies, publications) cannot."""
+    model = CATALOG.get(event_type)
+    return model is not None and model.importable
 
 
 def _show(value: Any) -> str | None:

@@ -165,7 +165,7 @@ class Writer:
         b.executemany(c, "INSERT INTO ledger_ids (event_id, revision, stream, version, digest, type, unit)"
                          " VALUES (?, ?, ?, ?, ?, ?, ?)", id_rows)
         b.executemany(c, "INSERT INTO ledger_threads (thread, stream) VALUES (?, ?)"
-                         " ON CONFLICT (thread) DO NOTHING", thread_rows)
+                         " ON CONFLICT (thread) DO UPDATE SET stream = excluded.stream", thread_rows)
         stream_rows = []
         for s in streams:
             year = stream_year(s)

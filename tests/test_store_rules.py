@@ -1,0 +1,81 @@
+"""Rules the store enforces under its write lock, whatever command writes (import, record, …)."""
+
+from __future__ import annotations
+
+import json
+
+from helpers import cli, setup_units, write_jsonl
+
+from ledger.app import Ledger
+
+BASE = [
+    {"type": "warning", "unit": "jk-fgj", "date": "2021-03-01", "id": "w1", "issuer_level": "district"},
+    {"type": "hotline_ticket", "unit": "jk-czj", "date": "2021-12-28", "id": "t1", "ticket": "T1", "due": "2022-01-05"},
+    {"type": "hotline_replied", "unit": "jk-czj", "date": "2022-01-03", "id": "t1r", "ticket": "T1", "quality": "ok"},
+    {"type": "appeal_filed", "unit": "jk-fgj", "date": "2021-04-01", "id": "A1", "targets": ["w1"], "grounds": "误报"},
+]
+
+
+def prepared(url, tmp_path):
+    setup_units(url, tmp_path)
+    assert cli(url, "import", write_jsonl(tmp_path / "base.jsonl", BASE)).code == 0
+
+
+def head(url):
+    with Ledger(url) as ledger:
+        return ledger.head()[0]
+
+
+def test_an_appeal_is_decided_once_and_orders_come_only_with_its_decision(db_url, tmp_path):
+    prepared(db_url, tmp_path)
+    stray = cli(db_url, "record", "retraction", "--unit", "jk-fgj", "--date", "2021-05-01",
+                "--set", "target=w1", "--set", "reason=x", "--set", "appeal=A1")
+    assert stray.code == 2 and "field 'appeal'" in stray.err and "appeal decide" in stray.err
+    rejected = write_jsonl(tmp_path / "r.jsonl", [
+        {"type": "appeal_decided", "unit": "jk-fgj", "date": "2021-05-01", "appeal": "A1", "outcome": "rejected",
+         "reason": "证据不足"},
+        {"type": "retraction", "unit": "jk-fgj", "date": "2021-05-01", "target": "w1", "reason": "x", "appeal": "A1"}])
+    before = head(db_url)
+    run = cli(db_url, "import", rejected)
+    assert run.code == 2 and "r.jsonl:2" in run.err and "it was rejected" in run.err
+    assert head(db_url) == before
+    assert cli(db_url, "appeal", "decide", "A1", "--outcome", "rejected", "--reason", "证据不足").code == 0
+    again = cli(db_url, "record", "appeal_decided", "--unit", "jk-fgj", "--date", "2021-06-01",
+                "--set", "appeal=A1", "--set", "outcome=upheld", "--set", "reason=重新审议")
+    assert again.code == 2 and "A1 was already decided" in again.err
+    wrong_id = cli(db_url, "record", "appeal_decided", "--unit", "jk-fgj", "--date", "2021-06-01", "--id", "D9",
+                   "--set", "appeal=A1", "--set", "outcome=upheld", "--set", "reason=x")
+    assert wrong_id.code == 2 and "A1/decision" in wrong_id.err
+    listed = json.loads(cli(db_url, "appeal", "list", "--format", "json").out)
+    assert [(a["id"], a["status"], a["orders"]) for a in listed] == [("A1", "rejected", [])]
+
+
+def test_the_ledgers_own_records_cannot_be_retracted_or_appealed(db_url, tmp_path):
+    prepared(db_url, tmp_path)
+    with Ledger(db_url) as ledger:
+        registration = ledger.store.read_stream("ledger:units")[0].id
+    run = cli(db_url, "retract", registration, "--reason", "x")
+    assert run.code == 2 and "unit_registered records are the ledger's own" in run.err
+    run = cli(db_url, "appeal", "file", "--unit", "jk-fgj", "--target", registration, "--grounds", "x")
+    assert run.code == 2
+
+
+def test_ticket_keys_are_not_corrected_and_a_retracted_ticket_can_be_recorded_anew(db_url, tmp_path):
+    prepared(db_url, tmp_path)
+    run = cli(db_url, "correct", "t1", "--set", "ticket=T2", "--reason", "x")
+    assert run.code == 2 and "changes.ticket" in run.err and "retract and record anew" in run.err
+    # A follow-up dated in January stays in its 2021 ticket's stream and can be corrected.
+    run = cli(db_url, "correct", "t1r", "--set", "quality=perfunctory", "--reason", "答复言之无物")
+    assert run.code == 0, run.err
+    again = write_jsonl(tmp_path / "again.jsonl", [
+        {"type": "hotline_ticket", "unit": "jk-czj", "date": "2021-12-29", "id": "t1b", "ticket": "T1",
+         "due": "2022-01-06"}])
+    run = cli(db_url, "import", again)
+    assert run.code == 2 and "already opened and that record is in force" in run.err
+    assert cli(db_url, "retract", "t1", "--reason", "受理日期录错").code == 0
+    assert cli(db_url, "import", again).code == 0
+    with Ledger(db_url) as ledger:
+        facts = {f.id: f for f in ledger.facts.facts("jk-czj", 2021, None, None)}
+        assert facts["t1b"].date.isoformat() == "2021-12-29" and "t1" not in facts
+        assert facts["t1r"].fields["quality"] == "perfunctory"
+        assert ledger.verify().ok
