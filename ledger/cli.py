@@ -257,9 +257,17 @@ def _short(text: str, width: int = 60) -> str:
 
 
 @main.command()
+@click.option("--expect", "anchors", multiple=True, metavar="REV:HASH",
+              help="a chain hash kept outside the ledger (e.g. from a published result) that must match")
 @pass_ctx
-def verify(c: Context) -> None:
+def verify(c: Context, anchors: tuple[str, ...]) -> None:
     """Recompute the hash chain from the raw rows; exit 1 at the first bad record."""
+    expected = []
+    for anchor in anchors:
+        revision, _, digest = anchor.partition(":")
+        if not revision.isdigit() or len(digest) != 64:
+            raise InputError("REV:HASH, a revision and its 64-hex chain hash", field="--expect", got=repr(anchor))
+        expected.append((int(revision), digest.lower()))
     progress = Progress("verifying")
     try:
         result = c.ledger.verify(progress.advance)
@@ -269,7 +277,15 @@ def verify(c: Context) -> None:
         click.echo(f"TAMPERED: {result.problem}", err=True)
         click.echo(f"first bad revision: {result.bad_revision}")
         sys.exit(1)
-    click.echo(f"ok: {result.records} records, head revision {result.revision} {result.hash}")
+    for revision, digest in expected:
+        actual = c.ledger.store.hash_at(revision) if revision <= result.revision else None
+        if actual != digest:
+            click.echo(f"TAMPERED: the chain hash at revision {revision} is {actual or 'missing'}, which does "
+                       f"not match the anchor {digest} (history rewritten or cut)", err=True)
+            click.echo(f"first bad revision: {revision}")
+            sys.exit(1)
+    click.echo(f"ok: {result.records} records, head revision {result.revision} {result.hash}" +
+               (f"; {len(expected)} anchor(s) match" if expected else ""))
 
 
 # --- policies and scores -------------------------------------------------------------------

@@ -31,7 +31,7 @@ LEDGER_TABLES = [
     " stream TEXT PRIMARY KEY, unit TEXT, year INTEGER, version BIGINT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS ledger_commits ("
     " first_revision BIGINT PRIMARY KEY, last_revision BIGINT NOT NULL,"
-    " recorded_at TEXT NOT NULL, actor TEXT NOT NULL)",
+    " recorded_at TEXT NOT NULL, actor TEXT NOT NULL, nid_offset BIGINT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS ledger_streams_unit ON ledger_streams (unit, year)",
     "CREATE INDEX IF NOT EXISTS ledger_commits_time ON ledger_commits (recorded_at)",
 ]
@@ -86,6 +86,10 @@ class Backend:
         """Insert (stream, version, topic, state) rows into the recorder's events table."""
         raise NotImplementedError
 
+    def max_notification_id(self, c: Any) -> int:
+        """The last notification id, inside the current transaction."""
+        raise NotImplementedError
+
     def executemany(self, c: Any, statement: str, rows: list[tuple]) -> None:
         if rows:
             c.executemany(self.sql(statement), rows)
@@ -112,6 +116,9 @@ class SqliteBackend(Backend):
         # The first statement of the transaction is a write, so SQLite takes its RESERVED
         # lock now (waiting for other writers) and the snapshot we read next is current.
         c.execute("UPDATE ledger_head SET revision = revision WHERE id = 1")
+
+    def max_notification_id(self, c: Any) -> int:
+        return int(self.recorder._max_notification_id(c) or 0)
 
     def insert(self, c: Any, rows: Sequence[tuple[str, int, str, bytes]]) -> None:
         # The recorder's own INSERT statement, fed plain tuples (building a frozen StoredEvent
@@ -140,6 +147,11 @@ class PostgresBackend(Backend):
         super().create()
         # The composite type now exists: register its adapter for bulk inserts.
         self.recorder.datastore.register_type_adapters()
+
+    def max_notification_id(self, c: Any) -> int:
+        c.execute(self.recorder.max_notification_id_statement)
+        row = c.fetchone()
+        return int(row["max"] or 0)
 
     def lock(self, c: Any) -> None:
         # The same EXCLUSIVE table lock eventsourcing takes to keep notification ids in

@@ -182,9 +182,13 @@ class Writer:
             b, c = self.backend, self.c
             c.execute(b.sql("UPDATE ledger_head SET revision = ?, hash = ?, recorded_at = ? WHERE id = 1"),
                       (self.revision, self.hash, self.recorded_at))
-            c.execute(b.sql("INSERT INTO ledger_commits (first_revision, last_revision, recorded_at, actor)"
-                            " VALUES (?, ?, ?, ?)"),
-                      (self.first_revision, self.revision, self.recorded_at, self.actor))
+            # Within one write the notification ids run in step with the revisions (the lock
+            # keeps other inserts out); on PostgreSQL a rolled-back write leaves a gap in the
+            # sequence, so record the offset to find revision K's row directly (hash_at).
+            offset = b.max_notification_id(c) - self.revision
+            c.execute(b.sql("INSERT INTO ledger_commits (first_revision, last_revision, recorded_at, actor,"
+                            " nid_offset) VALUES (?, ?, ?, ?, ?)"),
+                      (self.first_revision, self.revision, self.recorded_at, self.actor, offset))
 
 
 class EventStore:
@@ -214,12 +218,15 @@ class EventStore:
 
     def hash_at(self, revision: int) -> str:
         """The chain hash after ``revision``: what a result computed as known at that
-        revision is pinned to. Notification ids never run behind revisions (they can only
-        skip ahead, after a rolled-back insert on PostgreSQL), so the record is found by
-        reading the log forward from notification id = revision."""
+        revision is pinned to. Its row is at notification id = revision + the offset its
+        commit recorded."""
         if revision <= 0:
             return GENESIS
-        for row in self.scan(start=revision, page=64):
+        with self.backend.transaction(commit=False) as c:
+            rows = self.backend.query(c, "SELECT nid_offset FROM ledger_commits WHERE first_revision <= ? "
+                                         "AND last_revision >= ?", (revision, revision))
+        offset = int(rows[0]["nid_offset"]) if rows else 0
+        for row in self.scan(start=revision + offset, page=64):
             body, digest = codec.split_state(row.state)
             found = int(codec.loads(body + "}")["revision"])
             if found == revision:
@@ -293,7 +300,7 @@ class EventStore:
     def commits(self) -> list[dict[str, Any]]:
         with self.backend.transaction(commit=False) as c:
             return [dict(r) for r in self.backend.query(
-                c, "SELECT first_revision, last_revision, recorded_at, actor FROM ledger_commits"
+                c, "SELECT first_revision, last_revision, recorded_at, actor, nid_offset FROM ledger_commits"
                    " ORDER BY first_revision")]
 
     def close(self) -> None:
