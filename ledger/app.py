@@ -50,10 +50,10 @@ class HistoryRow:
 
 class Ledger:
     def __init__(self, url: str | StoreUrl | None = None, *, actor: str | None = None,
-                 clock: Callable[[], dt.datetime] = utc_now):
+                 clock: Callable[[], dt.datetime] = utc_now, create: bool = True):
         self.url = url if isinstance(url, StoreUrl) else parse_store_url(url)
         self.actor = actor or default_actor()
-        self.store = EventStore(open_backend(self.url), clock)
+        self.store = EventStore(open_backend(self.url, create=create), clock)
         self.facts = FactView(self.store)
 
     def close(self) -> None:

@@ -27,10 +27,13 @@ class Context:
         self.db, self.actor = db, actor
         self._ledger: Ledger | None = None
 
+    CREATING = {"init", "demo", "units import", "policy load"}
+
     @property
     def ledger(self) -> Ledger:
         if self._ledger is None:
-            self._ledger = Ledger(self.db, actor=self.actor)
+            command = " ".join(click.get_current_context().command_path.split()[1:])
+            self._ledger = Ledger(self.db, actor=self.actor, create=command in self.CREATING)
         return self._ledger
 
     def close(self) -> None:

@@ -192,3 +192,11 @@ def test_csv_correction_with_changes_as_json_text_is_idempotent(db_url, tmp_path
     with Ledger(db_url) as ledger:
         (metric,) = [f for f in ledger.facts.facts("jk-czj", 2021, None, None) if f.id == "m1"]
         assert str(metric.fields["value"]) == "96.5" and metric.corrections == ("fix-m1",)
+
+
+def test_a_mistyped_sqlite_store_is_not_created_by_reading(tmp_path):
+    url = f"sqlite:///{tmp_path}/typo.db"
+    run = cli(url, "score", "--policy", "jingkai-2021")
+    assert run.code == 3 and "no store at" in run.err and "ledger init" in run.err
+    assert not (tmp_path / "typo.db").exists()
+    assert cli(url, "history", "x").code == 3 and not (tmp_path / "typo.db").exists()

@@ -80,9 +80,11 @@ class PolicyRegistry:
         self._published = published
 
     def entries(self) -> list[Entry]:
+        """Bundled and published versions; for the same id@version the copy stored in the
+        ledger wins (a later release bundling other text cannot change published rules)."""
         merged: dict[str, Entry] = {e.ref: e for e in bundled_entries()}
         for entry in self._published():
-            merged.setdefault(entry.ref, entry)
+            merged[entry.ref] = entry
         return sorted(merged.values(), key=lambda e: (e.id, e.version))
 
     def find(self, ref: str) -> Entry:

@@ -155,7 +155,9 @@ class FactView:
         for stream in streams:
             version, records = self._slices.get((stream, topics), (0, []))
             if versions[stream] > version:
-                records = records + self.store.read_stream(stream, topics=topics, after_version=version)
+                # Bounded by the version just read, so a concurrent append is read once, later.
+                records = records + self.store.read_stream(stream, topics=topics, after_version=version,
+                                                           to_version=versions[stream])
                 self._slices[(stream, topics)] = (versions[stream], records)
             out[stream] = records
         return out

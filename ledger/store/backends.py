@@ -9,6 +9,7 @@ is one code path: only SQL placeholders, the write lock and the bulk insert diff
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
@@ -104,9 +105,12 @@ class Backend:
 
 class SqliteBackend(Backend):
     clustered = " WITHOUT ROWID"
-    def __init__(self, url: StoreUrl, *, lock_timeout: int = 300):
+
+    def __init__(self, url: StoreUrl, *, lock_timeout: int = 300, create: bool = True):
         from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
+        if not create and not os.path.exists(url.database):
+            raise StoreUnavailable(f"no store at {url.database}: run `ledger init` there (or check --db)")
         self.url = url
         datastore = SQLiteDatastore(url.database, lock_timeout=lock_timeout,
                                     originator_id_type="text")
@@ -166,7 +170,9 @@ class PostgresBackend(Backend):
         PostgresAggregateRecorder._insert_stored_events(self.recorder, c, [StoredEvent(*row) for row in rows])
 
 
-def open_backend(url: StoreUrl) -> Backend:
+def open_backend(url: StoreUrl, *, create: bool = True) -> Backend:
+    """``create=False``: a SQLite file that does not exist is an error, not a new empty store
+    (a mistyped --db must not quietly start a second ledger)."""
     if url.dialect == "sqlite":
-        return SqliteBackend(url)
+        return SqliteBackend(url, create=create)
     return PostgresBackend(url)

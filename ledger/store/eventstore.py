@@ -235,8 +235,8 @@ class EventStore:
                 break
         raise ValueError(f"revision {revision} is not in the ledger")
 
-    def read_stream(self, stream: str, *, upto: int | None = None,
-                    topics: Iterable[str] | None = None, after_version: int = 0) -> list[Record]:
+    def read_stream(self, stream: str, *, upto: int | None = None, topics: Iterable[str] | None = None,
+                    after_version: int = 0, to_version: int | None = None) -> list[Record]:
         """The stream's records up to revision ``upto`` (revisions grow with versions);
         with ``topics``, only records of those event types; with ``after_version``, only
         records appended after that stream version (incremental reads)."""
@@ -246,6 +246,9 @@ class EventStore:
         if after_version:
             statement += " AND originator_version > ?"
             params.append(after_version)
+        if to_version is not None:
+            statement += " AND originator_version <= ?"
+            params.append(to_version)
         if topics is not None:
             wanted = sorted(set(topics))
             statement += f" AND topic IN ({','.join('?' * len(wanted))})"
