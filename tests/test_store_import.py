@@ -200,3 +200,19 @@ def test_a_mistyped_sqlite_store_is_not_created_by_reading(tmp_path):
     assert run.code == 3 and "no store at" in run.err and "ledger init" in run.err
     assert not (tmp_path / "typo.db").exists()
     assert cli(url, "history", "x").code == 3 and not (tmp_path / "typo.db").exists()
+
+
+@pytest.mark.parametrize("line, field, expected", [
+    ({"type": "warning", "unit": "jk-fgj", "date": 1614556800, "issuer_level": "city"}, "date", "YYYY-MM-DD"),
+    ({"type": "warning", "unit": "jk-fgj", "date": "2021-03-01T00:00:00", "issuer_level": "city"}, "date",
+     "YYYY-MM-DD"),
+    ({"type": "inspection_named", "unit": "jk-fgj", "date": "2021-03-01", "issuer_level": "city", "severe": "yes"},
+     "severe", "true or false"),
+    ({"type": "metric", "unit": "jk-fgj", "date": "2021-03-01", "name": "x", "value": 12345678901234567.5},
+     "value", "at most 15 significant digits"),
+])
+def test_strict_dates_flags_and_exact_numbers(tmp_path, line, field, expected):
+    url = f"sqlite:///{tmp_path}/l.db"
+    setup_units(url, tmp_path)
+    run = cli(url, "import", write_jsonl(tmp_path / "x.jsonl", [line]))
+    assert run.code == 2 and f"field '{field}'" in run.err and expected in run.err

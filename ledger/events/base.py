@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StringConstraints
 
 
 class Level(str, Enum):
@@ -25,7 +25,34 @@ class Level(str, Enum):
 def _finite(value: Decimal) -> Decimal:
     if not value.is_finite():
         raise ValueError("a finite number")
+    if len(value.as_tuple().digits) > 15:
+        raise ValueError("a number with at most 15 significant digits (stored exactly as a JSON number)")
     return value
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: object) -> object:
+    """Only real dates or YYYY-MM-DD text: no timestamps, no date-times (EVENTS.md)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return value
+    raise ValueError("an ISO date YYYY-MM-DD")
+
+
+def _flag(value: object) -> object:
+    """true/false (CSV cells: true, false, 1, 0) — not 'yes' or 'on'."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
+        return value.strip().lower() in ("true", "1")
+    raise ValueError("true or false")
+
+
+Date = Annotated[dt.date, BeforeValidator(_iso_date)]
+Flag = Annotated[bool, BeforeValidator(_flag)]
 
 
 def _number_json(value: Decimal) -> int | float:
@@ -71,7 +98,7 @@ class Event(BaseModel):
 
     type: str
     unit: Text
-    date: dt.date
+    date: Date
     id: EventId | None = None
     source: str | None = None
     note: str | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from .base import Event, Text
+from .base import Date, Event, Flag, Text
 
 
 class HotlineEvent(Event):
@@ -18,7 +18,7 @@ class HotlineTicket(HotlineEvent):
 
     type: Literal["hotline_ticket"]
     ticket: Text
-    due: dt.date
+    due: Date
     opens_thread = True
 
 
@@ -30,7 +30,7 @@ class HotlineReturned(HotlineEvent):
 class HotlineExtended(HotlineEvent):
     type: Literal["hotline_extended"]
     ticket: Text
-    due: dt.date
+    due: Date
 
 
 class HotlineReplied(HotlineEvent):
@@ -42,7 +42,7 @@ class HotlineReplied(HotlineEvent):
 class HotlineCallback(HotlineEvent):
     type: Literal["hotline_callback"]
     ticket: Text
-    satisfied: bool
+    satisfied: Flag
 
 
 TYPES = [HotlineTicket, HotlineReturned, HotlineExtended, HotlineReplied, HotlineCallback]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .base import Event, Level, Text
+from .base import Event, Flag, Level, Text
 
 
 class Recognition(Event):
@@ -27,7 +27,7 @@ class Praise(Recognition):
     type: Literal["praise"]
     issuer_level: Level
     issuer: str | None = None
-    promoted: bool = False
+    promoted: Flag = False
 
 
 class Endorsement(Recognition):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from .base import Event, Text
+from .base import Date, Event, Text
 
 
 class LedgerRecord(Event):
@@ -38,7 +38,7 @@ class PolicyPublished(LedgerRecord):
     version: int
     sha256: Text
     content: Text
-    effective_from: dt.date | None = None
+    effective_from: Date | None = None
     change_note: str | None = None
 
 
@@ -48,7 +48,7 @@ class ResultPublished(LedgerRecord):
     type: Literal["result_published"]
     kind: Literal["score", "bulletin"]
     policy: Text
-    as_of: dt.date
+    as_of: Date
     period: str | None = None
     track: str | None = None
     known_at: int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .base import Event, EventId, Level, Text
+from .base import Event, EventId, Flag, Level, Text
 
 
 class Sanction(Event):
@@ -69,7 +69,7 @@ class InspectionNamed(Sanction):
 
     type: Literal["inspection_named"]
     issuer_level: Level
-    severe: bool = False
+    severe: Flag = False
 
 
 TYPES = [Warning, Criticism, Admonition, RectificationFailed, ConductIssue, DisciplineCase,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from .base import Event, Text
+from .base import Date, Event, Text
 
 
 class SupervisedItemEvent(Event):
@@ -16,7 +16,7 @@ class SupervisedItemEvent(Event):
 class SupervisedItemAssigned(SupervisedItemEvent):
     type: Literal["supervised_item_assigned"]
     item: Text
-    due: dt.date
+    due: Date
     issuer: str | None = None
     opens_thread = True
 
