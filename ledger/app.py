@@ -179,11 +179,8 @@ class Ledger:
             d = r.data
             if r.type != "policy_published":
                 continue
-            policy = Entry(d["policy"], int(d["version"]), 0, "", d["sha256"], f"revision {r.revision}",
-                           d["content"], d.get("effective_from"), d.get("change_note")).policy()
-            entries.append(Entry(d["policy"], int(d["version"]), policy.year, policy.title, d["sha256"],
-                                 f"revision {r.revision}", d["content"], d.get("effective_from"),
-                                 d.get("change_note")))
+            entries.append(Entry.stored(d["policy"], int(d["version"]), d["sha256"], f"revision {r.revision}",
+                                        d["content"], d.get("effective_from"), d.get("change_note")))
         return entries
 
     @property

@@ -13,14 +13,13 @@ from typing import Any, Iterable, Iterator
 
 from .events import codec
 from .events.base import Event
-from .events.catalog import CATALOG, EventValidationError, field_kinds, validate
+from .events.catalog import AMENDMENTS, CATALOG, EventValidationError, field_kinds, validate
 from .errors import ConflictError, InputError
 from .sources import SourceLine
 from .projections.facts import Amendments
 from .store.eventstore import IdEntry, Pending, Writer, unit_stream
 
 BATCH = 5000
-META_TYPES = {"retraction", "correction", "appeal_filed", "appeal_decided"}
 UNCORRECTABLE = {"type", "unit", "id", "actor", "ticket", "item", "evidence"}
 """Identity, thread keys and evidence are not corrected: retract and record anew."""
 
@@ -242,7 +241,7 @@ class Intake:
                 if tunit != unit:
                     raise InputError(f"events of unit '{unit}' (event '{target}' belongs to '{tunit}')",
                                      field="targets", **where)
-                if ttype in META_TYPES or not _amendable(ttype):
+                if ttype in AMENDMENTS or not _amendable(ttype):
                     raise InputError(f"ids of facts (an appeal targets facts, not {ttype})",
                                      field="targets", **where)
                 streams.append(stream)
@@ -279,7 +278,7 @@ class Intake:
         "96" from a CSV cell and 96 from JSON are the same content)."""
         target = it.refs[0]
         stream, ttype, _, tcontent = self._target(it, target, "target", known, local)
-        if ttype in META_TYPES or CATALOG.get(ttype) is None or not CATALOG[ttype].importable:
+        if ttype in AMENDMENTS or CATALOG.get(ttype) is None or not CATALOG[ttype].importable:
             raise InputError(f"the id of a fact (corrections cannot target {ttype} events)",
                              origin=it.origin, line=it.line, field="target")
         if tcontent is None:

@@ -19,6 +19,7 @@ from .events import codec
 from .events.catalog import validate
 from .policies.loader import bundled_policy_files, load_policy_text
 from .policies.model import Policy
+from .projections.scoreboard import default_as_of
 from .store.eventstore import Pending
 
 if TYPE_CHECKING:
@@ -87,24 +88,23 @@ def publish(ledger: "Ledger", policy_ref: str, *, as_of: dt.date | None, period:
     kind = "bulletin" if period else "score"
     if period and as_of is None:
         as_of = month_bounds(period)[1]
-    as_of = as_of or dt.date(policy.year, 12, 31)
+    as_of = as_of or default_as_of(policy)
     known = ledger.resolve_known_at(known_at)
     content = render_result(ledger, kind, policy, as_of, period, track, known)
     content_sha = hashlib.sha256(content.encode()).hexdigest()
     head = ledger.store.hash_at(known)
     key = f"{kind}|{policy.ref}|{policy_sha}|{as_of}|{period}|{track}|{known}|{content_sha}"
     pub_id = "pub-" + hashlib.sha256(key.encode()).hexdigest()[:12]
-    existing = {p.id: p for p in publications(ledger)}
-    if pub_id in existing:
-        return existing[pub_id], False
     event = validate({"type": "result_published", "id": pub_id, "date": ledger.today().isoformat(),
                       "kind": kind, "policy": policy.ref, "as_of": as_of, "period": period, "track": track,
                       "known_at": known, "head": head, "content_sha256": content_sha,
                       "params": {"policy_sha256": policy_sha}}, internal=True)
     text, digest = codec.encode_event(event)
     with ledger.store.write(ledger.actor) as writer:
-        writer.append([Pending(pub_id, "result_published", None, STREAM, text, digest, ledger.actor)])
-    return {p.id: p for p in publications(ledger)}[pub_id], True
+        new = pub_id not in writer.lookup_ids([pub_id])  # checked under the lock: publishing twice is a no-op
+        if new:
+            writer.append([Pending(pub_id, "result_published", None, STREAM, text, digest, ledger.actor)])
+    return find(ledger, pub_id), new
 
 
 def publications(ledger: "Ledger") -> list[Publication]:
@@ -119,10 +119,11 @@ def publications(ledger: "Ledger") -> list[Publication]:
 
 
 def find(ledger: "Ledger", pub_id: str) -> Publication:
-    for p in publications(ledger):
+    pubs = publications(ledger)
+    for p in pubs:
         if p.id == pub_id:
             return p
-    known = ", ".join(p.id for p in publications(ledger)) or "none yet"
+    known = ", ".join(p.id for p in pubs) or "none yet"
     raise InputError(f"a publication id (see `ledger published`; known: {known})", field="ID", got=repr(pub_id))
 
 

@@ -29,6 +29,9 @@ for _name, _model in CATALOG.items():
     _model.type_name = _name
 
 IMPORTABLE = sorted(name for name, model in CATALOG.items() if model.importable)
+AMENDMENTS = frozenset(model.type_name for model in corrections.TYPES)
+"""Retractions, corrections and appeals: events about other events, never facts themselves."""
+FACT_TYPES = frozenset(IMPORTABLE) - AMENDMENTS
 
 # One discriminated union: parsing and validating a JSON line is a single call into
 # pydantic-core, the import's hot path.
@@ -134,5 +137,5 @@ def field_kinds(type_name: str) -> dict[str, str]:
     return kinds
 
 
-__all__ = ["CATALOG", "ENVELOPE_KEYS", "EventValidationError", "IMPORTABLE", "validate",
+__all__ = ["AMENDMENTS", "FACT_TYPES", "CATALOG", "ENVELOPE_KEYS", "EventValidationError", "IMPORTABLE", "validate",
            "model_for", "field_kinds"]

@@ -45,6 +45,14 @@ class Entry:
     def policy(self) -> Policy:
         return _parse(self.text, f"{self.ref} ({self.origin})")
 
+    @classmethod
+    def stored(cls, policy_id: str, version: int, sha256: str, origin: str, text: str,
+               effective_from: str | None, change_note: str | None) -> "Entry":
+        """An entry for a version stored in the ledger (year and title read from its text)."""
+        policy = _parse(text, f"{policy_id}@{version} ({origin})")
+        return cls(policy_id, version, policy.year, policy.title, sha256, origin, text, effective_from,
+                   change_note)
+
 
 @functools.lru_cache(maxsize=32)
 def _parse(text: str, origin: str) -> Policy:

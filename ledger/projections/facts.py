@@ -13,14 +13,13 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
-from ..events.catalog import CATALOG
+from ..events.catalog import CATALOG, FACT_TYPES
 from ..events.facts import Fact
 from ..store.eventstore import EventStore, Record, unit_stream
 from ..units import Unit
 
 NOT_FIELDS = frozenset({"type", "unit", "date", "id", "source", "note", "actor", "evidence",
                         "recorded_at", "revision", "hash"})
-META = frozenset({"retraction", "correction", "appeal_filed", "appeal_decided"})
 
 
 def _date_fields() -> dict[str, frozenset[str]]:
@@ -32,7 +31,6 @@ def _date_fields() -> dict[str, frozenset[str]]:
 
 
 DATE_FIELDS = _date_fields()
-FACT_TYPES = frozenset(name for name, model in CATALOG.items() if model.importable) - META
 NUMBER_FIELDS = {
     name: frozenset(f for f, info in model.model_fields.items() if "Decimal" in repr(info.annotation))
     for name, model in CATALOG.items()

@@ -105,13 +105,7 @@ class Writer:
         return _lookup_ids(self.backend, self.c, ids)
 
     def lookup_threads(self, keys: Iterable[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for chunk in _chunks(list(set(keys))):
-            marks = ",".join("?" * len(chunk))
-            for row in self.backend.query(
-                    self.c, f"SELECT thread, stream FROM ledger_threads WHERE thread IN ({marks})", chunk):
-                found[row["thread"]] = row["stream"]
-        return found
+        return threads_of(self.backend, self.c, keys)
 
     def fetch(self, stream: str, version: int) -> dict[str, Any]:
         rows = self.backend.query(
@@ -128,13 +122,7 @@ class Writer:
 
     def _stream_versions(self, streams: set[str]) -> None:
         missing = [s for s in streams if s not in self._versions]
-        for chunk in _chunks(missing):
-            marks = ",".join("?" * len(chunk))
-            for row in self.backend.query(
-                    self.c, f"SELECT stream, version FROM ledger_streams WHERE stream IN ({marks})", chunk):
-                self._versions[row["stream"]] = int(row["version"])
-        for s in missing:
-            self._versions.setdefault(s, 0)
+        self._versions.update(versions_of(self.backend, self.c, missing))
 
     # --- append -------------------------------------------------------------------------
     def append(self, pending: Sequence[Pending]) -> list[int]:
@@ -266,15 +254,8 @@ class EventStore:
 
     def stream_versions(self, streams: Iterable[str]) -> dict[str, int]:
         """The current version (number of records) of each stream; 0 for unknown ones."""
-        wanted = list(dict.fromkeys(streams))
-        found = dict.fromkeys(wanted, 0)
         with self.backend.transaction(commit=False) as c:
-            for chunk in _chunks(wanted):
-                marks = ",".join("?" * len(chunk))
-                for r in self.backend.query(c, f"SELECT stream, version FROM ledger_streams WHERE stream IN ({marks})",
-                                            chunk):
-                    found[r["stream"]] = int(r["version"])
-        return found
+            return versions_of(self.backend, c, streams)
 
     def streams_of(self, unit: str) -> list[tuple[str, int]]:
         with self.backend.transaction(commit=False) as c:
@@ -310,19 +291,39 @@ class EventStore:
         self.backend.close()
 
 
+def select_in(backend: Backend, c: Any, statement: str, keys: Iterable[Any]) -> list[Any]:
+    """Rows of ``statement`` (with one ``IN ({marks})``) for all ``keys``, asked in chunks
+    that stay under the databases' parameter limits."""
+    rows: list[Any] = []
+    for chunk in _chunks(list(dict.fromkeys(keys))):
+        rows.extend(backend.query(c, statement.format(marks=",".join("?" * len(chunk))), chunk))
+    return rows
+
+
 def _chunks(items: list[Any]) -> Iterator[list[Any]]:
     for i in range(0, len(items), CHUNK):
         yield items[i:i + CHUNK]
 
 
 def _lookup_ids(backend: Backend, c: Any, ids: Iterable[str]) -> dict[str, IdEntry]:
-    found: dict[str, IdEntry] = {}
-    for chunk in _chunks(list(set(ids))):
-        marks = ",".join("?" * len(chunk))
-        for r in backend.query(c, "SELECT event_id, revision, stream, version, digest, type, unit"
-                                  f" FROM ledger_ids WHERE event_id IN ({marks})", chunk):
-            found[r["event_id"]] = IdEntry(r["event_id"], int(r["revision"]), r["stream"],
-                                           int(r["version"]), r["digest"], r["type"], r["unit"])
+    rows = select_in(backend, c, "SELECT event_id, revision, stream, version, digest, type, unit"
+                                 " FROM ledger_ids WHERE event_id IN ({marks})", ids)
+    return {r["event_id"]: IdEntry(r["event_id"], int(r["revision"]), r["stream"], int(r["version"]),
+                                   r["digest"], r["type"], r["unit"]) for r in rows}
+
+
+def threads_of(backend: Backend, c: Any, keys: Iterable[str]) -> dict[str, str]:
+    """Ticket/item thread key → the stream its opening record lives in."""
+    rows = select_in(backend, c, "SELECT thread, stream FROM ledger_threads WHERE thread IN ({marks})", keys)
+    return {r["thread"]: r["stream"] for r in rows}
+
+
+def versions_of(backend: Backend, c: Any, streams: Iterable[str]) -> dict[str, int]:
+    """Each stream's current version; 0 for streams not written yet."""
+    wanted = list(dict.fromkeys(streams))
+    found = dict.fromkeys(wanted, 0)
+    for r in select_in(backend, c, "SELECT stream, version FROM ledger_streams WHERE stream IN ({marks})", wanted):
+        found[r["stream"]] = int(r["version"])
     return found
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..events import codec
-from .eventstore import EventStore, GENESIS
+from .eventstore import GENESIS, EventStore, threads_of
 
 
 @dataclass
@@ -146,11 +146,5 @@ def _stream_versions(store: EventStore) -> dict[str, int]:
 
 
 def _threads(store: EventStore, keys: set[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    keys_list = sorted(keys)
-    for i in range(0, len(keys_list), 500):
-        chunk = keys_list[i:i + 500]
-        marks = ",".join("?" * len(chunk))
-        for r in _query(store, f"SELECT thread, stream FROM ledger_threads WHERE thread IN ({marks})", tuple(chunk)):
-            found[r["thread"]] = r["stream"]
-    return found
+    with store.backend.transaction(commit=False) as c:
+        return threads_of(store.backend, c, keys)
