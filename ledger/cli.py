@@ -716,9 +716,5 @@ def demo(c: Context, as_of: str) -> None:
     click.echo(explain_report.as_table(explain_report.Explanation(board, board.card(card.unit, card.track))))
 
 
-def run() -> None:  # pragma: no cover - console entry
-    main()
-
-
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints
 
 
 class Level(str, Enum):
@@ -119,4 +119,3 @@ class Event(BaseModel):
 
 
 ENVELOPE_KEYS = frozenset(Event.model_fields)
-BOOL_DEFAULT_FALSE = Field(default=False)
