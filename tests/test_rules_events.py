@@ -7,7 +7,6 @@ import itertools
 from decimal import Decimal as D
 from pathlib import Path
 
-import pytest
 
 from ledger.events.facts import Fact
 from ledger.policies import load_policy_file

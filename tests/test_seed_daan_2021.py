@@ -16,7 +16,6 @@ import datetime as dt
 from decimal import Decimal as D
 
 import chinese_calendar
-import pytest
 
 from ledger.policies import load_bundled_policy
 from seedkit import fact_maker, imported_ledger, lines, pts, track_scorer, walk

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal as D
 
-import pytest
 
 from ledger.policies import load_bundled_policy
 from seedkit import fact_maker, imported_ledger, lines, pts, track_scorer, walk

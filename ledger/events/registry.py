@@ -8,7 +8,6 @@ They are written by their own commands (`units import`, `policy load`, `publish`
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal
 
 from .base import Date, Event, Text

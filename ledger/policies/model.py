@@ -7,7 +7,6 @@ loaded policy once into plain objects. See docs/policies.md for the format.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal, Union
 
