@@ -179,3 +179,16 @@ def test_diff_between_revisions_and_policy_versions(db_url, tmp_path):
     assert not any(c["unit"] == "b" and c["indicator"] == "daily" for c in doc["changes"])
     text = cli(db_url, "diff", "--policy", "cli-test@1", "--against", "cli-test@2").out
     assert "rule changes:" in text and "警示改为扣2分" in text
+
+
+def test_diff_names_the_fact_a_retracted_retraction_restores(db_url, tmp_path):
+    setup(db_url, tmp_path)
+    retraction = cli(db_url, "retract", "a-m0", "--reason", "x").out.split()[0]
+    known = json.loads(cli(db_url, "score", "--policy", "cli-test", "--format", "json").out)["known_at"]
+    assert cli(db_url, "retract", retraction, "--reason", "撤回有误").code == 0
+    doc = json.loads(cli(db_url, "diff", "--policy", "cli-test", "--known-at", str(known), "--format", "json").out)
+    by = {(c["unit"], c["indicator"]): c for c in doc["changes"]}
+    # a-m0 counts again: a 3 reports again → b back to place 2 (3 → 2 points).
+    assert (by[("b", "media")]["before"], by[("b", "media")]["after"]) == (3, 2)
+    (cause,) = by[("b", "media")]["causes"]
+    assert "a-m0" in cause and "counts again" in cause and retraction in cause

@@ -138,33 +138,44 @@ class _EventStatus:
         data = self._unit(unit)
         touched: list[str] = []
         for r in data["all"]:
-            if lo < r.revision <= hi:
-                target = r.data.get("target") if r.type in ("retraction", "correction") else r.id
-                if target and target not in touched and r.type not in ("appeal_filed", "appeal_decided"):
+            if lo < r.revision <= hi and r.type not in ("appeal_filed", "appeal_decided"):
+                target = self._fact_behind(data, r)
+                if target and target not in touched:
                     touched.append(target)
         return [self.explain(unit, event_id) for event_id in touched]
 
+    @staticmethod
+    def _fact_behind(data: dict[str, Any], record: Any) -> str | None:
+        """The fact an amendment is about (a retraction of a retraction restores a fact)."""
+        while record is not None and record.type in ("retraction", "correction"):
+            record = data["records"].get(record.data.get("target"))
+        return record.id if record is not None else None
+
     def explain(self, unit: str, event_id: str) -> str:
+        """What happened to the fact between the 'before' and the 'after' revision (either
+        may be the later one)."""
         data = self._unit(unit)
         record = data["records"].get(event_id)
         if record is None:
             return f"event {event_id}"
-        lo, hi = sorted((self.k0, self.k1))
-        if lo < record.revision <= hi:
-            return f"event {event_id} ({record.type}, dated {record.data['date']}) recorded late at revision {record.revision}"
+        if self.k0 < record.revision <= self.k1:
+            return (f"event {event_id} ({record.type}, dated {record.data['date']}) recorded late at "
+                    f"revision {record.revision}")
+        if self.k1 < record.revision <= self.k0:
+            return f"event {event_id} ({record.type}) not yet recorded at revision {self.k1}"
         notes = []
-        before = Amendments([r for r in data["all"] if r.revision <= lo])
-        after = Amendments([r for r in data["all"] if r.revision <= hi])
+        before = Amendments([r for r in data["all"] if r.revision <= self.k0])
+        after = Amendments([r for r in data["all"] if r.revision <= self.k1])
         r_after, r_before = after.retracted_by(event_id), before.retracted_by(event_id)
         if r_after and not r_before:
             notes.append(f"retracted by {r_after.id} at revision {r_after.revision}: {r_after.data.get('reason')}")
         elif r_before and not r_after:
-            notes.append("restored (its retraction was retracted)")
-        new_corrections = [c for c in after.corrections_of(event_id)
-                           if c.id not in {x.id for x in before.corrections_of(event_id)}]
-        for c in new_corrections:
-            notes.append(f"corrected by {c.id} at revision {c.revision} ({c.data.get('reason')}): "
-                         + ", ".join(f"{k}→{v}" for k, v in c.data["changes"].items()))
+            notes.append(f"counts again (retraction {r_before.id} not in force at revision {self.k1})")
+        known_before = {x.id for x in before.corrections_of(event_id)}
+        for c in after.corrections_of(event_id):
+            if c.id not in known_before:
+                notes.append(f"corrected by {c.id} at revision {c.revision} ({c.data.get('reason')}): "
+                             + ", ".join(f"{k}→{v}" for k, v in c.data["changes"].items()))
         return f"event {event_id} ({record.type}) " + ("; ".join(notes) if notes else "counts differently")
 
 
