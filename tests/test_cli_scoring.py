@@ -192,3 +192,22 @@ def test_diff_names_the_fact_a_retracted_retraction_restores(db_url, tmp_path):
     assert (by[("b", "media")]["before"], by[("b", "media")]["after"]) == (3, 2)
     (cause,) = by[("b", "media")]["causes"]
     assert "a-m0" in cause and "counts again" in cause and retraction in cause
+
+
+def test_policy_file_what_if_and_invalid_policy(db_url, tmp_path):
+    setup(db_url, tmp_path)
+    what_if = tmp_path / "what-if.yaml"
+    what_if.write_text(Path(POLICY).read_text(encoding="utf-8").replace("version: 1", "version: 9")
+                       .replace("places: [3, 2, 1]", "places: [5, 4, 3]"), encoding="utf-8")
+    doc = json.loads(cli(db_url, "score", "--policy-file", str(what_if), "--format", "json").out)
+    # a 9 + 5 = 14, b 8 + 4 = 12, c 0 + 4 = 4 — and nothing was published.
+    assert doc["policy"] == "cli-test@9"
+    assert {r["unit"]: r["total"] for r in doc["rows"]} == {"a": 14, "b": 12, "c": 4}
+    assert "cli-test@9" not in cli(db_url, "policy", "list").out
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(Path(POLICY).read_text(encoding="utf-8").replace("kind: rank", "kind: ranking"),
+                      encoding="utf-8")
+    run = cli(db_url, "score", "--policy-file", str(broken))
+    assert run.code == 2 and "broken.yaml: tracks[0].indicators[1].rule" in run.err and "Traceback" not in run.err
+    run = cli(db_url, "policy", "load", str(broken))
+    assert run.code == 2 and "broken.yaml" in run.err
