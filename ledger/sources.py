@@ -105,7 +105,8 @@ def _read_csv(path: str, on_read: Callable[[int], None] | None,
                             data[key] = _structured(value, kind, path, line, key)
                 yield SourceLine(path, line, data)
         except UnicodeDecodeError as exc:
-            raise InputError(f"UTF-8 text ({exc.reason})", origin=path) from None
+            raise InputError(f"UTF-8 text ({exc.reason}; from Excel save as “CSV UTF-8”)",
+                             origin=path) from None
         except csv.Error as exc:
             raise InputError(f"well-formed CSV ({exc})", origin=path, line=reader.line_num) from None
 
