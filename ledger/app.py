@@ -213,9 +213,9 @@ class Ledger:
 
     def scoreboard(self, policy: Policy, *, as_of: dt.date | None = None, known_at: str | int | None = None,
                    tracks: Iterable[str] | None = None, units: Iterable[str] | None = None,
-                   focus: str | None = None) -> Scoreboard:
+                   focus: str | None = None, on_unit: Callable[[int], None] | None = None) -> Scoreboard:
         return build_scoreboard(self, policy, as_of=as_of, known_at=self.resolve_known_at(known_at),
-                                tracks=tracks, units=units, focus=focus)
+                                tracks=tracks, units=units, focus=focus, on_unit=on_unit)
 
     # --- reading -----------------------------------------------------------------------
     def head(self) -> tuple[int, str]:

@@ -382,8 +382,13 @@ def policy_show(c: Context, ref: str, fmt: str) -> None:
 
 def _board(c: Context, policy_ref, policy_file, as_of, known_at, track, unit, focus=None):
     pol = c.ledger.policy(policy_ref, policy_file)
-    return c.ledger.scoreboard(pol, as_of=parse_date(as_of, "--as-of"), known_at=known_at,
-                               tracks=[track] if track else None, units=[unit] if unit else None, focus=focus)
+    progress = Progress(f"scoring {pol.ref} (units read)")
+    try:
+        return c.ledger.scoreboard(pol, as_of=parse_date(as_of, "--as-of"), known_at=known_at,
+                                   tracks=[track] if track else None, units=[unit] if unit else None,
+                                   focus=focus, on_unit=progress.advance)
+    finally:
+        progress.close()
 
 
 @main.command()

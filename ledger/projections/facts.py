@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from ..events.catalog import CATALOG, FACT_TYPES
 from ..events.facts import Fact
@@ -168,9 +168,15 @@ class FactView:
         records = self.store.read_stream(unit_stream(unit, year), upto=known_at, topics=topics)
         return effective_facts(records, as_of, known_at)
 
-    def facts_for(self, units: Iterable[str], year: int, as_of: dt.date | None,
-                  known_at: int | None, types: Iterable[str] | None = None) -> dict[str, list[Fact]]:
-        return {u: self.facts(u, year, as_of, known_at, types) for u in units}
+    def facts_for(self, units: Iterable[str], year: int, as_of: dt.date | None, known_at: int | None,
+                  types: Iterable[str] | None = None,
+                  on_unit: Callable[[int], None] | None = None) -> dict[str, list[Fact]]:
+        out = {}
+        for u in units:
+            out[u] = self.facts(u, year, as_of, known_at, types)
+            if on_unit:
+                on_unit(1)
+        return out
 
     def peer_facts(self, units: Iterable[str], year: int, as_of: dt.date | None, known_at: int | None,
                    types: Iterable[str]) -> dict[str, list[Fact]]:

@@ -7,7 +7,7 @@ import datetime as dt
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from ..errors import InputError
 from ..policies.model import Policy
@@ -76,7 +76,7 @@ def gc_paused() -> Iterator[None]:
 def build_scoreboard(ledger: "Ledger", policy: Policy, *, as_of: dt.date | None = None,
                      known_at: int | None = None, tracks: Iterable[str] | None = None,
                      units: Iterable[str] | None = None, focus: str | None = None,
-                     drop: set[str] | None = None) -> Scoreboard:
+                     drop: set[str] | None = None, on_unit: Callable[[int], None] | None = None) -> Scoreboard:
     """Score every unit of the chosen tracks. Ranks always use the whole track, so asking for
     one unit still reads its peers.
 
@@ -85,12 +85,12 @@ def build_scoreboard(ledger: "Ledger", policy: Policy, *, as_of: dt.date | None 
     ``drop``: fact ids to leave out (what an appeal would change if upheld in full).
     """
     with gc_paused():
-        return _build(ledger, policy, as_of, known_at, tracks, units, focus, drop)
+        return _build(ledger, policy, as_of, known_at, tracks, units, focus, drop, on_unit)
 
 
 def _build(ledger: "Ledger", policy: Policy, as_of: dt.date | None, known_at: int | None,
            tracks: Iterable[str] | None, units: Iterable[str] | None, focus: str | None,
-           drop: set[str] | None) -> Scoreboard:
+           drop: set[str] | None, on_unit: Callable[[int], None] | None) -> Scoreboard:
     known = ledger.head()[0] if known_at is None else known_at
     head = (known, ledger.store.hash_at(known))  # the history this result is pinned to
     as_of = as_of or default_as_of(policy)
@@ -116,7 +116,7 @@ def _build(ledger: "Ledger", policy: Policy, as_of: dt.date | None, known_at: in
             board.cards[track_id] = score_track(policy, track_id, members, facts, as_of, focus={focus})
             continue
         types = track_fact_types(policy, track_id)  # only what the track's rules can read
-        facts = ledger.facts.facts_for([u.id for u in members], policy.year, as_of, known, types)
+        facts = ledger.facts.facts_for([u.id for u in members], policy.year, as_of, known, types, on_unit)
         if drop:
             facts = {u: [f for f in fs if f.id not in drop] for u, fs in facts.items()}
         cards = score_track(policy, track_id, members, facts, as_of)

@@ -64,6 +64,9 @@ class Backend:
 
     def _explain(self, exc: Exception) -> str:
         text = str(exc)
+        if "no such column" in text or ("column" in text and "does not exist" in text):
+            return (f"store {self.url.display} was made by an older ledger version ({text.splitlines()[0]}): "
+                    "import its events into a new store")
         if "no such table" in text or "does not exist" in text:
             return f"store {self.url.display} is not initialised ({text.splitlines()[0]}): run `ledger init`"
         return f"store {self.url.display}: {text}"
