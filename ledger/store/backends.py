@@ -90,6 +90,21 @@ class Backend:
         """Insert (stream, version, topic, state) rows into the recorder's events table."""
         raise NotImplementedError
 
+    nid_column = "rowid"
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Any]:
+        """One read transaction whose every query sees the same committed state."""
+        with self.transaction(commit=False) as c:
+            yield c
+
+    def log_page(self, c: Any, after: int, limit: int) -> list[Any]:
+        """Rows of the events table in notification order, after notification id ``after``."""
+        table = self.recorder.events_table_name
+        return self.query(c, f"SELECT {self.nid_column} AS nid, originator_id, originator_version, topic, state "
+                             f"FROM {table} WHERE {self.nid_column} > ? ORDER BY {self.nid_column} LIMIT ?",
+                          (after, limit))
+
     def max_notification_id(self, c: Any) -> int:
         """The last notification id, inside the current transaction."""
         raise NotImplementedError
@@ -135,6 +150,13 @@ class SqliteBackend(Backend):
 
 class PostgresBackend(Backend):
     placeholder = "%s"
+    nid_column = "notification_id"
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Any]:
+        with self.transaction(commit=False) as c:
+            c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield c
 
     def __init__(self, url: StoreUrl):
         from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore

@@ -102,7 +102,7 @@ class Writer:
 
     # --- lookups inside the lock -------------------------------------------------------
     def lookup_ids(self, ids: Iterable[str]) -> dict[str, IdEntry]:
-        return _lookup_ids(self.backend, self.c, ids)
+        return lookup_ids(self.backend, self.c, ids)
 
     def lookup_threads(self, keys: Iterable[str]) -> dict[str, str]:
         return threads_of(self.backend, self.c, keys)
@@ -202,7 +202,7 @@ class EventStore:
 
     def lookup_ids(self, ids: Iterable[str]) -> dict[str, IdEntry]:
         with self.backend.transaction(commit=False) as c:
-            return _lookup_ids(self.backend, c, ids)
+            return lookup_ids(self.backend, c, ids)
 
     def hash_at(self, revision: int) -> str:
         """The chain hash after ``revision``: what a result computed as known at that
@@ -305,7 +305,7 @@ def _chunks(items: list[Any]) -> Iterator[list[Any]]:
         yield items[i:i + CHUNK]
 
 
-def _lookup_ids(backend: Backend, c: Any, ids: Iterable[str]) -> dict[str, IdEntry]:
+def lookup_ids(backend: Backend, c: Any, ids: Iterable[str]) -> dict[str, IdEntry]:
     rows = select_in(backend, c, "SELECT event_id, revision, stream, version, digest, type, unit"
                                  " FROM ledger_ids WHERE event_id IN ({marks})", ids)
     return {r["event_id"]: IdEntry(r["event_id"], int(r["revision"]), r["stream"], int(r["version"]),
