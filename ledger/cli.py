@@ -32,7 +32,11 @@ class Context:
     @property
     def ledger(self) -> Ledger:
         if self._ledger is None:
-            command = " ".join(click.get_current_context().command_path.split()[1:])
+            names, ctx = [], click.get_current_context()
+            while ctx.parent is not None:  # the subcommand names, whatever the program is called
+                names.insert(0, ctx.info_name)
+                ctx = ctx.parent
+            command = " ".join(names)
             self._ledger = Ledger(self.db, actor=self.actor, create=command in self.CREATING)
         return self._ledger
 
@@ -268,7 +272,7 @@ def verify(c: Context, anchors: tuple[str, ...]) -> None:
     expected = []
     for anchor in anchors:
         revision, _, digest = anchor.partition(":")
-        if not revision.isdigit() or len(digest) != 64:
+        if not revision.isdigit() or len(digest) != 64 or any(ch not in "0123456789abcdefABCDEF" for ch in digest):
             raise InputError("REV:HASH, a revision and its 64-hex chain hash", field="--expect", got=repr(anchor))
         expected.append((int(revision), digest.lower()))
     progress = Progress("verifying")

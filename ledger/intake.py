@@ -20,8 +20,8 @@ from .projections.facts import Amendments
 from .store.eventstore import IdEntry, Pending, Writer, unit_stream
 
 BATCH = 5000
-UNCORRECTABLE = {"type", "unit", "id", "actor", "ticket", "item", "evidence"}
-"""Identity, thread keys and evidence are not corrected: retract and record anew."""
+UNCORRECTABLE = {"type", "unit", "id", "actor", "evidence"}
+"""Identity and evidence are not corrected (nor a ticket/item key): retract and record anew."""
 
 
 @dataclass
@@ -83,6 +83,12 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
                          "`ledger units import`)", origin=src.origin, line=src.line,
                          field="unit", got=_show(event.unit))
     actor = event.actor
+    if event.id and event.id.endswith("/decision") and event.type != "appeal_decided":
+        raise InputError("an id not ending in /decision (reserved for appeal decisions)", origin=src.origin,
+                         line=src.line, field="id", got=_show(event.id))
+    if event.type == "appeal_filed" and event.id and len(event.id) > 119:
+        raise InputError("an appeal id of at most 119 characters (its decision is '<id>/decision')",
+                         origin=src.origin, line=src.line, field="id")
     if event.type == "appeal_decided":
         # One decision per appeal, enforced by the id index: its id is derived from the appeal.
         decision_id = f"{event.appeal}/decision"  # type: ignore[attr-defined]
@@ -124,8 +130,9 @@ class Intake:
         self.roster = frozenset(roster)
         self.actor = default_actor
         self.result = IntakeResult(keep_ids=keep_ids)
-        self.decisions: dict[str, str] = {}  # appeal id -> outcome decided in this write
-        self.opened: set[str] = set()  # threads opened in this write
+        self.decisions: dict[str, tuple[str, str, set[str]]] = {}  # appeal -> (outcome, unit, targets), this write
+        self.opened: dict[str, str] = {}  # thread key -> the record that opened it in this write
+        self.retracted: set[str] = set()  # ids retracted in this write
 
     def run(self, lines: Iterable[SourceLine]) -> IntakeResult:
         return self.run_prepared([prepare(src, self.roster) for src in chunk] for chunk in _chunks(lines))
@@ -166,7 +173,7 @@ class Intake:
                     stored = self.w.fetch(entry.stream, entry.version)
                     for key in ("actor", "recorded_at", "revision", "hash"):
                         stored.pop(key, None)
-                    if it.type == "appeal_decided":
+                    if it.type == "appeal_decided" and entry.type == "appeal_decided":
                         raise InputError(f"an open appeal ({it.refs[0]} was already decided at revision "
                                          f"{entry.revision})", origin=it.origin, line=it.line, field="appeal")
                     earlier = " (earlier in this import)" if entry.revision >= self.w.first_revision else ""
@@ -184,7 +191,9 @@ class Intake:
             local[it.event_id] = (it, stream)
             if opens:
                 thread_streams[opens] = stream
-                self.opened.add(opens)
+                self.opened[opens] = it.event_id
+            if it.type == "retraction":
+                self.retracted.add(it.refs[0])
         revisions = self.w.append(pending)
         self.result.new += len(pending)
         if self.result.keep_ids:
@@ -218,21 +227,33 @@ class Intake:
             if kind == "appeal_decided":
                 if ttype != "appeal_filed":
                     raise InputError("the id of an appeal_filed event", field="appeal", got=_show(target), **where)
-                self.decisions[target] = it.content["outcome"]
-            elif ttype in ("appeal_filed", "appeal_decided") or not _amendable(ttype):
+                filed = self._content(target, known, local)
+                self.decisions[target] = (it.content["outcome"], tunit, set(filed["targets"]))
+                return stream, None
+            if ttype in ("appeal_filed", "appeal_decided") or not _amendable(ttype):
                 what = "appeals are decided, not retracted" if ttype.startswith("appeal") else \
                     f"{ttype} records are the ledger's own"
                 raise InputError(f"the id of a fact, correction or retraction ({what})", field="target",
                                  got=_show(target), **where)
-            if kind != "appeal_decided" and len(it.refs) > 1:
-                appeal = it.refs[1]
-                outcome = self.decisions.get(appeal)
-                if outcome is None:
+            appeal = it.refs[1] if len(it.refs) > 1 else None
+            if appeal is not None:
+                decision = self.decisions.get(appeal)
+                if decision is None:
                     raise InputError(f"an order written together with appeal {appeal}'s decision (appeal "
                                      "orders are recorded only by `ledger appeal decide`, in one write)",
                                      field="appeal", got=_show(appeal), **where)
-                if outcome == "rejected":
+                if decision[0] == "rejected":
                     raise InputError(f"no orders for appeal {appeal}: it was rejected", field="appeal", **where)
+                if target not in decision[2]:
+                    raise InputError(f"one of appeal {appeal}'s targets ({', '.join(sorted(decision[2]))})",
+                                     field="target", got=_show(target), **where)
+            if ttype in ("retraction", "correction"):
+                amended = self._content(target, known, local)
+                if amended.get("appeal") and appeal is None:
+                    raise InputError(f"an order of appeal {amended['appeal']} is undone only by another "
+                                     "appeal's decision", field="target", got=_show(target), **where)
+                if kind == "retraction" and ttype == "retraction":
+                    self._check_restore(it, amended, known, local, where)
             return stream, None
         if kind == "appeal_filed":
             streams = []
@@ -261,16 +282,53 @@ class Intake:
             return stream, None
         return unit_stream(unit, it.year), None
 
+    def _content(self, event_id: str, known: dict[str, IdEntry],
+                 local: dict[str, tuple[Prepared, str]]) -> dict[str, Any]:
+        if event_id in local:
+            return local[event_id][0].content
+        entry = known.get(event_id) or self.w.lookup_ids([event_id])[event_id]
+        return self.w.fetch(entry.stream, entry.version)
+
+    def _check_restore(self, it: Prepared, retraction: dict[str, Any], known: dict[str, IdEntry],
+                       local: dict[str, tuple[Prepared, str]], where: dict[str, Any]) -> None:
+        """Retracting a retraction restores its target; a ticket/item opened anew since must
+        not end up opened twice."""
+        fact_id = retraction["target"]
+        if fact_id in local or fact_id in known:
+            fact = self._content(fact_id, known, local)
+        else:
+            found = self.w.lookup_ids([fact_id])
+            if fact_id not in found:
+                return
+            fact = self.w.fetch(found[fact_id].stream, found[fact_id].version)
+        model = CATALOG.get(fact.get("type", ""))
+        if model is None or not model.opens_thread:
+            return
+        key = thread_key(fact["unit"], model.thread, fact[model.thread])  # type: ignore[arg-type]
+        stream = self.w.lookup_threads([key]).get(key)
+        others = [r for r in (self._openers_in_force(key, stream) if stream else []) if r != fact_id]
+        if others:
+            raise InputError(f"a retraction that leaves one record per {model.thread}: {fact_id} would count "
+                             f"again beside {others[0]}, which opened {model.thread} {fact[model.thread]!r} anew "
+                             f"(retract {others[0]} first)", field="target", **where)
+
     def _reopenable(self, it: Prepared, stream: str) -> bool:
         """A ticket/item may be opened again once every record that opened it is retracted
         (a wrong ticket is retracted and recorded anew)."""
-        if it.thread in self.opened:
+        opener = self.opened.get(it.thread)  # type: ignore[arg-type]
+        if opener is not None and opener not in self.retracted:
             return False
-        _, thread, key = it.thread.split("\x1f", 2)  # type: ignore[union-attr]
+        return not self._openers_in_force(it.thread, stream)  # type: ignore[arg-type]
+
+    def _openers_in_force(self, thread_key: str, stream: str) -> list[str]:
+        """Stored records opening ``thread_key`` that count (not retracted, here or before)."""
+        unit, thread, key = thread_key.split("\x1f", 2)
+        opener_type = "hotline_ticket" if thread == "ticket" else "supervised_item_assigned"
         records = self.w.records(stream)
         amendments = Amendments(records)
-        return not any(r.type == it.type and r.data.get(thread) == key and amendments.retracted_by(r.id) is None
-                       for r in records)
+        return [r.id for r in records if r.type == opener_type and r.data.get(thread) == key
+                and r.data.get("unit") == unit and r.id not in self.retracted
+                and amendments.retracted_by(r.id) is None]
 
     def _normalise_correction(self, it: Prepared, known: dict[str, IdEntry],
                               local: dict[str, tuple[Prepared, str]]) -> None:
@@ -293,9 +351,10 @@ class Intake:
     def _check_correction(self, it: Prepared, changes: dict[str, Any], tcontent: dict[str, Any],
                           stream: str) -> Event:
         where = {"origin": it.origin, "line": it.line}
+        fixed = UNCORRECTABLE | ({CATALOG[tcontent["type"]].thread} if CATALOG[tcontent["type"]].thread else set())
         for name in changes:
-            if name in UNCORRECTABLE:
-                raise InputError(f"fields other than {', '.join(sorted(UNCORRECTABLE))} "
+            if name in fixed:
+                raise InputError(f"fields other than {', '.join(sorted(fixed))} "
                                  "(retract and record anew instead)", field=f"changes.{name}", **where)
         merged = {k: v for k, v in tcontent.items() if k not in ("actor", "recorded_at", "revision", "hash")}
         merged.update(changes)

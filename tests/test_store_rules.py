@@ -79,3 +79,54 @@ def test_ticket_keys_are_not_corrected_and_a_retracted_ticket_can_be_recorded_an
         assert facts["t1b"].date.isoformat() == "2021-12-29" and "t1" not in facts
         assert facts["t1r"].fields["quality"] == "perfunctory"
         assert ledger.verify().ok
+
+
+def test_ticket_retracted_and_opened_anew_in_one_file_and_no_double_restore(db_url, tmp_path):
+    prepared(db_url, tmp_path)
+    same_file = write_jsonl(tmp_path / "redo.jsonl", [
+        {"type": "retraction", "unit": "jk-czj", "date": "2022-01-10", "id": "t1x", "target": "t1",
+         "reason": "受理日期录错"},
+        {"type": "hotline_ticket", "unit": "jk-czj", "date": "2021-12-29", "id": "t1b", "ticket": "T1",
+         "due": "2022-01-06"},
+        {"type": "hotline_ticket", "unit": "jk-czj", "date": "2021-11-02", "id": "t9", "ticket": "T9",
+         "due": "2021-11-09"},
+        {"type": "retraction", "unit": "jk-czj", "date": "2021-11-03", "id": "t9x", "target": "t9", "reason": "重复"},
+        {"type": "hotline_ticket", "unit": "jk-czj", "date": "2021-11-02", "id": "t9b", "ticket": "T9",
+         "due": "2021-11-10"},
+    ])
+    run = cli(db_url, "import", same_file)
+    assert run.code == 0, run.err
+    # Retracting t1's retraction would make T1 count twice (t1 and t1b): refused.
+    run = cli(db_url, "retract", "t1x", "--reason", "撤回有误")
+    assert run.code == 2 and "retract t1b first" in run.err
+    assert cli(db_url, "retract", "t1b", "--reason", "x").code == 0
+    assert cli(db_url, "retract", "t1x", "--reason", "撤回有误").code == 0
+    with Ledger(db_url) as ledger:
+        tickets = sorted(f.id for f in ledger.facts.facts("jk-czj", 2021, None, None) if f.type == "hotline_ticket")
+        assert tickets == ["t1", "t9b"]
+        assert ledger.verify().ok
+
+
+def test_appeal_orders_stay_with_their_appeal(db_url, tmp_path):
+    prepared(db_url, tmp_path)
+    extra = write_jsonl(tmp_path / "x.jsonl", [
+        {"type": "warning", "unit": "jk-fgj", "date": "2021-03-02", "id": "w2", "issuer_level": "district"}])
+    assert cli(db_url, "import", extra).code == 0
+    run = cli(db_url, "appeal", "decide", "A1", "--outcome", "upheld", "--reason", "x", "--retract", "w2")
+    assert run.code == 2 and "one of appeal A1's targets (w1)" in run.err
+    run = cli(db_url, "appeal", "decide", "A1", "--outcome", "upheld", "--reason", "误报", "--retract", "w1")
+    assert run.code == 0, run.err
+    order = run.out.splitlines()[1].split()[0]
+    undo = cli(db_url, "retract", order, "--reason", "我不同意")
+    assert undo.code == 2 and "undone only by another appeal's decision" in undo.err
+    squat = cli(db_url, "record", "warning", "--unit", "jk-fgj", "--date", "2021-03-03", "--id", "A2/decision",
+                "--set", "issuer_level=district")
+    assert squat.code == 2 and "reserved for appeal decisions" in squat.err
+
+
+def test_a_findings_item_can_be_corrected(db_url, tmp_path):
+    prepared(db_url, tmp_path)
+    assert cli(db_url, "record", "finding", "--unit", "jk-fgj", "--date", "2021-06-01", "--id", "f1",
+               "--set", "item=double_publicity", "--set", "result=missing").code == 0
+    run = cli(db_url, "correct", "f1", "--set", "item=credit_pledge", "--reason", "项目录错")
+    assert run.code == 0, run.err
