@@ -87,6 +87,9 @@ class LedgerGroup(click.Group):
             fail(str(exc), exc.exit_code)
         except (PolicyError, CalendarError) as exc:
             fail(str(exc), 2)
+        except BrokenPipeError:  # the reader of our output went away (`ledger history X | head`)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except OSError as exc:  # e.g. --output into a folder that does not exist
             fail(f"{exc.filename or 'file'}: {exc.strerror or exc}", 2)
         finally:
