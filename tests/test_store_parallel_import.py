@@ -66,3 +66,21 @@ def test_parallel_import_bad_line_names_it_and_writes_nothing(db_url, tmp_path):
         raise AssertionError("the bad line was accepted")
     assert ledger.head() == before
     ledger.close()
+
+
+def test_parallel_csv_import_with_bom(tmp_path):
+    units = tmp_path / "u.csv"
+    units.write_text("id,name,groups\njk-fgj,发改局,jingkai-unit\n", encoding="utf-8")
+    rows = ["type,unit,date,id,issuer_level,name,value"]
+    rows += [f"warning,jk-fgj,2021-03-{1 + i % 28:02d},w{i},district,," for i in range(6000)]
+    rows += ["metric,jk-fgj,2021-05-01,m1,,coverage,98.5"]
+    path = tmp_path / "big.csv"
+    path.write_bytes("\ufeff".encode() + ("\r\n".join(rows) + "\r\n").encode())
+    ledger = Ledger(f"sqlite:///{tmp_path}/l.db", actor="t")
+    ledger.init()
+    ledger.import_units(str(units))
+    result = ledger.import_file(str(path), parallel=True)
+    assert (result.new, result.present) == (6001, 0)
+    facts = ledger.facts.facts("jk-fgj", 2021, None, None)
+    assert len(facts) == 6001 and str(next(f for f in facts if f.id == "m1").fields["value"]) == "98.5"
+    ledger.close()
