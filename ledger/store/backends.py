@@ -3,8 +3,8 @@
 Both use eventsourcing's own recorders (``eventsourcing.sqlite`` / ``eventsourcing.postgres``)
 for the event table: streams keyed by text ids, ``originator_version`` per stream, a
 notification log in insertion order. The ledger adds five index tables written in the same
-transaction (head, ids, threads, commits); see docs/store.md. Everything above this module
-is one code path: only SQL placeholders, the write lock and the bulk insert differ.
+transaction (head, ids, threads, streams, commits); see docs/store.md. Everything above this module
+is one code path: only SQL placeholders, the write lock, snapshots and the bulk insert differ.
 """
 
 from __future__ import annotations
