@@ -211,3 +211,20 @@ def test_policy_file_what_if_and_invalid_policy(db_url, tmp_path):
     assert run.code == 2 and "broken.yaml: tracks[0].indicators[1].rule" in run.err and "Traceback" not in run.err
     run = cli(db_url, "policy", "load", str(broken))
     assert run.code == 2 and "broken.yaml" in run.err
+
+
+def test_explain_xlsx_workbook(db_url, tmp_path):
+    setup(db_url, tmp_path)
+    out = tmp_path / "b.xlsx"
+    assert cli(db_url, "explain", "b", "--policy", "cli-test", "--format", "xlsx", "--output", str(out)).code == 0
+    from openpyxl import load_workbook
+    book = load_workbook(out)
+    lines = book["明细 lines"]
+    doc = json.loads(cli(db_url, "explain", "b", "--policy", "cli-test", "--format", "json").out)
+    assert lines.freeze_panes == "A2" and lines.max_row - 1 == len(doc["lines"])
+    rows = [[c.value for c in row] for row in lines.iter_rows(min_row=2)]
+    criticism = next(r for r in rows if r[4] == "b-c1")
+    assert criticism[1] == "daily" and criticism[3] == -2 and criticism[8].startswith("被警示的扣1分")
+    tree = book["指标 indicators"]
+    assert [c.value for c in tree[2]] == ["daily", "日常考评", 8, 10]
+    assert "说明" in book.sheetnames
