@@ -114,11 +114,7 @@ class Writer:
         return codec.loads(bytes(rows[0]["state"]))
 
     def records(self, stream: str) -> list[Record]:
-        rows = self.backend.query(
-            self.c, f"SELECT originator_version, state FROM {self.backend.recorder.events_table_name} "
-                    "WHERE originator_id = ? ORDER BY originator_version", (stream,))
-        return [Record(stream, int(r["originator_version"]), codec.loads(bytes(r["state"])))
-                for r in rows]
+        return stream_records(self.backend, self.c, stream)
 
     def _stream_versions(self, streams: set[str]) -> None:
         missing = [s for s in streams if s not in self._versions]
@@ -228,29 +224,9 @@ class EventStore:
         """The stream's records up to revision ``upto`` (revisions grow with versions);
         with ``topics``, only records of those event types; with ``after_version``, only
         records appended after that stream version (incremental reads)."""
-        table = self.backend.recorder.events_table_name
-        statement = f"SELECT originator_version, state FROM {table} WHERE originator_id = ?"
-        params: list[Any] = [stream]
-        if after_version:
-            statement += " AND originator_version > ?"
-            params.append(after_version)
-        if to_version is not None:
-            statement += " AND originator_version <= ?"
-            params.append(to_version)
-        if topics is not None:
-            wanted = sorted(set(topics))
-            statement += f" AND topic IN ({','.join('?' * len(wanted))})"
-            params += wanted
         with self.backend.transaction(commit=False) as c:
-            rows = self.backend.query(c, statement + " ORDER BY originator_version", params)
-        records = []
-        loads = codec.loads
-        for row in rows:
-            data = loads(bytes(row["state"]))
-            if upto is not None and data["revision"] > upto:
-                break
-            records.append(Record(stream, row["originator_version"], data))
-        return records
+            return stream_records(self.backend, c, stream, upto=upto, topics=topics,
+                                  after_version=after_version, to_version=to_version)
 
     def stream_versions(self, streams: Iterable[str]) -> dict[str, int]:
         """The current version (number of records) of each stream; 0 for unknown ones."""
@@ -303,6 +279,32 @@ def select_in(backend: Backend, c: Any, statement: str, keys: Iterable[Any]) -> 
 def _chunks(items: list[Any]) -> Iterator[list[Any]]:
     for i in range(0, len(items), CHUNK):
         yield items[i:i + CHUNK]
+
+
+def stream_records(backend: Backend, c: Any, stream: str, *, upto: int | None = None,
+                   topics: Iterable[str] | None = None, after_version: int = 0,
+                   to_version: int | None = None) -> list[Record]:
+    """A stream's records, decoded, in version order (see ``EventStore.read_stream``)."""
+    statement = f"SELECT originator_version, state FROM {backend.recorder.events_table_name} WHERE originator_id = ?"
+    params: list[Any] = [stream]
+    if after_version:
+        statement += " AND originator_version > ?"
+        params.append(after_version)
+    if to_version is not None:
+        statement += " AND originator_version <= ?"
+        params.append(to_version)
+    if topics is not None:
+        wanted = sorted(set(topics))
+        statement += f" AND topic IN ({','.join('?' * len(wanted))})"
+        params += wanted
+    records = []
+    loads = codec.loads
+    for row in backend.query(c, statement + " ORDER BY originator_version", params):
+        data = loads(bytes(row["state"]))
+        if upto is not None and data["revision"] > upto:
+            break
+        records.append(Record(stream, int(row["originator_version"]), data))
+    return records
 
 
 def lookup_ids(backend: Backend, c: Any, ids: Iterable[str]) -> dict[str, IdEntry]:
