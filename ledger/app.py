@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable
 from .errors import InputError, NotFound
 from .events import codec
 from .events.catalog import EventValidationError, validate
-from .intake import Intake, IntakeResult, csv_kinds, single
+from .intake import Intake, IntakeResult, Prepared, csv_kinds, prepared_batches, single
 from .projections.facts import Amendments, FactView, roster_from
 from .sources import SourceLine, read_lines
 from .store.backends import open_backend
@@ -74,9 +74,15 @@ class Ledger:
     # --- writing -----------------------------------------------------------------------
     def _intake(self, lines: Iterable[SourceLine], *, dry_run: bool = False,
                 keep_ids: bool = False) -> IntakeResult:
+        return self._write(lambda roster: prepared_batches(lines, roster), dry_run=dry_run, keep_ids=keep_ids)
+
+    def _write(self, batches: Callable[[frozenset[str]], Iterable[list[Prepared]]], *, dry_run: bool = False,
+               keep_ids: bool = False) -> IntakeResult:
+        """One atomic write of prepared batches, validated against the roster as it stands
+        under the lock."""
         with self.store.write(self.actor, dry_run=dry_run) as writer:
-            roster = set(roster_from(writer.records("ledger:units")))
-            return Intake(writer, roster, self.actor, keep_ids=keep_ids).run(lines)
+            roster = frozenset(roster_from(writer.records("ledger:units")))
+            return Intake(writer, roster, self.actor, keep_ids=keep_ids).run_prepared(batches(roster))
 
     def import_file(self, path: str, *, dry_run: bool = False, on_bytes: Callable[[int], None] | None = None,
                     parallel: bool | None = None) -> IntakeResult:
@@ -90,9 +96,7 @@ class Ledger:
             return self._intake(read_lines(path, on_bytes, csv_kinds), dry_run=dry_run)
         from .preparer import prepared_by_producer
 
-        with self.store.write(self.actor, dry_run=dry_run) as writer:
-            roster = frozenset(roster_from(writer.records("ledger:units")))
-            return Intake(writer, roster, self.actor).run_prepared(prepared_by_producer(path, roster, on_bytes))
+        return self._write(lambda roster: prepared_by_producer(path, roster, on_bytes), dry_run=dry_run)
 
     def import_lines(self, lines: Iterable[SourceLine], *, dry_run: bool = False) -> IntakeResult:
         return self._intake(lines, dry_run=dry_run, keep_ids=True)

@@ -115,6 +115,12 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
                     event.ledger_year(), thread, event.opens_thread, refs, actor, content_json, digest)
 
 
+def prepared_batches(lines: Iterable[SourceLine], roster: frozenset[str]) -> Iterator[list[Prepared]]:
+    """Lines prepared in this process, in batches."""
+    for chunk in _chunks(lines):
+        yield [prepare(src, roster) for src in chunk]
+
+
 def _chunks(lines: Iterable[SourceLine]) -> Iterator[list[SourceLine]]:
     iterator = iter(lines)
     while chunk := list(islice(iterator, BATCH)):
@@ -122,8 +128,8 @@ def _chunks(lines: Iterable[SourceLine]) -> Iterator[list[SourceLine]]:
 
 
 class Intake:
-    """Feeds one write: ``run(lines)`` validates and appends, raising ``InputError`` on the
-    first problem (the caller's transaction then rolls back)."""
+    """Feeds one write: ``run_prepared(batches)`` resolves and appends, raising ``InputError``
+    on the first problem (the caller's transaction then rolls back)."""
 
     def __init__(self, writer: Writer, roster: set[str], default_actor: str, *, keep_ids: bool = False):
         self.w = writer
@@ -133,9 +139,6 @@ class Intake:
         self.decisions: dict[str, tuple[str, str, set[str]]] = {}  # appeal -> (outcome, unit, targets), this write
         self.opened: dict[str, str] = {}  # thread key -> the record that opened it in this write
         self.retracted: set[str] = set()  # ids retracted in this write
-
-    def run(self, lines: Iterable[SourceLine]) -> IntakeResult:
-        return self.run_prepared([prepare(src, self.roster) for src in chunk] for chunk in _chunks(lines))
 
     def run_prepared(self, batches: Iterable[list[Prepared]]) -> IntakeResult:
         for batch in batches:

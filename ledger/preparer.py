@@ -49,12 +49,6 @@ def _produce(path: str, roster: frozenset[str], out: Any) -> None:
         out.put(("crash", 0, f"{type(exc).__name__}: {exc}"))
 
 
-def prepared_in_process(path: str, roster: frozenset[str],
-                        on_bytes: Callable[[int], None] | None = None) -> Iterator[list[Prepared]]:
-    for chunk in _chunks(read_lines(path, on_bytes, csv_kinds)):
-        yield [prepare(src, roster) for src in chunk]
-
-
 def prepared_by_producer(path: str, roster: frozenset[str],
                          on_bytes: Callable[[int], None] | None = None) -> Iterator[list[Prepared]]:
     context = multiprocessing.get_context("spawn")
