@@ -8,7 +8,9 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, GetPydanticSchema, PlainSerializer,
+                      StringConstraints)
+from pydantic_core import core_schema
 
 
 class Level(str, Enum):
@@ -30,16 +32,14 @@ def _finite(value: Decimal) -> Decimal:
     return value
 
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _iso_date(value: object) -> object:
-    """Only real dates or YYYY-MM-DD text: no timestamps, no date-times (EVENTS.md)."""
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str) and _ISO_DATE.match(value):
-        return value
-    raise ValueError("an ISO date YYYY-MM-DD")
+_ISO_DATE = core_schema.union_schema(
+    [core_schema.date_schema(strict=True),  # a date object, or (JSON) text YYYY-MM-DD
+     core_schema.chain_schema([core_schema.str_schema(pattern=r"^\d{4}-\d{2}-\d{2}$"),
+                               core_schema.date_schema()])],  # CSV cells: the same text
+    custom_error_type="date_format", custom_error_message="an ISO date YYYY-MM-DD")
+"""Only real dates or YYYY-MM-DD text: no timestamps, no date-times (EVENTS.md). Built from
+pydantic-core schemas so that checking a date never calls back into Python (the import's
+hot path)."""
 
 
 def _flag(value: object) -> object:
@@ -51,7 +51,7 @@ def _flag(value: object) -> object:
     raise ValueError("true or false")
 
 
-Date = Annotated[dt.date, BeforeValidator(_iso_date)]
+Date = Annotated[dt.date, GetPydanticSchema(lambda _type, _handler: _ISO_DATE)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 
 

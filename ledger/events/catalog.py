@@ -38,6 +38,7 @@ FACT_TYPES = frozenset(IMPORTABLE) - AMENDMENTS
 _IMPORTABLE_EVENT = TypeAdapter(Annotated[
     Union[tuple(model for model in CATALOG.values() if model.importable)],  # type: ignore[misc]
     Field(discriminator="type")])
+_VALIDATOR = _IMPORTABLE_EVENT.validator
 
 
 class EventValidationError(ValueError):
@@ -98,8 +99,8 @@ def validate(raw: dict[str, Any] | bytes, *, internal: bool = False) -> Event:
             data = json.loads(raw) if isinstance(raw, bytes) else raw
             return model_for(data.get("type"), internal=True).model_validate(data)
         if isinstance(raw, bytes):
-            return _IMPORTABLE_EVENT.validate_json(raw)
-        return _IMPORTABLE_EVENT.validate_python(raw)
+            return _VALIDATOR.validate_json(raw)  # pydantic-core itself: no wrapper per call
+        return _VALIDATOR.validate_python(raw)
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
         kind = error["type"]
