@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable
 from .errors import InputError, NotFound
 from .events import codec
 from .events.catalog import EventValidationError, validate
+from .gc_pause import gc_paused
 from .intake import Intake, IntakeResult, Prepared, csv_kinds, prepared_batches, single
 from .projections.facts import Amendments, FactView, roster_from
 from .sources import SourceLine, read_lines
@@ -80,7 +81,7 @@ class Ledger:
                keep_ids: bool = False) -> IntakeResult:
         """One atomic write of prepared batches, validated against the roster as it stands
         under the lock."""
-        with self.store.write(self.actor, dry_run=dry_run) as writer:
+        with gc_paused(), self.store.write(self.actor, dry_run=dry_run) as writer:
             roster = frozenset(roster_from(writer.records("ledger:units")))
             return Intake(writer, roster, self.actor, keep_ids=keep_ids).run_prepared(batches(roster))
 
@@ -166,7 +167,7 @@ class Ledger:
                 roster[unit.id] = unit
                 event = event.model_copy(update={"id": str(uuid.uuid4())})
                 text, digest = codec.encode_event(event)
-                pending.append(Pending(event.id, "unit_registered", unit.id, "ledger:units",
+                pending.append(Pending(event.id, "unit_registered", "ledger:units",
                                        text, digest, self.actor))
                 changed += 1
             writer.append(pending)
@@ -208,7 +209,7 @@ class Ledger:
                               "change_note": policy.change_note}, internal=True)
             event = event.model_copy(update={"id": f"policy:{policy.ref}"})
             content, content_digest = codec.encode_event(event)
-            writer.append([Pending(event.id, "policy_published", None, "ledger:policies", content,
+            writer.append([Pending(event.id, "policy_published", "ledger:policies", content,
                                    content_digest, self.actor)])
         return policy.ref, True
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import publishing
 from .errors import InputError
+from .store.backends import EVENTS_TABLE
 from .sources import SourceLine
 
 if TYPE_CHECKING:
@@ -53,7 +54,8 @@ def appeals(ledger: "Ledger") -> list[Appeal]:
     """Every appeal with its decision and orders, in filing order."""
     with ledger.store.backend.transaction(commit=False) as c:
         rows = ledger.store.backend.query(
-            c, "SELECT DISTINCT stream FROM ledger_ids WHERE type IN ('appeal_filed', 'appeal_decided')")
+            c, f"SELECT DISTINCT originator_id AS stream FROM {EVENTS_TABLE}"
+               " WHERE topic IN ('appeal_filed', 'appeal_decided')")  # partial index ledger_events_appeals
     found: dict[str, Appeal] = {}
     decisions, orders = {}, []
     for stream in sorted(r["stream"] for r in rows):

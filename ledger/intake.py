@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, NamedTuple
 
 from .events import codec
 from .events.base import Event
@@ -43,16 +43,16 @@ def thread_key(unit: str, kind: str, key: str) -> str:
     return f"{unit}\x1f{kind}\x1f{key}"
 
 
-@dataclass(slots=True)
-class Prepared:
-    """A validated, encoded event, its references and thread extracted (plain values)."""
+class Prepared(NamedTuple):
+    """A validated, encoded event, its references and thread extracted (plain values: a
+    batch crosses from the producer process as a list of plain tuples in this order)."""
 
     origin: str
     line: int
     event_id: str
     type: str
     unit: str
-    year: int
+    home: str  # the unit-year stream the event belongs to unless it follows up a ticket/item
     thread: str | None
     opens: bool
     refs: tuple[str, ...]
@@ -82,37 +82,43 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
         raise InputError("a registered unit id (see `ledger units list`; register with "
                          "`ledger units import`)", origin=src.origin, line=src.line,
                          field="unit", got=_show(event.unit))
-    actor = event.actor
-    if event.id and event.id.endswith("/decision") and event.type != "appeal_decided":
-        raise InputError("an id not ending in /decision (reserved for appeal decisions)", origin=src.origin,
-                         line=src.line, field="id", got=_show(event.id))
-    if event.type == "appeal_filed" and event.id and len(event.id) > 119:
-        raise InputError("an appeal id of at most 119 characters (its decision is '<id>/decision')",
-                         origin=src.origin, line=src.line, field="id")
-    if event.type == "appeal_decided":
-        # One decision per appeal, enforced by the id index: its id is derived from the appeal.
-        decision_id = f"{event.appeal}/decision"  # type: ignore[attr-defined]
-        if event.id not in (None, decision_id):
-            raise InputError(f"no id, or the id '{decision_id}' (an appeal is decided once)",
-                             origin=src.origin, line=src.line, field="id", got=_show(event.id))
-        event = event.model_copy(update={"id": decision_id})
-    if event.id is None:
-        event = event.model_copy(update={"id": str(uuid.uuid4())})
+    event_id, kind, unit = event.id, event.type, event.unit
+    if kind in AMENDMENTS or (event_id and event_id.endswith("/decision")):
+        event = _check_amendment_ids(event, src)
+        event_id = event.id
+    if event_id is None:
+        event_id = str(uuid.uuid4())
+        event = event.model_copy(update={"id": event_id})
     content_json, digest = codec.encode_event(event)
-    kind = event.type
-    if kind in ("retraction", "correction"):
-        refs: tuple[str, ...] = (event.target,)  # type: ignore[attr-defined]
-        if event.appeal:  # type: ignore[attr-defined]
-            refs += (event.appeal,)  # type: ignore[attr-defined]
+    if kind not in AMENDMENTS:
+        refs: tuple[str, ...] = ()
     elif kind == "appeal_filed":
         refs = tuple(event.targets)  # type: ignore[attr-defined]
     elif kind == "appeal_decided":
         refs = (event.appeal,)  # type: ignore[attr-defined]
-    else:
-        refs = ()
-    thread = thread_key(event.unit, event.thread, getattr(event, event.thread)) if event.thread else None
-    return Prepared(src.origin, src.line, event.id, kind, event.unit,  # type: ignore[arg-type]
-                    event.ledger_year(), thread, event.opens_thread, refs, actor, content_json, digest)
+    else:  # retraction, correction: the target, and the appeal whose decision orders it
+        refs = (event.target, event.appeal) if event.appeal else (event.target,)  # type: ignore[attr-defined]
+    thread = thread_key(unit, event.thread, getattr(event, event.thread)) if event.thread else None
+    return Prepared(src.origin, src.line, event_id, kind, unit, unit_stream(unit, event.ledger_year()), thread,
+                    event.opens_thread, refs, event.actor, content_json, digest)
+
+
+def _check_amendment_ids(event: Event, src: SourceLine) -> Event:
+    """Ids ending in /decision belong to appeal decisions: ``<appeal>/decision``, so the id
+    index lets an appeal be decided only once."""
+    if event.type != "appeal_decided":
+        if event.id and event.id.endswith("/decision"):
+            raise InputError("an id not ending in /decision (reserved for appeal decisions)", origin=src.origin,
+                             line=src.line, field="id", got=_show(event.id))
+        if event.type == "appeal_filed" and event.id and len(event.id) > 119:
+            raise InputError("an appeal id of at most 119 characters (its decision is '<id>/decision')",
+                             origin=src.origin, line=src.line, field="id")
+        return event
+    decision_id = f"{event.appeal}/decision"  # type: ignore[attr-defined]
+    if event.id not in (None, decision_id):
+        raise InputError(f"no id, or the id '{decision_id}' (an appeal is decided once)",
+                         origin=src.origin, line=src.line, field="id", got=_show(event.id))
+    return event.model_copy(update={"id": decision_id})
 
 
 def prepared_batches(lines: Iterable[SourceLine], roster: frozenset[str]) -> Iterator[list[Prepared]]:
@@ -140,74 +146,100 @@ class Intake:
         self.opened: dict[str, str] = {}  # thread key -> the record that opened it in this write
         self.retracted: set[str] = set()  # ids retracted in this write
 
-    def run_prepared(self, batches: Iterable[list[Prepared]]) -> IntakeResult:
+    def run_prepared(self, batches: Iterable[list[tuple]]) -> IntakeResult:
         for batch in batches:
             self._batch(batch)
         return self.result
 
     # ------------------------------------------------------------------------------------
-    def _batch(self, items: list[Prepared]) -> None:
-        wanted: set[str] = set()
-        threads: set[str] = set()
-        for it in items:
-            wanted.add(it.event_id)
-            wanted.update(it.refs)
-            if it.thread:
-                threads.add(it.thread)
+    def _batch(self, items: list[tuple]) -> None:
+        wanted = {row[2] for row in items}  # rows are Prepared or plain tuples in its order
+        threads = {row[6] for row in items if row[6]}
+        for row in items:
+            if row[8]:
+                wanted.update(row[8])
         known = self.w.lookup_ids(wanted)
         thread_streams = self.w.lookup_threads(threads) if threads else {}
-        local: dict[str, tuple[Prepared, str]] = {}  # id -> (item, stream) for this batch
-        pending: list[Pending] = []
-        for it in items:
-            if it.type == "correction":
-                self._normalise_correction(it, known, local)
-            previous = local.get(it.event_id)
-            if previous is not None:
-                if previous[0].digest != it.digest:
-                    raise ConflictError(
-                        f"id '{it.event_id}' is used twice with different content: line "
-                        f"{previous[0].line} has {previous[0].content_json}, this line has "
-                        f"{it.content_json}", origin=it.origin, line=it.line, field="id")
-                self.result.present += 1
+        local: dict[str, tuple[tuple, str]] = {}  # id -> (prepared row, stream) for this batch
+        pending: list[tuple] = []  # Pending fields, as plain tuples
+        default_actor, opened = self.actor, self.opened
+        for row in items:
+            # The common case inline (the import's hot loop): a new fact, ticket or item, or a
+            # follow-up of a known one. Everything else takes the full path (``_item``).
+            _, _, event_id, kind, _, home, thread, opens, refs, actor, content_json, digest = row
+            if refs or event_id in local or event_id in known:
+                self._item(Prepared._make(row), known, local, thread_streams, pending)
                 continue
-            entry = known.get(it.event_id)
-            if entry is not None:
-                if entry.digest != it.digest:
-                    stored = self.w.fetch(entry.stream, entry.version)
-                    for key in ("actor", "recorded_at", "revision", "hash"):
-                        stored.pop(key, None)
-                    if it.type == "appeal_decided" and entry.type == "appeal_decided":
-                        raise InputError(f"an open appeal ({it.refs[0]} was already decided at revision "
-                                         f"{entry.revision})", origin=it.origin, line=it.line, field="appeal")
-                    earlier = " (earlier in this import)" if entry.revision >= self.w.first_revision else ""
-                    raise ConflictError(
-                        f"id '{it.event_id}' is already stored (revision {entry.revision}{earlier}) with "
-                        f"different content: stored {codec.dumps(stored)}, this line has "
-                        f"{it.content_json}", origin=it.origin, line=it.line, field="id")
-                self.result.present += 1
-                if self.result.keep_ids:
-                    self.result.present_ids.append(it.event_id)
-                continue
-            stream, opens = self._resolve(it, known, local, thread_streams)
-            pending.append(Pending(it.event_id, it.type, it.unit, stream, it.content_json, it.digest,
-                                   it.actor or self.actor, opens))
-            local[it.event_id] = (it, stream)
-            if opens:
-                thread_streams[opens] = stream
-                self.opened[opens] = it.event_id
-            if it.type == "retraction":
-                self.retracted.add(it.refs[0])
+            if thread is None:
+                stream = home
+            elif opens:
+                if thread in thread_streams:  # opened before: only if retracted since
+                    self._item(Prepared._make(row), known, local, thread_streams, pending)
+                    continue
+                stream = thread_streams[thread] = home
+                opened[thread] = event_id
+            else:
+                stream = thread_streams.get(thread)
+                if stream is None:  # an unknown ticket/item: the full path explains
+                    self._item(Prepared._make(row), known, local, thread_streams, pending)
+                    continue
+            pending.append((event_id, kind, stream, content_json, digest, actor or default_actor,
+                            thread if opens else None))
+            local[event_id] = (row, stream)
         revisions = self.w.append(pending)
         self.result.new += len(pending)
         if self.result.keep_ids:
-            self.result.ids.extend(p.event_id for p in pending)
+            self.result.ids.extend(p[0] for p in pending)
             self.result.revisions.extend(revisions)
 
+    def _item(self, it: Prepared, known: dict[str, IdEntry], local: dict[str, tuple[tuple, str]],
+              thread_streams: dict[str, str], pending: list[tuple]) -> None:
+        """One event by the full rules: duplicates, references, appeals, reopened threads."""
+        if it.type == "correction":
+            it = self._normalise_correction(it, known, local)
+        if it.event_id in local:
+            previous = Prepared._make(local[it.event_id][0])
+            if previous.digest != it.digest:
+                raise ConflictError(
+                    f"id '{it.event_id}' is used twice with different content: line "
+                    f"{previous.line} has {previous.content_json}, this line has "
+                    f"{it.content_json}", origin=it.origin, line=it.line, field="id")
+            self.result.present += 1
+            return
+        entry = known.get(it.event_id)
+        if entry is not None:
+            if entry.digest != it.digest:
+                stored = self.w.fetch(entry.stream, entry.version)
+                for key in ("actor", "recorded_at", "revision", "hash"):
+                    stored.pop(key, None)
+                if it.type == "appeal_decided" and entry.type == "appeal_decided":
+                    raise InputError(f"an open appeal ({it.refs[0]} was already decided at revision "
+                                     f"{entry.revision})", origin=it.origin, line=it.line, field="appeal")
+                earlier = " (earlier in this import)" if entry.revision >= self.w.first_revision else ""
+                raise ConflictError(
+                    f"id '{it.event_id}' is already stored (revision {entry.revision}{earlier}) with "
+                    f"different content: stored {codec.dumps(stored)}, this line has "
+                    f"{it.content_json}", origin=it.origin, line=it.line, field="id")
+            self.result.present += 1
+            if self.result.keep_ids:
+                self.result.present_ids.append(it.event_id)
+            return
+        stream, opens = self._resolve(it, known, local, thread_streams)
+        pending.append(Pending(it.event_id, it.type, stream, it.content_json, it.digest, it.actor or self.actor,
+                               opens))
+        local[it.event_id] = (it, stream)
+        if opens:
+            thread_streams[opens] = stream
+            self.opened[opens] = it.event_id
+        if it.type == "retraction":
+            self.retracted.add(it.refs[0])
+
     def _target(self, it: Prepared, target: str, fieldname: str, known: dict[str, IdEntry],
-                local: dict[str, tuple[Prepared, str]]) -> tuple[str, str, str, dict[str, Any] | None]:
+                local: dict[str, tuple[tuple, str]]) -> tuple[str, str, str, dict[str, Any] | None]:
         """(stream, type, unit, content if it is in this batch) of a referenced event."""
         if target in local:
-            item, stream = local[target]
+            row, stream = local[target]
+            item = Prepared._make(row)
             return stream, item.type, item.unit, item.content
         entry = known.get(target)
         if entry is None:
@@ -215,7 +247,7 @@ class Intake:
                              origin=it.origin, line=it.line, field=fieldname, got=_show(target))
         return entry.stream, entry.type, entry.unit or "", None
 
-    def _resolve(self, it: Prepared, known: dict[str, IdEntry], local: dict[str, tuple[Prepared, str]],
+    def _resolve(self, it: Prepared, known: dict[str, IdEntry], local: dict[str, tuple[tuple, str]],
                  thread_streams: dict[str, str]) -> tuple[str, str | None]:
         """The stream an event belongs to (see docs/store.md), and the thread it opens."""
         where = {"origin": it.origin, "line": it.line}
@@ -276,24 +308,24 @@ class Intake:
                 if it.thread in thread_streams and not self._reopenable(it, thread_streams[it.thread]):
                     raise InputError(f"a new {thread} id ({thread} {key!r} of unit '{unit}' was already "
                                      "opened and that record is in force)", field=thread, **where)
-                return unit_stream(unit, it.year), it.thread
+                return it.home, it.thread
             stream = thread_streams.get(it.thread)
             if stream is None:
                 opener = "hotline_ticket" if thread == "ticket" else "supervised_item_assigned"
                 raise InputError(f"the {thread} id of a {opener} of unit '{unit}' already in the "
                                  "ledger or earlier in this file", field=thread, got=_show(key), **where)
             return stream, None
-        return unit_stream(unit, it.year), None
+        return it.home, None
 
     def _content(self, event_id: str, known: dict[str, IdEntry],
-                 local: dict[str, tuple[Prepared, str]]) -> dict[str, Any]:
+                 local: dict[str, tuple[tuple, str]]) -> dict[str, Any]:
         if event_id in local:
-            return local[event_id][0].content
+            return Prepared._make(local[event_id][0]).content
         entry = known.get(event_id) or self.w.lookup_ids([event_id])[event_id]
         return self.w.fetch(entry.stream, entry.version)
 
     def _check_restore(self, it: Prepared, retraction: dict[str, Any], known: dict[str, IdEntry],
-                       local: dict[str, tuple[Prepared, str]], where: dict[str, Any]) -> None:
+                       local: dict[str, tuple[tuple, str]], where: dict[str, Any]) -> None:
         """Retracting a retraction restores its target; a ticket/item opened anew since must
         not end up opened twice."""
         fact_id = retraction["target"]
@@ -334,9 +366,9 @@ class Intake:
                 and amendments.retracted_by(r.id) is None]
 
     def _normalise_correction(self, it: Prepared, known: dict[str, IdEntry],
-                              local: dict[str, tuple[Prepared, str]]) -> None:
-        """Check a correction against its target and store its changes normalised (so
-        "96" from a CSV cell and 96 from JSON are the same content)."""
+                              local: dict[str, tuple[tuple, str]]) -> Prepared:
+        """Check a correction against its target; the correction with its changes normalised
+        (so "96" from a CSV cell and 96 from JSON are the same content)."""
         target = it.refs[0]
         stream, ttype, _, tcontent = self._target(it, target, "target", known, local)
         if ttype in AMENDMENTS or CATALOG.get(ttype) is None or not CATALOG[ttype].importable:
@@ -349,7 +381,8 @@ class Intake:
         corrected = self._check_correction(it, event.changes, tcontent, stream)  # type: ignore[attr-defined]
         normalised = corrected.model_dump(mode="json")
         changes = {k: normalised.get(k) for k in event.changes}  # type: ignore[attr-defined]
-        it.content_json, it.digest = codec.encode_event(event.model_copy(update={"changes": changes}))
+        content_json, digest = codec.encode_event(event.model_copy(update={"changes": changes}))
+        return it._replace(content_json=content_json, digest=digest)
 
     def _check_correction(self, it: Prepared, changes: dict[str, Any], tcontent: dict[str, Any],
                           stream: str) -> Event:

@@ -103,7 +103,7 @@ def publish(ledger: "Ledger", policy_ref: str, *, as_of: dt.date | None, period:
     with ledger.store.write(ledger.actor) as writer:
         new = pub_id not in writer.lookup_ids([pub_id])  # checked under the lock: publishing twice is a no-op
         if new:
-            writer.append([Pending(pub_id, "result_published", None, STREAM, text, digest, ledger.actor)])
+            writer.append([Pending(pub_id, "result_published", STREAM, text, digest, ledger.actor)])
     return find(ledger, pub_id), new
 
 

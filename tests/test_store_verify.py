@@ -92,9 +92,10 @@ def test_reordered_records_are_named(db_url, tmp_path):
 @pytest.mark.parametrize("table, statement", [
     ("ledger_commits", "UPDATE ledger_commits SET recorded_at = '2020-01-01T00:00:00.000000Z'"),
     ("ledger_head", "UPDATE ledger_head SET revision = 3"),
-    ("ledger_ids", "UPDATE ledger_ids SET digest = 'forged' WHERE revision = 4"),
-    ("ledger_ids", "DELETE FROM ledger_ids WHERE revision = 5"),
-    ("ledger_ids", "UPDATE ledger_ids SET stream = 'unit:jk-fgj:2020' WHERE revision = 4"),
+    ("ledger_ids", "UPDATE ledger_ids SET version = 9 WHERE event_id = 'w2'"),
+    ("ledger_ids", "DELETE FROM ledger_ids WHERE event_id = 'w3'"),
+    ("ledger_ids", "UPDATE ledger_ids SET stream = 'unit:jk-fgj:2020' WHERE event_id = 'w2'"),
+    ("ledger_ids", "UPDATE ledger_ids SET event_id = 'w9' WHERE event_id = 'w2'"),
     ("ledger_commits", "INSERT INTO ledger_commits VALUES (99, 8, '2000-01-01T00:00:00.000000Z', 'x', 0)"),
     ("ledger_streams", "UPDATE ledger_streams SET version = 2 WHERE stream = 'unit:jk-fgj:2021'"),
     ("ledger_head", "UPDATE ledger_head SET recorded_at = '2000-01-01T00:00:00.000000Z'"),

@@ -11,7 +11,8 @@ import datetime as dt
 import hashlib
 import json
 from decimal import Decimal
-from typing import Any
+from hashlib import sha256
+from typing import Any, Iterable
 
 from .base import Event
 
@@ -29,22 +30,28 @@ def dumps(value: Any) -> str:
                       default=_default)
 
 
+_ACTOR = frozenset({"actor"})
+
+
 def encode_event(event: Event) -> tuple[str, str]:
     """The event's canonical content JSON (fields in catalog order, absent ones omitted,
-    ``actor`` left out) and its SHA-256 — the idempotency digest."""
-    if event.actor is not None:
-        event = event.model_copy(update={"actor": None})
-    text = event.model_dump_json(exclude_none=True)
-    return text, hashlib.sha256(text.encode()).hexdigest()
+    ``actor`` left out) and its SHA-256 — the idempotency digest. Calls the model's
+    pydantic-core serializer directly: ``model_dump_json`` adds ~2.5 µs of Python per call,
+    more than the serialising itself (the import's hot path)."""
+    raw = type(event).__pydantic_serializer__.to_json(
+        event, exclude_none=True, exclude=_ACTOR if event.actor is not None else None)
+    return raw.decode(), hashlib.sha256(raw).hexdigest()
 
 
 HASH_SUFFIX_LEN = len(',"hash":""}') + 64
 
 
-def seal(content_json: str, actor_json: str, recorded_at: str, revision: int) -> str:
-    """The stored body before the hash: content plus the ledger's keys (``actor_json`` is
-    the actor already as JSON text)."""
-    return f'{content_json[:-1]},"actor":{actor_json},"recorded_at":"{recorded_at}","revision":{revision}'
+def content_digest(state: bytes) -> str:
+    """The idempotency digest of a stored record: the SHA-256 of its content, i.e. the stored
+    text up to the ledger's own keys (``seal_chain`` appends them after the content, ``actor``
+    first; an unescaped ``,"actor":`` cannot occur inside a JSON string)."""
+    text = state.decode()
+    return hashlib.sha256((text[:text.rindex(',"actor":')] + "}").encode()).hexdigest()
 
 
 def actor_json(actor: str) -> str:
@@ -56,8 +63,20 @@ def chain_hash(previous: str, stream: str, version: int, topic: str, body: str) 
     return hashlib.sha256(f"{previous}\n{stream}\n{version}\n{topic}\n{body}".encode()).hexdigest()
 
 
-def finish(body: str, digest: str) -> bytes:
-    return f'{body},"hash":"{digest}"}}'.encode()
+def seal_chain(rows: Iterable[tuple[str, int, str, str, str]], previous: str, recorded_at: str,
+               revision: int) -> tuple[list[tuple[str, int, str, bytes]], str]:
+    """Seal (stream, version, topic, content_json, actor_json) rows in revision order from
+    ``revision + 1``: the stored rows and the last chain hash. Each stored state is the
+    content with the ledger's keys appended (``actor``, ``recorded_at``, ``revision``, then
+    ``hash``); the hash is ``chain_hash`` over the state without its hash key."""
+    stored = []
+    append = stored.append
+    for stream, version, topic, content_json, actor in rows:
+        revision += 1
+        body = f'{content_json[:-1]},"actor":{actor},"recorded_at":"{recorded_at}","revision":{revision}'
+        previous = sha256(f"{previous}\n{stream}\n{version}\n{topic}\n{body}".encode()).hexdigest()
+        append((stream, version, topic, f'{body},"hash":"{previous}"}}'.encode()))
+    return stored, previous
 
 
 def split_state(state: bytes) -> tuple[str, str]:

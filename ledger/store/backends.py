@@ -23,9 +23,9 @@ LEDGER_TABLES = [
     "CREATE TABLE IF NOT EXISTS ledger_head ("
     " id INTEGER PRIMARY KEY, revision BIGINT NOT NULL, hash TEXT NOT NULL,"
     " recorded_at TEXT NOT NULL)",
+    # event id → where its record is; everything else about it is read from the record.
     "CREATE TABLE IF NOT EXISTS ledger_ids ("
-    " event_id TEXT PRIMARY KEY, revision BIGINT NOT NULL, stream TEXT NOT NULL,"
-    " version BIGINT NOT NULL, digest TEXT NOT NULL, type TEXT NOT NULL, unit TEXT){clustered}",
+    " event_id TEXT PRIMARY KEY, stream TEXT NOT NULL, version BIGINT NOT NULL){clustered}",
     "CREATE TABLE IF NOT EXISTS ledger_threads ("
     " thread TEXT PRIMARY KEY, stream TEXT NOT NULL){clustered}",
     "CREATE TABLE IF NOT EXISTS ledger_streams ("

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from ..events import codec
 from .backends import GENESIS, Backend
@@ -67,13 +67,12 @@ class Record:
         return self.data["id"]
 
 
-@dataclass(slots=True)
-class Pending:
-    """An event ready to append: validated, encoded, its stream resolved."""
+class Pending(NamedTuple):
+    """An event ready to append: validated, encoded, its stream resolved (the import passes
+    plain tuples in this order)."""
 
     event_id: str
     type: str
-    unit: str | None
     stream: str
     content_json: str
     digest: str
@@ -98,6 +97,7 @@ class Writer:
         # The ledger's clock never runs backwards, even if the machine's does.
         self.recorded_at = max(now, row["recorded_at"] or now)
         self._versions: dict[str, int] = {}
+        self._touched: set[str] = set()
         self.appended = 0
 
     # --- lookups inside the lock -------------------------------------------------------
@@ -124,46 +124,43 @@ class Writer:
     def append(self, pending: Sequence[Pending]) -> list[int]:
         if not pending:
             return []
-        streams = {p.stream for p in pending}
+        streams = {p[2] for p in pending}
         self._stream_versions(streams)
-        stored: list[tuple[str, int, str, bytes]] = []
-        id_rows: list[tuple] = []
-        thread_rows: list[tuple] = []
-        revisions: list[int] = []
-        previous, revision, versions = self.hash, self.revision, self._versions
+        self._touched |= streams
+        versions = self._versions
         actors: dict[str, str] = {}
-        for p in pending:
-            revision += 1
-            version = versions[p.stream] + 1
-            versions[p.stream] = version
-            actor = actors.get(p.actor) or actors.setdefault(p.actor, codec.actor_json(p.actor))
-            body = codec.seal(p.content_json, actor, self.recorded_at, revision)
-            previous = codec.chain_hash(previous, p.stream, version, p.type, body)
-            stored.append((p.stream, version, p.type, codec.finish(body, previous)))
-            id_rows.append((p.event_id, revision, p.stream, version, p.digest, p.type, p.unit))
-            if p.opens:
-                thread_rows.append((p.opens, p.stream))
-            revisions.append(revision)
+        rows, id_rows, thread_rows = [], [], []
+        for event_id, kind, stream, content_json, _, actor, opens in pending:
+            version = versions[stream] + 1
+            versions[stream] = version
+            rows.append((stream, version, kind, content_json,
+                         actors.get(actor) or actors.setdefault(actor, codec.actor_json(actor))))
+            id_rows.append((event_id, stream, version))
+            if opens:
+                thread_rows.append((opens, stream))
+        first = self.revision + 1
+        stored, previous = codec.seal_chain(rows, self.hash, self.recorded_at, self.revision)
+        revision = self.revision + len(rows)
         b, c = self.backend, self.c
         b.insert(c, stored)
-        b.executemany(c, "INSERT INTO ledger_ids (event_id, revision, stream, version, digest, type, unit)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?)", id_rows)
+        b.executemany(c, "INSERT INTO ledger_ids (event_id, stream, version) VALUES (?, ?, ?)", id_rows)
         b.executemany(c, "INSERT INTO ledger_threads (thread, stream) VALUES (?, ?)"
                          " ON CONFLICT (thread) DO UPDATE SET stream = excluded.stream", thread_rows)
-        stream_rows = []
-        for s in streams:
-            year = stream_year(s)
-            unit = s[5:].rpartition(":")[0] if year is not None else None
-            stream_rows.append((s, unit, year, versions[s]))
-        b.executemany(c, "INSERT INTO ledger_streams (stream, unit, year, version) VALUES (?, ?, ?, ?)"
-                         " ON CONFLICT (stream) DO UPDATE SET version = excluded.version", stream_rows)
         self.hash, self.revision = previous, revision
         self.appended += len(pending)
-        return revisions
+        return list(range(first, revision + 1))
 
     def _finish(self) -> None:
         if self.appended:
             b, c = self.backend, self.c
+            # The stream index once per write, not per batch: a batch touches most streams.
+            stream_rows = []
+            for s in sorted(self._touched):
+                year = stream_year(s)
+                unit = s[5:].rpartition(":")[0] if year is not None else None
+                stream_rows.append((s, unit, year, self._versions[s]))
+            b.executemany(c, "INSERT INTO ledger_streams (stream, unit, year, version) VALUES (?, ?, ?, ?)"
+                             " ON CONFLICT (stream) DO UPDATE SET version = excluded.version", stream_rows)
             c.execute(b.sql("UPDATE ledger_head SET revision = ?, hash = ?, recorded_at = ? WHERE id = 1"),
                       (self.revision, self.hash, self.recorded_at))
             # Within one write the notification ids run in step with the revisions (the lock
@@ -308,10 +305,24 @@ def stream_records(backend: Backend, c: Any, stream: str, *, upto: int | None = 
 
 
 def lookup_ids(backend: Backend, c: Any, ids: Iterable[str]) -> dict[str, IdEntry]:
-    rows = select_in(backend, c, "SELECT event_id, revision, stream, version, digest, type, unit"
-                                 " FROM ledger_ids WHERE event_id IN ({marks})", ids)
-    return {r["event_id"]: IdEntry(r["event_id"], int(r["revision"]), r["stream"], int(r["version"]),
-                                   r["digest"], r["type"], r["unit"]) for r in rows}
+    """Where each known id is stored, and what its record says (revision, content digest,
+    type, unit): the index holds only the location, the record holds the rest."""
+    rows = select_in(backend, c, "SELECT i.event_id, i.stream, i.version, e.topic, e.state FROM ledger_ids i"
+                                 f" JOIN {backend.recorder.events_table_name} e ON e.originator_id = i.stream"
+                                 " AND e.originator_version = i.version WHERE i.event_id IN ({marks})", ids)
+    found = {}
+    for r in rows:
+        state = bytes(r["state"])
+        data = codec.loads(state)
+        found[r["event_id"]] = IdEntry(r["event_id"], int(data["revision"]), r["stream"], int(r["version"]),
+                                       codec.content_digest(state), r["topic"], data.get("unit"))
+    return found
+
+
+def locate_ids(backend: Backend, c: Any, ids: Iterable[str]) -> dict[str, tuple[str, int]]:
+    """Event id → (stream, version), straight from the index."""
+    rows = select_in(backend, c, "SELECT event_id, stream, version FROM ledger_ids WHERE event_id IN ({marks})", ids)
+    return {r["event_id"]: (r["stream"], int(r["version"])) for r in rows}
 
 
 def threads_of(backend: Backend, c: Any, keys: Iterable[str]) -> dict[str, str]:
