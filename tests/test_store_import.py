@@ -216,3 +216,17 @@ def test_strict_dates_flags_and_exact_numbers(tmp_path, line, field, expected):
     setup_units(url, tmp_path)
     run = cli(url, "import", write_jsonl(tmp_path / "x.jsonl", [line]))
     assert run.code == 2 and f"field '{field}'" in run.err and expected in run.err
+
+
+def test_a_store_of_another_format_is_refused_clearly(db_url, tmp_path):
+    """A store made by an earlier layout (format 1 had no ledger_meta) is never half-read or
+    upgraded in place by `init`: every command exits 3 naming both formats."""
+    setup_units(db_url, tmp_path)
+    with Ledger(db_url) as ledger:
+        b = ledger.store.backend
+        with b.transaction(commit=True) as c:
+            c.execute("DROP TABLE ledger_meta")
+    for args in (["history", "x"], ["verify"], ["init"], ["units", "list"]):
+        run = cli(db_url, *args)
+        assert run.code == 3, args
+        assert "store format 1" in run.err and "reads format 2" in run.err and "Traceback" not in run.err

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from eventsourcing.persistence import PersistenceError, StoredEvent
 
@@ -19,7 +19,13 @@ from .url import StoreUrl
 
 EVENTS_TABLE = "ledger_events"
 
+STORE_FORMAT = "2"
+"""The layout of the ledger's tables. 2: the id index holds only (stream, version); 1 (no
+``ledger_meta`` table): it also copied revision, digest, type and unit. A store of another
+format is refused with a clear message, never half-read (there is no migration yet)."""
+
 LEDGER_TABLES = [
+    "CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS ledger_head ("
     " id INTEGER PRIMARY KEY, revision BIGINT NOT NULL, hash TEXT NOT NULL,"
     " recorded_at TEXT NOT NULL)",
@@ -54,19 +60,42 @@ class Backend:
     def sql(self, statement: str) -> str:
         return statement if self.placeholder == "?" else statement.replace("?", "%s")
 
+    format_checked = False
+
     @contextmanager
-    def transaction(self, *, commit: bool) -> Iterator[Any]:
+    def transaction(self, *, commit: bool, begin: Callable[[Any], None] | None = None) -> Iterator[Any]:
+        """``begin(cursor)`` runs first (the write lock, an isolation level), before the
+        once-per-process format check."""
         try:
             with self.recorder.datastore.transaction(commit=commit) as cursor:
+                if begin is not None:
+                    begin(cursor)
+                if not self.format_checked:
+                    self._check_format(cursor)
                 yield cursor
         except PersistenceError as exc:
             raise StoreUnavailable(self._explain(exc)) from exc
 
+    def tables(self, c: Any) -> set[str]:
+        """Which of the tables that tell a store's format (ledger_head, ledger_meta) exist."""
+        raise NotImplementedError
+
+    def _check_format(self, c: Any) -> None:
+        """Once per process: the store was made by ``ledger init`` of this format."""
+        tables = self.tables(c)
+        if "ledger_head" not in tables:
+            raise StoreUnavailable(f"store {self.url.display} is not initialised: run `ledger init`")
+        found = self.query(c, "SELECT value FROM ledger_meta WHERE key = 'format'") if "ledger_meta" in tables else []
+        version = found[0]["value"] if found else "1"
+        if version != STORE_FORMAT:
+            raise StoreUnavailable(
+                f"store {self.url.display} has the ledger's store format {version}; this version of the "
+                f"ledger reads format {STORE_FORMAT} (older stores are not migrated): record its events "
+                "into a new store, or use the ledger version that made it")
+        self.format_checked = True
+
     def _explain(self, exc: Exception) -> str:
         text = str(exc)
-        if "no such column" in text or ("column" in text and "does not exist" in text):
-            return (f"store {self.url.display} was made by an older ledger version ({text.splitlines()[0]}): "
-                    "import its events into a new store")
         if "no such table" in text or "does not exist" in text:
             return f"store {self.url.display} is not initialised ({text.splitlines()[0]}): run `ledger init`"
         return f"store {self.url.display}: {text}"
@@ -76,14 +105,23 @@ class Backend:
             self.recorder.create_table()
         except PersistenceError as exc:
             raise StoreUnavailable(f"store {self.url.display}: {exc}") from exc
-        with self.transaction(commit=True) as c:
-            for statement in LEDGER_TABLES:
-                c.execute(statement.replace("{clustered}", self.clustered))
-            c.execute(self.sql("INSERT INTO ledger_head (id, revision, hash, recorded_at) "
-                               "VALUES (1, 0, ?, '') ON CONFLICT (id) DO NOTHING"), (GENESIS,))
+        try:
+            with self.recorder.datastore.transaction(commit=True) as c:  # no format check: may be new
+                if "ledger_head" not in self.tables(c):
+                    for statement in LEDGER_TABLES:
+                        c.execute(statement.replace("{clustered}", self.clustered))
+                    c.execute(self.sql("INSERT INTO ledger_head (id, revision, hash, recorded_at) "
+                                       "VALUES (1, 0, ?, '') ON CONFLICT (id) DO NOTHING"), (GENESIS,))
+                    c.execute(self.sql("INSERT INTO ledger_meta (key, value) VALUES ('format', ?)"
+                                       " ON CONFLICT (key) DO NOTHING"), (STORE_FORMAT,))
+                # An existing store keeps its tables: init never upgrades one in place.
+                self._check_format(c)
+        except PersistenceError as exc:
+            raise StoreUnavailable(self._explain(exc)) from exc
 
     def lock(self, c: Any) -> None:
-        """Take the ledger's write lock for the rest of the transaction."""
+        """Take the ledger's write lock for the rest of the transaction (the transaction's
+        first statement: see ``transaction(begin=…)``)."""
         raise NotImplementedError
 
     def insert(self, c: Any, rows: Sequence[tuple[str, int, str, bytes]]) -> None:
@@ -134,6 +172,10 @@ class SqliteBackend(Backend):
                                     originator_id_type="text")
         self.recorder = SQLiteApplicationRecorder(datastore, events_table_name=EVENTS_TABLE)
 
+    def tables(self, c: Any) -> set[str]:
+        return {r["name"] for r in self.query(c, "SELECT name FROM sqlite_master WHERE type = 'table'"
+                                                 " AND name IN ('ledger_head', 'ledger_meta')")}
+
     def lock(self, c: Any) -> None:
         # The first statement of the transaction is a write, so SQLite takes its RESERVED
         # lock now (waiting for other writers) and the snapshot we read next is current.
@@ -154,8 +196,8 @@ class PostgresBackend(Backend):
 
     @contextmanager
     def snapshot(self) -> Iterator[Any]:
-        with self.transaction(commit=False) as c:
-            c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        with self.transaction(commit=False, begin=lambda c: c.execute(
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")) as c:
             yield c
 
     def __init__(self, url: StoreUrl):
@@ -176,6 +218,11 @@ class PostgresBackend(Backend):
         super().create()
         # The composite type now exists: register its adapter for bulk inserts.
         self.recorder.datastore.register_type_adapters()
+
+    def tables(self, c: Any) -> set[str]:
+        return {r["table_name"] for r in self.query(
+            c, "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+               " AND table_name IN ('ledger_head', 'ledger_meta')")}
 
     def max_notification_id(self, c: Any) -> int:
         c.execute(self.recorder.max_notification_id_statement)

@@ -87,8 +87,7 @@ class Writer:
     def __init__(self, backend: Backend, cursor: Any, actor: str, clock: Callable[[], dt.datetime]):
         self.backend = backend
         self.c = cursor
-        self.actor = actor
-        backend.lock(cursor)
+        self.actor = actor  # the lock is already held: EventStore.write takes it first
         row = backend.query(cursor, "SELECT revision, hash, recorded_at FROM ledger_head WHERE id = 1")[0]
         self.first_revision = int(row["revision"]) + 1
         self.revision = int(row["revision"])
@@ -182,7 +181,7 @@ class EventStore:
 
     @contextmanager
     def write(self, actor: str, *, dry_run: bool = False) -> Iterator[Writer]:
-        with self.backend.transaction(commit=not dry_run) as c:
+        with self.backend.transaction(commit=not dry_run, begin=self.backend.lock) as c:
             writer = Writer(self.backend, c, actor, self.clock)
             yield writer
             writer._finish()
