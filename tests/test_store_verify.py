@@ -118,6 +118,18 @@ def test_threads_index_is_checked(db_url, tmp_path):
     assert run.code == 1 and "ticket/item index" in run.err
 
 
+def test_an_orphan_ticket_index_entry_is_found(db_url, tmp_path):
+    """An extra thread row would let follow-ups of a never-received ticket in: verify finds it."""
+    setup_units(db_url, tmp_path)
+    ticket = {"type": "hotline_ticket", "unit": "jk-czj", "date": "2021-05-01", "id": "t1", "ticket": "T1",
+              "due": "2021-05-08"}
+    assert cli(db_url, "import", write_jsonl(tmp_path / "t.jsonl", [ticket])).code == 0
+    raw(db_url, "INSERT INTO ledger_threads (thread, stream) VALUES (?, ?)",
+        ("jk-czj\x1fticket\x1fGHOST", "unit:jk-czj:2021"))
+    run = cli(db_url, "verify")
+    assert run.code == 1 and "no record in the log opens" in run.err
+
+
 def test_verify_against_an_anchor_kept_outside_the_ledger(db_url, tmp_path):
     build(db_url, tmp_path)
     with Ledger(db_url) as ledger:

@@ -50,6 +50,7 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None)
 
     page: list[tuple[int, str, str, int]] = []  # (revision, id, stream, version)
     openers: list[tuple[int, str, str]] = []  # (revision, thread key, stream)
+    opened: set[str] = set()  # every thread key the log opens (the index must hold no others)
     reopened: dict[str, str] = {}  # thread key -> stream its row names, awaiting a later opener there
 
     def check_page() -> VerifyResult | None:
@@ -109,7 +110,9 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None)
             page.append((revision, str(data.get("id")), stream, version))
             if topic in OPENERS:
                 field = OPENERS[topic]
-                openers.append((revision, f"{data.get('unit')}\x1f{field}\x1f{data.get(field)}", stream))
+                key = f"{data.get('unit')}\x1f{field}\x1f{data.get(field)}"
+                openers.append((revision, key, stream))
+                opened.add(key)
             previous = digest
             expected += 1
             if len(page) >= 5000 and (problem := check_page()):
@@ -130,6 +133,8 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None)
         return fail("the commit index has entries beyond the log's last revision", expected)
     if int(_rows(backend, c, "SELECT COUNT(*) AS n FROM ledger_ids")[0]["n"]) != count:
         return fail("the id index has entries for records that are not in the log", expected)
+    if int(_rows(backend, c, "SELECT COUNT(*) AS n FROM ledger_threads")[0]["n"]) != len(opened):
+        return fail("the ticket/item index has entries no record in the log opens", expected)
     indexed = {r["stream"]: (r["unit"], None if r["year"] is None else int(r["year"]), int(r["version"]))
                for r in _rows(backend, c, "SELECT stream, unit, year, version FROM ledger_streams")}
     if indexed != streams:
