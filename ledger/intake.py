@@ -143,8 +143,10 @@ class Intake:
         self.actor = default_actor
         self.result = IntakeResult(keep_ids=keep_ids)
         self.decisions: dict[str, tuple[str, str, set[str]]] = {}  # appeal -> (outcome, unit, targets), this write
-        self.opened: dict[str, str] = {}  # thread key -> the record that opened it in this write
-        self.retracted: set[str] = set()  # ids retracted in this write
+        # This batch's openers and retractions, not yet in the store (earlier batches' are
+        # read back from it): kept per batch so memory stays flat on large imports.
+        self.opened: dict[str, str] = {}  # thread key -> the record that opened it
+        self.retracted: set[str] = set()
 
     def run_prepared(self, batches: Iterable[list[tuple]]) -> IntakeResult:
         for batch in batches:
@@ -162,6 +164,7 @@ class Intake:
         thread_streams = self.w.lookup_threads(threads) if threads else {}
         local: dict[str, tuple[tuple, str]] = {}  # id -> (prepared row, stream) for this batch
         pending: list[tuple] = []  # Pending fields, as plain tuples
+        self.opened, self.retracted = {}, set()
         default_actor, opened = self.actor, self.opened
         for row in items:
             # The common case inline (the import's hot loop): a new fact, ticket or item, or a

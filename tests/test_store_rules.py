@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
-from helpers import cli, setup_units, write_jsonl
+import pytest
 
+from helpers import cli, setup_units, write_jsonl
 from ledger.app import Ledger
+from ledger.errors import InputError
 
 BASE = [
     {"type": "warning", "unit": "jk-fgj", "date": "2021-03-01", "id": "w1", "issuer_level": "district"},
@@ -130,3 +132,26 @@ def test_a_findings_item_can_be_corrected(db_url, tmp_path):
                "--set", "item=double_publicity", "--set", "result=missing").code == 0
     run = cli(db_url, "correct", "f1", "--set", "item=credit_pledge", "--reason", "项目录错")
     assert run.code == 0, run.err
+
+
+@pytest.mark.parametrize("batch", [1, 2, 5000])
+def test_opening_a_ticket_twice_is_judged_the_same_across_batch_boundaries(db_url, tmp_path, monkeypatch, batch):
+    """The import works in batches and keeps only the current batch's openers in memory:
+    whether the events share a batch or not, the same rule holds."""
+    import ledger.intake
+
+    monkeypatch.setattr(ledger.intake, "BATCH", batch)
+    setup_units(db_url, tmp_path)
+    ticket = {"type": "hotline_ticket", "unit": "jk-czj", "date": "2021-11-02", "ticket": "T9", "due": "2021-11-09"}
+    twice = write_jsonl(tmp_path / "twice.jsonl", [ticket | {"id": "a"}, ticket | {"id": "b"}])
+    with Ledger(db_url) as ledger:
+        with pytest.raises(InputError, match="was already opened") as raised:
+            ledger.import_file(twice, parallel=False)
+        assert raised.value.line == 2 and ledger.head()[0] == 2
+    anew = write_jsonl(tmp_path / "anew.jsonl", [
+        ticket | {"id": "a"},
+        {"type": "retraction", "unit": "jk-czj", "date": "2021-11-03", "id": "ax", "target": "a", "reason": "重复"},
+        ticket | {"id": "b"}])
+    with Ledger(db_url) as ledger:
+        assert ledger.import_file(anew, parallel=False).new == 3
+        assert [f.id for f in ledger.facts.facts("jk-czj", 2021, None, None)] == ["b"]
