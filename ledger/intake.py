@@ -68,6 +68,9 @@ class Prepared(NamedTuple):
         return validate(self.content_json.encode())
 
 
+_ID, _THREAD, _REFS = (Prepared._fields.index(name) for name in ("event_id", "thread", "refs"))
+
+
 def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
     """Validate and encode one line (pure: no store access)."""
     try:
@@ -155,11 +158,12 @@ class Intake:
 
     # ------------------------------------------------------------------------------------
     def _batch(self, items: list[tuple]) -> None:
-        wanted = {row[2] for row in items}  # rows are Prepared or plain tuples in its order
-        threads = {row[6] for row in items if row[6]}
+        # Rows are Prepared or plain tuples in its field order.
+        wanted = {row[_ID] for row in items}
+        threads = {row[_THREAD] for row in items if row[_THREAD]}
         for row in items:
-            if row[8]:
-                wanted.update(row[8])
+            if row[_REFS]:
+                wanted.update(row[_REFS])
         known = self.w.lookup_ids(wanted)
         thread_streams = self.w.lookup_threads(threads) if threads else {}
         local: dict[str, tuple[tuple, str]] = {}  # id -> (prepared row, stream) for this batch
