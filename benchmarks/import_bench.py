@@ -47,14 +47,28 @@ def ledger_import(url: str, units: str, events: str) -> tuple[int, float]:
     return result.new, elapsed
 
 
-def raw_recorder_rate(source_db: str, target_db: str) -> tuple[int, float]:
+def _recorder(path: str) -> SQLiteApplicationRecorder:
+    return SQLiteApplicationRecorder(SQLiteDatastore(path, originator_id_type="text"),
+                                     events_table_name="ledger_events")
+
+
+def stored_rows(ledger_db: str) -> tuple[list[tuple], list[tuple]]:
+    """The ledger's stored events and their id-index rows, both in log (revision) order —
+    the order the import wrote them in."""
+    source = _recorder(ledger_db)
+    rows = [(n.originator_id, n.originator_version, n.topic, n.state) for n in _all(source)]
+    with source.datastore.transaction(commit=False) as c:
+        c.execute("SELECT i.event_id, i.stream, i.version FROM ledger_ids i JOIN ledger_events e"
+                  " ON e.originator_id = i.stream AND e.originator_version = i.version ORDER BY e.rowid")
+        ids = [tuple(r) for r in c.fetchall()]
+    source.datastore.close()
+    return rows, ids
+
+
+def raw_recorder_rate(rows: list[tuple], target_db: str) -> tuple[int, float]:
     """Insert the same stored events (same ids, sizes, batch size) with eventsourcing alone."""
-    source = SQLiteApplicationRecorder(SQLiteDatastore(source_db, originator_id_type="text"),
-                                       events_table_name="ledger_events")
-    stored = [StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
-              for n in _all(source)]
-    target = SQLiteApplicationRecorder(SQLiteDatastore(target_db, originator_id_type="text"),
-                                       events_table_name="ledger_events")
+    stored = [StoredEvent(*row) for row in rows]
+    target = _recorder(target_db)
     target.create_table()
     start = time.perf_counter()
     for i in range(0, len(stored), BATCH):
@@ -62,18 +76,11 @@ def raw_recorder_rate(source_db: str, target_db: str) -> tuple[int, float]:
     return len(stored), time.perf_counter() - start
 
 
-def atomic_floor_rate(source_db: str, target_db: str) -> tuple[int, float]:
+def atomic_floor_rate(rows: list[tuple], ids: list[tuple], target_db: str) -> tuple[int, float]:
     """The least SQL an atomic, idempotent import must run: the same stored events plus their
     id index rows, in ONE transaction (no validation, no sealing, no lookups). Its ratio to the
     raw rate is the ceiling for any ledger import on this machine."""
-    source = SQLiteApplicationRecorder(SQLiteDatastore(source_db, originator_id_type="text"),
-                                       events_table_name="ledger_events")
-    rows = [(n.originator_id, n.originator_version, n.topic, n.state) for n in _all(source)]
-    with source.datastore.transaction(commit=False) as c:
-        c.execute("SELECT event_id, stream, version FROM ledger_ids")
-        ids = [tuple(r) for r in c.fetchall()]
-    target = SQLiteApplicationRecorder(SQLiteDatastore(target_db, originator_id_type="text"),
-                                       events_table_name="ledger_events")
+    target = _recorder(target_db)
     target.create_table()
     with target.datastore.transaction(commit=True) as c:
         c.execute("CREATE TABLE ledger_ids (event_id TEXT PRIMARY KEY, stream TEXT NOT NULL,"
@@ -129,9 +136,10 @@ def main() -> None:
         rss_full = child_peak_rss_mb(str(t / "f.db"), units, events)
         imported, secs = ledger_import(f"sqlite:///{t / 'ledger.db'}", units, events)
         ledger_rate = imported / secs
-        raw_n, raw_secs = raw_recorder_rate(str(t / "ledger.db"), str(t / "raw.db"))
+        rows, ids = stored_rows(str(t / "ledger.db"))
+        raw_n, raw_secs = raw_recorder_rate(rows, str(t / "raw.db"))
         raw_rate = raw_n / raw_secs
-        floor_n, floor_secs = atomic_floor_rate(str(t / "ledger.db"), str(t / "floor.db"))
+        floor_n, floor_secs = atomic_floor_rate(rows, ids, str(t / "floor.db"))
         floor_rate = floor_n / floor_secs
 
         rows = [
