@@ -130,10 +130,12 @@ def prepared_batches(lines: Iterable[SourceLine], roster: frozenset[str]) -> Ite
         yield [prepare(src, roster) for src in chunk]
 
 
-def _chunks(lines: Iterable[SourceLine]) -> Iterator[list[SourceLine]]:
+def _chunks(lines: Iterable[SourceLine], first: int = BATCH) -> Iterator[list[SourceLine]]:
     iterator = iter(lines)
-    while chunk := list(islice(iterator, BATCH)):
+    size = first
+    while chunk := list(islice(iterator, size)):
         yield chunk
+        size = BATCH
 
 
 class Intake:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import queue as queue_module
+import sys
+import threading
 from typing import Any, Callable, Iterator
 
 from .errors import InputError
@@ -20,6 +22,19 @@ from .intake import _chunks, csv_kinds, prepare
 from .sources import read_lines
 
 QUEUE_BATCHES = 4
+FIRST_BATCH = 500
+"""The first batch is small so the writer starts within milliseconds."""
+
+
+def _context() -> Any:
+    """Fork when it is safe: Linux, and no other thread in this process (a PostgreSQL
+    connection pool runs threads, whose locks a fork would copy mid-use). A forked child
+    starts in ~10 ms with the catalog already built; a spawned one re-imports pydantic and
+    the catalog first (~0.4 s, a sixth of a 180k-event import). The child never touches the
+    parent's store connection and leaves by ``os._exit``, so nothing of it is closed twice."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def _produce(path: str, roster: frozenset[str], out: Any) -> None:
@@ -31,7 +46,7 @@ def _produce(path: str, roster: frozenset[str], out: Any) -> None:
 
     gc.disable()  # this process only prepares: short-lived, acyclic objects (see gc_pause)
     try:
-        for chunk in _chunks(read_lines(path, count, csv_kinds)):
+        for chunk in _chunks(read_lines(path, count, csv_kinds), first=FIRST_BATCH):
             out.put(("batch", read[0], [tuple(prepare(src, roster)) for src in chunk]))
             read[0] = 0
         out.put(("done", read[0], None))
@@ -43,7 +58,7 @@ def _produce(path: str, roster: frozenset[str], out: Any) -> None:
 
 def prepared_by_producer(path: str, roster: frozenset[str],
                          on_bytes: Callable[[int], None] | None = None) -> Iterator[list[tuple]]:
-    context = multiprocessing.get_context("spawn")
+    context = _context()
     channel = context.Queue(maxsize=QUEUE_BATCHES)
     producer = context.Process(target=_produce, args=(path, roster, channel), daemon=True)
     producer.start()

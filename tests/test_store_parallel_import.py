@@ -84,3 +84,36 @@ def test_parallel_csv_import_with_bom(tmp_path):
     facts = ledger.facts.facts("jk-fgj", 2021, None, None)
     assert len(facts) == 6001 and str(next(f for f in facts if f.id == "m1").fields["value"]) == "98.5"
     ledger.close()
+
+
+def test_producer_forks_only_when_this_process_has_no_other_thread():
+    import threading
+
+    from ledger import preparer
+
+    assert preparer._context().get_start_method() == "fork"
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert preparer._context().get_start_method() == "spawn"
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_spawned_producer_gives_the_same_records(tmp_path, monkeypatch):
+    """The spawn path (taken when threads run, e.g. beside a PostgreSQL pool) on SQLite too."""
+    import multiprocessing
+
+    from ledger import preparer
+
+    synthetic.write_events(str(tmp_path / "e.jsonl"), 40, 20)
+    (tmp_path / "s").mkdir()
+    serial, r1 = load(f"sqlite:///{tmp_path}/s/l.db", tmp_path, parallel=False)
+    monkeypatch.setattr(preparer, "_context", lambda: multiprocessing.get_context("spawn"))
+    spawned, r2 = load(f"sqlite:///{tmp_path}/l.db", tmp_path, parallel=True)
+    assert r1.new == r2.new > 500
+    assert stored(spawned) == stored(serial)
+    serial.close()
+    spawned.close()
