@@ -9,7 +9,11 @@ transaction) into a third: the ceiling for the ratio.
 Also imports a quarter and the whole file with the CLI in child processes and compares their
 peak memory (flat = streaming). Prints the figures; see docs/performance.md.
 
-    .venv/bin/python benchmarks/import_bench.py [--units 3000] [--per-unit 60]
+    .venv/bin/python benchmarks/import_bench.py [--units 3000] [--per-unit 60] [--pg URL]
+
+With ``--pg postgresql://user@host:port/db`` it also imports into a fresh PostgreSQL database
+on that server and inserts the same stored events with eventsourcing's
+PostgresApplicationRecorder into another (both created and dropped by the benchmark).
 """
 
 from __future__ import annotations
@@ -100,6 +104,40 @@ def _all(recorder):
         position = batch[-1].id + 1
 
 
+def postgres_rates(server: str, units: str, events: str, rows: list[tuple]) -> tuple[tuple, tuple]:
+    """(events, seconds) for `ledger import` and for eventsourcing's PostgreSQL recorder
+    (same stored events, batches of 5,000), each into a database of its own."""
+    import uuid
+
+    import psycopg
+    from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+    from sqlalchemy.engine import make_url
+
+    base = make_url(server)
+    names = [f"ledger_bench_{uuid.uuid4().hex[:8]}", f"ledger_bench_raw_{uuid.uuid4().hex[:8]}"]
+    admin_url = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        for name in names:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        ledger = ledger_import(base.set(database=names[0]).render_as_string(hide_password=False), units, events)
+        datastore = PostgresDatastore(names[1], base.host or "127.0.0.1", base.port or 5432,
+                                      base.username or "postgres", base.password or "", originator_id_type="text")
+        target = PostgresApplicationRecorder(datastore, events_table_name="ledger_events")
+        target.create_table()
+        stored = [StoredEvent(*row) for row in rows]
+        start = time.perf_counter()
+        for i in range(0, len(stored), BATCH):
+            target.insert_events(stored[i:i + BATCH])
+        raw = (len(stored), time.perf_counter() - start)
+        datastore.close()
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            for name in names:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return ledger, raw
+
+
 def child_peak_rss_mb(db: str, units: str, events: str) -> float:
     """Peak RSS of one `ledger import` child (with the producer process it waits for), read
     from that child's own rusage — not the whole benchmark's children."""
@@ -118,6 +156,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=3000)
     parser.add_argument("--per-unit", type=int, default=60)
+    parser.add_argument("--pg", metavar="URL", help="also measure PostgreSQL on this server")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
@@ -141,12 +180,16 @@ def main() -> None:
         raw_rate = raw_n / raw_secs
         floor_n, floor_secs = atomic_floor_rate(rows, ids, str(t / "floor.db"))
         floor_rate = floor_n / floor_secs
+        pg = postgres_rates(args.pg, units, events, rows) if args.pg else None
 
         rows = [
             ("ledger import → SQLite", f"{imported:,}", f"{secs:.2f}", f"{ledger_rate:,.0f}"),
             ("raw eventsourcing recorder → SQLite", f"{raw_n:,}", f"{raw_secs:.2f}", f"{raw_rate:,.0f}"),
             ("floor: events + id index, one tx", f"{floor_n:,}", f"{floor_secs:.2f}", f"{floor_rate:,.0f}"),
         ]
+        if pg:
+            for label, (count, seconds) in zip(("ledger import → PostgreSQL", "raw eventsourcing recorder → PostgreSQL"), pg):
+                rows.append((label, f"{count:,}", f"{seconds:.2f}", f"{count / seconds:,.0f}"))
         print(f"\n{'path':<40}{'events':>12}{'seconds':>10}{'events/s':>12}")
         for r in rows:
             print(f"{r[0]:<40}{r[1]:>12}{r[2]:>10}{r[3]:>12}")
@@ -156,6 +199,9 @@ def main() -> None:
               "(everything else the import does has to fit in what is left)")
         print(f"ledger import rate: {ledger_rate:,.0f}/s   (goal ≥ 30,000/s: "
               f"{'met' if ledger_rate >= 30000 else 'NOT met'})")
+        if pg:
+            (n_pg, s_pg), (n_raw, s_raw) = pg
+            print(f"PostgreSQL ratio ledger/raw: {(n_pg / s_pg) / (n_raw / s_raw):.2f}")
         print(f"peak RSS of `ledger import`: {rss_quarter:.0f} MB for {n // 4:,} events, "
               f"{rss_full:.0f} MB for {n:,} events")
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from eventsourcing.persistence import PersistenceError, StoredEvent
+from eventsourcing.persistence import PersistenceError
 
 from .url import StoreUrl
 
@@ -40,6 +40,9 @@ LEDGER_TABLES = [
     " first_revision BIGINT PRIMARY KEY, last_revision BIGINT NOT NULL,"
     " recorded_at TEXT NOT NULL, actor TEXT NOT NULL, nid_offset BIGINT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS ledger_streams_unit ON ledger_streams (unit, year)",
+    # `appeal list` finds the few streams holding appeals without reading the whole log.
+    f"CREATE INDEX IF NOT EXISTS ledger_events_appeals ON {EVENTS_TABLE} (originator_id)"
+    " WHERE topic IN ('appeal_filed', 'appeal_decided')",
     "CREATE INDEX IF NOT EXISTS ledger_commits_time ON ledger_commits (recorded_at)",
 ]
 GENESIS = "0" * 64
@@ -125,8 +128,13 @@ class Backend:
         raise NotImplementedError
 
     def insert(self, c: Any, rows: Sequence[tuple[str, int, str, bytes]]) -> None:
-        """Insert (stream, version, topic, state) rows into the recorder's events table."""
+        """Insert (stream, version, topic, state) rows into the recorder's events table, in
+        order (notification ids follow the rows)."""
         raise NotImplementedError
+
+    def insert_ids(self, c: Any, rows: Sequence[tuple[str, str, int]]) -> None:
+        """Insert (event_id, stream, version) rows into the id index."""
+        self.executemany(c, "INSERT INTO ledger_ids (event_id, stream, version) VALUES (?, ?, ?)", list(rows))
 
     nid_column = "rowid"
 
@@ -150,6 +158,23 @@ class Backend:
     def executemany(self, c: Any, statement: str, rows: list[tuple]) -> None:
         if rows:
             c.executemany(self.sql(statement), rows)
+
+    def upsert(self, c: Any, table: str, columns: Sequence[str], types: Sequence[str], rows: list[tuple]) -> None:
+        """Insert rows keyed by their first column; a key already there takes the row's other
+        columns. A key twice among ``rows``: the last row wins. ``types`` (PostgreSQL names)
+        serve back ends that send columns as typed arrays."""
+        rows = list({row[0]: row for row in rows}.values())
+        key, rest = columns[0], columns[1:]
+        self.executemany(c, f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+                            f" ON CONFLICT ({key}) DO UPDATE SET "
+                            + ", ".join(f"{col} = excluded.{col}" for col in rest), rows)
+
+    in_chunk = 500
+    """Keys per ``IN`` query (SQLite allows at most 32,766 parameters a statement)."""
+
+    def in_list(self, statement: str, keys: list[Any]) -> tuple[str, Sequence[Any]]:
+        """``statement``'s ``IN ({marks})`` for these keys, and its parameters."""
+        return statement.format(marks=",".join("?" * len(keys))), keys
 
     def query(self, c: Any, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         c.execute(self.sql(statement), tuple(params))
@@ -214,11 +239,6 @@ class PostgresBackend(Backend):
         except PersistenceError as exc:
             raise StoreUnavailable(f"store {url.display}: {exc}") from exc
 
-    def create(self) -> None:
-        super().create()
-        # The composite type now exists: register its adapter for bulk inserts.
-        self.recorder.datastore.register_type_adapters()
-
     def tables(self, c: Any) -> set[str]:
         return {r["table_name"] for r in self.query(
             c, "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
@@ -236,10 +256,37 @@ class PostgresBackend(Backend):
         c.execute("SELECT revision FROM ledger_head WHERE id = 1 FOR UPDATE")
 
     def insert(self, c: Any, rows: Sequence[tuple[str, int, str, bytes]]) -> None:
-        from eventsourcing.postgres import PostgresAggregateRecorder
+        # Binary COPY into the recorder's table, not its INSERT of an array of composite
+        # values (built row by row in Python: ~38 µs an event, COPY ~5). COPY inserts the rows
+        # in order, so the notification-id sequence follows them as with the recorder.
+        self._copy(c, f"{self.recorder.events_table_name} (originator_id, originator_version, topic, state)",
+                   ("text", "int8", "text", "bytea"), rows)
 
-        self.recorder.datastore.register_type_adapters()
-        PostgresAggregateRecorder._insert_stored_events(self.recorder, c, [StoredEvent(*row) for row in rows])
+    def insert_ids(self, c: Any, rows: Sequence[tuple[str, str, int]]) -> None:
+        self._copy(c, "ledger_ids (event_id, stream, version)", ("text", "text", "int8"), rows)
+
+    in_chunk = 10_000
+
+    def in_list(self, statement: str, keys: list[Any]) -> tuple[str, Sequence[Any]]:
+        # One array parameter: planned once, whatever the number of keys.
+        return statement.replace("IN ({marks})", "= ANY(?)"), (keys,)
+
+    def upsert(self, c: Any, table: str, columns: Sequence[str], types: Sequence[str], rows: list[tuple]) -> None:
+        # One statement over typed arrays instead of a round of statements per row.
+        rows = list({row[0]: row for row in rows}.values())
+        if not rows:
+            return
+        arrays = [list(column) for column in zip(*rows)]
+        c.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest("
+                  + ", ".join(f"%s::{t}[]" for t in types) + f") ON CONFLICT ({columns[0]}) DO UPDATE SET "
+                  + ", ".join(f"{col} = excluded.{col}" for col in columns[1:]), arrays)
+
+    @staticmethod
+    def _copy(c: Any, target: str, types: Sequence[str], rows: Iterable[tuple]) -> None:
+        with c.copy(f"COPY {target} FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(list(types))
+            for row in rows:
+                copy.write_row(row)
 
 
 def open_backend(url: StoreUrl, *, create: bool = True) -> Backend:

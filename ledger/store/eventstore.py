@@ -15,9 +15,6 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 from ..events import codec
 from .backends import GENESIS, Backend
 
-CHUNK = 500
-
-
 def unit_stream(unit: str, year: int) -> str:
     return f"unit:{unit}:{year}"
 
@@ -142,9 +139,8 @@ class Writer:
         revision = self.revision + len(rows)
         b, c = self.backend, self.c
         b.insert(c, stored)
-        b.executemany(c, "INSERT INTO ledger_ids (event_id, stream, version) VALUES (?, ?, ?)", id_rows)
-        b.executemany(c, "INSERT INTO ledger_threads (thread, stream) VALUES (?, ?)"
-                         " ON CONFLICT (thread) DO UPDATE SET stream = excluded.stream", thread_rows)
+        b.insert_ids(c, id_rows)
+        b.upsert(c, "ledger_threads", ("thread", "stream"), ("text", "text"), thread_rows)
         self.hash, self.revision = previous, revision
         self.appended += len(pending)
         return list(range(first, revision + 1))
@@ -158,8 +154,8 @@ class Writer:
                 year = stream_year(s)
                 unit = s[5:].rpartition(":")[0] if year is not None else None
                 stream_rows.append((s, unit, year, self._versions[s]))
-            b.executemany(c, "INSERT INTO ledger_streams (stream, unit, year, version) VALUES (?, ?, ?, ?)"
-                             " ON CONFLICT (stream) DO UPDATE SET version = excluded.version", stream_rows)
+            b.upsert(c, "ledger_streams", ("stream", "unit", "year", "version"), ("text", "text", "int4", "int8"),
+                     stream_rows)
             c.execute(b.sql("UPDATE ledger_head SET revision = ?, hash = ?, recorded_at = ? WHERE id = 1"),
                       (self.revision, self.hash, self.recorded_at))
             # Within one write the notification ids run in step with the revisions (the lock
@@ -267,14 +263,11 @@ def select_in(backend: Backend, c: Any, statement: str, keys: Iterable[Any]) -> 
     """Rows of ``statement`` (with one ``IN ({marks})``) for all ``keys``, asked in chunks
     that stay under the databases' parameter limits."""
     rows: list[Any] = []
-    for chunk in _chunks(list(dict.fromkeys(keys))):
-        rows.extend(backend.query(c, statement.format(marks=",".join("?" * len(chunk))), chunk))
+    wanted = list(dict.fromkeys(keys))
+    size = backend.in_chunk
+    for i in range(0, len(wanted), size):
+        rows.extend(backend.query(c, *backend.in_list(statement, wanted[i:i + size])))
     return rows
-
-
-def _chunks(items: list[Any]) -> Iterator[list[Any]]:
-    for i in range(0, len(items), CHUNK):
-        yield items[i:i + CHUNK]
 
 
 def stream_records(backend: Backend, c: Any, stream: str, *, upto: int | None = None,
