@@ -228,3 +228,27 @@ def test_explain_xlsx_workbook(db_url, tmp_path):
     tree = book["指标 indicators"]
     assert [c.value for c in tree[2]] == ["daily", "日常考评", 8, 10]
     assert "说明" in book.sheetnames
+
+
+def test_diff_across_years_names_each_event_with_the_year_and_policy_that_scores_it(db_url, tmp_path):
+    """Next year's rules against this year's: each side scores its own year's streams, and a
+    changed line names the event and which side's year it belongs to."""
+    setup(db_url, tmp_path)
+    next_year = tmp_path / "cli-2022.yaml"
+    next_year.write_text(Path(POLICY).read_text(encoding="utf-8").replace("id: cli-test", "id: cli-test-2022")
+                         .replace("year: 2021", "year: 2022"), encoding="utf-8")
+    assert cli(db_url, "policy", "load", str(next_year)).out.strip() == "cli-test-2022@1"
+    later = [{"type": "warning", "unit": "a", "date": f"2022-02-0{d}", "id": f"a-w22-{d}", "issuer_level": "county"}
+             for d in (1, 2)]
+    assert cli(db_url, "import", write_jsonl(tmp_path / "2022.jsonl", later)).code == 0
+    doc = json.loads(cli(db_url, "diff", "--policy", "cli-test@1", "--against", "cli-test-2022@1",
+                         "--format", "json").out)
+    by = {(c["unit"], c["indicator"]): c for c in doc["changes"]}
+    # a: 2021 one warning → daily 9; 2022 two warnings → 8.  b: 2021 one criticism → 8; 2022 → 10.
+    assert (by[("a", "daily")]["before"], by[("a", "daily")]["after"]) == (9, 8)
+    assert (by[("b", "daily")]["before"], by[("b", "daily")]["after"]) == (8, 10)
+    causes = by[("a", "daily")]["causes"]
+    assert "event a-w1 (warning, dated 2021-03-01) belongs to 2021, scored only by cli-test@1" in causes
+    assert "event a-w22-2 (warning, dated 2022-02-02) belongs to 2022, scored only by cli-test-2022@1" in causes
+    assert by[("b", "daily")]["causes"] == ["event b-c1 (criticism, dated 2021-04-01) belongs to 2021, "
+                                            "scored only by cli-test@1"]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..policies.model import Indicator, Policy, Track
 from ..projections.facts import Amendments
-from ..store.eventstore import unit_stream
+from ..store.eventstore import stream_year, unit_stream
 from .scoreboard import Scoreboard
 from .scoring import ScoreCard
 
@@ -120,13 +120,17 @@ def _kinds(card: ScoreCard | None, indicator: str) -> Counter:
 class _EventStatus:
     """Why an event's lines differ between two known-at revisions."""
 
-    def __init__(self, ledger: "Ledger", year: int, k_before: int, k_after: int):
-        self.ledger, self.year, self.k0, self.k1 = ledger, year, k_before, k_after
+    def __init__(self, ledger: "Ledger", before: Scoreboard, after: Scoreboard):
+        """Two policies may score different assessment years: both years' streams are read."""
+        self.ledger, self.k0, self.k1 = ledger, before.known_at, after.known_at
+        self.year_of = {before.policy.year: before.policy.ref, after.policy.year: after.policy.ref}
+        self.years = sorted(self.year_of)
         self._cache: dict[str, dict[str, Any]] = {}
 
     def _unit(self, unit: str) -> dict[str, Any]:
         if unit not in self._cache:
-            records = self.ledger.store.read_stream(unit_stream(unit, self.year))
+            records = sorted((r for year in self.years for r in self.ledger.store.read_stream(unit_stream(unit, year))),
+                             key=lambda r: r.revision)
             self._cache[unit] = {"records": {r.id: r for r in records}, "all": records}
         return self._cache[unit]
 
@@ -158,6 +162,10 @@ class _EventStatus:
         record = data["records"].get(event_id)
         if record is None:
             return f"event {event_id}"
+        year = stream_year(record.stream)
+        if len(self.years) > 1 and year in self.year_of:
+            return (f"event {event_id} ({record.type}, dated {record.data['date']}) belongs to {year}, "
+                    f"scored only by {self.year_of[year]}")
         if self.k0 < record.revision <= self.k1:
             return (f"event {event_id} ({record.type}, dated {record.data['date']}) recorded late at "
                     f"revision {record.revision}")
@@ -181,7 +189,7 @@ class _EventStatus:
 
 def diff(ledger: "Ledger", before: Scoreboard, after: Scoreboard) -> Diff:
     notes, by_indicator = rule_changes(before.policy, after.policy)
-    status = _EventStatus(ledger, after.policy.year, before.known_at, after.known_at)
+    status = _EventStatus(ledger, before, after)
     changes: list[Change] = []
     for track_id in sorted(set(before.cards) | set(after.cards)):
         cards_a = {c.unit: c for c in before.cards.get(track_id, [])}
