@@ -8,28 +8,18 @@ Every expected number was worked out by hand; the arithmetic is in the comments.
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
 from decimal import Decimal as D
 
 import chinese_calendar
 
-from ledger.events.facts import Fact
 from ledger.policies import load_bundled_policy
-from ledger.projections.scoring import score_track
 from ledger.projections.scoring.engine import Ctx, hotline_tickets
 from ledger.projections.scoring.index import UnitFacts
-from ledger.units import Unit
+from seedkit import d, fact_maker, pts, track_scorer
 
 POLICY = load_bundled_policy("jiangxian-2021")
-_rev = itertools.count(1)
-d = dt.date.fromisoformat
-
-
-def F(unit, type_, date, id=None, **fields):
-    rev = next(_rev)
-    return Fact(id=id or f"{unit}-h{rev}", type=type_, unit=unit, date=d(date), fields=fields,
-                revision=rev, recorded_at="2021-01-01T00:00:00Z", source="12345平台")
+F = fact_maker("2021-01-01T00:00:00Z", source="12345平台", id_format="{unit}-h{rev}")
+_score = track_scorer(POLICY, "jx-hotline")
 
 
 def ticket(unit, tid, received, due):
@@ -57,18 +47,7 @@ def finding(unit, item, result, date="2021-03-01"):
 
 
 def score(units, facts, as_of):
-    by_unit: dict[str, list[Fact]] = {}
-    for f in facts:
-        by_unit.setdefault(f.unit, []).append(f)
-    roster = [Unit(u, u, ("jx-hotline",)) for u in units]
-    cards = score_track(POLICY, "hotline", roster, by_unit, d(as_of))
-    for c in cards:
-        assert sum((ln.delta for ln in c.lines), D(0)) == c.total, c.unit
-    return {c.unit: c for c in cards}
-
-
-def pts(card, ind):
-    return card.indicator(ind).points
+    return _score("hotline", units, facts, as_of)
 
 
 def failing(card, ind):
