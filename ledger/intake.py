@@ -6,14 +6,16 @@ nothing is written. Lines are handled in batches, so memory stays flat on large 
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import islice
 from typing import Any, Iterable, Iterator, NamedTuple
 
 from .events import codec
 from .events.base import Event
-from .events.catalog import AMENDMENTS, CATALOG, EventValidationError, field_kinds, validate
+from .events.catalog import AMENDMENTS, CATALOG, NUMBER_FIELDS, EventValidationError, field_kinds, validate
 from .errors import ConflictError, InputError
 from .sources import SourceLine
 from .projections.facts import Amendments
@@ -81,6 +83,13 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
                              origin=src.origin, line=src.line, field=exc.field, problem=True) from None
         raise InputError(exc.expected, origin=src.origin, line=src.line, field=exc.field,
                          got=_show(exc.got)) from None
+    if type(src.data) is bytes:
+        if src.data.count(b":") > len(event.model_fields_set):
+            _check_unique_keys(src)  # more colons than keys: nested objects, or a key given twice
+        for name in NUMBER_FIELDS.get(event.type, ()):
+            value = getattr(event, name)
+            if value is not None and len(value.as_tuple().digits) > 15:
+                _check_exact_number(src, name, value)
     if event.unit not in roster:
         raise InputError("a registered unit id (see `ledger units list`; register with "
                          "`ledger units import`)", origin=src.origin, line=src.line,
@@ -104,6 +113,31 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
     thread = thread_key(unit, event.thread, getattr(event, event.thread)) if event.thread else None
     return Prepared(src.origin, src.line, event_id, kind, unit, unit_stream(unit, event.ledger_year()), thread,
                     event.opens_thread, refs, event.actor, content_json, digest)
+
+
+def _check_unique_keys(src: SourceLine) -> None:
+    """A JSON object naming a key twice: JSON readers keep the last value silently, so the
+    line is refused instead of losing the other."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _ in items:
+            if key in seen:
+                raise InputError(f"each key once (this line gives '{key}' twice)", origin=src.origin,
+                                 line=src.line, field=key)
+            seen.add(key)
+        return dict(items)
+
+    json.loads(src.data, object_pairs_hook=pairs)
+
+
+def _check_exact_number(src: SourceLine, name: str, value: Decimal) -> None:
+    """JSON numbers reach the validator as doubles; past 15 significant digits a double may
+    not be the number written, so the line is read again exactly and must agree."""
+    written = json.loads(src.data, parse_float=Decimal, parse_int=Decimal).get(name)
+    if Decimal(written) != value:
+        raise InputError(f"a number a double holds exactly ({written} would be stored as {value}); at most 15 "
+                         "significant digits are always safe", origin=src.origin, line=src.line, field=name)
 
 
 def _check_amendment_ids(event: Event, src: SourceLine) -> Event:

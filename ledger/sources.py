@@ -96,7 +96,7 @@ def _read_csv(path: str, on_read: Callable[[int], None] | None,
                 if len(cells) > len(header):
                     raise InputError(f"at most {len(header)} cells (one per header column)",
                                      origin=path, line=line, got=str(len(cells)))
-                data = {k: v for k, v in zip(header, cells) if v != ""}
+                data = {k: v for k, v in zip(header, cells) if v.strip()}  # blank cells are absent
                 if list_fields:
                     kinds = list_fields(data)
                     for key, value in list(data.items()):

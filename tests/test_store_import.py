@@ -81,7 +81,7 @@ def test_csv_with_excel_bom_mixed_types(db_url, tmp_path):
     ({"type": "warning", "unit": "jk-fgj", "date": "2021-01-01", "issuer_level": "town"}, "issuer_level",
      "'central', 'province'"),
     ({"type": "finding", "unit": "jk-fgj", "date": "2021-01-01", "item": "x", "result": "found", "count": 0},
-     "count", "greater than or equal to 1"),
+     "count", "a whole number ≥ 1"),
     ({"type": "hotline_replied", "unit": "jk-fgj", "date": "2021-01-01", "ticket": "NOPE", "quality": "ok"},
      "ticket", "hotline_ticket of unit 'jk-fgj'"),
     ({"type": "retraction", "unit": "jk-fgj", "date": "2021-01-01", "target": "missing", "reason": "x"},
@@ -208,8 +208,6 @@ def test_a_mistyped_sqlite_store_is_not_created_by_reading(tmp_path):
      "YYYY-MM-DD"),
     ({"type": "inspection_named", "unit": "jk-fgj", "date": "2021-03-01", "issuer_level": "city", "severe": "yes"},
      "severe", "true or false"),
-    ({"type": "metric", "unit": "jk-fgj", "date": "2021-03-01", "name": "x", "value": 12345678901234567.5},
-     "value", "at most 15 significant digits"),
 ])
 def test_strict_dates_flags_and_exact_numbers(tmp_path, line, field, expected):
     url = f"sqlite:///{tmp_path}/l.db"
@@ -230,3 +228,63 @@ def test_a_store_of_another_format_is_refused_clearly(db_url, tmp_path):
         run = cli(db_url, *args)
         assert run.code == 3, args
         assert "store format 1" in run.err and "reads format 2" in run.err and "Traceback" not in run.err
+
+
+W = '"type": "warning", "unit": "jk-fgj", "date": "2021-03-01", "issuer_level": "city"'
+T = '"type": "training_session", "unit": "jk-fgj", "date": "2021-03-01", "topic": "营商环境"'
+M = '"type": "metric", "unit": "jk-fgj", "date": "2021-03-01", "name": "x"'
+
+
+@pytest.mark.parametrize("text, field, expected", [
+    # JSON's own types: no boolean or fraction for a count, no text for a flag
+    (f'{{{T}, "attendees": true}}', "attendees", "a whole number ≥ 0 (got true)"),
+    (f'{{{T}, "attendees": 3.0}}', "attendees", "a whole number ≥ 0 (got 3.0)"),
+    ('{"type": "inspection_named", "unit": "jk-fgj", "date": "2021-03-01", "issuer_level": "city", '
+     '"severe": "true"}', "severe", "true or false"),
+    # numbers beyond what a double holds are refused, not rounded
+    (f'{{{M}, "value": 12345678901234567.5}}', "value", "12345678901234567.5 would be stored as 12345678901234568"),
+    (f'{{{M}, "value": 0.12345678901234567891}}', "value", "would be stored as 0.12345678901234568"),
+    # blank text is no value
+    (f'{{{W}, "issuer": " "}}', "issuer", "text with a visible character"),
+    (f'{{{W}, "note": ""}}', "note", "text with a visible character"),
+    # a key twice: the first value would be lost
+    (f'{{{W}, "issuer_level": "province"}}', "issuer_level", "each key once"),
+    # nested values name their field
+    ('{"type": "correction", "unit": "jk-fgj", "date": "2021-03-02", "target": "w1", "changes": "value=5", '
+     '"reason": "r"}', "changes", "an object"),
+    (f'{{{W}, "evidence": ["a.pdf"]}}', "evidence.0", '{"name": …, "sha256": …}'),
+    (f'{{{W}, "evidence": [{{"name": "a", "sha256": "{"a" * 64}", "x": 1}}]}}', "evidence.0.x",
+     "an evidence entry has: name, sha256"),
+])
+def test_json_lines_keep_json_types_and_name_the_field(tmp_path, text, field, expected):
+    url = f"sqlite:///{tmp_path}/l.db"
+    setup_units(url, tmp_path)
+    before = head(url)
+    (tmp_path / "x.jsonl").write_text(text + "\n", encoding="utf-8")
+    run = cli(url, "import", str(tmp_path / "x.jsonl"))
+    assert run.code == 2 and f"x.jsonl:1: field '{field}'" in run.err and expected in run.err, run.err
+    assert "Traceback" not in run.err and head(url) == before
+
+
+def test_json_and_csv_agree_on_counts_numbers_and_flags(tmp_path):
+    """Text digits are a count in a CSV cell and in JSON alike; a computed ratio a double holds
+    (17 digits) is kept exactly; a blank CSV cell is absent."""
+    url = f"sqlite:///{tmp_path}/l.db"
+    setup_units(url, tmp_path)
+    (tmp_path / "a.jsonl").write_text(
+        f'{{{T}, "id": "t1", "attendees": "12"}}\n{{{M}, "id": "m1", "value": 33.333333333333336}}\n'
+        '{"type": "inspection_named", "unit": "jk-fgj", "date": "2021-03-01", "id": "i1", "issuer_level": "city", '
+        '"severe": true}\n', encoding="utf-8")
+    assert cli(url, "import", str(tmp_path / "a.jsonl")).code == 0
+    (tmp_path / "b.csv").write_text(
+        "type,unit,date,id,topic,attendees,name,value,issuer_level,severe,note\n"
+        "training_session,jk-fgj,2021-03-01,t1,营商环境, 12 ,,,,, \n"
+        "metric,jk-fgj,2021-03-01,m1,,,x,33.333333333333336,,,\n"
+        "inspection_named,jk-fgj,2021-03-01,i1,,,,,city,TRUE,\n", encoding="utf-8")
+    run = cli(url, "import", str(tmp_path / "b.csv"))
+    assert run.code == 0 and "0 new, 3 already present" in run.out, run.out + run.err
+    with Ledger(url) as ledger:
+        facts = {f.id: f for f in ledger.facts.facts("jk-fgj", 2021, None, None)}
+    assert facts["t1"].fields["attendees"] == 12 and "note" not in facts["t1"].fields
+    assert str(facts["m1"].fields["value"]) == "33.333333333333336"
+    assert facts["i1"].fields["severe"] is True

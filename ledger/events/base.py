@@ -6,10 +6,10 @@ import datetime as dt
 import re
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, GetPydanticSchema, PlainSerializer,
-                      StringConstraints)
+                      StringConstraints, ValidationInfo)
 from pydantic_core import core_schema
 
 
@@ -25,10 +25,14 @@ class Level(str, Enum):
 
 
 def _finite(value: Decimal) -> Decimal:
+    """Stored as a JSON number and read back exactly: whole numbers always are; a fraction
+    must be one a binary double holds as written — any exporting system's computed ratio
+    (33.333333333333336) is, 0.1000000000000000001 from a CSV cell is not. (A JSON line's
+    numbers are read as doubles to begin with.)"""
     if not value.is_finite():
         raise ValueError("a finite number")
-    if len(value.as_tuple().digits) > 15:
-        raise ValueError("a number with at most 15 significant digits (stored exactly as a JSON number)")
+    if value != value.to_integral_value() and Decimal(repr(float(value))) != value:
+        raise ValueError("a number a JSON reader keeps exactly (a double: at most 15–17 significant digits)")
     return value
 
 
@@ -42,13 +46,29 @@ pydantic-core schemas so that checking a date never calls back into Python (the 
 hot path)."""
 
 
-def _flag(value: object) -> object:
-    """true/false (CSV cells: true, false, 1, 0) — not 'yes' or 'on'."""
+def _flag(value: object, info: ValidationInfo) -> object:
+    """true/false (CSV cells: true, false, 1, 0) — not 'yes' or 'on'; a JSON line uses JSON's
+    own true/false, not text."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
+    if info.mode != "json" and isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
         return value.strip().lower() in ("true", "1")
     raise ValueError("true or false")
+
+
+def whole(ge: int) -> Any:
+    """A whole number ≥ ``ge``: a JSON integer or digits as text (CSV cells) — never a
+    boolean (true is not 1 attendee) nor a number with a fraction (3.0). pydantic-core
+    schemas only, so no Python runs per value."""
+    schema = core_schema.union_schema(
+        [core_schema.int_schema(strict=True, ge=ge),
+         core_schema.chain_schema([core_schema.str_schema(pattern=r"^\s*\d+\s*$"), core_schema.int_schema(ge=ge)])],
+        custom_error_type="whole_number", custom_error_message=f"a whole number ≥ {ge}")
+    return Annotated[int, GetPydanticSchema(lambda _type, _handler: schema)]
+
+
+NonNegativeInt = whole(0)
+PositiveInt = whole(1)
 
 
 Date = Annotated[dt.date, GetPydanticSchema(lambda _type, _handler: _ISO_DATE)]
@@ -64,7 +84,8 @@ Number = Annotated[Decimal, AfterValidator(_finite),
                    PlainSerializer(_number_json, when_used="json")]
 """Numbers are Decimals from the boundary on: scores are money-like arithmetic."""
 
-Text = Annotated[str, StringConstraints(min_length=1)]
+Text = Annotated[str, StringConstraints(pattern=r"\S")]
+"""Text with at least one visible character: a blank value is no value (leave the key out)."""
 EventId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 
 _PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")
@@ -100,9 +121,9 @@ class Event(BaseModel):
     unit: Text
     date: Date
     id: EventId | None = None
-    source: str | None = None
-    note: str | None = None
-    actor: str | None = None
+    source: Text | None = None
+    note: Text | None = None
+    actor: Text | None = None
     evidence: list[Evidence] | None = None
 
     type_name: ClassVar[str]

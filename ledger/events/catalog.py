@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Annotated, Any, Union
 
 from pydantic import Field, TypeAdapter, ValidationError
@@ -28,6 +29,12 @@ CATALOG: dict[str, type[Event]] = {
 for _name, _model in CATALOG.items():
     _model.type_name = _name
 
+NUMBER_FIELDS: dict[str, tuple[str, ...]] = {
+    name: fields for name, model in CATALOG.items()
+    if (fields := tuple(f for f, info in model.model_fields.items() if Decimal in (info.annotation,
+                                                                               *getattr(info.annotation, "__args__", ()))))
+}
+"""Type → its number fields (read exactly; see ``intake.prepare``)."""
 IMPORTABLE = sorted(name for name, model in CATALOG.items() if model.importable)
 AMENDMENTS = frozenset(model.type_name for model in corrections.TYPES)
 """Retractions, corrections and appeals: events about other events, never facts themselves."""
@@ -64,8 +71,16 @@ def _describe(error: dict[str, Any], model: type[Event]) -> tuple[str, str]:
     loc = ".".join(str(part) for part in error["loc"])
     kind = error["type"]
     if kind == "extra_forbidden":
+        if error["loc"][0] == "evidence":
+            return loc, "no unknown keys; an evidence entry has: name, sha256"
         known = ", ".join(name for name in model.model_fields if name != "type")
         return loc, f"no unknown keys; the fields of '{model.type_name}' are: {known}"
+    if kind in ("model_attributes_type", "dict_type", "model_type"):
+        if error["loc"][0] == "evidence":
+            return loc, 'an object {"name": …, "sha256": …} (one per supporting file)'
+        return loc, "an object (JSON text in a CSV cell)" if loc == "changes" else "an object"
+    if kind == "list_type":
+        return loc, "a list (CSV: items separated by ';', or JSON text)"
     if kind == "missing":
         return loc, "a value (required field)"
     if kind == "literal_error":
@@ -74,6 +89,8 @@ def _describe(error: dict[str, Any], model: type[Event]) -> tuple[str, str]:
     if kind == "enum":
         ctx = error.get("ctx", {})
         return loc, f"one of {ctx.get('expected', '')}"
+    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == r"\S":
+        return loc, "text with a visible character (leave the key out when there is no value)"
     if kind.startswith("date"):
         return loc, "an ISO date YYYY-MM-DD"
     if kind.startswith("int"):
@@ -109,9 +126,9 @@ def validate(raw: dict[str, Any] | bytes, *, internal: bool = False) -> Event:
         if kind in ("union_tag_invalid", "union_tag_not_found"):
             got = error.get("ctx", {}).get("tag")
             raise EventValidationError("type", "one of: " + ", ".join(IMPORTABLE), got) from None
-        if kind in ("model_attributes_type", "dict_type", "model_type"):
-            raise EventValidationError(None, "a JSON object with a 'type' key") from None
         loc = error["loc"]
+        if kind in ("model_attributes_type", "dict_type", "model_type") and len(loc) <= 1:
+            raise EventValidationError(None, "a JSON object with a 'type' key") from None
         model = CATALOG.get(str(loc[0])) if loc else None
         if model is not None and not internal:
             error = {**error, "loc": loc[1:]}

@@ -19,7 +19,7 @@ class Retraction(Amendment):
     type: Literal["retraction"]
     target: EventId
     reason: Text
-    decision: str | None = None
+    decision: Text | None = None
     appeal: EventId | None = None
 
 
@@ -39,7 +39,7 @@ class AppealFiled(Amendment):
     grounds: Text
     publication: EventId | None = None
     """The published result appealed against (its date opens the appeal window)."""
-    late_override: str | None = None
+    late_override: Text | None = None
     """Why a late appeal was accepted anyway (recorded, never implicit)."""
 
 
@@ -50,7 +50,7 @@ class AppealDecided(Amendment):
     appeal: EventId
     outcome: Literal["upheld", "partially_upheld", "rejected"]
     reason: Text
-    reviewer: str | None = None
+    reviewer: Text | None = None
 
 
 TYPES = [Retraction, Correction, AppealFiled, AppealDecided]

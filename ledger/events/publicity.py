@@ -18,7 +18,7 @@ class MediaReport(Recognition):
     level: Level
     outlet: Text
     title: Text
-    summary: str | None = None
+    summary: Text | None = None
 
 
 class Praise(Recognition):
@@ -26,7 +26,7 @@ class Praise(Recognition):
 
     type: Literal["praise"]
     issuer_level: Level
-    issuer: str | None = None
+    issuer: Text | None = None
     promoted: Flag = False
 
 

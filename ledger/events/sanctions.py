@@ -16,7 +16,7 @@ class Warning(Sanction):
 
     type: Literal["warning"]
     issuer_level: Level
-    issuer: str | None = None
+    issuer: Text | None = None
 
 
 class Criticism(Sanction):
@@ -24,7 +24,7 @@ class Criticism(Sanction):
 
     type: Literal["criticism"]
     issuer_level: Level
-    issuer: str | None = None
+    issuer: Text | None = None
 
 
 class Admonition(Sanction):
@@ -32,7 +32,7 @@ class Admonition(Sanction):
 
     type: Literal["admonition"]
     issuer_level: Level
-    issuer: str | None = None
+    issuer: Text | None = None
 
 
 class RectificationFailed(Sanction):
@@ -54,7 +54,7 @@ class DisciplineCase(Sanction):
 
     type: Literal["discipline_case"]
     subject: Literal["staff", "responsible_person"]
-    authority: str | None = None
+    authority: Text | None = None
 
 
 class Accountability(Sanction):

@@ -16,7 +16,7 @@ class SupervisedItemAssigned(SupervisedItemEvent):
     type: Literal["supervised_item_assigned"]
     item: Text
     due: Date
-    issuer: str | None = None
+    issuer: Text | None = None
     opens_thread = True
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field
-
-from .base import Event, Number, Period, Text, period_year
+from .base import Event, NonNegativeInt, Number, Period, PositiveInt, Text, period_year
 
 
 class WorkEvent(Event):
@@ -18,7 +16,7 @@ class TrainingSession(WorkEvent):
 
     type: Literal["training_session"]
     topic: Text
-    attendees: Annotated[int, Field(ge=0)] | None = None
+    attendees: NonNegativeInt | None = None
 
 
 class ReportSubmitted(WorkEvent):
@@ -39,7 +37,7 @@ class Finding(WorkEvent):
     type: Literal["finding"]
     item: Text
     result: Text
-    count: Annotated[int, Field(ge=1)] = 1
+    count: PositiveInt = 1
 
 
 class Metric(WorkEvent):
@@ -70,8 +68,8 @@ class RankingResult(WorkEvent):
 
     type: Literal["ranking_result"]
     indicator: Text
-    rank: Annotated[int, Field(ge=1)]
-    overall_rank: Annotated[int, Field(ge=1)]
+    rank: PositiveInt
+    overall_rank: PositiveInt
 
 
 class Complaint(WorkEvent):
@@ -79,7 +77,7 @@ class Complaint(WorkEvent):
 
     type: Literal["complaint"]
     kind: Literal["unrecorded", "escalated", "collective_petition"]
-    people: Annotated[int, Field(ge=0)] | None = None
+    people: NonNegativeInt | None = None
 
 
 class WarningSent(WorkEvent):
