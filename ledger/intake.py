@@ -7,6 +7,7 @@ nothing is written. Lines are handled in batches, so memory stays flat on large 
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,7 +18,7 @@ from .events import codec
 from .events.base import Event
 from .events.catalog import AMENDMENTS, CATALOG, NUMBER_FIELDS, EventValidationError, field_kinds, validate
 from .errors import ConflictError, InputError
-from .sources import SourceLine
+from .sources import SourceLine, read_lines
 from .projections.facts import Amendments
 from .store.eventstore import IdEntry, Pending, Writer, unit_stream
 
@@ -115,6 +116,29 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
                     event.opens_thread, refs, event.actor, content_json, digest)
 
 
+def _earlier_line(origin: str, event_id: str, before: int) -> int | None:
+    """The line of ``origin`` that first gave ``event_id``. The writer keeps earlier batches
+    only as stored records, whose revisions the failed import rolls back, so an error names
+    the line instead (read again: this is the error path)."""
+    if not os.path.isfile(origin):
+        return None
+    needle = event_id.encode()
+    for src in read_lines(origin, None, csv_kinds):
+        if src.line >= before:
+            break
+        data = src.data
+        if isinstance(data, bytes):
+            if needle not in data:
+                continue
+            try:
+                data = json.loads(data)
+            except ValueError:
+                continue
+        if isinstance(data, dict) and data.get("id") == event_id:
+            return src.line
+    return None
+
+
 def _check_unique_keys(src: SourceLine) -> None:
     """A JSON object naming a key twice: JSON readers keep the last value silently, so the
     line is refused instead of losing the other."""
@@ -164,9 +188,9 @@ def prepared_batches(lines: Iterable[SourceLine], roster: frozenset[str]) -> Ite
         yield [prepare(src, roster) for src in chunk]
 
 
-def _chunks(lines: Iterable[SourceLine], first: int = BATCH) -> Iterator[list[SourceLine]]:
+def _chunks(lines: Iterable[SourceLine], first: int | None = None) -> Iterator[list[SourceLine]]:
     iterator = iter(lines)
-    size = first
+    size = first or BATCH
     while chunk := list(islice(iterator, size)):
         yield chunk
         size = BATCH
@@ -258,9 +282,15 @@ class Intake:
                 if it.type == "appeal_decided" and entry.type == "appeal_decided":
                     raise InputError(f"an open appeal ({it.refs[0]} was already decided at revision "
                                      f"{entry.revision})", origin=it.origin, line=it.line, field="appeal")
-                earlier = " (earlier in this import)" if entry.revision >= self.w.first_revision else ""
+                if entry.revision >= self.w.first_revision:  # an earlier batch of this import
+                    line = _earlier_line(it.origin, it.event_id, it.line)
+                    where = f"line {line}" if line else "earlier in this import"
+                    raise ConflictError(
+                        f"id '{it.event_id}' is used twice with different content: {where} has "
+                        f"{codec.dumps(stored)}, this line has {it.content_json}", origin=it.origin,
+                        line=it.line, field="id")
                 raise ConflictError(
-                    f"id '{it.event_id}' is already stored (revision {entry.revision}{earlier}) with "
+                    f"id '{it.event_id}' is already stored (revision {entry.revision}) with "
                     f"different content: stored {codec.dumps(stored)}, this line has "
                     f"{it.content_json}", origin=it.origin, line=it.line, field="id")
             self.result.present += 1

@@ -288,3 +288,24 @@ def test_json_and_csv_agree_on_counts_numbers_and_flags(tmp_path):
     assert facts["t1"].fields["attendees"] == 12 and "note" not in facts["t1"].fields
     assert str(facts["m1"].fields["value"]) == "33.333333333333336"
     assert facts["i1"].fields["severe"] is True
+
+
+def test_an_id_reused_batches_later_names_the_first_line_not_a_rolled_back_revision(tmp_path, monkeypatch):
+    import ledger.intake
+
+    monkeypatch.setattr(ledger.intake, "BATCH", 2)
+    looked_up = []
+    real = ledger.intake._earlier_line
+    monkeypatch.setattr(ledger.intake, "_earlier_line", lambda *a: looked_up.append(a) or real(*a))
+    url = f"sqlite:///{tmp_path}/l.db"
+    setup_units(url, tmp_path)
+    before = head(url)
+    lines = [{"type": "warning", "unit": "jk-fgj", "date": f"2021-03-0{i}", "id": f"w{i}", "issuer_level": "city"}
+             for i in range(1, 6)]
+    lines.append(lines[0] | {"issuer_level": "province"})
+    run = cli(url, "import", write_jsonl(tmp_path / "x.jsonl", lines))
+    assert run.code == 2 and "x.jsonl:6: field 'id'" in run.err
+    assert "id 'w1' is used twice with different content: line 1 has" in run.err and "revision" not in run.err
+    assert '"issuer_level":"city"' in run.err and '"issuer_level":"province"' in run.err
+    assert len(looked_up) == 1  # w1 was in an earlier batch: only its record was kept
+    assert head(url) == before
