@@ -106,9 +106,21 @@ def _read_csv(path: str, on_read: Callable[[int], None] | None,
                 yield SourceLine(path, line, data)
         except UnicodeDecodeError as exc:
             raise InputError(f"UTF-8 text ({exc.reason}; from Excel save as “CSV UTF-8”)",
-                             origin=path) from None
+                             origin=path, line=_first_non_utf8_line(path)) from None
         except csv.Error as exc:
             raise InputError(f"well-formed CSV ({exc})", origin=path, line=reader.line_num) from None
+
+
+def _first_non_utf8_line(path: str) -> int | None:
+    """Text is decoded in blocks, ahead of the CSV reader; the failing line is found by
+    decoding line by line (exact: no UTF-8 sequence contains a newline byte)."""
+    with open(path, "rb") as raw:
+        for number, line in enumerate(raw, start=1):
+            try:
+                line.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None
 
 
 def _structured(value: str, kind: str, path: str, line: int, key: str) -> Any:

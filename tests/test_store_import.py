@@ -309,3 +309,16 @@ def test_an_id_reused_batches_later_names_the_first_line_not_a_rolled_back_revis
     assert '"issuer_level":"city"' in run.err and '"issuer_level":"province"' in run.err
     assert len(looked_up) == 1  # w1 was in an earlier batch: only its record was kept
     assert head(url) == before
+
+
+def test_a_csv_saved_in_gbk_names_the_first_line_that_is_not_utf8(tmp_path):
+    url = f"sqlite:///{tmp_path}/l.db"
+    setup_units(url, tmp_path)
+    rows = ["type,unit,date,id,issuer_level,issuer"] + [f"warning,jk-fgj,2021-03-0{i},w{i},city,市营商办"
+                                                          for i in range(1, 4)]
+    data = b"\r\n".join([rows[0].encode(), rows[1].encode(), rows[2].encode("gbk"), rows[3].encode()]) + b"\r\n"
+    (tmp_path / "gbk.csv").write_bytes(data)
+    before = head(url)
+    run = cli(url, "import", str(tmp_path / "gbk.csv"))
+    assert run.code == 2 and "gbk.csv:3:" in run.err and "UTF-8 text" in run.err and "CSV UTF-8" in run.err
+    assert head(url) == before
