@@ -104,7 +104,7 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
         event = event.model_copy(update={"id": event_id})
     content_json, digest = codec.encode_event(event)
     if kind not in AMENDMENTS:
-        refs: tuple[str, ...] = ()
+        refs: tuple[str, ...] = (event.of,) if kind == "rectification_failed" and event.of else ()  # type: ignore[attr-defined]
     elif kind == "appeal_filed":
         refs = tuple(event.targets)  # type: ignore[attr-defined]
     elif kind == "appeal_decided":
@@ -374,7 +374,20 @@ class Intake:
                     raise InputError(f"ids of facts (an appeal targets facts, not {ttype})",
                                      field="targets", **where)
                 streams.append(stream)
+            publication = it.content.get("publication")
+            if publication is not None:
+                entry = self.w.lookup_ids([publication]).get(publication)
+                if entry is None or entry.type != "result_published":
+                    raise InputError("the id of a published result (see `ledger published`)", field="publication",
+                                     got=_show(publication), **where)
             return streams[0], None
+        if kind == "rectification_failed":  # `of`: the sanction whose rectification failed
+            _, ttype, tunit, _ = self._target(it, it.refs[0], "of", known, local)
+            if tunit != unit or CATALOG[ttype].family != "sanctions" or ttype == kind:
+                raise InputError(f"the id of a sanction (warning, criticism, admonition…) of unit '{unit}' "
+                                 f"(event '{it.refs[0]}' is a {ttype} of unit '{tunit}')", field="of",
+                                 got=_show(it.refs[0]), **where)
+            return it.home, None
         if it.thread:
             _, thread, key = it.thread.split("\x1f", 2)
             if it.opens:

@@ -164,3 +164,30 @@ def test_published_june_bulletin_reproduced_after_later_corrections(world, tmp_p
     assert "b-c1" in causes[("b", "daily")] and "corrected by" in causes[("b", "daily")]
     # c: 6 → 5 criticisms still floors daily at 0: no change to report.
     assert ("c", "daily") not in causes
+
+
+def test_imported_references_must_name_the_right_kind_of_record(world, tmp_path):
+    """`of` names a sanction of the same unit; an imported appeal's `publication` names a
+    published result. Ids of the wrong kind are refused, naming the field."""
+    ledger, clock, _ = world
+    clock.set(2022, 1, 10)
+    pub, _ = publishing.publish(ledger, "cli-test", as_of=None, period=None, track=None, known_at=None)
+    good = [{"type": "rectification_failed", "unit": "a", "date": "2021-05-01", "id": "rf1", "of": "a-w1"},
+            {"type": "appeal_filed", "unit": "b", "date": "2022-01-11", "id": "ap1", "targets": ["b-c1"],
+             "grounds": "已整改", "publication": pub.id}]
+    assert ledger.import_file(write_jsonl(tmp_path / "ok.jsonl", good)).new == 2
+    before = ledger.head()
+    for line, field, expected in [
+        ({"type": "rectification_failed", "unit": "a", "date": "2021-05-01", "of": "a-m0"}, "of",
+         "is a media_report of unit 'a'"),
+        ({"type": "rectification_failed", "unit": "a", "date": "2021-05-01", "of": "b-c1"}, "of",
+         "is a criticism of unit 'b'"),
+        ({"type": "rectification_failed", "unit": "a", "date": "2021-05-01", "of": "nope"}, "of",
+         "the id of an event already in the ledger"),
+        ({"type": "appeal_filed", "unit": "b", "date": "2022-01-11", "targets": ["b-c1"], "grounds": "g",
+          "publication": "a-w1"}, "publication", "the id of a published result"),
+    ]:
+        with pytest.raises(InputError) as raised:
+            ledger.import_file(write_jsonl(tmp_path / "bad.jsonl", [line]))
+        assert raised.value.field == field and expected in str(raised.value), str(raised.value)
+    assert ledger.head() == before

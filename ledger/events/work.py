@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationInfo, field_validator
 
 from .base import Event, NonNegativeInt, Number, Period, PositiveInt, Text, period_year
 
@@ -77,7 +79,16 @@ class Complaint(WorkEvent):
 
     type: Literal["complaint"]
     kind: Literal["unrecorded", "escalated", "collective_petition"]
-    people: NonNegativeInt | None = None
+    people: Annotated[NonNegativeInt | None, Field(validate_default=True)] = None
+
+    @field_validator("people")
+    @classmethod
+    def _petitioners_counted(cls, people: int | None, info: ValidationInfo) -> int | None:
+        """A petition's size decides its deduction (daan-2021 10.3: −2 under 30 people, −3 from
+        30): a petition without it would quietly cost the smaller one."""
+        if people is None and info.data.get("kind") == "collective_petition":
+            raise ValueError("the number of petitioners (required for a collective_petition)")
+        return people
 
 
 class WarningSent(WorkEvent):
