@@ -285,7 +285,10 @@ def verify(c: Context, anchors: tuple[str, ...]) -> None:
         progress.close()
     if not result.ok:
         click.echo(f"TAMPERED: {result.problem}", err=True)
-        click.echo(f"first bad revision: {result.bad_revision}")
+        # Every record checked out when the problem lies in an index table or the head.
+        click.echo(f"first bad revision: {result.bad_revision}" if result.bad_revision is not None else
+                   f"first bad record: none (all {result.records} records intact; an index table or the head "
+                   "was altered)")
         sys.exit(1)
     for revision, digest in expected:
         actual = c.ledger.store.hash_at(revision) if revision <= result.revision else None

@@ -160,3 +160,11 @@ def test_rolled_back_writes_leave_positions_findable(db_url, tmp_path):
         assert ledger.store.hash_at(150) == next(
             row for row in ledger.store.scan() if b'"revision":150,' in row.state).state[-66:-2].decode()
     assert cli(db_url, "verify").code == 0
+
+
+def test_an_altered_head_names_no_record_when_every_record_is_intact(db_url, tmp_path):
+    head = build(db_url, tmp_path)
+    raw(db_url, "UPDATE ledger_head SET hash = '" + "f" * 64 + "'")
+    run = cli(db_url, "verify")
+    assert run.code == 1 and "head altered" in run.err
+    assert "first bad revision" not in run.out and f"all {head} records intact" in run.out

@@ -45,7 +45,7 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None)
     streams: dict[str, tuple[str | None, int | None, int]] = {}  # stream -> (unit, year, version)
     recorded_at = ""
 
-    def fail(problem: str, revision: int) -> VerifyResult:
+    def fail(problem: str, revision: int | None) -> VerifyResult:
         return VerifyResult(False, expected - 1, previous, count, problem, revision)
 
     page: list[tuple[int, str, str, int]] = []  # (revision, id, stream, version)
@@ -125,20 +125,25 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None)
         key = sorted(reopened)[0]
         return fail(f"the ticket/item index points {key.replace(chr(31), ' ')} at a stream with no record "
                     "opening it", expected)
+    # Past the last record: a problem here is a missing tail or an altered index table, and
+    # names a revision only when records are missing (the first one that is).
     head = _rows(backend, c, "SELECT revision, hash, recorded_at FROM ledger_head WHERE id = 1")[0]
-    if int(head["revision"]) != expected - 1 or head["hash"] != previous or head["recorded_at"] != recorded_at:
+    if int(head["revision"]) > expected - 1:
         return fail(f"the head says revision {head['revision']} but the log ends at revision "
-                    f"{expected - 1} (records removed from the end, or head altered)", expected)
+                    f"{expected - 1} (records removed from the end)", expected)
+    if int(head["revision"]) != expected - 1 or head["hash"] != previous or head["recorded_at"] != recorded_at:
+        return fail(f"the head record (revision {head['revision']}, hash {head['hash'][:12]}…) disagrees with "
+                    f"the log, which ends at revision {expected - 1} (hash {previous[:12]}…): head altered", None)
     if commit is not None and (commit["last_revision"] != expected - 1 or next(commits, None) is not None):
-        return fail("the commit index has entries beyond the log's last revision", expected)
+        return fail("the commit index has entries beyond the log's last revision", None)
     if int(_rows(backend, c, "SELECT COUNT(*) AS n FROM ledger_ids")[0]["n"]) != count:
-        return fail("the id index has entries for records that are not in the log", expected)
+        return fail("the id index has entries for records that are not in the log", None)
     if int(_rows(backend, c, "SELECT COUNT(*) AS n FROM ledger_threads")[0]["n"]) != len(opened):
-        return fail("the ticket/item index has entries no record in the log opens", expected)
+        return fail("the ticket/item index has entries no record in the log opens", None)
     indexed = {r["stream"]: (r["unit"], None if r["year"] is None else int(r["year"]), int(r["version"]))
                for r in _rows(backend, c, "SELECT stream, unit, year, version FROM ledger_streams")}
     if indexed != streams:
-        return fail("the stream index disagrees with the streams in the log", expected)
+        return fail("the stream index disagrees with the streams in the log", None)
     return VerifyResult(True, expected - 1, previous, count)
 
 
