@@ -322,3 +322,22 @@ def test_a_csv_saved_in_gbk_names_the_first_line_that_is_not_utf8(tmp_path):
     run = cli(url, "import", str(tmp_path / "gbk.csv"))
     assert run.code == 2 and "gbk.csv:3:" in run.err and "UTF-8 text" in run.err and "CSV UTF-8" in run.err
     assert head(url) == before
+
+
+def test_a_file_that_is_not_a_ledger_store_or_is_damaged_is_exit_3_without_traceback(tmp_path):
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not a database at all" * 200)
+    url = f"sqlite:///{garbage}"
+    for args in (["units", "list"], ["init"], ["verify"], ["history", "x"], ["import", str(garbage)]):
+        run = cli(url, *args)
+        assert run.code == 3 and "not a database" in run.err and "Traceback" not in run.err, (args, run.err)
+    # A real store cut in half (a failed copy): whatever command meets the damage says so.
+    good = f"sqlite:///{tmp_path}/l.db"
+    setup_units(good, tmp_path)
+    events = [{"type": "warning", "unit": "jk-fgj", "date": "2021-03-01", "id": f"w{i}", "issuer_level": "city",
+               "note": "x" * 2000} for i in range(300)]
+    assert cli(good, "import", write_jsonl(tmp_path / "e.jsonl", events)).code == 0
+    data = (tmp_path / "l.db").read_bytes()
+    (tmp_path / "cut.db").write_bytes(data[: len(data) // 2])
+    run = cli(f"sqlite:///{tmp_path}/cut.db", "verify")
+    assert run.code in (1, 3) and "Traceback" not in run.err, run.err

@@ -10,6 +10,7 @@ is one code path: only SQL placeholders, the write lock, snapshots and the bulk 
 from __future__ import annotations
 
 import os
+import sqlite3
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -78,6 +79,9 @@ class Backend:
                 yield cursor
         except PersistenceError as exc:
             raise StoreUnavailable(self._explain(exc)) from exc
+        except sqlite3.DatabaseError as exc:  # eventsourcing opens connections unwrapped
+            raise StoreUnavailable(f"store {self.url.display}: {exc} (not a ledger store, or the file is "
+                                   "damaged: restore it from a backup)") from exc
 
     def tables(self, c: Any) -> set[str]:
         """Which of the tables that tell a store's format (ledger_head, ledger_meta) exist."""
@@ -106,7 +110,7 @@ class Backend:
     def create(self) -> None:
         try:
             self.recorder.create_table()
-        except PersistenceError as exc:
+        except (PersistenceError, sqlite3.DatabaseError) as exc:
             raise StoreUnavailable(f"store {self.url.display}: {exc}") from exc
         try:
             with self.recorder.datastore.transaction(commit=True) as c:  # no format check: may be new
@@ -119,7 +123,7 @@ class Backend:
                                        " ON CONFLICT (key) DO NOTHING"), (STORE_FORMAT,))
                 # An existing store keeps its tables: init never upgrades one in place.
                 self._check_format(c)
-        except PersistenceError as exc:
+        except (PersistenceError, sqlite3.DatabaseError) as exc:
             raise StoreUnavailable(self._explain(exc)) from exc
 
     def lock(self, c: Any) -> None:
