@@ -252,3 +252,29 @@ def test_diff_across_years_names_each_event_with_the_year_and_policy_that_scores
     assert "event a-w22-2 (warning, dated 2022-02-02) belongs to 2022, scored only by cli-test-2022@1" in causes
     assert by[("b", "daily")]["causes"] == ["event b-c1 (criticism, dated 2021-04-01) belongs to 2021, "
                                             "scored only by cli-test@1"]
+
+
+def test_an_averaged_line_names_the_correction_of_an_event_it_averages(tmp_path):
+    """jingkai-2021 year_end.1 (领导评议): the average of the leaders' scores. Two leaders give
+    20 and 30 → 25; correcting the 20 to 26 → (26 + 30) / 2 = 28, and the average line then
+    names the correction beside the events it averages."""
+    url = f"sqlite:///{tmp_path}/l.db"
+    (tmp_path / "u.csv").write_text("id,name,groups\njk-fgj,发改局,jingkai-unit\n", encoding="utf-8")
+    assert cli(url, "init").code == 0 and cli(url, "units", "import", str(tmp_path / "u.csv")).code == 0
+    scores = [{"type": "evaluation", "unit": "jk-fgj", "date": "2021-12-13", "id": f"e{i}", "panel": "leaders",
+               "evaluator": f"ld0{i}", "score": s} for i, s in ((1, 20), (2, 30))]
+    assert cli(url, "import", write_jsonl(tmp_path / "e.jsonl", scores)).code == 0
+
+    def year_end_1():
+        doc = json.loads(cli(url, "explain", "jk-fgj", "--policy", "jingkai-2021", "--as-of", "2021-12-31",
+                             "--format", "json").out)
+        (line,) = [ln for ln in doc["lines"] if ln["indicator"] == "year_end.1"]
+        return line
+
+    before = year_end_1()
+    assert before["delta"] == 25 and sorted(before["events"]) == ["e1", "e2"] and "corrections" not in before
+    fixed = cli(url, "correct", "e1", "--set", "score=26", "--reason", "录入有误")
+    assert fixed.code == 0, fixed.err
+    correction = fixed.out.split()[0]
+    after = year_end_1()
+    assert after["delta"] == 28 and after["corrections"] == [correction]

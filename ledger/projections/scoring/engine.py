@@ -191,6 +191,24 @@ def _agg_line(node: "Node", delta: Decimal, kind: str, rule: str, ctx: Ctx, deta
                 events, period)
 
 
+def _cite_corrections(lines: list[Line], uf: UnitFacts) -> None:
+    """A line built from several events (an average, a quota, a rate) names the corrections
+    of those events too: a corrected value is always shown with the correction's id."""
+    if not any(ln.events for ln in lines):
+        return
+    corrected = uf.cache.get("corrected")
+    if corrected is None:
+        corrected = uf.cache["corrected"] = {f.id: f.corrections for facts in uf.by_type.values()
+                                             for f in facts if f.corrections}
+    if not corrected:
+        return
+    for ln in lines:
+        if ln.events:
+            cited = tuple(dict.fromkeys(c for e in (ln.event, *ln.events) if e for c in corrected.get(e, ())))
+            if cited:
+                ln.corrections = cited
+
+
 def _fmt(d: Decimal) -> str:
     """A short human rendering of a decimal for explanation details."""
     if d == d.to_integral_value():
@@ -1214,6 +1232,7 @@ def score_track(
                 lines.append(Line(None, ZERO, "downgrade", f.id, f.type, f.date, cond.reason, f.source,
                                   ctx.version, f.corrections, "直接降档: " + cond.reason,
                                   tuple(h.id for h in hits)))
+        _cite_corrections(lines, uf)
         grade = _grade(ct.grades, total)
         if vetoed and ct.veto_grade is not None:
             grade = ct.veto_grade
