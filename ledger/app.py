@@ -213,8 +213,8 @@ class Ledger:
                                    content_digest, self.actor)])
         return policy.ref, True
 
-    def policy(self, ref: str | None = None, file: str | None = None) -> Policy:
-        return self.policies.resolve(ref, file)
+    def policy(self, ref: str | None = None, file: str | None = None, option: str = "--policy") -> Policy:
+        return self.policies.resolve(ref, file, option)
 
     def scoreboard(self, policy: Policy, *, as_of: dt.date | None = None, known_at: str | int | None = None,
                    tracks: Iterable[str] | None = None, units: Iterable[str] | None = None,

@@ -312,10 +312,16 @@ def emit(text: str, output: str | None) -> None:
         click.echo(text, nl=not text.endswith("\n"))
 
 
-def need_output(fmt: str, output: str | None) -> str:
-    if not output:
-        raise InputError(f"--output FILE (the {fmt} format writes a file)", field="--output")
-    return output
+def need_output(fmt: str, output: str | None) -> Any:
+    """Where a binary format goes: the file, or standard output when it is redirected (not
+    onto a terminal, which would only show bytes)."""
+    if output:
+        return output
+    if sys.stdout.isatty():
+        raise InputError(f"--output FILE, or standard output redirected to a file (the {fmt} format is binary)",
+                         field="--output")
+    sys.stdout.flush()
+    return sys.stdout.buffer
 
 
 def policy_options(func: Callable) -> Callable:
@@ -365,7 +371,7 @@ def policy_list(c: Context, fmt: str) -> None:
 @pass_ctx
 def policy_show(c: Context, ref: str, fmt: str) -> None:
     """The indicator tree with points, 计分方式 and 原文 (or the policy file itself)."""
-    entry = c.ledger.policies.find(ref)
+    entry = c.ledger.policies.find(ref, "ID")
     if fmt == "yaml":
         click.echo(entry.text, nl=False)
         return
@@ -445,7 +451,8 @@ def explain(c: Context, unit, policy_ref, policy_file, track, as_of, known_at, b
 
 @main.command()
 @policy_options
-@click.option("--against", "against_ref", metavar="ID[@VERSION]", help="the other policy (amended version)")
+@click.option("--against", "against_ref", metavar="ID[@VERSION]|FILE",
+              help="the other policy: an amended version, or a policy file")
 @click.option("--against-file", "against_file", help="the other policy as an unpublished file")
 @click.option("--track")
 @as_of_options
@@ -471,7 +478,10 @@ def diff(c: Context, policy_ref, policy_file, against_ref, against_file, track, 
                          "--since-publication ID", field="--against")
     else:
         before_policy = c.ledger.policy(policy_ref, policy_file)
-    after_policy = c.ledger.policy(against_ref, against_file) if (against_ref or against_file) else before_policy
+    if against_ref and not against_file and (against_ref.endswith((".yaml", ".yml")) or os.path.isfile(against_ref)):
+        against_ref, against_file = None, against_ref  # --against FILE: "another file" (CLI.md)
+    after_policy = c.ledger.policy(against_ref, against_file, "--against") if (against_ref or against_file) \
+        else before_policy
     tracks = [track] if track else None
     before = c.ledger.scoreboard(before_policy, as_of=day, known_at=known_at, tracks=tracks)
     after = c.ledger.scoreboard(after_policy, as_of=day, known_at=against_known_at, tracks=tracks)

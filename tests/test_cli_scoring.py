@@ -112,7 +112,15 @@ def test_score_table_csv_xlsx_and_track_unit_filters(db_url, tmp_path):
     ws = load_workbook(out).worksheets[0]
     assert ws.freeze_panes == "A2" and ws.cell(1, 2).value == "单位 unit"
     assert [ws.cell(r, 2).value for r in (2, 3, 4)] == ["a", "b", "c"]
-    assert cli(db_url, "score", "--policy", "cli-test", "--format", "xlsx").code == 2
+    # Without --output the workbook goes to standard output when it is redirected …
+    from click.testing import CliRunner
+    from io import BytesIO
+
+    from ledger.cli import main
+    piped = CliRunner().invoke(main, ["--db", db_url, "score", "--policy", "cli-test", "--format", "xlsx"])
+    assert piped.exit_code == 0
+    assert [load_workbook(BytesIO(piped.stdout_bytes)).worksheets[0].cell(r, 2).value for r in (2, 3, 4)] == \
+        ["a", "b", "c"]
     bad = cli(db_url, "score", "--policy", "cli-test", "--track", "nope")
     assert bad.code == 2 and "--track" in bad.err
     bad = cli(db_url, "score", "--policy", "nope")
@@ -278,3 +286,39 @@ def test_an_averaged_line_names_the_correction_of_an_event_it_averages(tmp_path)
     correction = fixed.out.split()[0]
     after = year_end_1()
     assert after["delta"] == 28 and after["corrections"] == [correction]
+
+
+def test_a_binary_format_is_not_written_onto_a_terminal(monkeypatch):
+    """… and never onto a terminal: exit 2 asking for --output."""
+    import io
+    import sys
+
+    import pytest
+
+    from ledger.cli import need_output
+    from ledger.errors import InputError
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stdout", Terminal())
+    with pytest.raises(InputError, match="--output FILE, or standard output redirected"):
+        need_output("xlsx", None)
+    assert need_output("xlsx", "out.xlsx") == "out.xlsx"
+
+
+def test_diff_against_a_file_and_options_that_exclude_each_other(db_url, tmp_path):
+    setup(db_url, tmp_path)
+    amended = tmp_path / "cli-v2.yaml"
+    amended.write_text(Path(POLICY).read_text(encoding="utf-8").replace("version: 1", "version: 2")
+                       .replace("{event: warning, amount: -1}", "{event: warning, amount: -2}"), encoding="utf-8")
+    doc = json.loads(cli(db_url, "diff", "--policy", "cli-test@1", "--against", str(amended), "--format", "json").out)
+    daily_a = next(c for c in doc["changes"] if c["unit"] == "a" and c["indicator"] == "daily")
+    assert (daily_a["before"], daily_a["after"]) == (9, 8) and doc["after"]["policy"] == "cli-test@2"
+    bad = cli(db_url, "diff", "--policy", "cli-test@1", "--against", "nope@3")
+    assert bad.code == 2 and "field '--against'" in bad.err
+    both = cli(db_url, "score", "--policy", "cli-test", "--policy-file", str(amended))
+    assert both.code == 2 and "either --policy or --policy-file, not both" in both.err
+    shown = cli(db_url, "policy", "show", "nope")
+    assert shown.code == 2 and "field 'ID'" in shown.err

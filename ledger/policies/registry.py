@@ -95,15 +95,16 @@ class PolicyRegistry:
             merged[entry.ref] = entry
         return sorted(merged.values(), key=lambda e: (e.id, e.version))
 
-    def find(self, ref: str) -> Entry:
+    def find(self, ref: str, option: str = "--policy") -> Entry:
+        """``option``: what the user typed the ref as, for the error message."""
         match = REF.match(ref.strip())
         if not match:
-            raise InputError("a policy id like jingkai-2021 or jingkai-2021@2", field="--policy", got=repr(ref))
+            raise InputError("a policy id like jingkai-2021 or jingkai-2021@2", field=option, got=repr(ref))
         pid, version = match["id"], match["version"]
         candidates = [e for e in self.entries() if e.id == pid]
         if not candidates:
             known = ", ".join(sorted({e.id for e in self.entries()})) or "none"
-            raise InputError(f"a bundled or published policy id (known: {known})", field="--policy",
+            raise InputError(f"a bundled or published policy id (known: {known})", field=option,
                              got=repr(pid))
         if version is None:
             return max(candidates, key=lambda e: e.version)
@@ -111,15 +112,18 @@ class PolicyRegistry:
             if entry.version == int(version):
                 return entry
         versions = ", ".join(str(e.version) for e in candidates)
-        raise InputError(f"a published version of {pid} (versions: {versions})", field="--policy", got=repr(ref))
+        raise InputError(f"a published version of {pid} (versions: {versions})", field=option, got=repr(ref))
 
-    def resolve(self, ref: str | None = None, file: str | None = None) -> Policy:
+    def resolve(self, ref: str | None = None, file: str | None = None, option: str = "--policy") -> Policy:
         """``--policy ID[@V]`` or ``--policy-file FILE`` (an unpublished what-if)."""
+        if file and ref:
+            raise InputError(f"either {option} or {option}-file, not both (got {option} {ref} and {option}-file "
+                             f"{file})", field=option)
         if file:
             return load_policy_file(file)
         if not ref:
-            raise InputError("--policy ID[@VERSION] or --policy-file FILE", field="--policy")
-        return self.find(ref).policy()
+            raise InputError(f"{option} ID[@VERSION] or {option}-file FILE", field=option)
+        return self.find(ref, option).policy()
 
     def check_new(self, path: str) -> tuple[Policy, str, str, Entry | None]:
         """Validate a file for publishing: (policy, text, sha256, existing entry or None).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import BinaryIO
 
 from .. import render
 from ..projections.bulletins import BulletinReport
@@ -51,7 +52,7 @@ def as_json(report: BulletinReport) -> str:
                                        "rows": t.rows, "notes": t.notes} for t in report.tables]})
 
 
-def write_xlsx(report: BulletinReport, path: str) -> None:
+def write_xlsx(report: BulletinReport, path: str | BinaryIO) -> None:
     sheets = [(f"{t.track} {report.period}", t.headers, t.rows) for t in report.tables]
     notes = [f"{report.period} {t.title}: {' '.join(t.notes)}" for t in report.tables] + [provenance(report)]
     write_workbook(path, sheets, notes)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import Any, BinaryIO
 
 from .. import render
 from ..projections.scoreboard import Scoreboard
@@ -73,7 +73,7 @@ def as_csv(board: Scoreboard) -> str:
     return buffer.getvalue()
 
 
-def write_xlsx(board: Scoreboard, path: str) -> None:
+def write_xlsx(board: Scoreboard, path: str | BinaryIO) -> None:
     sheets = []
     for track_id in board.cards:
         headers, rows = _track_rows(board, track_id)

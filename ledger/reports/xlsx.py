@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any, BinaryIO, Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -26,7 +26,7 @@ def _width(value: Any) -> int:
     return max(width, 0)
 
 
-def write_workbook(path: str, sheets: Sequence[Sheet], notes: Sequence[str] = ()) -> None:
+def write_workbook(path: str | BinaryIO, sheets: Sequence[Sheet], notes: Sequence[str] = ()) -> None:
     """``sheets``: (title, headers, rows). ``notes`` go to a last sheet 说明 (provenance)."""
     book = Workbook()
     book.remove(book.active)
