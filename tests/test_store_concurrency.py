@@ -55,3 +55,28 @@ def test_verify_while_importing_sees_one_snapshot(db_url, tmp_path):
     assert writer.returncode == 0
     assert results and all(r.code == 0 for r in results), [r.err for r in results if r.code]
     assert cli(db_url, "verify").code == 0
+
+
+def test_a_write_waiting_longer_than_the_lock_timeout_gives_up_with_exit_3(db_url, tmp_path):
+    """Both stores: while another write holds the ledger's lock, a second one waits up to
+    LEDGER_LOCK_TIMEOUT seconds (default 300), then exits 3 and writes nothing."""
+    import os
+    import time
+
+    setup_units(db_url, tmp_path)
+    env = {**os.environ, "LEDGER_LOCK_TIMEOUT": "1"}
+    record = [sys.executable, str(ROOT / "cli.py"), "--db", db_url, "record", "warning", "--unit", "jk-fgj",
+              "--date", "2021-03-01", "--set", "issuer_level=city"]
+    with Ledger(db_url) as holder:
+        with holder.store.write("holder"):  # the lock, held
+            started = time.monotonic()
+            run = subprocess.run(record, env=env, capture_output=True, text=True, timeout=120)
+            waited = time.monotonic() - started
+        assert run.returncode == 3 and "held the ledger's lock longer than 1 s" in run.stderr, run.stderr
+        assert "nothing was written" in run.stderr and "Traceback" not in run.stderr
+        assert waited < 60
+        assert holder.head()[0] == 2
+    ok = subprocess.run(record, env=env, capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    bad = subprocess.run(record, env={**os.environ, "LEDGER_LOCK_TIMEOUT": "soon"}, capture_output=True, text=True)
+    assert bad.returncode == 3 and "LEDGER_LOCK_TIMEOUT" in bad.stderr

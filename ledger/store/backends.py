@@ -47,6 +47,9 @@ LEDGER_TABLES = [
     "CREATE INDEX IF NOT EXISTS ledger_commits_time ON ledger_commits (recorded_at)",
 ]
 GENESIS = "0" * 64
+LOCK_TIMEOUT = 300
+"""Seconds a write waits for another write's lock before giving up with exit 3 (both stores;
+``LEDGER_LOCK_TIMEOUT`` overrides)."""
 
 
 class StoreUnavailable(RuntimeError):
@@ -101,10 +104,15 @@ class Backend:
                 "into a new store, or use the ledger version that made it")
         self.format_checked = True
 
+    lock_timeout = LOCK_TIMEOUT
+
     def _explain(self, exc: Exception) -> str:
         text = str(exc)
         if "no such table" in text or "does not exist" in text:
             return f"store {self.url.display} is not initialised ({text.splitlines()[0]}): run `ledger init`"
+        if "lock timeout" in text or "database is locked" in text:
+            return (f"store {self.url.display}: another write held the ledger's lock longer than "
+                    f"{self.lock_timeout} s (LEDGER_LOCK_TIMEOUT); nothing was written — try again ({text.strip()})")
         return f"store {self.url.display}: {text}"
 
     def create(self) -> None:
@@ -191,12 +199,13 @@ class Backend:
 class SqliteBackend(Backend):
     clustered = " WITHOUT ROWID"
 
-    def __init__(self, url: StoreUrl, *, lock_timeout: int = 300, create: bool = True):
+    def __init__(self, url: StoreUrl, *, lock_timeout: int = LOCK_TIMEOUT, create: bool = True):
         from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
         if not create and not os.path.exists(url.database):
             raise StoreUnavailable(f"no store at {url.database}: run `ledger init` there (or check --db)")
         self.url = url
+        self.lock_timeout = lock_timeout
         datastore = SQLiteDatastore(url.database, lock_timeout=lock_timeout,
                                     originator_id_type="text")
         self.recorder = SQLiteApplicationRecorder(datastore, events_table_name=EVENTS_TABLE)
@@ -229,15 +238,16 @@ class PostgresBackend(Backend):
                 "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")) as c:
             yield c
 
-    def __init__(self, url: StoreUrl):
+    def __init__(self, url: StoreUrl, *, lock_timeout: int = LOCK_TIMEOUT):
         from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 
         self.url = url
+        self.lock_timeout = lock_timeout
         try:
             datastore = PostgresDatastore(
                 url.database, url.host, url.port, url.user, url.password,
                 schema=url.schema, originator_id_type="text", pool_size=2, max_overflow=2,
-                connect_timeout=10, pool_open_timeout=10)
+                connect_timeout=10, pool_open_timeout=10, lock_timeout=lock_timeout)
             self.recorder = PostgresApplicationRecorder(datastore,
                                                         events_table_name=EVENTS_TABLE)
         except PersistenceError as exc:
@@ -293,9 +303,18 @@ class PostgresBackend(Backend):
                 copy.write_row(row)
 
 
+def lock_timeout() -> int:
+    text = os.environ.get("LEDGER_LOCK_TIMEOUT", "")
+    if not text:
+        return LOCK_TIMEOUT
+    if not text.isdigit() or int(text) < 1:
+        raise StoreUnavailable(f"LEDGER_LOCK_TIMEOUT: expected whole seconds ≥ 1, got {text!r}")
+    return int(text)
+
+
 def open_backend(url: StoreUrl, *, create: bool = True) -> Backend:
     """``create=False``: a SQLite file that does not exist is an error, not a new empty store
     (a mistyped --db must not quietly start a second ledger)."""
     if url.dialect == "sqlite":
-        return SqliteBackend(url, create=create)
-    return PostgresBackend(url)
+        return SqliteBackend(url, create=create, lock_timeout=lock_timeout())
+    return PostgresBackend(url, lock_timeout=lock_timeout())
