@@ -152,6 +152,11 @@ class Ledger:
                 if unknown:
                     raise InputError("only the columns id, name, groups, divisions (and date)",
                                      origin=src.origin, line=src.line, field=sorted(unknown)[0])
+                if not raw.get("groups"):
+                    # A row is the unit's whole registration: without groups it would silently
+                    # leave every track (a missing column or an empty cell is a mistake).
+                    raise InputError("the unit's groups (separated by ;) — every track scores the units of "
+                                     "its group", origin=src.origin, line=src.line, field="groups")
                 data = {"type": "unit_registered", "unit": raw.get("id"), "name": raw.get("name"),
                         "groups": raw.get("groups", []), "divisions": raw.get("divisions", []),
                         "date": raw.get("date", today)}
