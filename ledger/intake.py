@@ -20,7 +20,7 @@ from .events.catalog import AMENDMENTS, CATALOG, NUMBER_FIELDS, EventValidationE
 from .errors import ConflictError, InputError
 from .sources import SourceLine, read_lines
 from .projections.facts import Amendments
-from .store.eventstore import IdEntry, Pending, Writer, unit_stream
+from .store.eventstore import IdEntry, Pending, Record, Writer, unit_stream
 
 BATCH = 5000
 UNCORRECTABLE = {"type", "unit", "id", "actor", "evidence"}
@@ -228,6 +228,7 @@ class Intake:
         thread_streams = self.w.lookup_threads(threads) if threads else {}
         local: dict[str, tuple[tuple, str]] = {}  # id -> (prepared row, stream) for this batch
         pending: list[tuple] = []  # Pending fields, as plain tuples
+        self.pending = pending
         self.opened, self.retracted = {}, set()
         default_actor, opened = self.actor, self.opened
         for row in items:
@@ -362,6 +363,8 @@ class Intake:
                                      "appeal's decision", field="target", got=_show(target), **where)
                 if kind == "retraction" and ttype == "retraction":
                     self._check_restore(it, amended, known, local, where)
+            if kind == "retraction":
+                self._check_in_force(it, target, stream, where)
             return stream, None
         if kind == "appeal_filed":
             streams = []
@@ -432,6 +435,17 @@ class Intake:
             raise InputError(f"a retraction that leaves one record per {model.thread}: {fact_id} would count "
                              f"again beside {others[0]}, which opened {model.thread} {fact[model.thread]!r} anew "
                              f"(retract {others[0]} first)", field="target", **where)
+
+    def _check_in_force(self, it: Prepared, target: str, stream: str, where: dict[str, Any]) -> None:
+        """Retracting what a retraction in force already took out would record nothing new
+        (and a later restore would then need two): refused, naming that retraction."""
+        records = self.w.records(stream) + [
+            Record(stream, 0, codec.loads(p[3])) for p in self.pending if p[2] == stream and p[1] == "retraction"]
+        earlier = Amendments(records).retracted_by(target)
+        if earlier is not None:
+            when = f"at revision {earlier.data['revision']}" if "revision" in earlier.data else "earlier in this write"
+            raise InputError(f"an event that counts ({target} is already retracted by {earlier.id} {when}; "
+                             f"retract {earlier.id} to restore it)", field="target", got=_show(target), **where)
 
     def _reopenable(self, it: Prepared, stream: str) -> bool:
         """A ticket/item may be opened again once every record that opened it is retracted

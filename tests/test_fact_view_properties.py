@@ -15,6 +15,13 @@ from ledger.sources import SourceLine
 UNITS = "id,name,groups\nu1,一局,g\n"
 
 
+def _retracted_by(event_id: str, retractions: list[tuple[str, str]]) -> str | None:
+    for rid, target in retractions:
+        if target == event_id and _retracted_by(rid, retractions) is None:
+            return rid
+    return None
+
+
 @st.composite
 def histories(draw):
     """A sequence of writes: facts, then retractions/corrections of earlier events."""
@@ -34,7 +41,12 @@ def histories(draw):
             ops.append(base | {"type": "warning", "issuer_level": draw(st.sampled_from(["city", "district"]))})
             facts.append(eid)
         elif kind == "retraction":
-            ops.append(base | {"type": "retraction", "target": draw(st.sampled_from(ids)), "reason": "r"})
+            # Only what counts can be retracted (retracting a retraction restores its target).
+            retractions = [(o["id"], o["target"]) for o in ops if o["type"] == "retraction"]
+            counting = [i for i in ids if _retracted_by(i, retractions) is None]
+            if not counting:
+                continue
+            ops.append(base | {"type": "retraction", "target": draw(st.sampled_from(counting)), "reason": "r"})
         else:
             target = draw(st.sampled_from(facts))
             target_op = next(o for o in ops if o["id"] == target)

@@ -155,3 +155,24 @@ def test_opening_a_ticket_twice_is_judged_the_same_across_batch_boundaries(db_ur
     with Ledger(db_url) as ledger:
         assert ledger.import_file(anew, parallel=False).new == 3
         assert [f.id for f in ledger.facts.facts("jk-czj", 2021, None, None)] == ["b"]
+
+
+def test_what_a_retraction_in_force_took_out_is_not_retracted_again(db_url, tmp_path):
+    prepared(db_url, tmp_path)
+    first = cli(db_url, "retract", "w1", "--reason", "重复录入")
+    assert first.code == 0
+    r1 = first.out.split()[0]
+    again = cli(db_url, "retract", "w1", "--reason", "again")
+    assert again.code == 2 and f"w1 is already retracted by {r1} at revision" in again.err
+    assert f"retract {r1} to restore it" in again.err
+    # Restored by retracting the retraction, it can be retracted anew.
+    assert cli(db_url, "retract", r1, "--reason", "撤回有误").code == 0
+    assert cli(db_url, "retract", "w1", "--reason", "确认重复").code == 0
+    # Within one file too.
+    before = head(db_url)
+    twice = [{"type": "warning", "unit": "jk-fgj", "date": "2021-05-01", "id": "w2", "issuer_level": "city"}]
+    twice += [{"type": "retraction", "unit": "jk-fgj", "date": "2021-06-01", "id": f"x{i}", "target": "w2",
+               "reason": "r"} for i in (1, 2)]
+    run = cli(db_url, "import", write_jsonl(tmp_path / "twice.jsonl", twice))
+    assert run.code == 2 and "twice.jsonl:3: field 'target'" in run.err and "already retracted by x1 earlier" in run.err
+    assert head(db_url) == before
