@@ -244,6 +244,8 @@ M = '"type": "metric", "unit": "jk-fgj", "date": "2021-03-01", "name": "x"'
     # numbers beyond what a double holds are refused, not rounded
     (f'{{{M}, "value": 12345678901234567.5}}', "value", "12345678901234567.5 would be stored as 12345678901234568"),
     (f'{{{M}, "value": 0.12345678901234567891}}', "value", "would be stored as 0.12345678901234568"),
+    (f'{{{M}, "value": "１２"}}', "value", "ASCII digits"),
+    (f'{{{T}, "attendees": "１２"}}', "attendees", "a whole number ≥ 0"),
     # blank text is no value
     (f'{{{W}, "issuer": " "}}', "issuer", "text with a visible character"),
     (f'{{{W}, "note": ""}}', "note", "text with a visible character"),

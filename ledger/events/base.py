@@ -80,7 +80,15 @@ def _number_json(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-Number = Annotated[Decimal, AfterValidator(_finite),
+def _ascii_digits(value: object) -> object:
+    """Text numbers (CSV cells) in ASCII digits, as whole numbers are: Python would read
+    full-width １２ as 12, pydantic-core's integers would not."""
+    if isinstance(value, str) and not value.isascii():
+        raise ValueError("a number written with ASCII digits (0-9)")
+    return value
+
+
+Number = Annotated[Decimal, BeforeValidator(_ascii_digits), AfterValidator(_finite),
                    PlainSerializer(_number_json, when_used="json")]
 """Numbers are Decimals from the boundary on: scores are money-like arithmetic."""
 
