@@ -52,6 +52,11 @@ LOCK_TIMEOUT = 300
 ``LEDGER_LOCK_TIMEOUT`` overrides)."""
 
 
+def _on_conflict_update(columns: Sequence[str]) -> str:
+    """An upsert's tail: the first column is the key, the others take the new row's values."""
+    return f" ON CONFLICT ({columns[0]}) DO UPDATE SET " + ", ".join(f"{col} = excluded.{col}" for col in columns[1:])
+
+
 class StoreUnavailable(RuntimeError):
     """The store cannot be reached or stayed locked (exit code 3)."""
 
@@ -80,11 +85,8 @@ class Backend:
                 if not self.format_checked:
                     self._check_format(cursor)
                 yield cursor
-        except PersistenceError as exc:
+        except (PersistenceError, sqlite3.DatabaseError) as exc:  # eventsourcing opens connections unwrapped
             raise StoreUnavailable(self._explain(exc)) from exc
-        except sqlite3.DatabaseError as exc:  # eventsourcing opens connections unwrapped
-            raise StoreUnavailable(f"store {self.url.display}: {exc} (not a ledger store, or the file is "
-                                   "damaged: restore it from a backup)") from exc
 
     def tables(self, c: Any) -> set[str]:
         """Which of the tables that tell a store's format (ledger_head, ledger_meta) exist."""
@@ -110,6 +112,8 @@ class Backend:
         text = str(exc)
         if "no such table" in text or "does not exist" in text:
             return f"store {self.url.display} is not initialised ({text.splitlines()[0]}): run `ledger init`"
+        if "not a database" in text or "malformed" in text:
+            return f"store {self.url.display}: {text} (not a ledger store, or the file is damaged: restore it from a backup)"
         if "lock timeout" in text or "database is locked" in text:
             return (f"store {self.url.display}: another write held the ledger's lock longer than "
                     f"{self.lock_timeout} s (LEDGER_LOCK_TIMEOUT); nothing was written — try again ({text.strip()})")
@@ -119,7 +123,7 @@ class Backend:
         try:
             self.recorder.create_table()
         except (PersistenceError, sqlite3.DatabaseError) as exc:
-            raise StoreUnavailable(f"store {self.url.display}: {exc}") from exc
+            raise StoreUnavailable(self._explain(exc)) from exc
         try:
             with self.recorder.datastore.transaction(commit=True) as c:  # no format check: may be new
                 if "ledger_head" not in self.tables(c):
@@ -175,11 +179,8 @@ class Backend:
         """Insert rows keyed by their first column; a key already there takes the row's other
         columns. A key twice among ``rows``: the last row wins. ``types`` (PostgreSQL names)
         serve back ends that send columns as typed arrays."""
-        rows = list({row[0]: row for row in rows}.values())
-        key, rest = columns[0], columns[1:]
         self.executemany(c, f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-                            f" ON CONFLICT ({key}) DO UPDATE SET "
-                            + ", ".join(f"{col} = excluded.{col}" for col in rest), rows)
+                            + _on_conflict_update(columns), rows)
 
     in_chunk = 500
     """Keys per ``IN`` query (SQLite allows at most 32,766 parameters a statement)."""
@@ -292,8 +293,7 @@ class PostgresBackend(Backend):
             return
         arrays = [list(column) for column in zip(*rows)]
         c.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest("
-                  + ", ".join(f"%s::{t}[]" for t in types) + f") ON CONFLICT ({columns[0]}) DO UPDATE SET "
-                  + ", ".join(f"{col} = excluded.{col}" for col in columns[1:]), arrays)
+                  + ", ".join(f"%s::{t}[]" for t in types) + ")" + _on_conflict_update(columns), arrays)
 
     @staticmethod
     def _copy(c: Any, target: str, types: Sequence[str], rows: Iterable[tuple]) -> None:
