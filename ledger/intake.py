@@ -210,6 +210,8 @@ class Intake:
         # read back from it): kept per batch so memory stays flat on large imports.
         self.opened: dict[str, str] = {}  # thread key -> the record that opened it
         self.retracted: set[str] = set()
+        self.pending: list[tuple] = []  # this batch's appends so far
+        self.stored: dict[str, list[Record]] = {}  # stream -> its stored records, read once a batch
 
     def run_prepared(self, batches: Iterable[list[tuple]]) -> IntakeResult:
         for batch in batches:
@@ -228,7 +230,7 @@ class Intake:
         thread_streams = self.w.lookup_threads(threads) if threads else {}
         local: dict[str, tuple[tuple, str]] = {}  # id -> (prepared row, stream) for this batch
         pending: list[tuple] = []  # Pending fields, as plain tuples
-        self.pending = pending
+        self.pending, self.stored = pending, {}
         self.opened, self.retracted = {}, set()
         default_actor, opened = self.actor, self.opened
         for row in items:
@@ -436,10 +438,17 @@ class Intake:
                              f"again beside {others[0]}, which opened {model.thread} {fact[model.thread]!r} anew "
                              f"(retract {others[0]} first)", field="target", **where)
 
+    def _stored_records(self, stream: str) -> list[Record]:
+        """A stream's stored records (this batch's own are still pending: they are appended
+        when the batch ends, so the stored part stays valid for the whole batch)."""
+        if stream not in self.stored:
+            self.stored[stream] = self.w.records(stream)
+        return self.stored[stream]
+
     def _check_in_force(self, it: Prepared, target: str, stream: str, where: dict[str, Any]) -> None:
         """Retracting what a retraction in force already took out would record nothing new
         (and a later restore would then need two): refused, naming that retraction."""
-        records = self.w.records(stream) + [
+        records = self._stored_records(stream) + [
             Record(stream, 0, codec.loads(p[3])) for p in self.pending if p[2] == stream and p[1] == "retraction"]
         earlier = Amendments(records).retracted_by(target)
         if earlier is not None:
@@ -459,7 +468,7 @@ class Intake:
         """Stored records opening ``thread_key`` that count (not retracted, here or before)."""
         unit, thread, key = thread_key.split("\x1f", 2)
         opener_type = "hotline_ticket" if thread == "ticket" else "supervised_item_assigned"
-        records = self.w.records(stream)
+        records = self._stored_records(stream)
         amendments = Amendments(records)
         return [r.id for r in records if r.type == opener_type and r.data.get(thread) == key
                 and r.data.get("unit") == unit and r.id not in self.retracted
