@@ -155,11 +155,12 @@ def test_disclosure_year_end():
 def test_disclosure_mid_year():
     cards = score("disclosure", CS, DISC, "2020-06-30")
     c1, c3 = cards["c1"], cards["c3"]
-    # c1: 1 = 6 − 3 (special_meeting still missing); 2.2 = 30 − 6 = 24; training credited → 5;
-    #     daily work not yet → 0; months 1–6 each have an item → 12
-    #     3 + 2 + 24 + 5 + 5 + 0 + 12 = 51
-    assert [pts(c1, i) for i in ("1", "2.1", "2.2", "2.3", "3", "4", "5")] == [3, 2, 24, 5, 5, 0, 12]
-    assert c1.total == 51
+    # c1: 1 = 6 − 3 (special_meeting still missing); 2.2 = 30 − 6 = 24; the yearly training
+    #     obligation counts only once 12-31 has passed → 0; daily work not yet → 0;
+    #     months 1–6 each have an item → 12
+    #     3 + 2 + 24 + 5 + 0 + 0 + 12 = 46
+    assert [pts(c1, i) for i in ("1", "2.1", "2.2", "2.3", "3", "4", "5")] == [3, 2, 24, 5, 0, 0, 12]
+    assert c1.total == 46
     # months that met the target give a 0 `quota` line each; July on are not over yet
     assert [(ln.period, ln.kind, ln.delta) for ln in lines(c1, "5") if ln.kind != "base"] == [
         (f"2020-{m:02d}", "quota", 0) for m in range(1, 7)]

@@ -144,24 +144,26 @@ def test_progress_year_end_cap_uncapped_items_and_training():
     # P2 at the year's end:
     #  1: latest one_report is not_met (07-01) → 0
     #  2: task 2 + problem 2 + no rectification finding 0 = 4
-    #  3: May on time (05-20, on the deadline) 1; June late 0; Aug on time 1; Sep poor 0;
-    #     Dec submitted 2022-01-05, not visible as of 12-31 → missing 0; others missing → 2
+    #  3: May on time (05-20, on the deadline) 1; June late 0; Aug on time 1; Sep on time but
+    #     poor 1 (only timeliness counts: "+1 per month on time");
+    #     Dec submitted 2022-01-05, not visible as of 12-31 → missing 0; others missing → 3
     #  4: Jan 3 posts 2 + 2×0.5 = 3; Mar 2; Jul 2 (2020-12 not counted) → 7
     #  5: leading_group 3 + work_rules not_met 0 = 3
     #  6: Feb 2; Jun 4 posts 2 + 3×0.5 = 3.5 → 5.5
     #  7: no finding → 0
     #  8: 2 trainings: 12 − 3 × (4 − 2) = 6
     #  9: 3 innovations × 2 = 6
-    #  total 0 + 4 + 2 + 7 + 3 + 5.5 + 0 + 6 + 6 = 33.5
+    #  total 0 + 4 + 3 + 7 + 3 + 5.5 + 0 + 6 + 6 = 34.5
     assert [pts(p2, f"progress.{i}") for i in range(1, 10)] == [
-        0, 4, 2, 7, 3, D("5.5"), 0, 6, 6]
+        0, 4, 3, 7, 3, D("5.5"), 0, 6, 6]
     assert [pts(p2, f"progress.2.{i}") for i in (1, 2, 3)] == [2, 2, 0]
     assert [pts(p2, f"progress.5.{i}") for i in (1, 2)] == [3, 0]
-    assert p2.total == D("33.50")
+    assert p2.total == D("34.50")
     kinds = {ln.period: ln.kind for ln in lines(p2, "progress.3")}
     assert kinds == {"2021-05": "on_time", "2021-06": "late", "2021-07": "missing_obligation",
                      "2021-08": "on_time", "2021-09": "poor", "2021-10": "missing_obligation",
                      "2021-11": "missing_obligation", "2021-12": "missing_obligation"}
+    assert [ln.delta for ln in lines(p2, "progress.3") if ln.period == "2021-09"] == [1]
     # P3, P4: nothing at all. Item 8 is a yearly obligation: 0 trainings → 12 − 3 × 4 = 0
     assert pts(p3, "progress.8") == 0 and p3.total == 0 and p4.total == 0
     # competition ranking with a tie: 1, 2, 3, 3
@@ -196,7 +198,7 @@ def test_progress_mid_year_deadlines_and_latest_findings():
     later = score("progress", ["P2"], facts, "2022-01-10")["P2"]
     dec = [ln for ln in lines(later, "progress.3") if ln.period == "2021-12"]
     assert [(ln.kind, ln.delta) for ln in dec] == [("late", 0)]
-    assert later.total == D("33.50")
+    assert later.total == D("34.50")
 
 
 # ====================================================================== supervision (附件2)
@@ -334,7 +336,8 @@ def _license_facts():
            finding("L2", "supervision_not_implemented", "found", "2021-11-20")]
     fs += [metric("L3", "dual_notice_claim_rate", 95, "2021-06-30"),
            metric("L3", "dual_notice_claim_rate", 97, "2021-12-31"),
-           F("L3", "training_session", "2021-03-15", topic="业务培训")]
+           F("L3", "training_session", "2021-03-15", topic="业务培训"),
+           report("L3", "license_monthly", "2021-01", "2021-01-18", quality="poor")]  # on time, poor
     return fs
 
 
@@ -360,9 +363,11 @@ def test_license_year_end():
     assert [ln.delta for ln in lines(l2, "license.12")] == [15, -2, -13]
     assert l2.total == D("15.00")
     assert [ln.kind for ln in lines(l2, "license.6")] == ["missing_obligation"]
-    # L3: 6 training 5; 9 latest rate 97 → 20 − 15 = 5; 10–12 untouched 15 + 10 + 15 → 50
-    assert pts(l3, "license.9") == 5
-    assert l3.total == D("50.00")
+    # L3: 6 training 5; 8 January's report on time but poor → 5/12 = 0.4166… → 0.42 (only
+    #     timeliness counts); 9 latest rate 97 → 20 − 15 = 5; 10–12 untouched 15 + 10 + 15
+    #     → 5 + 0.42 + 5 + 40 = 50.42
+    assert pts(l3, "license.9") == 5 and pts(l3, "license.8") == D("0.42")
+    assert l3.total == D("50.42")
     assert [c[u].rank for u in ("L1", "L2", "L3")] == [1, 3, 2]
 
 
@@ -376,8 +381,10 @@ def test_license_mid_year_deadlines():
     assert pts(a["L1"], "license.8") == D("2.92")
     # publicity Jan–Jun less Mar, Apr: 4 × 10/12 = 3.333… → 3.33
     assert pts(a["L1"], "license.7") == D("3.33")
-    # the training requirement is met as soon as a training happened (L1's is in September)
-    assert pts(a["L3"], "license.6") == 5 and pts(a["L1"], "license.6") == 0
+    # "at least one training a year" is a yearly obligation: it counts once its deadline
+    # (12-31) has passed — not mid-year, even for L3 whose training was in March
+    assert pts(a["L3"], "license.6") == 0 and pts(a["L1"], "license.6") == 0
+    assert lines(a["L3"], "license.6") == []
     # L3's claim rate as of mid-year is 95 < 97 → 0
     assert pts(a["L3"], "license.9") == 0
     # L1's claim rate is not there yet (dated 12-31): missing data, no deduction → keeps 20
