@@ -210,3 +210,32 @@ def test_retractions_change_the_ranks_of_other_units(tmp_path):
         # k1 falls to 2: all three tie, and k2 and k3 move up to rank 1 without events of their own
         assert board() == {"k1": (2, 1), "k2": (2, 1), "k3": (2, 1)}
         assert board(known_at=first) == {"k1": (3, 1), "k2": (2, 2), "k3": (1, 3)}
+
+
+def test_explain_by_division_puts_every_gap_under_its_lead_division(tmp_path):
+    """SEEDS.md: `explain --by division` shows which division owns each gap. k1 has item 1 met
+    and item 7 not met; the other 21 items have no finding yet (0 points, no line): each of
+    the 22 gaps is listed under its lead division (the first named), supporting ones as 配合."""
+    import csv
+    import io
+
+    from ledger.reports import explain as explain_report
+
+    events = [{"id": "k1-1", "type": "finding", "unit": "k1", "date": "2019-03-01", "item": "1", "result": "met"},
+              {"id": "k1-7", "type": "finding", "unit": "k1", "date": "2019-03-01", "item": "7",
+               "result": "not_met"}]
+    with imported_ledger(tmp_path, "id,name,groups\nk1,科技厅,kjt\n", events) as L:
+        board = L.scoreboard(L.policy("jilin-kjt-2019"), as_of=d("2019-12-31"), focus="k1")
+        ex = explain_report.Explanation(board, board.card("k1", None))
+        rows = list(csv.DictReader(io.StringIO(explain_report.as_csv(ex, "division"))))
+    by_indicator = {r["indicator"]: r for r in rows}
+    assert sorted(by_indicator, key=int) == [str(n) for n in range(1, 24)]  # every indicator, once
+    for n in range(1, 24):
+        row, owners = by_indicator[str(n)], DIVISIONS[str(n)]
+        assert row["group"] == f"{owners[0]} (牵头)", n
+        assert row["kind"] == ("gap" if n not in (1, 7) else ""), n
+        if len(owners) > 1:
+            assert row["detail"].endswith("配合: " + "、".join(owners[1:])), n
+    assert by_indicator["1"]["delta"] == "1" and by_indicator["7"]["event"] == "k1-7"
+    groups = {r["group"] for r in rows}
+    assert groups == {"法规处 (牵头)", "规划处 (牵头)", "审批办 (牵头)", "诚信处 (牵头)", "厅内各处室 (牵头)"}

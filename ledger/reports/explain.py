@@ -40,22 +40,37 @@ class Explanation:
                 "lines": lines, "indicators": indicators}
 
     def groups(self, by: str) -> list[tuple[str, list[dict[str, Any]]]]:
-        """Lines grouped for display; every line appears in exactly one group."""
+        """Lines grouped for display; every line appears in exactly one group. By division,
+        a line goes to its indicator's lead division (牵头, the first named; the others are
+        named on the line as 配合), and an indicator short of its points with no line yet
+        (no finding) shows as a 0-point ``gap`` row, so each division sees every gap it owns."""
         lines = [ln.to_dict() for ln in self.card.lines]
         names = self.indicator_names()
+        if by == "division":
+            lines += self._gaps({ln.get("indicator") for ln in lines})
         groups: dict[str, list[dict[str, Any]]] = {}
         for line in lines:
             ind = line.get("indicator")
             if by == "division":
                 divisions = self.card.divisions_of(ind) if ind else ()
-                key = (divisions[0] + (" (牵头; 配合: " + "、".join(divisions[1:]) + ")" if len(divisions) > 1 else "")
-                       if divisions else "(未指定处室 no division)")
+                key = f"{divisions[0]} (牵头)" if divisions else "(未指定处室 no division)"
+                if len(divisions) > 1:
+                    line["detail"] = " ".join(filter(None, [line.get("detail"), "配合: " + "、".join(divisions[1:])]))
             elif by == "event":
                 key = line["event"] or f"({line.get('kind')})"
             else:
                 key = f"{ind} {names.get(ind, '')}".strip() if ind else "(整体 track)"
             groups.setdefault(key, []).append(line)
         return list(groups.items())
+
+
+    def _gaps(self, explained: set[Any]) -> list[dict[str, Any]]:
+        """Leaf indicators below their points that no line explains yet."""
+        return [{"indicator": node.id, "delta": node.points - node.points, "event": None, "kind": "gap",
+                 "rule": node.name, "detail": f"{render.number_text(node.points)} of "
+                                              f"{render.number_text(node.max)}: no evidence recorded yet"}
+                for top in self.card.indicators for node in top.walk()
+                if not node.children and node.max is not None and node.points < node.max and node.id not in explained]
 
 
 def _delta(value: Any) -> str:
