@@ -370,7 +370,7 @@ def policy_list(c: Context, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["tree", "yaml", "json"]), default="tree")
 @pass_ctx
 def policy_show(c: Context, ref: str, fmt: str) -> None:
-    """The indicator tree with points, 计分方式 and 原文 (or the policy file itself)."""
+    """The indicator tree with points, 原文, 计分方式, 数据来源 and readings (or the policy file itself)."""
     entry = c.ledger.policies.find(ref, "ID")
     if fmt == "yaml":
         click.echo(entry.text, nl=False)
@@ -390,8 +390,10 @@ def policy_show(c: Context, ref: str, fmt: str) -> None:
             for n in nodes:
                 points = f" ({render.number_text(n.points)})" if n.points is not None else ""
                 click.echo(f"{'  ' * depth}{n.id} {n.name}{points}")
-                if n.clause:
-                    click.echo(f"{'  ' * depth}  原文: {_short(n.clause, 100)}")
+                for label, text in (("原文", n.clause), ("计分方式", n.method), ("数据来源", n.data_source),
+                                    ("解读 reading", n.reading)):
+                    if text:
+                        click.echo(f"{'  ' * depth}  {label}: {_short(text, 100)}")
                 walk(n.children or [], depth + 1)
         walk(track.indicators, 1)
 

@@ -151,7 +151,7 @@ def test_explain_by_division_and_other_formats(db_url, tmp_path):
     table = cli(db_url, "explain", "b", "--policy", "cli-test", "--by", "division").out
     assert "法规处 (牵头)" in table and "配合: 办公室" in table and "宣传处 (牵头)" in table
     md = cli(db_url, "explain", "b", "--policy", "cli-test", "--format", "md").out
-    assert md.startswith("# b 乙局") and "| daily | 日常考评 | 8 | 10 |" in md
+    assert md.startswith("# b 乙局") and "| daily | 日常考评 | 8 | 10 | 直接扣分法 | 通报文件 |" in md
     csv_text = cli(db_url, "explain", "b", "--policy", "cli-test", "--format", "csv", "--by", "event").out
     assert any(line.startswith("b,cli-test@1,main,2021-12-31,") and ",b-c1,criticism," in line
                for line in csv_text.splitlines())
@@ -234,7 +234,8 @@ def test_explain_xlsx_workbook(db_url, tmp_path):
     criticism = next(r for r in rows if r[4] == "b-c1")
     assert criticism[1] == "daily" and criticism[3] == -2 and criticism[8].startswith("被警示的扣1分")
     tree = book["指标 indicators"]
-    assert [c.value for c in tree[2]] == ["daily", "日常考评", 8, 10]
+    assert [c.value for c in tree[1]][4:] == ["计分方式 method", "数据来源 data source"]
+    assert [c.value for c in tree[2]] == ["daily", "日常考评", 8, 10, "直接扣分法", "通报文件"]
     assert "说明" in book.sheetnames
 
 

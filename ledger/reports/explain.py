@@ -28,6 +28,18 @@ class Explanation:
     def indicator_names(self) -> dict[str, str]:
         return {node.id: node.name for top in self.card.indicators for node in top.walk()}
 
+    def indicator_notes(self) -> dict[str, tuple[str, str]]:
+        """Indicator id → (计分方式, 数据来源) from the policy, shown beside the scores."""
+        notes: dict[str, tuple[str, str]] = {}
+
+        def walk(nodes: Any) -> None:
+            for n in nodes or []:
+                notes[n.id] = (n.method or "", n.data_source or "")
+                walk(n.children)
+
+        walk(self.board.policy.track(self.card.track).indicators)
+        return notes
+
     def document(self) -> dict[str, Any]:
         body = self.card.explanation()
         lines = body.pop("lines")
@@ -139,11 +151,14 @@ def as_csv(ex: Explanation, by: str = "indicator") -> str:
 
 def as_markdown(ex: Explanation, by: str = "indicator") -> str:
     out = [f"# {ex.card.unit} {ex.card.name}", ""] + [f"- {h}" for h in header_lines(ex)[1:]] + [""]
-    out += ["## 指标得分 Indicators", "", "| 指标 | 名称 | 得分 | 满分 |", "|---|---|---:|---:|"]
+    notes = ex.indicator_notes()
+    out += ["## 指标得分 Indicators", "", "| 指标 | 名称 | 得分 | 满分 | 计分方式 | 数据来源 |",
+            "|---|---|---:|---:|---|---|"]
     for top in ex.card.indicators:
         for node in top.walk():
+            method, data_source = notes.get(node.id, ("", ""))
             out.append(f"| {node.id} | {_md(node.name)} | {render.number_text(node.points)} | "
-                       f"{render.number_text(node.max)} |")
+                       f"{render.number_text(node.max)} | {_md(method)} | {_md(data_source)} |")
     out += ["", "## 扣分加分明细 Lines", ""]
     for key, lines in ex.groups(by):
         out += [f"### {_md(key)}", "", "| 分值 | 依据 | 日期 | 条款 | 来源 |", "|---:|---|---|---|---|"]
@@ -165,13 +180,16 @@ def _h(text: Any) -> str:
 def as_html(ex: Explanation, by: str = "indicator") -> str:
     """A self-contained printable page: inline CSS, no scripts, no network."""
     c = ex.card
+    notes = ex.indicator_notes()
     rows = []
     for top in c.indicators:
         for node in top.walk():
             depth = node.id.count(".")
+            method, data_source = notes.get(node.id, ("", ""))
             rows.append(f'<tr class="d{min(depth, 3)}"><td>{_h(node.id)}</td><td>{_h(node.name)}</td>'
                         f'<td class="n">{_h(render.number_text(node.points))}</td>'
-                        f'<td class="n">{_h(render.number_text(node.max))}</td></tr>')
+                        f'<td class="n">{_h(render.number_text(node.max))}</td>'
+                        f'<td class="note">{_h(method)}</td><td class="note">{_h(data_source)}</td></tr>')
     groups = []
     for key, lines in ex.groups(by):
         items = "".join(
@@ -194,6 +212,7 @@ th, td {{ border: 1px solid #999; padding: .25em .5em; vertical-align: top; }}
 th {{ background: #eef; }}
 td.n {{ text-align: right; white-space: nowrap; }}
 td.rule {{ max-width: 36em; }}
+td.note {{ max-width: 24em; font-size: .85em; color: #333; }}
 tr.d0 td {{ font-weight: bold; }} tr.d2 td:first-child {{ padding-left: 1.5em; }}
 .meta {{ color: #444; }} .total {{ font-size: 1.3em; font-weight: bold; }}
 @media print {{ body {{ margin: 1cm; }} section.group {{ break-inside: avoid; }} }}
@@ -203,7 +222,8 @@ tr.d0 td {{ font-weight: bold; }} tr.d2 td:first-child {{ padding-left: 1.5em; }
 <p class="total" id="total" data-total="{_h(render.number_text(c.total))}">{_h(head[1])}</p>
 <p class="meta" id="provenance">{_h(head[2])}</p>
 <h2>指标得分 Indicators</h2>
-<table id="indicators"><thead><tr><th>指标</th><th>名称</th><th>得分</th><th>满分</th></tr></thead>
+<table id="indicators"><thead><tr><th>指标</th><th>名称</th><th>得分</th><th>满分</th><th>计分方式</th>
+<th>数据来源</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table>
 <h2>扣分加分明细 Explanation lines (by {by})</h2>
 {''.join(groups)}
@@ -217,7 +237,10 @@ def xlsx_sheets(ex: Explanation, by: str = "indicator") -> list[tuple[str, list[
               ln.get("event") or "", ln.get("event_type") or "", ln.get("kind") or "", ln.get("date") or "",
               ln.get("rule") or "", ln.get("source") or ""]
              for group, group_lines in ex.groups(by) for ln in group_lines]
-    tree = [[node.id, node.name, node.points, node.max] for top in ex.card.indicators for node in top.walk()]
+    notes = ex.indicator_notes()
+    tree = [[node.id, node.name, node.points, node.max, *notes.get(node.id, ("", ""))]
+            for top in ex.card.indicators for node in top.walk()]
     return [("明细 lines", ["分组 group", "指标 indicator", "指标名称", "分值 delta", "事件 event", "事件类型 type",
                            "种类 kind", "日期 date", "条款 clause", "来源 source"], lines),
-            ("指标 indicators", ["指标 id", "名称 name", "得分 points", "满分 max"], tree)]
+            ("指标 indicators", ["指标 id", "名称 name", "得分 points", "满分 max", "计分方式 method",
+                                  "数据来源 data source"], tree)]
