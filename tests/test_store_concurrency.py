@@ -79,4 +79,4 @@ def test_a_write_waiting_longer_than_the_lock_timeout_gives_up_with_exit_3(db_ur
     ok = subprocess.run(record, env=env, capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stderr
     bad = subprocess.run(record, env={**os.environ, "LEDGER_LOCK_TIMEOUT": "soon"}, capture_output=True, text=True)
-    assert bad.returncode == 3 and "LEDGER_LOCK_TIMEOUT" in bad.stderr
+    assert bad.returncode == 2 and "field 'LEDGER_LOCK_TIMEOUT': expected whole seconds" in bad.stderr

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from eventsourcing.persistence import PersistenceError
 
+from ..errors import InputError
 from .url import StoreUrl
 
 EVENTS_TABLE = "ledger_events"
@@ -308,7 +309,7 @@ def lock_timeout() -> int:
     if not text:
         return LOCK_TIMEOUT
     if not text.isdigit() or int(text) < 1:
-        raise StoreUnavailable(f"LEDGER_LOCK_TIMEOUT: expected whole seconds ≥ 1, got {text!r}")
+        raise InputError("whole seconds ≥ 1", field="LEDGER_LOCK_TIMEOUT", got=repr(text))
     return int(text)
 
 
