@@ -1,6 +1,7 @@
 """Canonical, readable JSON for stored events (never pickles).
 
-Stored state = the canonical content (sorted keys, UTF-8, no spaces) with the ledger's own
+Stored state = the canonical content (the catalog's field order, absent fields left out,
+UTF-8, no spaces) with the ledger's own
 keys appended: ``actor``, ``recorded_at``, ``revision`` and finally ``hash``. Numbers are
 JSON numbers and come back as ``Decimal``.
 """
