@@ -305,3 +305,121 @@ def test_info_mid_year_yearly_counts_not_yet_due():
     assert [pts(c, str(i)) for i in range(1, 5)] == [30, 30, 20, 0]
     assert c.total == 80
     assert [ln.kind for ln in lines(c, "1")] == ["base"]
+
+
+# ----------------------------------------------------------------------------------- reform: more
+
+CENTRAL_REASON = "“放管服”和“最多跑一次”改革任务被国家、省级通批评一次的"
+
+
+def test_reform_leadership_no_leading_group_and_no_office_found():
+    g1_group = finding("g1", "2020-03-01", "no_leading_group")            # −1
+    g1_office = finding("g1", "2020-04-01", "no_office", "found", count=2)  # −1 × 2 = −2
+    facts = [
+        g1_group, g1_office,
+        # g2: no_leading_group × 3 and no_office × 3 → −6 on a 5-point item → floor 0 (+1)
+        finding("g2", "2020-03-01", "no_leading_group", "found", count=3),
+        finding("g2", "2020-03-01", "no_office", "found", count=3),
+        # g3: no_office found, but only on 09-01 (after the mid-year as-of)
+        finding("g3", "2020-09-01", "no_office"),
+        # g4: no_leading_group with result met is not a problem found → no deduction
+        finding("g4", "2020-03-01", "no_leading_group", "met"),
+    ]
+    cards = score("reform", ["g1", "g2", "g3", "g4"], facts, "2020-12-31")
+    g1, g2, g3, g4 = (cards[u] for u in ("g1", "g2", "g3", "g4"))
+    # g1: item 1 = 5 − 1 − 2 = 2; total 100 − 3 = 97 → ≥90 优秀; no downgrade condition
+    assert pts(g1, "1") == 2
+    assert (g1.total, g1.grade, g1.downgraded) == (97, "优秀", False)
+    ev = [(ln.event, ln.delta) for ln in lines(g1, "1") if ln.event is not None]
+    assert ev == [(g1_group.id, D(-1)), (g1_office.id, D(-2))]
+    rules = {ln.event: ln.rule for ln in lines(g1, "1") if ln.event is not None}
+    assert "领导小组" in rules[g1_group.id] and "扣1分" in rules[g1_group.id]
+    assert "未指定专门科室" in rules[g1_office.id] and "扣1分" in rules[g1_office.id]
+    # g2: 5 − 3 − 3 = −1 → floor 0 (a +1 floor line); total 100 − 5 = 95 → 优秀
+    assert pts(g2, "1") == 0
+    assert [ln.delta for ln in lines(g2, "1") if ln.kind == "floor"] == [D(1)]
+    assert (g2.total, g2.grade, g2.downgraded) == (95, "优秀", False)
+    # g3: year end 5 − 1 = 4 → 99; g4: nothing deducted → 5 → 100
+    assert (pts(g3, "1"), g3.total) == (4, 99)
+    assert (pts(g4, "1"), g4.total) == (5, 100)
+    assert [ln for ln in lines(g4, "1") if ln.event is not None] == []
+    # ranks: 100 → 1; 99 → 2; 97 → 3; 95 → 4
+    assert {u: c.rank for u, c in cards.items()} == {"g4": 1, "g3": 2, "g1": 3, "g2": 4}
+    # as of 06-30 g3's finding (09-01) is not yet known: 5 → 100
+    mid = score("reform", ["g3"], facts, "2020-06-30")["g3"]
+    assert (pts(mid, "1"), mid.total) == (5, 100)
+
+
+def test_reform_post_supervision_missing():
+    p1_a = finding("p1", "2020-05-01", "post_supervision_missing")   # −5
+    p1_b = finding("p1", "2020-08-01", "post_supervision_missing")   # −5
+    facts = [
+        p1_a, p1_b,
+        # p2: 3 at once → −15 on a 10-point item → floor 0 (+5)
+        finding("p2", "2020-06-01", "post_supervision_missing", "found", count=3),
+        # p3: 1 → −5, plus no_office → −1
+        finding("p3", "2020-06-01", "post_supervision_missing"),
+        finding("p3", "2020-06-01", "no_office"),
+    ]
+    cards = score("reform", ["p1", "p2", "p3"], facts, "2020-12-31")
+    p1, p2, p3 = cards["p1"], cards["p2"], cards["p3"]
+    # p1: item 9 = 10 − 5 − 5 = 0; total 100 − 10 = 90 → exactly 90 → 优秀, not downgraded
+    assert pts(p1, "9") == 0
+    assert [(ln.event, ln.delta) for ln in lines(p1, "9") if ln.event is not None] == [
+        (p1_a.id, D(-5)), (p1_b.id, D(-5))]
+    assert [ln for ln in lines(p1, "9") if ln.kind == "floor"] == []  # exactly 0, no floor
+    assert (p1.total, p1.grade, p1.downgraded) == (90, "优秀", False)
+    # p2: 10 − 15 = −5 → floor 0 (+5); total 90 (would be 85 合格 without the floor) → 优秀
+    assert pts(p2, "9") == 0
+    assert [ln.delta for ln in lines(p2, "9") if ln.kind == "floor"] == [D(5)]
+    assert (p2.total, p2.grade, p2.downgraded) == (90, "优秀", False)
+    # p3: 9 = 10 − 5 = 5; 1 = 5 − 1 = 4; total 100 − 6 = 94 → 优秀
+    assert (pts(p3, "9"), pts(p3, "1"), p3.total, p3.grade) == (5, 4, 94, "优秀")
+    # ranks: 94 → 1; 90, 90 → 2, 2
+    assert {u: c.rank for u, c in cards.items()} == {"p3": 1, "p1": 2, "p2": 2}
+    # mid-year (06-30): p1 only the 05-01 finding → 9 = 5, total 95
+    mid = score("reform", ["p1"], facts, "2020-06-30")["p1"]
+    assert (pts(mid, "9"), mid.total, mid.grade) == (5, 95, "优秀")
+
+
+def test_reform_downgrade_by_central_criticism():
+    k1_crit = F("k1", "criticism", "2020-05-01", issuer_level="central", issuer="国务院办公厅")
+    k3_crit = F("k3", "criticism", "2020-07-01", issuer_level="central", issuer="国务院督查组")
+    facts = [
+        k1_crit,
+        # k2: a central criticism of the previous year does not count for 2020
+        F("k2", "criticism", "2019-12-31", issuer_level="central", issuer="国务院办公厅"),
+        # k3: one central and one county criticism: only the central one is a reason (one county
+        #     criticism is below 累计二次); plus no_office → 99
+        k3_crit,
+        F("k3", "criticism", "2020-03-01", issuer_level="county", issuer="县委县政府"),
+        finding("k3", "2020-03-01", "no_office"),
+    ]
+    cards = score("reform", ["k1", "k2", "k3"], facts, "2020-12-31")
+    k1, k2, k3 = cards["k1"], cards["k2"], cards["k3"]
+    # k1: no points lost → 100, bands say 优秀; the central criticism downgrades (直接降档), the
+    #     grade stays 优秀, one reason, one downgrade line (delta 0, track level, citing the event)
+    assert (k1.total, k1.grade, k1.downgraded) == (100, "优秀", True)
+    assert k1.downgrade_reasons == [CENTRAL_REASON]
+    down = [ln for ln in k1.lines if ln.kind == "downgrade"]
+    assert [(ln.indicator, ln.delta, ln.event, ln.rule) for ln in down] == [
+        (None, D(0), k1_crit.id, CENTRAL_REASON)]
+    ex = k1.explanation()
+    assert ex["downgraded"] is True and ex["grade"] == "优秀"
+    rendered = [ln for ln in ex["lines"] if ln.get("kind") == "downgrade"]
+    assert [(ln["indicator"], D(str(ln["delta"])), ln["event"], ln["rule"]) for ln in rendered] == [
+        (None, D(0), k1_crit.id, CENTRAL_REASON)]
+    # k2: 100, 优秀, not downgraded
+    assert (k2.total, k2.grade, k2.downgraded, k2.downgrade_reasons) == (100, "优秀", False, [])
+    # k3: 100 − 1 = 99 → 优秀, downgraded for the central criticism only
+    assert (pts(k3, "1"), k3.total, k3.grade, k3.downgraded) == (4, 99, "优秀", True)
+    assert k3.downgrade_reasons == [CENTRAL_REASON]
+    assert [ln.event for ln in k3.lines if ln.kind == "downgrade"] == [k3_crit.id]
+    # downgrading does not change totals or ranks: 100, 100 → 1; 99 → 3
+    assert {u: c.rank for u, c in cards.items()} == {"k1": 1, "k2": 1, "k3": 3}
+    # as of 04-30 k1's criticism (05-01) is not yet known: not downgraded; on 05-01 it is
+    before = score("reform", ["k1"], facts, "2020-04-30")["k1"]
+    assert (before.grade, before.downgraded, before.downgrade_reasons) == ("优秀", False, [])
+    assert [ln for ln in before.lines if ln.kind == "downgrade"] == []
+    on = score("reform", ["k1"], facts, "2020-05-01")["k1"]
+    assert (on.downgraded, on.downgrade_reasons) == (True, [CENTRAL_REASON])

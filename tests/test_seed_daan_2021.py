@@ -485,3 +485,101 @@ def test_retraction_changes_media_places_and_ranks_of_other_units(tmp_path):
         old = build_scoreboard(L, POLICY, as_of=as_of, known_at=before_rev)
         assert {c.unit: c.total for c in old.cards["department"]} == {
             "da-fgj": D(42), "da-swj": D(42), "da-zwj": D("40.6")}
+
+
+# ----------------------------------------------------------------------------------- metric bands
+
+# As of 2021-03-31 nothing else in the department track is due (the Q1 report is due 04-08) and
+# there are no other facts: A = 40 + the metric deductions, B = 0 (no panel scores), C = 0.
+MB_AS_OF = "2021-03-31"
+
+
+def _metric_card(name, value, date="2021-03-01", as_of=MB_AS_OF):
+    f = F("mb", "metric", date, name=name, value=value)
+    return score("department", ["mb"], [f], as_of)["mb"], f
+
+
+def test_data_collection_ratio_bands_on_both_sides_of_25_50_75():
+    # 2.3: ≤25 → −2; else ≤50 → −1; else ≤75 → −0.5; above 75 → no deduction (first band wins)
+    cases = [
+        ("0", "-2"),        # 0 ≤ 25 → −2
+        ("24.99", "-2"),    # just under 25 → −2
+        ("25", "-2"),       # exactly 25: ≤25 → −2 (not the −1 band)
+        ("25.01", "-1"),    # just over 25: not ≤25, ≤50 → −1
+        ("50", "-1"),       # exactly 50: ≤50 → −1
+        ("50.01", "-0.5"),  # just over 50: ≤75 → −0.5
+        ("75", "-0.5"),     # exactly 75: ≤75 → −0.5
+        ("75.01", "0"),     # just over 75: no band → 0
+        ("100", "0"),       # 100 → 0
+    ]
+    for value, amount in cases:
+        c, f = _metric_card("data_collection_ratio", D(value))
+        assert pts(c, "A.2.3") == D(amount), value
+        # A.2 has only this deduction: A.2 = amount; A = 40 + amount; total = A + 0 + 0
+        assert pts(c, "A.2") == D(amount), value
+        assert pts(c, "A") == 40 + D(amount), value
+        assert c.total == 40 + D(amount), value
+        # one line, from the metric event, with the band's amount; no missing-data line
+        ls = lines(c, "A.2.3")
+        assert [(ln.event, ln.delta) for ln in ls] == [(f.id, D(amount))], value
+        assert all(ln.kind != "missing_data" for ln in ls), value
+
+
+def test_online_service_and_one_window_ratio_on_both_sides_of_70():
+    # 2.4 online_service_ratio < 70 → −2: 69.99 → −2; 70 → 0 (70 is not below 70); 70.01 → 0
+    for value, amount in (("69.99", "-2"), ("70", "0"), ("70.01", "0")):
+        c, f = _metric_card("online_service_ratio", D(value))
+        assert pts(c, "A.2.4") == D(amount), value
+        assert [(ln.event, ln.delta) for ln in lines(c, "A.2.4")] == [(f.id, D(amount))], value
+        assert c.total == 40 + D(amount), value  # 40 + (−2 or 0)
+    # 2.5 one_window_ratio < 70 → −1: 69.99 → −1; 70 → 0; 70.01 → 0
+    for value, amount in (("69.99", "-1"), ("70", "0"), ("70.01", "0")):
+        c, f = _metric_card("one_window_ratio", D(value))
+        assert pts(c, "A.2.5") == D(amount), value
+        assert [(ln.event, ln.delta) for ln in lines(c, "A.2.5")] == [(f.id, D(amount))], value
+        assert c.total == 40 + D(amount), value  # 40 + (−1 or 0)
+
+
+def test_missing_metric_deducts_nothing_and_the_explanation_says_so():
+    inds = {"A.2.3": "data_collection_ratio", "A.2.4": "online_service_ratio",
+            "A.2.5": "one_window_ratio"}
+
+    def assert_missing(c, ind):
+        # no deduction: 0 points; the only line says the metric's data is missing (delta 0,
+        # no event behind it)
+        assert pts(c, ind) == 0, ind
+        ls = lines(c, ind)
+        assert [(ln.kind, ln.delta, ln.event) for ln in ls] == [("missing_data", D(0), None)], ind
+        assert inds[ind] in ls[0].detail and "missing" in ls[0].detail, ind
+        rendered = [ln for ln in c.explanation()["lines"] if ln["indicator"] == ind]
+        assert len(rendered) == 1 and rendered[0]["kind"] == "missing_data", ind
+        assert D(str(rendered[0]["delta"])) == 0 and rendered[0]["event"] is None, ind
+
+    # no metrics at all: each of 2.3–2.5 is missing; A = 40 − 0 = 40; total 40 + 0 + 0 = 40
+    c = score("department", ["mb"], [], MB_AS_OF)["mb"]
+    for ind in inds:
+        assert_missing(c, ind)
+    assert (pts(c, "A.2"), pts(c, "A"), c.total) == (0, 40, 40)
+
+    # values dated after the as-of date are not yet known: 2.3 (10 would be −2), 2.4 (50 would be
+    # −2) and 2.5 (50 would be −1) are all still missing as of 03-31 → total 40
+    later = [F("mb", "metric", "2021-04-15", name=n, value=v)
+             for n, v in (("data_collection_ratio", 10), ("online_service_ratio", 50),
+                          ("one_window_ratio", 50))]
+    c = score("department", ["mb"], later, MB_AS_OF)["mb"]
+    for ind in inds:
+        assert_missing(c, ind)
+    assert c.total == 40
+    # … and once known (as of 04-30, Q1 report due 04-08 and missing → 3.1 −2):
+    #   2.3 10 ≤ 25 → −2; 2.4 50 < 70 → −2; 2.5 50 < 70 → −1; A = 40 − 5 − 2 = 33
+    c = score("department", ["mb"], later, "2021-04-30")["mb"]
+    assert (pts(c, "A.2.3"), pts(c, "A.2.4"), pts(c, "A.2.5")) == (-2, -2, -1)
+    assert (pts(c, "A.3.1"), c.total) == (-2, 33)
+
+    # a metric of one name does not stand in for another: only 2.4 has data (80 ≥ 70 → 0);
+    # 2.3 and 2.5 stay missing
+    c, _ = _metric_card("online_service_ratio", D(80))
+    assert pts(c, "A.2.4") == 0 and [ln.kind for ln in lines(c, "A.2.4")] == [None]
+    assert_missing(c, "A.2.3")
+    assert_missing(c, "A.2.5")
+    assert c.total == 40

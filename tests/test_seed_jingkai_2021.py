@@ -25,7 +25,7 @@ import pytest
 from ledger.policies import load_bundled_policy
 from ledger.projections.scoring import score_track
 from ledger.units import Unit
-from seedkit import d, fact_maker, imported_ledger, lines, pts, walk
+from seedkit import assert_lines_add_up, d, fact_maker, imported_ledger, lines, pts, walk
 
 POLICY = load_bundled_policy("jingkai-2021")
 SEED = Path("/work/shared/seeds/001_d5299d6af98c8c4e.txt")
@@ -432,3 +432,167 @@ def test_retraction_changes_the_ranks_of_other_units(tmp_path):
         # known-at the revision before the retraction reproduces the first board
         old = {c.unit: c.rank for c in build_scoreboard(L, POLICY, as_of=as_of, known_at=before).cards["main"]}
         assert old == {"jk-z": 1, "jk-y": 2, "jk-x": 3}
+
+
+# ----------------------------------------------------------------------------- items the roster leaves out
+#
+# Each unit below files every report of (8) and (9) on time and, where its grade matters, gets
+# full marks from the four panels (30 + 10 + 10 + 10 = 60), so only the item under test moves.
+
+YEAR_END = "2022-01-31"   # every 2021 obligation is due (Q4 summary: 2022-01-05)
+
+
+def full_panels(unit):
+    return [ev(unit, "2021-12-20", "leaders", "L1", 30),
+            ev(unit, "2021-12-20", "departments", "jk-x", 10),
+            ev(unit, "2021-12-20", "enterprises", "E1", 10, "satisfied"),
+            ev(unit, "2021-12-20", "supervisors", "S1", 10)]
+
+
+def score_t(facts):
+    """Unit T (试点局) scored at YEAR_END; its explanation lines must add up to its total."""
+    c = score({"T": ("试点局", facts)}, YEAR_END)["T"]
+    assert_lines_add_up([c])
+    return c
+
+
+def event_lines(card, ind):
+    return [(ln.event, ln.delta) for ln in lines(card, ind) if ln.event]
+
+
+def test_daily_items_2_3_4_6_deduct_3_per_count():
+    facts = [
+        *all_reports_on_time("T"),
+        F("T", "finding", "2021-03-10", id="T-sec", item="three_level_secretary_task",
+          result="not_done", count=2),
+        F("T", "finding", "2021-04-10", id="T-jin1", item="jinsheng_task", result="not_done", count=1),
+        F("T", "finding", "2021-06-10", id="T-jin2", item="jinsheng_task", result="not_done", count=1),
+        F("T", "finding", "2021-05-10", id="T-dis", item="disclosure_task", result="not_done", count=1),
+        F("T", "finding", "2021-07-10", id="T-net", item="internet_supervision_task",
+          result="not_done", count=3),
+    ]
+    c = score_t(facts)
+    # (2) 2 tasks × −3 = −6
+    assert pts(c, "daily.2") == D("-6") and event_lines(c, "daily.2") == [("T-sec", D("-6"))]
+    # (3) two findings of 1 task each add up: −3 − 3 = −6
+    assert pts(c, "daily.3") == D("-6")
+    assert sorted(event_lines(c, "daily.3")) == [("T-jin1", D("-3")), ("T-jin2", D("-3"))]
+    # (4) 1 task × −3 = −3
+    assert pts(c, "daily.4") == D("-3") and event_lines(c, "daily.4") == [("T-dis", D("-3"))]
+    # (6) 3 tasks × −3 = −9
+    assert pts(c, "daily.6") == D("-9") and event_lines(c, "daily.6") == [("T-net", D("-9"))]
+    # nothing else deducts: (1) and (5) have no finding of their item, every report on time
+    for other in ("daily.1", "daily.5", "daily.7", "daily.8", "daily.9", "daily.10", "daily.11",
+                  "daily.12"):
+        assert pts(c, other) == 0, other
+    # daily 40 − 6 − 6 − 3 − 9 = 16; no panel scores → year_end 0; no bonus → total 16 → 不达标
+    assert pts(c, "daily") == D("16") and pts(c, "year_end") == 0 and pts(c, "bonus") == 0
+    assert c.total == D("16") and c.grade == "不达标" and not c.vetoed
+
+
+def test_daily_10_false_report_deducts_2():
+    facts = [
+        *all_reports_on_time("T"),
+        *full_panels("T"),
+        # s1 closed before its due date (no lateness), but its report was found untrue
+        F("T", "supervised_item_assigned", "2021-03-01", item="s1", due=d("2021-03-31")),
+        F("T", "supervised_item_closed", "2021-03-20", item="s1"),
+        F("T", "supervised_item_finding", "2021-04-05", id="T-s1-false", item="s1",
+          finding="false_report"),
+        # s2 also closed on time: one false report and one improper handling
+        F("T", "supervised_item_assigned", "2021-05-01", item="s2", due=d("2021-05-31")),
+        F("T", "supervised_item_closed", "2021-05-31", item="s2"),
+        F("T", "supervised_item_finding", "2021-06-05", id="T-s2-false", item="s2",
+          finding="false_report"),
+        F("T", "supervised_item_finding", "2021-06-06", id="T-s2-improper", item="s2",
+          finding="improper_handling"),
+    ]
+    c = score_t(facts)
+    # (10) false_report −2 (s1) + false_report −2 (s2) + improper_handling −2 (s2) = −6;
+    # both items closed by their due date: no −1 for lateness
+    assert pts(c, "daily.10") == D("-6")
+    assert sorted(event_lines(c, "daily.10")) == [("T-s1-false", D("-2")), ("T-s2-false", D("-2")),
+                                                  ("T-s2-improper", D("-2"))]
+    # daily 40 − 6 = 34; year_end 60; total 94 → 优秀
+    assert pts(c, "daily") == D("34") and pts(c, "year_end") == D("60")
+    assert c.total == D("94") and c.grade == "优秀" and not c.vetoed
+
+
+def test_daily_11_district_admonition_deducts_3_and_does_not_veto():
+    facts = [
+        *all_reports_on_time("T"),
+        *full_panels("T"),
+        F("T", "admonition", "2021-04-01", id="T-adm1", issuer_level="district", issuer="区营商环境办公室"),
+        F("T", "admonition", "2021-09-01", id="T-adm2", issuer_level="district", issuer="区营商环境办公室"),
+    ]
+    c = score_t(facts)
+    # (11) 2 district admonitions × −3 = −6
+    assert pts(c, "daily.11") == D("-6")
+    assert sorted(event_lines(c, "daily.11")) == [("T-adm1", D("-3")), ("T-adm2", D("-3"))]
+    # daily 40 − 6 = 34; year_end 60; total 94 → 优秀 (a district admonition is no veto)
+    assert pts(c, "daily") == D("34")
+    assert c.total == D("94") and c.grade == "优秀" and not c.vetoed
+    assert [ln for ln in c.lines if ln.kind == "veto"] == [] and c.veto_reasons == []
+
+
+def test_bonus_1_city_department_leader_endorsement_plus_5():
+    facts = [*all_reports_on_time("T"),
+             F("T", "endorsement", "2021-05-01", id="T-end", leader="city_department_leader")]
+    c = score_t(facts)
+    # (1) 市直部门领导批示表扬 +5
+    assert pts(c, "bonus.1") == D("5") and event_lines(c, "bonus.1") == [("T-end", D("5"))]
+    # bonus 5 (under the cap of 10); daily 40; year_end 0 → total 45
+    assert pts(c, "bonus") == D("5") and [ln for ln in lines(c, "bonus") if ln.kind == "cap"] == []
+    assert c.total == D("45") and c.grade == "不达标"
+
+
+def test_bonus_2_city_praise_promoted_city_wide_plus_5():
+    facts = [*all_reports_on_time("T"),
+             F("T", "praise", "2021-06-01", id="T-prom", issuer_level="city", issuer="市政数局",
+               promoted=True),
+             F("T", "praise", "2021-07-01", id="T-notprom", issuer_level="city", issuer="市政数局",
+               promoted=False)]
+    c = score_t(facts)
+    # (2) 市政数局通报表扬并在全市推广 +5; the one not promoted city-wide counts nothing
+    assert pts(c, "bonus.2") == D("5")
+    assert [(e, v) for e, v in event_lines(c, "bonus.2") if v] == [("T-prom", D("5"))]
+    # daily 40 + bonus 5 = 45
+    assert pts(c, "bonus") == D("5") and c.total == D("45")
+
+
+def test_bonus_3_province_media_report_plus_3():
+    facts = [*all_reports_on_time("T"),
+             F("T", "media_report", "2021-03-01", id="T-m1", level="province", outlet="吉林日报",
+               title=f"吉林经开区{KW}再上新台阶"),
+             F("T", "media_report", "2021-04-01", id="T-m2", level="province", outlet="吉林日报",
+               title="一线见闻", summary="深化诚信建设"),
+             F("T", "media_report", "2021-05-01", id="T-m3", level="province", outlet="吉林日报",
+               title="春耕生产忙")]
+    c = score_t(facts)
+    # (3) province +3 each: one with 营商环境 in its title, one with 诚信建设 in its summary → 6;
+    # the third contains no listed word → nothing. Province reports have no cap.
+    assert pts(c, "bonus.3") == D("6")
+    assert [(e, v) for e, v in event_lines(c, "bonus.3") if v] == [("T-m1", D("3")), ("T-m2", D("3"))]
+    # daily 40 + bonus 6 = 46
+    assert pts(c, "bonus") == D("6") and c.total == D("46")
+
+
+@pytest.mark.parametrize("event, level", [
+    ("warning", "city"),
+    ("admonition", "city"),
+    ("warning", "province"),
+    ("criticism", "province"),
+    ("admonition", "province"),
+])
+def test_veto_2_city_or_province_warning_criticism_admonition(event, level):
+    facts = [*all_reports_on_time("T"), *full_panels("T"),
+             F("T", event, "2021-06-01", id="T-sanction", issuer_level=level, issuer="营商环境办公室")]
+    c = score_t(facts)
+    # a city/province sanction is a veto matter, not a (11) deduction (that item is district only)
+    assert pts(c, "daily.11") == 0
+    # the total is still computed: daily 40 + year_end 60 = 100, but the veto makes it 不达标
+    assert c.total == D("100")
+    assert c.vetoed and c.grade == "不达标"
+    vetoes = [ln for ln in c.lines if ln.kind == "veto"]
+    assert [(ln.event, ln.delta, ln.indicator) for ln in vetoes] == [("T-sanction", D(0), None)]
+    assert [r.split("：")[0] for r in c.veto_reasons] == ["一票否决(2)"]
