@@ -10,6 +10,7 @@ import csv
 import html
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from .. import render
@@ -78,7 +79,7 @@ class Explanation:
 
     def _gaps(self, explained: set[Any]) -> list[dict[str, Any]]:
         """Leaf indicators below their points that no line explains yet."""
-        return [{"indicator": node.id, "delta": node.points - node.points, "event": None, "kind": "gap",
+        return [{"indicator": node.id, "delta": Decimal(0), "event": None, "kind": "gap",
                  "rule": node.name, "detail": f"{render.number_text(node.points)} of "
                                               f"{render.number_text(node.max)}: no evidence recorded yet"}
                 for top in self.card.indicators for node in top.walk()
