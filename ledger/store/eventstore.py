@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 from ..events import codec
 from .backends import GENESIS, Backend
 
+
 def unit_stream(unit: str, year: int) -> str:
     return f"unit:{unit}:{year}"
 
