@@ -19,9 +19,9 @@ from .errors import InputError, NotFound
 from .events import codec
 from .events.catalog import EventValidationError, validate
 from .gc_pause import gc_paused
-from .intake import Intake, IntakeResult, Prepared, csv_kinds, prepared_batches, single
-from .projections.facts import Amendments, FactView, roster_from
-from .sources import SourceLine, read_lines
+from .intake.batches import Intake, IntakeResult, Prepared, csv_kinds, prepared_batches, single
+from .projections.fact_view import Amendments, FactView, roster_from
+from .intake.sources import SourceLine, read_lines
 from .store.backends import open_backend
 from .store.eventstore import EventStore, Pending, Record, utc_now
 from .store.url import StoreUrl, parse_store_url
@@ -95,7 +95,7 @@ class Ledger:
                 os.path.getsize(path) >= PARALLEL_FROM_BYTES
         if not parallel:
             return self._intake(read_lines(path, on_bytes, csv_kinds), dry_run=dry_run)
-        from .preparer import prepared_by_producer
+        from .intake.preparer import prepared_by_producer
 
         return self._write(lambda roster: prepared_by_producer(path, roster, on_bytes), dry_run=dry_run)
 

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import click
 
-from . import render
+from .reports import text as render
 from .app import Ledger
 from .errors import InputError, LedgerError
 from .policies.errors import CalendarError, PolicyError
@@ -470,7 +470,7 @@ def diff(c: Context, policy_ref, policy_file, against_ref, against_file, track, 
 
     day = parse_date(as_of, "--as-of")
     if since:
-        from . import publishing
+        from .workflows import publishing
 
         pub = publishing.find(c.ledger, since)
         before_policy = publishing.policy_of(c.ledger, pub)
@@ -517,7 +517,7 @@ def diff(c: Context, policy_ref, policy_file, against_ref, against_file, track, 
 @pass_ctx
 def bulletin(c: Context, policy_ref, policy_file, period, track, as_of, known_at, fmt, output) -> None:
     """The monthly bulletin (月通报): the policy's own tables, else scores and ranks."""
-    from .projections.bulletins import build_bulletin
+    from .projections.bulletin_tables import build_bulletin
     from .reports import bulletins as bulletin_report
 
     pol = c.ledger.policy(policy_ref, policy_file)
@@ -541,7 +541,7 @@ def bulletin(c: Context, policy_ref, policy_file, period, track, as_of, known_at
 @pass_ctx
 def publish(c: Context, policy_ref, as_of, period, track, known_at) -> None:
     """Record that a score table (or, with --period, a bulletin) was published."""
-    from . import publishing
+    from .workflows import publishing
 
     pub, new = publishing.publish(c.ledger, policy_ref, as_of=parse_date(as_of, "--as-of"), period=period,
                                   track=track, known_at=known_at)
@@ -557,7 +557,7 @@ def publish(c: Context, policy_ref, as_of, period, track, known_at) -> None:
 @pass_ctx
 def published(c: Context, pub_id, content, fmt) -> None:
     """List publications; with ID, regenerate it and check it byte for byte."""
-    from . import publishing
+    from .workflows import publishing
 
     if pub_id is None:
         pubs = publishing.publications(c.ledger)
@@ -599,7 +599,7 @@ def appeal() -> None:
 @click.option("--late-override", "late_override", metavar="REASON", help="accept an appeal filed after the window")
 @pass_ctx
 def appeal_file(c: Context, unit, targets, grounds, appeal_id, publication, late_override) -> None:
-    from . import appeals
+    from .workflows import appeals
 
     new_id, revision, note = appeals.file(c.ledger, unit, list(targets), grounds, appeal_id=appeal_id,
                                           publication=publication, late_override=late_override)
@@ -616,7 +616,7 @@ def appeal_file(c: Context, unit, targets, grounds, appeal_id, publication, late
 @pass_ctx
 def appeal_decide(c: Context, appeal_id, outcome, reason, retracts, corrects, reviewer) -> None:
     """Record the decision with the retractions/corrections it orders, in one write."""
-    from . import appeals
+    from .workflows import appeals
 
     grouped: dict[str, dict[str, Any]] = {}
     for target, pair in corrects:
@@ -632,7 +632,7 @@ def appeal_decide(c: Context, appeal_id, outcome, reason, retracts, corrects, re
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @pass_ctx
 def appeal_list(c: Context, only_open, fmt) -> None:
-    from . import appeals
+    from .workflows import appeals
 
     rows = [a for a in appeals.appeals(c.ledger) if a.open or not only_open]
     if fmt == "json":
@@ -655,7 +655,7 @@ def appeal_list(c: Context, only_open, fmt) -> None:
 @pass_ctx
 def appeal_show(c: Context, appeal_id, policy_ref, as_of, fmt) -> None:
     """Before/after of the unit and of every peer whose rank or rank-based points move."""
-    from . import appeals
+    from .workflows import appeals
 
     eff = appeals.effect(c.ledger, appeal_id, policy_ref=policy_ref, as_of=parse_date(as_of, "--as-of"))
     a = eff.appeal
@@ -698,7 +698,7 @@ def appeal_show(c: Context, appeal_id, policy_ref, as_of, fmt) -> None:
 def packet(c: Context, unit, policy_ref, policy_file, track, as_of, known_at, output) -> None:
     """One zip for a reviewer: explanation (html, json, csv), cited events with their
     history, the policy file, the pinned chain hash and how to verify and re-derive."""
-    from .packets import build_packet
+    from .workflows.packets import build_packet
 
     board = _board(c, policy_ref, policy_file, as_of, known_at, track, None, focus=unit)
     ex = explain_report.Explanation(board, board.card(unit, track))

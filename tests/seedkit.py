@@ -12,7 +12,7 @@ from decimal import Decimal as D
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from ledger.events.facts import Fact
+from ledger.events.fact import Fact
 from ledger.projections.scoring import score_track
 from ledger.units import Unit
 

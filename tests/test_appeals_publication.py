@@ -22,7 +22,8 @@ import pytest
 from helpers import cli, write_jsonl
 from test_cli_scoring import POLICY, UNITS, events
 
-from ledger import appeals, publishing
+from ledger.workflows import appeals
+from ledger.workflows import publishing
 from ledger.app import Ledger
 from ledger.errors import InputError
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from ledger.policies import CalendarError, load_policy_text
-from ledger.policies.calendar import (
+from ledger.policies.workdays import (
     WorkCalendar, add_workdays, is_workday, nth_workday_of_month, nth_workday_of_quarter)
 
 d = dt.date

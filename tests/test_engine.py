@@ -10,7 +10,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ledger.events.facts import Fact
+from ledger.events.fact import Fact
 from ledger.policies import load_policy_file
 from ledger.projections.scoring import score_track
 from ledger.units import Unit

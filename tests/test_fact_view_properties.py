@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.app import Ledger
-from ledger.sources import SourceLine
+from ledger.intake.sources import SourceLine
 
 UNITS = "id,name,groups\nu1,一局,g\n"
 

@@ -8,7 +8,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 
-from ledger.events.facts import Fact
+from ledger.events.fact import Fact
 from ledger.policies import load_policy_file
 from ledger.projections.scoring import score_track
 from ledger.units import Unit

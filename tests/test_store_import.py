@@ -293,12 +293,12 @@ def test_json_and_csv_agree_on_counts_numbers_and_flags(tmp_path):
 
 
 def test_an_id_reused_batches_later_names_the_first_line_not_a_rolled_back_revision(tmp_path, monkeypatch):
-    import ledger.intake
+    import ledger.intake.batches
 
-    monkeypatch.setattr(ledger.intake, "BATCH", 2)
+    monkeypatch.setattr(ledger.intake.batches, "BATCH", 2)
     looked_up = []
-    real = ledger.intake._earlier_line
-    monkeypatch.setattr(ledger.intake, "_earlier_line", lambda *a: looked_up.append(a) or real(*a))
+    real = ledger.intake.batches._earlier_line
+    monkeypatch.setattr(ledger.intake.batches, "_earlier_line", lambda *a: looked_up.append(a) or real(*a))
     url = f"sqlite:///{tmp_path}/l.db"
     setup_units(url, tmp_path)
     before = head(url)

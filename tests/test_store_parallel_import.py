@@ -89,7 +89,7 @@ def test_parallel_csv_import_with_bom(tmp_path):
 def test_producer_forks_only_when_this_process_has_no_other_thread():
     import threading
 
-    from ledger import preparer
+    from ledger.intake import preparer
 
     assert preparer._context().get_start_method() == "fork"
     stop = threading.Event()
@@ -106,7 +106,7 @@ def test_spawned_producer_gives_the_same_records(tmp_path, monkeypatch):
     """The spawn path (taken when threads run, e.g. beside a PostgreSQL pool) on SQLite too."""
     import multiprocessing
 
-    from ledger import preparer
+    from ledger.intake import preparer
 
     synthetic.write_events(str(tmp_path / "e.jsonl"), 40, 20)
     (tmp_path / "s").mkdir()

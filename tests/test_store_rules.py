@@ -138,9 +138,9 @@ def test_a_findings_item_can_be_corrected(db_url, tmp_path):
 def test_opening_a_ticket_twice_is_judged_the_same_across_batch_boundaries(db_url, tmp_path, monkeypatch, batch):
     """The import works in batches and keeps only the current batch's openers in memory:
     whether the events share a batch or not, the same rule holds."""
-    import ledger.intake
+    import ledger.intake.batches
 
-    monkeypatch.setattr(ledger.intake, "BATCH", batch)
+    monkeypatch.setattr(ledger.intake.batches, "BATCH", batch)
     setup_units(db_url, tmp_path)
     ticket = {"type": "hotline_ticket", "unit": "jk-czj", "date": "2021-11-02", "ticket": "T9", "due": "2021-11-09"}
     twice = write_jsonl(tmp_path / "twice.jsonl", [ticket | {"id": "a"}, ticket | {"id": "b"}])

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Union
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from . import corrections, hotline, publicity, registry, sanctions, supervision, work
+from . import corrections, hotline, ledger_records, publicity, sanctions, supervision, work
 from .base import ENVELOPE_KEYS, Event
 
 FAMILIES = {
@@ -18,7 +18,7 @@ FAMILIES = {
     "work": work.TYPES,
     "hotline": hotline.TYPES,
     "corrections": corrections.TYPES,
-    "ledger": registry.TYPES,
+    "ledger": ledger_records.TYPES,
 }
 
 CATALOG: dict[str, type[Event]] = {

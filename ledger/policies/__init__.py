@@ -1,6 +1,6 @@
 """Policies as data: YAML files validated at load time (see docs/policies.md)."""
 
-from .calendar import WorkCalendar, add_workdays, is_workday, nth_workday_of_month, nth_workday_of_quarter
+from .workdays import WorkCalendar, add_workdays, is_workday, nth_workday_of_month, nth_workday_of_quarter
 from .errors import CalendarError, PolicyError
 from .loader import (
     bundled_dir,

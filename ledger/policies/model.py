@@ -621,7 +621,7 @@ class Policy(_M):
                        f"tracks: {', '.join(t.id for t in self.tracks)}")
 
     def work_calendar(self):
-        from .calendar import WorkCalendar
+        from .workdays import WorkCalendar
 
         cal = self._compiled.get("__calendar__")
         if cal is None:

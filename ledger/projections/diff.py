@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..policies.model import Indicator, Policy, Track
-from ..projections.facts import Amendments
+from .fact_view import Amendments
 from ..store.eventstore import stream_year, unit_stream
 from .scoreboard import Scoreboard
 from .scoring import ScoreCard

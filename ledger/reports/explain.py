@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .. import render
+from . import text as render
 from ..projections.scoreboard import Scoreboard
 from ..projections.scoring import ScoreCard
 from .scores import provenance

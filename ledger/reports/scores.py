@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any, BinaryIO
 
-from .. import render
+from . import text as render
 from ..projections.scoreboard import Scoreboard
 from .xlsx import write_workbook
 

@@ -13,9 +13,9 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Collection, Iterable, Mapping, Sequence
 
-from ledger.events.facts import Fact
+from ledger.events.fact import Fact
 from ledger.policies import model as M
-from ledger.policies.calendar import WorkCalendar
+from ledger.policies.workdays import WorkCalendar
 from ledger.units import Unit
 
 from .card import IndicatorScore, Line, ScoreCard, q

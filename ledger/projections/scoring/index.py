@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable
 
-from ledger.events.facts import Fact
+from ledger.events.fact import Fact
 
 
 def fact_key(f: Fact):

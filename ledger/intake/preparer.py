@@ -17,8 +17,8 @@ import sys
 import threading
 from typing import Any, Callable, Iterator
 
-from .errors import InputError
-from .intake import _chunks, csv_kinds, prepare
+from ..errors import InputError
+from .batches import _chunks, csv_kinds, prepare
 from .sources import read_lines
 
 QUEUE_BATCHES = 4

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable, Sequence
 
 from ..events.catalog import CATALOG, FACT_TYPES
-from ..events.facts import Fact
+from ..events.fact import Fact
 from ..store.eventstore import EventStore, Record, unit_stream
 from ..units import Unit
 

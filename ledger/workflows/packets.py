@@ -13,11 +13,11 @@ import json
 import zipfile
 from typing import TYPE_CHECKING, Any
 
-from . import render
-from .reports import explain as explain_report
+from ..reports import text as render
+from ..reports import explain as explain_report
 
 if TYPE_CHECKING:
-    from .app import Ledger
+    from ..app import Ledger
 
 
 def cited_events(ex: explain_report.Explanation) -> list[str]:

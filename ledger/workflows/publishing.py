@@ -14,16 +14,16 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError
-from .events import codec
-from .events.catalog import validate
-from .policies.loader import bundled_policy_files, load_policy_text
-from .policies.model import Policy
-from .projections.scoreboard import default_as_of
-from .store.eventstore import Pending
+from ..errors import InputError
+from ..events import codec
+from ..events.catalog import validate
+from ..policies.loader import bundled_policy_files, load_policy_text
+from ..policies.model import Policy
+from ..projections.scoreboard import default_as_of
+from ..store.eventstore import Pending
 
 if TYPE_CHECKING:
-    from .app import Ledger
+    from ..app import Ledger
 
 STREAM = "ledger:publications"
 
@@ -60,9 +60,9 @@ class Publication:
 def render_result(ledger: "Ledger", kind: str, policy: Policy, as_of: dt.date, period: str | None,
                   track: str | None, known_at: int) -> str:
     """The published content: exactly `score --format json` / `bulletin --format json`."""
-    from .projections.bulletins import build_bulletin
-    from .reports import bulletins as bulletin_report
-    from .reports import scores as score_report
+    from ..projections.bulletin_tables import build_bulletin
+    from ..reports import bulletins as bulletin_report
+    from ..reports import scores as score_report
 
     if kind == "bulletin":
         return bulletin_report.as_json(build_bulletin(ledger, policy, period or "", track=track, as_of=as_of,
@@ -82,7 +82,7 @@ def _pin_policy(ledger: "Ledger", ref: str) -> tuple[Policy, str]:
 
 def publish(ledger: "Ledger", policy_ref: str, *, as_of: dt.date | None, period: str | None,
             track: str | None, known_at: str | int | None) -> tuple[Publication, bool]:
-    from .projections.bulletins import month_bounds
+    from ..projections.bulletin_tables import month_bounds
 
     policy, policy_sha = _pin_policy(ledger, policy_ref)
     kind = "bulletin" if period else "score"

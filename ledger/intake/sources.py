@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from .errors import InputError
+from ..errors import InputError
 
 
 @dataclass(slots=True)

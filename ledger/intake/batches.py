@@ -14,13 +14,13 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any, Iterable, Iterator, NamedTuple
 
-from .events import codec
-from .events.base import Event
-from .events.catalog import AMENDMENTS, CATALOG, NUMBER_FIELDS, EventValidationError, field_kinds, validate
-from .errors import ConflictError, InputError
+from ..events import codec
+from ..events.base import Event
+from ..events.catalog import AMENDMENTS, CATALOG, NUMBER_FIELDS, EventValidationError, field_kinds, validate
+from ..errors import ConflictError, InputError
 from .sources import SourceLine, read_lines
-from .projections.facts import Amendments
-from .store.eventstore import IdEntry, Pending, Record, Writer, unit_stream
+from ..projections.fact_view import Amendments
+from ..store.eventstore import IdEntry, Pending, Record, Writer, unit_stream
 
 BATCH = 5000
 UNCORRECTABLE = {"type", "unit", "id", "actor", "evidence"}

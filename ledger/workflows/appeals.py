@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import publishing
-from .errors import InputError
-from .store.backends import EVENTS_TABLE
-from .sources import SourceLine
+from ..errors import InputError
+from ..store.backends import EVENTS_TABLE
+from ..intake.sources import SourceLine
 
 if TYPE_CHECKING:
-    from .app import Ledger
-    from .projections.diff import Change
-    from .projections.scoreboard import Scoreboard
+    from ..app import Ledger
+    from ..projections.diff import Change
+    from ..projections.scoreboard import Scoreboard
 
 DEFAULT_WINDOW = 5
 
@@ -180,8 +180,8 @@ def effect(ledger: "Ledger", appeal_id: str, *, policy_ref: str | None = None,
     """Before/after of the unit and of every peer whose rank or rank-based points move.
     A decided appeal compares the revisions just before and after its decision; an open one
     shows what upholding it in full (retracting every target) would change."""
-    from .projections.diff import diff
-    from .projections.scoreboard import build_scoreboard
+    from ..projections.diff import diff
+    from ..projections.scoreboard import build_scoreboard
 
     appeal = get(ledger, appeal_id)
     pub = publishing.find(ledger, appeal.publication) if appeal.publication else None
