@@ -35,12 +35,13 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict
 from eventsourcing.persistence import StoredEvent
+from psycopg.conninfo import conninfo_to_dict
 
 TOPIC = "ledger.domain:UnitEvent"
 NAMESPACE = uuid.UUID("6f1c3c1e-58a4-4a8e-9a8e-0c4b7c1d2e3f")

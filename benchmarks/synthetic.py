@@ -7,7 +7,7 @@ import csv
 import datetime as dt
 import json
 import random
-from typing import Iterator
+from collections.abc import Iterator
 
 YEAR = 2021
 LEVELS = ["central", "province", "city", "county", "district"]

@@ -12,23 +12,24 @@ import getpass
 import json
 import os
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .errors import InputError, NotFound
 from .events import codec
 from .events.catalog import EventValidationError, validate
 from .gc_pause import gc_paused
 from .intake.batches import Intake, IntakeResult, Prepared, csv_kinds, prepared_batches, single
-from .projections.fact_view import Amendments, FactView, roster_from
 from .intake.sources import SourceLine, read_lines
+from .policies.model import Policy
+from .policies.registry import Entry, PolicyRegistry
+from .projections.fact_view import Amendments, FactView, roster_from
+from .projections.scoreboard import Scoreboard, build_scoreboard
 from .store.backends import open_backend
 from .store.eventstore import EventStore, Pending, Record, utc_now
 from .store.url import StoreUrl, parse_store_url
 from .store.verify import VerifyResult, verify
-from .policies.model import Policy
-from .policies.registry import Entry, PolicyRegistry
-from .projections.scoreboard import Scoreboard, build_scoreboard
 from .units import Unit
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -60,7 +61,7 @@ class Ledger:
     def close(self) -> None:
         self.store.close()
 
-    def __enter__(self) -> "Ledger":
+    def __enter__(self) -> Ledger:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -7,16 +7,17 @@ import json
 import os
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import click
 
-from .reports import text as render
 from .app import Ledger
 from .errors import InputError, LedgerError
 from .policies.errors import CalendarError, PolicyError
 from .reports import explain as explain_report
 from .reports import scores as score_report
+from .reports import text as render
 from .reports.xlsx import write_workbook
 from .store.backends import StoreUnavailable
 from .store.url import StoreUrlError

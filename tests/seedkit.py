@@ -8,9 +8,10 @@ import contextlib
 import datetime as dt
 import itertools
 import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal as D
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from ledger.events.fact import Fact
 from ledger.projections.scoring import score_track

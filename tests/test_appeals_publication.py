@@ -18,14 +18,12 @@ import datetime as dt
 import json
 
 import pytest
-
 from helpers import cli, write_jsonl
 from test_cli_scoring import POLICY, UNITS, events
 
-from ledger.workflows import appeals
-from ledger.workflows import publishing
 from ledger.app import Ledger
 from ledger.errors import InputError
+from ledger.workflows import appeals, publishing
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 

@@ -6,7 +6,12 @@ import pytest
 
 from ledger.policies import CalendarError, load_policy_text
 from ledger.policies.workdays import (
-    WorkCalendar, add_workdays, is_workday, nth_workday_of_month, nth_workday_of_quarter)
+    WorkCalendar,
+    add_workdays,
+    is_workday,
+    nth_workday_of_month,
+    nth_workday_of_quarter,
+)
 
 d = dt.date
 

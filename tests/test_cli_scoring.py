@@ -113,8 +113,9 @@ def test_score_table_csv_xlsx_and_track_unit_filters(db_url, tmp_path):
     assert ws.freeze_panes == "A2" and ws.cell(1, 2).value == "单位 unit"
     assert [ws.cell(r, 2).value for r in (2, 3, 4)] == ["a", "b", "c"]
     # Without --output the workbook goes to standard output when it is redirected …
-    from click.testing import CliRunner
     from io import BytesIO
+
+    from click.testing import CliRunner
 
     from ledger.cli import main
     piped = CliRunner().invoke(main, ["--db", db_url, "score", "--policy", "cli-test", "--format", "xlsx"])

@@ -8,7 +8,8 @@ import random
 from decimal import Decimal as D
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ledger.events.fact import Fact
 from ledger.policies import load_policy_file

@@ -12,7 +12,6 @@ import struct
 import subprocess
 
 import pytest
-
 from helpers import cli
 from test_cli_scoring import setup
 

@@ -7,7 +7,6 @@ import itertools
 from decimal import Decimal as D
 from pathlib import Path
 
-
 from ledger.events.fact import Fact
 from ledger.policies import load_policy_file
 from ledger.projections.scoring import score_track
@@ -271,8 +270,9 @@ tracks:
 
 def test_fraction_operand_in_a_where_comparison():
     """`gt: "1/2"` is a valid policy amount; the engine reads it as 0.5, like the model."""
-    from ledger.projections.scoring.engine import Matcher
     from decimal import Decimal as Dec
+
+    from ledger.projections.scoring.engine import Matcher
 
     matcher = Matcher(["metric"], {"value": {"gt": "1/2"}}, None)
     assert matcher.tests == (("value", "gt", Dec("0.5")),)

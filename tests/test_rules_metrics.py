@@ -7,12 +7,13 @@ import datetime as dt
 from decimal import Decimal as D
 from pathlib import Path
 
+from seedkit import fact_maker, lines, pts
+
 from ledger.policies import load_policy_file
 from ledger.projections.scoring import score_track
 from ledger.projections.scoring.engine import Ctx, hotline_tickets
 from ledger.projections.scoring.index import UnitFacts
 from ledger.units import Unit
-from seedkit import fact_maker, lines, pts
 
 POLICY = load_policy_file(Path(__file__).parent / "policies" / "metrics.yaml")
 _fact = fact_maker(recorded_at="x", id_format="m{rev}")

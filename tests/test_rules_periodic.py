@@ -11,10 +11,11 @@ import datetime as dt
 from decimal import Decimal as D
 from pathlib import Path
 
+from seedkit import fact_maker, lines, pts
+
 from ledger.policies import load_policy_file
 from ledger.projections.scoring import score_track
 from ledger.units import Unit
-from seedkit import fact_maker, lines, pts
 
 POLICY = load_policy_file(Path(__file__).parent / "policies" / "periodic.yaml")
 _fact = fact_maker(recorded_at="x", id_format="p{rev}")

@@ -15,9 +15,9 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import chinese_calendar
+from seedkit import fact_maker, lines, pts, track_scorer, walk
 
 from ledger.policies import load_bundled_policy
-from seedkit import fact_maker, lines, pts, track_scorer, walk
 
 POLICY = load_bundled_policy("changbai-2020")
 SEED = Path("/work/shared/seeds/004_fdca9bd053356bd7.txt")

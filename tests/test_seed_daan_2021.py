@@ -16,9 +16,9 @@ import datetime as dt
 from decimal import Decimal as D
 
 import chinese_calendar
+from seedkit import fact_maker, imported_ledger, lines, pts, track_scorer, walk
 
 from ledger.policies import load_bundled_policy
-from seedkit import fact_maker, imported_ledger, lines, pts, track_scorer, walk
 
 POLICY = load_bundled_policy("daan-2021")
 

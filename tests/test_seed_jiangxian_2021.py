@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal as D
 
+from seedkit import fact_maker, imported_ledger, lines, pts, track_scorer, walk
 
 from ledger.policies import load_bundled_policy
-from seedkit import fact_maker, imported_ledger, lines, pts, track_scorer, walk
 
 POLICY = load_bundled_policy("jiangxian-2021")
 

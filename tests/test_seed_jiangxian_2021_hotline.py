@@ -11,11 +11,11 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import chinese_calendar
+from seedkit import d, fact_maker, pts, track_scorer
 
 from ledger.policies import load_bundled_policy
 from ledger.projections.scoring.engine import Ctx, hotline_tickets
 from ledger.projections.scoring.index import UnitFacts
-from seedkit import d, fact_maker, pts, track_scorer
 
 POLICY = load_bundled_policy("jiangxian-2021")
 F = fact_maker("2021-01-01T00:00:00Z", source="12345平台", id_format="{unit}-h{rev}")

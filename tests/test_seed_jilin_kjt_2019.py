@@ -13,11 +13,11 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from seedkit import d, fact_maker, imported_ledger, lines, pts, walk
 
 from ledger.policies import load_bundled_policy
 from ledger.projections.scoring import score_track
 from ledger.units import Unit
-from seedkit import d, fact_maker, imported_ledger, lines, pts, walk
 
 POLICY = load_bundled_policy("jilin-kjt-2019")
 SEED = Path("/work/shared/seeds/003_5763d13bf4c99379.txt")

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import chinese_calendar
 import pytest
+from seedkit import assert_lines_add_up, d, fact_maker, imported_ledger, lines, pts, walk
 
 from ledger.policies import load_bundled_policy
 from ledger.projections.scoring import score_track
 from ledger.units import Unit
-from seedkit import assert_lines_add_up, d, fact_maker, imported_ledger, lines, pts, walk
 
 POLICY = load_bundled_policy("jingkai-2021")
 SEED = Path("/work/shared/seeds/001_d5299d6af98c8c4e.txt")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from helpers import setup_units
+
 from ledger.app import Ledger
 from ledger.store.eventstore import select_in
 

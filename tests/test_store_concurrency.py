@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from helpers import cli, setup_units, write_jsonl
+
 from ledger.app import Ledger
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 
 from helpers import cli, setup_units, write_jsonl
+
 from ledger.app import Ledger
 
 
@@ -65,18 +66,18 @@ def test_bad_corrections_are_rejected(db_url, tmp_path):
 
 
 def test_as_of_and_known_at_timestamp(db_url, tmp_path):
-    now = [dt.datetime(2021, 7, 1, 1, 0, tzinfo=dt.timezone.utc)]
+    now = [dt.datetime(2021, 7, 1, 1, 0, tzinfo=dt.UTC)]
     ledger = Ledger(db_url, actor="office", clock=lambda: now[0])
     ledger.init()
     units = tmp_path / "u.csv"
     units.write_text("id,name,groups\njk-fgj,发改局,jingkai-unit\n", encoding="utf-8")
     ledger.import_units(str(units))                                  # revision 1 at 01:00Z
-    now[0] = dt.datetime(2021, 7, 1, 2, 0, tzinfo=dt.timezone.utc)
+    now[0] = dt.datetime(2021, 7, 1, 2, 0, tzinfo=dt.UTC)
     ledger.import_file(write_jsonl(tmp_path / "a.jsonl", [
         {"type": "warning", "unit": "jk-fgj", "date": "2021-06-10", "id": "w1", "issuer_level": "district"},
         {"type": "warning", "unit": "jk-fgj", "date": "2021-07-02", "id": "w2", "issuer_level": "district"},
     ]))                                                              # revisions 2-3 at 02:00Z
-    now[0] = dt.datetime(2021, 7, 6, 2, 0, tzinfo=dt.timezone.utc)
+    now[0] = dt.datetime(2021, 7, 6, 2, 0, tzinfo=dt.UTC)
     ledger.retract("w1", "appeal", date=dt.date(2021, 7, 6))         # revision 4 on 07-06
     june = dt.date(2021, 6, 30)
     assert [f.id for f in ledger.facts.facts("jk-fgj", 2021, june, None)] == []

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from helpers import cli, setup_units, write_jsonl
+
 from ledger.app import Ledger
 from ledger.errors import InputError
 

@@ -8,8 +8,16 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any, ClassVar
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, GetPydanticSchema, PlainSerializer,
-                      StringConstraints, ValidationInfo)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    GetPydanticSchema,
+    PlainSerializer,
+    StringConstraints,
+    ValidationInfo,
+)
 from pydantic_core import core_schema
 
 

@@ -43,7 +43,7 @@ FACT_TYPES = frozenset(IMPORTABLE) - AMENDMENTS
 # One discriminated union: parsing and validating a JSON line is a single call into
 # pydantic-core, the import's hot path.
 _IMPORTABLE_EVENT = TypeAdapter(Annotated[
-    Union[tuple(model for model in CATALOG.values() if model.importable)],  # type: ignore[misc]
+    Union[tuple(model for model in CATALOG.values() if model.importable)],  # type: ignore[misc]  # noqa: UP007
     Field(discriminator="type")])
 _VALIDATOR = _IMPORTABLE_EVENT.validator
 

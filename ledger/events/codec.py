@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable
 from decimal import Decimal
 from hashlib import sha256
-from typing import Any, Iterable
+from typing import Any
 
 from .base import Event
 

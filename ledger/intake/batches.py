@@ -9,18 +9,19 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
+from ..errors import ConflictError, InputError
 from ..events import codec
 from ..events.base import Event
 from ..events.catalog import AMENDMENTS, CATALOG, NUMBER_FIELDS, EventValidationError, field_kinds, validate
-from ..errors import ConflictError, InputError
-from .sources import SourceLine, read_lines
 from ..projections.fact_view import Amendments
 from ..store.eventstore import IdEntry, Pending, Record, Writer, unit_stream
+from .sources import SourceLine, read_lines
 
 BATCH = 5000
 UNCORRECTABLE = {"type", "unit", "id", "actor", "evidence"}

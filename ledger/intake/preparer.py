@@ -15,7 +15,8 @@ import multiprocessing
 import queue as queue_module
 import sys
 import threading
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ..errors import InputError
 from .batches import _chunks, csv_kinds, prepare

@@ -1,6 +1,5 @@
 """Policies as data: YAML files validated at load time (see docs/policies.md)."""
 
-from .workdays import WorkCalendar, add_workdays, is_workday, nth_workday_of_month, nth_workday_of_quarter
 from .errors import CalendarError, PolicyError
 from .loader import (
     bundled_dir,
@@ -11,7 +10,8 @@ from .loader import (
     policy_file_hash,
     policy_text_hash,
 )
-from .model import RULE_KINDS, Policy, Track, Indicator
+from .model import RULE_KINDS, Indicator, Policy, Track
+from .workdays import WorkCalendar, add_workdays, is_workday, nth_workday_of_month, nth_workday_of_quarter
 
 __all__ = [
     "CalendarError", "PolicyError", "Policy", "Track", "Indicator", "RULE_KINDS",

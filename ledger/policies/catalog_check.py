@@ -8,8 +8,9 @@ names must exist in EVENTS.md's catalog, or the rule would silently never match.
 from __future__ import annotations
 
 import typing
+from collections.abc import Iterator
 from enum import Enum
-from typing import Any, Iterator
+from typing import Any
 
 from pydantic import BaseModel
 

@@ -184,7 +184,7 @@ class PerEvent(_Rule):
     max_events: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
-    def _shape(self) -> "PerEvent":
+    def _shape(self) -> PerEvent:
         forms = [self.amount is not None, self.amounts is not None, self.cases is not None,
                  self.tiers is not None]
         if sum(forms) != 1:
@@ -232,7 +232,7 @@ class Checklist(_Rule):
     deduct_on: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _shape(self) -> "Checklist":
+    def _shape(self) -> Checklist:
         if not self.earn_on and not self.deduct_on:
             raise ValueError("earn_on or deduct_on must name at least one result")
         both = set(self.earn_on) & set(self.deduct_on)
@@ -247,7 +247,7 @@ class Due(_M):
     n: int | None = Field(default=None, ge=1, le=60)
 
     @model_validator(mode="after")
-    def _shape(self) -> "Due":
+    def _shape(self) -> Due:
         if self.rule in ("day_of_month", "day_of_next_month") and self.day is None:
             raise ValueError(f"{self.rule} needs `day`")
         if self.rule == "workday_of_next_period" and self.n is None:
@@ -284,7 +284,7 @@ class Report(_Rule):
     credit_before_due: bool = False
 
     @model_validator(mode="after")
-    def _shape(self) -> "Report":
+    def _shape(self) -> Report:
         _check_periods(self.every, self.periods)
         return self
 
@@ -304,7 +304,7 @@ class MetricTarget(_M):
     default: Amount | None = None
 
     @model_validator(mode="after")
-    def _shape(self) -> "MetricTarget":
+    def _shape(self) -> MetricTarget:
         for b in self.bands:
             if b.value is None or b.amount is not None:
                 raise ValueError("target bands give `value` (the target), not `amount`")
@@ -327,7 +327,7 @@ class Quota(_Rule):
     credit_before_due: bool = False
 
     @model_validator(mode="after")
-    def _shape(self) -> "Quota":
+    def _shape(self) -> Quota:
         _check_periods(self.every, self.periods)
         return self
 
@@ -344,7 +344,7 @@ class MetricBands(_Rule):
     bands: list[Band] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _shape(self) -> "MetricBands":
+    def _shape(self) -> MetricBands:
         _check_bands(self.bands, "metric")
         return self
 
@@ -395,7 +395,7 @@ class Rank(_Rule):
     skip_zero: bool = True
 
     @model_validator(mode="after")
-    def _shape(self) -> "Rank":
+    def _shape(self) -> Rank:
         if (self.places is None) == (self.linear is None):
             raise ValueError("exactly one of places (a table) or linear")
         return self
@@ -419,8 +419,7 @@ class Manual(_Rule):
 
 
 Rule = Annotated[
-    Union[PerEvent, Requirement, Checklist, Report, Quota, MetricBands, Rate, Ratio, Rank,
-          Panel, SupervisedItems, Manual],
+    PerEvent | Requirement | Checklist | Report | Quota | MetricBands | Rate | Ratio | Rank | Panel | SupervisedItems | Manual,
     Field(discriminator="kind"),
 ]
 RULE_KINDS = ("per_event", "requirement", "checklist", "report", "quota", "metric_bands",
@@ -445,10 +444,10 @@ class Indicator(_M):
     zero_when: list[Condition] = Field(default_factory=list)
     rule: Rule | None = None
     rules: list[Rule] | None = None
-    children: list["Indicator"] | None = None
+    children: list[Indicator] | None = None
 
     @model_validator(mode="after")
-    def _shape(self) -> "Indicator":
+    def _shape(self) -> Indicator:
         have = [self.rule is not None, self.rules is not None, self.children is not None]
         if sum(have) != 1:
             raise ValueError("exactly one of rule, rules or children")
@@ -495,7 +494,7 @@ class Track(_M):
     indicators: list[Indicator] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _shape(self) -> "Track":
+    def _shape(self) -> Track:
         if self.grades:
             mins = [g.min for g in self.grades]
             for i, m in enumerate(mins[:-1]):
@@ -531,7 +530,7 @@ class CalendarSection(_M):
     holidays: list[dt.date] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _shape(self) -> "CalendarSection":
+    def _shape(self) -> CalendarSection:
         both = set(self.workdays) & set(self.holidays)
         if both:
             raise ValueError(f"days both workday and holiday: {sorted(d.isoformat() for d in both)}")
@@ -550,7 +549,7 @@ class BulletinColumn(Match):
     report: Ident | None = None
 
     @model_validator(mode="after")
-    def _one_source(self) -> "BulletinColumn":
+    def _one_source(self) -> BulletinColumn:
         if (self.report is None) == (self.event is None):
             raise ValueError("a bulletin column names either `event` or `report`")
         return self
@@ -588,7 +587,7 @@ class Policy(_M):
     _compiled: dict = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
-    def _shape(self) -> "Policy":
+    def _shape(self) -> Policy:
         ids = [t.id for t in self.tracks]
         dup = {i for i in ids if ids.count(i) > 1}
         if dup:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+
+import yaml
 
 from ..errors import InputError
 from .errors import PolicyError
-import yaml
-
 from .loader import bundled_policy_files, load_policy_file, load_policy_text, policy_text_hash
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -47,7 +47,7 @@ class Entry:
 
     @classmethod
     def stored(cls, policy_id: str, version: int, sha256: str, origin: str, text: str,
-               effective_from: str | None, change_note: str | None) -> "Entry":
+               effective_from: str | None, change_note: str | None) -> Entry:
         """An entry for a version stored in the ledger (year and title read from its text)."""
         policy = _parse(text, f"{policy_id}@{version} ({origin})")
         return cls(policy_id, version, policy.year, policy.title, sha256, origin, text, effective_from,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import calendar as _stdcal
 import datetime as dt
-from typing import Iterable
+from collections.abc import Iterable
 
 import chinese_calendar
 

@@ -101,7 +101,7 @@ def _hotline(spec: Bulletin, policy: Policy, units, facts, first: dt.date, last:
     return BulletinTable(spec.track, spec.title, "hotline", headers, rows, notes)
 
 
-def build_bulletin(ledger: "Ledger", policy: Policy, period: str, *, track: str | None = None,
+def build_bulletin(ledger: Ledger, policy: Policy, period: str, *, track: str | None = None,
                    as_of: dt.date | None = None, known_at: str | int | None = None) -> BulletinReport:
     first, last = month_bounds(period)
     if first.year != policy.year:

@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..policies.model import Indicator, Policy, Track
-from .fact_view import Amendments
 from ..store.eventstore import stream_year, unit_stream
+from .fact_view import Amendments
 from .scoreboard import Scoreboard
 from .scoring import ScoreCard
 
@@ -120,7 +120,7 @@ def _kinds(card: ScoreCard | None, indicator: str) -> Counter:
 class _EventStatus:
     """Why an event's lines differ between two known-at revisions."""
 
-    def __init__(self, ledger: "Ledger", before: Scoreboard, after: Scoreboard):
+    def __init__(self, ledger: Ledger, before: Scoreboard, after: Scoreboard):
         """Two policies may score different assessment years: both years' streams are read."""
         self.ledger, self.k0, self.k1 = ledger, before.known_at, after.known_at
         self.year_of = {before.policy.year: before.policy.ref, after.policy.year: after.policy.ref}
@@ -187,7 +187,7 @@ class _EventStatus:
         return f"event {event_id} ({record.type}) " + ("; ".join(notes) if notes else "counts differently")
 
 
-def diff(ledger: "Ledger", before: Scoreboard, after: Scoreboard) -> Diff:
+def diff(ledger: Ledger, before: Scoreboard, after: Scoreboard) -> Diff:
     notes, by_indicator = rule_changes(before.policy, after.policy)
     status = _EventStatus(ledger, before, after)
     changes: list[Change] = []

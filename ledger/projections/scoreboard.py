@@ -4,8 +4,9 @@ revision — the read model behind `score`, `explain`, `bulletin`, `diff` and `p
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from ..gc_pause import gc_paused
@@ -58,7 +59,7 @@ def track_units(policy: Policy, track_id: str, roster: Iterable[Unit]) -> list[U
     return sorted((u for u in roster if u.in_group(group)), key=lambda u: u.id)
 
 
-def build_scoreboard(ledger: "Ledger", policy: Policy, *, as_of: dt.date | None = None,
+def build_scoreboard(ledger: Ledger, policy: Policy, *, as_of: dt.date | None = None,
                      known_at: int | None = None, tracks: Iterable[str] | None = None,
                      units: Iterable[str] | None = None, focus: str | None = None,
                      drop: set[str] | None = None, on_unit: Callable[[int], None] | None = None) -> Scoreboard:
@@ -73,7 +74,7 @@ def build_scoreboard(ledger: "Ledger", policy: Policy, *, as_of: dt.date | None 
         return _build(ledger, policy, as_of, known_at, tracks, units, focus, drop, on_unit)
 
 
-def _build(ledger: "Ledger", policy: Policy, as_of: dt.date | None, known_at: int | None,
+def _build(ledger: Ledger, policy: Policy, as_of: dt.date | None, known_at: int | None,
            tracks: Iterable[str] | None, units: Iterable[str] | None, focus: str | None,
            drop: set[str] | None, on_unit: Callable[[int], None] | None) -> Scoreboard:
     known = ledger.head()[0] if known_at is None else known_at

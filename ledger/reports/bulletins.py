@@ -6,8 +6,8 @@ import csv
 import io
 from typing import BinaryIO
 
-from . import text as render
 from ..projections.bulletin_tables import BulletinReport
+from . import text as render
 from .xlsx import write_workbook
 
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from . import text as render
 from ..projections.scoreboard import Scoreboard
 from ..projections.scoring import ScoreCard
+from . import text as render
 from .scores import provenance
 
 GROUPINGS = ("indicator", "division", "event")

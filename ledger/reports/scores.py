@@ -6,8 +6,8 @@ import csv
 import io
 from typing import Any, BinaryIO
 
-from . import text as render
 from ..projections.scoreboard import Scoreboard
+from . import text as render
 from .xlsx import write_workbook
 
 FIXED = ["排名 rank", "单位 unit", "名称 name"]

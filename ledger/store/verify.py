@@ -10,8 +10,9 @@ snapshot, so imports running meanwhile neither disturb nor falsely alarm it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ..events import codec
 from .backends import Backend

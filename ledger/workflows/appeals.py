@@ -12,10 +12,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import publishing
 from ..errors import InputError
-from ..store.backends import EVENTS_TABLE
 from ..intake.sources import SourceLine
+from ..store.backends import EVENTS_TABLE
+from . import publishing
 
 if TYPE_CHECKING:
     from ..app import Ledger
@@ -50,7 +50,7 @@ class Appeal:
                 self.decision["outcome"], "decision": self.decision, "orders": self.orders}
 
 
-def appeals(ledger: "Ledger") -> list[Appeal]:
+def appeals(ledger: Ledger) -> list[Appeal]:
     """Every appeal with its decision and orders, in filing order."""
     with ledger.store.backend.transaction(commit=False) as c:
         rows = ledger.store.backend.query(
@@ -80,14 +80,14 @@ def appeals(ledger: "Ledger") -> list[Appeal]:
     return sorted(found.values(), key=lambda a: a.revision)
 
 
-def get(ledger: "Ledger", appeal_id: str) -> Appeal:
+def get(ledger: Ledger, appeal_id: str) -> Appeal:
     for appeal in appeals(ledger):
         if appeal.id == appeal_id:
             return appeal
     raise InputError("the id of a filed appeal (see `ledger appeal list`)", field="APPEAL", got=repr(appeal_id))
 
 
-def _publication_for(ledger: "Ledger", unit: str, on: dt.date, pub_id: str | None) -> publishing.Publication | None:
+def _publication_for(ledger: Ledger, unit: str, on: dt.date, pub_id: str | None) -> publishing.Publication | None:
     if pub_id:
         return publishing.find(ledger, pub_id)
     groups = set(ledger.facts.roster().get(unit).groups) if ledger.facts.roster().get(unit) else set()
@@ -101,7 +101,7 @@ def _publication_for(ledger: "Ledger", unit: str, on: dt.date, pub_id: str | Non
     return candidates[-1] if candidates else None
 
 
-def file(ledger: "Ledger", unit: str, targets: list[str], grounds: str, *, appeal_id: str | None = None,
+def file(ledger: Ledger, unit: str, targets: list[str], grounds: str, *, appeal_id: str | None = None,
          publication: str | None = None, late_override: str | None = None) -> tuple[str, int, str]:
     """File an appeal, dated by the ledger's clock (a caller cannot backdate into the
     window); returns (id, revision, a note on the window)."""
@@ -138,7 +138,7 @@ def file(ledger: "Ledger", unit: str, targets: list[str], grounds: str, *, appea
     return new_id, revision, note
 
 
-def decide(ledger: "Ledger", appeal_id: str, outcome: str, reason: str, *, retract: list[str] = (),
+def decide(ledger: Ledger, appeal_id: str, outcome: str, reason: str, *, retract: list[str] = (),
            correct: list[tuple[str, dict[str, Any]]] = (), reviewer: str | None = None) -> list[tuple[str, int]]:
     """Record the decision and the orders it makes in one write; returns (id, revision) of each."""
     appeal = get(ledger, appeal_id)
@@ -168,14 +168,14 @@ def decide(ledger: "Ledger", appeal_id: str, outcome: str, reason: str, *, retra
 @dataclass
 class AppealEffect:
     appeal: Appeal
-    before: "Scoreboard"
-    after: "Scoreboard"
-    unit_changes: list["Change"]
-    peer_changes: list["Change"]
+    before: Scoreboard
+    after: Scoreboard
+    unit_changes: list[Change]
+    peer_changes: list[Change]
     hypothetical: bool
 
 
-def effect(ledger: "Ledger", appeal_id: str, *, policy_ref: str | None = None,
+def effect(ledger: Ledger, appeal_id: str, *, policy_ref: str | None = None,
            as_of: dt.date | None = None) -> AppealEffect:
     """Before/after of the unit and of every peer whose rank or rank-based points move.
     A decided appeal compares the revisions just before and after its decision; an open one

@@ -13,8 +13,8 @@ import json
 import zipfile
 from typing import TYPE_CHECKING, Any
 
-from ..reports import text as render
 from ..reports import explain as explain_report
+from ..reports import text as render
 
 if TYPE_CHECKING:
     from ..app import Ledger
@@ -29,7 +29,7 @@ def cited_events(ex: explain_report.Explanation) -> list[str]:
     return seen
 
 
-def event_histories(ledger: "Ledger", event_ids: list[str], known_at: int) -> list[dict[str, Any]]:
+def event_histories(ledger: Ledger, event_ids: list[str], known_at: int) -> list[dict[str, Any]]:
     entries = ledger.store.lookup_ids(event_ids)
     streams: dict[str, list] = {}
     out = []
@@ -80,7 +80,7 @@ or retracted since (check: sha256sum of its output = manifest.json's "explanatio
 """
 
 
-def build_packet(ledger: "Ledger", ex: explain_report.Explanation, policy_text: str) -> bytes:
+def build_packet(ledger: Ledger, ex: explain_report.Explanation, policy_text: str) -> bytes:
     board, card = ex.board, ex.card
     cited = cited_events(ex)
     files: dict[str, bytes] = {

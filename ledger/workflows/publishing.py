@@ -57,7 +57,7 @@ class Publication:
                 "revision": self.revision, "recorded_at": self.recorded_at, "actor": self.actor}
 
 
-def render_result(ledger: "Ledger", kind: str, policy: Policy, as_of: dt.date, period: str | None,
+def render_result(ledger: Ledger, kind: str, policy: Policy, as_of: dt.date, period: str | None,
                   track: str | None, known_at: int) -> str:
     """The published content: exactly `score --format json` / `bulletin --format json`."""
     from ..projections.bulletin_tables import build_bulletin
@@ -71,7 +71,7 @@ def render_result(ledger: "Ledger", kind: str, policy: Policy, as_of: dt.date, p
     return score_report.as_json(board)
 
 
-def _pin_policy(ledger: "Ledger", ref: str) -> tuple[Policy, str]:
+def _pin_policy(ledger: Ledger, ref: str) -> tuple[Policy, str]:
     """The policy and its sha256, stored in the ledger if it was only bundled so far."""
     entry = ledger.policies.find(ref)
     if entry.origin == "bundled":
@@ -80,7 +80,7 @@ def _pin_policy(ledger: "Ledger", ref: str) -> tuple[Policy, str]:
     return entry.policy(), entry.sha256
 
 
-def publish(ledger: "Ledger", policy_ref: str, *, as_of: dt.date | None, period: str | None,
+def publish(ledger: Ledger, policy_ref: str, *, as_of: dt.date | None, period: str | None,
             track: str | None, known_at: str | int | None) -> tuple[Publication, bool]:
     from ..projections.bulletin_tables import month_bounds
 
@@ -107,7 +107,7 @@ def publish(ledger: "Ledger", policy_ref: str, *, as_of: dt.date | None, period:
     return find(ledger, pub_id), new
 
 
-def publications(ledger: "Ledger") -> list[Publication]:
+def publications(ledger: Ledger) -> list[Publication]:
     out = []
     for r in ledger.store.read_stream(STREAM):
         d = r.data
@@ -118,7 +118,7 @@ def publications(ledger: "Ledger") -> list[Publication]:
     return out
 
 
-def find(ledger: "Ledger", pub_id: str) -> Publication:
+def find(ledger: Ledger, pub_id: str) -> Publication:
     pubs = publications(ledger)
     for p in pubs:
         if p.id == pub_id:
@@ -127,7 +127,7 @@ def find(ledger: "Ledger", pub_id: str) -> Publication:
     raise InputError(f"a publication id (see `ledger published`; known: {known})", field="ID", got=repr(pub_id))
 
 
-def policy_of(ledger: "Ledger", pub: Publication) -> Policy:
+def policy_of(ledger: Ledger, pub: Publication) -> Policy:
     """The exact policy text the publication used (by hash, even if a later release bundles
     other text under the same version)."""
     for entry in ledger._entries(ledger.store.read_stream("ledger:policies")):
@@ -136,7 +136,7 @@ def policy_of(ledger: "Ledger", pub: Publication) -> Policy:
     return ledger.policy(pub.policy)
 
 
-def reproduce(ledger: "Ledger", pub: Publication) -> tuple[str, bool]:
+def reproduce(ledger: Ledger, pub: Publication) -> tuple[str, bool]:
     """Regenerate the published content; (content, its hash equals the published one)."""
     content = render_result(ledger, pub.kind, policy_of(ledger, pub), pub.as_of, pub.period, pub.track,
                             pub.known_at)

@@ -74,7 +74,7 @@ class IndicatorScore:
     points: Decimal
     max: Decimal | None = None
     divisions: tuple[str, ...] = ()
-    children: list["IndicatorScore"] = field(default_factory=list)
+    children: list[IndicatorScore] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         d: dict = {"id": self.id, "name": self.name, "points": self.points}

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import calendar as _stdcal
 import datetime as dt
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Collection, Iterable, Mapping, Sequence
+from typing import Any
 
 from ledger.events.fact import Fact
 from ledger.policies import model as M
@@ -179,13 +180,13 @@ class Ctx:
         self.ranks: dict[int, dict[str, tuple[int, Any, int]]] = {}
 
 
-def _ev_line(node: "Node", f: Fact, delta: Decimal, rule: str, ctx: Ctx, kind: str | None = None,
+def _ev_line(node: Node, f: Fact, delta: Decimal, rule: str, ctx: Ctx, kind: str | None = None,
              detail: str | None = None, period: str | None = None) -> Line:
     return Line(node.id, delta, kind, f.id, f.type, f.date, rule, f.source, ctx.version,
                 f.corrections, detail, (), period)
 
 
-def _agg_line(node: "Node", delta: Decimal, kind: str, rule: str, ctx: Ctx, detail: str | None = None,
+def _agg_line(node: Node, delta: Decimal, kind: str, rule: str, ctx: Ctx, detail: str | None = None,
               events: tuple = (), date: dt.date | None = None, period: str | None = None) -> Line:
     return Line(node.id, delta, kind, None, None, date, rule, None, ctx.version, (), detail,
                 events, period)
@@ -226,7 +227,7 @@ class Evaluator:
     __slots__ = ("text",)
     needs: tuple[str, ...] = ()
 
-    def evaluate(self, ctx: Ctx, uf: UnitFacts, node: "Node", out: list[Line]) -> None:  # pragma: no cover
+    def evaluate(self, ctx: Ctx, uf: UnitFacts, node: Node, out: list[Line]) -> None:  # pragma: no cover
         raise NotImplementedError
 
 
