@@ -272,7 +272,7 @@ def test_fraction_operand_in_a_where_comparison():
     """`gt: "1/2"` is a valid policy amount; the engine reads it as 0.5, like the model."""
     from decimal import Decimal as Dec
 
-    from ledger.projections.scoring.engine import Matcher
+    from ledger.projections.scoring.matching import Matcher
 
     matcher = Matcher(["metric"], {"value": {"gt": "1/2"}}, None)
     assert matcher.tests == (("value", "gt", Dec("0.5")),)

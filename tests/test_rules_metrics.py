@@ -11,7 +11,8 @@ from seedkit import fact_maker, lines, pts
 
 from ledger.policies import load_policy_file
 from ledger.projections.scoring import score_track
-from ledger.projections.scoring.engine import Ctx, hotline_tickets
+from ledger.projections.scoring.context import Ctx
+from ledger.projections.scoring.hotline import hotline_tickets
 from ledger.projections.scoring.index import UnitFacts
 from ledger.units import Unit
 

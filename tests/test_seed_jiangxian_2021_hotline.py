@@ -14,7 +14,8 @@ import chinese_calendar
 from seedkit import d, fact_maker, pts, track_scorer
 
 from ledger.policies import load_bundled_policy
-from ledger.projections.scoring.engine import Ctx, hotline_tickets
+from ledger.projections.scoring.context import Ctx
+from ledger.projections.scoring.hotline import hotline_tickets
 from ledger.projections.scoring.index import UnitFacts
 
 POLICY = load_bundled_policy("jiangxian-2021")

@@ -10,11 +10,11 @@ from .loader import (
     policy_file_hash,
     policy_text_hash,
 )
-from .model import RULE_KINDS, Indicator, Policy, Track
+from .model import Indicator, Policy, Track
 from .workdays import WorkCalendar, add_workdays, is_workday, nth_workday_of_month, nth_workday_of_quarter
 
 __all__ = [
-    "CalendarError", "PolicyError", "Policy", "Track", "Indicator", "RULE_KINDS",
+    "CalendarError", "PolicyError", "Policy", "Track", "Indicator",
     "WorkCalendar", "is_workday", "add_workdays", "nth_workday_of_month", "nth_workday_of_quarter",
     "load_policy_file", "load_policy_text", "policy_file_hash", "policy_text_hash",
     "bundled_dir", "bundled_policy_files", "load_bundled_policy",

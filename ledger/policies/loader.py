@@ -9,9 +9,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from . import rule_kinds
 from .catalog_check import check_policy
 from .errors import PolicyError
-from .model import RULE_KINDS, Policy
+from .model import Policy, validate_policy
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -65,7 +66,7 @@ def _load(text: str, origin: str, digest: str) -> Policy:
     if not isinstance(data, dict):
         raise PolicyError(origin, "", "a YAML mapping with id, version, year, title and tracks")
     try:
-        policy = Policy.model_validate(data)
+        policy = validate_policy(data)
     except ValidationError as e:
         raise _to_policy_error(e, data, origin) from None
     check_policy(policy, origin)
@@ -74,10 +75,9 @@ def _load(text: str, origin: str, digest: str) -> Policy:
     return policy
 
 
-_KINDS = set(RULE_KINDS)
 
-
-def _clean_loc(loc: tuple, data: Any) -> str:
+def _clean_loc(loc: tuple[Any, ...], data: Any) -> str:
+    kinds = rule_kinds.kinds()
     parts: list[str] = []
     cur: Any = data
     for i, el in enumerate(loc):
@@ -92,14 +92,14 @@ def _clean_loc(loc: tuple, data: Any) -> str:
                 cur = cur[el]
                 continue
             continue
-        if isinstance(cur, dict) and el in _KINDS and cur.get("kind") == el:
+        if isinstance(cur, dict) and el in kinds and cur.get("kind") == el:
             continue  # the discriminator tag pydantic adds after a rule
         if isinstance(cur, dict) and el in cur:
             parts.append(f".{el}")
             cur = cur[el]
             continue
         # union member / discriminator tags that pydantic adds to the location
-        if el in _KINDS or "[" in el or "(" in el or (el[:1].isupper()) or el in ("decimal", "str", "int", "float", "bool", "date", "list", "dict"):
+        if el in kinds or "[" in el or "(" in el or (el[:1].isupper()) or el in ("decimal", "str", "int", "float", "bool", "date", "list", "dict"):
             continue
         if last or not isinstance(cur, dict):
             parts.append(f".{el}")
@@ -117,10 +117,10 @@ def _describe(err: dict) -> str:
         return f"unknown key `{loc[-1]}`"
     if typ == "union_tag_invalid":
         ctx = err.get("ctx", {})
-        return (f"kind: one of {ctx.get('expected_tags', ', '.join(RULE_KINDS))}, "
+        return (f"kind: one of {ctx.get('expected_tags', ', '.join(rule_kinds.kinds()))}, "
                 f"not {ctx.get('tag')!r}")
     if typ == "union_tag_not_found":
-        return f"`kind`: one of {', '.join(RULE_KINDS)}"
+        return f"`kind`: one of {', '.join(rule_kinds.kinds())}"
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     inp = err.get("input")

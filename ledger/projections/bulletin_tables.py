@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InputError
 from ..policies.model import Bulletin, Policy
 from .scoreboard import track_units
-from .scoring.engine import Ctx, _matcher, hotline_tickets
+from .scoring.context import Ctx
+from .scoring.hotline import hotline_tickets
+from .scoring.matching import Matcher
 from .scoring.index import UnitFacts
 
 if TYPE_CHECKING:
@@ -63,7 +65,7 @@ def _rate(part: int, whole: int) -> str:
 def _checks(spec: Bulletin, units, facts, first: dt.date, last: dt.date, as_of: dt.date) -> BulletinTable:
     headers = ["单位"] + [c.name for c in spec.columns]
     period = first.strftime("%Y-%m")
-    matchers = [(_matcher(c.event, c.where, c.contains) if c.event else None, c.report) for c in spec.columns]
+    matchers = [(Matcher(c.event, c.where, c.contains) if c.event else None, c.report) for c in spec.columns]
     rows = []
     for unit in units:
         unit_facts = facts.get(unit.id, [])

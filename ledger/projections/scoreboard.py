@@ -12,8 +12,7 @@ from ..errors import InputError
 from ..gc_pause import gc_paused
 from ..policies.model import Policy
 from ..units import Unit
-from .scoring import ScoreCard, rank_fact_types, score_track
-from .scoring.engine import track_fact_types
+from .scoring import ScoreCard, rank_fact_types, score_track, track_fact_types
 
 if TYPE_CHECKING:
     from ..app import Ledger

@@ -1,0 +1,209 @@
+"""The words policy rules are built from: amounts, identifiers, event conditions, bands,
+deadlines and periods (validated with pydantic at load time only).
+
+Rule kinds (``ledger.projections.scoring.rules``) and the policy tree (``model``) both build on
+these; this module imports neither, so rule kinds can register themselves without a cycle.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+
+def as_decimal(v: Any) -> Decimal | None:
+    """``v`` as a Decimal when it is a number — a Decimal, an int (not a bool), a float (by
+    its repr: 0.1 → Decimal("0.1")) or a string ``Decimal()`` reads — else None. The scoring
+    engine reads numbers with it (fact fields, in its hot path: keep it lean); ``to_decimal``
+    below uses it for policy amounts that are not strings."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, Decimal):
+        return v
+    if isinstance(v, int):
+        return Decimal(v)
+    if isinstance(v, float):
+        return Decimal(repr(v))
+    if isinstance(v, str):
+        try:
+            return Decimal(v)
+        except Exception:
+            return None
+    return None
+
+
+def to_decimal(v: Any) -> Any:
+    """A policy amount: a number, or an exact fraction written ``"10/12"``."""
+    if isinstance(v, bool):
+        raise ValueError("a number, not true/false")
+    if isinstance(v, str):
+        s = v.strip()
+        try:
+            if "/" in s:
+                a, b = s.split("/", 1)
+                den = Decimal(b.strip())
+                if den == 0:
+                    raise ValueError("a fraction with a non-zero denominator")
+                return Decimal(a.strip()) / den
+            return Decimal(s)
+        except (InvalidOperation, ValueError):
+            raise ValueError(f"a number such as 2, -0.5 or 10/12, not {v!r}") from None
+    d = as_decimal(v)
+    if d is None:
+        raise ValueError(f"a number such as 2, -0.5 or 10/12, not {v!r}")
+    return d
+
+
+Amount = Annotated[Decimal, BeforeValidator(to_decimal)]
+"""A decimal amount: ``2``, ``-0.5`` or an exact fraction ``"10/12"``."""
+
+_ID = r"^[A-Za-z0-9][A-Za-z0-9._\-]*$"
+Ident = Annotated[str, Field(pattern=_ID, max_length=128)]
+
+
+def _one_or_many(v: Any) -> Any:
+    if isinstance(v, str):
+        return [v]
+    return v
+
+
+EventTypes = Annotated[list[Ident], BeforeValidator(_one_or_many), Field(min_length=1)]
+
+
+class Spec(BaseModel):
+    """A piece of a policy document: unknown keys are errors, and loaded policies are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    reads: ClassVar[frozenset[str]] = frozenset()
+    """Fact types this piece makes scoring read besides the event types it names (the fact
+    view reads only what a track's pieces can use)."""
+
+
+
+# ---------------------------------------------------------------- conditions on events
+
+CondOps = Literal["eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "exists", "contains_any"]
+
+
+def _check_where(v: Any) -> Any:
+    if v is None:
+        return {}
+    if not isinstance(v, dict):
+        raise ValueError("a mapping of field: value, field: [values] or field: {op: value}")
+    for field, cond in v.items():
+        if not isinstance(field, str):
+            raise ValueError(f"field names must be text, not {field!r}")
+        if isinstance(cond, dict):
+            if not cond:
+                raise ValueError(f"{field}: an operator such as {{gte: 30}}")
+            for op, val in cond.items():
+                if op not in CondOps.__args__:  # type: ignore[attr-defined]
+                    raise ValueError(
+                        f"{field}: unknown operator {op!r}; expected one of "
+                        + ", ".join(CondOps.__args__)  # type: ignore[attr-defined]
+                    )
+                if op in ("in", "not_in", "contains_any") and not isinstance(val, list):
+                    raise ValueError(f"{field}.{op}: a list")
+                if op in ("gt", "gte", "lt", "lte"):
+                    to_decimal(val)
+                if op == "exists" and not isinstance(val, bool):
+                    raise ValueError(f"{field}.exists: true or false")
+    return v
+
+
+Where = Annotated[dict[str, Any], BeforeValidator(_check_where)]
+
+
+class Contains(Spec):
+    """Keyword filter: any of ``any`` occurs in any of the text ``fields``."""
+
+    fields: list[Ident] = Field(min_length=1)
+    any: list[str] = Field(min_length=1)
+
+
+class Match(Spec):
+    """Which events: their type(s), field conditions and an optional keyword filter."""
+
+    event: EventTypes
+    where: Where = Field(default_factory=dict)
+    contains: Contains | None = None
+
+
+class Condition(Match):
+    """A veto/downgrade/zeroing condition: at least ``min_count`` matching events."""
+
+    min_count: int = Field(default=1, ge=1)
+    reason: str | None = None
+
+
+class TotalBelow(Spec):
+    total_below: Amount
+    reason: str | None = None
+
+
+
+
+class RuleSpec(Spec):
+    """The policy model of a rule kind; each kind narrows ``kind`` to ``Literal["<name>"]``."""
+
+    rule_text: str | None = None
+    """The specific scoring sentence shown on lines (default: the indicator's clause)."""
+    kind: str
+
+    def check_indicator(self, indicator: Any) -> None:
+        """Raise ValueError when the indicator this rule sits on cannot be scored by it."""
+
+
+# ---------------------------------------------------------------- pieces several rule kinds use
+
+
+class Band(Spec):
+    at_least: Amount | None = None
+    above: Amount | None = None
+    at_most: Amount | None = None
+    below: Amount | None = None
+    value: Amount | None = None
+    amount: Amount | None = None
+
+
+def check_bands(bands: list[Band], what: str) -> None:
+    for i, b in enumerate(bands):
+        if b.amount is None or b.value is not None:
+            raise ValueError(f"bands[{i}]: {what} bands give `amount`, not `value`")
+
+
+class MetricRef(Spec):
+    metric: Ident
+    reads: ClassVar[frozenset[str]] = frozenset({"metric"})
+
+
+class Due(Spec):
+    rule: Literal["end_of_period", "day_of_month", "day_of_next_month", "workday_of_next_period"]
+    day: int | None = Field(default=None, ge=1, le=31)
+    n: int | None = Field(default=None, ge=1, le=60)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Due:
+        if self.rule in ("day_of_month", "day_of_next_month") and self.day is None:
+            raise ValueError(f"{self.rule} needs `day`")
+        if self.rule == "workday_of_next_period" and self.n is None:
+            raise ValueError("workday_of_next_period needs `n` (the Nth working day)")
+        if self.rule == "end_of_period" and (self.day or self.n):
+            raise ValueError("end_of_period takes no day/n")
+        return self
+
+
+Every = Literal["month", "quarter", "year"]
+
+
+def check_periods(every: str, periods: list[int] | None) -> None:
+    if periods is None:
+        return
+    top = {"month": 12, "quarter": 4, "year": 1}[every]
+    bad = [p for p in periods if not 1 <= p <= top]
+    if bad:
+        raise ValueError(f"periods for every {every} are numbers 1..{top}, not {bad}")
+    if len(set(periods)) != len(periods):
+        raise ValueError("periods listed twice")

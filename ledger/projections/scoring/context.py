@@ -1,0 +1,84 @@
+"""What every rule evaluator shares: the scoring context and how lines are written."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ledger.events.fact import Fact
+
+from .card import Line
+from .index import UnitFacts
+
+if TYPE_CHECKING:
+    from ledger.policies.workdays import WorkCalendar
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+
+
+class Site(Protocol):
+    """The indicator a rule sits on, as the evaluator sees it."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def points(self) -> Decimal | None: ...
+
+
+class Ctx:
+    __slots__ = ("as_of", "year", "cal", "version", "ranks")
+
+    def __init__(self, as_of: dt.date, year: int, cal: WorkCalendar, version: int) -> None:
+        self.as_of = as_of
+        self.year = year
+        self.cal = cal
+        self.version = version
+        self.ranks: dict[int, dict[str, tuple[int, Any, int]]] = {}
+
+
+def event_line(node: Site, f: Fact, delta: Decimal, rule: str, ctx: Ctx, kind: str | None = None,
+               detail: str | None = None, period: str | None = None) -> Line:
+    """A line that comes from one event."""
+    return Line(node.id, delta, kind, f.id, f.type, f.date, rule, f.source, ctx.version,
+                f.corrections, detail, (), period)
+
+
+def aggregate_line(node: Site, delta: Decimal, kind: str, rule: str, ctx: Ctx, detail: str | None = None,
+                   events: tuple[str, ...] = (), date: dt.date | None = None,
+                   period: str | None = None) -> Line:
+    """A line with no single event (an average, a quota, a cap …); ``events`` are behind it."""
+    return Line(node.id, delta, kind, None, None, date, rule, None, ctx.version, (), detail,
+                events, period)
+
+
+def cite_corrections(lines: list[Line], uf: UnitFacts) -> None:
+    """A line built from several events (an average, a quota, a rate) names the corrections
+    of those events too: a corrected value is always shown with the correction's id."""
+    if not any(ln.events for ln in lines):
+        return
+    corrected = uf.cache.get("corrected")
+    if corrected is None:
+        corrected = uf.cache["corrected"] = {f.id: f.corrections for facts in uf.by_type.values()
+                                             for f in facts if f.corrections}
+    if not corrected:
+        return
+    for ln in lines:
+        if ln.events:
+            cited = tuple(dict.fromkeys(c for e in (ln.event, *ln.events) if e for c in corrected.get(e, ())))
+            if cited:
+                ln.corrections = cited
+
+
+def fmt(d: Decimal) -> str:
+    """A short human rendering of a decimal for explanation details."""
+    if d == d.to_integral_value():
+        return str(int(d))
+    t = d.normalize()
+    if -int(t.as_tuple().exponent) > 4:
+        t = d.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP).normalize()
+    return format(t, "f")

@@ -1,0 +1,124 @@
+"""Rules over reported metrics (指标值): ``metric_bands`` (points by the band a value falls in)
+and ``ratio`` (a value divided by another or a constant, times a factor)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ledger.events.fact import Fact
+from ledger.policies.vocabulary import Amount, Band, Ident, MetricRef, RuleSpec, as_decimal, check_bands
+
+from ..card import Line
+from ..context import ZERO, Ctx, Site, aggregate_line, event_line, fmt
+from ..index import UnitFacts
+from .base import Evaluator, rule_kind
+
+
+def latest_metric(uf: UnitFacts, name: str) -> Fact | None:
+    return uf.latest("metric", "name", name)
+
+
+def metric_value(uf: UnitFacts, name: str) -> tuple[Fact | None, Decimal | None]:
+    f = latest_metric(uf, name)
+    return f, (as_decimal(f.fields.get("value")) if f is not None else None)
+
+
+def band_match(b: Band, v: Decimal) -> bool:
+    if b.at_least is not None and not v >= b.at_least:
+        return False
+    if b.above is not None and not v > b.above:
+        return False
+    if b.at_most is not None and not v <= b.at_most:
+        return False
+    if b.below is not None and not v < b.below:
+        return False
+    return True
+
+
+def band_text(b: Band) -> str:
+    parts = []
+    for name, sym in (("at_least", "≥"), ("above", ">"), ("at_most", "≤"), ("below", "<")):
+        val = getattr(b, name)
+        if val is not None:
+            parts.append(f"{sym} {fmt(val)}")
+    return " and ".join(parts) or "otherwise"
+
+
+class MetricBands(RuleSpec):
+    kind: Literal["metric_bands"]
+    metric: Ident
+    bands: list[Band] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _shape(self) -> MetricBands:
+        check_bands(self.bands, "metric")
+        return self
+
+
+class Ratio(RuleSpec):
+    kind: Literal["ratio"]
+    numerator: MetricRef
+    denominator: Amount | MetricRef
+    factor: Amount = Decimal(1)
+    cap: Amount | None = None
+
+
+@rule_kind(MetricBands, reads={"metric"})
+class MetricBandsRule(Evaluator[MetricBands]):
+    __slots__ = ("metric", "bands")
+
+    def setup(self, r: MetricBands, site: Site) -> None:
+        self.metric = r.metric
+        self.bands = r.bands
+
+    def evaluate(self, ctx: Ctx, uf: UnitFacts, node: Site, out: list[Line]) -> None:
+        f, v = metric_value(uf, self.metric)
+        if f is None or v is None:
+            self.missing_data(ctx, node, out, f"metric {self.metric} missing")
+            return
+        for b in self.bands:
+            if band_match(b, v):
+                assert b.amount is not None  # metric bands give amounts (checked by the model)
+                out.append(event_line(node, f, b.amount, self.text, ctx,
+                                      detail=f"{self.metric} = {fmt(v)} ({band_text(b)})"))
+                return
+        out.append(event_line(node, f, ZERO, self.text, ctx, detail=f"{self.metric} = {fmt(v)}: no band applies"))
+
+
+@rule_kind(Ratio, reads={"metric"})
+class RatioRule(Evaluator[Ratio]):
+    __slots__ = ("num", "den", "factor", "cap")
+
+    def setup(self, r: Ratio, site: Site) -> None:
+        self.num = r.numerator.metric
+        self.den = r.denominator
+        self.factor, self.cap = r.factor, r.cap
+
+    def evaluate(self, ctx: Ctx, uf: UnitFacts, node: Site, out: list[Line]) -> None:
+        nf, nv = metric_value(uf, self.num)
+        if nf is None or nv is None:
+            self.missing_data(ctx, node, out, f"metric {self.num} missing")
+            return
+        events = [nf.id]
+        if isinstance(self.den, MetricRef):
+            df, dv = metric_value(uf, self.den.metric)
+            if df is None or dv is None:
+                self.missing_data(ctx, node, out, f"metric {self.den.metric} missing")
+                return
+            events.append(df.id)
+            dname = self.den.metric
+        else:
+            dv = self.den
+            dname = fmt(dv)
+        if dv == 0:
+            out.append(aggregate_line(node, ZERO, "missing_data", self.text, ctx, detail=f"{dname} is 0: no ratio"))
+            return
+        value = nv / dv * self.factor
+        detail = f"{self.num} {fmt(nv)} ÷ {dname} {fmt(dv)} × {fmt(self.factor)} = {fmt(value)}"
+        if self.cap is not None and value > self.cap:
+            value = self.cap
+            detail += f", capped at {fmt(self.cap)}"
+        out.append(aggregate_line(node, value, "ratio", self.text, ctx, detail=detail, events=tuple(events)))

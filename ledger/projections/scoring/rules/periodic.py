@@ -1,0 +1,215 @@
+"""Periodic obligations: ``report`` (a report due each month/quarter/year, 按时报送) and
+``quota`` (at least N matching events per period, e.g. 每月至少报送信息2条)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from ledger.events.fact import Fact
+from ledger.policies.vocabulary import (
+    Amount,
+    Band,
+    Contains,
+    Due,
+    EventTypes,
+    Every,
+    Ident,
+    RuleSpec,
+    Spec,
+    Where,
+    as_decimal,
+    check_periods,
+)
+
+from ..card import Line
+from ..context import Ctx, Site, aggregate_line, event_line, fmt
+from ..index import UnitFacts
+from ..matching import Matcher
+from ..periods import due_date, due_text, normalise_period, periods_of
+from .base import Evaluator, rule_kind
+from .metrics import band_match, latest_metric
+
+
+class Report(RuleSpec):
+    kind: Literal["report"]
+    report: Ident
+    every: Every
+    periods: list[int] | None = None
+    due: Due
+    on_time: Amount = Decimal(0)
+    missing: Amount = Decimal(0)
+    late: Amount = Decimal(0)
+    poor: Amount = Decimal(0)
+    credit_before_due: bool = False
+
+    @model_validator(mode="after")
+    def _shape(self) -> Report:
+        check_periods(self.every, self.periods)
+        return self
+
+
+class MetricTarget(Spec):
+    metric: Ident
+    bands: list[Band] = Field(min_length=1)
+    default: Amount | None = None
+    reads: ClassVar[frozenset[str]] = frozenset({"metric"})
+
+    @model_validator(mode="after")
+    def _shape(self) -> MetricTarget:
+        for b in self.bands:
+            if b.value is None or b.amount is not None:
+                raise ValueError("target bands give `value` (the target), not `amount`")
+        return self
+
+
+class Quota(RuleSpec):
+    kind: Literal["quota"]
+    event: EventTypes
+    where: Where = Field(default_factory=dict)
+    contains: Contains | None = None
+    every: Every
+    periods: list[int] | None = None
+    due: Due = Due(rule="end_of_period")
+    target: Amount | MetricTarget = Decimal(1)
+    met: Amount = Decimal(0)
+    per_extra: Amount = Decimal(0)
+    short: Amount = Decimal(0)
+    per_short: Amount = Decimal(0)
+    credit_before_due: bool = False
+
+    @model_validator(mode="after")
+    def _shape(self) -> Quota:
+        check_periods(self.every, self.periods)
+        return self
+
+
+def _reports_index(uf: UnitFacts) -> dict[tuple[Any, str | None], list[Fact]]:
+    got: dict[tuple[Any, str | None], list[Fact]] | None = uf.cache.get("reports")
+    if got is None:
+        got = {}
+        for f in uf.of("report_submitted"):
+            key = (f.fields.get("report"), normalise_period(f.fields.get("period")))
+            got.setdefault(key, []).append(f)
+        uf.cache["reports"] = got
+    return got
+
+
+@rule_kind(Report, reads={"report_submitted"})
+class ReportRule(Evaluator[Report]):
+    __slots__ = ("report", "every", "periods", "due", "on_time", "missing", "late", "poor", "early")
+
+    def setup(self, r: Report, site: Site) -> None:
+        self.report = r.report
+        self.every = r.every
+        self.periods = r.periods
+        self.due = r.due
+        self.on_time, self.missing, self.late, self.poor = r.on_time, r.missing, r.late, r.poor
+        self.early = r.credit_before_due
+
+    def _deadline(self, ctx: Ctx, end: dt.date) -> dt.date | None:
+        """The period's deadline, or None when it lies after as-of in a way known without a
+        calendar lookup (a next-period deadline of a period not yet over)."""
+        if self.due.rule in ("workday_of_next_period", "day_of_next_month") and end >= ctx.as_of:
+            return None
+        return due_date(self.due, end, ctx.cal)
+
+    def evaluate(self, ctx: Ctx, uf: UnitFacts, node: Site, out: list[Line]) -> None:
+        idx = _reports_index(uf)
+        for _n, label, start, end in periods_of(self.every, ctx.year, self.periods):
+            if start > ctx.as_of:
+                continue  # every deadline is on or after the period's start
+            due = self._deadline(ctx, end)
+            due_passed = due is not None and due <= ctx.as_of
+            if not due_passed and not self.early:
+                continue
+            on_time_ok = on_time_any = late_first = None
+            for f in idx.get((self.report, label), ()):
+                if due is None or f.date <= due:
+                    on_time_any = f
+                    if on_time_ok is None and (f.fields.get("quality") or "ok") == "ok":
+                        on_time_ok = f
+                elif late_first is None:
+                    late_first = f
+            if not due_passed and on_time_ok is None:
+                continue
+            due_s = due.isoformat() if due is not None else "its deadline"
+            if on_time_ok is not None:
+                out.append(event_line(node, on_time_ok, self.on_time, self.text, ctx, kind="on_time",
+                                      detail=f"{self.report} {label} submitted by {due_s}", period=label))
+            elif on_time_any is not None:
+                out.append(event_line(node, on_time_any, self.poor, self.text, ctx, kind="poor",
+                                      detail=f"{self.report} {label}: quality poor", period=label))
+            elif late_first is not None:
+                out.append(event_line(node, late_first, self.late, self.text, ctx, kind="late",
+                                      detail=f"{self.report} {label} due {due_s}, "
+                                             f"submitted {late_first.date.isoformat()}", period=label))
+            else:
+                out.append(aggregate_line(node, self.missing, "missing_obligation", self.text, ctx,
+                                          detail=f"{self.report} {label} not submitted by {due_s} "
+                                                 f"({due_text(self.due)})",
+                                          date=due, period=label))
+
+
+@rule_kind(Quota, reads=())
+class QuotaRule(Evaluator[Quota]):
+    __slots__ = ("matcher", "every", "periods", "due", "target", "met", "per_extra", "short",
+                 "per_short", "early")
+
+    def setup(self, r: Quota, site: Site) -> None:
+        self.matcher = Matcher(r.event, r.where, r.contains)
+        self.every, self.periods, self.due = r.every, r.periods, r.due
+        self.target = r.target
+        self.met, self.per_extra, self.short, self.per_short = r.met, r.per_extra, r.short, r.per_short
+        self.early = r.credit_before_due
+
+    def _target(self, uf: UnitFacts) -> tuple[Decimal | None, str]:
+        """The target count, and a note on where it came from (None: unknown)."""
+        target = self.target
+        if not isinstance(target, MetricTarget):
+            return target, ""
+        mf = latest_metric(uf, target.metric)
+        v = as_decimal(mf.fields.get("value")) if mf is not None else None
+        if v is not None:
+            for b in target.bands:
+                if band_match(b, v):
+                    return b.value, f"; target by {target.metric} = {fmt(v)}"
+        if target.default is None:
+            return None, ""
+        return target.default, f"; default target ({target.metric} missing or out of bands)"
+
+    def evaluate(self, ctx: Ctx, uf: UnitFacts, node: Site, out: list[Line]) -> None:
+        target, target_note = self._target(uf)
+        if target is None:
+            assert isinstance(self.target, MetricTarget)
+            self.missing_data(ctx, node, out, f"metric {self.target.metric} missing: target unknown")
+            return
+        buckets: dict[int, list[Fact]] = {}
+        for f in self.matcher.select(uf, ctx.year):
+            if self.every == "month":
+                k = f.date.month
+            elif self.every == "quarter":
+                k = (f.date.month - 1) // 3 + 1
+            else:
+                k = 1
+            buckets.setdefault(k, []).append(f)
+        for num, label, _start, end in periods_of(self.every, ctx.year, self.periods):
+            got = buckets.get(num, [])
+            count = len(got)
+            ok = count >= target
+            if end > ctx.as_of or due_date(self.due, end, ctx.cal) > ctx.as_of:
+                if not (self.early and ok):
+                    continue
+            ids = tuple(f.id for f in got)
+            desc = f"{label}: {count} × {self.matcher.describe} (target {fmt(target)}{target_note})"
+            if ok:
+                delta = self.met + self.per_extra * (Decimal(count) - target)
+                out.append(aggregate_line(node, delta, "quota", self.text, ctx, detail=desc, events=ids,
+                                          period=label))
+            else:
+                delta = self.short + self.per_short * (target - Decimal(count))
+                out.append(aggregate_line(node, delta, "missing_obligation", self.text, ctx, detail=desc,
+                                          events=ids, period=label))

@@ -1,0 +1,95 @@
+"""``rank``: points by place among the track's units, by a metric or by a count of events
+(e.g. 媒体报道数量排名)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import model_validator
+
+from ledger.policies.vocabulary import Amount, Match, MetricRef, RuleSpec, Spec
+
+from ..card import Line
+from ..context import ZERO, Ctx, Site, aggregate_line, fmt
+from ..index import UnitFacts
+from ..matching import Matcher
+from .base import RankedEvaluator, rule_kind
+from .metrics import metric_value
+
+
+class CountOf(Spec):
+    count: Match
+
+
+class LinearPlaces(Spec):
+    first: Amount
+    step: Amount
+    min: Amount = Decimal(0)
+
+
+class Rank(RuleSpec):
+    kind: Literal["rank"]
+    by: MetricRef | CountOf
+    order: Literal["desc", "asc"] = "desc"
+    places: list[Amount] | None = None
+    linear: LinearPlaces | None = None
+    skip_zero: bool = True
+
+    @model_validator(mode="after")
+    def _shape(self) -> Rank:
+        if (self.places is None) == (self.linear is None):
+            raise ValueError("exactly one of places (a table) or linear")
+        return self
+
+
+@rule_kind(Rank, reads=())
+class RankRule(RankedEvaluator[Rank]):
+    """Rank within the track; the table of places is computed before the units are scored."""
+
+    __slots__ = ("metric", "matcher", "places", "linear", "skip_zero")
+
+    def setup(self, r: Rank, site: Site) -> None:
+        self.metric = r.by.metric if isinstance(r.by, MetricRef) else None
+        self.matcher = (Matcher(r.by.count.event, r.by.count.where, r.by.count.contains)
+                        if isinstance(r.by, CountOf) else None)
+        self.desc = r.order == "desc"
+        self.places = list(r.places) if r.places is not None else None
+        self.linear = r.linear
+        self.skip_zero = r.skip_zero
+        self.key = -1  # set by the compiled track
+
+    def measured_types(self) -> Iterable[str]:
+        return ("metric",) if self.matcher is None else self.matcher.types
+
+    def measure(self, ctx: Ctx, uf: UnitFacts) -> tuple[Decimal, tuple[str, ...]] | None:
+        if self.metric is not None:
+            f, v = metric_value(uf, self.metric)
+            if f is None or v is None:
+                return None
+            return v, (f.id,)
+        assert self.matcher is not None
+        facts = self.matcher.select(uf, ctx.year)
+        if not facts and self.skip_zero:
+            return None
+        return Decimal(len(facts)), tuple(f.id for f in facts)
+
+    def amount(self, place: int) -> Decimal:
+        if self.places is not None:
+            return self.places[place - 1] if place <= len(self.places) else ZERO
+        lin = self.linear
+        assert lin is not None  # exactly one of places or linear (checked by the model)
+        return max(lin.min, lin.first - lin.step * (place - 1))
+
+    def evaluate(self, ctx: Ctx, uf: UnitFacts, node: Site, out: list[Line]) -> None:
+        table = ctx.ranks.get(self.key, {})
+        hit = table.get(uf.cache.get("unit_id"))  # type: ignore[arg-type]
+        if hit is None:
+            if self.metric is not None:
+                self.missing_data(ctx, node, out, f"metric {self.metric} missing: not ranked")
+            return
+        place, (value, ids), n = hit
+        what = self.metric or f"count of {self.matcher.describe if self.matcher else ''}"
+        out.append(aggregate_line(node, self.amount(place), "rank", self.text, ctx,
+                                  detail=f"place {place} of {n} by {what} = {fmt(value)}", events=ids))

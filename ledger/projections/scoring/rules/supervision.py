@@ -1,0 +1,63 @@
+"""``supervised_items``: 督办事项 — late or still-open items and findings on them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field
+
+from ledger.policies.vocabulary import Amount, RuleSpec
+
+from ..card import Line
+from ..context import Ctx, Site, event_line
+from ..index import UnitFacts
+from .base import Evaluator, rule_kind
+
+
+class SupervisedItems(RuleSpec):
+    kind: Literal["supervised_items"]
+    late: Amount = Decimal(0)
+    findings: dict[str, Amount] = Field(default_factory=dict)
+
+
+@rule_kind(SupervisedItems, reads={"supervised_item_assigned", "supervised_item_closed",
+                                   "supervised_item_finding"})
+class SupervisedItemsRule(Evaluator[SupervisedItems]):
+    __slots__ = ("late", "findings")
+
+    def setup(self, r: SupervisedItems, site: Site) -> None:
+        self.late = r.late
+        self.findings = dict(r.findings)
+
+    def evaluate(self, ctx: Ctx, uf: UnitFacts, node: Site, out: list[Line]) -> None:
+        lines = []
+        if self.late:
+            closed = uf.index("supervised_item_closed", "item")
+            for a in uf.of("supervised_item_assigned"):
+                if a.date.year != ctx.year:
+                    continue
+                item = a.fields.get("item")
+                due = a.fields.get("due")
+                if due is None:
+                    continue
+                c = closed.get(item)
+                if c:
+                    cf = c[0]
+                    if cf.date > due:
+                        lines.append(event_line(node, cf, self.late, self.text, ctx, kind="late",
+                                                detail=f"item {item} due {due.isoformat()}, "
+                                                       f"closed {cf.date.isoformat()}"))
+                elif due < ctx.as_of:
+                    lines.append(event_line(node, a, self.late, self.text, ctx, kind="late",
+                                            detail=f"item {item} due {due.isoformat()}, still open"))
+        if self.findings:
+            for f in uf.of("supervised_item_finding"):
+                if f.date.year != ctx.year:
+                    continue
+                amt = self.findings.get(f.fields.get("finding"))  # type: ignore[arg-type]
+                if amt is not None:
+                    lines.append(event_line(node, f, amt, self.text, ctx,
+                                            detail=f"item {f.fields.get('item')}: {f.fields.get('finding')}"))
+        lines.sort(key=lambda ln: (ln.date, ln.event))
+        out.extend(lines)
