@@ -26,6 +26,7 @@ from .policies.model import Policy
 from .policies.registry import Entry, PolicyRegistry
 from .projections.fact_view import Amendments, FactView, roster_from
 from .projections.scoreboard import Scoreboard, build_scoreboard
+from .projections.snapshot import Snapshot
 from .store.backends import open_backend
 from .store.eventstore import EventStore, Pending, Record, utc_now
 from .store.url import StoreUrl, parse_store_url
@@ -114,10 +115,10 @@ class Ledger:
     def _target_unit(self, event_id: str) -> str:
         entry = self.store.lookup_ids([event_id]).get(event_id)
         if entry is None:
-            raise InputError("the id of an event in the ledger", field="ID", got=repr(event_id))
+            raise InputError("the id of an event in the ledger", field="event", got=repr(event_id))
         if not entry.unit:
             raise InputError(f"the id of a fact ({event_id} is a {entry.type} record, the ledger's own)",
-                             field="ID")
+                             field="event")
         return entry.unit
 
     def retract(self, event_id: str, reason: str, decision: str | None = None,
@@ -184,7 +185,8 @@ class Ledger:
 
     # --- policies ----------------------------------------------------------------------
     @staticmethod
-    def _entries(records: Iterable[Record]) -> list[Entry]:
+    def policy_entries(records: Iterable[Record]) -> list[Entry]:
+        """The policy versions stored in ``ledger:policies`` records."""
         entries = []
         for r in records:
             d = r.data
@@ -196,14 +198,14 @@ class Ledger:
 
     @property
     def policies(self) -> PolicyRegistry:
-        return PolicyRegistry(lambda: self._entries(self.store.read_stream("ledger:policies")))
+        return PolicyRegistry(lambda: self.policy_entries(self.store.read_stream("ledger:policies")))
 
     def load_policy(self, path: str, *, pin_bundled: bool = False) -> tuple[str, bool]:
         """Publish a policy version; identical content again is a no-op. Returns (ref, new).
         ``pin_bundled`` stores a bundled policy's text in the ledger too (done before a result
         is published, so the exact rules stay with it whatever later releases bundle)."""
         with self.store.write(self.actor) as writer:
-            stored = self._entries(writer.records("ledger:policies"))
+            stored = self.policy_entries(writer.records("ledger:policies"))
             registry = PolicyRegistry(lambda: stored)
             policy, text, digest, existing = registry.check_new(path)
             if existing is not None and not (pin_bundled and existing.origin == "bundled"
@@ -225,12 +227,18 @@ class Ledger:
     def scoreboard(self, policy: Policy, *, as_of: dt.date | None = None, known_at: str | int | None = None,
                    tracks: Iterable[str] | None = None, units: Iterable[str] | None = None,
                    focus: str | None = None, on_unit: Callable[[int], None] | None = None) -> Scoreboard:
-        return build_scoreboard(self, policy, as_of=as_of, known_at=self.resolve_known_at(known_at),
+        return build_scoreboard(self.view(known_at), policy, as_of=as_of,
                                 tracks=tracks, units=units, focus=focus, on_unit=on_unit)
 
     # --- reading -----------------------------------------------------------------------
     def head(self) -> tuple[int, str]:
         return self.store.head()
+
+    def view(self, known_at: str | int | None = None) -> Snapshot:
+        """The ledger as known at a revision or moment (the head when None): what every read
+        model takes. The revision and its chain hash are pinned here, once."""
+        known = self.resolve_known_at(known_at)
+        return Snapshot(known, self.store.hash_at(known), self.facts)
 
     def resolve_known_at(self, known_at: str | int | None) -> int:
         """A revision number, or an ISO timestamp meaning 'what the ledger knew then'."""
@@ -241,14 +249,14 @@ class Ledger:
         if text.isdigit():
             revision = int(text)
             if revision > head:
-                raise InputError(f"a revision between 0 and the head ({head})", field="--known-at",
+                raise InputError(f"a revision between 0 and the head ({head})", field="known_at",
                                  got=text)
             return revision
         try:
             moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             raise InputError("a revision number or an ISO timestamp like 2021-07-05T10:00:00+08:00",
-                             field="--known-at", got=repr(text)) from None
+                             field="known_at", got=repr(text)) from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=CHINA)
         return self.store.revision_at(moment)

@@ -74,8 +74,49 @@ def fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+_PARAM_OF_CONCEPT = {"event": "event_id", "appeal": "appeal_id", "publication": "pub_id", "policy": "policy_ref"}
+"""Concepts the library names in errors whose command parameter has another name."""
+
+
+def option_label(command: click.Command, concept: str | None) -> str | None:
+    """How this command spells a concept the library named in an error: ``track`` is
+    ``--track``, ``unit`` is ``UNIT`` for ``explain`` and ``--unit`` for ``score``."""
+    if not concept:
+        return concept
+    wanted = {concept, _PARAM_OF_CONCEPT.get(concept, concept)}
+    for param in command.params:
+        if param.name in wanted:
+            if isinstance(param, click.Option):
+                return max(param.opts, key=len)
+            name = param.human_readable_name
+            return name[1:-1] if name.startswith("[") and name.endswith("]") else name  # optional: [ID]
+    return concept
+
+
+class LedgerCommand(click.Command):
+    """Names a library error's field as this command's option or argument."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            label = option_label(self, exc.field)
+            if label == exc.field:
+                raise
+            raise exc.relabelled(label) from None
+
+
+class CommandGroup(click.Group):
+    """A command group (``units``, ``policy``, ``appeal``) whose commands name fields as above."""
+
+    command_class = LedgerCommand
+
+
 class LedgerGroup(click.Group):
     """Turns library errors into messages and exit codes (2 input, 1 check, 3 store)."""
+
+    command_class = LedgerCommand
+    group_class = CommandGroup
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -488,7 +529,7 @@ def diff(c: Context, policy_ref, policy_file, against_ref, against_file, track, 
     tracks = [track] if track else None
     before = c.ledger.scoreboard(before_policy, as_of=day, known_at=known_at, tracks=tracks)
     after = c.ledger.scoreboard(after_policy, as_of=day, known_at=against_known_at, tracks=tracks)
-    result = compute_diff(c.ledger, before, after)
+    result = compute_diff(before, after)
     if fmt == "json":
         click.echo(render.to_json(result.to_dict()))
         return
@@ -522,8 +563,7 @@ def bulletin(c: Context, policy_ref, policy_file, period, track, as_of, known_at
     from .reports import bulletins as bulletin_report
 
     pol = c.ledger.policy(policy_ref, policy_file)
-    report = build_bulletin(c.ledger, pol, period, track=track, as_of=parse_date(as_of, "--as-of"),
-                            known_at=known_at)
+    report = build_bulletin(c.ledger.view(known_at), pol, period, track=track, as_of=parse_date(as_of, "--as-of"))
     if fmt == "xlsx":
         bulletin_report.write_xlsx(report, need_output(fmt, output))
         return

@@ -26,6 +26,11 @@ class InputError(LedgerError):
         parts.append(text)
         super().__init__(": ".join(parts))
 
+    def relabelled(self, field: str | None) -> InputError:
+        """The same error naming its field as the caller spells it (the CLI's option names)."""
+        return InputError(self.expected, origin=self.origin, line=self.line, field=field, got=self.got,
+                          problem=self.problem)
+
 
 class ConflictError(InputError):
     """The same event id with different content; the message names both versions."""

@@ -466,7 +466,7 @@ def test_retraction_changes_media_places_and_ranks_of_other_units(tmp_path):
     with imported_ledger(tmp_path, units_csv, events) as L:
         before_rev = L.head()[0]
         as_of = dt.date(2021, 3, 31)  # no quarterly report is due yet
-        board = build_scoreboard(L, POLICY, as_of=as_of)
+        board = build_scoreboard(L.view(), POLICY, as_of=as_of)
         got = {c.unit: (pts(c, "C.9.1"), c.total, c.rank) for c in board.cards["department"]}
         # provincial counts 2, 2, 1 → places 1, 1, 3 → 2, 2, 1.6; 政数局 also −1 (county warning)
         # totals 40 + 2 = 42, 42, 40 − 1 + 1.6 = 40.6 → ranks 1, 1, 3
@@ -475,14 +475,14 @@ def test_retraction_changes_media_places_and_ranks_of_other_units(tmp_path):
         assert [c.unit for c in board.cards["township"]] == ["da-az"]
 
         L.retract("m4", "报道与本单位无关")
-        board = build_scoreboard(L, POLICY, as_of=as_of)
+        board = build_scoreboard(L.view(), POLICY, as_of=as_of)
         got = {c.unit: (pts(c, "C.9.1"), c.total, c.rank) for c in board.cards["department"]}
         # counts 2, 1, 1 → places 1, 2, 2 → 2, 1.8, 1.8: 政数局, whose events did not change,
         # moves from 1.6 to 1.8 → totals 42, 41.8, 40.8 → ranks 1, 2, 3
         assert got == {"da-fgj": (D(2), D(42), 1), "da-swj": (D("1.8"), D("41.8"), 2),
                        "da-zwj": (D("1.8"), D("40.8"), 3)}
         # what the ledger knew before the retraction still reproduces the first board
-        old = build_scoreboard(L, POLICY, as_of=as_of, known_at=before_rev)
+        old = build_scoreboard(L.view(before_rev), POLICY, as_of=as_of)
         assert {c.unit: c.total for c in old.cards["department"]} == {
             "da-fgj": D(42), "da-swj": D(42), "da-zwj": D("40.6")}
 

@@ -457,7 +457,7 @@ def test_retraction_changes_ranks_of_other_units(tmp_path):
         as_of = dt.date(2021, 12, 31)
 
         def table(known_at=None):
-            board = build_scoreboard(L, POLICY, as_of=as_of, known_at=known_at, tracks=["supervision"])
+            board = build_scoreboard(L.view(known_at), POLICY, as_of=as_of, tracks=["supervision"])
             return {c.unit: (c.indicator("supervision.2").points, c.total, c.rank)
                     for c in board.cards["supervision"]}
 

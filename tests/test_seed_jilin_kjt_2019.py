@@ -197,7 +197,7 @@ def test_retractions_change_the_ranks_of_other_units(tmp_path):
         as_of = d("2019-12-31")
 
         def board(known_at=None):
-            cards = build_scoreboard(L, POLICY, as_of=as_of, known_at=known_at).cards["main"]
+            cards = build_scoreboard(L.view(known_at), POLICY, as_of=as_of).cards["main"]
             return {c.unit: (c.total, c.rank) for c in cards}
 
         first = L.head()[0]

@@ -418,19 +418,19 @@ def test_retraction_changes_the_ranks_of_other_units(tmp_path):
     with imported_ledger(tmp_path, units_csv, events) as L:
         before = L.head()[0]
         as_of = d("2021-01-30")   # no report is due yet; no panel has scores (0)
-        board = build_scoreboard(L, POLICY, as_of=as_of)
+        board = build_scoreboard(L.view(), POLICY, as_of=as_of)
         cards = {c.unit: c for c in board.cards["main"]}
         # X 40 − 3 = 37; Y 40 − 1 = 39; Z 40 + 0.5 (district report with 政务服务) = 40.5
         assert {u: c.total for u, c in cards.items()} == {"jk-x": D("37"), "jk-y": D("39"), "jk-z": D("40.5")}
         assert {u: c.rank for u, c in cards.items()} == {"jk-z": 1, "jk-y": 2, "jk-x": 3}
         L.retract("x-conduct", "复核不属实")
-        board = build_scoreboard(L, POLICY, as_of=as_of)
+        board = build_scoreboard(L.view(), POLICY, as_of=as_of)
         cards = {c.unit: c for c in board.cards["main"]}
         # X back to 40 overtakes Y (39), whose rank falls from 2 to 3 without any event of its own
         assert {u: c.total for u, c in cards.items()} == {"jk-x": D("40"), "jk-y": D("39"), "jk-z": D("40.5")}
         assert {u: c.rank for u, c in cards.items()} == {"jk-z": 1, "jk-x": 2, "jk-y": 3}
         # known-at the revision before the retraction reproduces the first board
-        old = {c.unit: c.rank for c in build_scoreboard(L, POLICY, as_of=as_of, known_at=before).cards["main"]}
+        old = {c.unit: c.rank for c in build_scoreboard(L.view(before), POLICY, as_of=as_of).cards["main"]}
         assert old == {"jk-z": 1, "jk-y": 2, "jk-x": 3}
 
 

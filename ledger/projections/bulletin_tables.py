@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..policies.model import Bulletin, Policy
-from .scoreboard import track_units
+from .scoreboard import build_scoreboard, track_units
 from .scoring.context import Ctx
 from .scoring.hotline import hotline_tickets
-from .scoring.matching import Matcher
 from .scoring.index import UnitFacts
+from .scoring.matching import Matcher
 
 if TYPE_CHECKING:
-    from ..app import Ledger
+    from .snapshot import Snapshot
 
 CHECK, CROSS = "✓", "✗"
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -51,7 +51,7 @@ class BulletinReport:
 def month_bounds(period: str) -> tuple[dt.date, dt.date]:
     match = MONTH.match(period or "")
     if not match:
-        raise InputError("a month like 2021-06", field="--period", got=repr(period))
+        raise InputError("a month like 2021-06", field="period", got=repr(period))
     year, month = int(match[1]), int(match[2])
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
@@ -103,35 +103,33 @@ def _hotline(spec: Bulletin, policy: Policy, units, facts, first: dt.date, last:
     return BulletinTable(spec.track, spec.title, "hotline", headers, rows, notes)
 
 
-def build_bulletin(ledger: Ledger, policy: Policy, period: str, *, track: str | None = None,
-                   as_of: dt.date | None = None, known_at: str | int | None = None) -> BulletinReport:
+def build_bulletin(view: Snapshot, policy: Policy, period: str, *, track: str | None = None,
+                   as_of: dt.date | None = None) -> BulletinReport:
     first, last = month_bounds(period)
     if first.year != policy.year:
-        raise InputError(f"a month of {policy.year} (the year of {policy.ref})", field="--period", got=period)
+        raise InputError(f"a month of {policy.year} (the year of {policy.ref})", field="period", got=period)
     as_of = as_of or last
-    known = ledger.resolve_known_at(known_at)
-    head = (known, ledger.store.hash_at(known))
     tracks = [track] if track else [t.id for t in policy.tracks]
     for t in tracks:
         if t not in {x.id for x in policy.tracks}:
             raise InputError("one of the policy's tracks: " + ", ".join(x.id for x in policy.tracks),
-                             field="--track", got=repr(t))
+                             field="track", got=repr(t))
     specs = {b.track: b for b in policy.bulletins}
-    roster = ledger.facts.roster(known).values()
+    roster = view.roster().values()
     tables: list[BulletinTable] = []
     score_tracks = [t for t in tracks if t not in specs]
     for t in tracks:
         if t not in specs:
             continue
         units = track_units(policy, t, roster)
-        facts = ledger.facts.facts_for([u.id for u in units], policy.year, as_of, known)
+        facts = view.facts_for([u.id for u in units], policy.year, as_of)
         spec = specs[t]
         if spec.kind == "checks":
             tables.append(_checks(spec, units, facts, first, last, as_of))
         else:
             tables.append(_hotline(spec, policy, units, facts, first, last, as_of))
     if score_tracks:
-        board = ledger.scoreboard(policy, as_of=as_of, known_at=known, tracks=score_tracks)
+        board = build_scoreboard(view, policy, as_of=as_of, tracks=score_tracks)
         for t in score_tracks:
             cards = sorted(board.cards.get(t, []), key=lambda c: (c.rank or 10**9, c.unit))
             tops = [(i.id, i.name) for i in policy.track(t).indicators]
@@ -144,4 +142,4 @@ def build_bulletin(ledger: Ledger, policy: Policy, period: str, *, track: str | 
                                         rows))
     order = {t: i for i, t in enumerate(tracks)}
     tables.sort(key=lambda tb: order[tb.track])
-    return BulletinReport(policy, period, as_of, known, head, tables)
+    return BulletinReport(policy, period, as_of, view.known_at, view.head, tables)

@@ -6,16 +6,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..policies.model import Indicator, Policy, Track
 from ..store.eventstore import stream_year, unit_stream
 from .fact_view import Amendments
 from .scoreboard import Scoreboard
 from .scoring import ScoreCard
-
-if TYPE_CHECKING:
-    from ..app import Ledger
 
 
 @dataclass
@@ -120,16 +117,18 @@ def _kinds(card: ScoreCard | None, indicator: str) -> Counter:
 class _EventStatus:
     """Why an event's lines differ between two known-at revisions."""
 
-    def __init__(self, ledger: Ledger, before: Scoreboard, after: Scoreboard):
-        """Two policies may score different assessment years: both years' streams are read."""
-        self.ledger, self.k0, self.k1 = ledger, before.known_at, after.known_at
+    def __init__(self, before: Scoreboard, after: Scoreboard):
+        """Two policies may score different assessment years: both years' streams are read,
+        as known at the later of the two revisions."""
+        self.k0, self.k1 = before.known_at, after.known_at
+        self.view = max(before.snapshot, after.snapshot, key=lambda s: s.known_at)
         self.year_of = {before.policy.year: before.policy.ref, after.policy.year: after.policy.ref}
         self.years = sorted(self.year_of)
         self._cache: dict[str, dict[str, Any]] = {}
 
     def _unit(self, unit: str) -> dict[str, Any]:
         if unit not in self._cache:
-            records = sorted((r for year in self.years for r in self.ledger.store.read_stream(unit_stream(unit, year))),
+            records = sorted((r for year in self.years for r in self.view.records(unit_stream(unit, year))),
                              key=lambda r: r.revision)
             self._cache[unit] = {"records": {r.id: r for r in records}, "all": records}
         return self._cache[unit]
@@ -187,9 +186,9 @@ class _EventStatus:
         return f"event {event_id} ({record.type}) " + ("; ".join(notes) if notes else "counts differently")
 
 
-def diff(ledger: Ledger, before: Scoreboard, after: Scoreboard) -> Diff:
+def diff(before: Scoreboard, after: Scoreboard) -> Diff:
     notes, by_indicator = rule_changes(before.policy, after.policy)
-    status = _EventStatus(ledger, before, after)
+    status = _EventStatus(before, after)
     changes: list[Change] = []
     for track_id in sorted(set(before.cards) | set(after.cards)):
         cards_a = {c.unit: c for c in before.cards.get(track_id, [])}

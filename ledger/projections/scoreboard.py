@@ -15,7 +15,7 @@ from ..units import Unit
 from .scoring import ScoreCard, rank_fact_types, score_track, track_fact_types
 
 if TYPE_CHECKING:
-    from ..app import Ledger
+    from .snapshot import Snapshot
 
 
 @dataclass
@@ -24,10 +24,19 @@ class Scoreboard:
 
     policy: Policy
     as_of: dt.date
-    known_at: int
-    head: tuple[int, str]
-    """(known-at revision, chain hash after it): reproducible, unlike the moving ledger head."""
+    snapshot: Snapshot = field(repr=False)
+    """What was known when it was computed (revision and chain hash): reproducible, unlike the
+    moving ledger head."""
     cards: dict[str, list[ScoreCard]] = field(default_factory=dict)  # track id -> ranked cards
+
+    @property
+    def known_at(self) -> int:
+        return self.snapshot.known_at
+
+    @property
+    def head(self) -> tuple[int, str]:
+        """(known-at revision, chain hash after it)."""
+        return self.snapshot.head
 
     def all_cards(self) -> list[ScoreCard]:
         return [card for cards in self.cards.values() for card in cards]
@@ -37,10 +46,10 @@ class Scoreboard:
         if not found:
             where = f" in track '{track}'" if track else ""
             raise InputError(f"a unit scored by {self.policy.ref}{where} (unit '{unit}' is not in the "
-                             "track's group)", field="UNIT")
+                             "track's group)", field="unit")
         if len(found) > 1:
             tracks = ", ".join(c.track for c in found)
-            raise InputError(f"one of the tracks unit '{unit}' is scored in: {tracks}", field="--track")
+            raise InputError(f"one of the tracks unit '{unit}' is scored in: {tracks}", field="track")
         return found[0]
 
     def envelope(self) -> dict:
@@ -58,8 +67,8 @@ def track_units(policy: Policy, track_id: str, roster: Iterable[Unit]) -> list[U
     return sorted((u for u in roster if u.in_group(group)), key=lambda u: u.id)
 
 
-def build_scoreboard(ledger: Ledger, policy: Policy, *, as_of: dt.date | None = None,
-                     known_at: int | None = None, tracks: Iterable[str] | None = None,
+def build_scoreboard(view: Snapshot, policy: Policy, *, as_of: dt.date | None = None,
+                     tracks: Iterable[str] | None = None,
                      units: Iterable[str] | None = None, focus: str | None = None,
                      drop: set[str] | None = None, on_unit: Callable[[int], None] | None = None) -> Scoreboard:
     """Score every unit of the chosen tracks. Ranks always use the whole track, so asking for
@@ -70,22 +79,20 @@ def build_scoreboard(ledger: Ledger, policy: Policy, *, as_of: dt.date | None = 
     ``drop``: fact ids to leave out (what an appeal would change if upheld in full).
     """
     with gc_paused():
-        return _build(ledger, policy, as_of, known_at, tracks, units, focus, drop, on_unit)
+        return _build(view, policy, as_of, tracks, units, focus, drop, on_unit)
 
 
-def _build(ledger: Ledger, policy: Policy, as_of: dt.date | None, known_at: int | None,
+def _build(view: Snapshot, policy: Policy, as_of: dt.date | None,
            tracks: Iterable[str] | None, units: Iterable[str] | None, focus: str | None,
            drop: set[str] | None, on_unit: Callable[[int], None] | None) -> Scoreboard:
-    known = ledger.head()[0] if known_at is None else known_at
-    head = (known, ledger.store.hash_at(known))  # the history this result is pinned to
     as_of = as_of or default_as_of(policy)
-    roster = ledger.facts.roster(known).values()
+    roster = view.roster().values()
     wanted = list(tracks) if tracks else [t.id for t in policy.tracks]
     for track_id in wanted:
         if track_id not in {t.id for t in policy.tracks}:
             raise InputError("one of the policy's tracks: " + ", ".join(t.id for t in policy.tracks),
-                             field="--track", got=repr(track_id))
-    board = Scoreboard(policy, as_of, known, head)
+                             field="track", got=repr(track_id))
+    board = Scoreboard(policy, as_of, view)
     only = set(units) if units else None
     for track_id in wanted:
         members = track_units(policy, track_id, roster)
@@ -96,19 +103,19 @@ def _build(ledger: Ledger, policy: Policy, as_of: dt.date | None, known_at: int 
                 continue
             peers = [u.id for u in members if u.id != focus]
             needed = rank_fact_types(policy, track_id)
-            facts = ledger.facts.peer_facts(peers, policy.year, as_of, known, needed) if needed else {}
-            facts[focus] = ledger.facts.facts(focus, policy.year, as_of, known, track_fact_types(policy, track_id))
+            facts = view.peer_facts(peers, policy.year, as_of, needed) if needed else {}
+            facts[focus] = view.facts(focus, policy.year, as_of, track_fact_types(policy, track_id))
             board.cards[track_id] = score_track(policy, track_id, members, facts, as_of, focus={focus})
             continue
         types = track_fact_types(policy, track_id)  # only what the track's rules can read
-        facts = ledger.facts.facts_for([u.id for u in members], policy.year, as_of, known, types, on_unit)
+        facts = view.facts_for([u.id for u in members], policy.year, as_of, types, on_unit)
         if drop:
             facts = {u: [f for f in fs if f.id not in drop] for u, fs in facts.items()}
         cards = score_track(policy, track_id, members, facts, as_of)
         board.cards[track_id] = [c for c in cards if only is None or c.unit in only]
     if only is not None and not board.all_cards():
-        raise InputError(f"a unit scored by {policy.ref}", field="--unit", got=", ".join(sorted(only)))
+        raise InputError(f"a unit scored by {policy.ref}", field="unit", got=", ".join(sorted(only)))
     if focus is not None and not board.all_cards():
         raise InputError(f"a unit scored by {policy.ref} (unit '{focus}' is in none of its tracks' groups)",
-                         field="UNIT", got=repr(focus))
+                         field="unit", got=repr(focus))
     return board

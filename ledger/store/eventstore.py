@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..events import codec
-from .backends import GENESIS, Backend
+from .backends import EVENTS_TABLE, GENESIS, Backend
 
 
 def unit_stream(unit: str, year: int) -> str:
@@ -250,6 +250,14 @@ class EventStore:
                 return
             yield from batch
             position = batch[-1].id + 1
+
+    def streams_with_appeals(self) -> list[str]:
+        """Streams that hold an appeal filed or decided (partial index ledger_events_appeals)."""
+        with self.backend.transaction(commit=False) as c:
+            rows = self.backend.query(
+                c, f"SELECT DISTINCT originator_id AS stream FROM {EVENTS_TABLE}"
+                   " WHERE topic IN ('appeal_filed', 'appeal_decided')")
+        return sorted(r["stream"] for r in rows)
 
     def commits(self) -> list[dict[str, Any]]:
         with self.backend.transaction(commit=False) as c:

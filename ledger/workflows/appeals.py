@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..app import Ledger
 from ..errors import InputError
 from ..intake.sources import SourceLine
-from ..store.backends import EVENTS_TABLE
+from ..projections.diff import Change, diff
+from ..projections.scoreboard import Scoreboard, build_scoreboard
 from . import publishing
-
-if TYPE_CHECKING:
-    from ..app import Ledger
-    from ..projections.diff import Change
-    from ..projections.scoreboard import Scoreboard
 
 DEFAULT_WINDOW = 5
 
@@ -52,13 +49,9 @@ class Appeal:
 
 def appeals(ledger: Ledger) -> list[Appeal]:
     """Every appeal with its decision and orders, in filing order."""
-    with ledger.store.backend.transaction(commit=False) as c:
-        rows = ledger.store.backend.query(
-            c, f"SELECT DISTINCT originator_id AS stream FROM {EVENTS_TABLE}"
-               " WHERE topic IN ('appeal_filed', 'appeal_decided')")  # partial index ledger_events_appeals
     found: dict[str, Appeal] = {}
     decisions, orders = {}, []
-    for stream in sorted(r["stream"] for r in rows):
+    for stream in ledger.store.streams_with_appeals():
         for rec in ledger.store.read_stream(stream):
             d = rec.data
             if rec.type == "appeal_filed":
@@ -84,7 +77,7 @@ def get(ledger: Ledger, appeal_id: str) -> Appeal:
     for appeal in appeals(ledger):
         if appeal.id == appeal_id:
             return appeal
-    raise InputError("the id of a filed appeal (see `ledger appeal list`)", field="APPEAL", got=repr(appeal_id))
+    raise InputError("the id of a filed appeal (see `ledger appeal list`)", field="appeal", got=repr(appeal_id))
 
 
 def _publication_for(ledger: Ledger, unit: str, on: dt.date, pub_id: str | None) -> publishing.Publication | None:
@@ -110,10 +103,10 @@ def file(ledger: Ledger, unit: str, targets: list[str], grounds: str, *, appeal_
     for target in targets:
         entry = found.get(target)
         if entry is None:
-            raise InputError("ids of events in the ledger", field="--target", got=repr(target))
+            raise InputError("ids of events in the ledger", field="target", got=repr(target))
         if entry.unit != unit:
             raise InputError(f"events of unit '{unit}' (event '{target}' belongs to '{entry.unit}')",
-                             field="--target")
+                             field="target")
     pub = _publication_for(ledger, unit, on, publication)
     note = "no published result covers this unit yet: no appeal window applies"
     if pub is not None:
@@ -126,7 +119,7 @@ def file(ledger: Ledger, unit: str, targets: list[str], grounds: str, *, appeal_
             if not late_override:
                 raise InputError(f"an appeal within {window} working days of publication {pub.id} "
                                  f"({pub.published_on}; last day {deadline}), or --late-override REASON "
-                                 "to accept it late (the override is recorded)", field="--late-override",
+                                 "to accept it late (the override is recorded)", field="late_override",
                                  got=f"filed {on.isoformat()}")
             note += f"; filed late on {on}, accepted by override: {late_override}"
         elif late_override:
@@ -144,12 +137,12 @@ def decide(ledger: Ledger, appeal_id: str, outcome: str, reason: str, *, retract
     appeal = get(ledger, appeal_id)
     if not appeal.open:
         raise InputError(f"an open appeal ({appeal_id} was decided {appeal.decision['outcome']} at revision "
-                         f"{appeal.decision['revision']}; file a new appeal to reopen)", field="APPEAL")
+                         f"{appeal.decision['revision']}; file a new appeal to reopen)", field="appeal")
     if outcome == "rejected" and (retract or correct):
-        raise InputError("no --retract/--correct with a rejected appeal (it orders nothing)", field="--outcome")
+        raise InputError("no --retract/--correct with a rejected appeal (it orders nothing)", field="outcome")
     if outcome != "rejected" and not (retract or correct):
         raise InputError(f"at least one --retract ID or --correct ID field=value for an {outcome} appeal",
-                         field="--retract")
+                         field="retract")
     on = ledger.today().isoformat()
     lines = [{"type": "appeal_decided", "unit": appeal.unit, "date": on, "appeal": appeal_id,
               "outcome": outcome, "reason": reason, "reviewer": reviewer or ledger.actor}]
@@ -180,9 +173,6 @@ def effect(ledger: Ledger, appeal_id: str, *, policy_ref: str | None = None,
     """Before/after of the unit and of every peer whose rank or rank-based points move.
     A decided appeal compares the revisions just before and after its decision; an open one
     shows what upholding it in full (retracting every target) would change."""
-    from ..projections.diff import diff
-    from ..projections.scoreboard import build_scoreboard
-
     appeal = get(ledger, appeal_id)
     pub = publishing.find(ledger, appeal.publication) if appeal.publication else None
     if policy_ref:
@@ -190,18 +180,18 @@ def effect(ledger: Ledger, appeal_id: str, *, policy_ref: str | None = None,
     elif pub is not None:
         policy = publishing.policy_of(ledger, pub)
     else:
-        raise InputError("--policy ID (the appeal names no publication)", field="--policy")
+        raise InputError("--policy ID (the appeal names no publication)", field="policy")
     as_of = as_of or (pub.as_of if pub else None)
     if appeal.open:
-        known = ledger.head()[0]
-        before = build_scoreboard(ledger, policy, as_of=as_of, known_at=known)
-        after = build_scoreboard(ledger, policy, as_of=as_of, known_at=known, drop=set(appeal.targets))
+        now = ledger.view()
+        before = build_scoreboard(now, policy, as_of=as_of)
+        after = build_scoreboard(now, policy, as_of=as_of, drop=set(appeal.targets))
     else:
         decided = appeal.decision["revision"]
         commit = next(c for c in ledger.store.commits() if c["first_revision"] <= decided <= c["last_revision"])
-        before = build_scoreboard(ledger, policy, as_of=as_of, known_at=commit["first_revision"] - 1)
-        after = build_scoreboard(ledger, policy, as_of=as_of, known_at=commit["last_revision"])
-    changes = diff(ledger, before, after).changes
+        before = build_scoreboard(ledger.view(commit["first_revision"] - 1), policy, as_of=as_of)
+        after = build_scoreboard(ledger.view(commit["last_revision"]), policy, as_of=as_of)
+    changes = diff(before, after).changes
     unit_changes = [c for c in changes if c.unit == appeal.unit]
     peer_changes = [c for c in changes if c.unit != appeal.unit and
                     (c.indicator == "rank" or any("rank" in cause for cause in c.causes) or c.indicator == "total")]

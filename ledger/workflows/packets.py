@@ -11,13 +11,11 @@ import hashlib
 import io
 import json
 import zipfile
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..app import Ledger
 from ..reports import explain as explain_report
 from ..reports import text as render
-
-if TYPE_CHECKING:
-    from ..app import Ledger
 
 
 def cited_events(ex: explain_report.Explanation) -> list[str]:

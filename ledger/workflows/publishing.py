@@ -12,18 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..app import Ledger
 from ..errors import InputError
 from ..events import codec
 from ..events.catalog import validate
 from ..policies.loader import bundled_policy_files, load_policy_text
 from ..policies.model import Policy
-from ..projections.scoreboard import default_as_of
+from ..projections.scoreboard import build_scoreboard, default_as_of
+from ..projections.snapshot import Snapshot
 from ..store.eventstore import Pending
-
-if TYPE_CHECKING:
-    from ..app import Ledger
 
 STREAM = "ledger:publications"
 
@@ -57,17 +56,16 @@ class Publication:
                 "revision": self.revision, "recorded_at": self.recorded_at, "actor": self.actor}
 
 
-def render_result(ledger: Ledger, kind: str, policy: Policy, as_of: dt.date, period: str | None,
-                  track: str | None, known_at: int) -> str:
+def render_result(view: Snapshot, kind: str, policy: Policy, as_of: dt.date, period: str | None,
+                  track: str | None) -> str:
     """The published content: exactly `score --format json` / `bulletin --format json`."""
     from ..projections.bulletin_tables import build_bulletin
     from ..reports import bulletins as bulletin_report
     from ..reports import scores as score_report
 
     if kind == "bulletin":
-        return bulletin_report.as_json(build_bulletin(ledger, policy, period or "", track=track, as_of=as_of,
-                                                      known_at=known_at))
-    board = ledger.scoreboard(policy, as_of=as_of, known_at=known_at, tracks=[track] if track else None)
+        return bulletin_report.as_json(build_bulletin(view, policy, period or "", track=track, as_of=as_of))
+    board = build_scoreboard(view, policy, as_of=as_of, tracks=[track] if track else None)
     return score_report.as_json(board)
 
 
@@ -89,10 +87,10 @@ def publish(ledger: Ledger, policy_ref: str, *, as_of: dt.date | None, period: s
     if period and as_of is None:
         as_of = month_bounds(period)[1]
     as_of = as_of or default_as_of(policy)
-    known = ledger.resolve_known_at(known_at)
-    content = render_result(ledger, kind, policy, as_of, period, track, known)
+    view = ledger.view(known_at)
+    known, head = view.head
+    content = render_result(view, kind, policy, as_of, period, track)
     content_sha = hashlib.sha256(content.encode()).hexdigest()
-    head = ledger.store.hash_at(known)
     key = f"{kind}|{policy.ref}|{policy_sha}|{as_of}|{period}|{track}|{known}|{content_sha}"
     pub_id = "pub-" + hashlib.sha256(key.encode()).hexdigest()[:12]
     event = validate({"type": "result_published", "id": pub_id, "date": ledger.today().isoformat(),
@@ -124,13 +122,13 @@ def find(ledger: Ledger, pub_id: str) -> Publication:
         if p.id == pub_id:
             return p
     known = ", ".join(p.id for p in pubs) or "none yet"
-    raise InputError(f"a publication id (see `ledger published`; known: {known})", field="ID", got=repr(pub_id))
+    raise InputError(f"a publication id (see `ledger published`; known: {known})", field="publication", got=repr(pub_id))
 
 
 def policy_of(ledger: Ledger, pub: Publication) -> Policy:
     """The exact policy text the publication used (by hash, even if a later release bundles
     other text under the same version)."""
-    for entry in ledger._entries(ledger.store.read_stream("ledger:policies")):
+    for entry in ledger.policy_entries(ledger.store.read_stream("ledger:policies")):
         if entry.ref == pub.policy and (not pub.policy_sha256 or entry.sha256 == pub.policy_sha256):
             return load_policy_text(entry.text, origin=f"{entry.ref} ({entry.origin})")
     return ledger.policy(pub.policy)
@@ -138,6 +136,6 @@ def policy_of(ledger: Ledger, pub: Publication) -> Policy:
 
 def reproduce(ledger: Ledger, pub: Publication) -> tuple[str, bool]:
     """Regenerate the published content; (content, its hash equals the published one)."""
-    content = render_result(ledger, pub.kind, policy_of(ledger, pub), pub.as_of, pub.period, pub.track,
-                            pub.known_at)
+    content = render_result(ledger.view(pub.known_at), pub.kind, policy_of(ledger, pub), pub.as_of, pub.period,
+                            pub.track)
     return content, hashlib.sha256(content.encode()).hexdigest() == pub.content_sha256

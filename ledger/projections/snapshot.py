@@ -1,0 +1,53 @@
+"""The ledger as known at one revision: the value every read model takes.
+
+A ``Snapshot`` pins (known-at revision, chain hash after it) once; streams are read lazily,
+only when a read model asks for them, and never past the pinned revision. Read models take a
+snapshot, not the ``Ledger`` facade, so they can neither write nor drift to a later head.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from ..events.fact import Fact
+from ..store.eventstore import EventStore, Record
+from ..units import Unit
+from .fact_view import FactView
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    known_at: int
+    chain_hash: str
+    """The hash chain after ``known_at``: what a result computed from this snapshot is pinned to."""
+    facts_view: FactView = field(repr=False, compare=False)
+
+    @property
+    def head(self) -> tuple[int, str]:
+        return self.known_at, self.chain_hash
+
+    @property
+    def _store(self) -> EventStore:
+        return self.facts_view.store
+
+    def roster(self) -> dict[str, Unit]:
+        return self.facts_view.roster(self.known_at)
+
+    def facts(self, unit: str, year: int, as_of: dt.date | None, types: Iterable[str] | None = None) -> list[Fact]:
+        """One unit's effective facts of the year; with ``types``, only facts of those types."""
+        return self.facts_view.facts(unit, year, as_of, self.known_at, types)
+
+    def facts_for(self, units: Iterable[str], year: int, as_of: dt.date | None, types: Iterable[str] | None = None,
+                  on_unit: Callable[[int], None] | None = None) -> dict[str, list[Fact]]:
+        return self.facts_view.facts_for(units, year, as_of, self.known_at, types, on_unit)
+
+    def peer_facts(self, units: Iterable[str], year: int, as_of: dt.date | None,
+                   types: Iterable[str]) -> dict[str, list[Fact]]:
+        """Peers' facts of a few types (rank inputs), from the fact view's in-memory slices."""
+        return self.facts_view.peer_facts(units, year, as_of, self.known_at, types)
+
+    def records(self, stream: str) -> list[Record]:
+        """A stream's records up to the pinned revision."""
+        return self._store.read_stream(stream, upto=self.known_at)
