@@ -188,7 +188,8 @@ def main() -> None:
             ("floor: events + id index, one tx", f"{floor_n:,}", f"{floor_secs:.2f}", f"{floor_rate:,.0f}"),
         ]
         if pg:
-            for label, (count, seconds) in zip(("ledger import → PostgreSQL", "raw eventsourcing recorder → PostgreSQL"), pg):
+            labels = ("ledger import → PostgreSQL", "raw eventsourcing recorder → PostgreSQL")
+            for label, (count, seconds) in zip(labels, pg, strict=True):
                 rows.append((label, f"{count:,}", f"{seconds:.2f}", f"{count / seconds:,.0f}"))
         print(f"\n{'path':<40}{'events':>12}{'seconds':>10}{'events/s':>12}")
         for r in rows:

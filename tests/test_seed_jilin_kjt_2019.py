@@ -66,7 +66,7 @@ def test_policy_shape_and_every_indicator_documented():
     for dim, firsts in TREE.items():
         node = next(i for i in t.indicators if i.id == dim)
         assert [c.id for c in node.children] == list(firsts)
-        for child, rng in zip(node.children, firsts.values()):
+        for child, rng in zip(node.children, firsts.values(), strict=True):
             assert [g.id for g in child.children] == [str(n) for n in rng]
     leaves = [i for i in walk(t.indicators) if not i.children]
     assert [i.id for i in leaves] == [str(n) for n in range(1, 24)]
