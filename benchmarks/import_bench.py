@@ -34,6 +34,7 @@ sys.path.insert(0, str(HERE))
 import synthetic  # noqa: E402
 from eventsourcing.persistence import StoredEvent  # noqa: E402
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore  # noqa: E402
+from runinfo import print_header  # noqa: E402
 
 from ledger.app import Ledger  # noqa: E402
 
@@ -158,6 +159,7 @@ def main() -> None:
     parser.add_argument("--per-unit", type=int, default=60)
     parser.add_argument("--pg", metavar="URL", help="also measure PostgreSQL on this server")
     args = parser.parse_args()
+    print_header()
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
         units, events, quarter = str(t / "units.csv"), str(t / "events.jsonl"), str(t / "quarter.jsonl")

@@ -8,6 +8,7 @@ import random
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -135,6 +136,7 @@ def a_fact(draw):
     return t, date, f
 
 
+@pytest.mark.slow  # 150 examples
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), a_fact()), max_size=60),
        st.dates(min_value=dt.date(2021, 1, 1), max_value=dt.date(2022, 1, 31)))

@@ -165,6 +165,7 @@ def test_units_import_update_and_list(db_url, tmp_path):
     assert run.code == 2 and "u3.csv:2: field 'colour'" in run.err
 
 
+@pytest.mark.slow  # a new Python process
 def test_python_cli_py_runs_the_same_command(tmp_path):
     import subprocess
     import sys
