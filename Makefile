@@ -33,4 +33,4 @@ bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/import_bench.py
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis $(DEMO_DB)*
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache $(DEMO_DB)*
