@@ -3,7 +3,7 @@ it shows: the documentation cannot advertise a command that does not exist.
 
 Commands are the lines starting with ``ledger `` in ```sh blocks (several on a line are
 separated by `` · ``; ``#`` starts a comment) and inline code starting with ``ledger ``.
-Words in capitals (``COMMAND``, ``ID``) are placeholders.
+Words in capitals (``COMMAND``, ``ID``) and ``…`` are placeholders.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def shown_commands(path: Path) -> list[tuple[int, str]]:
 
 
 def _is_placeholder(word: str) -> bool:
-    return word.strip("[]").replace("_", "").isupper()
+    return word in ("…", "...") or word.strip("[]").replace("_", "").isupper()
 
 
 def resolve(text: str) -> tuple[list[str], click.Command, list[click.Command]]:
