@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_DB ?= demo.db
 
-.PHONY: demo test bench clean
+.PHONY: demo test quick lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,19 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
 
+# The quick loop while working: the suite less the tests marked slow (concurrency, lock
+# time-outs, property tests). `make test` (and CI) runs everything.
+quick: $(BIN)/.installed
+	$(BIN)/python -m pytest -m "not slow"
+
+# ruff (pyflakes, pycodestyle, isort, bugbear, pyupgrade, complexity) and mypy, configured in
+# pyproject.toml; any finding fails.
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/import_bench.py
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis $(DEMO_DB)*
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache $(DEMO_DB)*

@@ -34,6 +34,7 @@ sys.path.insert(0, str(HERE))
 import synthetic  # noqa: E402
 from eventsourcing.persistence import StoredEvent  # noqa: E402
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore  # noqa: E402
+from runinfo import print_header  # noqa: E402
 
 from ledger.app import Ledger  # noqa: E402
 
@@ -158,6 +159,7 @@ def main() -> None:
     parser.add_argument("--per-unit", type=int, default=60)
     parser.add_argument("--pg", metavar="URL", help="also measure PostgreSQL on this server")
     args = parser.parse_args()
+    print_header()
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
         units, events, quarter = str(t / "units.csv"), str(t / "events.jsonl"), str(t / "quarter.jsonl")
@@ -188,7 +190,8 @@ def main() -> None:
             ("floor: events + id index, one tx", f"{floor_n:,}", f"{floor_secs:.2f}", f"{floor_rate:,.0f}"),
         ]
         if pg:
-            for label, (count, seconds) in zip(("ledger import → PostgreSQL", "raw eventsourcing recorder → PostgreSQL"), pg):
+            labels = ("ledger import → PostgreSQL", "raw eventsourcing recorder → PostgreSQL")
+            for label, (count, seconds) in zip(labels, pg, strict=True):
                 rows.append((label, f"{count:,}", f"{seconds:.2f}", f"{count / seconds:,.0f}"))
         print(f"\n{'path':<40}{'events':>12}{'seconds':>10}{'events/s':>12}")
         for r in rows:

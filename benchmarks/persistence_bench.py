@@ -42,6 +42,7 @@ from typing import Any
 import psycopg
 from eventsourcing.persistence import StoredEvent
 from psycopg.conninfo import conninfo_to_dict
+from runinfo import print_header
 
 TOPIC = "ledger.domain:UnitEvent"
 NAMESPACE = uuid.UUID("6f1c3c1e-58a4-4a8e-9a8e-0c4b7c1d2e3f")
@@ -194,6 +195,7 @@ def main() -> None:
         "LEDGER_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
+    print_header()
 
     try:
         import eventsourcing_sqlalchemy  # noqa: F401

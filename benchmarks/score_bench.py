@@ -25,6 +25,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import synthetic  # noqa: E402
+from runinfo import print_header  # noqa: E402
 
 from ledger.app import Ledger  # noqa: E402
 from ledger.events import codec  # noqa: E402
@@ -111,6 +112,7 @@ def main() -> None:
     parser.add_argument("--per-unit", type=int, default=330)
     parser.add_argument("--db", help="store file to create or reuse")
     args = parser.parse_args()
+    print_header()
     assert {e.id for e in bundled_entries()} >= set(POLICIES)
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or os.path.join(tmp, "score.db")

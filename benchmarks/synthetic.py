@@ -45,6 +45,29 @@ def _day(rng: random.Random, year: int = YEAR) -> dt.date:
     return dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(0, 365))
 
 
+def _ticket(rng: random.Random, base: dict, ticket: str, day: dt.date) -> Iterator[dict]:
+    """A hotline ticket and what follows it: returned (5 %), or extended (10 %) or not, then
+    replied and called back."""
+    unit = base["unit"]
+    due = day + dt.timedelta(days=5)
+    yield {**base, "type": "hotline_ticket", "id": ticket, "ticket": ticket,
+           "due": due.isoformat(), "source": "12345平台"}
+    r = rng.random()
+    if r < 0.05:
+        yield {**base, "type": "hotline_returned", "id": ticket + "-ret", "ticket": ticket}
+        return
+    if r < 0.15:
+        yield {**base, "type": "hotline_extended", "id": ticket + "-ext", "ticket": ticket,
+               "due": (due + dt.timedelta(days=3)).isoformat()}
+    reply = day + dt.timedelta(days=rng.randrange(1, 9))
+    quality = rng.choices(["ok", "perfunctory", "inconsistent", "shirked"], [90, 5, 3, 2])[0]
+    yield {"unit": unit, "date": reply.isoformat(), "type": "hotline_replied",
+           "id": ticket + "-rep", "ticket": ticket, "quality": quality}
+    yield {"unit": unit, "date": (reply + dt.timedelta(days=2)).isoformat(),
+           "type": "hotline_callback", "id": ticket + "-cb", "ticket": ticket,
+           "satisfied": rng.random() < 0.9}
+
+
 def events(n_units: int, per_unit: int, seed: int = 7) -> Iterator[dict]:
     """About ``per_unit`` events per unit; ~70% hotline, the rest a mix of every type."""
     rng = random.Random(seed)
@@ -59,28 +82,9 @@ def events(n_units: int, per_unit: int, seed: int = 7) -> Iterator[dict]:
             base = {"unit": unit, "date": day.isoformat()}
             if roll < 0.7:
                 t += 1
-                ticket = f"{unit}-T{t}"
-                due = day + dt.timedelta(days=5)
-                yield {**base, "type": "hotline_ticket", "id": ticket, "ticket": ticket,
-                       "due": due.isoformat(), "source": "12345平台"}
-                made += 1
-                r = rng.random()
-                if r < 0.05:
-                    yield {**base, "type": "hotline_returned", "id": ticket + "-ret", "ticket": ticket}
+                for event in _ticket(rng, base, f"{unit}-T{t}", day):
                     made += 1
-                    continue
-                if r < 0.15:
-                    yield {**base, "type": "hotline_extended", "id": ticket + "-ext", "ticket": ticket,
-                           "due": (due + dt.timedelta(days=3)).isoformat()}
-                    made += 1
-                reply = day + dt.timedelta(days=rng.randrange(1, 9))
-                quality = rng.choices(["ok", "perfunctory", "inconsistent", "shirked"], [90, 5, 3, 2])[0]
-                yield {"unit": unit, "date": reply.isoformat(), "type": "hotline_replied",
-                       "id": ticket + "-rep", "ticket": ticket, "quality": quality}
-                yield {"unit": unit, "date": (reply + dt.timedelta(days=2)).isoformat(),
-                       "type": "hotline_callback", "id": ticket + "-cb", "ticket": ticket,
-                       "satisfied": rng.random() < 0.9}
-                made += 2
+                    yield event
                 continue
             made += 1
             eid = f"{unit}-e{made}"
@@ -113,13 +117,15 @@ def events(n_units: int, per_unit: int, seed: int = 7) -> Iterator[dict]:
                 yield {**base, "id": eid, "type": "report_submitted", "report": "monthly_dynamics",
                        "period": f"{year}-{m:02d}"}
             elif kind == 7:
-                yield {**base, "id": eid, "type": "finding", "item": rng.choice(["one_report", "task_list", "leading_group"]),
+                yield {**base, "id": eid, "type": "finding",
+                       "item": rng.choice(["one_report", "task_list", "leading_group"]),
                        "result": rng.choice(["met", "not_met"])}
             elif kind == 8:
                 yield {**base, "id": eid, "type": "metric", "name": "supervision_coverage",
                        "value": round(rng.uniform(50, 100), 1)}
             elif kind == 9:
-                yield {**base, "id": eid, "type": "evaluation", "panel": rng.choice(["leaders", "enterprises", "office"]),
+                yield {**base, "id": eid, "type": "evaluation",
+                       "panel": rng.choice(["leaders", "enterprises", "office"]),
                        "evaluator": f"e{rng.randrange(30)}", "score": rng.randrange(0, 10)}
             elif kind == 10:
                 yield {**base, "id": eid, "type": "praise", "issuer_level": rng.choice(LEVELS), "issuer": "市政府"}

@@ -12,15 +12,16 @@ import getpass
 import json
 import os
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from .errors import InputError, NotFound
 from .events import codec
 from .events.catalog import EventValidationError, validate
+from .events.ledger_records import UnitRegistered
 from .gc_pause import gc_paused
-from .intake.batches import Intake, IntakeResult, Prepared, csv_kinds, prepared_batches, single
+from .intake.batches import Intake, IntakeResult, PreparedRow, csv_kinds, prepared_batches, single
 from .intake.sources import SourceLine, read_lines
 from .policies.model import Policy
 from .policies.registry import Entry, PolicyRegistry
@@ -79,7 +80,7 @@ class Ledger:
                 keep_ids: bool = False) -> IntakeResult:
         return self._write(lambda roster: prepared_batches(lines, roster), dry_run=dry_run, keep_ids=keep_ids)
 
-    def _write(self, batches: Callable[[frozenset[str]], Iterable[list[Prepared]]], *, dry_run: bool = False,
+    def _write(self, batches: Callable[[frozenset[str]], Iterable[Sequence[PreparedRow]]], *, dry_run: bool = False,
                keep_ids: bool = False) -> IntakeResult:
         """One atomic write of prepared batches, validated against the roster as it stands
         under the lock."""
@@ -163,7 +164,7 @@ class Ledger:
                         "groups": raw.get("groups", []), "divisions": raw.get("divisions", []),
                         "date": raw.get("date", today)}
                 try:
-                    event = validate(data, internal=True)
+                    event = cast(UnitRegistered, validate(data, internal=True))  # its type is unit_registered
                 except EventValidationError as exc:
                     field = {"unit": "id"}.get(exc.field or "", exc.field)
                     raise InputError(exc.expected, origin=src.origin, line=src.line, field=field) from None
@@ -172,9 +173,9 @@ class Ledger:
                     same += 1
                     continue
                 roster[unit.id] = unit
-                event = event.model_copy(update={"id": str(uuid.uuid4())})
-                text, digest = codec.encode_event(event)
-                pending.append(Pending(event.id, "unit_registered", "ledger:units",
+                event_id = str(uuid.uuid4())
+                text, digest = codec.encode_event(event.model_copy(update={"id": event_id}))
+                pending.append(Pending(event_id, "unit_registered", "ledger:units",
                                        text, digest, self.actor))
                 changed += 1
             writer.append(pending)
@@ -215,9 +216,9 @@ class Ledger:
                               "policy": policy.id, "version": policy.version, "sha256": digest,
                               "content": text, "effective_from": policy.effective_from,
                               "change_note": policy.change_note}, internal=True)
-            event = event.model_copy(update={"id": f"policy:{policy.ref}"})
-            content, content_digest = codec.encode_event(event)
-            writer.append([Pending(event.id, "policy_published", "ledger:policies", content,
+            event_id = f"policy:{policy.ref}"
+            content, content_digest = codec.encode_event(event.model_copy(update={"id": event_id}))
+            writer.append([Pending(event_id, "policy_published", "ledger:policies", content,
                                    content_digest, self.actor)])
         return policy.ref, True
 

@@ -33,9 +33,10 @@ class Context:
     @property
     def ledger(self) -> Ledger:
         if self._ledger is None:
-            names, ctx = [], click.get_current_context()
+            names: list[str] = []
+            ctx = click.get_current_context()
             while ctx.parent is not None:  # the subcommand names, whatever the program is called
-                names.insert(0, ctx.info_name)
+                names.insert(0, ctx.info_name or "")
                 ctx = ctx.parent
             command = " ".join(names)
             self._ledger = Ledger(self.db, actor=self.actor, create=command in self.CREATING)
@@ -314,12 +315,12 @@ def _short(text: str, width: int = 60) -> str:
 @pass_ctx
 def verify(c: Context, anchors: tuple[str, ...]) -> None:
     """Recompute the hash chain from the raw rows; exit 1 at the first bad record."""
-    expected = []
+    expected: list[tuple[int, str]] = []
     for anchor in anchors:
-        revision, _, digest = anchor.partition(":")
-        if not revision.isdigit() or len(digest) != 64 or any(ch not in "0123456789abcdefABCDEF" for ch in digest):
+        rev_text, _, digest = anchor.partition(":")
+        if not rev_text.isdigit() or len(digest) != 64 or any(ch not in "0123456789abcdefABCDEF" for ch in digest):
             raise InputError("REV:HASH, a revision and its 64-hex chain hash", field="--expect", got=repr(anchor))
-        expected.append((int(revision), digest.lower()))
+        expected.append((int(rev_text), digest.lower()))
     progress = Progress("verifying")
     try:
         result = c.ledger.verify(progress.advance)
@@ -398,8 +399,9 @@ def policy_load(c: Context, file: str) -> None:
 @pass_ctx
 def policy_list(c: Context, fmt: str) -> None:
     entries = c.ledger.policies.entries()
-    rows = [{"policy": e.ref, "year": e.year, "title": e.title, "origin": e.origin, "sha256": e.sha256,
-             "effective_from": e.effective_from, "change_note": e.change_note} for e in entries]
+    rows: list[dict[str, Any]] = [
+        {"policy": e.ref, "year": e.year, "title": e.title, "origin": e.origin, "sha256": e.sha256,
+         "effective_from": e.effective_from, "change_note": e.change_note} for e in entries]
     if fmt == "json":
         click.echo(render.to_json(rows))
         return
@@ -680,9 +682,10 @@ def appeal_list(c: Context, only_open, fmt) -> None:
         click.echo(render.to_json([a.to_dict() for a in rows]))
         return
     click.echo(render.table([(a.id, a.unit, a.date, ", ".join(a.targets), _short(a.grounds, 30),
-                              a.publication or "", "open" if a.open else a.decision["outcome"],
-                              "" if a.open else a.decision.get("reviewer") or "",
-                              ", ".join(o["id"] for o in a.orders), "late: " + a.late_override if a.late_override else "")
+                              a.publication or "", "open" if a.decision is None else a.decision["outcome"],
+                              "" if a.decision is None else a.decision.get("reviewer") or "",
+                              ", ".join(o["id"] for o in a.orders),
+                              "late: " + a.late_override if a.late_override else "")
                              for a in rows],
                             ["id", "unit", "filed", "targets", "grounds", "publication", "status", "reviewer",
                              "orders", "note"]))
@@ -707,7 +710,7 @@ def appeal_show(c: Context, appeal_id, policy_ref, as_of, fmt) -> None:
     if fmt == "json":
         click.echo(render.to_json(doc))
         return
-    status = "open — what upholding it in full would change" if eff.hypothetical else \
+    status = "open — what upholding it in full would change" if a.decision is None else \
         f"{a.decision['outcome']} by {a.decision.get('reviewer')}: {a.decision['reason']}"
     click.echo(f"appeal {a.id} of {a.unit} filed {a.date}: {a.grounds}")
     click.echo(f"targets: {', '.join(a.targets)}   status: {status}")

@@ -293,8 +293,10 @@ MEDIA_OTHER = {
     "local": [("{u}开展义务植树活动", None), ("{u}举办职工趣味运动会", None),
               ("{u}组织开展“学党史 办实事”主题党日活动", None)],
 }
-OUTLETS = {"central": ["人民网", "中国经济网", "新华网"], "province": ["吉林日报", "吉林电视台", "新文化报"],
-           "city": ["江城日报", "吉林市广播电视台", "北华时报"], "district": ["经开区融媒体中心", "吉林经开区微信公众号"]}
+OUTLETS = {"central": ["人民网", "中国经济网", "新华网"],
+           "province": ["吉林日报", "吉林电视台", "新文化报"],
+           "city": ["江城日报", "吉林市广播电视台", "北华时报"],
+           "district": ["经开区融媒体中心", "吉林经开区微信公众号"]}
 
 
 def jk_profiles() -> dict[str, JkProfile]:
@@ -503,7 +505,7 @@ def jk_evaluations(book: Book, unit: str, p: JkProfile) -> None:
                 scores[k] = round(5.0 + k * 0.5, 1)
         order = rng_for("jk-eval-order", unit, panel)
         order.shuffle(scores)
-        for evaluator, score in zip(evaluators, scores):
+        for evaluator, score in zip(evaluators, scores, strict=True):  # a score per evaluator
             day = workday_between(rng, date(12, 13), date(12, 28))
             fields = {"panel": panel, "evaluator": evaluator, "score": score}
             if panel == "enterprises":
@@ -774,7 +776,8 @@ def jx_correction(book: Book) -> None:
     target = next(e["id"] for e in book.events if e["unit"] == "jx-jtj" and e.get("name") == "supervision_coverage"
                   and e["period"] == "2021-12")
     book.add("correction", "jx-jtj", date(1, 10, YEAR + 1), source="山西省“互联网+监管”系统数据核对单",
-             target=target, changes={"value": 85.6}, reason="录入时数字颠倒（85.6误录为58.6），经与系统导出数据核对更正")
+             target=target, changes={"value": 85.6},
+             reason="录入时数字颠倒（85.6误录为58.6），经与系统导出数据核对更正")
 
 
 LICENSE_ITEMS = ["coordination_mechanism", "leadership_meeting", "deployment_document", "item_list", "publicized"]
@@ -792,7 +795,7 @@ def jx_license_checks(book: Book, unit: str) -> None:
     day = workday_between(rng, date(12, 13), date(12, 24))
     source = "县市场监管局年底随机抽查"
     for item, count in zip(("unpublished_license_info", "missing_enforcement_feedback",
-                            "missing_supervision_measure"), LICENSE_SPOT_CHECK[unit]):
+                            "missing_supervision_measure"), LICENSE_SPOT_CHECK[unit], strict=True):
         if count:
             book.add("finding", unit, day, source=source, item=item, result="found", count=count)
     if unit == "jx-ycgs":
@@ -857,10 +860,13 @@ HOTLINE_REQUIREMENTS = ["hotline_leader_assigned", "hotline_ledger", "hotline_co
 MONTH_WEIGHTS = [6, 5, 7, 8, 9, 11, 12, 11, 9, 8, 7, 7]   # more calls in summer (water, heat, roads)
 POOR = ["perfunctory", "perfunctory", "shirked", "inconsistent"]
 SUBJECTS = {
-    "jx-gaj": ["户籍迁移办理咨询", "夜间噪音扰民", "身份证补办进度"], "jx-scj": ["食品安全投诉", "预付卡退费纠纷", "价格欺诈举报"],
-    "jx-kfq": ["企业用地手续办理", "园区道路照明不亮", "企业用工招聘咨询"], "jx-czj": ["惠农补贴发放查询", "政府采购付款进度"],
+    "jx-gaj": ["户籍迁移办理咨询", "夜间噪音扰民", "身份证补办进度"],
+    "jx-scj": ["食品安全投诉", "预付卡退费纠纷", "价格欺诈举报"],
+    "jx-kfq": ["企业用地手续办理", "园区道路照明不亮", "企业用工招聘咨询"],
+    "jx-czj": ["惠农补贴发放查询", "政府采购付款进度"],
     "jx-zjj": ["小区物业管理纠纷", "房屋维修基金使用", "建筑工地夜间施工", "农民工工资拖欠"],
-    "jx-rsj": ["社保缴费基数咨询", "灵活就业人员社保", "农民工工资拖欠"], "jx-jtj": ["城乡公交班次减少", "道路破损坑洼"],
+    "jx-rsj": ["社保缴费基数咨询", "灵活就业人员社保", "农民工工资拖欠"],
+    "jx-jtj": ["城乡公交班次减少", "道路破损坑洼"],
     "jx-gsz": ["小区停水", "自来水水质浑浊", "水费计量异常", "供水管道漏水"],
     "jx-gjzzf": ["村道路灯损坏", "农村人居环境整治"], "jx-hszzf": ["宅基地审批咨询", "村内排水不畅"],
 }

@@ -1,6 +1,6 @@
 """Helpers shared by the worked-example tests (tests/test_seed_*.py, tests/test_rules_*.py):
-fact constructors, scoring a track with the explanation-adds-up check, card look-ups, a walk
-over a track's indicators and a small real Ledger to score through."""
+the seed documents, fact constructors, scoring a track with the explanation-adds-up check,
+card look-ups, a walk over a track's indicators and a small real Ledger to score through."""
 
 from __future__ import annotations
 
@@ -8,14 +8,39 @@ import contextlib
 import datetime as dt
 import itertools
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ledger.events.fact import Fact
 from ledger.projections.scoring import score_track
 from ledger.units import Unit
+
+SEEDS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+"""The seed documents: ``shared/seeds/`` beside the repository root (CI has ``shared/``
+beside its clone)."""
+REQUIRE_SEEDS = os.environ.get("LEDGER_REQUIRE_SEEDS") == "1"
+
+
+def seed_path(name: str) -> Path:
+    """The seed document ``name`` (e.g. ``001_d5299d6af98c8c4e.txt``). When it is absent the
+    test skips — or fails, with ``LEDGER_REQUIRE_SEEDS=1`` (set by .ci/run)."""
+    path = SEEDS_DIR / name
+    if not path.is_file():
+        message = f"seed document {name} not found in {SEEDS_DIR}"
+        if REQUIRE_SEEDS:
+            pytest.fail(f"{message} (LEDGER_REQUIRE_SEEDS=1)")
+        pytest.skip(message)
+    return path
+
+
+def seed_text(name: str) -> str:
+    """The text of seed document ``name`` (skips or fails like ``seed_path``)."""
+    return seed_path(name).read_text(encoding="utf-8")
 
 
 def d(s: str) -> dt.date:

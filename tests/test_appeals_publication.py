@@ -69,7 +69,8 @@ def test_upheld_appeal_changes_unit_and_peers_with_full_trail(world):
 
     # The window: 5 working days after 2022-01-10 → 01-11 … 01-14, 01-17: last day 2022-01-17.
     clock.set(2022, 1, 12)
-    appeal_id, _, note = appeals.file(ledger, "b", ["b-m2"], "该报道为省级媒体吉林日报刊发，应按省级计", appeal_id="ap-b1")
+    appeal_id, _, note = appeals.file(ledger, "b", ["b-m2"], "该报道为省级媒体吉林日报刊发，应按省级计",
+                                      appeal_id="ap-b1")
     assert appeal_id == "ap-b1" and "until 2022-01-17" in note
     clock.set(2022, 1, 18)
     with pytest.raises(InputError) as late:

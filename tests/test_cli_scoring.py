@@ -61,7 +61,8 @@ def test_policy_load_is_immutable(db_url, tmp_path):
     assert "cli-test@1" in listed and "revision" in listed
     shown = cli(db_url, "policy", "show", "cli-test@1").out
     assert "原文: 被警示的扣1分/件次" in shown
-    assert cli(db_url, "policy", "show", "cli-test@1", "--format", "yaml").out == Path(POLICY).read_text(encoding="utf-8")
+    shown = cli(db_url, "policy", "show", "cli-test@1", "--format", "yaml").out
+    assert shown == Path(POLICY).read_text(encoding="utf-8")
 
 
 def test_score_json_and_a_retraction_moving_peers(db_url, tmp_path):

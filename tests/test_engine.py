@@ -8,6 +8,7 @@ import random
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -65,9 +66,10 @@ def test_divisions_in_tree():
 
 
 def test_deterministic_regardless_of_fact_order():
-    facts = [fact(i, "media_report", dt.date(2021, 1 + i % 12, 1 + i % 27), level=["central", "district", "city"][i % 3],
-                  title="营商环境", outlet="o") for i in range(1, 40)]
-    facts += [fact(100 + i, "finding", dt.date(2021, 3, 1 + i), item="annual_plan", result=["not_made", "not_published"][i % 2])
+    facts = [fact(i, "media_report", dt.date(2021, 1 + i % 12, 1 + i % 27),
+                  level=["central", "district", "city"][i % 3], title="营商环境", outlet="o") for i in range(1, 40)]
+    facts += [fact(100 + i, "finding", dt.date(2021, 3, 1 + i), item="annual_plan",
+                   result=["not_made", "not_published"][i % 2])
               for i in range(5)]
     pol = POLICIES["events"]
     a = score_track(pol, "t", [Unit("u1", "x", ("g",))], {"u1": facts}, dt.date(2021, 12, 31))
@@ -101,7 +103,8 @@ def a_fact(draw):
         "media_report": lambda: dict(level=lvl, outlet="o", title=draw(st.sampled_from(["营商环境", "x"]))),
         "finding": lambda: dict(item=draw(st.sampled_from(["task_a", "one_report", "annual_plan", "site", "staff", "lg",
                                                            "missed_disclosure", "leak"])),
-                                result=draw(st.sampled_from(["met", "not_met", "not_done", "missing", "not_made", "found"])),
+                                result=draw(st.sampled_from(["met", "not_met", "not_done", "missing", "not_made",
+                                                             "found"])),
                                 count=draw(st.integers(1, 9))),
         "evaluation": lambda: dict(panel=draw(st.sampled_from(["deputies", "enterprises"])), evaluator=item,
                                    score=draw(st.decimals(min_value=0, max_value=6, places=1)),
@@ -109,16 +112,20 @@ def a_fact(draw):
         "complaint": lambda: dict(kind="collective_petition", people=draw(st.integers(1, 60))),
         "supervised_item_assigned": lambda: dict(item=item, due=draw(DAY)),
         "supervised_item_closed": lambda: dict(item=item),
-        "supervised_item_finding": lambda: dict(item=item, finding=draw(st.sampled_from(["facts_unclear", "accountability_missing"]))),
+        "supervised_item_finding": lambda: dict(
+            item=item, finding=draw(st.sampled_from(["facts_unclear", "accountability_missing"]))),
         "discipline_case": lambda: dict(subject=draw(st.sampled_from(["staff", "responsible_person"]))),
         "endorsement": lambda: dict(leader=draw(st.sampled_from(["city_leader", "zone_deputy"]))),
         "praise": lambda: dict(issuer_level=lvl, promoted=draw(st.booleans())),
-        "report_submitted": lambda: dict(report=draw(st.sampled_from(["quarterly_progress", "progress_ledger", "monthly_dynamics", "stats"])),
-                                         period=draw(st.sampled_from(["2021-Q1", "2021-Q4", "2021-05", "2021-11", "2021-03"])),
-                                         quality=draw(st.sampled_from(["ok", "poor"]))),
-        "publication": lambda: dict(channel=draw(st.sampled_from(["column", "publicity", "gov_info", "supervision_info", "supervision_exposure"])), title="t"),
-        "metric": lambda: dict(name=draw(st.sampled_from(["data_collection_ratio", "dual_notice_claim_rate", "supervision_actions",
-                                                          "supervision_objects", "supervision_coverage", "supervision_items"])),
+        "report_submitted": lambda: dict(
+            report=draw(st.sampled_from(["quarterly_progress", "progress_ledger", "monthly_dynamics", "stats"])),
+            period=draw(st.sampled_from(["2021-Q1", "2021-Q4", "2021-05", "2021-11", "2021-03"])),
+            quality=draw(st.sampled_from(["ok", "poor"]))),
+        "publication": lambda: dict(channel=draw(st.sampled_from(["column", "publicity", "gov_info", "supervision_info",
+                                                                  "supervision_exposure"])), title="t"),
+        "metric": lambda: dict(name=draw(st.sampled_from(["data_collection_ratio", "dual_notice_claim_rate",
+                                                          "supervision_actions", "supervision_objects",
+                                                          "supervision_coverage", "supervision_items"])),
                                value=draw(NUM)),
         "hotline_ticket": lambda: dict(ticket=item, due=draw(DAY)),
         "hotline_replied": lambda: dict(ticket=item, quality=draw(st.sampled_from(["ok", "perfunctory"]))),
@@ -129,6 +136,7 @@ def a_fact(draw):
     return t, date, f
 
 
+@pytest.mark.slow  # 150 examples
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), a_fact()), max_size=60),
        st.dates(min_value=dt.date(2021, 1, 1), max_value=dt.date(2022, 1, 31)))

@@ -6,6 +6,7 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +14,8 @@ from ledger.app import Ledger
 from ledger.intake.sources import SourceLine
 
 UNITS = "id,name,groups\nu1,一局,g\n"
+
+pytestmark = pytest.mark.slow  # property tests: a real ledger per example
 
 
 def _retracted_by(event_id: str, retractions: list[tuple[str, str]]) -> str | None:

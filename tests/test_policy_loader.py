@@ -64,12 +64,16 @@ def test_amendment_fields_and_settings():
     ("{kind: per_evnt, event: praise}", "tracks[0].indicators[0].rule", "per_event"),
     ("{event: praise}", "tracks[0].indicators[0].rule", "kind"),
     ("{kind: requirement, results: {met: 1}, colour: red}", "tracks[0].indicators[0].rule.colour", "unknown key"),
-    ("{kind: report, report: r, every: week, due: {rule: end_of_period}}", "tracks[0].indicators[0].rule.every", "month"),
+    ("{kind: report, report: r, every: week, due: {rule: end_of_period}}",
+     "tracks[0].indicators[0].rule.every", "month"),
     ("{kind: report, report: r, every: month, due: {rule: day_of_month}}", "tracks[0].indicators[0].rule.due", "day"),
-    ("{kind: report, report: r, every: quarter, periods: [5], due: {rule: end_of_period}}", "tracks[0].indicators[0].rule", "1..4"),
-    ("{kind: per_event, event: praise, amount: 1, max_events: 0}", "tracks[0].indicators[0].rule.max_events", "greater than or equal to 1"),
+    ("{kind: report, report: r, every: quarter, periods: [5], due: {rule: end_of_period}}",
+     "tracks[0].indicators[0].rule", "1..4"),
+    ("{kind: per_event, event: praise, amount: 1, max_events: 0}",
+     "tracks[0].indicators[0].rule.max_events", "greater than or equal to 1"),
     ("{kind: rank, by: {metric: m}}", "tracks[0].indicators[0].rule", "places"),
-    ("{kind: per_event, event: praise, where: {level: {greater: 3}}, amount: 1}", "tracks[0].indicators[0].rule.where", "operator"),
+    ("{kind: per_event, event: praise, where: {level: {greater: 3}}, amount: 1}",
+     "tracks[0].indicators[0].rule.where", "operator"),
     ("{kind: quota, event: training_session, every: year, target: {metric: m, bands: [{at_least: 1, amount: 2}]}}",
      "tracks[0].indicators[0].rule.target", "value"),
 ])
@@ -95,10 +99,12 @@ def test_invalid_documents():
     e = err(dup)
     assert e.path == "tracks[0]" and "used twice" in e.expected
     # grades must go down
-    g = with_rule("{kind: manual}").replace("    group: g\n", "    group: g\n    grades: [{min: 70, grade: b}, {min: 90, grade: a}]\n")
+    g = with_rule("{kind: manual}").replace(
+        "    group: g\n", "    group: g\n    grades: [{min: 70, grade: b}, {min: 90, grade: a}]\n")
     assert "highest" in err(g).expected
     # both rule and children
-    both = with_rule("{kind: manual}") .replace("        points: 5\n", "        points: 5\n        children: [{id: b, name: b, rule: {kind: manual}}]\n")
+    both = with_rule("{kind: manual}").replace(
+        "        points: 5\n", "        points: 5\n        children: [{id: b, name: b, rule: {kind: manual}}]\n")
     assert "exactly one of rule" in err(both).expected
 
 

@@ -78,10 +78,13 @@ def test_ratio_against_constant_and_metric_with_cap():
 def test_ranks_competition_ranking_linear_and_table():
     units = [Unit(u, u, ("g",)) for u in "abcde"]
     fbu = {
-        "a": [Mt("supervision_actions", 100)] + [F("media_report", "2021-03-01", unit="a", level="province", outlet="o", title="t")] * 1
+        "a": [Mt("supervision_actions", 100)]
+        + [F("media_report", "2021-03-01", unit="a", level="province", outlet="o", title="t")] * 1
         + [F("media_report", "2021-03-02", unit="a", level="province", outlet="o", title="t") for _ in range(2)],
-        "b": [Mt("supervision_actions", 80)] + [F("media_report", "2021-03-01", unit="b", level="province", outlet="o", title="t") for _ in range(3)],
-        "c": [Mt("supervision_actions", 80), F("media_report", "2021-03-01", unit="c", level="province", outlet="o", title="t"),
+        "b": [Mt("supervision_actions", 80)]
+        + [F("media_report", "2021-03-01", unit="b", level="province", outlet="o", title="t") for _ in range(3)],
+        "c": [Mt("supervision_actions", 80),
+              F("media_report", "2021-03-01", unit="c", level="province", outlet="o", title="t"),
               F("media_report", "2021-03-01", unit="c", level="central", outlet="o", title="t")],
         "d": [Mt("supervision_actions", 50)],
         "e": [],

@@ -25,7 +25,8 @@ POLICY = load_bundled_policy("daan-2021")
 
 def _numbers_to_decimal(fields):
     for k, v in list(fields.items()):
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in ("rank", "overall_rank", "count", "people"):
+        if isinstance(v, (int, float)) and not isinstance(v, bool) \
+                and k not in ("rank", "overall_rank", "count", "people"):
             fields[k] = D(str(v))
 
 
@@ -318,7 +319,7 @@ def test_provincial_media_places_one_to_ten_and_ties_at_ten():
     counts = [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 3, 1]
     units = [f"m{i:02d}" for i in range(1, 13)]
     facts = [F(u, "media_report", f"2021-{(k % 12) + 1:02d}-01", level="province", outlet="吉林电视台",
-               title="报道") for u, n in zip(units, counts) for k in range(n)]
+               title="报道") for u, n in zip(units, counts, strict=True) for k in range(n)]
     cards = score("department", units, facts, "2021-12-31")
     got = [pts(cards[u], "C.9.1") for u in units]
     # places 1–9 → 2 … 0.4; the two at place 10 both get 0.2 (the document's "0、2");

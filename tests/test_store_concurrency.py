@@ -6,11 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from helpers import cli, setup_units, write_jsonl
 
 from ledger.app import Ledger
 
 ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow  # processes racing for the lock, and a lock time-out: seconds each
 
 
 def tickets(prefix: str, start: int, stop: int, unit: str) -> list[dict]:

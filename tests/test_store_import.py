@@ -165,6 +165,7 @@ def test_units_import_update_and_list(db_url, tmp_path):
     assert run.code == 2 and "u3.csv:2: field 'colour'" in run.err
 
 
+@pytest.mark.slow  # a new Python process
 def test_python_cli_py_runs_the_same_command(tmp_path):
     import subprocess
     import sys
@@ -347,7 +348,8 @@ def test_a_file_that_is_not_a_ledger_store_or_is_damaged_is_exit_3_without_trace
 
 def test_a_unit_row_without_groups_is_refused_not_dropped_from_every_track(db_url, tmp_path):
     setup_units(db_url, tmp_path)
-    for text, line in (("id,name\njk-fgj,发改局\n", 2), ("id,name,groups\njk-czj,财政局,jingkai-unit\njk-fgj,发改局,\n", 3)):
+    for text, line in (("id,name\njk-fgj,发改局\n", 2),
+                       ("id,name,groups\njk-czj,财政局,jingkai-unit\njk-fgj,发改局,\n", 3)):
         (tmp_path / "u2.csv").write_text(text, encoding="utf-8")
         run = cli(db_url, "units", "import", str(tmp_path / "u2.csv"))
         assert run.code == 2 and f"u2.csv:{line}: field 'groups'" in run.err, run.err

@@ -3,6 +3,7 @@ on a bad line (forced here on small files with parallel=True)."""
 
 from __future__ import annotations
 
+import pytest
 import synthetic
 
 from ledger.app import Ledger
@@ -33,6 +34,7 @@ def ledger_loads(state):
     return codec.loads(state)
 
 
+@pytest.mark.slow
 def test_parallel_import_equals_serial(db_url, tmp_path):
     synthetic.write_events(str(tmp_path / "e.jsonl"), 40, 60)  # ~2,400 events, every type
     (tmp_path / "s").mkdir()
@@ -47,6 +49,7 @@ def test_parallel_import_equals_serial(db_url, tmp_path):
     parallel.close()
 
 
+@pytest.mark.slow
 def test_parallel_import_bad_line_names_it_and_writes_nothing(db_url, tmp_path):
     synthetic.write_events(str(tmp_path / "e.jsonl"), 40, 300)  # > 2 batches
     lines = (tmp_path / "e.jsonl").read_text(encoding="utf-8").splitlines()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import synthetic
 
 from ledger.app import Ledger
@@ -23,6 +24,7 @@ def boards(ledger, as_of=None):
     return out
 
 
+@pytest.mark.slow  # every policy scored twice on two years
 def test_typed_reads_equal_full_reads(tmp_path, monkeypatch):
     ledger = Ledger(f"sqlite:///{tmp_path}/l.db", actor="t")
     ledger.init()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
@@ -21,7 +21,7 @@ from pydantic import (
 from pydantic_core import core_schema
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     """Issuer / media level: 党中央国务院, 省, 市, 县, 开发区/区, 单位内部."""
 
     central = "central"

@@ -7,11 +7,12 @@ from decimal import Decimal
 from typing import Annotated, Any, Union
 
 from pydantic import Field, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from . import corrections, hotline, ledger_records, publicity, sanctions, supervision, work
 from .base import ENVELOPE_KEYS, Event
 
-FAMILIES = {
+FAMILIES: dict[str, list[type[Event]]] = {
     "sanctions": sanctions.TYPES,
     "supervised_items": supervision.TYPES,
     "publicity": publicity.TYPES,
@@ -29,10 +30,15 @@ CATALOG: dict[str, type[Event]] = {
 for _name, _model in CATALOG.items():
     _model.type_name = _name
 
+
+def _is_number(annotation: Any) -> bool:
+    """``Decimal`` itself, or a union / annotated type with ``Decimal`` among its arguments."""
+    return Decimal in (annotation, *getattr(annotation, "__args__", ()))
+
+
 NUMBER_FIELDS: dict[str, tuple[str, ...]] = {
     name: fields for name, model in CATALOG.items()
-    if (fields := tuple(f for f, info in model.model_fields.items() if Decimal in (info.annotation,
-                                                                               *getattr(info.annotation, "__args__", ()))))
+    if (fields := tuple(f for f, info in model.model_fields.items() if _is_number(info.annotation)))
 }
 """Type → its number fields (read exactly; see ``intake.prepare``)."""
 IMPORTABLE = sorted(name for name, model in CATALOG.items() if model.importable)
@@ -42,9 +48,11 @@ FACT_TYPES = frozenset(IMPORTABLE) - AMENDMENTS
 
 # One discriminated union: parsing and validating a JSON line is a single call into
 # pydantic-core, the import's hot path.
-_IMPORTABLE_EVENT = TypeAdapter(Annotated[
-    Union[tuple(model for model in CATALOG.values() if model.importable)],  # type: ignore[misc]  # noqa: UP007
-    Field(discriminator="type")])
+# The union is built at run time from the catalog, so it is a value (Any) to the type checker.
+_IMPORTABLE_UNION: Any = Annotated[
+    Union[tuple(model for model in CATALOG.values() if model.importable)],  # noqa: UP007 (no `|` over a tuple)
+    Field(discriminator="type")]
+_IMPORTABLE_EVENT: TypeAdapter[Event] = TypeAdapter(_IMPORTABLE_UNION)
 _VALIDATOR = _IMPORTABLE_EVENT.validator
 
 
@@ -67,7 +75,7 @@ def model_for(type_name: Any, *, internal: bool = False) -> type[Event]:
     return model
 
 
-def _describe(error: dict[str, Any], model: type[Event]) -> tuple[str, str]:
+def _describe(error: ErrorDetails, model: type[Event]) -> tuple[str, str]:
     loc = ".".join(str(part) for part in error["loc"])
     kind = error["type"]
     if kind == "extra_forbidden":

@@ -32,7 +32,7 @@ def dumps(value: Any) -> str:
                       default=_default)
 
 
-_ACTOR = frozenset({"actor"})
+_ACTOR: set[str] = {"actor"}  # never mutated (pydantic-core's exclude takes a set)
 
 
 def encode_event(event: Event) -> tuple[str, str]:
@@ -71,7 +71,7 @@ def seal_chain(rows: Iterable[tuple[str, int, str, str, str]], previous: str, re
     ``revision + 1``: the stored rows and the last chain hash. Each stored state is the
     content with the ledger's keys appended (``actor``, ``recorded_at``, ``revision``, then
     ``hash``); the hash is ``chain_hash`` over the state without its hash key."""
-    stored = []
+    stored: list[tuple[str, int, str, bytes]] = []
     append = stored.append
     for stream, version, topic, content_json, actor in rows:
         revision += 1

@@ -53,4 +53,4 @@ class AppealDecided(Amendment):
     reviewer: Text | None = None
 
 
-TYPES = [Retraction, Correction, AppealFiled, AppealDecided]
+TYPES: list[type[Event]] = [Retraction, Correction, AppealFiled, AppealDecided]

@@ -44,4 +44,4 @@ class HotlineCallback(HotlineEvent):
     satisfied: Flag
 
 
-TYPES = [HotlineTicket, HotlineReturned, HotlineExtended, HotlineReplied, HotlineCallback]
+TYPES: list[type[Event]] = [HotlineTicket, HotlineReturned, HotlineExtended, HotlineReplied, HotlineCallback]

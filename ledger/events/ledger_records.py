@@ -56,4 +56,4 @@ class ResultPublished(LedgerRecord):
     params: dict[str, Any] = {}
 
 
-TYPES = [UnitRegistered, PolicyPublished, ResultPublished]
+TYPES: list[type[Event]] = [UnitRegistered, PolicyPublished, ResultPublished]

@@ -76,5 +76,5 @@ class Publication(Recognition):
     title: Text
 
 
-TYPES = [MediaReport, Praise, Endorsement, Innovation, BriefingAdopted, ExperiencePromoted,
+TYPES: list[type[Event]] = [MediaReport, Praise, Endorsement, Innovation, BriefingAdopted, ExperiencePromoted,
          Award, Publication]

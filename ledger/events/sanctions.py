@@ -72,5 +72,5 @@ class InspectionNamed(Sanction):
     severe: Flag = False
 
 
-TYPES = [Warning, Criticism, Admonition, RectificationFailed, ConductIssue, DisciplineCase,
+TYPES: list[type[Event]] = [Warning, Criticism, Admonition, RectificationFailed, ConductIssue, DisciplineCase,
          Accountability, InspectionNamed]

@@ -31,4 +31,4 @@ class SupervisedItemFinding(SupervisedItemEvent):
     finding: Literal["facts_unclear", "improper_handling", "false_report", "accountability_missing"]
 
 
-TYPES = [SupervisedItemAssigned, SupervisedItemClosed, SupervisedItemFinding]
+TYPES: list[type[Event]] = [SupervisedItemAssigned, SupervisedItemClosed, SupervisedItemFinding]

@@ -98,5 +98,5 @@ class WarningSent(WorkEvent):
     to: Text
 
 
-TYPES = [TrainingSession, ReportSubmitted, Finding, Metric, Evaluation, RankingResult,
+TYPES: list[type[Event]] = [TrainingSession, ReportSubmitted, Finding, Metric, Evaluation, RankingResult,
          Complaint, WarningSent]

@@ -9,18 +9,18 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple, TypedDict
 
 from ..errors import ConflictError, InputError
 from ..events import codec
 from ..events.base import Event
 from ..events.catalog import AMENDMENTS, CATALOG, NUMBER_FIELDS, EventValidationError, field_kinds, validate
 from ..projections.fact_view import Amendments
-from ..store.eventstore import IdEntry, Pending, Record, Writer, unit_stream
+from ..store.eventstore import IdEntry, Pending, PendingRow, Record, Writer, unit_stream
 from .sources import SourceLine, read_lines
 
 BATCH = 5000
@@ -72,7 +72,20 @@ class Prepared(NamedTuple):
         return validate(self.content_json.encode())
 
 
-_ID, _THREAD, _REFS = (Prepared._fields.index(name) for name in ("event_id", "thread", "refs"))
+PreparedRow = tuple[str, int, str, str, str, str, str | None, bool, tuple[str, ...], str | None, str, str]
+"""A ``Prepared`` as a plain tuple (its fields in order), as batches cross processes."""
+
+_ID: Final = 2
+_THREAD: Final = 6
+_REFS: Final = 8
+assert (Prepared._fields[_ID], Prepared._fields[_THREAD], Prepared._fields[_REFS]) == ("event_id", "thread", "refs")
+
+
+class Where(TypedDict):
+    """The location an ``InputError`` names."""
+
+    origin: str
+    line: int
 
 
 def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
@@ -85,13 +98,14 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
                              origin=src.origin, line=src.line, field=exc.field, problem=True) from None
         raise InputError(exc.expected, origin=src.origin, line=src.line, field=exc.field,
                          got=_show(exc.got)) from None
-    if type(src.data) is bytes:
-        if src.data.count(b":") > len(event.model_fields_set):
-            _check_unique_keys(src)  # more colons than keys: nested objects, or a key given twice
+    raw = src.data
+    if type(raw) is bytes:
+        if raw.count(b":") > len(event.model_fields_set):
+            _check_unique_keys(src, raw)  # more colons than keys: nested objects, or a key given twice
         for name in NUMBER_FIELDS.get(event.type, ()):
             value = getattr(event, name)
             if value is not None and len(value.as_tuple().digits) > 15:
-                _check_exact_number(src, name, value)
+                _check_exact_number(src, raw, name, value)
     if event.unit not in roster:
         raise InputError("a registered unit id (see `ledger units list`; register with "
                          "`ledger units import`)", origin=src.origin, line=src.line,
@@ -140,7 +154,7 @@ def _earlier_line(origin: str, event_id: str, before: int) -> int | None:
     return None
 
 
-def _check_unique_keys(src: SourceLine) -> None:
+def _check_unique_keys(src: SourceLine, raw: bytes) -> None:
     """A JSON object naming a key twice: JSON readers keep the last value silently, so the
     line is refused instead of losing the other."""
 
@@ -153,13 +167,13 @@ def _check_unique_keys(src: SourceLine) -> None:
             seen.add(key)
         return dict(items)
 
-    json.loads(src.data, object_pairs_hook=pairs)
+    json.loads(raw, object_pairs_hook=pairs)
 
 
-def _check_exact_number(src: SourceLine, name: str, value: Decimal) -> None:
+def _check_exact_number(src: SourceLine, raw: bytes, name: str, value: Decimal) -> None:
     """JSON numbers reach the validator as doubles; past 15 significant digits a double may
     not be the number written, so the line is read again exactly and must agree."""
-    written = json.loads(src.data, parse_float=Decimal, parse_int=Decimal).get(name)
+    written = json.loads(raw, parse_float=Decimal, parse_int=Decimal).get(name)
     if Decimal(written) != value:
         raise InputError(f"a number a double holds exactly ({written} would be stored as {value}); at most 15 "
                          "significant digits are always safe", origin=src.origin, line=src.line, field=name)
@@ -201,7 +215,7 @@ class Intake:
     """Feeds one write: ``run_prepared(batches)`` resolves and appends, raising ``InputError``
     on the first problem (the caller's transaction then rolls back)."""
 
-    def __init__(self, writer: Writer, roster: set[str], default_actor: str, *, keep_ids: bool = False):
+    def __init__(self, writer: Writer, roster: Set[str], default_actor: str, *, keep_ids: bool = False):
         self.w = writer
         self.roster = frozenset(roster)
         self.actor = default_actor
@@ -211,16 +225,16 @@ class Intake:
         # read back from it): kept per batch so memory stays flat on large imports.
         self.opened: dict[str, str] = {}  # thread key -> the record that opened it
         self.retracted: set[str] = set()
-        self.pending: list[tuple] = []  # this batch's appends so far
+        self.pending: list[PendingRow] = []  # this batch's appends so far
         self.stored: dict[str, list[Record]] = {}  # stream -> its stored records, read once a batch
 
-    def run_prepared(self, batches: Iterable[list[tuple]]) -> IntakeResult:
+    def run_prepared(self, batches: Iterable[Sequence[PreparedRow]]) -> IntakeResult:
         for batch in batches:
             self._batch(batch)
         return self.result
 
     # ------------------------------------------------------------------------------------
-    def _batch(self, items: list[tuple]) -> None:
+    def _batch(self, items: Sequence[PreparedRow]) -> None:
         # Rows are Prepared or plain tuples in its field order.
         wanted = {row[_ID] for row in items}
         threads = {row[_THREAD] for row in items if row[_THREAD]}
@@ -229,8 +243,8 @@ class Intake:
                 wanted.update(row[_REFS])
         known = self.w.lookup_ids(wanted)
         thread_streams = self.w.lookup_threads(threads) if threads else {}
-        local: dict[str, tuple[tuple, str]] = {}  # id -> (prepared row, stream) for this batch
-        pending: list[tuple] = []  # Pending fields, as plain tuples
+        local: dict[str, tuple[PreparedRow, str]] = {}  # id -> (prepared row, stream) for this batch
+        pending: list[PendingRow] = []  # Pending fields, as plain tuples
         self.pending, self.stored = pending, {}
         self.opened, self.retracted = {}, set()
         default_actor, opened = self.actor, self.opened
@@ -250,10 +264,11 @@ class Intake:
                 stream = thread_streams[thread] = home
                 opened[thread] = event_id
             else:
-                stream = thread_streams.get(thread)
-                if stream is None:  # an unknown ticket/item: the full path explains
+                followed = thread_streams.get(thread)
+                if followed is None:  # an unknown ticket/item: the full path explains
                     self._item(Prepared._make(row), known, local, thread_streams, pending)
                     continue
+                stream = followed
             pending.append((event_id, kind, stream, content_json, digest, actor or default_actor,
                             thread if opens else None))
             local[event_id] = (row, stream)
@@ -263,8 +278,8 @@ class Intake:
             self.result.ids.extend(p[0] for p in pending)
             self.result.revisions.extend(revisions)
 
-    def _item(self, it: Prepared, known: dict[str, IdEntry], local: dict[str, tuple[tuple, str]],
-              thread_streams: dict[str, str], pending: list[tuple]) -> None:
+    def _item(self, it: Prepared, known: dict[str, IdEntry], local: dict[str, tuple[PreparedRow, str]],
+              thread_streams: dict[str, str], pending: list[PendingRow]) -> None:
         """One event by the full rules: duplicates, references, appeals, reopened threads."""
         if it.type == "correction":
             it = self._normalise_correction(it, known, local)
@@ -312,7 +327,7 @@ class Intake:
             self.retracted.add(it.refs[0])
 
     def _target(self, it: Prepared, target: str, fieldname: str, known: dict[str, IdEntry],
-                local: dict[str, tuple[tuple, str]]) -> tuple[str, str, str, dict[str, Any] | None]:
+                local: dict[str, tuple[PreparedRow, str]]) -> tuple[str, str, str, dict[str, Any] | None]:
         """(stream, type, unit, content if it is in this batch) of a referenced event."""
         if target in local:
             row, stream = local[target]
@@ -324,100 +339,125 @@ class Intake:
                              origin=it.origin, line=it.line, field=fieldname, got=_show(target))
         return entry.stream, entry.type, entry.unit or "", None
 
-    def _resolve(self, it: Prepared, known: dict[str, IdEntry], local: dict[str, tuple[tuple, str]],
+    def _resolve(self, it: Prepared, known: dict[str, IdEntry], local: dict[str, tuple[PreparedRow, str]],
                  thread_streams: dict[str, str]) -> tuple[str, str | None]:
         """The stream an event belongs to (see docs/store.md), and the thread it opens."""
-        where = {"origin": it.origin, "line": it.line}
-        kind, unit = it.type, it.unit
+        where: Where = {"origin": it.origin, "line": it.line}
+        kind = it.type
         if kind in ("retraction", "correction", "appeal_decided"):
-            fieldname = "appeal" if kind == "appeal_decided" else "target"
-            target = it.refs[0]
-            stream, ttype, tunit, _ = self._target(it, target, fieldname, known, local)
-            if tunit != unit:
-                raise InputError(f"an event of unit '{unit}' (event '{target}' belongs to '{tunit}')",
-                                 field=fieldname, **where)
-            if kind == "appeal_decided":
-                if ttype != "appeal_filed":
-                    raise InputError("the id of an appeal_filed event", field="appeal", got=_show(target), **where)
-                filed = self._content(target, known, local)
-                self.decisions[target] = (it.content["outcome"], tunit, set(filed["targets"]))
-                return stream, None
-            if ttype in ("appeal_filed", "appeal_decided") or not _amendable(ttype):
-                what = "appeals are decided, not retracted" if ttype.startswith("appeal") else \
-                    f"{ttype} records are the ledger's own"
-                raise InputError(f"the id of a fact, correction or retraction ({what})", field="target",
-                                 got=_show(target), **where)
-            appeal = it.refs[1] if len(it.refs) > 1 else None
-            if appeal is not None:
-                decision = self.decisions.get(appeal)
-                if decision is None:
-                    raise InputError(f"an order written together with appeal {appeal}'s decision (appeal "
-                                     "orders are recorded only by `ledger appeal decide`, in one write)",
-                                     field="appeal", got=_show(appeal), **where)
-                if decision[0] == "rejected":
-                    raise InputError(f"no orders for appeal {appeal}: it was rejected", field="appeal", **where)
-                if target not in decision[2]:
-                    raise InputError(f"one of appeal {appeal}'s targets ({', '.join(sorted(decision[2]))})",
-                                     field="target", got=_show(target), **where)
-            if ttype in ("retraction", "correction"):
-                amended = self._content(target, known, local)
-                if amended.get("appeal") and appeal is None:
-                    raise InputError(f"an order of appeal {amended['appeal']} is undone only by another "
-                                     "appeal's decision", field="target", got=_show(target), **where)
-                if kind == "retraction" and ttype == "retraction":
-                    self._check_restore(it, amended, known, local, where)
-            if kind == "retraction":
-                self._check_in_force(it, target, stream, where)
-            return stream, None
+            return self._resolve_amendment(it, known, local, where), None
         if kind == "appeal_filed":
-            streams = []
-            for target in it.refs:
-                stream, ttype, tunit, _ = self._target(it, target, "targets", known, local)
-                if tunit != unit:
-                    raise InputError(f"events of unit '{unit}' (event '{target}' belongs to '{tunit}')",
-                                     field="targets", **where)
-                if ttype in AMENDMENTS or not _amendable(ttype):
-                    raise InputError(f"ids of facts (an appeal targets facts, not {ttype})",
-                                     field="targets", **where)
-                streams.append(stream)
-            publication = it.content.get("publication")
-            if publication is not None:
-                entry = self.w.lookup_ids([publication]).get(publication)
-                if entry is None or entry.type != "result_published":
-                    raise InputError("the id of a published result (see `ledger published`)", field="publication",
-                                     got=_show(publication), **where)
-            return streams[0], None
+            return self._resolve_appeal_filed(it, known, local, where), None
         if kind == "rectification_failed":  # `of`: the sanction whose rectification failed
             _, ttype, tunit, _ = self._target(it, it.refs[0], "of", known, local)
-            if tunit != unit or CATALOG[ttype].family != "sanctions" or ttype == kind:
-                raise InputError(f"the id of a sanction (warning, criticism, admonition…) of unit '{unit}' "
+            if tunit != it.unit or CATALOG[ttype].family != "sanctions" or ttype == kind:
+                raise InputError(f"the id of a sanction (warning, criticism, admonition…) of unit '{it.unit}' "
                                  f"(event '{it.refs[0]}' is a {ttype} of unit '{tunit}')", field="of",
                                  got=_show(it.refs[0]), **where)
             return it.home, None
         if it.thread:
-            _, thread, key = it.thread.split("\x1f", 2)
-            if it.opens:
-                if it.thread in thread_streams and not self._reopenable(it, thread_streams[it.thread]):
-                    raise InputError(f"a new {thread} id ({thread} {key!r} of unit '{unit}' was already "
-                                     "opened and that record is in force)", field=thread, **where)
-                return it.home, it.thread
-            stream = thread_streams.get(it.thread)
-            if stream is None:
-                opener = "hotline_ticket" if thread == "ticket" else "supervised_item_assigned"
-                raise InputError(f"the {thread} id of a {opener} of unit '{unit}' already in the "
-                                 "ledger or earlier in this file", field=thread, got=_show(key), **where)
-            return stream, None
+            return self._resolve_thread(it, it.thread, thread_streams, where)
         return it.home, None
 
+    def _resolve_amendment(self, it: Prepared, known: dict[str, IdEntry],
+                           local: dict[str, tuple[PreparedRow, str]], where: Where) -> str:
+        """The stream of a retraction, correction or appeal decision: its target's (the
+        appeal's, for a decision), once the target is checked."""
+        kind, unit = it.type, it.unit
+        fieldname = "appeal" if kind == "appeal_decided" else "target"
+        target = it.refs[0]
+        stream, ttype, tunit, _ = self._target(it, target, fieldname, known, local)
+        if tunit != unit:
+            raise InputError(f"an event of unit '{unit}' (event '{target}' belongs to '{tunit}')",
+                             field=fieldname, **where)
+        if kind == "appeal_decided":
+            if ttype != "appeal_filed":
+                raise InputError("the id of an appeal_filed event", field="appeal", got=_show(target), **where)
+            filed = self._content(target, known, local)
+            self.decisions[target] = (it.content["outcome"], tunit, set(filed["targets"]))
+            return stream
+        if ttype in ("appeal_filed", "appeal_decided") or not _amendable(ttype):
+            what = "appeals are decided, not retracted" if ttype.startswith("appeal") else \
+                f"{ttype} records are the ledger's own"
+            raise InputError(f"the id of a fact, correction or retraction ({what})", field="target",
+                             got=_show(target), **where)
+        appeal = it.refs[1] if len(it.refs) > 1 else None
+        if appeal is not None:
+            self._check_appeal_order(appeal, target, where)
+        if ttype in ("retraction", "correction"):
+            amended = self._content(target, known, local)
+            if amended.get("appeal") and appeal is None:
+                raise InputError(f"an order of appeal {amended['appeal']} is undone only by another "
+                                 "appeal's decision", field="target", got=_show(target), **where)
+            if kind == "retraction" and ttype == "retraction":
+                self._check_restore(it, amended, known, local, where)
+        if kind == "retraction":
+            self._check_in_force(it, target, stream, where)
+        return stream
+
+    def _check_appeal_order(self, appeal: str, target: str, where: Where) -> None:
+        """A retraction or correction naming ``appeal`` is one of the orders of that appeal's
+        decision, written in this same write."""
+        decision = self.decisions.get(appeal)
+        if decision is None:
+            raise InputError(f"an order written together with appeal {appeal}'s decision (appeal "
+                             "orders are recorded only by `ledger appeal decide`, in one write)",
+                             field="appeal", got=_show(appeal), **where)
+        if decision[0] == "rejected":
+            raise InputError(f"no orders for appeal {appeal}: it was rejected", field="appeal", **where)
+        if target not in decision[2]:
+            raise InputError(f"one of appeal {appeal}'s targets ({', '.join(sorted(decision[2]))})",
+                             field="target", got=_show(target), **where)
+
+    def _resolve_appeal_filed(self, it: Prepared, known: dict[str, IdEntry],
+                              local: dict[str, tuple[PreparedRow, str]], where: Where) -> str:
+        """An appeal lives in its first target's stream; its targets are facts of its unit,
+        and the publication it names (if any) is a published result."""
+        unit = it.unit
+        streams = []
+        for target in it.refs:
+            stream, ttype, tunit, _ = self._target(it, target, "targets", known, local)
+            if tunit != unit:
+                raise InputError(f"events of unit '{unit}' (event '{target}' belongs to '{tunit}')",
+                                 field="targets", **where)
+            if ttype in AMENDMENTS or not _amendable(ttype):
+                raise InputError(f"ids of facts (an appeal targets facts, not {ttype})",
+                                 field="targets", **where)
+            streams.append(stream)
+        publication = it.content.get("publication")
+        if publication is not None:
+            entry = self.w.lookup_ids([publication]).get(publication)
+            if entry is None or entry.type != "result_published":
+                raise InputError("the id of a published result (see `ledger published`)", field="publication",
+                                 got=_show(publication), **where)
+        return streams[0]
+
+    def _resolve_thread(self, it: Prepared, thread_key: str, thread_streams: dict[str, str],
+                        where: Where) -> tuple[str, str | None]:
+        """A ticket/item event: an opener starts its thread in its home stream (unless that
+        thread is open and in force); a follow-up goes to its thread's stream."""
+        _, thread, key = thread_key.split("\x1f", 2)
+        if it.opens:
+            if thread_key in thread_streams and not self._reopenable(thread_key, thread_streams[thread_key]):
+                raise InputError(f"a new {thread} id ({thread} {key!r} of unit '{it.unit}' was already "
+                                 "opened and that record is in force)", field=thread, **where)
+            return it.home, thread_key
+        stream = thread_streams.get(thread_key)
+        if stream is None:
+            opener = "hotline_ticket" if thread == "ticket" else "supervised_item_assigned"
+            raise InputError(f"the {thread} id of a {opener} of unit '{it.unit}' already in the "
+                             "ledger or earlier in this file", field=thread, got=_show(key), **where)
+        return stream, None
+
     def _content(self, event_id: str, known: dict[str, IdEntry],
-                 local: dict[str, tuple[tuple, str]]) -> dict[str, Any]:
+                 local: dict[str, tuple[PreparedRow, str]]) -> dict[str, Any]:
         if event_id in local:
             return Prepared._make(local[event_id][0]).content
         entry = known.get(event_id) or self.w.lookup_ids([event_id])[event_id]
         return self.w.fetch(entry.stream, entry.version)
 
     def _check_restore(self, it: Prepared, retraction: dict[str, Any], known: dict[str, IdEntry],
-                       local: dict[str, tuple[tuple, str]], where: dict[str, Any]) -> None:
+                       local: dict[str, tuple[PreparedRow, str]], where: Where) -> None:
         """Retracting a retraction restores its target; a ticket/item opened anew since must
         not end up opened twice."""
         fact_id = retraction["target"]
@@ -429,14 +469,15 @@ class Intake:
                 return
             fact = self.w.fetch(found[fact_id].stream, found[fact_id].version)
         model = CATALOG.get(fact.get("type", ""))
-        if model is None or not model.opens_thread:
+        thread = model.thread if model is not None and model.opens_thread else None
+        if thread is None:
             return
-        key = thread_key(fact["unit"], model.thread, fact[model.thread])  # type: ignore[arg-type]
+        key = thread_key(fact["unit"], thread, fact[thread])
         stream = self.w.lookup_threads([key]).get(key)
         others = [r for r in (self._openers_in_force(key, stream) if stream else []) if r != fact_id]
         if others:
-            raise InputError(f"a retraction that leaves one record per {model.thread}: {fact_id} would count "
-                             f"again beside {others[0]}, which opened {model.thread} {fact[model.thread]!r} anew "
+            raise InputError(f"a retraction that leaves one record per {thread}: {fact_id} would count "
+                             f"again beside {others[0]}, which opened {thread} {fact[thread]!r} anew "
                              f"(retract {others[0]} first)", field="target", **where)
 
     def _stored_records(self, stream: str) -> list[Record]:
@@ -446,7 +487,7 @@ class Intake:
             self.stored[stream] = self.w.records(stream)
         return self.stored[stream]
 
-    def _check_in_force(self, it: Prepared, target: str, stream: str, where: dict[str, Any]) -> None:
+    def _check_in_force(self, it: Prepared, target: str, stream: str, where: Where) -> None:
         """Retracting what a retraction in force already took out would record nothing new
         (and a later restore would then need two): refused, naming that retraction."""
         records = self._stored_records(stream) + [
@@ -457,13 +498,13 @@ class Intake:
             raise InputError(f"an event that counts ({target} is already retracted by {earlier.id} {when}; "
                              f"retract {earlier.id} to restore it)", field="target", got=_show(target), **where)
 
-    def _reopenable(self, it: Prepared, stream: str) -> bool:
-        """A ticket/item may be opened again once every record that opened it is retracted
-        (a wrong ticket is retracted and recorded anew)."""
-        opener = self.opened.get(it.thread)  # type: ignore[arg-type]
+    def _reopenable(self, thread: str, stream: str) -> bool:
+        """A ticket/item (``thread``, its key) may be opened again once every record that
+        opened it is retracted (a wrong ticket is retracted and recorded anew)."""
+        opener = self.opened.get(thread)
         if opener is not None and opener not in self.retracted:
             return False
-        return not self._openers_in_force(it.thread, stream)  # type: ignore[arg-type]
+        return not self._openers_in_force(thread, stream)
 
     def _openers_in_force(self, thread_key: str, stream: str) -> list[str]:
         """Stored records opening ``thread_key`` that count (not retracted, here or before)."""
@@ -476,7 +517,7 @@ class Intake:
                 and amendments.retracted_by(r.id) is None]
 
     def _normalise_correction(self, it: Prepared, known: dict[str, IdEntry],
-                              local: dict[str, tuple[tuple, str]]) -> Prepared:
+                              local: dict[str, tuple[PreparedRow, str]]) -> Prepared:
         """Check a correction against its target; the correction with its changes normalised
         (so "96" from a CSV cell and 96 from JSON are the same content)."""
         target = it.refs[0]
@@ -496,8 +537,9 @@ class Intake:
 
     def _check_correction(self, it: Prepared, changes: dict[str, Any], tcontent: dict[str, Any],
                           stream: str) -> Event:
-        where = {"origin": it.origin, "line": it.line}
-        fixed = UNCORRECTABLE | ({CATALOG[tcontent["type"]].thread} if CATALOG[tcontent["type"]].thread else set())
+        where: Where = {"origin": it.origin, "line": it.line}
+        thread = CATALOG[tcontent["type"]].thread
+        fixed = UNCORRECTABLE | ({thread} if thread else set())
         for name in changes:
             if name in fixed:
                 raise InputError(f"fields other than {', '.join(sorted(fixed))} "

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import InputError
-from .batches import _chunks, csv_kinds, prepare
+from .batches import PreparedRow, _chunks, csv_kinds, prepare
 from .sources import read_lines
 
 QUEUE_BATCHES = 4
@@ -58,7 +58,7 @@ def _produce(path: str, roster: frozenset[str], out: Any) -> None:
 
 
 def prepared_by_producer(path: str, roster: frozenset[str],
-                         on_bytes: Callable[[int], None] | None = None) -> Iterator[list[tuple]]:
+                         on_bytes: Callable[[int], None] | None = None) -> Iterator[list[PreparedRow]]:
     context = _context()
     channel = context.Queue(maxsize=QUEUE_BATCHES)
     producer = context.Process(target=_produce, args=(path, roster, channel), daemon=True)
@@ -69,7 +69,8 @@ def prepared_by_producer(path: str, roster: frozenset[str],
                 kind, nbytes, payload = channel.get(timeout=1.0)
             except queue_module.Empty:
                 if not producer.is_alive():
-                    raise RuntimeError(f"the import's producer process stopped (exit code {producer.exitcode})")
+                    raise RuntimeError(
+                        f"the import's producer process stopped (exit code {producer.exitcode})") from None
                 continue
             if on_bytes and nbytes:
                 on_bytes(nbytes)

@@ -97,7 +97,8 @@ def _read_csv(path: str, on_read: Callable[[int], None] | None,
                 if len(cells) > len(header):
                     raise InputError(f"at most {len(header)} cells (one per header column)",
                                      origin=path, line=line, got=str(len(cells)))
-                data = {k: v for k, v in zip(header, cells) if v.strip()}  # blank cells are absent
+                # blank cells are absent, and so are the cells a short row leaves out
+                data = {k: v for k, v in zip(header, cells, strict=False) if v.strip()}
                 if list_fields:
                     kinds = list_fields(data)
                     for key, value in list(data.items()):

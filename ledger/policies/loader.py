@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from . import rule_kinds
 from .catalog_check import check_policy
@@ -75,8 +76,15 @@ def _load(text: str, origin: str, digest: str) -> Policy:
     return policy
 
 
+_TYPE_TAGS = ("decimal", "str", "int", "float", "bool", "date", "list", "dict")
 
-def _clean_loc(loc: tuple[Any, ...], data: Any) -> str:
+
+def _is_union_tag(el: str) -> bool:
+    """A union member / discriminator tag that pydantic adds to an error's location."""
+    return el in rule_kinds.kinds() or "[" in el or "(" in el or el[:1].isupper() or el in _TYPE_TAGS
+
+
+def _clean_loc(loc: tuple[int | str, ...], data: Any) -> str:
     kinds = rule_kinds.kinds()
     parts: list[str] = []
     cur: Any = data
@@ -98,8 +106,7 @@ def _clean_loc(loc: tuple[Any, ...], data: Any) -> str:
             parts.append(f".{el}")
             cur = cur[el]
             continue
-        # union member / discriminator tags that pydantic adds to the location
-        if el in kinds or "[" in el or "(" in el or (el[:1].isupper()) or el in ("decimal", "str", "int", "float", "bool", "date", "list", "dict"):
+        if _is_union_tag(el):
             continue
         if last or not isinstance(cur, dict):
             parts.append(f".{el}")
@@ -107,7 +114,7 @@ def _clean_loc(loc: tuple[Any, ...], data: Any) -> str:
     return "".join(parts).lstrip(".")
 
 
-def _describe(err: dict) -> str:
+def _describe(err: ErrorDetails) -> str:
     typ = err.get("type", "")
     msg = err.get("msg", "")
     loc = err.get("loc", ())
@@ -133,7 +140,7 @@ def _to_policy_error(e: ValidationError, data: Any, origin: str) -> PolicyError:
     errors = e.errors()
 
     # among union alternatives, prefer the error of the branch that fits the input's shape
-    def shape_mismatch(x: dict) -> bool:
+    def shape_mismatch(x: ErrorDetails) -> bool:
         return isinstance(x.get("input"), (dict, list)) and (
             "a number such as" in x.get("msg", "") or x.get("type", "").endswith("_type")
             or "Input should be a valid" in x.get("msg", ""))

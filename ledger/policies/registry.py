@@ -19,9 +19,9 @@ import yaml
 from ..errors import InputError
 from .errors import PolicyError
 from .loader import bundled_policy_files, load_policy_file, load_policy_text, policy_text_hash
+from .model import Policy
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-from .model import Policy
 
 REF = re.compile(r"^(?P<id>[a-z0-9][a-z0-9._\-]*?)(?:@(?P<version>\d+))?$")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,8 @@ from .scoring.index import UnitFacts
 from .scoring.matching import Matcher
 
 if TYPE_CHECKING:
+    from ..events.fact import Fact
+    from ..units import Unit
     from .snapshot import Snapshot
 
 CHECK, CROSS = "✓", "✗"
@@ -62,16 +65,17 @@ def _rate(part: int, whole: int) -> str:
     return f"{(Decimal(part) * 100 / whole).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
 
 
-def _checks(spec: Bulletin, units, facts, first: dt.date, last: dt.date, as_of: dt.date) -> BulletinTable:
+def _checks(spec: Bulletin, units: Sequence[Unit], facts: Mapping[str, list[Fact]], first: dt.date, last: dt.date,
+            as_of: dt.date) -> BulletinTable:
     headers = ["单位"] + [c.name for c in spec.columns]
     period = first.strftime("%Y-%m")
     matchers = [(Matcher(c.event, c.where, c.contains) if c.event else None, c.report) for c in spec.columns]
-    rows = []
+    rows: list[list[Any]] = []
     for unit in units:
         unit_facts = facts.get(unit.id, [])
         row: list[Any] = [unit.name]
         for matcher, report in matchers:
-            if report is not None:
+            if matcher is None:  # a report column (a column names either `event` or `report`)
                 ok = any(f.type == "report_submitted" and f.fields.get("report") == report
                          and f.fields.get("period") == period and f.date <= as_of for f in unit_facts)
             else:
@@ -81,11 +85,11 @@ def _checks(spec: Bulletin, units, facts, first: dt.date, last: dt.date, as_of: 
     return BulletinTable(spec.track, spec.title, "checks", headers, rows, ["注：已完成工作任务的打“√”"])
 
 
-def _hotline(spec: Bulletin, policy: Policy, units, facts, first: dt.date, last: dt.date,
-             as_of: dt.date) -> BulletinTable:
+def _hotline(spec: Bulletin, policy: Policy, units: Sequence[Unit], facts: Mapping[str, list[Fact]], first: dt.date,
+             last: dt.date, as_of: dt.date) -> BulletinTable:
     headers = ["序号", "承办单位", "转办数量", "办结数", "办结率", "逾期数", "逾期率", "满意数", "满意率"]
     ctx = Ctx(as_of, policy.year, policy.work_calendar(), policy.version)
-    rows = []
+    rows: list[list[Any]] = []
     for unit in units:
         tickets = [t for t in hotline_tickets(UnitFacts(facts.get(unit.id, []), as_of), ctx,
                                               spec.return_within_workdays, spec.max_extension_workdays)

@@ -78,7 +78,7 @@ def effective_facts(records: Sequence[Record], as_of: dt.date | None, known_at: 
         records = [r for r in records if r.data["revision"] <= known_at]
     amendments = Amendments(records)
     amended = bool(amendments.retractions or amendments.corrections)
-    facts = []
+    facts: list[Fact] = []
     append = facts.append
     fromiso = dt.date.fromisoformat
     for r in records:

@@ -24,7 +24,9 @@ def to_json(value: Any, *, indent: int | None = 2) -> str:
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         # JSON numbers: 28.13 stays 28.13, 37.00 renders as 37.0, whole points as ints.
-        return float(value) if value.as_tuple().exponent < 0 else int(value)
+        # (A finite Decimal's exponent is an int; NaN/Infinity never reach a renderer.)
+        exponent = value.as_tuple().exponent
+        return float(value) if isinstance(exponent, int) and exponent < 0 else int(value)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -36,5 +38,7 @@ def _plain(value: Any) -> Any:
 
 def number_text(value: Any) -> str:
     if isinstance(value, Decimal):
-        return f"{value:.2f}".rstrip("0").rstrip(".") if value != value.to_integral_value() else str(int(value))
+        if value == value.to_integral_value():
+            return str(int(value))
+        return f"{value:.2f}".rstrip("0").rstrip(".")
     return "" if value is None else str(value)

@@ -115,7 +115,8 @@ class Backend:
         if "no such table" in text or "does not exist" in text:
             return f"store {self.url.display} is not initialised ({text.splitlines()[0]}): run `ledger init`"
         if "not a database" in text or "malformed" in text:
-            return f"store {self.url.display}: {text} (not a ledger store, or the file is damaged: restore it from a backup)"
+            return (f"store {self.url.display}: {text} (not a ledger store, or the file is damaged: "
+                    "restore it from a backup)")
         if "lock timeout" in text or "database is locked" in text:
             return (f"store {self.url.display}: another write held the ledger's lock longer than "
                     f"{self.lock_timeout} s (LEDGER_LOCK_TIMEOUT); nothing was written — try again ({text.strip()})")
@@ -293,7 +294,7 @@ class PostgresBackend(Backend):
         rows = list({row[0]: row for row in rows}.values())
         if not rows:
             return
-        arrays = [list(column) for column in zip(*rows)]
+        arrays = [list(column) for column in zip(*rows, strict=True)]  # rows of one table: equal lengths
         c.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest("
                   + ", ".join(f"%s::{t}[]" for t in types) + ")" + _on_conflict_update(columns), arrays)
 

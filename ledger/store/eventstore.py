@@ -68,7 +68,7 @@ class Record:
 
 class Pending(NamedTuple):
     """An event ready to append: validated, encoded, its stream resolved (the import passes
-    plain tuples in this order)."""
+    plain tuples in this order: ``PendingRow``)."""
 
     event_id: str
     type: str
@@ -77,6 +77,10 @@ class Pending(NamedTuple):
     digest: str
     actor: str
     opens: str | None = None  # thread key this event opens
+
+
+PendingRow = tuple[str, str, str, str, str, str, str | None]
+"""A ``Pending`` as a plain tuple (its fields in order)."""
 
 
 class Writer:
@@ -119,7 +123,7 @@ class Writer:
         self._versions.update(versions_of(self.backend, self.c, missing))
 
     # --- append -------------------------------------------------------------------------
-    def append(self, pending: Sequence[Pending]) -> list[int]:
+    def append(self, pending: Sequence[PendingRow]) -> list[int]:
         if not pending:
             return []
         streams = {p[2] for p in pending}
@@ -342,4 +346,4 @@ def versions_of(backend: Backend, c: Any, streams: Iterable[str]) -> dict[str, i
     return found
 
 
-__all__ = ["EventStore", "Writer", "Pending", "Record", "IdEntry", "unit_stream", "GENESIS"]
+__all__ = ["EventStore", "Writer", "Pending", "PendingRow", "Record", "IdEntry", "unit_stream", "GENESIS"]

@@ -55,21 +55,8 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None)
     reopened: dict[str, str] = {}  # thread key -> stream its row names, awaiting a later opener there
 
     def check_page() -> VerifyResult | None:
-        found = locate_ids(backend, c, [p[1] for p in page])
-        for revision, event_id, stream, version in page:
-            if found.get(event_id) != (stream, version):
-                return fail(f"revision {revision}: the id index disagrees with the log", revision)
-        threads = threads_of(backend, c, {key for _, key, _ in openers})
-        for revision, key, stream in openers:
-            if threads.get(key) == stream:
-                reopened.pop(key, None)
-            elif key in threads:
-                reopened[key] = threads[key]  # fine if a later opener of the key lives there
-            else:
-                return fail(f"revision {revision}: the ticket/item index has no entry for this record", revision)
-        page.clear()
-        openers.clear()
-        return None
+        problem = _page_problem(backend, c, page, openers, reopened)
+        return None if problem is None else fail(*problem)
 
     after = 0
     while rows := backend.log_page(c, after, 5000):
@@ -126,26 +113,61 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None)
         key = sorted(reopened)[0]
         return fail(f"the ticket/item index points {key.replace(chr(31), ' ')} at a stream with no record "
                     "opening it", expected)
-    # Past the last record: a problem here is a missing tail or an altered index table, and
-    # names a revision only when records are missing (the first one that is).
+    commits_beyond = commit is not None and (commit["last_revision"] != expected - 1
+                                             or next(commits, None) is not None)
+    tail = _tail_problem(backend, c, expected - 1, previous, recorded_at, commits_beyond, count, len(opened),
+                         streams)
+    if tail is not None:
+        return fail(*tail)
+    return VerifyResult(True, expected - 1, previous, count)
+
+
+def _page_problem(backend: Backend, c: Any, page: list[tuple[int, str, str, int]],
+                  openers: list[tuple[int, str, str]], reopened: dict[str, str]) -> tuple[str, int] | None:
+    """A page of records (revision, id, stream, version) against the id index, and the
+    records among them opening tickets/items (revision, thread key, stream) against the
+    ticket/item index; the page is emptied when it agrees."""
+    found = locate_ids(backend, c, [p[1] for p in page])
+    for revision, event_id, stream, version in page:
+        if found.get(event_id) != (stream, version):
+            return f"revision {revision}: the id index disagrees with the log", revision
+    threads = threads_of(backend, c, {key for _, key, _ in openers})
+    for revision, key, stream in openers:
+        if threads.get(key) == stream:
+            reopened.pop(key, None)
+        elif key in threads:
+            reopened[key] = threads[key]  # fine if a later opener of the key lives there
+        else:
+            return f"revision {revision}: the ticket/item index has no entry for this record", revision
+    page.clear()
+    openers.clear()
+    return None
+
+
+def _tail_problem(backend: Backend, c: Any, last: int, previous: str, recorded_at: str, commits_beyond: bool,
+                  records: int, threads: int, streams: dict[str, tuple[str | None, int | None, int]]
+                  ) -> tuple[str, int | None] | None:
+    """Past the last record (``last``, its chain hash ``previous``): the head and the index
+    tables against what the log holds. A problem here is a missing tail or an altered index
+    table, and names a revision only when records are missing (the first one that is)."""
     head = _rows(backend, c, "SELECT revision, hash, recorded_at FROM ledger_head WHERE id = 1")[0]
-    if int(head["revision"]) > expected - 1:
-        return fail(f"the head says revision {head['revision']} but the log ends at revision "
-                    f"{expected - 1} (records removed from the end)", expected)
-    if int(head["revision"]) != expected - 1 or head["hash"] != previous or head["recorded_at"] != recorded_at:
-        return fail(f"the head record (revision {head['revision']}, hash {head['hash'][:12]}…) disagrees with "
-                    f"the log, which ends at revision {expected - 1} (hash {previous[:12]}…): head altered", None)
-    if commit is not None and (commit["last_revision"] != expected - 1 or next(commits, None) is not None):
-        return fail("the commit index has entries beyond the log's last revision", None)
-    if int(_rows(backend, c, "SELECT COUNT(*) AS n FROM ledger_ids")[0]["n"]) != count:
-        return fail("the id index has entries for records that are not in the log", None)
-    if int(_rows(backend, c, "SELECT COUNT(*) AS n FROM ledger_threads")[0]["n"]) != len(opened):
-        return fail("the ticket/item index has entries no record in the log opens", None)
+    if int(head["revision"]) > last:
+        return (f"the head says revision {head['revision']} but the log ends at revision "
+                f"{last} (records removed from the end)", last + 1)
+    if int(head["revision"]) != last or head["hash"] != previous or head["recorded_at"] != recorded_at:
+        return (f"the head record (revision {head['revision']}, hash {head['hash'][:12]}…) disagrees with "
+                f"the log, which ends at revision {last} (hash {previous[:12]}…): head altered", None)
+    if commits_beyond:
+        return "the commit index has entries beyond the log's last revision", None
+    if int(_rows(backend, c, "SELECT COUNT(*) AS n FROM ledger_ids")[0]["n"]) != records:
+        return "the id index has entries for records that are not in the log", None
+    if int(_rows(backend, c, "SELECT COUNT(*) AS n FROM ledger_threads")[0]["n"]) != threads:
+        return "the ticket/item index has entries no record in the log opens", None
     indexed = {r["stream"]: (r["unit"], None if r["year"] is None else int(r["year"]), int(r["version"]))
                for r in _rows(backend, c, "SELECT stream, unit, year, version FROM ledger_streams")}
     if indexed != streams:
-        return fail("the stream index disagrees with the streams in the log", None)
-    return VerifyResult(True, expected - 1, previous, count)
+        return "the stream index disagrees with the streams in the log", None
+    return None
 
 
 def _rows(backend: Backend, c: Any, statement: str) -> list[Any]:

@@ -9,8 +9,9 @@ accepted only with an explicit override, which is recorded in the appeal itself.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..app import Ledger
 from ..errors import InputError
@@ -18,6 +19,9 @@ from ..intake.sources import SourceLine
 from ..projections.diff import Change, diff
 from ..projections.scoreboard import Scoreboard, build_scoreboard
 from . import publishing
+
+if TYPE_CHECKING:
+    from ..policies.model import Policy
 
 DEFAULT_WINDOW = 5
 
@@ -43,8 +47,9 @@ class Appeal:
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "unit": self.unit, "date": self.date, "targets": self.targets,
                 "grounds": self.grounds, "publication": self.publication, "late_override": self.late_override,
-                "revision": self.revision, "actor": self.actor, "status": "open" if self.open else
-                self.decision["outcome"], "decision": self.decision, "orders": self.orders}
+                "revision": self.revision, "actor": self.actor,
+                "status": "open" if self.decision is None else self.decision["outcome"],
+                "decision": self.decision, "orders": self.orders}
 
 
 def appeals(ledger: Ledger) -> list[Appeal]:
@@ -83,7 +88,8 @@ def get(ledger: Ledger, appeal_id: str) -> Appeal:
 def _publication_for(ledger: Ledger, unit: str, on: dt.date, pub_id: str | None) -> publishing.Publication | None:
     if pub_id:
         return publishing.find(ledger, pub_id)
-    groups = set(ledger.facts.roster().get(unit).groups) if ledger.facts.roster().get(unit) else set()
+    registered = ledger.facts.roster().get(unit)
+    groups = set(registered.groups) if registered else set()
     candidates = []
     for pub in publishing.publications(ledger):
         if pub.published_on > on:
@@ -92,6 +98,15 @@ def _publication_for(ledger: Ledger, unit: str, on: dt.date, pub_id: str | None)
         if any(t.group in groups and (pub.track is None or pub.track == t.id) for t in policy.tracks):
             candidates.append(pub)
     return candidates[-1] if candidates else None
+
+
+def _window(policy: Policy) -> int:
+    """The policy's appeal window in working days (``settings.appeal_window_workdays``)."""
+    value = policy.settings.get("appeal_window_workdays", DEFAULT_WINDOW)
+    if isinstance(value, dt.date):
+        raise InputError("a whole number of working days", field="settings.appeal_window_workdays",
+                         got=value.isoformat())
+    return int(value)
 
 
 def file(ledger: Ledger, unit: str, targets: list[str], grounds: str, *, appeal_id: str | None = None,
@@ -111,7 +126,7 @@ def file(ledger: Ledger, unit: str, targets: list[str], grounds: str, *, appeal_
     note = "no published result covers this unit yet: no appeal window applies"
     if pub is not None:
         policy = publishing.policy_of(ledger, pub)
-        window = int(policy.settings.get("appeal_window_workdays", DEFAULT_WINDOW))
+        window = _window(policy)
         deadline = policy.work_calendar().add_workdays(pub.published_on, window)
         note = (f"against {pub.id} published {pub.published_on}; window {window} working days, "
                 f"until {deadline}")
@@ -131,11 +146,11 @@ def file(ledger: Ledger, unit: str, targets: list[str], grounds: str, *, appeal_
     return new_id, revision, note
 
 
-def decide(ledger: Ledger, appeal_id: str, outcome: str, reason: str, *, retract: list[str] = (),
-           correct: list[tuple[str, dict[str, Any]]] = (), reviewer: str | None = None) -> list[tuple[str, int]]:
+def decide(ledger: Ledger, appeal_id: str, outcome: str, reason: str, *, retract: Sequence[str] = (),
+           correct: Sequence[tuple[str, dict[str, Any]]] = (), reviewer: str | None = None) -> list[tuple[str, int]]:
     """Record the decision and the orders it makes in one write; returns (id, revision) of each."""
     appeal = get(ledger, appeal_id)
-    if not appeal.open:
+    if appeal.decision is not None:
         raise InputError(f"an open appeal ({appeal_id} was decided {appeal.decision['outcome']} at revision "
                          f"{appeal.decision['revision']}; file a new appeal to reopen)", field="appeal")
     if outcome == "rejected" and (retract or correct):
@@ -144,8 +159,9 @@ def decide(ledger: Ledger, appeal_id: str, outcome: str, reason: str, *, retract
         raise InputError(f"at least one --retract ID or --correct ID field=value for an {outcome} appeal",
                          field="retract")
     on = ledger.today().isoformat()
-    lines = [{"type": "appeal_decided", "unit": appeal.unit, "date": on, "appeal": appeal_id,
-              "outcome": outcome, "reason": reason, "reviewer": reviewer or ledger.actor}]
+    lines: list[dict[str, Any]] = [
+        {"type": "appeal_decided", "unit": appeal.unit, "date": on, "appeal": appeal_id,
+         "outcome": outcome, "reason": reason, "reviewer": reviewer or ledger.actor}]
     for target in retract:
         lines.append({"type": "retraction", "unit": appeal.unit, "date": on, "target": target,
                       "reason": f"申诉复核 {appeal_id}: {reason}", "appeal": appeal_id})
@@ -155,7 +171,7 @@ def decide(ledger: Ledger, appeal_id: str, outcome: str, reason: str, *, retract
     cleaned = [{k: v for k, v in line.items() if v is not None} for line in lines]
     result = ledger.import_lines([SourceLine(f"appeal decision {appeal_id}", i + 1, line)
                                   for i, line in enumerate(cleaned)])
-    return list(zip(result.ids, result.revisions))
+    return list(zip(result.ids, result.revisions, strict=True))
 
 
 @dataclass
@@ -182,7 +198,7 @@ def effect(ledger: Ledger, appeal_id: str, *, policy_ref: str | None = None,
     else:
         raise InputError("--policy ID (the appeal names no publication)", field="policy")
     as_of = as_of or (pub.as_of if pub else None)
-    if appeal.open:
+    if appeal.decision is None:
         now = ledger.view()
         before = build_scoreboard(now, policy, as_of=as_of)
         after = build_scoreboard(now, policy, as_of=as_of, drop=set(appeal.targets))

@@ -122,7 +122,8 @@ def find(ledger: Ledger, pub_id: str) -> Publication:
         if p.id == pub_id:
             return p
     known = ", ".join(p.id for p in pubs) or "none yet"
-    raise InputError(f"a publication id (see `ledger published`; known: {known})", field="publication", got=repr(pub_id))
+    raise InputError(f"a publication id (see `ledger published`; known: {known})", field="publication",
+                     got=repr(pub_id))
 
 
 def policy_of(ledger: Ledger, pub: Publication) -> Policy:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -86,7 +87,7 @@ class IndicatorScore:
             d["children"] = [c.to_dict() for c in self.children]
         return d
 
-    def walk(self):
+    def walk(self) -> Iterator[IndicatorScore]:
         yield self
         for c in self.children:
             yield from c.walk()
@@ -149,7 +150,7 @@ class ScoreCard:
     def divisions_of(self, indicator_id: str) -> tuple[str, ...]:
         """Responsible divisions of an indicator: its own, else its nearest ancestor's."""
 
-        def find(nodes, inherited):
+        def find(nodes: list[IndicatorScore], inherited: tuple[str, ...]) -> tuple[str, ...] | None:
             for n in nodes:
                 here = n.divisions or inherited
                 if n.id == indicator_id:

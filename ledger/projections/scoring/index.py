@@ -9,7 +9,7 @@ from typing import Any
 from ledger.events.fact import Fact
 
 
-def fact_key(f: Fact):
+def fact_key(f: Fact) -> tuple[dt.date, int, str]:
     return (f.date, f.revision, f.id)
 
 
@@ -63,4 +63,4 @@ class UnitFacts:
         return lst[-1] if lst else None
 
 
-_EMPTY: list = []
+_EMPTY: list[Fact] = []

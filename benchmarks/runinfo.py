@@ -1,0 +1,59 @@
+"""The header every benchmark prints before its figures: when it ran, how loaded the machine
+was, the exact command, and the machine and code it ran on — so a figure quoted in
+docs/performance.md can be traced to a run and compared with a later one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import shlex
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _memory_gib() -> str:
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return "?"
+    return f"{pages * size / 2**30:.0f} GiB"
+
+
+def _commit() -> str:
+    try:
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+    return f"{head}{' + uncommitted changes' if dirty else ''}" if head else "?"
+
+
+def command_line() -> str:
+    """The command as typed: the interpreter, relative to the current directory when inside it, and
+    its arguments."""
+    argv = list(getattr(sys, "orig_argv", [sys.executable, *sys.argv]))
+    try:
+        argv[0] = os.path.relpath(argv[0]) if Path(argv[0]).resolve().is_relative_to(Path.cwd()) else argv[0]
+    except ValueError:
+        pass
+    return shlex.join(argv)
+
+
+def print_header() -> None:
+    """Date, load average, command, machine and commit, one per line, then a blank line."""
+    one, five, fifteen = os.getloadavg()
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    print(f"date:         {now}")
+    print(f"load average: {one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min; {os.cpu_count()} cores)")
+    print(f"command:      {command_line()}")
+    print(f"machine:      {os.cpu_count()} cores, {_memory_gib()}, {platform.system()} {platform.machine()}, "
+          f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
+    print(f"commit:       {_commit()}")
+    print(flush=True)
