@@ -81,8 +81,11 @@ def _read_jsonl(path: str, on_read: Callable[[int], None] | None) -> Iterator[So
 def _read_csv(path: str, on_read: Callable[[int], None] | None,
               list_fields: Callable[[dict[str, Any]], dict[str, str]] | None) -> Iterator[SourceLine]:
     with _open_text(path, on_read) as handle:
+        start = 1
         try:
-            reader = csv.reader(handle)
+            # strict: a quote left open (or text after a closing quote) is an error, not a cell
+            # that swallows every following row.
+            reader = csv.reader(handle, strict=True)
             header = next(reader, None)
             if not header:
                 return
@@ -109,7 +112,33 @@ def _read_csv(path: str, on_read: Callable[[int], None] | None,
             raise InputError(f"UTF-8 text ({exc.reason}; from Excel save as “CSV UTF-8”)",
                              origin=path, line=_first_non_utf8_line(path)) from None
         except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                raise InputError("a closing quote (\") for the quote opened on this line: the file ended "
+                                 "inside a quoted cell", origin=path, line=_open_quote_line(path, start)) from None
             raise InputError(f"well-formed CSV ({exc})", origin=path, line=reader.line_num) from None
+
+
+def _open_quote_line(path: str, start: int) -> int:
+    """The line where the quote left open (the file ended inside it) was opened: the record
+    began on line ``start``; its quoted cells may span lines before the open one."""
+    opened, inside, cell_start, closed = start, False, True, False
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for number, text in enumerate(handle, start=1):
+            if number < start:
+                continue
+            for ch in text:
+                if inside:
+                    if ch == '"':
+                        inside, closed = False, True
+                    continue
+                if closed and ch == '"':  # "" inside a quoted cell: still the same cell
+                    inside, closed = True, False
+                    continue
+                closed = False
+                if ch == '"' and cell_start:
+                    inside, opened = True, number
+                cell_start = ch in ",\r\n"
+    return opened
 
 
 def _first_non_utf8_line(path: str) -> int | None:
