@@ -39,3 +39,80 @@ def test_a_csv_quote_left_open_is_refused_naming_the_line_it_opened(db_url, tmp_
                     encoding="utf-8")
     run = cli(db_url, "import", str(path))
     assert run.code == 2 and "open.csv:2:" in run.err and head(db_url) == before
+
+
+# --- 2. formula injection in exports -----------------------------------------------------------
+
+HOSTILE_NAME = "=HYPERLINK(\"http://x\",\"y\")|<b>&_*#"
+HOSTILE_SOURCE = "-2+3 @cmd"
+
+
+def _hostile_store(url, tmp_path):
+    from test_cli_scoring import POLICY
+
+    (tmp_path / "u.csv").write_text(f'id,name,groups\na,"{HOSTILE_NAME.replace(chr(34), chr(34) * 2)}",g\n'
+                                    "b,乙局,g\n", encoding="utf-8")
+    assert cli(url, "init").code == 0
+    assert cli(url, "units", "import", str(tmp_path / "u.csv")).code == 0
+    events = [WARN | {"unit": "a", "date": "2021-03-01", "id": "a-w1", "source": HOSTILE_SOURCE, "issuer_level": "county"},
+              {"type": "criticism", "unit": "b", "date": "2021-04-01", "id": "b-c1", "issuer_level": "county",
+               "source": "@SUM(A1)"}]
+    assert cli(url, "import", write_jsonl(tmp_path / "e.jsonl", events)).code == 0
+    assert cli(url, "policy", "load", POLICY).code == 0
+
+
+def test_exports_never_carry_live_formulas_or_markup(db_url, tmp_path):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    _hostile_store(db_url, tmp_path)
+    # CSV: text marked with one ', numbers (a negative delta too) left as numbers.
+    rows = list(csv.reader(io.StringIO(cli(db_url, "score", "--policy", "cli-test", "--format", "csv").out)))
+    names = {r[5]: r[6] for r in rows[1:]}
+    assert names["a"] == "'" + HOSTILE_NAME and names["b"] == "乙局"
+    assert all(not r[7].startswith("'") for r in rows[1:])
+    explained = list(csv.DictReader(io.StringIO(cli(db_url, "explain", "a", "--policy", "cli-test",
+                                                    "--format", "csv").out)))
+    line = next(r for r in explained if r["event"] == "a-w1")
+    assert line["source"] == "'" + HOSTILE_SOURCE and line["delta"] == "-1"
+    # xlsx: string cells, never formulas (score, explain, bulletin).
+    for args in (["score", "--policy", "cli-test"], ["explain", "a", "--policy", "cli-test"],
+                 ["bulletin", "--policy", "cli-test", "--period", "2021-06"]):
+        out = tmp_path / "x.xlsx"
+        assert cli(db_url, *args, "--format", "xlsx", "--output", str(out)).code == 0
+        cells = [c for ws in load_workbook(out) for row in ws.iter_rows() for c in row if c.value is not None]
+        assert not [c.value for c in cells if c.data_type == "f"], args
+        assert any(c.value == HOSTILE_NAME and c.data_type == "s" for c in cells) or args[0] == "explain", args
+        if args[0] == "explain":
+            assert any(c.value == HOSTILE_SOURCE and c.data_type == "s" for c in cells)
+    # Markdown: < > & as entities, specials escaped, | never splits a cell.
+    md = cli(db_url, "explain", "a", "--policy", "cli-test", "--format", "md").out
+    assert md.splitlines()[0] == '# a =HYPERLINK("http://x","y")\\|&lt;b&gt;&amp;\\_\\*\\#'
+    assert "<b>" not in md
+    for row in (ln for ln in md.splitlines() if ln.startswith("|")):
+        assert row.replace("\\|", "").count("|") in (6, 7), row  # 5 or 6 columns, whatever the text
+
+
+def test_import_drops_the_export_marker_so_exports_reimport_unchanged(db_url, tmp_path):
+    import csv
+    import io
+
+    from ledger.reports.safe import csv_row
+
+    setup_units(db_url, tmp_path)
+    notes = ["=1+1", "+x", "-y", "@z", "\tt", "'quoted'", "plain"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["type", "unit", "date", "id", "issuer_level", "note", "issuer"])
+    for i, note in enumerate(notes):
+        writer.writerow(csv_row(["warning", "jk-fgj", "2021-03-01", f"w{i}", "city", note, note]))
+    (tmp_path / "m.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    run = cli(db_url, "import", str(tmp_path / "m.csv"))
+    assert run.code == 0 and f"{len(notes)} new" in run.out, run.err
+    with Ledger(db_url) as ledger:
+        stored = {f.id: f.note for f in ledger.facts.facts("jk-fgj", 2021, None, None)}
+    assert stored == {f"w{i}": note for i, note in enumerate(notes)}
+    # Re-importing the same export is a no-op.
+    assert "0 new, 7 already present" in cli(db_url, "import", str(tmp_path / "m.csv")).out

@@ -1,5 +1,9 @@
 """Reading import files line by line (JSON Lines, CSV with or without Excel's BOM).
 
+CSV cells are text (converted by each field's type when validated); a cell may start with one
+``'``, the marker spreadsheet-safe exports put before text that starts with ``= + - @``: it is
+dropped (``reports.safe.unmark``). JSON lines keep JSON's types.
+
 Files are streamed: nothing holds a whole file in memory.
 """
 
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
+from ..reports.safe import unmark
 
 
 @dataclass(slots=True)
@@ -100,7 +105,9 @@ def _read_csv(path: str, on_read: Callable[[int], None] | None,
                 if len(cells) > len(header):
                     raise InputError(f"at most {len(header)} cells (one per header column)",
                                      origin=path, line=line, got=str(len(cells)))
-                data = {k: v for k, v in zip(header, cells) if v.strip()}  # blank cells are absent
+                # One leading ' is the marker spreadsheet-safe exports put before text (dropped);
+                # blank cells are absent.
+                data = {k: v for k, v in zip(header, map(unmark, cells)) if v.strip()}
                 if list_fields:
                     kinds = list_fields(data)
                     for key, value in list(data.items()):
