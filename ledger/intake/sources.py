@@ -107,7 +107,7 @@ def _read_csv(path: str, on_read: Callable[[int], None] | None,
                                      origin=path, line=line, got=str(len(cells)))
                 # One leading ' is the marker spreadsheet-safe exports put before text (dropped);
                 # blank cells are absent.
-                data = {k: v for k, v in zip(header, map(unmark, cells)) if v.strip()}
+                data = {k: v for k, v in zip(header, map(unmark, cells), strict=False) if v.strip()}
                 if list_fields:
                     kinds = list_fields(data)
                     for key, value in list(data.items()):
