@@ -18,6 +18,7 @@ from typing import Any
 
 from .errors import InputError, NotFound
 from .events import codec
+from .events.base import CALLER_ID_EXPECTED, caller_id_problem
 from .events.catalog import EventValidationError, validate
 from .gc_pause import gc_paused
 from .intake.batches import Intake, IntakeResult, Prepared, csv_kinds, prepared_batches, single
@@ -166,6 +167,9 @@ class Ledger:
                 except EventValidationError as exc:
                     field = {"unit": "id"}.get(exc.field or "", exc.field)
                     raise InputError(exc.expected, origin=src.origin, line=src.line, field=field) from None
+                if event.unit not in roster and caller_id_problem(event.unit):  # a stored id stays valid
+                    raise InputError(CALLER_ID_EXPECTED, origin=src.origin, line=src.line, field="id",
+                                     got=repr(event.unit))
                 unit = Unit(event.unit, event.name, tuple(event.groups), tuple(event.divisions))
                 if roster.get(unit.id) == unit:
                     same += 1

@@ -54,7 +54,8 @@ def _hostile_store(url, tmp_path):
                                     "b,乙局,g\n", encoding="utf-8")
     assert cli(url, "init").code == 0
     assert cli(url, "units", "import", str(tmp_path / "u.csv")).code == 0
-    events = [WARN | {"unit": "a", "date": "2021-03-01", "id": "a-w1", "source": HOSTILE_SOURCE, "issuer_level": "county"},
+    events = [WARN | {"unit": "a", "date": "2021-03-01", "id": "a-w1", "source": HOSTILE_SOURCE,
+                      "issuer_level": "county"},
               {"type": "criticism", "unit": "b", "date": "2021-04-01", "id": "b-c1", "issuer_level": "county",
                "source": "@SUM(A1)"}]
     assert cli(url, "import", write_jsonl(tmp_path / "e.jsonl", events)).code == 0
@@ -116,3 +117,65 @@ def test_import_drops_the_export_marker_so_exports_reimport_unchanged(db_url, tm
     assert stored == {f"w{i}": note for i, note in enumerate(notes)}
     # Re-importing the same export is a no-op.
     assert "0 new, 7 already present" in cli(db_url, "import", str(tmp_path / "m.csv")).out
+
+
+# --- 3. path traversal / zip-slip --------------------------------------------------------------
+
+@pytest.mark.parametrize("bad", ["../../x", "/tmp/x", "a b", "a\\b", ".hidden", "x\x00y", "t\nab", "x" * 129])
+def test_ids_given_by_callers_keep_to_the_id_character_set(db_url, tmp_path, bad):
+    setup_units(db_url, tmp_path)
+    before = head(db_url)
+    units = tmp_path / "u.jsonl"
+    units.write_text(__import__("json").dumps({"id": bad, "name": "某局", "groups": ["g"]}) + "\n", encoding="utf-8")
+    run = cli(db_url, "units", "import", str(units))
+    assert run.code == 2 and "u.jsonl:1: field 'id'" in run.err and "letters, digits" in run.err, run.err
+    run = cli(db_url, "import", write_jsonl(tmp_path / "e.jsonl", [WARN | {"date": "2021-03-01", "id": bad}]))
+    assert run.code == 2 and "e.jsonl:1: field 'id'" in run.err and "letters, digits" in run.err, run.err
+    run = cli(db_url, "appeal", "file", "--unit", "jk-fgj", "--target", "nope", "--grounds", "x", "--id", bad)
+    assert run.code == 2
+    no_traceback(run)
+    assert head(db_url) == before
+    # Letters and digits of any script and - _ . : are fine.
+    ok = cli(db_url, "record", "warning", "--unit", "jk-fgj", "--date", "2021-03-01", "--id", "吉-1_a.b:c",
+             "--set", "issuer_level=city")
+    assert ok.code == 0, ok.err
+
+
+def _legacy_unit(url: str, unit: str, n: int = 0) -> None:
+    """A unit registered before the id rule (written below the boundary): it stays valid."""
+    from ledger.events import codec
+    from ledger.events.catalog import validate
+    from ledger.store.eventstore import Pending
+
+    with Ledger(url) as ledger, ledger.store.write("legacy") as writer:
+        event = validate({"type": "unit_registered", "unit": unit, "name": "旧局", "groups": ["g"],
+                          "date": "2021-01-01"}, internal=True).model_copy(update={"id": f"legacy-unit-{n}"})
+        text, digest = codec.encode_event(event)
+        writer.append([Pending(f"legacy-unit-{n}", "unit_registered", "ledger:units", text, digest, "legacy")])
+
+
+def test_packet_file_names_are_safe_whatever_the_stored_unit_id(db_url, tmp_path, monkeypatch):
+    import zipfile
+
+    from test_cli_scoring import POLICY
+
+    setup_units(db_url, tmp_path)
+    for n, evil in enumerate(("../../evil", "/tmp/abs-evil")):
+        _legacy_unit(db_url, evil, n)
+    assert cli(db_url, "policy", "load", POLICY).code == 0
+    # Stored ids stay valid: events of the legacy unit import, and it can be re-registered.
+    run = cli(db_url, "import", write_jsonl(tmp_path / "e.jsonl", [WARN | {"unit": "../../evil",
+                                                                             "date": "2021-03-01", "id": "ev1"}]))
+    assert run.code == 0, run.err
+    work = tmp_path / "a" / "b" / "work"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    for evil in ("../../evil", "/tmp/abs-evil"):
+        run = cli(db_url, "packet", evil, "--policy", "cli-test")
+        assert run.code == 0, run.err
+        written = run.out.split("wrote ", 1)[1].split(" (", 1)[0]
+        assert "/" not in written and not written.startswith(".") and (work / written).is_file()
+        names = zipfile.ZipFile(work / written).namelist()
+        assert names and all(not n.startswith("/") and ".." not in n for n in names), names
+    assert sorted(p.name for p in tmp_path.rglob("*.zip")) == sorted(p.name for p in work.glob("*.zip"))
+    assert not (tmp_path / "a" / "evil-cli-test-1.zip").exists() and not list(tmp_path.glob("evil*"))

@@ -103,6 +103,21 @@ Number = Annotated[Decimal, BeforeValidator(_ascii_digits), AfterValidator(_fini
 Text = Annotated[str, StringConstraints(pattern=r"\S")]
 """Text with at least one visible character: a blank value is no value (leave the key out)."""
 EventId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+"""A reference to an id (stored ids stay valid whatever their characters); ids given by
+callers are checked against ``CALLER_ID`` where they are registered (``caller_id_problem``)."""
+
+CALLER_ID = re.compile(r"(?!\.)[\w\-.:]{1,128}")
+"""Ids given by callers (EVENTS.md additions): Unicode letters and digits and ``- _ . :``,
+1–128 characters, not starting with ``.`` — so no ``/``, ``\\``, whitespace, control characters
+or NUL. Ids the ledger makes (``<appeal>/decision``, ``policy:…``, ``pub-…``) and ids already
+stored stay valid."""
+CALLER_ID_EXPECTED = ("an id of letters, digits and - _ . : (1–128 characters, not starting with '.'; "
+                      "no '/', '\\', spaces or control characters)")
+
+
+def caller_id_problem(value: object) -> bool:
+    """True when ``value`` is not an id a caller may give (see ``CALLER_ID``)."""
+    return not (isinstance(value, str) and CALLER_ID.fullmatch(value))
 
 _PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Union
 from pydantic import Field, TypeAdapter, ValidationError
 
 from . import corrections, hotline, ledger_records, publicity, sanctions, supervision, work
-from .base import ENVELOPE_KEYS, Event
+from .base import CALLER_ID_EXPECTED, ENVELOPE_KEYS, Event
 
 FAMILIES = {
     "sanctions": sanctions.TYPES,
@@ -83,6 +83,8 @@ def _describe(error: dict[str, Any], model: type[Event]) -> tuple[str, str]:
         return loc, "a list (CSV: items separated by ';', or JSON text)"
     if kind == "missing":
         return loc, "a value (required field)"
+    if loc == "id" and kind.startswith("string"):
+        return loc, CALLER_ID_EXPECTED
     if kind == "literal_error":
         ctx = error.get("ctx", {})
         return loc, f"one of {ctx.get('expected', '')}"

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from ..errors import ConflictError, InputError
 from ..events import codec
-from ..events.base import Event
+from ..events.base import CALLER_ID_EXPECTED, Event, caller_id_problem
 from ..events.catalog import AMENDMENTS, CATALOG, NUMBER_FIELDS, EventValidationError, field_kinds, validate
 from ..projections.fact_view import Amendments
 from ..store.eventstore import IdEntry, Pending, Record, Writer, unit_stream
@@ -97,6 +97,9 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
                          "`ledger units import`)", origin=src.origin, line=src.line,
                          field="unit", got=_show(event.unit))
     event_id, kind, unit = event.id, event.type, event.unit
+    if event_id is not None and caller_id_problem(event_id) and not (
+            kind == "appeal_decided" and event_id == f"{event.appeal}/decision"):  # type: ignore[attr-defined]
+        raise InputError(CALLER_ID_EXPECTED, origin=src.origin, line=src.line, field="id", got=_show(event_id))
     if kind in AMENDMENTS or (event_id and event_id.endswith("/decision")):
         event = _check_amendment_ids(event, src)
         event_id = event.id
