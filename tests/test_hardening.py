@@ -179,3 +179,29 @@ def test_packet_file_names_are_safe_whatever_the_stored_unit_id(db_url, tmp_path
         assert names and all(not n.startswith("/") and ".." not in n for n in names), names
     assert sorted(p.name for p in tmp_path.rglob("*.zip")) == sorted(p.name for p in work.glob("*.zip"))
     assert not (tmp_path / "a" / "evil-cli-test-1.zip").exists() and not list(tmp_path.glob("evil*"))
+
+
+# --- 4. ?schema=NAME on PostgreSQL URLs ------------------------------------------------------
+
+def test_a_postgres_store_in_a_named_schema_works_end_to_end(db_url, tmp_path):
+    if db_url.startswith("sqlite"):
+        # SQLite has no schemas: the option is refused, not silently ignored.
+        run = cli(db_url + "?schema=ledger_x", "init")
+        assert run.code == 2 and "?schema=NAME is for PostgreSQL" in run.err
+        return
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url).set(query={"schema": "ledger_x"}).render_as_string(hide_password=False)
+    setup_units(url, tmp_path)
+    assert cli(url, "init").code == 0  # twice is fine
+    run = cli(url, "import", write_jsonl(tmp_path / "e.jsonl", [WARN | {"date": "2021-03-01", "id": "w1"}]))
+    assert run.code == 0 and "1 new" in run.out, run.err
+    for args in (["verify"], ["history", "jk-fgj"], ["appeal", "list"], ["score", "--policy", "jingkai-2021"],
+                 ["units", "list"]):
+        run = cli(url, *args)
+        assert run.code == 0, (args, run.err)
+    with Ledger(url) as ledger, ledger.store.backend.transaction(commit=False) as c:
+        found = {(r["table_schema"], r["table_name"]) for r in ledger.store.backend.query(
+            c, "SELECT table_schema, table_name FROM information_schema.tables WHERE left(table_name, 6) = 'ledger'")}
+    assert {s for s, _ in found} == {"ledger_x"} and ("ledger_x", "ledger_events") in found
+    assert cli(url.replace("ledger_x", "Bad-Name"), "init").code == 2

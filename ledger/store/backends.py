@@ -251,10 +251,23 @@ class PostgresBackend(Backend):
                 url.database, url.host, url.port, url.user, url.password,
                 schema=url.schema, originator_id_type="text", pool_size=2, max_overflow=2,
                 connect_timeout=10, pool_open_timeout=10, lock_timeout=lock_timeout)
+            if url.schema:
+                # Every connection resolves the ledger's own (unqualified) tables in the schema
+                # eventsourcing qualifies its table with (the pool opens lazily: not yet open).
+                datastore.pool.kwargs = {**(datastore.pool.kwargs or {}), "options": f"-c search_path={url.schema}"}
             self.recorder = PostgresApplicationRecorder(datastore,
                                                         events_table_name=EVENTS_TABLE)
         except PersistenceError as exc:
             raise StoreUnavailable(f"store {url.display}: {exc}") from exc
+
+    def create(self) -> None:
+        if self.url.schema:
+            try:
+                with self.recorder.datastore.transaction(commit=True) as c:
+                    c.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.url.schema}"')  # checked: [a-z_][a-z0-9_]*
+            except PersistenceError as exc:
+                raise StoreUnavailable(self._explain(exc)) from exc
+        super().create()
 
     def tables(self, c: Any) -> set[str]:
         return {r["table_name"] for r in self.query(
