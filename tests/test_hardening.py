@@ -205,3 +205,46 @@ def test_a_postgres_store_in_a_named_schema_works_end_to_end(db_url, tmp_path):
             c, "SELECT table_schema, table_name FROM information_schema.tables WHERE left(table_name, 6) = 'ledger'")}
     assert {s for s, _ in found} == {"ledger_x"} and ("ledger_x", "ledger_events") in found
     assert cli(url.replace("ledger_x", "Bad-Name"), "init").code == 2
+
+
+# --- 5. leaked processes ---------------------------------------------------------------------
+
+def big_import(tmp_path, n: int = 50_000) -> str:
+    """A file past PARALLEL_FROM_BYTES: imported with a producer process."""
+    path = tmp_path / "big.jsonl"
+    line = ('{{"type": "warning", "unit": "jk-fgj", "date": "2021-03-01", "id": "b{0}", "issuer_level": "city", '
+            '"note": "' + "备注" * 20 + '"}}\n')
+    path.write_text("".join(line.format(i) for i in range(n)), encoding="utf-8")
+    from ledger.app import PARALLEL_FROM_BYTES
+
+    assert path.stat().st_size >= PARALLEL_FROM_BYTES
+    return str(path)
+
+
+def test_killing_an_import_leaves_no_process_behind(db_url, tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    from helpers import alive, children, ledger_command
+
+    setup_units(db_url, tmp_path)
+    before = head(db_url)
+    proc = subprocess.Popen(ledger_command(db_url, "import", big_import(tmp_path)), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    kids: set[int] = set()
+    while time.monotonic() < deadline and proc.poll() is None and not kids:
+        kids = children(proc.pid)
+        time.sleep(0.01)
+    time.sleep(0.3)  # the producer is working (and on PostgreSQL the resource tracker runs)
+    kids |= children(proc.pid)
+    assert proc.poll() is None and kids, "the import ended before it could be killed: make the file bigger"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(alive(k) for k in kids):
+        time.sleep(0.05)
+    assert not [k for k in kids if alive(k)], "processes left behind by a killed import"
+    assert head(db_url) == before
+    assert cli(db_url, "verify").code == 0
