@@ -166,7 +166,8 @@ class Ledger:
                     event = validate(data, internal=True)
                 except EventValidationError as exc:
                     field = {"unit": "id"}.get(exc.field or "", exc.field)
-                    raise InputError(exc.expected, origin=src.origin, line=src.line, field=field) from None
+                    expected = CALLER_ID_EXPECTED if field == "id" and isinstance(data["unit"], str) else exc.expected
+                    raise InputError(expected, origin=src.origin, line=src.line, field=field) from None
                 if event.unit not in roster and caller_id_problem(event.unit):  # a stored id stays valid
                     raise InputError(CALLER_ID_EXPECTED, origin=src.origin, line=src.line, field="id",
                                      got=repr(event.unit))

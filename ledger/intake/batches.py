@@ -97,12 +97,12 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
                          "`ledger units import`)", origin=src.origin, line=src.line,
                          field="unit", got=_show(event.unit))
     event_id, kind, unit = event.id, event.type, event.unit
-    if event_id is not None and caller_id_problem(event_id) and not (
-            kind == "appeal_decided" and event_id == f"{event.appeal}/decision"):  # type: ignore[attr-defined]
-        raise InputError(CALLER_ID_EXPECTED, origin=src.origin, line=src.line, field="id", got=_show(event_id))
     if kind in AMENDMENTS or (event_id and event_id.endswith("/decision")):
         event = _check_amendment_ids(event, src)
         event_id = event.id
+    # A decision's id is the ledger's own (<appeal>/decision); every other id given is the caller's.
+    if event_id is not None and kind != "appeal_decided" and caller_id_problem(event_id):
+        raise InputError(CALLER_ID_EXPECTED, origin=src.origin, line=src.line, field="id", got=_show(event_id))
     if event_id is None:
         event_id = str(uuid.uuid4())
         event = event.model_copy(update={"id": event_id})
