@@ -248,3 +248,100 @@ def test_killing_an_import_leaves_no_process_behind(db_url, tmp_path):
     assert not [k for k in kids if alive(k)], "processes left behind by a killed import"
     assert head(db_url) == before
     assert cli(db_url, "verify").code == 0
+
+
+# --- 6. damaged or foreign stores --------------------------------------------------------------
+
+def _rewrite_record(url: str, revision: int, old: bytes, new: bytes) -> None:
+    from test_store_verify import raw
+
+    rows = raw(url, "SELECT originator_id, originator_version, state FROM ledger_events")
+    row = next(r for r in rows if f'"revision":{revision},'.encode() in bytes(r["state"]))
+    assert old in bytes(row["state"])
+    raw(url, "UPDATE ledger_events SET state = ? WHERE originator_id = ? AND originator_version = ?",
+        (bytes(row["state"]).replace(old, new), row["originator_id"], row["originator_version"]))
+
+
+def test_a_damaged_stored_date_is_exit_3_naming_the_revision(db_url, tmp_path):
+    setup_units(db_url, tmp_path)
+    events = [WARN | {"date": f"2021-03-0{i}", "id": f"w{i}"} for i in range(1, 4)]
+    assert cli(db_url, "import", write_jsonl(tmp_path / "e.jsonl", events)).code == 0
+    _rewrite_record(db_url, 4, b'"date":"2021-03-02"', b'"date":"2021-13-02"')
+    for args in (["score", "--policy", "jingkai-2021"], ["explain", "jk-fgj", "--policy", "jingkai-2021"]):
+        run = cli(db_url, *args)
+        assert run.code == 3 and "revision 4" in run.err and "damaged" in run.err, (args, run.err)
+        no_traceback(run)
+
+
+def test_init_refuses_a_store_holding_someone_elses_tables(db_url, tmp_path):
+    from ledger.store.backends import open_backend
+    from ledger.store.url import parse_store_url
+
+    if db_url.startswith("sqlite"):
+        import sqlite3
+
+        path = db_url.removeprefix("sqlite:///")
+        with sqlite3.connect(path) as con:
+            con.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+    else:
+        import psycopg
+
+        with psycopg.connect(db_url.split("?")[0], autocommit=True) as con:
+            schema = parse_store_url(db_url).schema or "public"
+            con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            con.execute(f'CREATE TABLE "{schema}".customers (id INTEGER PRIMARY KEY, name TEXT)')
+    run = cli(db_url, "init")
+    assert run.code == 3 and "customers" in run.err and "not a ledger" in run.err, run.err
+    no_traceback(run)
+    backend = open_backend(parse_store_url(db_url))
+    try:
+        with backend.recorder.datastore.transaction(commit=False) as c:
+            assert backend.all_tables(c) == {"customers"}  # nothing added beside them
+    finally:
+        backend.close()
+    # An empty SQLite file is fine.
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    assert cli(f"sqlite:///{empty}", "init").code == 0
+
+
+def test_a_nul_is_exit_2_on_both_stores(db_url, tmp_path):
+    setup_units(db_url, tmp_path)
+    first = write_jsonl(tmp_path / "a.jsonl", [WARN | {"date": "2021-03-01", "id": "w1"}])
+    assert cli(db_url, "import", first).code == 0
+    before = head(db_url)
+    for line, field in ((WARN | {"date": "2021-03-01", "id": "w\x002"}, "id"),
+                        (WARN | {"date": "2021-03-01", "id": "w3", "note": "a\x00b"}, "note"),
+                        ({"type": "hotline_ticket", "unit": "jk-czj", "date": "2021-03-01", "id": "t1",
+                          "ticket": "T\x001", "due": "2021-03-09"}, "ticket"),
+                        ({"type": "retraction", "unit": "jk-fgj", "date": "2021-03-02", "target": "w\x001",
+                          "reason": "x"}, "target")):
+        run = cli(db_url, "import", write_jsonl(tmp_path / "n.jsonl", [line]))
+        assert run.code == 2 and f"n.jsonl:1: field '{field}'" in run.err, (field, run.err)
+        no_traceback(run)
+    for args in (["retract", "w\x001", "--reason", "x"], ["history", "jk\x00fgj"],
+                 ["appeal", "file", "--unit", "jk-fgj", "--target", "w\x001", "--grounds", "g"]):
+        run = cli(db_url, *args)
+        assert run.code == 2, (args, run.err)
+        no_traceback(run)
+    assert head(db_url) == before
+
+
+@pytest.mark.parametrize("damage", ["UPDATE ledger_head SET hash = '" + "f" * 64 + "'",
+                                    "UPDATE ledger_head SET revision = revision + 1",
+                                    "UPDATE ledger_head SET revision = revision - 1"])
+def test_writing_onto_a_head_that_is_not_the_last_record_is_refused(db_url, tmp_path, damage):
+    from test_store_verify import raw
+
+    setup_units(db_url, tmp_path)
+    first = write_jsonl(tmp_path / "a.jsonl", [WARN | {"date": "2021-03-01", "id": "w1"}])
+    assert cli(db_url, "import", first).code == 0
+    raw(db_url, damage)
+    count = len(raw(db_url, "SELECT originator_id FROM ledger_events"))
+    for args in (["import", write_jsonl(tmp_path / "b.jsonl", [WARN | {"date": "2021-03-02", "id": "w2"}])],
+                 ["record", "warning", "--unit", "jk-fgj", "--date", "2021-03-03", "--set", "issuer_level=city"],
+                 ["units", "import", str(tmp_path / "units.csv")]):
+        run = cli(db_url, *args)
+        assert run.code == 3 and "the head says revision" in run.err and "nothing was written" in run.err, run.err
+        no_traceback(run)
+    assert len(raw(db_url, "SELECT originator_id FROM ledger_events")) == count

@@ -100,9 +100,11 @@ Number = Annotated[Decimal, BeforeValidator(_ascii_digits), AfterValidator(_fini
                    PlainSerializer(_number_json, when_used="json")]
 """Numbers are Decimals from the boundary on: scores are money-like arithmetic."""
 
-Text = Annotated[str, StringConstraints(pattern=r"\S")]
-"""Text with at least one visible character: a blank value is no value (leave the key out)."""
-EventId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+TEXT_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
+"""Text with at least one visible character: a blank value is no value (leave the key out);
+never a NUL (PostgreSQL text cannot hold one: refused on both stores alike)."""
+EventId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00]+$")]
 """A reference to an id (stored ids stay valid whatever their characters); ids given by
 callers are checked against ``CALLER_ID`` where they are registered (``caller_id_problem``)."""
 

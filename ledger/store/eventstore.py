@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..events import codec
-from .backends import GENESIS, Backend
+from .backends import GENESIS, Backend, StoreDamaged
 
 
 def unit_stream(unit: str, year: int) -> str:
@@ -88,6 +88,7 @@ class Writer:
         self.c = cursor
         self.actor = actor  # the lock is already held: EventStore.write takes it first
         row = backend.query(cursor, "SELECT revision, hash, recorded_at FROM ledger_head WHERE id = 1")[0]
+        _check_head(backend, cursor, int(row["revision"]), row["hash"])
         self.first_revision = int(row["revision"]) + 1
         self.revision = int(row["revision"])
         self.hash = row["hash"]
@@ -167,6 +168,26 @@ class Writer:
             c.execute(b.sql("INSERT INTO ledger_commits (first_revision, last_revision, recorded_at, actor,"
                             " nid_offset) VALUES (?, ?, ?, ?, ?)"),
                       (self.first_revision, self.revision, self.recorded_at, self.actor, offset))
+
+
+def _check_head(backend: Backend, c: Any, revision: int, digest: str) -> None:
+    """A write extends the chain from the head: the head must be the last record (its revision
+    and hash), else the store was cut, altered or damaged and nothing is written (exit 3)."""
+    rows = backend.query(c, f"SELECT state FROM {backend.recorder.events_table_name} "
+                            f"ORDER BY {backend.nid_column} DESC LIMIT 1")
+    if not rows:
+        last: tuple[int, str] | None = (0, GENESIS)
+    else:
+        try:
+            body, last_hash = codec.split_state(bytes(rows[0]["state"]))
+            last = (int(codec.loads(body + "}")["revision"]), last_hash)
+        except (ValueError, KeyError, TypeError):
+            last = None
+    if last != (revision, digest):
+        found = f"revision {last[0]} (hash {last[1][:12]}…)" if last else "not a sealed ledger record"
+        raise StoreDamaged(f"the head says revision {revision} (hash {digest[:12]}…) but the last record is "
+                           f"{found}: the store was cut, altered or damaged; nothing was written — run "
+                           "`ledger verify` and restore the store from a backup")
 
 
 class EventStore:
