@@ -106,7 +106,7 @@ def test_import_drops_the_export_marker_so_exports_reimport_unchanged(db_url, tm
     notes = ["=1+1", "+x", "-y", "@z", "\tt", "'quoted'", "plain"]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["type", "unit", "date", "id", "issuer_level", "note", "issuer"])
+    writer.writerow(["type", "unit", "date", "id", "issuer_level", "note", "source"])
     for i, note in enumerate(notes):
         writer.writerow(csv_row(["warning", "jk-fgj", "2021-03-01", f"w{i}", "city", note, note]))
     (tmp_path / "m.csv").write_text(buffer.getvalue(), encoding="utf-8")
@@ -345,3 +345,55 @@ def test_writing_onto_a_head_that_is_not_the_last_record_is_refused(db_url, tmp_
         assert run.code == 3 and "the head says revision" in run.err and "nothing was written" in run.err, run.err
         no_traceback(run)
     assert len(raw(db_url, "SELECT originator_id FROM ledger_events")) == count
+
+
+# --- 7. validation gaps ------------------------------------------------------------------------
+
+EVAL = {"type": "evaluation", "unit": "jk-fgj", "date": "2021-12-01", "panel": "enterprises", "evaluator": "某企业"}
+TICKET = {"type": "hotline_ticket", "unit": "jk-czj", "date": "2021-03-05", "ticket": "T1", "due": "2021-03-12"}
+
+
+@pytest.mark.parametrize("line, field, expected", [
+    (EVAL | {"score": -1e9}, "score", "a score from 0 to 100"),
+    (EVAL | {"score": 1e300}, "score", "a score from 0 to 100"),
+    (EVAL | {"score": 100.5}, "score", "a score from 0 to 100"),
+    (EVAL | {"score": "90"}, "score", "a JSON number, not text"),
+    ({"type": "finding", "unit": "jk-fgj", "date": "2021-03-01", "item": "x", "result": "y", "count": 2 ** 53 + 1},
+     "count", "at most 2^53"),
+    ({"type": "finding", "unit": "jk-fgj", "date": "2021-03-01", "item": "x", "result": "y", "count": "3"},
+     "count", "as a JSON number"),
+    ({"type": "metric", "unit": "jk-fgj", "date": "2021-03-01", "name": "x", "value": "98.5"}, "value",
+     "a JSON number, not text"),
+    (TICKET | {"due": "2021-03-04"}, "due", "on or after the day the ticket was received (2021-03-05)"),
+    (TICKET | {"ticket": "T\n1"}, "ticket", "no line breaks"),
+    (TICKET | {"ticket": "T\t1"}, "ticket", "control characters"),
+    (WARN | {"date": "2021-03-01", "issuer": "某\u0085局"}, "issuer", "control characters"),
+    (WARN | {"date": "2021-03-01", "id": "w\n1"}, "id", "letters, digits"),
+    (WARN | {"date": "2021-03-01", "actor": "a\rb"}, "actor", "control characters"),
+])
+def test_values_out_of_range_or_of_the_wrong_type_are_refused(db_url, tmp_path, line, field, expected):
+    setup_units(db_url, tmp_path)
+    before = head(db_url)
+    run = cli(db_url, "import", write_jsonl(tmp_path / "v.jsonl", [WARN | {"date": "2021-01-01", "id": "ok"}, line]))
+    assert run.code == 2 and f"v.jsonl:2: field '{field}'" in run.err and expected in run.err, run.err
+    no_traceback(run)
+    assert head(db_url) == before
+
+
+def test_csv_cells_convert_by_field_type_within_the_same_limits(db_url, tmp_path):
+    setup_units(db_url, tmp_path)
+    path = tmp_path / "v.csv"
+    path.write_text("type,unit,date,id,panel,evaluator,score,item,result,count\n"
+                    "evaluation,jk-fgj,2021-12-01,e1,enterprises,某企业,90.5,,,\n"
+                    "finding,jk-fgj,2021-03-01,f1,,,,x,y,3\n", encoding="utf-8")
+    run = cli(db_url, "import", str(path))
+    assert run.code == 0 and "2 new" in run.out, run.err
+    for row, field in (("evaluation,jk-fgj,2021-12-01,e2,enterprises,某企业,101,,,", "score"),
+                       (f"finding,jk-fgj,2021-03-01,f2,,,,x,y,{2 ** 53 + 1}", "count")):
+        path.write_text("type,unit,date,id,panel,evaluator,score,item,result,count\n" + row + "\n", encoding="utf-8")
+        run = cli(db_url, "import", str(path))
+        assert run.code == 2 and f"v.csv:2: field '{field}'" in run.err, run.err
+    units = tmp_path / "u.jsonl"
+    units.write_text('{"id": "jk-new", "name": "新\\n局", "groups": ["g"]}\n', encoding="utf-8")
+    run = cli(db_url, "units", "import", str(units))
+    assert run.code == 2 and "u.jsonl:1: field 'name'" in run.err and "no line breaks" in run.err, run.err

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Union
 from pydantic import Field, TypeAdapter, ValidationError
 
 from . import corrections, hotline, ledger_records, publicity, sanctions, supervision, work
-from .base import CALLER_ID_EXPECTED, ENVELOPE_KEYS, TEXT_PATTERN, Event
+from .base import CALLER_ID_EXPECTED, ENVELOPE_KEYS, NAME_PATTERN, TEXT_PATTERN, Event
 
 FAMILIES = {
     "sanctions": sanctions.TYPES,
@@ -91,6 +91,8 @@ def _describe(error: dict[str, Any], model: type[Event]) -> tuple[str, str]:
     if kind == "enum":
         ctx = error.get("ctx", {})
         return loc, f"one of {ctx.get('expected', '')}"
+    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == NAME_PATTERN:
+        return loc, "text with a visible character on one line (a name: no line breaks, tabs or control characters)"
     if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == TEXT_PATTERN:
         return loc, "text with a visible character and no NUL (leave the key out when there is no value)"
     if kind == "string_pattern_mismatch" and loc in ("target", "targets", "appeal", "of", "publication") \
