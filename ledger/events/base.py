@@ -75,8 +75,9 @@ def whole(ge: int) -> Any:
     expected = f"a whole number ≥ {ge} (at most 2^53)"
     number = core_schema.int_schema(strict=True, ge=ge, le=MAX_COUNT)
     schema = core_schema.json_or_python_schema(
-        json_schema=core_schema.custom_error_schema(number, custom_error_type="whole_number",
-                                                    custom_error_message=f"a whole number ≥ {ge} as a JSON number (at most 2^53)"),
+        json_schema=core_schema.custom_error_schema(
+            number, custom_error_type="whole_number",
+            custom_error_message=f"a whole number ≥ {ge} as a JSON number (at most 2^53)"),
         python_schema=core_schema.union_schema(
             [number, core_schema.chain_schema([core_schema.str_schema(pattern=r"^\s*\d+\s*$"),
                                                core_schema.int_schema(ge=ge, le=MAX_COUNT)])],
