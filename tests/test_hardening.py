@@ -397,3 +397,41 @@ def test_csv_cells_convert_by_field_type_within_the_same_limits(db_url, tmp_path
     units.write_text('{"id": "jk-new", "name": "新\\n局", "groups": ["g"]}\n', encoding="utf-8")
     run = cli(db_url, "units", "import", str(units))
     assert run.code == 2 and "u.jsonl:1: field 'name'" in run.err and "no line breaks" in run.err, run.err
+
+
+# --- 8. verify gaps ----------------------------------------------------------------------------
+
+def test_verify_cross_checks_the_commit_log_actor_against_the_records(db_url, tmp_path):
+    from test_store_verify import build, raw
+
+    head_revision = build(db_url, tmp_path)
+    with Ledger(db_url) as ledger:
+        anchor = f"{head_revision}:{ledger.head()[1]}"
+    # Every line naming its own actor: the commit takes the first record's, so verify stays clean.
+    named = [WARN | {"date": "2021-04-01", "id": "n1", "actor": "张三"}, WARN | {"date": "2021-04-02", "id": "n2",
+                                                                                  "actor": "李四"}]
+    assert cli(db_url, "import", write_jsonl(tmp_path / "n.jsonl", named)).code == 0
+    run = cli(db_url, "verify", "--expect", anchor)  # record hashes and anchors are unchanged
+    assert run.code == 0, run.err
+    raw(db_url, "UPDATE ledger_commits SET actor = 'mallory' WHERE first_revision = 3")
+    run = cli(db_url, "verify")
+    assert run.code == 1 and "first bad revision: 3" in run.out and "'mallory'" in run.err, run.out + run.err
+    raw(db_url, "UPDATE ledger_commits SET actor = 'tester' WHERE first_revision = 3")
+    assert cli(db_url, "verify").code == 0
+    last = head_revision + 1
+    raw(db_url, f"UPDATE ledger_commits SET actor = 'tester' WHERE first_revision = {last}")
+    run = cli(db_url, "verify")
+    assert run.code == 1 and f"first bad revision: {last}" in run.out, run.out + run.err
+
+
+def test_a_repointed_ticket_index_entry_is_named_at_an_existing_revision(db_url, tmp_path):
+    from test_store_verify import raw
+
+    setup_units(db_url, tmp_path)
+    events = [{"type": "hotline_ticket", "unit": "jk-czj", "date": "2021-05-01", "id": f"t{i}", "ticket": f"T{i}",
+               "due": "2021-05-08"} for i in range(3)]
+    assert cli(db_url, "import", write_jsonl(tmp_path / "t.jsonl", events)).code == 0
+    raw(db_url, "UPDATE ledger_threads SET stream = 'unit:jk-czj:2020' WHERE thread = ?", ("jk-czj\x1fticket\x1fT1",))
+    run = cli(db_url, "verify")
+    assert run.code == 1 and "ticket/item index" in run.err
+    assert "first bad revision: 4" in run.out, run.out  # t1's record, not head + 1 (= 6)

@@ -97,6 +97,8 @@ class Writer:
         self.recorded_at = max(now, row["recorded_at"] or now)
         self._versions: dict[str, int] = {}
         self._touched: set[str] = set()
+        self._actors: set[str] = set()  # the actors of the records appended
+        self._first_actor: str | None = None
         self.appended = 0
 
     # --- lookups inside the lock -------------------------------------------------------
@@ -130,6 +132,9 @@ class Writer:
         actors: dict[str, str] = {}
         rows, id_rows, thread_rows = [], [], []
         for event_id, kind, stream, content_json, _, actor, opens in pending:
+            if actor not in actors:
+                self._actors.add(actor)
+                self._first_actor = self._first_actor or actor
             version = versions[stream] + 1
             versions[stream] = version
             rows.append((stream, version, kind, content_json,
@@ -165,9 +170,12 @@ class Writer:
             # keeps other inserts out); on PostgreSQL a rolled-back write leaves a gap in the
             # sequence, so record the offset to find revision K's row directly (hash_at).
             offset = b.max_notification_id(c) - self.revision
+            # The commit's actor is one of its records' actors (hashed there, so `verify` checks
+            # it): the writing actor, or the first record's when every line named its own.
+            actor = self.actor if self.actor in self._actors else self._first_actor
             c.execute(b.sql("INSERT INTO ledger_commits (first_revision, last_revision, recorded_at, actor,"
                             " nid_offset) VALUES (?, ?, ?, ?, ?)"),
-                      (self.first_revision, self.revision, self.recorded_at, self.actor, offset))
+                      (self.first_revision, self.revision, self.recorded_at, actor, offset))
 
 
 def _check_head(backend: Backend, c: Any, revision: int, digest: str) -> None:
