@@ -38,40 +38,4 @@ def setup_units(url: str, tmp: Path, text: str = UNITS_CSV) -> None:
     assert run.code == 0, run.err
 
 
-def children(pid: int) -> set[int]:
-    """Every live descendant of ``pid`` (Linux /proc)."""
-    import os
-
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            tasks = os.listdir(f"/proc/{current}/task")
-        except OSError:
-            continue
-        for task in tasks:
-            try:
-                with open(f"/proc/{current}/task/{task}/children") as handle:
-                    kids = {int(k) for k in handle.read().split()}
-            except OSError:
-                continue
-            todo.extend(kids - found)
-            found |= kids
-    return found
-
-
-def alive(pid: int) -> bool:
-    """Running (a zombie waiting to be reaped has died)."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def ledger_command(url: str, *args: str) -> list[str]:
-    """The `ledger` command line as a separate process (for kill tests)."""
-    import sys
-
-    return [sys.executable, "-m", "ledger.cli", "--db", url, "--actor", "tester", *args]
+from crash_bench import alive, children, ledger_command  # noqa: E402,F401 - process helpers shared with the bench
