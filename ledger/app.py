@@ -18,6 +18,7 @@ from typing import Any, cast
 
 from .errors import InputError, NotFound
 from .events import codec
+from .events.base import CALLER_ID_EXPECTED, caller_id_problem
 from .events.catalog import EventValidationError, validate
 from .events.ledger_records import UnitRegistered
 from .gc_pause import gc_paused
@@ -167,7 +168,11 @@ class Ledger:
                     event = cast(UnitRegistered, validate(data, internal=True))  # its type is unit_registered
                 except EventValidationError as exc:
                     field = {"unit": "id"}.get(exc.field or "", exc.field)
-                    raise InputError(exc.expected, origin=src.origin, line=src.line, field=field) from None
+                    expected = CALLER_ID_EXPECTED if field == "id" and isinstance(data["unit"], str) else exc.expected
+                    raise InputError(expected, origin=src.origin, line=src.line, field=field) from None
+                if event.unit not in roster and caller_id_problem(event.unit):  # a stored id stays valid
+                    raise InputError(CALLER_ID_EXPECTED, origin=src.origin, line=src.line, field="id",
+                                     got=repr(event.unit))
                 unit = Unit(event.unit, event.name, tuple(event.groups), tuple(event.divisions))
                 if roster.get(unit.id) == unit:
                     same += 1

@@ -18,6 +18,7 @@ from .policies.errors import CalendarError, PolicyError
 from .reports import explain as explain_report
 from .reports import scores as score_report
 from .reports import text as render
+from .reports.safe import file_name
 from .reports.xlsx import write_workbook
 from .store.backends import StoreUnavailable
 from .store.url import StoreUrlError
@@ -752,7 +753,7 @@ def packet(c: Context, unit, policy_ref, policy_file, track, as_of, known_at, ou
     else:
         text = c.ledger.policies.find(policy_ref).text
     data = build_packet(c.ledger, ex, text)
-    path = output or f"{unit}-{board.policy.ref.replace('@', '-')}.zip"
+    path = output or file_name(f"{unit}-{board.policy.ref.replace('@', '-')}") + ".zip"  # in this folder
     with open(path, "wb") as handle:
         handle.write(data)
     click.echo(f"wrote {path} ({len(data):,} bytes): explanation for {unit} under {board.policy.ref} as of "

@@ -2,7 +2,9 @@
 
 PostgreSQL tests read LEDGER_TEST_PG_URL (a server URL whose database we may create
 databases from). Without it they skip — unless LEDGER_REQUIRE_PG=1 (set by .ci/run), where
-a missing or unreachable server fails the run instead.
+a missing or unreachable server fails the run instead. With LEDGER_TEST_PG_SCHEMA=NAME every
+PostgreSQL store is made in that schema (``?schema=NAME``) instead of ``public``: .ci/run runs
+the PostgreSQL legs of the store tests once more that way (``-m postgres``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 PG_URL = os.environ.get("LEDGER_TEST_PG_URL", "")
 REQUIRE_PG = os.environ.get("LEDGER_REQUIRE_PG") == "1"
+PG_SCHEMA = os.environ.get("LEDGER_TEST_PG_SCHEMA", "")
 
 
 def _pg_admin():
@@ -47,13 +50,14 @@ def pg_url():
     name = "ledger_t_" + uuid.uuid4().hex[:12]
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    yield url.set(database=name).render_as_string(hide_password=False)
+    store = url.set(database=name, query={"schema": PG_SCHEMA} if PG_SCHEMA else {})
+    yield store.render_as_string(hide_password=False)
     _, admin = _pg_admin()
     with admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/ledger.db"

@@ -36,3 +36,6 @@ def setup_units(url: str, tmp: Path, text: str = UNITS_CSV) -> None:
     assert cli(url, "init").code == 0
     run = cli(url, "units", "import", str(units))
     assert run.code == 0, run.err
+
+
+from crash_bench import alive, children, ledger_command  # noqa: E402,F401 - process helpers shared with the bench

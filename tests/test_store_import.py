@@ -238,14 +238,16 @@ M = '"type": "metric", "unit": "jk-fgj", "date": "2021-03-01", "name": "x"'
 
 @pytest.mark.parametrize("text, field, expected", [
     # JSON's own types: no boolean or fraction for a count, no text for a flag
-    (f'{{{T}, "attendees": true}}', "attendees", "a whole number ≥ 0 (got true)"),
-    (f'{{{T}, "attendees": 3.0}}', "attendees", "a whole number ≥ 0 (got 3.0)"),
+    (f'{{{T}, "attendees": true}}', "attendees", "a whole number ≥ 0 as a JSON number (at most 2^53) (got true)"),
+    (f'{{{T}, "attendees": 3.0}}', "attendees", "a whole number ≥ 0 as a JSON number (at most 2^53) (got 3.0)"),
+    (f'{{{T}, "attendees": "12"}}', "attendees", "as a JSON number"),
+    (f'{{{M}, "value": "12"}}', "value", "a JSON number, not text"),
     ('{"type": "inspection_named", "unit": "jk-fgj", "date": "2021-03-01", "issuer_level": "city", '
      '"severe": "true"}', "severe", "true or false"),
     # numbers beyond what a double holds are refused, not rounded
     (f'{{{M}, "value": 12345678901234567.5}}', "value", "12345678901234567.5 would be stored as 12345678901234568"),
     (f'{{{M}, "value": 0.12345678901234567891}}', "value", "would be stored as 0.12345678901234568"),
-    (f'{{{M}, "value": "１２"}}', "value", "ASCII digits"),
+    (f'{{{M}, "value": "１２"}}', "value", "a JSON number, not text"),
     (f'{{{T}, "attendees": "１２"}}', "attendees", "a whole number ≥ 0"),
     # blank text is no value
     (f'{{{W}, "issuer": " "}}', "issuer", "text with a visible character"),
@@ -270,12 +272,12 @@ def test_json_lines_keep_json_types_and_name_the_field(tmp_path, text, field, ex
 
 
 def test_json_and_csv_agree_on_counts_numbers_and_flags(tmp_path):
-    """Text digits are a count in a CSV cell and in JSON alike; a computed ratio a double holds
+    """Text digits in a CSV cell are the count a JSON number is; a computed ratio a double holds
     (17 digits) is kept exactly; a blank CSV cell is absent."""
     url = f"sqlite:///{tmp_path}/l.db"
     setup_units(url, tmp_path)
     (tmp_path / "a.jsonl").write_text(
-        f'{{{T}, "id": "t1", "attendees": "12"}}\n{{{M}, "id": "m1", "value": 33.333333333333336}}\n'
+        f'{{{T}, "id": "t1", "attendees": 12}}\n{{{M}, "id": "m1", "value": 33.333333333333336}}\n'
         '{"type": "inspection_named", "unit": "jk-fgj", "date": "2021-03-01", "id": "i1", "issuer_level": "city", '
         '"severe": true}\n', encoding="utf-8")
     assert cli(url, "import", str(tmp_path / "a.jsonl")).code == 0

@@ -64,14 +64,24 @@ def _flag(value: object, info: ValidationInfo) -> object:
     raise ValueError("true or false")
 
 
+MAX_COUNT = 2 ** 53
+"""Counts stay within what every JSON reader holds exactly (a double's integers)."""
+
+
 def whole(ge: int) -> Any:
-    """A whole number ≥ ``ge``: a JSON integer or digits as text (CSV cells) — never a
-    boolean (true is not 1 attendee) nor a number with a fraction (3.0). pydantic-core
-    schemas only, so no Python runs per value."""
-    schema = core_schema.union_schema(
-        [core_schema.int_schema(strict=True, ge=ge),
-         core_schema.chain_schema([core_schema.str_schema(pattern=r"^\s*\d+\s*$"), core_schema.int_schema(ge=ge)])],
-        custom_error_type="whole_number", custom_error_message=f"a whole number ≥ {ge}")
+    """A whole number from ``ge`` to 2^53: in a JSON line a JSON integer (JSON's own type —
+    not text, not a boolean: true is not 1 attendee, nor a fraction: 3.0); in a CSV cell or
+    on the command line digits as text. pydantic-core schemas only, so no Python runs per value."""
+    expected = f"a whole number ≥ {ge} (at most 2^53)"
+    number = core_schema.int_schema(strict=True, ge=ge, le=MAX_COUNT)
+    schema = core_schema.json_or_python_schema(
+        json_schema=core_schema.custom_error_schema(
+            number, custom_error_type="whole_number",
+            custom_error_message=f"a whole number ≥ {ge} as a JSON number (at most 2^53)"),
+        python_schema=core_schema.union_schema(
+            [number, core_schema.chain_schema([core_schema.str_schema(pattern=r"^\s*\d+\s*$"),
+                                               core_schema.int_schema(ge=ge, le=MAX_COUNT)])],
+            custom_error_type="whole_number", custom_error_message=expected))
     return Annotated[int, GetPydanticSchema(lambda _type, _handler: schema)]
 
 
@@ -88,11 +98,15 @@ def _number_json(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _ascii_digits(value: object) -> object:
-    """Text numbers (CSV cells) in ASCII digits, as whole numbers are: Python would read
+def _ascii_digits(value: object, info: ValidationInfo) -> object:
+    """A JSON line keeps JSON's types: a number is a JSON number, not text. Text numbers (CSV
+    cells, the command line) in ASCII digits, as whole numbers are: Python would read
     full-width １２ as 12, pydantic-core's integers would not."""
-    if isinstance(value, str) and not value.isascii():
-        raise ValueError("a number written with ASCII digits (0-9)")
+    if isinstance(value, str):
+        if info.mode == "json":
+            raise ValueError("a JSON number, not text")
+        if not value.isascii():
+            raise ValueError("a number written with ASCII digits (0-9)")
     return value
 
 
@@ -100,9 +114,30 @@ Number = Annotated[Decimal, BeforeValidator(_ascii_digits), AfterValidator(_fini
                    PlainSerializer(_number_json, when_used="json")]
 """Numbers are Decimals from the boundary on: scores are money-like arithmetic."""
 
-Text = Annotated[str, StringConstraints(pattern=r"\S")]
-"""Text with at least one visible character: a blank value is no value (leave the key out)."""
-EventId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+TEXT_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
+"""Text with at least one visible character: a blank value is no value (leave the key out);
+never a NUL (PostgreSQL text cannot hold one: refused on both stores alike)."""
+EventId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00]+$")]
+NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+"""A name or key (unit names and groups, ticket and item keys, issuers, evaluators, metric and
+file names, actors): text on one line — no line breaks, tabs or other control characters."""
+"""A reference to an id (stored ids stay valid whatever their characters); ids given by
+callers are checked against ``CALLER_ID`` where they are registered (``caller_id_problem``)."""
+
+CALLER_ID = re.compile(r"(?!\.)[\w\-.:]{1,128}")
+"""Ids given by callers (EVENTS.md additions): Unicode letters and digits and ``- _ . :``,
+1–128 characters, not starting with ``.`` — so no ``/``, ``\\``, whitespace, control characters
+or NUL. Ids the ledger makes (``<appeal>/decision``, ``policy:…``, ``pub-…``) and ids already
+stored stay valid."""
+CALLER_ID_EXPECTED = ("an id of letters, digits and - _ . : (1–128 characters, not starting with '.'; "
+                      "no '/', '\\', spaces or control characters)")
+
+
+def caller_id_problem(value: object) -> bool:
+    """True when ``value`` is not an id a caller may give (see ``CALLER_ID``)."""
+    return not (isinstance(value, str) and CALLER_ID.fullmatch(value))
 
 _PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")
 
@@ -124,7 +159,7 @@ class Evidence(BaseModel):
     """A supporting file (佐证材料), pinned by its hash."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    name: Text
+    name: Name
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")]
 
 
@@ -134,12 +169,12 @@ class Event(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: str
-    unit: Text
+    unit: Name
     date: Date
     id: EventId | None = None
     source: Text | None = None
     note: Text | None = None
-    actor: Text | None = None
+    actor: Name | None = None
     evidence: list[Evidence] | None = None
 
     type_name: ClassVar[str]

@@ -10,7 +10,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from . import corrections, hotline, ledger_records, publicity, sanctions, supervision, work
-from .base import ENVELOPE_KEYS, Event
+from .base import CALLER_ID_EXPECTED, ENVELOPE_KEYS, NAME_PATTERN, TEXT_PATTERN, Event
 
 FAMILIES: dict[str, list[type[Event]]] = {
     "sanctions": sanctions.TYPES,
@@ -91,14 +91,21 @@ def _describe(error: ErrorDetails, model: type[Event]) -> tuple[str, str]:
         return loc, "a list (CSV: items separated by ';', or JSON text)"
     if kind == "missing":
         return loc, "a value (required field)"
+    if loc == "id" and kind.startswith("string"):
+        return loc, CALLER_ID_EXPECTED
     if kind == "literal_error":
         ctx = error.get("ctx", {})
         return loc, f"one of {ctx.get('expected', '')}"
     if kind == "enum":
         ctx = error.get("ctx", {})
         return loc, f"one of {ctx.get('expected', '')}"
-    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == r"\S":
-        return loc, "text with a visible character (leave the key out when there is no value)"
+    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == NAME_PATTERN:
+        return loc, "text with a visible character on one line (a name: no line breaks, tabs or control characters)"
+    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == TEXT_PATTERN:
+        return loc, "text with a visible character and no NUL (leave the key out when there is no value)"
+    if kind == "string_pattern_mismatch" and loc in ("target", "targets", "appeal", "of", "publication") \
+            or loc.startswith("targets."):
+        return loc, "an event id without NUL characters"
     if kind.startswith("date"):
         return loc, "an ISO date YYYY-MM-DD"
     if kind.startswith("int"):

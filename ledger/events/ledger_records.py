@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from .base import Date, Event, Text
+from .base import Date, Event, Name, Text
 
 
 class LedgerRecord(Event):
@@ -23,10 +23,10 @@ class UnitRegistered(LedgerRecord):
     """A unit registered or updated (its latest registration wins)."""
 
     type: Literal["unit_registered"]
-    unit: Text
-    name: Text
-    groups: list[Text]
-    divisions: list[Text] = []
+    unit: Name
+    name: Name
+    groups: list[Name]
+    divisions: list[Name] = []
 
 
 class PolicyPublished(LedgerRecord):

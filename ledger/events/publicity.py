@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .base import Event, Flag, Level, Text
+from .base import Event, Flag, Level, Name, Text
 
 
 class Recognition(Event):
@@ -16,7 +16,7 @@ class MediaReport(Recognition):
 
     type: Literal["media_report"]
     level: Level
-    outlet: Text
+    outlet: Name
     title: Text
     summary: Text | None = None
 
@@ -26,7 +26,7 @@ class Praise(Recognition):
 
     type: Literal["praise"]
     issuer_level: Level
-    issuer: Text | None = None
+    issuer: Name | None = None
     promoted: Flag = False
 
 

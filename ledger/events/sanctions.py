@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .base import Event, EventId, Flag, Level, Text
+from .base import Event, EventId, Flag, Level, Name, Text
 
 
 class Sanction(Event):
@@ -16,7 +16,7 @@ class Warning(Sanction):
 
     type: Literal["warning"]
     issuer_level: Level
-    issuer: Text | None = None
+    issuer: Name | None = None
 
 
 class Criticism(Sanction):
@@ -24,7 +24,7 @@ class Criticism(Sanction):
 
     type: Literal["criticism"]
     issuer_level: Level
-    issuer: Text | None = None
+    issuer: Name | None = None
 
 
 class Admonition(Sanction):
@@ -32,7 +32,7 @@ class Admonition(Sanction):
 
     type: Literal["admonition"]
     issuer_level: Level
-    issuer: Text | None = None
+    issuer: Name | None = None
 
 
 class RectificationFailed(Sanction):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .base import Date, Event, Text
+from .base import Date, Event, Name
 
 
 class SupervisedItemEvent(Event):
@@ -14,20 +14,20 @@ class SupervisedItemEvent(Event):
 
 class SupervisedItemAssigned(SupervisedItemEvent):
     type: Literal["supervised_item_assigned"]
-    item: Text
+    item: Name
     due: Date
-    issuer: Text | None = None
+    issuer: Name | None = None
     opens_thread = True
 
 
 class SupervisedItemClosed(SupervisedItemEvent):
     type: Literal["supervised_item_closed"]
-    item: Text
+    item: Name
 
 
 class SupervisedItemFinding(SupervisedItemEvent):
     type: Literal["supervised_item_finding"]
-    item: Text
+    item: Name
     finding: Literal["facts_unclear", "improper_handling", "false_report", "accountability_missing"]
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
-from .base import Event, NonNegativeInt, Number, Period, PositiveInt, Text, period_year
+from .base import Event, Name, NonNegativeInt, Number, Period, PositiveInt, Text, period_year
 
 
 class WorkEvent(Event):
@@ -46,12 +47,20 @@ class Metric(WorkEvent):
     """指标数据 (ratios in percent)."""
 
     type: Literal["metric"]
-    name: Text
+    name: Name
     value: Number
     period: Period | None = None
 
     def ledger_year(self) -> int:
         return period_year(self.period) if self.period else self.date.year
+
+
+def _score(value: Decimal) -> Decimal:
+    """No panel scores beyond 100 (policies may cap lower): -1e9 or 1e300 is a typo that would
+    silently move a unit's evaluation average."""
+    if not 0 <= value <= 100:
+        raise ValueError("a score from 0 to 100")
+    return value
 
 
 class Evaluation(WorkEvent):
@@ -60,8 +69,8 @@ class Evaluation(WorkEvent):
     type: Literal["evaluation"]
     panel: Literal["leaders", "departments", "enterprises", "supervisors", "deputies",
                    "government", "office"]
-    evaluator: Text
-    score: Number
+    evaluator: Name
+    score: Annotated[Number, AfterValidator(_score)]
     verdict: Literal["satisfied", "dissatisfied"] | None = None
 
 

@@ -17,7 +17,7 @@ from typing import Any, Final, NamedTuple, TypedDict
 
 from ..errors import ConflictError, InputError
 from ..events import codec
-from ..events.base import Event
+from ..events.base import CALLER_ID_EXPECTED, Event, caller_id_problem
 from ..events.catalog import AMENDMENTS, CATALOG, NUMBER_FIELDS, EventValidationError, field_kinds, validate
 from ..projections.fact_view import Amendments
 from ..store.eventstore import IdEntry, Pending, PendingRow, Record, Writer, unit_stream
@@ -114,6 +114,9 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
     if kind in AMENDMENTS or (event_id and event_id.endswith("/decision")):
         event = _check_amendment_ids(event, src)
         event_id = event.id
+    # A decision's id is the ledger's own (<appeal>/decision); every other id given is the caller's.
+    if event_id is not None and kind != "appeal_decided" and caller_id_problem(event_id):
+        raise InputError(CALLER_ID_EXPECTED, origin=src.origin, line=src.line, field="id", got=_show(event_id))
     if event_id is None:
         event_id = str(uuid.uuid4())
         event = event.model_copy(update={"id": event_id})

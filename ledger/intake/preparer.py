@@ -10,11 +10,15 @@ plain tuples (``Prepared`` field order), which pickle and unpickle fastest.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
+import os
 import queue as queue_module
+import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -38,8 +42,37 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
-def _produce(path: str, roster: frozenset[str], out: Any) -> None:
+PR_SET_PDEATHSIG = 1
+WATCH_PARENT_EVERY = 0.2
+"""Seconds between the producer's checks that the writing process is still alive."""
+
+
+def _die_with_parent(parent: int) -> None:
+    """The producer exits when the writing process dies, however it died (``kill -9``
+    included): a blocked ``put`` on a queue nobody reads would otherwise keep it — and the
+    resource tracker it holds open — alive forever. On Linux the kernel sends SIGKILL
+    (``PR_SET_PDEATHSIG``); everywhere a watchdog thread checks the parent's pid."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # no prctl: the watchdog alone
+            pass
+    if os.getppid() != parent:  # died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_PARENT_EVERY)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="ledger-parent-watch", daemon=True).start()
+
+
+def _produce(path: str, roster: frozenset[str], out: Any, parent: int | None = None) -> None:
     """Producer process: put ("batch", bytes read, rows) …, then ("done", …) or ("error", …)."""
+    if parent is not None:
+        _die_with_parent(parent)
     read = [0]
 
     def count(n: int) -> None:
@@ -61,7 +94,7 @@ def prepared_by_producer(path: str, roster: frozenset[str],
                          on_bytes: Callable[[int], None] | None = None) -> Iterator[list[PreparedRow]]:
     context = _context()
     channel = context.Queue(maxsize=QUEUE_BATCHES)
-    producer = context.Process(target=_produce, args=(path, roster, channel), daemon=True)
+    producer = context.Process(target=_produce, args=(path, roster, channel, os.getpid()), daemon=True)
     producer.start()
     try:
         while True:

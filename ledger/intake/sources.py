@@ -1,5 +1,9 @@
 """Reading import files line by line (JSON Lines, CSV with or without Excel's BOM).
 
+CSV cells are text (converted by each field's type when validated); a cell may start with one
+``'``, the marker spreadsheet-safe exports put before text that starts with ``= + - @``: it is
+dropped (``reports.safe.unmark``). JSON lines keep JSON's types.
+
 Files are streamed: nothing holds a whole file in memory.
 """
 
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
+from ..reports.safe import unmark
 
 
 @dataclass(slots=True)
@@ -81,8 +86,11 @@ def _read_jsonl(path: str, on_read: Callable[[int], None] | None) -> Iterator[So
 def _read_csv(path: str, on_read: Callable[[int], None] | None,
               list_fields: Callable[[dict[str, Any]], dict[str, str]] | None) -> Iterator[SourceLine]:
     with _open_text(path, on_read) as handle:
+        start = 1
         try:
-            reader = csv.reader(handle)
+            # strict: a quote left open (or text after a closing quote) is an error, not a cell
+            # that swallows every following row.
+            reader = csv.reader(handle, strict=True)
             header = next(reader, None)
             if not header:
                 return
@@ -97,8 +105,9 @@ def _read_csv(path: str, on_read: Callable[[int], None] | None,
                 if len(cells) > len(header):
                     raise InputError(f"at most {len(header)} cells (one per header column)",
                                      origin=path, line=line, got=str(len(cells)))
-                # blank cells are absent, and so are the cells a short row leaves out
-                data = {k: v for k, v in zip(header, cells, strict=False) if v.strip()}
+                # One leading ' is the marker spreadsheet-safe exports put before text (dropped);
+                # blank cells are absent.
+                data = {k: v for k, v in zip(header, map(unmark, cells), strict=False) if v.strip()}
                 if list_fields:
                     kinds = list_fields(data)
                     for key, value in list(data.items()):
@@ -110,7 +119,33 @@ def _read_csv(path: str, on_read: Callable[[int], None] | None,
             raise InputError(f"UTF-8 text ({exc.reason}; from Excel save as “CSV UTF-8”)",
                              origin=path, line=_first_non_utf8_line(path)) from None
         except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                raise InputError("a closing quote (\") for the quote opened on this line: the file ended "
+                                 "inside a quoted cell", origin=path, line=_open_quote_line(path, start)) from None
             raise InputError(f"well-formed CSV ({exc})", origin=path, line=reader.line_num) from None
+
+
+def _open_quote_line(path: str, start: int) -> int:
+    """The line where the quote left open (the file ended inside it) was opened: the record
+    began on line ``start``; its quoted cells may span lines before the open one."""
+    opened, inside, cell_start, closed = start, False, True, False
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for number, text in enumerate(handle, start=1):
+            if number < start:
+                continue
+            for ch in text:
+                if inside:
+                    if ch == '"':
+                        inside, closed = False, True
+                    continue
+                if closed and ch == '"':  # "" inside a quoted cell: still the same cell
+                    inside, closed = True, False
+                    continue
+                closed = False
+                if ch == '"' and cell_start:
+                    inside, opened = True, number
+                cell_start = ch in ",\r\n"
+    return opened
 
 
 def _first_non_utf8_line(path: str) -> int | None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..events.catalog import CATALOG, FACT_TYPES
 from ..events.fact import Fact
+from ..store.backends import StoreDamaged
 from ..store.eventstore import EventStore, Record, unit_stream
 from ..units import Unit
 
@@ -73,7 +74,40 @@ class Amendments:
         return [r for r in self.corrections.get(event_id, ()) if self.retracted_by(r.id) is None]
 
 
+READ_ERRORS = (ValueError, TypeError, KeyError, AttributeError, ArithmeticError)
+"""What reading a record that is not as the ledger wrote it raises (a damaged store)."""
+
+
 def effective_facts(records: Sequence[Record], as_of: dt.date | None, known_at: int | None) -> list[Fact]:
+    try:
+        return _effective_facts(records, as_of, known_at)
+    except READ_ERRORS as exc:
+        # Every record was validated when it was written: one that does not read is damaged.
+        raise damaged_record(_record_at_fault(exc, _effective_facts), exc) from exc
+
+
+def _record_at_fault(exc: BaseException, function: Callable[..., Any]) -> Record | None:
+    """The record ``function``'s loop was reading when ``exc`` was raised (error path only:
+    the hot loop stays free of bookkeeping)."""
+    found, tb = None, exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is function.__code__:
+            found = tb.tb_frame.f_locals.get("r")
+        tb = tb.tb_next
+    return found if isinstance(found, Record) else None
+
+
+def damaged_record(record: Record | None, exc: Exception) -> StoreDamaged:
+    """Exit 3, naming the revision of a stored record that cannot be read as what it says it is."""
+    if record is None:
+        return StoreDamaged(f"a stored record cannot be read ({type(exc).__name__}: {exc}): run `ledger verify`")
+    data = record.data if isinstance(record.data, dict) else {}
+    return StoreDamaged(f"the record at revision {data.get('revision', '?')} (stream {record.stream}, id "
+                        f"{data.get('id', '?')}) is damaged ({type(exc).__name__}: {exc}): run `ledger verify` "
+                        "and restore the store from a backup")
+
+
+def _effective_facts(records: Sequence[Record], as_of: dt.date | None, known_at: int | None) -> list[Fact]:
     if known_at is not None:
         records = [r for r in records if r.data["revision"] <= known_at]
     amendments = Amendments(records)
@@ -127,6 +161,13 @@ def effective_facts(records: Sequence[Record], as_of: dt.date | None, known_at: 
 
 
 def roster_from(records: Iterable[Record]) -> dict[str, Unit]:
+    try:
+        return _roster_from(records)
+    except READ_ERRORS as exc:
+        raise damaged_record(_record_at_fault(exc, _roster_from), exc) from exc
+
+
+def _roster_from(records: Iterable[Record]) -> dict[str, Unit]:
     units: dict[str, Unit] = {}
     for r in records:
         if r.type == "unit_registered":

@@ -8,6 +8,7 @@ from typing import BinaryIO
 
 from ..projections.bulletin_tables import BulletinReport
 from . import text as render
+from .safe import csv_row
 from .xlsx import write_workbook
 
 
@@ -38,9 +39,9 @@ def as_csv(report: BulletinReport) -> str:
     for i, table in enumerate(report.tables):
         if i:
             writer.writerow([])
-        writer.writerow([f"{report.period} {table.title}", table.track, report.policy.ref])
-        writer.writerow(table.headers)
-        writer.writerows([[_cell(v) for v in row] for row in table.rows])
+        writer.writerow(csv_row([f"{report.period} {table.title}", table.track, report.policy.ref]))
+        writer.writerow(csv_row(table.headers))
+        writer.writerows([csv_row(row) for row in table.rows])
     return buffer.getvalue()
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from ..projections.scoreboard import Scoreboard
 from ..projections.scoring import ScoreCard
 from . import text as render
+from .safe import csv_row, md
 from .scores import provenance
 
 GROUPINGS = ("indicator", "division", "event")
@@ -137,41 +138,37 @@ CSV_COLUMNS = ["unit", "policy", "track", "as_of", "known_at", "group", "indicat
 def as_csv(ex: Explanation, by: str = "indicator") -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(csv_row(CSV_COLUMNS))
     names = ex.indicator_names()
     for group, lines in ex.groups(by):
         for ln in lines:
-            writer.writerow([ex.card.unit, ex.board.policy.ref, ex.card.track, ex.board.as_of.isoformat(),
+            writer.writerow(csv_row([ex.card.unit, ex.board.policy.ref, ex.card.track, ex.board.as_of.isoformat(),
                              ex.board.known_at, group, ln.get("indicator") or "",
-                             names.get(ln.get("indicator") or "", ""), render.number_text(ln["delta"]),
+                             names.get(ln.get("indicator") or "", ""), ln["delta"],
                              ln.get("event") or "", ln.get("event_type") or "", ln.get("kind") or "",
                              ln.get("date") or "", ln.get("rule") or "", ln.get("source") or "",
-                             ";".join(ln.get("corrections", [])), ln.get("detail") or ""])
+                             ";".join(ln.get("corrections", [])), ln.get("detail") or ""]))
     return buffer.getvalue()
 
 
 def as_markdown(ex: Explanation, by: str = "indicator") -> str:
-    out = [f"# {ex.card.unit} {ex.card.name}", ""] + [f"- {h}" for h in header_lines(ex)[1:]] + [""]
+    out = [f"# {md(ex.card.unit)} {md(ex.card.name)}", ""] + [f"- {md(h)}" for h in header_lines(ex)[1:]] + [""]
     notes = ex.indicator_notes()
     out += ["## 指标得分 Indicators", "", "| 指标 | 名称 | 得分 | 满分 | 计分方式 | 数据来源 |",
             "|---|---|---:|---:|---|---|"]
     for top in ex.card.indicators:
         for node in top.walk():
             method, data_source = notes.get(node.id, ("", ""))
-            out.append(f"| {node.id} | {_md(node.name)} | {render.number_text(node.points)} | "
-                       f"{render.number_text(node.max)} | {_md(method)} | {_md(data_source)} |")
+            out.append(f"| {md(node.id)} | {md(node.name)} | {render.number_text(node.points)} | "
+                       f"{render.number_text(node.max)} | {md(method)} | {md(data_source)} |")
     out += ["", "## 扣分加分明细 Lines", ""]
     for key, lines in ex.groups(by):
-        out += [f"### {_md(key)}", "", "| 分值 | 依据 | 日期 | 条款 | 来源 |", "|---:|---|---|---|---|"]
+        out += [f"### {md(key)}", "", "| 分值 | 依据 | 日期 | 条款 | 来源 |", "|---:|---|---|---|---|"]
         for ln in lines:
-            out.append(f"| {_delta(ln['delta'])} | {_md(_what(ln))} | {ln.get('date') or ''} | "
-                       f"{_md(ln.get('rule'))} | {_md(ln.get('source'))} |")
+            out.append(f"| {_delta(ln['delta'])} | {md(_what(ln))} | {md(ln.get('date'))} | "
+                       f"{md(ln.get('rule'))} | {md(ln.get('source'))} |")
         out.append("")
     return "\n".join(out)
-
-
-def _md(text: Any) -> str:
-    return "" if text is None else str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _h(text: Any) -> str:

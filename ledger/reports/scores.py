@@ -8,6 +8,7 @@ from typing import Any, BinaryIO
 
 from ..projections.scoreboard import Scoreboard
 from . import text as render
+from .safe import csv_row
 from .xlsx import write_workbook
 
 FIXED = ["排名 rank", "单位 unit", "名称 name"]
@@ -65,11 +66,11 @@ def as_csv(board: Scoreboard) -> str:
     for track_id, cards in board.cards.items():
         for card in sorted(cards, key=lambda c: (c.rank or 10**9, c.unit)):
             base = [board.policy.ref, board.as_of.isoformat(), board.known_at, track_id, card.rank, card.unit,
-                    card.name, render.number_text(card.total), render.number_text(card.max), card.grade or "",
+                    card.name, card.total, card.max, card.grade or "",
                     str(card.vetoed).lower(), str(card.downgraded).lower()]
             for top in card.indicators:
                 for node in top.walk():
-                    writer.writerow(base + [node.id, node.name, render.number_text(node.points)])
+                    writer.writerow(csv_row(base + [node.id, node.name, node.points]))
     return buffer.getvalue()
 
 

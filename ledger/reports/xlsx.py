@@ -1,4 +1,7 @@
-"""Excel workbooks (openpyxl): Chinese headers, one row per item, frozen header, widths that fit."""
+"""Excel workbooks (openpyxl): Chinese headers, one row per item, frozen header, widths that fit.
+
+Text is always written as a string cell, never a formula (see ``safe``): a unit name or note
+starting with ``=`` shows as written and runs nothing."""
 
 from __future__ import annotations
 
@@ -21,6 +24,14 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _append(ws: Any, values: list[Any]) -> None:
+    """Append a row; openpyxl makes text starting with ``=`` a formula cell: make it text again."""
+    ws.append(values)
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str) and cell.data_type != "s":
+            cell.data_type = "s"
+
+
 def _width(value: Any) -> int:
     text = "" if value is None else str(value)
     width = max((wcswidth(line) for line in text.splitlines()), default=0)
@@ -35,12 +46,12 @@ def write_workbook(path: str | BinaryIO, sheets: Sequence[Sheet], notes: Sequenc
     fill = PatternFill("solid", fgColor="DDEBF7")
     for title, headers, rows in sheets:
         ws = book.create_sheet(title[:31])
-        ws.append(list(headers))
+        _append(ws, list(headers))
         for cell in ws[1]:
             cell.font, cell.fill = bold, fill
             cell.alignment = Alignment(vertical="center")
         for row in rows:
-            ws.append([_cell(v) for v in row])
+            _append(ws, [_cell(v) for v in row])
         ws.freeze_panes = "A2"
         for index, header in enumerate(headers, start=1):
             widest = max([_width(header)] + [_width(_cell(r[index - 1])) for r in rows if index - 1 < len(r)])
@@ -48,6 +59,6 @@ def write_workbook(path: str | BinaryIO, sheets: Sequence[Sheet], notes: Sequenc
     if notes:
         ws = book.create_sheet("说明")
         for note in notes:
-            ws.append([note])
+            _append(ws, [note])
         ws.column_dimensions["A"].width = min(max((_width(n) for n in notes), default=10) + 2, 120)
     book.save(path)

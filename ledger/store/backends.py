@@ -48,6 +48,8 @@ LEDGER_TABLES = [
     " WHERE topic IN ('appeal_filed', 'appeal_decided')",
     "CREATE INDEX IF NOT EXISTS ledger_commits_time ON ledger_commits (recorded_at)",
 ]
+LEDGER_OWN_TABLES = frozenset({EVENTS_TABLE, "ledger_meta", "ledger_head", "ledger_ids", "ledger_threads",
+                               "ledger_streams", "ledger_commits"})
 GENESIS = "0" * 64
 LOCK_TIMEOUT = 300
 """Seconds a write waits for another write's lock before giving up with exit 3 (both stores;
@@ -61,6 +63,10 @@ def _on_conflict_update(columns: Sequence[str]) -> str:
 
 class StoreUnavailable(RuntimeError):
     """The store cannot be reached or stayed locked (exit code 3)."""
+
+
+class StoreDamaged(StoreUnavailable):
+    """A stored record or index does not read as the ledger wrote it (exit code 3)."""
 
 
 class Backend:
@@ -122,8 +128,26 @@ class Backend:
                     f"{self.lock_timeout} s (LEDGER_LOCK_TIMEOUT); nothing was written — try again ({text.strip()})")
         return f"store {self.url.display}: {text}"
 
+    def all_tables(self, c: Any) -> set[str]:
+        """Every table of the store's file (SQLite) or schema (PostgreSQL)."""
+        raise NotImplementedError
+
+    def _check_not_foreign(self) -> None:
+        """``init`` makes a store only where there is nothing or a ledger: never beside someone
+        else's tables."""
+        with self.recorder.datastore.transaction(commit=False) as c:
+            tables = self.all_tables(c)
+        foreign = sorted(tables - LEDGER_OWN_TABLES)
+        if foreign and "ledger_head" not in tables:
+            where = "file" if self.url.dialect == "sqlite" else "schema"
+            raise StoreUnavailable(
+                f"store {self.url.display}: this {where} holds other tables ({', '.join(foreign[:5])}"
+                f"{', …' if len(foreign) > 5 else ''}) and is not a ledger: `init` makes a store only in an empty "
+                f"{where} (use another {'file' if where == 'file' else 'database or ?schema=NAME'})")
+
     def create(self) -> None:
         try:
+            self._check_not_foreign()
             self.recorder.create_table()
         except (PersistenceError, sqlite3.DatabaseError) as exc:
             raise StoreUnavailable(self._explain(exc)) from exc
@@ -218,6 +242,10 @@ class SqliteBackend(Backend):
         return {r["name"] for r in self.query(c, "SELECT name FROM sqlite_master WHERE type = 'table'"
                                                  " AND name IN ('ledger_head', 'ledger_meta')")}
 
+    def all_tables(self, c: Any) -> set[str]:
+        return {r["name"] for r in self.query(c, "SELECT name FROM sqlite_master WHERE type = 'table'"
+                                                 " AND name NOT LIKE 'sqlite!_%' ESCAPE '!'")}
+
     def lock(self, c: Any) -> None:
         # The first statement of the transaction is a write, so SQLite takes its RESERVED
         # lock now (waiting for other writers) and the snapshot we read next is current.
@@ -252,15 +280,33 @@ class PostgresBackend(Backend):
                 url.database, url.host, url.port, url.user, url.password,
                 schema=url.schema, originator_id_type="text", pool_size=2, max_overflow=2,
                 connect_timeout=10, pool_open_timeout=10, lock_timeout=lock_timeout)
+            if url.schema:
+                # Every connection resolves the ledger's own (unqualified) tables in the schema
+                # eventsourcing qualifies its table with (the pool opens lazily: not yet open).
+                kwargs: dict[str, Any] = dict(datastore.pool.kwargs or {})  # type: ignore[arg-type]
+                datastore.pool.kwargs = {**kwargs, "options": f"-c search_path={url.schema}"}
             self.recorder = PostgresApplicationRecorder(datastore,
                                                         events_table_name=EVENTS_TABLE)
         except PersistenceError as exc:
             raise StoreUnavailable(f"store {url.display}: {exc}") from exc
 
+    def create(self) -> None:
+        if self.url.schema:
+            try:
+                with self.recorder.datastore.transaction(commit=True) as c:
+                    c.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.url.schema}"')  # checked: [a-z_][a-z0-9_]*
+            except PersistenceError as exc:
+                raise StoreUnavailable(self._explain(exc)) from exc
+        super().create()
+
     def tables(self, c: Any) -> set[str]:
         return {r["table_name"] for r in self.query(
             c, "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
                " AND table_name IN ('ledger_head', 'ledger_meta')")}
+
+    def all_tables(self, c: Any) -> set[str]:
+        return {r["table_name"] for r in self.query(
+            c, "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")}
 
     def max_notification_id(self, c: Any) -> int:
         c.execute(self.recorder.max_notification_id_statement)
@@ -284,6 +330,15 @@ class PostgresBackend(Backend):
         self._copy(c, "ledger_ids (event_id, stream, version)", ("text", "text", "int8"), rows)
 
     in_chunk = 10_000
+
+    def query(self, c: Any, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        # PostgreSQL text cannot hold NUL: a key asked for with one (an id typed on the command
+        # line) is bad input, as on SQLite where it simply matches nothing.
+        for param in params:
+            if (isinstance(param, str) and "\x00" in param) or (
+                    isinstance(param, list) and any(isinstance(p, str) and "\x00" in p for p in param)):
+                raise InputError("text without NUL characters", got=repr(param)[:80])
+        return super().query(c, statement, params)
 
     def in_list(self, statement: str, keys: list[Any]) -> tuple[str, Sequence[Any]]:
         # One array parameter: planned once, whatever the number of keys.

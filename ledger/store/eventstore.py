@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..events import codec
-from .backends import EVENTS_TABLE, GENESIS, Backend
+from .backends import EVENTS_TABLE, GENESIS, Backend, StoreDamaged
 
 
 def unit_stream(unit: str, year: int) -> str:
@@ -92,6 +92,7 @@ class Writer:
         self.c = cursor
         self.actor = actor  # the lock is already held: EventStore.write takes it first
         row = backend.query(cursor, "SELECT revision, hash, recorded_at FROM ledger_head WHERE id = 1")[0]
+        _check_head(backend, cursor, int(row["revision"]), row["hash"])
         self.first_revision = int(row["revision"]) + 1
         self.revision = int(row["revision"])
         self.hash = row["hash"]
@@ -100,6 +101,8 @@ class Writer:
         self.recorded_at = max(now, row["recorded_at"] or now)
         self._versions: dict[str, int] = {}
         self._touched: set[str] = set()
+        self._actors: set[str] = set()  # the actors of the records appended
+        self._first_actor: str | None = None
         self.appended = 0
 
     # --- lookups inside the lock -------------------------------------------------------
@@ -133,6 +136,9 @@ class Writer:
         actors: dict[str, str] = {}
         rows, id_rows, thread_rows = [], [], []
         for event_id, kind, stream, content_json, _, actor, opens in pending:
+            if actor not in actors:
+                self._actors.add(actor)
+                self._first_actor = self._first_actor or actor
             version = versions[stream] + 1
             versions[stream] = version
             rows.append((stream, version, kind, content_json,
@@ -168,9 +174,32 @@ class Writer:
             # keeps other inserts out); on PostgreSQL a rolled-back write leaves a gap in the
             # sequence, so record the offset to find revision K's row directly (hash_at).
             offset = b.max_notification_id(c) - self.revision
+            # The commit's actor is one of its records' actors (hashed there, so `verify` checks
+            # it): the writing actor, or the first record's when every line named its own.
+            actor = self.actor if self.actor in self._actors else self._first_actor
             c.execute(b.sql("INSERT INTO ledger_commits (first_revision, last_revision, recorded_at, actor,"
                             " nid_offset) VALUES (?, ?, ?, ?, ?)"),
-                      (self.first_revision, self.revision, self.recorded_at, self.actor, offset))
+                      (self.first_revision, self.revision, self.recorded_at, actor, offset))
+
+
+def _check_head(backend: Backend, c: Any, revision: int, digest: str) -> None:
+    """A write extends the chain from the head: the head must be the last record (its revision
+    and hash), else the store was cut, altered or damaged and nothing is written (exit 3)."""
+    rows = backend.query(c, f"SELECT state FROM {backend.recorder.events_table_name} "
+                            f"ORDER BY {backend.nid_column} DESC LIMIT 1")
+    if not rows:
+        last: tuple[int, str] | None = (0, GENESIS)
+    else:
+        try:
+            body, last_hash = codec.split_state(bytes(rows[0]["state"]))
+            last = (int(codec.loads(body + "}")["revision"]), last_hash)
+        except (ValueError, KeyError, TypeError):
+            last = None
+    if last != (revision, digest):
+        found = f"revision {last[0]} (hash {last[1][:12]}…)" if last else "not a sealed ledger record"
+        raise StoreDamaged(f"the head says revision {revision} (hash {digest[:12]}…) but the last record is "
+                           f"{found}: the store was cut, altered or damaged; nothing was written — run "
+                           "`ledger verify` and restore the store from a backup")
 
 
 class EventStore:

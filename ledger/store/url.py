@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_URL = "sqlite:///ledger.db"
+SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+"""``?schema=NAME`` on PostgreSQL URLs: an unquoted identifier, so it means the same in
+eventsourcing's quoted names and in the connection's ``search_path``."""
 
 
 class StoreUrlError(ValueError):
@@ -29,7 +33,8 @@ class StoreUrl:
     def display(self) -> str:
         if self.dialect == "sqlite":
             return f"sqlite:///{self.database}"
-        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.database}"
+        schema = f"?schema={self.schema}" if self.schema else ""
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.database}{schema}"
 
 
 def parse_store_url(text: str | None) -> StoreUrl:
@@ -45,12 +50,21 @@ def parse_store_url(text: str | None) -> StoreUrl:
     if backend == "sqlite":
         if not url.database or url.database == ":memory:":
             raise StoreUrlError("--db: a SQLite store needs a file path, e.g. sqlite:///ledger.db")
+        if url.query:
+            raise StoreUrlError(f"--db: a SQLite URL takes no options (got ?{'&'.join(sorted(url.query))}); "
+                                "?schema=NAME is for PostgreSQL")
         return StoreUrl("sqlite", url.database)
     if backend in ("postgresql", "postgres"):
         if not url.database:
             raise StoreUrlError("--db: a PostgreSQL URL needs a database name, e.g. "
                                 "postgresql://postgres@127.0.0.1:5432/test")
+        unknown = sorted(set(url.query) - {"schema"})
+        if unknown:
+            raise StoreUrlError(f"--db: unknown PostgreSQL URL option {unknown[0]!r}; the ledger reads ?schema=NAME")
+        schema = url.query.get("schema", "")
+        if not isinstance(schema, str) or (schema and not SCHEMA.fullmatch(schema)):
+            raise StoreUrlError(f"--db: ?schema= takes one lower-case name (letters, digits, _; at most 63), "
+                                f"got {schema!r}")
         return StoreUrl("postgresql", url.database, url.host or "127.0.0.1", url.port or 5432,
-                        url.username or os.environ.get("USER", "postgres"), url.password or "",
-                        str(url.query.get("schema", "")))
+                        url.username or os.environ.get("USER", "postgres"), url.password or "", schema)
     raise StoreUrlError(f"--db: unsupported store {backend!r}; expected sqlite:/// or postgresql://")

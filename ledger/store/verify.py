@@ -51,7 +51,8 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None)
 
     page: list[tuple[int, str, str, int]] = []  # (revision, id, stream, version)
     openers: list[tuple[int, str, str]] = []  # (revision, thread key, stream)
-    opened: set[str] = set()  # every thread key the log opens (the index must hold no others)
+    opened: dict[str, int] = {}  # every thread key the log opens -> its last opener's revision
+    commit_actors: set[str] = set()  # the actors of the current commit's records
     reopened: dict[str, str] = {}  # thread key -> stream its row names, awaiting a later opener there
 
     def check_page() -> VerifyResult | None:
@@ -82,6 +83,9 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None)
                 return fail(f"revision {revision}: stored bytes do not match their hash (record "
                             f"altered, or moved to another stream/position)", revision)
             while commit is not None and commit["last_revision"] < revision:
+                if commit["actor"] not in commit_actors:
+                    return fail(_actor_problem(commit), int(commit["first_revision"]))
+                commit_actors.clear()
                 last_commit_end = commit["last_revision"]
                 commit = next(commits, None)
             recorded_at = data.get("recorded_at", "")
@@ -89,6 +93,7 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None)
                     commit["recorded_at"] != recorded_at or nid != revision + commit["nid_offset"]:
                 return fail(f"revision {revision}: the commit index (recorded_at, revision ranges, "
                             "positions) disagrees with the log", revision)
+            commit_actors.add(data.get("actor"))
             known = streams.get(stream, (None, None, 0))[2]
             if version != known + 1:
                 return fail(f"revision {revision}: stream {stream} skips from version {known} to {version}",
@@ -100,7 +105,7 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None)
                 field = OPENERS[topic]
                 key = f"{data.get('unit')}\x1f{field}\x1f{data.get(field)}"
                 openers.append((revision, key, stream))
-                opened.add(key)
+                opened[key] = revision
             previous = digest
             expected += 1
             if len(page) >= 5000 and (problem := check_page()):
@@ -110,9 +115,13 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None)
     if page and (problem := check_page()):
         return problem
     if reopened:
-        key = sorted(reopened)[0]
-        return fail(f"the ticket/item index points {key.replace(chr(31), ' ')} at a stream with no record "
-                    "opening it", expected)
+        # Named at the revision of the record that opens the key last (the one the index should
+        # point at), a revision that exists.
+        key = min(reopened, key=lambda k: opened[k])
+        return fail(f"revision {opened[key]}: the ticket/item index points {key.replace(chr(31), ' ')} at "
+                    f"{reopened[key]}, a stream with no record opening it", opened[key])
+    if commit is not None and commit["actor"] not in commit_actors:
+        return fail(_actor_problem(commit), int(commit["first_revision"]))
     commits_beyond = commit is not None and (commit["last_revision"] != expected - 1
                                              or next(commits, None) is not None)
     tail = _tail_problem(backend, c, expected - 1, previous, recorded_at, commits_beyond, count, len(opened),
@@ -168,6 +177,12 @@ def _tail_problem(backend: Backend, c: Any, last: int, previous: str, recorded_a
     if indexed != streams:
         return "the stream index disagrees with the streams in the log", None
     return None
+
+
+def _actor_problem(commit: Any) -> str:
+    return (f"revision {commit['first_revision']}: the commit index names actor {commit['actor']!r} for revisions "
+            f"{commit['first_revision']}–{commit['last_revision']}, which none of their records has (commit log "
+            "altered)")
 
 
 def _rows(backend: Backend, c: Any, statement: str) -> list[Any]:

@@ -16,6 +16,7 @@ from typing import Any
 from ..app import Ledger
 from ..reports import explain as explain_report
 from ..reports import text as render
+from ..reports.safe import file_name
 
 
 def cited_events(ex: explain_report.Explanation) -> list[str]:
@@ -98,7 +99,9 @@ def build_packet(ledger: Ledger, ex: explain_report.Explanation, policy_text: st
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(files):
-            info = zipfile.ZipInfo(f"{card.unit}-{board.policy.ref}/{name}", date_time=(2000, 1, 1, 0, 0, 0))
+            # The folder is derived from ids: made a safe single name (never absolute, no "..").
+            info = zipfile.ZipInfo(f"{file_name(f'{card.unit}-{board.policy.ref}')}/{name}",
+                                   date_time=(2000, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, files[name])
     return buffer.getvalue()
