@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from ..projections.bulletin_tables import BulletinReport
 from . import text as render
 from .xlsx import write_workbook
+
+if TYPE_CHECKING:
+    from ..projections.bulletin_tables import BulletinReport
 
 
 def provenance(report: BulletinReport) -> str:
