@@ -15,8 +15,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.persistence import PersistenceError
-
 from ..errors import InputError
 from .url import StoreUrl
 
@@ -80,6 +78,8 @@ class Backend:
     def transaction(self, *, commit: bool, begin: Callable[[Any], None] | None = None) -> Iterator[Any]:
         """``begin(cursor)`` runs first (the write lock, an isolation level), before the
         once-per-process format check."""
+        from eventsourcing.persistence import PersistenceError  # lazy (start-up): loaded with the recorder
+
         try:
             with self.recorder.datastore.transaction(commit=commit) as cursor:
                 if begin is not None:
@@ -122,6 +122,8 @@ class Backend:
         return f"store {self.url.display}: {text}"
 
     def create(self) -> None:
+        from eventsourcing.persistence import PersistenceError
+
         try:
             self.recorder.create_table()
         except (PersistenceError, sqlite3.DatabaseError) as exc:
@@ -242,6 +244,7 @@ class PostgresBackend(Backend):
             yield c
 
     def __init__(self, url: StoreUrl, *, lock_timeout: int = LOCK_TIMEOUT):
+        from eventsourcing.persistence import PersistenceError
         from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 
         self.url = url
