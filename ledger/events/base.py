@@ -131,7 +131,10 @@ class Evidence(BaseModel):
 class Event(BaseModel):
     """Envelope keys. Subclasses add the type-specific fields at the top level."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build (start-up): each model's validator and serializer are built on first use, so
+    # a command that only reads the ledger (score, explain, history) does not build the ~50
+    # event models; the schemas, hence validation, are the same.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     type: str
     unit: Text
