@@ -14,13 +14,12 @@ import os
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, NotFound
 from .events import codec
 from .events.catalog import EventValidationError, validate
 from .gc_pause import gc_paused
-from .intake.batches import Intake, IntakeResult, Prepared, csv_kinds, prepared_batches, single
 from .intake.sources import SourceLine, read_lines
 from .policies.model import Policy
 from .policies.registry import Entry, PolicyRegistry
@@ -29,8 +28,14 @@ from .projections.scoreboard import Scoreboard, build_scoreboard
 from .store.backends import open_backend
 from .store.eventstore import EventStore, Pending, Record, utc_now
 from .store.url import StoreUrl, parse_store_url
-from .store.verify import VerifyResult, verify
 from .units import Unit
+
+if TYPE_CHECKING:
+    from .intake.batches import IntakeResult, Prepared
+    from .store.verify import VerifyResult
+
+# Start-up: the write side (intake.batches) and verify are imported by the methods that use
+# them, so a read-only command (score, explain, history) does not load them.
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 PARALLEL_FROM_BYTES = 4 << 20  # below this, starting a second process costs more than it saves
@@ -76,12 +81,16 @@ class Ledger:
     # --- writing -----------------------------------------------------------------------
     def _intake(self, lines: Iterable[SourceLine], *, dry_run: bool = False,
                 keep_ids: bool = False) -> IntakeResult:
+        from .intake.batches import prepared_batches
+
         return self._write(lambda roster: prepared_batches(lines, roster), dry_run=dry_run, keep_ids=keep_ids)
 
     def _write(self, batches: Callable[[frozenset[str]], Iterable[list[Prepared]]], *, dry_run: bool = False,
                keep_ids: bool = False) -> IntakeResult:
         """One atomic write of prepared batches, validated against the roster as it stands
         under the lock."""
+        from .intake.batches import Intake
+
         with gc_paused(), self.store.write(self.actor, dry_run=dry_run) as writer:
             roster = frozenset(roster_from(writer.records("ledger:units")))
             return Intake(writer, roster, self.actor, keep_ids=keep_ids).run_prepared(batches(roster))
@@ -95,6 +104,8 @@ class Ledger:
             parallel = (os.cpu_count() or 1) >= 2 and os.path.isfile(path) and \
                 os.path.getsize(path) >= PARALLEL_FROM_BYTES
         if not parallel:
+            from .intake.batches import csv_kinds
+
             return self._intake(read_lines(path, on_bytes, csv_kinds), dry_run=dry_run)
         from .intake.preparer import prepared_by_producer
 
@@ -104,6 +115,8 @@ class Ledger:
         return self._intake(lines, dry_run=dry_run, keep_ids=True)
 
     def record(self, data: dict[str, Any], origin: str = "command line") -> tuple[str, int]:
+        from .intake.batches import single
+
         data = {k: v for k, v in data.items() if v is not None}
         result = self._intake(single(data, origin), keep_ids=True)
         if result.new:
@@ -268,6 +281,8 @@ class Ledger:
         return rows
 
     def verify(self, on_progress: Callable[[int], None] | None = None) -> VerifyResult:
+        from .store.verify import verify
+
         return verify(self.store, on_progress)
 
 
