@@ -123,7 +123,7 @@ def period_year(period: str) -> int:
 class Evidence(BaseModel):
     """A supporting file (佐证材料), pinned by its hash."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # see Event
     name: Text
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")]
 
