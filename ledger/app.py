@@ -21,10 +21,7 @@ from .events import codec
 from .events.catalog import EventValidationError, validate
 from .gc_pause import gc_paused
 from .intake.sources import SourceLine, read_lines
-from .policies.model import Policy
-from .policies.registry import Entry, PolicyRegistry
 from .projections.fact_view import Amendments, FactView, roster_from
-from .projections.scoreboard import Scoreboard, build_scoreboard
 from .store.backends import open_backend
 from .store.eventstore import EventStore, Pending, Record, utc_now
 from .store.url import StoreUrl, parse_store_url
@@ -32,10 +29,14 @@ from .units import Unit
 
 if TYPE_CHECKING:
     from .intake.batches import IntakeResult, Prepared
+    from .policies.model import Policy
+    from .policies.registry import Entry, PolicyRegistry
+    from .projections.scoreboard import Scoreboard
     from .store.verify import VerifyResult
 
-# Start-up: the write side (intake.batches) and verify are imported by the methods that use
-# them, so a read-only command (score, explain, history) does not load them.
+# Start-up: the write side (intake.batches), the policies (yaml, their pydantic models), the
+# scoring engine and verify are imported by the methods that use them, so a command loads
+# only what it needs (score and explain: no intake; record and history: no policies).
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 PARALLEL_FROM_BYTES = 4 << 20  # below this, starting a second process costs more than it saves
@@ -198,6 +199,8 @@ class Ledger:
     # --- policies ----------------------------------------------------------------------
     @staticmethod
     def _entries(records: Iterable[Record]) -> list[Entry]:
+        from .policies.registry import Entry
+
         entries = []
         for r in records:
             d = r.data
@@ -209,12 +212,16 @@ class Ledger:
 
     @property
     def policies(self) -> PolicyRegistry:
+        from .policies.registry import PolicyRegistry
+
         return PolicyRegistry(lambda: self._entries(self.store.read_stream("ledger:policies")))
 
     def load_policy(self, path: str, *, pin_bundled: bool = False) -> tuple[str, bool]:
         """Publish a policy version; identical content again is a no-op. Returns (ref, new).
         ``pin_bundled`` stores a bundled policy's text in the ledger too (done before a result
         is published, so the exact rules stay with it whatever later releases bundle)."""
+        from .policies.registry import PolicyRegistry
+
         with self.store.write(self.actor) as writer:
             stored = self._entries(writer.records("ledger:policies"))
             registry = PolicyRegistry(lambda: stored)
@@ -238,6 +245,8 @@ class Ledger:
     def scoreboard(self, policy: Policy, *, as_of: dt.date | None = None, known_at: str | int | None = None,
                    tracks: Iterable[str] | None = None, units: Iterable[str] | None = None,
                    focus: str | None = None, on_unit: Callable[[int], None] | None = None) -> Scoreboard:
+        from .projections.scoreboard import build_scoreboard
+
         return build_scoreboard(self, policy, as_of=as_of, known_at=self.resolve_known_at(known_at),
                                 tracks=tracks, units=units, focus=focus, on_unit=on_unit)
 

@@ -61,6 +61,11 @@ def test_reading_a_sqlite_store_loads_no_postgres_driver_sqlalchemy_or_openpyxl(
     assert "ledger.app" in loaded and "pydantic" in loaded  # it did run the command
     unwanted = {"psycopg", "psycopg_pool", "sqlalchemy", "openpyxl", "ledger.intake.batches", "ledger.store.verify"}
     assert not loaded & unwanted, sorted(loaded & unwanted)
+    # A command that reads no policy loads neither the policies nor the scoring engine.
+    loaded = loaded_after(run_cli("--db", url, "units", "list"))
+    assert "ledger.app" in loaded
+    unwanted |= {"yaml", "chinese_calendar", "ledger.policies.model", "ledger.projections.scoreboard"}
+    assert not loaded & unwanted, sorted(loaded & unwanted)
 
 
 def _make_url_store(text: str) -> StoreUrl | str:
