@@ -53,6 +53,14 @@ def _validator() -> Any:
         Field(discriminator="type")]).validator
 
 
+def build_all() -> None:
+    """Build now what is otherwise built on first use: the union validator and every model's
+    validator and serializer (before forking a process that will validate and encode)."""
+    _validator()
+    for model in CATALOG.values():
+        model.model_rebuild()
+
+
 class EventValidationError(ValueError):
     """One invalid field of one event: ``field`` is the key, ``expected`` says what fits."""
 
