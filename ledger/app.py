@@ -14,7 +14,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from .errors import InputError, NotFound
 from .events import codec
@@ -22,18 +22,24 @@ from .events.base import CALLER_ID_EXPECTED, caller_id_problem
 from .events.catalog import EventValidationError, validate
 from .events.ledger_records import UnitRegistered
 from .gc_pause import gc_paused
-from .intake.batches import Intake, IntakeResult, PreparedRow, csv_kinds, prepared_batches, single
 from .intake.sources import SourceLine, read_lines
-from .policies.model import Policy
-from .policies.registry import Entry, PolicyRegistry
 from .projections.fact_view import Amendments, FactView, roster_from
-from .projections.scoreboard import Scoreboard, build_scoreboard
-from .projections.snapshot import Snapshot
 from .store.backends import open_backend
 from .store.eventstore import EventStore, Pending, Record, utc_now
 from .store.url import StoreUrl, parse_store_url
-from .store.verify import VerifyResult, verify
 from .units import Unit
+
+if TYPE_CHECKING:
+    from .intake.batches import IntakeResult, PreparedRow
+    from .policies.model import Policy
+    from .policies.registry import Entry, PolicyRegistry
+    from .projections.scoreboard import Scoreboard
+    from .projections.snapshot import Snapshot
+    from .store.verify import VerifyResult
+
+# Start-up: the write side (intake.batches), the policies (yaml, their pydantic models), the
+# scoring engine and verify are imported by the methods that use them, so a command loads
+# only what it needs (score and explain: no intake; record and history: no policies).
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 PARALLEL_FROM_BYTES = 4 << 20  # below this, starting a second process costs more than it saves
@@ -79,12 +85,16 @@ class Ledger:
     # --- writing -----------------------------------------------------------------------
     def _intake(self, lines: Iterable[SourceLine], *, dry_run: bool = False,
                 keep_ids: bool = False) -> IntakeResult:
+        from .intake.batches import prepared_batches
+
         return self._write(lambda roster: prepared_batches(lines, roster), dry_run=dry_run, keep_ids=keep_ids)
 
     def _write(self, batches: Callable[[frozenset[str]], Iterable[Sequence[PreparedRow]]], *, dry_run: bool = False,
                keep_ids: bool = False) -> IntakeResult:
         """One atomic write of prepared batches, validated against the roster as it stands
         under the lock."""
+        from .intake.batches import Intake
+
         with gc_paused(), self.store.write(self.actor, dry_run=dry_run) as writer:
             roster = frozenset(roster_from(writer.records("ledger:units")))
             return Intake(writer, roster, self.actor, keep_ids=keep_ids).run_prepared(batches(roster))
@@ -98,6 +108,8 @@ class Ledger:
             parallel = (os.cpu_count() or 1) >= 2 and os.path.isfile(path) and \
                 os.path.getsize(path) >= PARALLEL_FROM_BYTES
         if not parallel:
+            from .intake.batches import csv_kinds
+
             return self._intake(read_lines(path, on_bytes, csv_kinds), dry_run=dry_run)
         from .intake.preparer import prepared_by_producer
 
@@ -107,6 +119,8 @@ class Ledger:
         return self._intake(lines, dry_run=dry_run, keep_ids=True)
 
     def record(self, data: dict[str, Any], origin: str = "command line") -> tuple[str, int]:
+        from .intake.batches import single
+
         data = {k: v for k, v in data.items() if v is not None}
         result = self._intake(single(data, origin), keep_ids=True)
         if result.new:
@@ -193,6 +207,8 @@ class Ledger:
     @staticmethod
     def policy_entries(records: Iterable[Record]) -> list[Entry]:
         """The policy versions stored in ``ledger:policies`` records."""
+        from .policies.registry import Entry
+
         entries = []
         for r in records:
             d = r.data
@@ -204,12 +220,16 @@ class Ledger:
 
     @property
     def policies(self) -> PolicyRegistry:
+        from .policies.registry import PolicyRegistry
+
         return PolicyRegistry(lambda: self.policy_entries(self.store.read_stream("ledger:policies")))
 
     def load_policy(self, path: str, *, pin_bundled: bool = False) -> tuple[str, bool]:
         """Publish a policy version; identical content again is a no-op. Returns (ref, new).
         ``pin_bundled`` stores a bundled policy's text in the ledger too (done before a result
         is published, so the exact rules stay with it whatever later releases bundle)."""
+        from .policies.registry import PolicyRegistry
+
         with self.store.write(self.actor) as writer:
             stored = self.policy_entries(writer.records("ledger:policies"))
             registry = PolicyRegistry(lambda: stored)
@@ -233,6 +253,8 @@ class Ledger:
     def scoreboard(self, policy: Policy, *, as_of: dt.date | None = None, known_at: str | int | None = None,
                    tracks: Iterable[str] | None = None, units: Iterable[str] | None = None,
                    focus: str | None = None, on_unit: Callable[[int], None] | None = None) -> Scoreboard:
+        from .projections.scoreboard import build_scoreboard
+
         return build_scoreboard(self.view(known_at), policy, as_of=as_of,
                                 tracks=tracks, units=units, focus=focus, on_unit=on_unit)
 
@@ -243,6 +265,8 @@ class Ledger:
     def view(self, known_at: str | int | None = None) -> Snapshot:
         """The ledger as known at a revision or moment (the head when None): what every read
         model takes. The revision and its chain hash are pinned here, once."""
+        from .projections.snapshot import Snapshot
+
         known = self.resolve_known_at(known_at)
         return Snapshot(known, self.store.hash_at(known), self.facts)
 
@@ -282,6 +306,8 @@ class Ledger:
         return rows
 
     def verify(self, on_progress: Callable[[int], None] | None = None) -> VerifyResult:
+        from .store.verify import verify
+
         return verify(self.store, on_progress)
 
 

@@ -8,11 +8,10 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .app import Ledger
 from .errors import InputError, LedgerError
 from .policies.errors import CalendarError, PolicyError
 from .reports import explain as explain_report
@@ -22,6 +21,14 @@ from .reports.safe import file_name
 from .reports.xlsx import write_workbook
 from .store.backends import StoreUnavailable
 from .store.url import StoreUrlError
+
+if TYPE_CHECKING:
+    from .app import Ledger
+
+# Start-up: this module imports only what every command needs (click and the error classes,
+# the report modules are cheap); the library (`.app`: pydantic models, policies, the store),
+# openpyxl, PostgreSQL drivers and the rest are imported inside the commands that use them.
+# `benchmarks/startup_bench.py` times it; tests/test_startup.py keeps it so.
 
 
 class Context:
@@ -40,6 +47,8 @@ class Context:
                 names.insert(0, ctx.info_name or "")
                 ctx = ctx.parent
             command = " ".join(names)
+            from .app import Ledger
+
             self._ledger = Ledger(self.db, actor=self.actor, create=command in self.CREATING)
         return self._ledger
 

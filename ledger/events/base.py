@@ -158,7 +158,7 @@ def period_year(period: str) -> int:
 class Evidence(BaseModel):
     """A supporting file (佐证材料), pinned by its hash."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # see Event
     name: Name
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")]
 
@@ -166,7 +166,10 @@ class Evidence(BaseModel):
 class Event(BaseModel):
     """Envelope keys. Subclasses add the type-specific fields at the top level."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build (start-up): each model's validator and serializer are built on first use, so
+    # a command that only reads the ledger (score, explain, history) does not build the ~50
+    # event models; the schemas, hence validation, are the same.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     type: str
     unit: Name

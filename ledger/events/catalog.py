@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from decimal import Decimal
 from typing import Annotated, Any, Union
@@ -46,14 +47,26 @@ AMENDMENTS = frozenset(model.type_name for model in corrections.TYPES)
 """Retractions, corrections and appeals: events about other events, never facts themselves."""
 FACT_TYPES = frozenset(IMPORTABLE) - AMENDMENTS
 
-# One discriminated union: parsing and validating a JSON line is a single call into
-# pydantic-core, the import's hot path.
-# The union is built at run time from the catalog, so it is a value (Any) to the type checker.
-_IMPORTABLE_UNION: Any = Annotated[
-    Union[tuple(model for model in CATALOG.values() if model.importable)],  # noqa: UP007 (no `|` over a tuple)
-    Field(discriminator="type")]
-_IMPORTABLE_EVENT: TypeAdapter[Event] = TypeAdapter(_IMPORTABLE_UNION)
-_VALIDATOR = _IMPORTABLE_EVENT.validator
+
+
+@functools.cache
+def _validator() -> Any:
+    """One discriminated union: parsing and validating a JSON line is a single call into
+    pydantic-core, the import's hot path. Built on first use (start-up: the event models are
+    ``defer_build``, so commands that only read the ledger never build a validator)."""
+    # The union is built at run time from the catalog, so it is a value (Any) to the type checker.
+    union: Any = Annotated[
+        Union[tuple(model for model in CATALOG.values() if model.importable)],  # noqa: UP007 (no `|` over a tuple)
+        Field(discriminator="type")]
+    return TypeAdapter(union).validator
+
+
+def build_all() -> None:
+    """Build now what is otherwise built on first use: the union validator and every model's
+    validator and serializer (before forking a process that will validate and encode)."""
+    _validator()
+    for model in CATALOG.values():
+        model.model_rebuild()
 
 
 class EventValidationError(ValueError):
@@ -131,8 +144,8 @@ def validate(raw: dict[str, Any] | bytes, *, internal: bool = False) -> Event:
             data = json.loads(raw) if isinstance(raw, bytes) else raw
             return model_for(data.get("type"), internal=True).model_validate(data)
         if isinstance(raw, bytes):
-            return _VALIDATOR.validate_json(raw)  # pydantic-core itself: no wrapper per call
-        return _VALIDATOR.validate_python(raw)
+            return _validator().validate_json(raw)  # pydantic-core itself: no wrapper per call
+        return _validator().validate_python(raw)
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
         kind = error["type"]

@@ -93,6 +93,10 @@ def _produce(path: str, roster: frozenset[str], out: Any, parent: int | None = N
 def prepared_by_producer(path: str, roster: frozenset[str],
                          on_bytes: Callable[[int], None] | None = None) -> Iterator[list[PreparedRow]]:
     context = _context()
+    if context.get_start_method() == "fork":
+        from ..events.catalog import build_all
+
+        build_all()  # the models are built on first use (start-up): build them once, here, for the child
     channel = context.Queue(maxsize=QUEUE_BATCHES)
     producer = context.Process(target=_produce, args=(path, roster, channel, os.getpid()), daemon=True)
     producer.start()

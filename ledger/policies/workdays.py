@@ -21,8 +21,6 @@ import calendar as _stdcal
 import datetime as dt
 from collections.abc import Iterable
 
-import chinese_calendar
-
 from .errors import CalendarError
 
 __all__ = [
@@ -63,6 +61,8 @@ class WorkCalendar:
         elif day in self.holidays:
             res = False
         else:
+            import chinese_calendar  # lazy (start-up): its data only when a day is asked
+
             try:
                 res = bool(chinese_calendar.is_workday(day))
             except NotImplementedError:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from ..projections.bulletin_tables import BulletinReport
 from . import text as render
 from .safe import csv_row
 from .xlsx import write_workbook
+
+if TYPE_CHECKING:
+    from ..projections.bulletin_tables import BulletinReport
 
 
 def provenance(report: BulletinReport) -> str:

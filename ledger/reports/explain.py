@@ -11,13 +11,15 @@ import html
 import io
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..projections.scoreboard import Scoreboard
-from ..projections.scoring import ScoreCard
 from . import text as render
 from .safe import csv_row, md
 from .scores import provenance
+
+if TYPE_CHECKING:
+    from ..projections.scoreboard import Scoreboard
+    from ..projections.scoring import ScoreCard
 
 GROUPINGS = ("indicator", "division", "event")
 

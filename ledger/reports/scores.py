@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from ..projections.scoreboard import Scoreboard
 from . import text as render
 from .safe import csv_row
 from .xlsx import write_workbook
+
+if TYPE_CHECKING:
+    from ..projections.scoreboard import Scoreboard
 
 FIXED = ["排名 rank", "单位 unit", "名称 name"]
 TAIL = ["总分 total", "满分 max", "等级 grade", "否决 vetoed", "降档 downgraded"]

@@ -7,12 +7,11 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-import tabulate as _tabulate
-
-_tabulate.WIDE_CHARS_MODE = True  # measure CJK as two columns (uses wcwidth)
-
 
 def table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> str:
+    import tabulate as _tabulate  # lazy: ~15 ms with wcwidth, only for table output
+
+    _tabulate.WIDE_CHARS_MODE = True  # measure CJK as two columns (uses wcwidth)
     return _tabulate.tabulate(list(rows), headers=list(headers), tablefmt="simple",
                               disable_numparse=True)
 

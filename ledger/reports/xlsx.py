@@ -9,10 +9,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, BinaryIO
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from wcwidth import wcswidth
-
 Sheet = tuple[str, Sequence[str], Sequence[Sequence[Any]]]
 
 
@@ -33,6 +29,8 @@ def _append(ws: Any, values: list[Any]) -> None:
 
 
 def _width(value: Any) -> int:
+    from wcwidth import wcswidth
+
     text = "" if value is None else str(value)
     width = max((wcswidth(line) for line in text.splitlines()), default=0)
     return max(width, 0)
@@ -40,6 +38,9 @@ def _width(value: Any) -> int:
 
 def write_workbook(path: str | BinaryIO, sheets: Sequence[Sheet], notes: Sequence[str] = ()) -> None:
     """``sheets``: (title, headers, rows). ``notes`` go to a last sheet 说明 (provenance)."""
+    from openpyxl import Workbook  # lazy: ~70 ms, only for --format xlsx
+    from openpyxl.styles import Alignment, Font, PatternFill
+
     book = Workbook()
     book.remove(book.active)
     bold = Font(bold=True)

@@ -15,8 +15,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.persistence import PersistenceError
-
 from ..errors import InputError
 from .url import StoreUrl
 
@@ -86,6 +84,8 @@ class Backend:
     def transaction(self, *, commit: bool, begin: Callable[[Any], None] | None = None) -> Iterator[Any]:
         """``begin(cursor)`` runs first (the write lock, an isolation level), before the
         once-per-process format check."""
+        from eventsourcing.persistence import PersistenceError  # lazy (start-up): loaded with the recorder
+
         try:
             with self.recorder.datastore.transaction(commit=commit) as cursor:
                 if begin is not None:
@@ -146,6 +146,8 @@ class Backend:
                 f"{where} (use another {'file' if where == 'file' else 'database or ?schema=NAME'})")
 
     def create(self) -> None:
+        from eventsourcing.persistence import PersistenceError
+
         try:
             self._check_not_foreign()
             self.recorder.create_table()
@@ -271,6 +273,7 @@ class PostgresBackend(Backend):
             yield c
 
     def __init__(self, url: StoreUrl, *, lock_timeout: int = LOCK_TIMEOUT):
+        from eventsourcing.persistence import PersistenceError
         from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 
         self.url = url
@@ -291,6 +294,8 @@ class PostgresBackend(Backend):
             raise StoreUnavailable(f"store {url.display}: {exc}") from exc
 
     def create(self) -> None:
+        from eventsourcing.persistence import PersistenceError
+
         if self.url.schema:
             try:
                 with self.recorder.datastore.transaction(commit=True) as c:
