@@ -18,7 +18,6 @@ PostgresApplicationRecorder into another (both created and dropped by the benchm
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -154,17 +153,12 @@ def child_peak_rss_mb(db: str, units: str, events: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--units", type=int, default=3000)
-    parser.add_argument("--per-unit", type=int, default=60)
-    parser.add_argument("--pg", metavar="URL", help="also measure PostgreSQL on this server")
-    args = parser.parse_args()
+    args = synthetic.year_arguments(__doc__ or "", pg=True)
     print_header()
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
-        units, events, quarter = str(t / "units.csv"), str(t / "events.jsonl"), str(t / "quarter.jsonl")
-        synthetic.write_units(units, args.units)
-        n = synthetic.write_events(events, args.units, args.per_unit)
+        units, events, n = synthetic.write_year(tmp, args.units, args.per_unit)
+        quarter = str(t / "quarter.jsonl")
         with open(events, encoding="utf-8") as src, open(quarter, "w", encoding="utf-8") as dst:
             dst.writelines(islice(src, n // 4))
         size_mb = os.path.getsize(events) / 2**20

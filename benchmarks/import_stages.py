@@ -18,7 +18,6 @@ with the cyclic garbage collector paused as the import pauses it:
 
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import os
@@ -128,15 +127,10 @@ def _thread_stream(p: tuple, prepared: list[tuple]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--units", type=int, default=3000)
-    parser.add_argument("--per-unit", type=int, default=60)
-    args = parser.parse_args()
+    args = synthetic.year_arguments(__doc__ or "")
     print_header()
     with tempfile.TemporaryDirectory() as tmp:
-        units, events = os.path.join(tmp, "units.csv"), os.path.join(tmp, "events.jsonl")
-        synthetic.write_units(units, args.units)
-        n = synthetic.write_events(events, args.units, args.per_unit)
+        units, events, n = synthetic.write_year(tmp, args.units, args.per_unit)
         roster = frozenset(f"u{u:05d}" for u in range(args.units))
         print(f"synthetic year: {args.units} units, {n:,} events\n")
         gc.disable()

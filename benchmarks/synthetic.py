@@ -3,9 +3,11 @@ tickets dominating (as in real 12345 work). Deterministic for a given seed."""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import datetime as dt
 import json
+import os
 import random
 from collections.abc import Iterator
 
@@ -149,3 +151,20 @@ def write_events(path: str, n_units: int, per_unit: int, seed: int = 7) -> int:
             f.write("\n")
             count += 1
     return count
+
+
+def year_arguments(doc: str, *, per_unit: int = 60, pg: bool = False) -> argparse.Namespace:
+    """The command line of a benchmark over a synthetic year: --units, --per-unit [, --pg URL]."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--units", type=int, default=3000)
+    parser.add_argument("--per-unit", type=int, default=per_unit)
+    if pg:
+        parser.add_argument("--pg", metavar="URL", help="also measure PostgreSQL on this server")
+    return parser.parse_args()
+
+
+def write_year(folder: str, n_units: int, per_unit: int) -> tuple[str, str, int]:
+    """units.csv and events.jsonl of a synthetic year in ``folder``: (units, events, event count)."""
+    units_path, events_path = os.path.join(folder, "units.csv"), os.path.join(folder, "events.jsonl")
+    write_units(units_path, n_units)
+    return units_path, events_path, write_events(events_path, n_units, per_unit)

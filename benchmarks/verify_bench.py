@@ -11,7 +11,6 @@ the same on a fresh PostgreSQL database on that server (created and dropped here
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -68,16 +67,10 @@ def report(label: str, url: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--units", type=int, default=3000)
-    parser.add_argument("--per-unit", type=int, default=60)
-    parser.add_argument("--pg", metavar="URL", help="also measure PostgreSQL on this server")
-    args = parser.parse_args()
+    args = synthetic.year_arguments(__doc__ or "", pg=True)
     print_header()
     with tempfile.TemporaryDirectory() as tmp:
-        units, events = os.path.join(tmp, "units.csv"), os.path.join(tmp, "events.jsonl")
-        synthetic.write_units(units, args.units)
-        n = synthetic.write_events(events, args.units, args.per_unit)
+        units, events, n = synthetic.write_year(tmp, args.units, args.per_unit)
         print(f"synthetic year: {args.units} units, {n:,} events\n")
         print(f"{'store':<12}{'records':>10}{'seconds':>10}{'records/s':>12}{'CLI wall s':>12}{'CLI MB':>10}")
         sqlite_url = f"sqlite:///{os.path.join(tmp, 'verify.db')}"

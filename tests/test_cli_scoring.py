@@ -298,7 +298,7 @@ def test_a_binary_format_is_not_written_onto_a_terminal(monkeypatch):
 
     import pytest
 
-    from ledger.cli import need_output
+    from ledger.cli.base import need_output
     from ledger.errors import InputError
 
     class Terminal(io.StringIO):

@@ -99,3 +99,47 @@ def test_a_kind_name_is_registered_once():
 
     with pytest.raises(ValueError, match="already registered"):
         rule_kind(Other, reads=())(type("OtherRule", (Evaluator,), {}))
+
+
+# --- output formats -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tsv_format():
+    from ledger.reports import formats
+
+    @formats.renders("score", "test_tsv")
+    def as_tsv(board) -> str:
+        return "\n".join(f"{c.unit}\t{c.total}" for c in board.all_cards()) or "no cards"
+
+    yield as_tsv
+    formats.unregister("score", "test_tsv")
+
+
+def test_a_format_registered_here_is_offered_and_rendered_by_the_command(tsv_format, tmp_path):
+    from click.testing import CliRunner
+
+    from ledger.cli import main
+
+    db = f"sqlite:///{tmp_path}/ledger.db"
+    runner = CliRunner()
+    assert runner.invoke(main, ["--db", db, "init"]).exit_code == 0
+    (tmp_path / "units.csv").write_text("id,name,groups\nu1,单位一,jingkai-unit\n", encoding="utf-8")
+    assert runner.invoke(main, ["--db", db, "units", "import", str(tmp_path / "units.csv")]).exit_code == 0
+    assert "test_tsv" in runner.invoke(main, ["score", "--help"]).output
+    assert "test_tsv" not in runner.invoke(main, ["explain", "--help"]).output  # a format of score only
+    result = runner.invoke(main, ["--db", db, "score", "--policy", "jingkai-2021", "--as-of", "2021-01-01",
+                                  "--format", "test_tsv"])
+    assert result.exit_code == 0, result.output
+    unit, total = result.output.strip().split("\t")
+    assert unit == "u1" and float(total) >= 0  # the one registered unit, rendered by the format above
+
+
+def test_an_unregistered_format_is_refused_with_the_registered_choices(tmp_path):
+    from click.testing import CliRunner
+
+    from ledger.cli import main
+
+    result = CliRunner().invoke(main, ["--db", f"sqlite:///{tmp_path}/x.db", "score", "--policy", "jingkai-2021",
+                                       "--format", "test_tsv"])
+    assert result.exit_code == 2 and "'table', 'json', 'csv', 'xlsx'" in result.output

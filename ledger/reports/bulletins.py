@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import text as render
+from .formats import renders
 from .safe import csv_row
-from .xlsx import write_workbook
+from .xlsx import workbook_bytes, write_workbook
 
 if TYPE_CHECKING:
     from ..projections.bulletin_tables import BulletinReport
@@ -24,6 +25,7 @@ def _cell(value) -> str:
     return render.number_text(value) if value is not None else ""
 
 
+@renders("bulletin", "table")
 def as_table(report: BulletinReport) -> str:
     out = []
     for table in report.tables:
@@ -35,6 +37,7 @@ def as_table(report: BulletinReport) -> str:
     return "\n".join(out) + "\n"
 
 
+@renders("bulletin", "csv")
 def as_csv(report: BulletinReport) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -47,6 +50,7 @@ def as_csv(report: BulletinReport) -> str:
     return buffer.getvalue()
 
 
+@renders("bulletin", "json")
 def as_json(report: BulletinReport) -> str:
     return render.to_json({"policy": report.policy.ref, "period": report.period, "as_of": report.as_of,
                            "known_at": report.known_at,
@@ -55,7 +59,16 @@ def as_json(report: BulletinReport) -> str:
                                        "rows": t.rows, "notes": t.notes} for t in report.tables]})
 
 
-def write_xlsx(report: BulletinReport, path: str | BinaryIO) -> None:
+def _workbook(report: BulletinReport) -> tuple[list[tuple[str, list[str], list[list[Any]]]], list[str]]:
     sheets = [(f"{t.track} {report.period}", t.headers, t.rows) for t in report.tables]
     notes = [f"{report.period} {t.title}: {' '.join(t.notes)}" for t in report.tables] + [provenance(report)]
-    write_workbook(path, sheets, notes)
+    return sheets, notes
+
+
+def write_xlsx(report: BulletinReport, path: str | BinaryIO) -> None:
+    write_workbook(path, *_workbook(report))
+
+
+@renders("bulletin", "xlsx", binary=True)
+def as_xlsx(report: BulletinReport) -> bytes:
+    return workbook_bytes(*_workbook(report))

@@ -14,8 +14,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import text as render
+from .formats import renders
 from .safe import csv_row, md
 from .scores import provenance
+from .xlsx import workbook_bytes
 
 if TYPE_CHECKING:
     from ..projections.scoreboard import Scoreboard
@@ -116,6 +118,7 @@ def header_lines(ex: Explanation) -> list[str]:
             provenance(ex.board)]
 
 
+@renders("explain", "table")
 def as_table(ex: Explanation, by: str = "indicator") -> str:
     out = header_lines(ex) + [""]
     for key, lines in ex.groups(by):
@@ -129,7 +132,8 @@ def as_table(ex: Explanation, by: str = "indicator") -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def as_json(ex: Explanation) -> str:
+@renders("explain", "json")
+def as_json(ex: Explanation, by: str = "indicator") -> str:
     return render.to_json(ex.document())
 
 
@@ -137,6 +141,7 @@ CSV_COLUMNS = ["unit", "policy", "track", "as_of", "known_at", "group", "indicat
                "delta", "event", "event_type", "kind", "date", "rule", "source", "corrections", "detail"]
 
 
+@renders("explain", "csv")
 def as_csv(ex: Explanation, by: str = "indicator") -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -153,6 +158,7 @@ def as_csv(ex: Explanation, by: str = "indicator") -> str:
     return buffer.getvalue()
 
 
+@renders("explain", "md")
 def as_markdown(ex: Explanation, by: str = "indicator") -> str:
     out = [f"# {md(ex.card.unit)} {md(ex.card.name)}", ""] + [f"- {md(h)}" for h in header_lines(ex)[1:]] + [""]
     notes = ex.indicator_notes()
@@ -177,6 +183,7 @@ def _h(text: Any) -> str:
     return html.escape("" if text is None else str(text))
 
 
+@renders("explain", "html")
 def as_html(ex: Explanation, by: str = "indicator") -> str:
     """A self-contained printable page: inline CSS, no scripts, no network."""
     c = ex.card
@@ -244,3 +251,8 @@ def xlsx_sheets(ex: Explanation, by: str = "indicator") -> list[tuple[str, list[
                            "种类 kind", "日期 date", "条款 clause", "来源 source"], lines),
             ("指标 indicators", ["指标 id", "名称 name", "得分 points", "满分 max", "计分方式 method",
                                   "数据来源 data source"], tree)]
+
+
+@renders("explain", "xlsx", binary=True)
+def as_xlsx(ex: Explanation, by: str = "indicator") -> bytes:
+    return workbook_bytes(xlsx_sheets(ex, by), notes=header_lines(ex))

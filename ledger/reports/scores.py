@@ -7,8 +7,9 @@ import io
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import text as render
+from .formats import renders
 from .safe import csv_row
-from .xlsx import write_workbook
+from .xlsx import workbook_bytes, write_workbook
 
 if TYPE_CHECKING:
     from ..projections.scoreboard import Scoreboard
@@ -40,6 +41,7 @@ def _track_rows(board: Scoreboard, track_id: str) -> tuple[list[str], list[list[
     return headers, rows
 
 
+@renders("score", "table")
 def as_table(board: Scoreboard) -> str:
     out = []
     for track_id in board.cards:
@@ -52,6 +54,7 @@ def as_table(board: Scoreboard) -> str:
     return "\n".join(out)
 
 
+@renders("score", "json")
 def as_json(board: Scoreboard) -> str:
     doc = {"policy": board.policy.ref, "as_of": board.as_of.isoformat(), "known_at": board.known_at,
            "head": board.envelope()["head"],
@@ -60,6 +63,7 @@ def as_json(board: Scoreboard) -> str:
     return render.to_json(doc)
 
 
+@renders("score", "csv")
 def as_csv(board: Scoreboard) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -76,9 +80,18 @@ def as_csv(board: Scoreboard) -> str:
     return buffer.getvalue()
 
 
-def write_xlsx(board: Scoreboard, path: str | BinaryIO) -> None:
+def _sheets(board: Scoreboard) -> list[tuple[str, list[str], list[list[Any]]]]:
     sheets = []
     for track_id in board.cards:
         headers, rows = _track_rows(board, track_id)
         sheets.append((f"{track_id} {board.policy.track(track_id).name}"[:31], headers, rows))
-    write_workbook(path, sheets, notes=[board.policy.title, provenance(board)])
+    return sheets
+
+
+def write_xlsx(board: Scoreboard, path: str | BinaryIO) -> None:
+    write_workbook(path, _sheets(board), notes=[board.policy.title, provenance(board)])
+
+
+@renders("score", "xlsx", binary=True)
+def as_xlsx(board: Scoreboard) -> bytes:
+    return workbook_bytes(_sheets(board), notes=[board.policy.title, provenance(board)])

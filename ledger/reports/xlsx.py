@@ -63,3 +63,12 @@ def write_workbook(path: str | BinaryIO, sheets: Sequence[Sheet], notes: Sequenc
             _append(ws, [note])
         ws.column_dimensions["A"].width = min(max((_width(n) for n in notes), default=10) + 2, 120)
     book.save(path)
+
+
+def workbook_bytes(sheets: Sequence[Sheet], notes: Sequence[str] = ()) -> bytes:
+    """The workbook as bytes (what an xlsx format renders)."""
+    import io
+
+    buffer = io.BytesIO()
+    write_workbook(buffer, sheets, notes)
+    return buffer.getvalue()

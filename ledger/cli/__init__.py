@@ -1,0 +1,11 @@
+"""The `ledger` command line: parse, call the library, render. No domain logic here.
+
+Commands are grouped by what they work on, one module each; importing this package
+registers them all (the list below is the one place that names them). Renderings live in
+``ledger.reports`` and every ``--format`` offers what the report registered there.
+"""
+
+from . import appeals, demo, packets, policies, publications, records, results
+from .base import main
+
+__all__ = ["main", "appeals", "demo", "packets", "policies", "publications", "records", "results"]

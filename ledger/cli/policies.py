@@ -1,0 +1,38 @@
+"""Scoring policies: load, list, show."""
+
+from __future__ import annotations
+
+import click
+
+from .base import Context, format_option, main, pass_ctx, show
+
+
+@main.group()
+def policy() -> None:
+    """Scoring policies: bundled seed schemes and published versions."""
+
+
+@policy.command("load")
+@click.argument("file")
+@pass_ctx
+def policy_load(c: Context, file: str) -> None:
+    """Publish an immutable policy version (identical content again is a no-op)."""
+    c.ledger.init()
+    ref, new = c.ledger.load_policy(file)
+    click.echo(ref if new else f"{ref} (already published, unchanged)")
+
+
+@policy.command("list")
+@format_option("policies")
+@pass_ctx
+def policy_list(c: Context, fmt: str) -> None:
+    show("policies", fmt, c.ledger.policies.entries())
+
+
+@policy.command("show")
+@click.argument("ref", metavar="ID[@VERSION]")
+@format_option("policy", default="tree")
+@pass_ctx
+def policy_show(c: Context, ref: str, fmt: str) -> None:
+    """The indicator tree with points, 原文, 计分方式, 数据来源 and readings (or the policy file itself)."""
+    show("policy", fmt, c.ledger.policies.find(ref, "ID"))

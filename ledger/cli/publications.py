@@ -1,0 +1,50 @@
+"""Publications (通报): record what was published, list, regenerate and check byte for byte."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .base import Context, format_option, main, parse_date, pass_ctx, show
+
+
+@main.command()
+@click.option("--policy", "policy_ref", required=True, metavar="ID[@VERSION]")
+@click.option("--as-of", "as_of", metavar="DATE")
+@click.option("--period", metavar="YYYY-MM", help="publish the monthly bulletin of this month")
+@click.option("--track")
+@click.option("--known-at", "known_at", metavar="REV|TIMESTAMP")
+@pass_ctx
+def publish(c: Context, policy_ref: str, as_of: str | None, period: str | None, track: str | None,
+            known_at: str | None) -> None:
+    """Record that a score table (or, with --period, a bulletin) was published."""
+    from ..workflows import publishing
+
+    pub, new = publishing.publish(c.ledger, policy_ref, as_of=parse_date(as_of, "--as-of"), period=period,
+                                  track=track, known_at=known_at)
+    click.echo(f"{pub.id}{'' if new else ' (already published)'}: {pub.kind} {pub.policy} as of {pub.as_of}"
+               f"{' period ' + pub.period if pub.period else ''} known at revision {pub.known_at} "
+               f"chain hash {pub.head[:16]} content sha256 {pub.content_sha256[:16]}")
+
+
+@main.command()
+@click.argument("pub_id", metavar="[ID]", required=False)
+@click.option("--content", is_flag=True, help="print the regenerated published content")
+@format_option("publication")
+@pass_ctx
+def published(c: Context, pub_id: str | None, content: bool, fmt: str) -> None:
+    """List publications; with ID, regenerate it and check it byte for byte."""
+    from ..workflows import publishing
+
+    if pub_id is None:
+        show("publications", fmt, publishing.publications(c.ledger))
+        return
+    pub = publishing.find(c.ledger, pub_id)
+    text, same = publishing.reproduce(c.ledger, pub)
+    if content:
+        click.echo(text, nl=False)
+        return
+    show("publication", fmt, (pub, same))
+    if not same:
+        sys.exit(1)

@@ -1,0 +1,149 @@
+"""Writing and reading the record: init, units, record, import, retract, correct, history, verify."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from ..errors import InputError
+from .base import Context, Progress, format_option, main, parse_date, parse_sets, pass_ctx, show
+
+
+@main.command()
+@pass_ctx
+def init(c: Context) -> None:
+    """Create the store (safe to run twice)."""
+    c.ledger.init()
+    revision, digest = c.ledger.head()
+    click.echo(f"store ready: {c.ledger.url.display} (head revision {revision}, {digest[:16]})")
+
+
+@main.group()
+def units() -> None:
+    """The unit roster (考核对象)."""
+
+
+@units.command("import")
+@click.argument("file")
+@pass_ctx
+def units_import(c: Context, file: str) -> None:
+    """Register or update units from CSV/JSONL: id,name,groups[,divisions] (';'-separated)."""
+    c.ledger.init()
+    changed, same = c.ledger.import_units(file)
+    click.echo(f"units: {changed} registered or updated, {same} unchanged")
+
+
+@units.command("list")
+@format_option("units")
+@pass_ctx
+def units_list(c: Context, fmt: str) -> None:
+    show("units", fmt, c.ledger.units())
+
+
+@main.command()
+@click.argument("type_name", metavar="TYPE")
+@click.option("--unit", required=True)
+@click.option("--date", "date", required=True, help="ISO date the fact happened")
+@click.option("--id", "event_id")
+@click.option("--source")
+@click.option("--note")
+@click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE")
+@pass_ctx
+def record(c: Context, type_name: str, unit: str, date: str, event_id: str | None, source: str | None,
+           note: str | None, sets: tuple[str, ...]) -> None:
+    """Record one event; prints its id and revision."""
+    fields = parse_sets(sets)
+    named = sorted(set(fields) & {"type", "unit", "date", "id", "source", "note"})
+    if named:
+        raise InputError(f"--unit/--date/--id/--source/--note for envelope keys, not --set {named[0]}=…",
+                         field="--set")
+    data = {"type": type_name, "unit": unit, "date": date, "id": event_id, "source": source,
+            "note": note, **fields}
+    event_id, revision = c.ledger.record(data)
+    click.echo(f"{event_id} revision {revision}")
+
+
+@main.command("import")
+@click.argument("file")
+@click.option("--dry-run", is_flag=True, help="validate everything, write nothing")
+@pass_ctx
+def import_(c: Context, file: str, dry_run: bool) -> None:
+    """Bulk import per EVENTS.md (all-or-nothing, idempotent on id)."""
+    size = os.path.getsize(file) if os.path.exists(file) else None
+    progress = Progress(f"importing {os.path.basename(file)}", size)
+    try:
+        result = c.ledger.import_file(file, dry_run=dry_run, on_bytes=progress.advance)
+    finally:
+        progress.close()
+    verb = "would import" if dry_run else "imported"
+    click.echo(f"{verb}: {result.new} new, {result.present} already present")
+
+
+@main.command()
+@click.argument("event_id", metavar="ID")
+@click.option("--reason", required=True)
+@click.option("--decision", help="document reference of the decision")
+@click.option("--date", help="date of the retraction (default today)")
+@pass_ctx
+def retract(c: Context, event_id: str, reason: str, decision: str | None, date: str | None) -> None:
+    """Retract an event: it stops counting for every as-of date, from now on."""
+    new_id, revision = c.ledger.retract(event_id, reason, decision, parse_date(date, "--date"))
+    click.echo(f"{new_id} revision {revision}")
+
+
+@main.command()
+@click.argument("event_id", metavar="ID")
+@click.option("--set", "sets", multiple=True, required=True, metavar="FIELD=VALUE")
+@click.option("--reason", required=True)
+@click.option("--date", help="date of the correction (default today)")
+@pass_ctx
+def correct(c: Context, event_id: str, sets: tuple[str, ...], reason: str, date: str | None) -> None:
+    """Correct fields of an event; the original stays in history."""
+    new_id, revision = c.ledger.correct(event_id, parse_sets(sets), reason, parse_date(date, "--date"))
+    click.echo(f"{new_id} revision {revision}")
+
+
+@main.command()
+@click.argument("unit")
+@format_option("history")
+@pass_ctx
+def history(c: Context, unit: str, fmt: str) -> None:
+    """Every event of a unit with revision, recorded_at, actor and what amended it."""
+    show("history", fmt, c.ledger.history(unit))
+
+
+@main.command()
+@click.option("--expect", "anchors", multiple=True, metavar="REV:HASH",
+              help="a chain hash kept outside the ledger (e.g. from a published result) that must match")
+@pass_ctx
+def verify(c: Context, anchors: tuple[str, ...]) -> None:
+    """Recompute the hash chain from the raw rows; exit 1 at the first bad record."""
+    expected: list[tuple[int, str]] = []
+    for anchor in anchors:
+        rev_text, _, digest = anchor.partition(":")
+        if not rev_text.isdigit() or len(digest) != 64 or any(ch not in "0123456789abcdefABCDEF" for ch in digest):
+            raise InputError("REV:HASH, a revision and its 64-hex chain hash", field="--expect", got=repr(anchor))
+        expected.append((int(rev_text), digest.lower()))
+    progress = Progress("verifying")
+    try:
+        result = c.ledger.verify(progress.advance)
+    finally:
+        progress.close()
+    if not result.ok:
+        click.echo(f"TAMPERED: {result.problem}", err=True)
+        # Every record checked out when the problem lies in an index table or the head.
+        click.echo(f"first bad revision: {result.bad_revision}" if result.bad_revision is not None else
+                   f"first bad record: none (all {result.records} records intact; an index table or the head "
+                   "was altered)")
+        sys.exit(1)
+    for revision, digest in expected:
+        actual = c.ledger.store.hash_at(revision) if revision <= result.revision else None
+        if actual != digest:
+            click.echo(f"TAMPERED: the chain hash at revision {revision} is {actual or 'missing'}, which does "
+                       f"not match the anchor {digest} (history rewritten or cut)", err=True)
+            click.echo(f"first bad revision: {revision}")
+            sys.exit(1)
+    click.echo(f"ok: {result.records} records, head revision {result.revision} {result.hash}" +
+               (f"; {len(expected)} anchor(s) match" if expected else ""))

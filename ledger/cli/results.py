@@ -1,0 +1,99 @@
+"""Results: score tables, explanations, diffs and monthly bulletins."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from ..errors import InputError
+from ..reports import explain as explain_report
+from .base import Context, as_of_options, board, format_option, main, parse_date, pass_ctx, policy_options, show
+
+
+@main.command()
+@policy_options
+@click.option("--track")
+@click.option("--unit")
+@as_of_options
+@format_option("score")
+@click.option("--output", help="write to this file instead of stdout")
+@pass_ctx
+def score(c: Context, policy_ref: str | None, policy_file: str | None, track: str | None, unit: str | None,
+          as_of: str | None, known_at: str | None, fmt: str, output: str | None) -> None:
+    """Scores of every unit of every track (or the ones asked for)."""
+    show("score", fmt, board(c, policy_ref, policy_file, as_of, known_at, track, unit), output)
+
+
+@main.command()
+@click.argument("unit")
+@policy_options
+@click.option("--track")
+@as_of_options
+@click.option("--by", type=click.Choice(explain_report.GROUPINGS), default="indicator")
+@format_option("explain")
+@click.option("--output", help="write to this file instead of stdout")
+@pass_ctx
+def explain(c: Context, unit: str, policy_ref: str | None, policy_file: str | None, track: str | None,
+            as_of: str | None, known_at: str | None, by: str, fmt: str, output: str | None) -> None:
+    """The explanation trail of one unit's score: every point to its event and clause."""
+    scored = board(c, policy_ref, policy_file, as_of, known_at, track, None, focus=unit)
+    show("explain", fmt, explain_report.Explanation(scored, scored.card(unit, track)), output, by=by)
+
+
+@main.command()
+@policy_options
+@click.option("--against", "against_ref", metavar="ID[@VERSION]|FILE",
+              help="the other policy: an amended version, or a policy file")
+@click.option("--against-file", "against_file", help="the other policy as an unpublished file")
+@click.option("--track")
+@as_of_options
+@click.option("--against-known-at", "against_known_at", metavar="REV|TIMESTAMP",
+              help="compare with what the ledger knew then (default: now)")
+@click.option("--since-publication", "since", metavar="ID", help="compare a published result with now")
+@format_option("diff")
+@pass_ctx
+def diff(c: Context, policy_ref: str | None, policy_file: str | None, against_ref: str | None,
+         against_file: str | None, track: str | None, as_of: str | None, known_at: str | None,
+         against_known_at: str | None, since: str | None, fmt: str) -> None:
+    """Recompute under other rules or other knowledge; show what changes per unit and indicator, and why."""
+    from ..projections.diff import diff as compute_diff
+
+    day = parse_date(as_of, "--as-of")
+    if since:
+        from ..workflows import publishing
+
+        pub = publishing.find(c.ledger, since)
+        before_policy = publishing.policy_of(c.ledger, pub)
+        policy_ref, known_at, day, track = pub.policy, str(pub.known_at), day or pub.as_of, track or pub.track
+    elif not (against_ref or against_file or against_known_at or known_at):
+        raise InputError("--against ID[@VERSION], --against-file FILE, --known-at/--against-known-at or "
+                         "--since-publication ID", field="--against")
+    else:
+        before_policy = c.ledger.policy(policy_ref, policy_file)
+    if against_ref and not against_file and (against_ref.endswith((".yaml", ".yml")) or os.path.isfile(against_ref)):
+        against_ref, against_file = None, against_ref  # --against FILE: "another file" (CLI.md)
+    after_policy = c.ledger.policy(against_ref, against_file, "--against") if (against_ref or against_file) \
+        else before_policy
+    tracks = [track] if track else None
+    before = c.ledger.scoreboard(before_policy, as_of=day, known_at=known_at, tracks=tracks)
+    after = c.ledger.scoreboard(after_policy, as_of=day, known_at=against_known_at, tracks=tracks)
+    show("diff", fmt, compute_diff(before, after))
+
+
+@main.command()
+@policy_options
+@click.option("--period", required=True, metavar="YYYY-MM", help="the month of the bulletin")
+@click.option("--track")
+@as_of_options
+@format_option("bulletin")
+@click.option("--output", help="write to this file instead of stdout")
+@pass_ctx
+def bulletin(c: Context, policy_ref: str | None, policy_file: str | None, period: str, track: str | None,
+             as_of: str | None, known_at: str | None, fmt: str, output: str | None) -> None:
+    """The monthly bulletin (月通报): the policy's own tables, else scores and ranks."""
+    from ..projections.bulletin_tables import build_bulletin
+
+    pol = c.ledger.policy(policy_ref, policy_file)
+    report = build_bulletin(c.ledger.view(known_at), pol, period, track=track, as_of=parse_date(as_of, "--as-of"))
+    show("bulletin", fmt, report, output)

@@ -1,0 +1,35 @@
+"""Renderers of a diff: rule changes, then per unit and indicator what moved and why."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import text as render
+from .formats import renders
+
+if TYPE_CHECKING:
+    from ..projections.diff import Diff
+
+
+@renders("diff", "table")
+def as_table(result: Diff) -> str:
+    before, after = result.before, result.after
+    out = [f"before: {before.policy.ref} as of {before.as_of} known at {before.known_at}",
+           f"after:  {after.policy.ref} as of {after.as_of} known at {after.known_at}"]
+    if result.rule_changes:
+        out.append("\nrule changes:")
+        out.extend(f"  - {note}" for note in result.rule_changes)
+    if not result.changes:
+        out.append("\nno unit's score changes")
+        return "\n".join(out)
+    rows = [(ch.track, ch.unit, ch.name, ch.indicator, render.number_text(ch.before), render.number_text(ch.after),
+             render.number_text(ch.delta) if ch.delta is not None else "", "\n".join(ch.causes))
+            for ch in result.changes]
+    out.append("")
+    out.append(render.table(rows, ["track", "unit", "name", "indicator", "before", "after", "Δ", "because"]))
+    return "\n".join(out)
+
+
+@renders("diff", "json")
+def as_json(result: Diff) -> str:
+    return render.to_json(result.to_dict())

@@ -1,0 +1,64 @@
+"""Renderers of policies: the list of versions, and one policy's indicator tree."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from . import text as render
+from .formats import renders
+from .records import short
+
+if TYPE_CHECKING:
+    from ..policies.model import Indicator
+    from ..policies.registry import Entry
+
+
+def _rows(entries: Sequence[Entry]) -> list[dict[str, Any]]:
+    return [{"policy": e.ref, "year": e.year, "title": e.title, "origin": e.origin, "sha256": e.sha256,
+             "effective_from": e.effective_from, "change_note": e.change_note} for e in entries]
+
+
+@renders("policies", "table")
+def list_table(entries: Sequence[Entry]) -> str:
+    return render.table([(r["policy"], r["year"], r["title"], r["origin"], r["sha256"][7:23])
+                         for r in _rows(entries)], ["policy", "year", "title", "origin", "sha256"])
+
+
+@renders("policies", "json")
+def list_json(entries: Sequence[Entry]) -> str:
+    return render.to_json(_rows(entries))
+
+
+@renders("policy", "tree")
+def tree(entry: Entry) -> str:
+    pol = entry.policy()
+    out = [f"{pol.ref}  {pol.title}  (year {pol.year}; {entry.origin}; {entry.sha256[:23]}…)"]
+    for src in pol.sources:
+        out.append(f"  source: {src.title} {src.doc_number or ''} {src.ref or ''}".rstrip())
+    for track in pol.tracks:
+        grades = ", ".join(f"{g.grade}≥{g.min}" if g.min is not None else g.grade for g in track.grades or [])
+        out.append(f"\ntrack {track.id} {track.name} — group {track.group}" + (f"; grades {grades}" if grades else ""))
+        _walk(track.indicators, 1, out)
+    return "\n".join(out)
+
+
+def _walk(nodes: Sequence[Indicator], depth: int, out: list[str]) -> None:
+    for n in nodes:
+        points = f" ({render.number_text(n.points)})" if n.points is not None else ""
+        out.append(f"{'  ' * depth}{n.id} {n.name}{points}")
+        for label, text in (("原文", n.clause), ("计分方式", n.method), ("数据来源", n.data_source),
+                            ("解读 reading", n.reading)):
+            if text:
+                out.append(f"{'  ' * depth}  {label}: {short(text, 100)}")
+        _walk(n.children or [], depth + 1, out)
+
+
+@renders("policy", "yaml", exact=True)
+def policy_file(entry: Entry) -> str:
+    return entry.text
+
+
+@renders("policy", "json")
+def policy_json(entry: Entry) -> str:
+    return render.to_json(entry.policy().model_dump(mode="json", exclude_none=True))
