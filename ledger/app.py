@@ -13,7 +13,6 @@ import json
 import os
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from .errors import InputError, NotFound
@@ -24,6 +23,7 @@ from .events.ledger_records import UnitRegistered
 from .gc_pause import gc_paused
 from .intake.sources import SourceLine, read_lines
 from .projections.fact_view import Amendments, FactView, roster_from
+from .projections.record_views import HistoryRow
 from .store.backends import open_backend
 from .store.eventstore import EventStore, Pending, Record, utc_now
 from .store.url import StoreUrl, parse_store_url
@@ -52,11 +52,6 @@ def default_actor() -> str:
         return "unknown"
 
 
-@dataclass
-class HistoryRow:
-    record: Record
-    retracted_by: str | None
-    corrected_by: list[str]
 
 
 class Ledger:

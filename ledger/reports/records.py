@@ -9,7 +9,7 @@ from . import text as render
 from .formats import renders
 
 if TYPE_CHECKING:
-    from ..app import HistoryRow
+    from ..projections.record_views import HistoryRow
     from ..units import Unit
 
 

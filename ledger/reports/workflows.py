@@ -11,8 +11,7 @@ from .records import short
 
 if TYPE_CHECKING:
     from ..projections.diff import Change
-    from ..workflows.appeals import Appeal, AppealEffect
-    from ..workflows.publishing import Publication
+    from ..projections.record_views import Appeal, AppealEffect, Publication
 
 
 @renders("publications", "table")

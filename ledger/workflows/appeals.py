@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..app import Ledger
 from ..errors import InputError
 from ..intake.sources import SourceLine
-from ..projections.diff import Change, diff
-from ..projections.scoreboard import Scoreboard, build_scoreboard
+from ..projections.diff import diff
+from ..projections.record_views import Appeal, AppealEffect
+from ..projections.scoreboard import build_scoreboard
 from . import publishing
 
 if TYPE_CHECKING:
@@ -26,30 +26,6 @@ if TYPE_CHECKING:
 DEFAULT_WINDOW = 5
 
 
-@dataclass
-class Appeal:
-    id: str
-    unit: str
-    date: str
-    targets: list[str]
-    grounds: str
-    publication: str | None
-    late_override: str | None
-    revision: int
-    actor: str
-    decision: dict[str, Any] | None = None
-    orders: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def open(self) -> bool:
-        return self.decision is None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "unit": self.unit, "date": self.date, "targets": self.targets,
-                "grounds": self.grounds, "publication": self.publication, "late_override": self.late_override,
-                "revision": self.revision, "actor": self.actor,
-                "status": "open" if self.decision is None else self.decision["outcome"],
-                "decision": self.decision, "orders": self.orders}
 
 
 def appeals(ledger: Ledger) -> list[Appeal]:
@@ -174,14 +150,6 @@ def decide(ledger: Ledger, appeal_id: str, outcome: str, reason: str, *, retract
     return list(zip(result.ids, result.revisions, strict=True))
 
 
-@dataclass
-class AppealEffect:
-    appeal: Appeal
-    before: Scoreboard
-    after: Scoreboard
-    unit_changes: list[Change]
-    peer_changes: list[Change]
-    hypothetical: bool
 
 
 def effect(ledger: Ledger, appeal_id: str, *, policy_ref: str | None = None,

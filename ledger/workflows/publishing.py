@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
-from typing import Any
 
 from ..app import Ledger
 from ..errors import InputError
@@ -20,6 +18,7 @@ from ..events import codec
 from ..events.catalog import validate
 from ..policies.loader import bundled_policy_files, load_policy_text
 from ..policies.model import Policy
+from ..projections.record_views import Publication
 from ..projections.scoreboard import build_scoreboard, default_as_of
 from ..projections.snapshot import Snapshot
 from ..store.eventstore import Pending
@@ -27,33 +26,6 @@ from ..store.eventstore import Pending
 STREAM = "ledger:publications"
 
 
-@dataclass(frozen=True)
-class Publication:
-    id: str
-    kind: str  # score | bulletin
-    policy: str
-    policy_sha256: str
-    as_of: dt.date
-    period: str | None
-    track: str | None
-    known_at: int
-    head: str
-    content_sha256: str
-    revision: int
-    recorded_at: str
-    actor: str
-
-    @property
-    def published_on(self) -> dt.date:
-        """The day (China time) the result was published: the appeal window opens then."""
-        moment = dt.datetime.fromisoformat(self.recorded_at.replace("Z", "+00:00"))
-        return moment.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "policy": self.policy, "policy_sha256": self.policy_sha256,
-                "as_of": self.as_of.isoformat(), "period": self.period, "track": self.track,
-                "known_at": self.known_at, "head": self.head, "content_sha256": self.content_sha256,
-                "revision": self.revision, "recorded_at": self.recorded_at, "actor": self.actor}
 
 
 def render_result(view: Snapshot, kind: str, policy: Policy, as_of: dt.date, period: str | None,
