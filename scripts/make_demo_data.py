@@ -1,12 +1,17 @@
-"""Generate the sample year that `ledger demo` loads.
+"""Generate the sample years that `ledger demo` loads, for the five bundled policies.
 
-Writes two files next to the package, both in the public formats (EVENTS.md):
+Writes, next to the package, in the public formats (EVENTS.md):
 
-* ``ledger/demo_data/units.csv``   -- the roster: ``id,name,groups`` (groups ';'-separated);
-* ``ledger/demo_data/events.jsonl`` -- one event per line, each with a stable ``id``.
+* ``ledger/demo_data/units.csv``    -- the roster: ``id,name,groups,divisions`` (lists ';'-separated);
+* ``ledger/demo_data/events.jsonl`` -- the sample years, one event per line, each with a stable ``id``
+  (the first write);
+* ``ledger/demo_data/late.jsonl``   -- what reaches the ledger later (the second write): findings and
+  reports registered late, a late media report, a correction, a retraction and an appeal filed;
+* ``ledger/demo_data/appeal.jsonl`` -- the appeal's decision and the retraction it orders, one write,
+  as `ledger appeal decide` records them (the decision's id is ``<appeal>/decision``, the
+  order names the appeal and its reason starts with ``申诉复核 <appeal>:``).
 
-The data is invented but shaped like a real assessment year for the two bundled policies
-that have unit rosters in their documents:
+The data is invented but shaped like a real assessment year for each policy:
 
 * ``jingkai-2021`` (吉林经开区2021年营商环境建设考核评价工作实施方案): 13 局/室/公司 of the
   development zone, group ``jingkai-unit``. Monthly 工作动态信息 and 《“双公示”台账》, quarterly
@@ -20,20 +25,38 @@ that have unit rosters in their documents:
   inspection and a December re-inspection), the 互联网+监管 and 双告知 metrics (one metric later
   corrected), and a few hundred 12345 hotline tickets with replies of mixed quality,
   extensions, returns, callbacks.
+* ``daan-2021`` (大安市营商环境考核评价指标体系): 12 大安市 departments (``daan-department``) and
+  10 乡镇/街道 (``daan-township``), real names (the document lists none). Half-year checks and
+  year-end re-checks of every requirement, counted findings, the three ratio metrics (one
+  keyed wrongly, corrected later), quarterly_progress reports (due on the 5th working day),
+  督办事项, county-level sanctions (市软环境办), the province's ranking results, four panels,
+  innovations, praise, national and provincial media reports (ranked within the track),
+  briefings, experience promoted; for townships also 政府工作报告 findings, warnings sent and
+  complaints (a collective petition). 自然资源局's September criticism is appealed and
+  retracted by the decision; two Q4 reports and one media report are registered late.
+* ``changbai-2020`` (长白县政数局2020年绩效考评细则): 12 长白县 departments (``cb-unit``), dated
+  in 2020: 政务公开 checks, 漏报 and one 泄密, trainings, monthly 政务公开信息, 放管服 findings,
+  criticisms (city, county: 直接降档; one county criticism retracted in January 2021), 政务信息
+  sent and adopted, the office panel.
+* ``jilin-kjt-2019`` (吉林省科学技术厅营商环境考核评价实施方案): the 科技厅 itself (``kjt``, with its
+  divisions), dated in 2019: 法规处's quarter-end check of each of the 23 indicators; the
+  December results of three of them are registered late.
 
 Every word the policies read (event types, finding items/results, report kinds, metric names,
 publication channels, panels) is taken from ledger/policies/bundled/*.yaml, so the scores are
-meaningful: one clear best unit, one unit that loses many points, one vetoed unit and ties.
+meaningful: one clear best unit, one unit that loses many points, vetoed or downgraded units
+where the policy has them, and ties.
 
 Deterministic: every random draw comes from ``random.Random`` seeded with a fixed string per
 section and unit, so re-running the script writes byte-identical files, and changing one
 section does not reshuffle the others. Run from the repository root or anywhere:
 
-    python scripts/make_demo_data.py
+    python scripts/make_demo_data.py [--out DIR]
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import datetime as dt
 import io
@@ -61,6 +84,20 @@ HOLIDAYS = {dt.date.fromisoformat(s) for s in (
 WORKING_WEEKENDS = {dt.date.fromisoformat(s) for s in (
     "2021-02-07 2021-02-20 2021-04-25 2021-05-08 2021-09-18 2021-09-26 2021-10-09 "
     "2022-01-29 2022-01-30").split()}
+# changbai-2020 and jilin-kjt-2019 score 2020 and 2019 (2020's Spring Festival was extended to
+# 2 February, and its 1 February working Saturday cancelled).
+HOLIDAYS |= {dt.date.fromisoformat(s) for s in (
+    "2019-01-01 2019-02-04 2019-02-05 2019-02-06 2019-02-07 2019-02-08 2019-02-09 2019-02-10 "
+    "2019-04-05 2019-04-06 2019-04-07 2019-05-01 2019-05-02 2019-05-03 2019-05-04 2019-06-07 "
+    "2019-06-08 2019-06-09 2019-09-13 2019-09-14 2019-09-15 2019-10-01 2019-10-02 2019-10-03 "
+    "2019-10-04 2019-10-05 2019-10-06 2019-10-07 2020-01-01 2020-01-24 2020-01-25 2020-01-26 "
+    "2020-01-27 2020-01-28 2020-01-29 2020-01-30 2020-01-31 2020-02-01 2020-02-02 2020-04-04 "
+    "2020-04-05 2020-04-06 2020-05-01 2020-05-02 2020-05-03 2020-05-04 2020-05-05 2020-06-25 "
+    "2020-06-26 2020-06-27 2020-10-01 2020-10-02 2020-10-03 2020-10-04 2020-10-05 2020-10-06 "
+    "2020-10-07 2020-10-08").split()}
+WORKING_WEEKENDS |= {dt.date.fromisoformat(s) for s in (
+    "2019-02-02 2019-02-03 2019-04-28 2019-05-05 2019-09-29 2019-10-12 2020-01-19 2020-04-26 "
+    "2020-05-09 2020-06-28 2020-09-27 2020-10-10").split()}
 
 
 def is_workday(day: dt.date) -> bool:
@@ -111,7 +148,8 @@ ABBR = {
     "discipline_case": "dsc", "evaluation": "evl", "endorsement": "end", "praise": "prs",
     "media_report": "med", "award": "awd", "publication": "pub", "training_session": "trn",
     "innovation": "inn", "metric": "met", "retraction": "ret", "correction": "cor",
-    "supervised_item_finding": "sif",
+    "supervised_item_finding": "sif", "ranking_result": "rnk", "complaint": "cpl", "warning_sent": "wsn",
+    "briefing_adopted": "brf", "experience_promoted": "exp", "inspection_named": "isn", "appeal_filed": "apl",
 }
 DOC_MARK = re.compile(r"⟦doc:(\d+)⟧")
 
@@ -235,11 +273,16 @@ JX_GROUPS = [("jx-progress", JX_PROGRESS), ("jx-supervision", JX_SUPERVISION),
              ("jx-license", JX_LICENSE), ("jx-hotline", JX_HOTLINE), ("jx-center", JX_CENTER)]
 
 
-def roster() -> list[tuple[str, str, str]]:
-    rows = [(uid, name, "jingkai-unit") for uid, name in JINGKAI_UNITS]
+def roster() -> list[tuple[str, str, str, str]]:
+    """(id, name, groups, divisions) of every unit of the five schemes."""
+    rows = [(uid, name, "jingkai-unit", "") for uid, name in JINGKAI_UNITS]
     for uid, name in JIANGXIAN_UNITS:
         groups = [g for g, members in JX_GROUPS if uid in members]
-        rows.append((uid, name, ";".join(groups)))
+        rows.append((uid, name, ";".join(groups), ""))
+    rows += [(uid, name, "daan-department", "") for uid, name in DAAN_DEPARTMENTS]
+    rows += [(uid, name, "daan-township", "") for uid, name in DAAN_TOWNSHIPS]
+    rows += [(uid, name, "cb-unit", "") for uid, name in CHANGBAI_UNITS]
+    rows += [(uid, name, "kjt", ";".join(KJT_DIVISIONS)) for uid, name in KJT_UNITS]
     return rows
 
 
@@ -942,12 +985,598 @@ def make_jiangxian(book: Book) -> None:
     make_center(book)
 
 
+# ==========================================================================================
+# daan-2021 (大安市营商环境考核评价指标体系): 12 市直部门 (group daan-department) and 10 乡镇、
+# 街道 (daan-township). The document lists no units: the names are Da'an's real bodies. Each
+# unit has a diligence d (0–1) that drives the routine (checks, reports, metrics, panels);
+# sanctions, rankings, complaints and the recognition that ranks the units are explicit.
+
+DAAN_DEPARTMENTS = [
+    ("da-fgj", "大安市发展和改革局"),
+    ("da-czj", "大安市财政局"),
+    ("da-swj", "大安市商务局"),
+    ("da-scj", "大安市市场监督管理局"),
+    ("da-zrj", "大安市自然资源局"),
+    ("da-zjj", "大安市住房和城乡建设局"),
+    ("da-jtj", "大安市交通运输局"),
+    ("da-rsj", "大安市人力资源和社会保障局"),
+    ("da-zwj", "大安市政务服务和数字化建设管理局"),
+    ("da-nyj", "大安市农业农村局"),
+    ("da-wjj", "大安市卫生健康局"),
+    ("da-sthj", "白城市生态环境局大安市分局"),
+]
+DAAN_TOWNSHIPS = [
+    ("da-hyjd", "大安市慧阳街道办事处"),
+    ("da-ljjd", "大安市临江街道办事处"),
+    ("da-jhjd", "大安市锦华街道办事处"),
+    ("da-chjd", "大安市长虹街道办事处"),
+    ("da-agz", "大安市安广镇人民政府"),
+    ("da-ylpz", "大安市月亮泡镇人民政府"),
+    ("da-ljzz", "大安市两家子镇人民政府"),
+    ("da-slz", "大安市舍力镇人民政府"),
+    ("da-fsz", "大安市丰收镇人民政府"),
+    ("da-cgz", "大安市叉干镇人民政府"),
+]
+DA_DEPARTMENT_IDS = [u for u, _ in DAAN_DEPARTMENTS]
+DA_TOWNSHIP_IDS = [u for u, _ in DAAN_TOWNSHIPS]
+DA_OFFICE = "大软环办"     # 大安市软环境建设办公室: issuer_level county (SEEDS.md)
+DA_DILIGENCE = {
+    "da-zwj": 0.98, "da-scj": 0.93, "da-czj": 0.9, "da-fgj": 0.88, "da-rsj": 0.84, "da-wjj": 0.82,
+    "da-swj": 0.8, "da-zrj": 0.8, "da-nyj": 0.74, "da-sthj": 0.72, "da-jtj": 0.68, "da-zjj": 0.5,
+    "da-agz": 0.95, "da-hyjd": 0.9, "da-ljjd": 0.86, "da-ylpz": 0.84, "da-jhjd": 0.8, "da-fsz": 0.78,
+    "da-chjd": 0.75, "da-ljzz": 0.7, "da-slz": 0.64, "da-cgz": 0.48,
+}
+# 具有行政管理、执法和服务职能的部门 (1.4 行业禁令 applies to them only)
+DA_ENFORCEMENT = {"da-scj", "da-zrj", "da-zjj", "da-jtj", "da-rsj", "da-nyj", "da-wjj", "da-sthj", "da-swj"}
+# item: the results a failed check records (the milder one first)
+DA_REQUIREMENTS = {
+    "annual_plan": ("not_published", "not_made"),
+    "liaison": ("change_not_reported", "missing"),
+    "key_tasks": ("not_started",),
+    "industry_bans": ("not_made",),
+    "run_once": ("not_met",),
+    "credit_pledge": ("not_met",),
+    "double_publicity": ("not_met",),
+    "policy_consultation": ("not_met",),
+}
+DA_REQUIREMENT_NOTES = {
+    "not_published": "年度营商环境实施计划已制定，未在部门网站公开", "not_made": "未制定年度营商环境建设实施方案",
+    "change_not_reported": "营商环境建设联络员变更未及时报备", "missing": "未配备营商环境建设联络员",
+    "not_started": "年度营商环境建设重点工作任务未分解落实",
+}
+# checks failed in June and still failed in December, whatever the draws
+DA_NOT_FIXED = {("da-jtj", "industry_bans"), ("da-cgz", "regulation_study"), ("da-slz", "regulation_study")}
+# (item, chances): found problems counted in the autumn 专项核查, each chance fails with 1 − d
+DA_COUNTED = [("key_task_overdue", 4, "重点工作任务未按时限和标准完成"),
+              ("resource_disclosure_irregular", 5, "公共资源配置领域信息未按规定时限、范围公开"),
+              ("resource_response_missing", 3, "政策解读与回应关切工作未做好"),
+              ("service_standard", 6, "服务指南未公开发布或申报材料存在兜底性条款"),
+              ("policy_measures_unpublished", 2, "落实政策的具体措施未向社会公布"),
+              ("policy_interpretation_missing", 2, "政策未及时跟进解读、回应关切")]
+# 省对大安市评价 (吉林省营商环境评价): the indicator each department answers for, its rank; 大安 overall 18th
+DA_OVERALL_RANK = 18
+DA_RANKINGS = {"da-scj": ("开办企业", 9), "da-fgj": ("获得电力", 15), "da-zjj": ("办理建筑许可", 24),
+               "da-zrj": ("登记财产", 21), "da-czj": ("政府采购", 12), "da-swj": ("跨境贸易", 20),
+               "da-rsj": ("劳动力市场监管", 19), "da-zwj": ("政务服务", 6), "da-wjj": ("获得用水用气", 17)}
+# explicit county-level sanctions (大软环办): (type, month, note)
+DA_SANCTIONS = {
+    "da-zrj": [("criticism", 9, "不动产登记办理超出承诺时限，予以通报批评")],      # appealed (see daan_appeal)
+    "da-zjj": [("warning", 4, "施工许可审批进度滞后，予以警示"),
+               ("admonition", 7, "明察暗访反馈问题整改不到位，予以告诫"),
+               ("criticism", 10, "工程建设项目审批“体外循环”，予以通报批评")],
+    "da-jtj": [("warning", 6, "道路运输证照办理推诿，予以警示")],
+    "da-sthj": [("warning", 8, "环评审批材料反复补正，予以警示")],
+    "da-cgz": [("warning", 5, "便民服务中心窗口无人值守，予以警示"),
+               ("criticism", 9, "企业诉求久拖不决，予以通报批评")],
+    "da-slz": [("warning", 7, "营商环境重点工作推进滞后，予以警示")],
+}
+DA_RECTIFICATION_FAILED = {"da-zjj": "admonition"}
+DA_CONDUCT = {"da-zjj": [(5, "窗口服务"), (11, "办事效率")], "da-jtj": [(8, "工作纪律")],
+              "da-sthj": [(6, "机关作风")], "da-cgz": [(10, "办事效率")]}
+# provincial media reports a year (9.1 / 13.1 rank them within the track), national ones
+DA_PROVINCE_MEDIA = {"da-zwj": 5, "da-scj": 4, "da-fgj": 3, "da-czj": 3, "da-swj": 2, "da-rsj": 2, "da-wjj": 1,
+                     "da-zrj": 1, "da-nyj": 1, "da-sthj": 1,
+                     "da-agz": 3, "da-hyjd": 2, "da-ljjd": 2, "da-ylpz": 1, "da-jhjd": 1, "da-fsz": 1}
+DA_CENTRAL_MEDIA = {"da-zwj": 1, "da-agz": 1}
+DA_PRAISE = {"da-zwj": ("province", "city"), "da-scj": ("city",), "da-fgj": ("city",), "da-agz": ("city", "city"),
+             "da-hyjd": ("province",), "da-ljjd": ("city",)}
+DA_BRIEFINGS = {"da-zwj": 3, "da-scj": 2, "da-fgj": 1, "da-czj": 1, "da-agz": 2, "da-hyjd": 1}
+DA_PROMOTED = {"da-zwj": 1, "da-agz": 1}
+# townships: 政府工作报告 items missing (10.1), warnings sent (10.2), complaints (10.3)
+DA_WORK_REPORT_MISSING = {"da-cgz": 2, "da-slz": 1}
+DA_WARNINGS_SENT = {"da-agz": 3, "da-hyjd": 2, "da-ljjd": 2, "da-jhjd": 1, "da-chjd": 1, "da-ylpz": 2,
+                    "da-ljzz": 1, "da-slz": 1, "da-fsz": 1}   # da-cgz sent none
+DA_COMPLAINTS = {"da-cgz": [("collective_petition", 6, 35), ("escalated", 8, None), ("unrecorded", 3, None)],
+                 "da-slz": [("unrecorded", 4, None), ("unrecorded", 9, None)],
+                 "da-ljzz": [("escalated", 7, None)], "da-chjd": [("unrecorded", 11, None)]}
+# Records that reach the ledger late (the later writes, see make_daan_late)
+DA_LATE_Q4 = ("da-zrj", "da-ljjd")       # Q4 reports submitted on time, registered in February
+DA_KEYING_ERRORS = {("da-rsj", "data_collection_ratio", "2021-Q4"): 48.5}   # corrected to 84.5
+DA_METRIC_FINAL = {  # data_collection_ratio, online_service_ratio, one_window_ratio at year end
+    "da-zwj": (98.6, 96.2, 92.5), "da-scj": (95.2, 91.8, 88.0), "da-czj": (92.4, None, None),
+    "da-fgj": (90.1, 82.5, 80.2), "da-rsj": (84.5, 86.4, 78.5), "da-wjj": (80.2, 74.8, 72.0),
+    "da-swj": (78.6, 71.5, 70.4), "da-zrj": (82.0, 78.2, 75.6), "da-nyj": (72.4, 70.6, 71.2),
+    "da-sthj": (76.8, 68.5, 73.0), "da-jtj": (70.2, 72.6, 66.5), "da-zjj": (46.5, 64.2, 62.8),
+}
+DA_PANELS = (("deputies", [f"rd{i:02d}" for i in range(1, 9)] + [f"zx{i:02d}" for i in range(1, 7)],
+              "市人大代表、市政协委员评议表"),
+             ("government", [f"zf{i:02d}" for i in range(1, 6)], "市政府评议表"),
+             ("enterprises", [f"qy{i:02d}" for i in range(1, 21)], "企业和个体工商户评议问卷"),
+             ("supervisors", [f"jdy{i:02d}" for i in range(1, 21)], "软环境监督员评议表"))
+DA_MEDIA_TITLES = ["{u}深化“放管服”改革 优化营商环境", "{u}：“只跑一次”让企业办事更省心", "{u}推行“帮办代办”服务",
+                   "{u}：政策送上门 服务零距离", "{u}打造“无差别”综合窗口", "{u}涉企服务跑出“加速度”"]
+DA_PROVINCE_OUTLETS = ["吉林日报", "吉林电视台", "中国吉林网", "吉林新闻联播"]
+DA_INNOVATIONS = [("replicated_practice", "复制推广“证照分离”改革经验"),
+                  ("signature_measure", "首创“项目秘书”帮办机制"),
+                  ("replicated_practice", "借鉴推广“一业一证”做法"), ("signature_measure", "推行“企业开办一日办结”"),
+                  ("replicated_practice", "学习推广“拿地即开工”审批模式")]
+
+
+def da_checks(book: Book, unit: str, items: dict[str, tuple[str, ...]]) -> None:
+    """A June check of every requirement and a December re-check of the ones failed."""
+    d = DA_DILIGENCE[unit]
+    rng = rng_for("da-check", unit)
+    june = workday_between(rng, date(6, 7), date(6, 25))
+    december = workday_between(rng, date(12, 6), date(12, 17))
+    for item, failures in items.items():
+        if item == "industry_bans" and unit not in DA_ENFORCEMENT:
+            continue
+        chance = d if item != "key_tasks" else 1 - (1 - d) * 0.4
+        source = f"{DA_OFFICE}营商环境建设半年核查"
+        forced = (unit, item) in DA_NOT_FIXED
+        if rng.random() < chance and not forced:
+            book.add("finding", unit, june, source=source, item=item, result="met")
+            continue
+        result = failures[-1] if len(failures) > 1 and d < 0.6 and rng.random() < 0.5 else failures[0]
+        book.add("finding", unit, june, source=source, item=item, result=result,
+                 note=DA_REQUIREMENT_NOTES.get(result))
+        fixed = rng.random() < d * 0.8 and not forced
+        book.add("finding", unit, december, source=f"{DA_OFFICE}年终复查", item=item,
+                 result="met" if fixed else result, note=None if fixed else "复查仍未整改到位")
+
+
+def da_counted(book: Book, unit: str) -> None:
+    d = DA_DILIGENCE[unit]
+    rng = rng_for("da-counted", unit)
+    for item, chances, note in DA_COUNTED:
+        count = sum(rng.random() < 1 - d for _ in range(chances))
+        if count:
+            day = workday_between(rng, date(9, 6), date(11, 26))
+            book.add("finding", unit, day, source=book.doc(DA_OFFICE, day, f"专项核查{unit}{item}"), note=note,
+                     item=item, result="found", count=count)
+
+
+def da_metrics(book: Book, unit: str) -> None:
+    rng = rng_for("da-metric", unit)
+    finals = DA_METRIC_FINAL[unit]
+    sources = ("白城市公共信用信息平台、电子证照库归集统计", "吉林省一体化在线政务服务平台",
+               "大安市政务服务中心“一窗”受理统计")
+    for name, final, source in zip(("data_collection_ratio", "online_service_ratio", "one_window_ratio"),
+                                   finals, sources, strict=True):
+        if final is None:
+            continue
+        for q in range(1, 5):
+            value = final if q == 4 else round(final - rng.uniform(2, 12) * (4 - q) / 3, 1)
+            value = DA_KEYING_ERRORS.get((unit, name, f"{YEAR}-Q{q}"), value)
+            book.add("metric", unit, month_end(q * 3), source=source, name=name, value=value, period=f"{YEAR}-Q{q}")
+
+
+def da_quarter_due(q: int) -> dt.date:
+    """The 5th working day of the quarter after ``q``."""
+    y, m = next_month(q * 3)
+    return add_workdays(date(m, 1, y) - dt.timedelta(days=1), 5)
+
+
+def da_reports(book: Book, unit: str, late_book: Book) -> None:
+    """quarterly_progress, due on the 5th working day of the next quarter: mostly on time."""
+    d = DA_DILIGENCE[unit]
+    rng = rng_for("da-report", unit)
+    for q in range(1, 5):
+        due = da_quarter_due(q)
+        r = rng.random()
+        if r < (1 - d) * 0.25:
+            continue                                  # never submitted
+        y, m = next_month(q * 3)
+        if r < (1 - d) * 0.7:
+            day, quality = add_workdays(due, rng.randint(2, 8)), "ok"
+        else:
+            day = workday_between(rng, date(m, 1, y), due)
+            quality = "poor" if rng.random() < (1 - d) * 0.5 else "ok"
+        target = late_book if q == 4 and unit in DA_LATE_Q4 else book
+        note = "纸质报送件当时漏登，次年2月补录" if target is late_book else None
+        target.add("report_submitted", unit, day, source="市软环境办收文登记", note=note,
+                   report="quarterly_progress", period=f"{YEAR}-Q{q}", quality=quality)
+
+
+DA_SUPERVISED_TOPICS = ["企业反映项目审批材料反复补正", "明察暗访发现窗口人员脱岗", "企业反映惠企资金兑现迟缓",
+                        "群众反映不动产证办理超时", "软环境监督员反映执法检查频次过多", "企业反映用水报装周期长"]
+
+
+def da_supervised(book: Book, unit: str) -> None:
+    d = DA_DILIGENCE[unit]
+    rng = rng_for("da-supervised", unit)
+    count = 2 + (rng.random() < 0.6) + (unit in ("da-zjj", "da-cgz"))
+    for n, month in enumerate(sorted(rng.sample(range(2, 12), count)), start=1):
+        item = f"DB-DA-2021-{unit[3:]}-{n:02d}"
+        assigned = workday_between(rng, date(month, 1), date(month, 15))
+        due = add_workdays(assigned, 10)
+        book.add("supervised_item_assigned", unit, assigned, id=f"{item}-assigned",
+                 source=book.doc(DA_OFFICE + "督", assigned, item), note=rng.choice(DA_SUPERVISED_TOPICS),
+                 item=item, due=due.isoformat(), issuer="大安市软环境建设办公室")
+        if unit == "da-zjj" and n == count:
+            continue                                      # still open at year end
+        late = rng.random() < (1 - d) * 0.8
+        closed = add_workdays(due, rng.choice((2, 4, 7))) if late else add_workdays(assigned, rng.choice((4, 6, 8)))
+        book.add("supervised_item_closed", unit, closed, id=f"{item}-closed", source="督办事项报结单", item=item)
+        if late and rng.random() < 1 - d:
+            finding = rng.choice(("facts_unclear", "improper_handling", "false_report"))
+            if unit == "da-zjj" and n == 1:
+                finding = "accountability_missing"
+            book.add("supervised_item_finding", unit, add_workdays(closed, 5),
+                     source=book.doc(DA_OFFICE, closed, f"复核{item}"), note="报结复核发现问题", item=item,
+                     finding=finding)
+
+
+def da_sanctions(book: Book, unit: str) -> dict[str, str]:
+    rng = rng_for("da-sanctions", unit)
+    ids = {}
+    for kind, month, note in DA_SANCTIONS.get(unit, []):
+        day = workday_between(rng, date(month, 8), date(month, 26))
+        ids[kind] = book.add(kind, unit, day, source=book.doc(DA_OFFICE, day, f"{kind}{unit}"), note=note,
+                             issuer_level="county", issuer="大安市软环境建设办公室")
+    if unit in DA_RECTIFICATION_FAILED:
+        day = workday_between(rng, date(11, 1), date(11, 20))
+        book.add("rectification_failed", unit, day, source=book.doc(DA_OFFICE, day, f"整改{unit}"),
+                 note="被告诫后未按要求整改", of=ids[DA_RECTIFICATION_FAILED[unit]])
+    for month, category in DA_CONDUCT.get(unit, []):
+        day = workday_between(rng, date(month, 5), date(month, 25))
+        book.add("conduct_issue", unit, day, source=book.doc(DA_OFFICE, day, f"明察暗访{unit}{month}"),
+                 note=f"明察暗访发现{category}问题，经查属实", category=category)
+    return ids
+
+
+def da_panels(book: Book, unit: str) -> None:
+    d = DA_DILIGENCE[unit]
+    rng = rng_for("da-panels", unit)
+    for panel, evaluators, source in DA_PANELS:
+        target = 3.1 + 1.8 * d + {"enterprises": -0.15, "supervisors": -0.05}.get(panel, 0.0)
+        for evaluator in evaluators:
+            score = min(5.0, max(0.0, round(target + rng.uniform(-0.45, 0.45), 1)))
+            book.add("evaluation", unit, workday_between(rng, date(12, 13), date(12, 28)), source=source,
+                     panel=panel, evaluator=evaluator, score=score)
+
+
+def da_recognition(book: Book, unit: str, name: str) -> None:
+    d = DA_DILIGENCE[unit]
+    rng = rng_for("da-recognition", unit)
+    for level, count in (("province", DA_PROVINCE_MEDIA.get(unit, 0)), ("central", DA_CENTRAL_MEDIA.get(unit, 0))):
+        for _ in range(count):
+            day = workday_between(rng, date(3, 1), date(12, 10))
+            outlet = rng.choice(DA_PROVINCE_OUTLETS) if level == "province" else rng.choice(("人民网", "新华网"))
+            book.add("media_report", unit, day, source=outlet, level=level, outlet=outlet,
+                     title=rng.choice(DA_MEDIA_TITLES).format(u=name))
+    for level in DA_PRAISE.get(unit, ()):
+        day = workday_between(rng, date(4, 1), date(12, 20))
+        series, issuer = (("吉政办", "吉林省人民政府办公厅") if level == "province"
+                          else ("白政办", "白城市人民政府办公室"))
+        book.add("praise", unit, day, source=book.doc(series, day, f"表扬{unit}{day}"), issuer_level=level,
+                 issuer=issuer)
+    for _ in range(DA_BRIEFINGS.get(unit, 0)):
+        day = workday_between(rng, date(3, 1), date(12, 15))
+        book.add("briefing_adopted", unit, day, source="吉林省软环境建设办公室《软环境建设专报》",
+                 note="报送的优化营商环境工作信息被省软环境办采用", issuer_level="province")
+    for _ in range(DA_PROMOTED.get(unit, 0)):
+        day = workday_between(rng, date(9, 1), date(11, 30))
+        book.add("experience_promoted", unit, day, source="全省软环境建设工作推进会",
+                 note="在全省软环境建设工作推进会上作经验介绍", scope="province")
+    if unit in DA_DEPARTMENT_IDS:
+        count = sum(rng.random() < d - 0.35 for _ in range(4))
+        for kind, title in rng.sample(DA_INNOVATIONS, count):
+            day = workday_between(rng, date(3, 1), date(11, 30))
+            book.add("innovation", unit, day, source=book.doc(DA_OFFICE, day, f"创新认定{unit}{title}"),
+                     kind=kind, title=title)
+
+
+def da_township(book: Book, unit: str) -> None:
+    rng = rng_for("da-township", unit)
+    missing = DA_WORK_REPORT_MISSING.get(unit, 0)
+    if missing:
+        book.add("finding", unit, date(3, 19), source=f"{DA_OFFICE}对乡镇（街道）2021年政府工作报告的审查",
+                 note="政府工作报告中优化营商环境目标任务、办法举措、责任时限不全", item="work_report_items",
+                 result="found", count=missing)
+    villages = ["东风村", "长山村", "新发村", "永和村", "胜利村", "红光村"]
+    for _ in range(DA_WARNINGS_SENT.get(unit, 0)):
+        day = workday_between(rng, date(3, 1), date(11, 30))
+        book.add("warning_sent", unit, day, source="软环境建设工作警示单", to=f"{rng.choice(villages)}村民委员会")
+    for kind, month, people in DA_COMPLAINTS.get(unit, []):
+        day = workday_between(rng, date(month, 3), date(month, 25))
+        notes = {"unrecorded": "群众来电反映问题，无受理、处理记录",
+                 "escalated": "投诉未及时妥善处理，群众越级投诉至白城市",
+                 "collective_petition": "土地流转纠纷处置不当，发生集体上访"}
+        fields = {"kind": kind} | ({"people": people} if people else {})
+        book.add("complaint", unit, day, source=book.doc(DA_OFFICE, day, f"投诉{unit}{month}"), note=notes[kind],
+                 **fields)
+
+
+def make_daan(book: Book, late: Book) -> dict[str, dict[str, str]]:
+    sanctions = {}
+    for unit, name in DAAN_DEPARTMENTS + DAAN_TOWNSHIPS:
+        if unit in DA_DEPARTMENT_IDS:
+            da_checks(book, unit, DA_REQUIREMENTS)
+            da_counted(book, unit)
+            da_metrics(book, unit)
+            if unit in DA_RANKINGS:
+                indicator, rank = DA_RANKINGS[unit]
+                book.add("ranking_result", unit, date(11, 18), source="吉林省2021年度营商环境评价结果（县域）",
+                         indicator=indicator, rank=rank, overall_rank=DA_OVERALL_RANK)
+        else:
+            da_checks(book, unit, {"regulation_study": ("not_as_required", "not_done")})
+            da_township(book, unit)
+        da_reports(book, unit, late)
+        da_supervised(book, unit)
+        sanctions[unit] = da_sanctions(book, unit)
+        da_panels(book, unit)
+        da_recognition(book, unit, name)
+    return sanctions
+
+
+def make_daan_late(late: Book, decision: Book, sanctions: dict[str, dict[str, str]], main: Book) -> None:
+    """What reaches the ledger after the year's file: a keying error corrected, a provincial
+    media report found late (it moves the township ranking of 13.1), and 自然资源局's appeal
+    against its September criticism (filed here; decided, with the retraction it orders, in
+    the next write — as `ledger appeal decide` records it)."""
+    target = next(e["id"] for e in main.events if e["unit"] == "da-rsj" and e.get("name") == "data_collection_ratio"
+                  and e["period"] == f"{YEAR}-Q4")
+    late.add("correction", "da-rsj", date(2, 9, YEAR + 1), source="白城市公共信用信息平台数据核对单", target=target,
+             changes={"value": 84.5}, reason="录入时数字颠倒（84.5误录为48.5），经与平台导出数据核对更正")
+    late.add("media_report", "da-ylpz", date(12, 20), source="吉林日报", note="剪报于次年2月报送，补录",
+             level="province", outlet="吉林日报", title="大安市月亮泡镇：“帮办代办”让群众少跑腿")
+    criticism = sanctions["da-zrj"]["criticism"]
+    appeal = late.add("appeal_filed", "da-zrj", date(2, 8, YEAR + 1), targets=[criticism],
+                      grounds="9月通报批评所涉不动产登记超时，系吉林省不动产登记信息平台升级停机所致，"
+                              "附省自然资源厅停机通知及受理记录")
+    reason = "经核实，超时系省级平台升级停机造成，非本单位责任，撤销该通报批评"
+    decision.add("appeal_decided", "da-zrj", date(2, 15, YEAR + 1), id=f"{appeal}/decision", appeal=appeal,
+                 outcome="upheld", reason=reason, reviewer="大安市软环境建设办公室")
+    decision.add("retraction", "da-zrj", date(2, 15, YEAR + 1), target=criticism, reason=f"申诉复核 {appeal}: {reason}",
+                 appeal=appeal)
+
+
+# ==========================================================================================
+# changbai-2020 (长白县政务服务和数字化建设管理局2020年绩效考评细则): 12 县直部门 (group cb-unit)
+# scored on three tracks: 政务公开, “放管服”改革 (grades and 直接降档) and 政务信息. Dated in 2020.
+
+CB_YEAR = 2020
+CHANGBAI_UNITS = [
+    ("cb-fgj", "长白县发展和改革局"),
+    ("cb-czj", "长白县财政局"),
+    ("cb-scj", "长白县市场监督管理局"),
+    ("cb-zrj", "长白县自然资源局"),
+    ("cb-zjj", "长白县住房和城乡建设局"),
+    ("cb-jtj", "长白县交通运输局"),
+    ("cb-jyj", "长白县教育局"),
+    ("cb-wjj", "长白县卫生健康局"),
+    ("cb-rsj", "长白县人力资源和社会保障局"),
+    ("cb-nyj", "长白县农业农村局"),
+    ("cb-wlj", "长白县文化广播电视和旅游局"),
+    ("cb-yjj", "长白县应急管理局"),
+]
+CB_OFFICE = "长政数"     # 长白县政务服务和数字化建设管理局
+
+
+@dataclass
+class CbProfile:
+    org_missing: tuple = ()        # 组织保障 items found missing
+    annual_report: str = "met"
+    missed: tuple = ()             # (month, count) of 漏报 found in the 公开专栏
+    leak: int = 0                  # month of a 泄密 (0: none)
+    interpretation: str = "met"
+    trainings: int = 2
+    daily_work: str = "met"
+    disclosure_gaps: tuple = ()    # months without a 政务公开信息 sent
+    reform: tuple = ()             # (item, count, month) found by 日常考评
+    criticisms: tuple = ()         # (issuer_level, month)
+    gov_info: int = 42             # 政务信息 sent in the year (standard 40)
+    adopted: int = 12              # 政务信息 adopted (standard 12)
+    info_rules: str = "met"
+    office: float = 16.0           # office panel target (0–20)
+
+
+def cb_profiles() -> dict[str, CbProfile]:
+    P = CbProfile
+    return {
+        # the clear best: nothing missed, more information sent and adopted than the standard
+        "cb-scj": P(gov_info=63, adopted=21, office=19.2, trainings=3),
+        "cb-fgj": P(reform=(("late_dispatch", 1, 4),), disclosure_gaps=(2,), gov_info=55, adopted=17, office=18.4),
+        "cb-czj": P(missed=((6, 1),), reform=(("leader_not_personal", 1, 3),), gov_info=48, adopted=15, office=17.6),
+        "cb-jyj": P(disclosure_gaps=(2,), reform=(("no_publicity", 1, 9), ("post_supervision_missing", 1, 10)),
+                    gov_info=44, adopted=13, office=16.8),
+        "cb-rsj": P(org_missing=("special_meeting",), reform=(("late_dispatch", 1, 7),), gov_info=41, adopted=12,
+                    office=16.2),
+        # 减权放权工作不力: −15 and 直接降档 whatever the total
+        "cb-zrj": P(reform=(("decentralization_failure", 1, 8), ("late_dispatch", 1, 5)), missed=((9, 2),),
+                    gov_info=38, adopted=10, office=15.4),
+        # two county criticisms → 直接降档; one is retracted in the later write (make_changbai_late)
+        "cb-jtj": P(criticisms=(("county", 5), ("county", 10)), reform=(("rules_not_implemented", 1, 6),),
+                    disclosure_gaps=(2, 8), gov_info=36, adopted=9, office=15.0),
+        # a city criticism → 直接降档
+        "cb-wjj": P(criticisms=(("city", 7),), reform=(("uncooperative", 1, 4),), disclosure_gaps=(11,),
+                    gov_info=46, adopted=14,
+                    office=16.6),
+        # 泄密: the 公开专栏 item scores 0
+        "cb-nyj": P(leak=8, missed=((4, 1),), interpretation="not_met", reform=(("late_dispatch", 2, 8),),
+                    gov_info=33, adopted=8, office=14.6),
+        "cb-wlj": P(org_missing=("annual_summary",), reform=(("false_material", 1, 11),), disclosure_gaps=(2,),
+                    gov_info=39, adopted=11, office=15.8),
+        "cb-yjj": P(reform=(("weak_mechanism", 1, 3), ("late_dispatch", 2, 9)), missed=((10, 1),),
+                    gov_info=35, adopted=10, office=15.2),
+        # loses the most: 不合格 (< 70) and so 直接降档; weak on every track
+        "cb-zjj": P(org_missing=("special_meeting", "annual_plan", "annual_summary"), annual_report="not_met",
+                    missed=((3, 2), (7, 2), (11, 1)), interpretation="not_met", trainings=0, daily_work="not_met",
+                    disclosure_gaps=(2, 5, 8, 12),
+                    reform=(("no_office", 1, 3), ("rules_not_implemented", 1, 4), ("no_publicity", 1, 6),
+                            ("late_dispatch", 2, 6), ("false_material", 2, 9), ("uncooperative", 1, 10),
+                            ("power_list_stale", 1, 11), ("service_list_nonstandard", 1, 11),
+                            ("intermediary_issue", 1, 12)),
+                    criticisms=(("county", 9),), gov_info=22, adopted=5, info_rules="not_met", office=11.8),
+    }
+
+
+CB_REFORM_NOTES = {
+    "leader_not_personal": "部门主要领导未亲自部署改革工作", "no_leading_group": "未成立改革工作领导小组",
+    "no_office": "未指定专门科室并明确专人负责", "weak_mechanism": "领导机制不健全，改革推进滞后",
+    "no_rules": "未出台改革配套制度", "rules_not_implemented": "配套制度已出台未落实",
+    "no_publicity": "未宣传改革成效", "late_dispatch": "未按季调度、月报送时间节点报送工作推进情况",
+    "false_material": "报送材料与《任务台账》不符，一项目标任务缺佐证材料", "uncooperative": "改革推进中不协同、不配合",
+    "decentralization_failure": "应下放的行政审批事项未落实下放",
+    "power_list_stale": "权责清单发生变化未及时提出调整方案",
+    "service_list_nonstandard": "政务服务事项未达到“三级四同”标准",
+    "post_supervision_missing": "放权后事中事后监管措施未制定",
+    "intermediary_issue": "清单之外设置中介服务事项",
+}
+CB_INFO_TITLES = ["{u}扎实推进“最多跑一次”改革", "{u}召开优化营商环境工作会议", "{u}开展政策进企业活动",
+                  "{u}多措并举抓好疫情防控和复工复产", "{u}推进政务服务“一网通办”", "{u}深入开展“万人进万企”活动",
+                  "{u}优化审批流程压缩办理时限", "{u}扎实开展“放管服”改革宣传月活动"]
+
+
+def cb_date(month: int, day: int) -> dt.date:
+    return date(month, day, CB_YEAR)
+
+
+def cb_disclosure(book: Book, unit: str, name: str, p: CbProfile) -> None:
+    rng = rng_for("cb-disclosure", unit)
+    check = workday_between(rng, cb_date(12, 7), cb_date(12, 18))
+    source = "县政数局政务公开年度检查（原始文件、政府信息公开专栏）"
+    for item in ("leading_group", "responsible_body", "designated_person", "special_meeting", "annual_plan",
+                 "annual_summary"):
+        book.add("finding", unit, check, source=source, item=item,
+                 result="missing" if item in p.org_missing else "met")
+    book.add("finding", unit, cb_date(3, 31), source="政府信息公开专栏", item="annual_report", result=p.annual_report,
+             note="2019年度政府信息公开工作年度报告" + ("已公布" if p.annual_report == "met" else "未编制公布"))
+    for month, count in p.missed:
+        day = workday_between(rng, cb_date(month, 20), month_end(month, CB_YEAR))
+        book.add("finding", unit, day, source="政府信息公开专栏月度检查", note="主动公开文件未在专栏发布",
+                 item="missed_disclosure", result="found", count=count)
+    if p.leak:
+        day = workday_between(rng, cb_date(p.leak, 5), cb_date(p.leak, 25))
+        book.add("finding", unit, day, source=book.doc(CB_OFFICE, day, f"泄密{unit}"),
+                 note="政府信息公开专栏发布的文件附件含未脱敏个人信息", item="leak", result="found")
+    book.add("finding", unit, check, source=source, item="policy_interpretation", result=p.interpretation)
+    book.add("finding", unit, check, source="日常考核记录", item="daily_work", result=p.daily_work)
+    for month in sorted(rng.sample(range(3, 12), p.trainings)):
+        day = workday_between(rng, cb_date(month, 5), cb_date(month, 25))
+        book.add("training_session", unit, day, source="学习资料、学习签到、学习照片",
+                 topic=rng.choice(("《政府信息公开条例》学习", "政务公开标准化规范化培训", "政策解读工作专题学习")),
+                 attendees=rng.randint(15, 45))
+    for month in range(1, 13):
+        if month in p.disclosure_gaps:
+            continue
+        for k in range(1 + (rng.random() < 0.35)):
+            day = workday_between(rng, cb_date(month, 1), month_end(month, CB_YEAR))
+            book.add("publication", unit, day, source="政务公开信息报送邮箱", channel="disclosure",
+                     title=f"{name}{month}月政务公开信息" + (f"（{k + 1}）" if k else ""))
+
+
+def cb_reform(book: Book, unit: str, p: CbProfile) -> list[str]:
+    rng = rng_for("cb-reform", unit)
+    for item, count, month in p.reform:
+        day = workday_between(rng, cb_date(month, 5), cb_date(month, 25))
+        book.add("finding", unit, day, source=book.doc(CB_OFFICE, day, f"督导{unit}{item}"), note=CB_REFORM_NOTES[item],
+                 item=item, result="found", count=count)
+    ids = []
+    issuers = {"county": ("长办发", "中共长白县委办公室、长白县人民政府办公室"),
+               "city": ("白办发", "中共白山市委办公室、白山市人民政府办公室")}
+    for level, month in p.criticisms:
+        day = workday_between(rng, cb_date(month, 8), cb_date(month, 26))
+        series, issuer = issuers[level]
+        ids.append(book.add("criticism", unit, day, source=book.doc(series, day, f"通报{unit}{month}"),
+                            note="“放管服”和“最多跑一次”改革任务推进不力，予以通报批评",
+                            issuer_level=level, issuer=issuer))
+    return ids
+
+
+def cb_info(book: Book, unit: str, name: str, p: CbProfile) -> None:
+    rng = rng_for("cb-info", unit)
+    weights = [6, 3, 9, 9, 9, 9, 8, 8, 9, 8, 9, 8]      # fewer in February (epidemic)
+    months = sorted(rng.choices(range(1, 13), weights=weights, k=p.gov_info))
+    for month in months:
+        day = workday_between(rng, cb_date(month, 1), month_end(month, CB_YEAR))
+        book.add("publication", unit, day, source="长白县人民政府网站政务信息报送系统", channel="gov_info",
+                 title=rng.choice(CB_INFO_TITLES).format(u=name))
+    for _ in range(p.adopted):
+        day = workday_between(rng, cb_date(2, 15), cb_date(12, 25))
+        level = rng.choices(("county", "city", "province"), weights=(6, 3, 1))[0]
+        outlet = {"county": "长白县人民政府网站", "city": "白山市人民政府网站", "province": "吉林省人民政府网站"}[level]
+        book.add("briefing_adopted", unit, day, source=outlet, note="报送的政务信息被采用", issuer_level=level)
+    book.add("finding", unit, cb_date(12, 15), source="县政数局年终检查（报送制度、领导签批纸质版）", item="info_rules",
+             result=p.info_rules)
+    for evaluator in ("zsj01", "zsj02", "zsj03"):
+        score = min(20.0, round(p.office + rng.uniform(-0.8, 0.8), 1))
+        book.add("evaluation", unit, workday_between(rng, cb_date(12, 21), cb_date(12, 30)),
+                 source="县政数局政务信息工作评议", panel="office", evaluator=evaluator, score=score)
+
+
+def make_changbai(book: Book, late: Book) -> None:
+    profiles = cb_profiles()
+    for unit, name in CHANGBAI_UNITS:
+        p = profiles.get(unit, CbProfile())
+        cb_disclosure(book, unit, name, p)
+        criticism_ids = cb_reform(book, unit, p)
+        cb_info(book, unit, name, p)
+        if unit == "cb-jtj":
+            # The May criticism is withdrawn in January 2021, after the year's scores were first
+            # computed: at the revision before the later writes the unit is still downgraded.
+            late.add("retraction", unit, date(1, 14, CB_YEAR + 1), source="长办发〔2021〕2号",
+                     target=criticism_ids[0], decision="长办发〔2021〕2号",
+                     reason="经复核，道路运输许可延办系省级系统升级停机所致，不属于县交通运输局责任，撤销该通报批评")
+
+
+# ==========================================================================================
+# jilin-kjt-2019 (吉林省科学技术厅营商环境考核评价实施方案): the plan assesses one body, the
+# 科技厅 itself (group kjt); its 23 indicators belong to its divisions (责任处室). 法规处 checks
+# every indicator at each quarter's end (月调度, 每季度末报厅主要领导并报省软环境办): a
+# `finding` per indicator, met or not_met. Dated in 2019.
+
+KJT_YEAR = 2019
+KJT_UNITS = [("kjt", "吉林省科学技术厅")]
+KJT_DIVISIONS = ["法规处", "规划处", "办公室", "审批办", "诚信处", "机关党委"]
+# indicator → its result at the end of Q1…Q4 (m met, n not_met, - not yet checked)
+KJT_PROGRESS = {
+    "1": "nmmm", "2": "mmmm", "3": "nmmm", "4": "-nmm", "5": "mmnm", "6": "mmmm", "7": "--nn", "8": "nnmm",
+    "9": "nnnm", "10": "nmmm", "11": "mmmm", "12": "nnmm", "13": "nmmm", "14": "mmmm", "15": "mmmm",
+    "16": "mmnn", "17": "mmmm", "18": "-nnm", "19": "--mm", "20": "nnnn", "21": "-mmm", "22": "nnmm", "23": "nnnm",
+}
+KJT_NOTES = {
+    ("1", "n"): "2019年度营商环境建设实施方案尚未在厅网站公开", ("4", "n"): "行业禁令文件正在起草",
+    ("5", "n"): "明察暗访发现窗口服务问题，尚在整改", ("7", "n"): "长春市参评全国营商环境评价相关指标排序靠后",
+    ("8", "n"): "科技计划项目评审结果公开不及时", ("9", "n"): "行业信用信息数据归集未完成",
+    ("10", "n"): "省级政务服务事项网上可办率82%，低于90%", ("12", "n"): "办事材料精简不足60%",
+    ("13", "n"): "部分许可事项服务指南存在兜底性条款", ("16", "n"): "第二季度工作进展未在前5个工作日内报送",
+    ("18", "n"): "复制推广典型经验做法尚在研究", ("20", "n"): "年度内未获党中央、国务院通报表扬",
+    ("22", "n"): "报送信息尚未被省软环境办采用", ("23", "n"): "尚未在全省会议上作经验介绍",
+    ("23", "m"): "在全省软环境建设工作会议上介绍科技领域“放管服”改革经验",
+    ("9", "m"): "行业信用信息数据归集工作完成", ("18", "m"): "复制推广国务院大督查“科技成果转化”典型经验",
+}
+KJT_LATE = ("9", "18", "23")   # the December results for these reach the ledger in January 2020
+
+
+def make_kjt(book: Book, late: Book) -> None:
+    ends = [date(3, 29, KJT_YEAR), date(6, 28, KJT_YEAR), date(9, 27, KJT_YEAR), date(12, 27, KJT_YEAR)]
+    for item, progress in KJT_PROGRESS.items():
+        for q, (mark, day) in enumerate(zip(progress, ends, strict=True), start=1):
+            if mark == "-":
+                continue
+            target = late if q == 4 and item in KJT_LATE else book
+            target.add("finding", "kjt", day, source=f"法规处{KJT_YEAR}年第{q}季度调度（报厅主要领导、省软环境办）",
+                       note=KJT_NOTES.get((item, mark)), item=item, result="met" if mark == "m" else "not_met")
+
+
 # ------------------------------------------------------------------------------------------
 
 def write_units(path: Path) -> None:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["id", "name", "groups"])
+    writer.writerow(["id", "name", "groups", "divisions"])
     writer.writerows(roster())
     path.write_text(buf.getvalue(), encoding="utf-8")
 
@@ -956,17 +1585,28 @@ def write_events(path: Path, book: Book) -> None:
     path.write_text("\n".join(book.lines()) + "\n", encoding="utf-8")
 
 
-def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Generate the sample years that `ledger demo` loads.")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"folder to write to (default {OUT})")
+    out: Path = parser.parse_args(argv).out
+    out.mkdir(parents=True, exist_ok=True)
     book = Book()
+    late = Book(counters=book.counters)   # one id sequence per unit across the files
+    decision = Book(counters=book.counters)
     make_jingkai(book)
     make_jiangxian(book)
-    write_units(OUT / "units.csv")
-    write_events(OUT / "events.jsonl", book)
-    counts = Counter(e["type"] for e in book.events)
-    print(f"{len(roster())} units, {len(book.events)} events written to {OUT}")
-    for kind, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        print(f"  {kind:26} {n}")
+    sanctions = make_daan(book, late)
+    make_changbai(book, late)
+    make_kjt(book, late)
+    make_daan_late(late, decision, sanctions, book)
+    write_units(out / "units.csv")
+    for name, written in (("events.jsonl", book), ("late.jsonl", late), ("appeal.jsonl", decision)):
+        write_events(out / name, written)
+        counts = Counter(e["type"] for e in written.events)
+        print(f"{name}: {len(written.events)} events")
+        for kind, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            print(f"  {kind:26} {n}")
+    print(f"{len(roster())} units; files written to {out}")
 
 
 if __name__ == "__main__":

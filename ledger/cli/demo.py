@@ -1,4 +1,4 @@
-"""The bundled sample year: what `make demo` runs."""
+"""The bundled sample years: what `make demo` runs."""
 
 from __future__ import annotations
 
@@ -11,28 +11,65 @@ from .base import Context, main, parse_date, pass_ctx
 
 
 @main.command()
-@click.option("--as-of", "as_of", default="2022-01-31", show_default=True, metavar="DATE",
-              help="score the sample year as of this date (after the Q4 reports are due)")
+@click.option("--as-of", "as_of", default=None, metavar="DATE",
+              help="score every sample year as of this date (default: 31 January after each policy's year, "
+                   "once the Q4 reports are due)")
 @pass_ctx
-def demo(c: Context, as_of: str) -> None:
-    """Load the bundled sample roster and year (jingkai-2021, jiangxian-2021) into the store,
-    then print score tables and the explanation of the unit that lost most points."""
-    from ..demo import DEMO_POLICIES, biggest_loser, demo_files
+def demo(c: Context, as_of: str | None) -> None:
+    """Load the bundled sample roster and years of the five bundled policies into the store, in
+    several writes (the years, then late records, a correction, a retraction and an appeal, then
+    the appeal's decision); print one score table per policy, the explanation of the unit that
+    lost most points, and the revision to try with --known-at. Running it again adds nothing."""
+    from ..demo import DEMO_POLICIES, DEMO_TRACKS, biggest_loser, default_as_of, demo_files, demo_writes
 
-    units_file, events_file = demo_files()
+    units_file, _ = demo_files()
     c.ledger.init()
     changed, same = c.ledger.import_units(units_file)
-    result = c.ledger.import_file(events_file)
+    lines, new, present = [], 0, 0
+    for path, what in demo_writes():
+        result = c.ledger.import_file(path)
+        new, present = new + result.new, present + result.present
+        lines.append(f"  {path.rsplit('/', 1)[-1]:14} {result.new:5} new  {what}")
     revision, digest = c.ledger.head()
-    click.echo(f"sample data: {changed + same} units, {result.new} new events ({result.present} already present); "
-               f"ledger head revision {revision} {digest[:16]}\n")
-    day = parse_date(as_of, "--as-of")
-    boards = [c.ledger.scoreboard(c.ledger.policy(ref), as_of=day) for ref in DEMO_POLICIES]
-    for board in boards:
+    click.echo(f"sample data: {changed + same} units, {new} new events ({present} already present); "
+               f"ledger head revision {revision} {digest[:16]}")
+    click.echo("\n".join(lines) + "\n")
+    fixed = parse_date(as_of, "--as-of") if as_of else None
+    boards = []
+    for ref in DEMO_POLICIES:
+        policy = c.ledger.policy(ref)
+        board = c.ledger.scoreboard(policy, as_of=fixed or default_as_of(policy.year), tracks=[DEMO_TRACKS[ref]])
+        boards.append(board)
         click.echo(score_report.as_table(board))
         click.echo("")
+    others = [f"{b.policy.ref.split('@')[0]} ({', '.join(t.id for t in b.policy.tracks if t.id not in b.cards)})"
+              for b in boards if len(b.policy.tracks) > 1]
+    click.echo("One track per policy; the others: ledger score --policy ID [--track T] — " + "; ".join(others) + "\n")
     card, lost = biggest_loser(boards[0])
-    board = c.ledger.scoreboard(boards[0].policy, as_of=day, focus=card.unit)
+    board = c.ledger.scoreboard(boards[0].policy, as_of=boards[0].as_of, focus=card.unit)
     click.echo(f"The unit that lost most points under {boards[0].policy.ref}: {card.unit} {card.name} "
                f"(−{render.number_text(lost)} in deductions)\n")
     click.echo(explain_report.as_table(explain_report.Explanation(board, board.card(card.unit, card.track))))
+    _known_at_hint(c, fixed)
+
+
+def _known_at_hint(c: Context, as_of: object) -> None:
+    """Which revision to try with --known-at, and the unit whose score it changes."""
+    import datetime as dt
+
+    from ..demo import known_at_example
+
+    example = known_at_example(c.ledger, as_of if isinstance(as_of, dt.date) else None)
+    if example is None:
+        return
+    then, now = example.then, example.now
+    db = f"--db {c.db} " if c.db else ""
+    when = f"--as-of {example.as_of.isoformat()}"
+    click.echo(f"\nWhat the ledger knew before the later writes: revision {example.revision}. "
+               f"{example.unit} {example.name} under {example.policy} ({example.track}): "
+               f"{render.number_text(then.total)} then, {render.number_text(now.total)} now "
+               "(a Q4 report registered late; its criticism retracted on appeal). Compare:")
+    click.echo(f"  ledger {db}explain {example.unit} --policy {example.policy} {when} --known-at {example.revision}")
+    click.echo(f"  ledger {db}explain {example.unit} --policy {example.policy} {when}")
+    click.echo(f"  ledger {db}diff --policy {example.policy} {when} --known-at {example.revision}"
+               "    # every unit that moved since, and why")
