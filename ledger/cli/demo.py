@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from ..reports import explain as explain_report
@@ -53,23 +55,20 @@ def demo(c: Context, as_of: str | None) -> None:
     _known_at_hint(c, fixed)
 
 
-def _known_at_hint(c: Context, as_of: object) -> None:
+def _known_at_hint(c: Context, as_of: dt.date | None) -> None:
     """Which revision to try with --known-at, and the unit whose score it changes."""
-    import datetime as dt
+    from ..demo import KNOWN_AT_WHY, known_at_example
 
-    from ..demo import known_at_example
-
-    example = known_at_example(c.ledger, as_of if isinstance(as_of, dt.date) else None)
+    example = known_at_example(c.ledger, as_of)
     if example is None:
         return
-    then, now = example.then, example.now
     db = f"--db {c.db} " if c.db else ""
-    when = f"--as-of {example.as_of.isoformat()}"
-    click.echo(f"\nWhat the ledger knew before the later writes: revision {example.revision}. "
+    args = f"{example.unit} --policy {example.policy} --as-of {example.as_of.isoformat()}"
+    click.echo(f"\nWhat the ledger knew before the later writes: revision {example.revision}.\n"
                f"{example.unit} {example.name} under {example.policy} ({example.track}): "
-               f"{render.number_text(then.total)} then, {render.number_text(now.total)} now "
-               "(a Q4 report registered late; its criticism retracted on appeal). Compare:")
-    click.echo(f"  ledger {db}explain {example.unit} --policy {example.policy} {when} --known-at {example.revision}")
-    click.echo(f"  ledger {db}explain {example.unit} --policy {example.policy} {when}")
-    click.echo(f"  ledger {db}diff --policy {example.policy} {when} --known-at {example.revision}"
-               "    # every unit that moved since, and why")
+               f"{render.number_text(example.then.total)} then, {render.number_text(example.now.total)} now "
+               f"({KNOWN_AT_WHY}). Compare:")
+    click.echo(f"  ledger {db}explain {args} --known-at {example.revision}")
+    click.echo(f"  ledger {db}explain {args}")
+    click.echo(f"  ledger {db}diff --policy {example.policy} --as-of {example.as_of.isoformat()} "
+               f"--known-at {example.revision}    # every unit that moved since, and why")
