@@ -119,7 +119,7 @@ def error_text(exc: BaseException) -> str:
 # ---------------------------------------------------------------- language (--lang, LEDGER_LANG)
 
 def _set_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value:
+    if value or ctx.parent is None:  # the program's own --lang (or none: LEDGER_LANG) starts each run
         i18n.set_lang(value)
     _click_speaks(i18n.lang())
     return value

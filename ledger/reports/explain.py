@@ -168,12 +168,19 @@ def header_lines(ex: Explanation) -> list[str]:
 def _rows(ex: Explanation, lines: list[dict[str, Any]], folded: list[dict[str, Any]],
           clause_width: int | None) -> list[list[str]]:
     rows = [[_delta(ln["delta"]), ln.get("indicator") or "", _what(ex, ln), ln.get("date") or "",
-             ln.get("source") or "", ln.get("event") or "",
+             ln.get("source") or "", _event(ln),
              _cut(ln.get("rule"), clause_width) if clause_width else (ln.get("rule") or "").replace("\n", " ")]
             for ln in lines]
     if folded:
         rows.append(["0", folded[0].get("indicator") or "", folded_text(folded), "", "", "", ""])
     return rows
+
+
+def _event(line: dict[str, Any]) -> str:
+    """The event's id (in English with its type code, which the what column names in Chinese)."""
+    if not line.get("event"):
+        return ""
+    return line["event"] if i18n.is_zh() else f"{line['event']} ({line.get('event_type')})"
 
 
 def _headers() -> list[str]:
@@ -326,9 +333,12 @@ def xlsx_sheets(ex: Explanation, by: str = "indicator") -> list[tuple[str, list[
     notes = ex.indicator_notes()
     tree = [[node.id, node.name, node.points, node.max, *notes.get(node.id, ("", ""))]
             for top in ex.card.indicators for node in top.walk()]
-    return [(_("lines"), [_("group"), _("indicator"), _("indicator name"), _("points"), _("event"), _("event type"),
-                          _("kind"), _("date"), _("clause"), _("source"), _("what happened")], lines),
-            (_("indicators"), _indicator_headers(), tree)]
+    # A workbook is data people file and filter: its sheet names and headers stay the same, both
+    # languages side by side, whatever --lang (only the what-happened text follows it).
+    return [("明细 lines", ["分组 group", "指标 indicator", "指标名称", "分值 delta", "事件 event", "事件类型 type",
+                           "种类 kind", "日期 date", "条款 clause", "来源 source", "依据 what happened"], lines),
+            ("指标 indicators", ["指标 id", "名称 name", "得分 points", "满分 max", "计分方式 method",
+                                  "数据来源 data source"], tree)]
 
 
 @renders("explain", "xlsx", binary=True)

@@ -48,7 +48,7 @@ def _walk(nodes: Sequence[Indicator], depth: int, out: list[str]) -> None:
     for n in nodes:
         points = f" ({render.number_text(n.points)})" if n.points is not None else ""
         out.append(f"{'  ' * depth}{n.id} {n.name}{points}")
-        for label, text in ((_("clause"), n.clause), (_("method"), n.method), (_("data source"), n.data_source),
+        for label, text in ((_("original text"), n.clause), (_("method"), n.method), (_("data source"), n.data_source),
                             (_("reading"), n.reading)):
             if text:
                 # a multi-line text stays inside the tree: its further lines are indented under the first

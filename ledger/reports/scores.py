@@ -21,6 +21,9 @@ FIXED = ["rank", "unit", "name"]
 TAIL = ["total", "max", "grade", "vetoed", "downgraded"]
 """Column headers (message ids: one language on screen, ``--lang``)."""
 SORTS = ("rank", "total")
+XLSX_FIXED = ["排名 rank", "单位 unit", "名称 name"]
+XLSX_TAIL = ["总分 total", "满分 max", "等级 grade", "否决 vetoed", "降档 downgraded"]
+"""A workbook's headers stay the same whatever --lang (both languages, as people file them)."""
 
 
 def provenance(board: Scoreboard) -> str:
@@ -44,12 +47,13 @@ def _short(name: str, width: int = 8) -> str:
 
 
 def _track_rows(board: Scoreboard, track_id: str, sort: str = "rank",
-               lowest: int | None = None) -> tuple[list[str], list[list[Any]]]:
+               lowest: int | None = None, workbook: bool = False) -> tuple[list[str], list[list[Any]]]:
     track = board.policy.track(track_id)
     tops = [(i.id, i.name) for i in track.indicators]
-    headers = [_(h) for h in FIXED] + [f"{_short(name)} {iid}" for iid, name in tops] + [_(h) for h in TAIL]
+    fixed, tail = (XLSX_FIXED, XLSX_TAIL) if workbook else ([_(h) for h in FIXED], [_(h) for h in TAIL])
+    headers = fixed + [f"{_short(name)} {iid}" for iid, name in tops] + tail
     rows = []
-    yes = _("yes")
+    yes = "是" if workbook else _("yes")
     for card in ordered(board.cards.get(track_id, []), sort, lowest):
         points = {i.id: i.points for i in card.indicators}
         rows.append([card.rank, card.unit, card.name] + [points.get(iid) for iid, _n in tops] +
@@ -112,7 +116,7 @@ def as_csv(board: Scoreboard) -> str:
 def _sheets(board: Scoreboard) -> list[tuple[str, list[str], list[list[Any]]]]:
     sheets = []
     for track_id in board.cards:
-        headers, rows = _track_rows(board, track_id)
+        headers, rows = _track_rows(board, track_id, workbook=True)
         sheets.append((f"{track_id} {board.policy.track(track_id).name}"[:31], headers, rows))
     return sheets
 
