@@ -156,7 +156,7 @@ def _localise(command: click.Command) -> None:
     for param in command.params:
         en = param.__dict__.setdefault("_help_en", getattr(param, "help", None))
         if en:
-            param.help = _help(en)  # type: ignore[attr-defined]
+            param.help = _help(en)
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             _localise(sub)

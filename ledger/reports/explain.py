@@ -189,7 +189,7 @@ def _headers() -> list[str]:
 
 @renders("explain", "table")
 def as_table(ex: Explanation, by: str = "indicator", all_lines: bool = False, width: int | None = None) -> str:
-    out = header_lines(ex) + [""]
+    out = [piece for h in header_lines(ex) for piece in (render.wrap_text(h, width - 1) if width else [h])] + [""]
     for key, lines in ex.groups(by):
         shown, folded = fold(lines, all_lines)
         out.append(heading(ex, key, lines, by))

@@ -16,10 +16,10 @@ def table(rows: Iterable[Sequence[Any]], headers: Sequence[str], *, width: int |
     import tabulate as _tabulate  # lazy: ~15 ms with wcwidth, only for table output
 
     _tabulate.WIDE_CHARS_MODE = True  # measure CJK as two columns (uses wcwidth)
-    rows = [["" if v is None else str(v) for v in row] for row in rows]
-    if width and wrap and rows:
-        rows = _fit(rows, list(headers), width, list(wrap))
-    return _tabulate.tabulate(rows, headers=list(headers), tablefmt="simple", disable_numparse=True)
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    if width and wrap and cells:
+        cells = _fit(cells, list(headers), width, list(wrap))
+    return _tabulate.tabulate(cells, headers=list(headers), tablefmt="simple", disable_numparse=True)
 
 
 def display_width(text: str) -> int:
@@ -60,7 +60,8 @@ def wrap_text(text: str, width: int) -> list[str]:
 
 def _fit(rows: list[list[str]], headers: list[str], width: int, wrap: list[int]) -> list[list[str]]:
     ncols = len(headers)
-    widths = [max([display_width(headers[i])] + [max((display_width(p) for p in r[i].split("\n")), default=0)
+    # tabulate pads a column to at least its header + 2 (its MIN_PADDING)
+    widths = [max([display_width(headers[i]) + 2] + [max((display_width(p) for p in r[i].split("\n")), default=0)
                                                  for r in rows]) for i in range(ncols)]
     fixed = sum(w for i, w in enumerate(widths) if i not in wrap) + 2 * (ncols - 1)
     room = width - 1 - fixed

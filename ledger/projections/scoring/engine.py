@@ -204,7 +204,8 @@ def _eval_node(node: Node, ctx: Ctx, uf: UnitFacts, lines: list[Line]) -> Indica
         if hits and total != 0:
             f = hits[0]
             lines.append(Line(node.id, -total, "zeroed", f.id, f.type, f.date, cond.reason, f.source,
-                              ctx.version, f.corrections, Detail("{reason}: the indicator scores 0", reason=cond.reason),
+                              ctx.version, f.corrections,
+                              Detail("{reason}: the indicator scores 0", reason=cond.reason),
                               tuple(h.id for h in hits)))
             total = ZERO
     if node.floor is not None and total < node.floor:

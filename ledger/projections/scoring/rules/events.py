@@ -200,4 +200,5 @@ class PerEventRule(Evaluator[PerEvent]):
             lim = abs(self.cap)
             if abs(total) > lim:
                 adj = (lim if total > 0 else -lim) - total
-                out.append(aggregate_line(node, adj, "cap", self.text, ctx, detail=Detail("rule capped at {cap}", cap=fmt(lim))))
+                out.append(aggregate_line(node, adj, "cap", self.text, ctx,
+                                          detail=Detail("rule capped at {cap}", cap=fmt(lim))))

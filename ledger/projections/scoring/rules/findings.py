@@ -57,7 +57,8 @@ class RequirementRule(Evaluator[Requirement]):
             out.append(event_line(node, f, ZERO, self.text, ctx, detail=Detail("latest finding: {result} (scores 0)",
                                                                                result=result)))
         else:
-            out.append(event_line(node, f, amount, self.text, ctx, detail=Detail("latest finding: {result}", result=result)))
+            out.append(event_line(node, f, amount, self.text, ctx,
+                                  detail=Detail("latest finding: {result}", result=result)))
 
 
 @rule_kind(Checklist, reads={"finding"})
@@ -85,4 +86,5 @@ class ChecklistRule(Evaluator[Checklist]):
                 delta = -pts
             else:
                 delta = ZERO
-            out.append(event_line(node, f, delta, self.text, ctx, detail=Detail("{item}: {result}", item=item, result=result)))
+            out.append(event_line(node, f, delta, self.text, ctx,
+                                  detail=Detail("{item}: {result}", item=item, result=result)))

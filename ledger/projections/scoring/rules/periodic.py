@@ -147,13 +147,14 @@ class ReportRule(Evaluator[Report]):
                                                     period=label), period=label))
             elif late_first is not None:
                 out.append(event_line(node, late_first, self.late, self.text, ctx, kind="late",
-                                      detail=Detail("{report} {period} due {due}, submitted {submitted}", report=self.report,
-                                                    period=label, due=due_s,
+                                      detail=Detail("{report} {period} due {due}, submitted {submitted}",
+                                                    report=self.report, period=label, due=due_s,
                                                     submitted=late_first.date.isoformat()), period=label))
             else:
                 out.append(aggregate_line(node, self.missing, "missing_obligation", self.text, ctx,
-                                          detail=Detail("{report} {period} not submitted by {due} ({rule})", report=self.report,
-                                                        period=label, due=due_s, rule=due_text(self.due)),
+                                          detail=Detail("{report} {period} not submitted by {due} ({rule})",
+                                                        report=self.report, period=label, due=due_s,
+                                                        rule=due_text(self.due)),
                                           date=due, period=label))
 
 
