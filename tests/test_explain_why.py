@@ -259,7 +259,7 @@ def test_what_of_a_line_behind_several_events(tmp_path):
 
     url = f"sqlite:///{tmp_path}/l.db"
     setup(url, tmp_path)
-    extra = [{"type": "media_report", "unit": "b", "date": "2021-03-0%d" % i, "level": "province",
+    extra = [{"type": "media_report", "unit": "b", "date": f"2021-03-0{i}", "level": "province",
               "outlet": "吉林日报", "title": f"报道{i}"} for i in range(1, 6)]
     assert cli(url, "import", write_jsonl(tmp_path / "m.jsonl", extra)).code == 0
     doc = explain_json(url, "b", "--policy", "cli-test")
