@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .. import i18n
 from ..reports import explain as explain_report
 from ..reports import scores as score_report
 from ..reports import text as render
@@ -24,8 +25,9 @@ def demo(c: Context, as_of: str) -> None:
     changed, same = c.ledger.import_units(units_file)
     result = c.ledger.import_file(events_file)
     revision, digest = c.ledger.head()
-    click.echo(f"sample data: {changed + same} units, {result.new} new events ({result.present} already present); "
-               f"ledger head revision {revision} {digest[:16]}\n")
+    click.echo(i18n.f("sample data: {units} units, {new} new events ({present} already present); ledger head "
+                      "revision {revision} {digest}", units=changed + same, new=result.new, present=result.present,
+                      revision=revision, digest=digest[:16]) + "\n")
     day = parse_date(as_of, "--as-of")
     boards = [c.ledger.scoreboard(c.ledger.policy(ref), as_of=day) for ref in DEMO_POLICIES]
     for board in boards:
@@ -33,6 +35,7 @@ def demo(c: Context, as_of: str) -> None:
         click.echo("")
     card, lost = biggest_loser(boards[0])
     board = c.ledger.scoreboard(boards[0].policy, as_of=day, focus=card.unit)
-    click.echo(f"The unit that lost most points under {boards[0].policy.ref}: {card.unit} {card.name} "
-               f"(−{render.number_text(lost)} in deductions)\n")
+    click.echo(i18n.f("The unit that lost most points under {policy}: {unit} {name} (−{lost} in deductions)",
+                      policy=boards[0].policy.ref, unit=card.unit, name=card.name,
+                      lost=render.number_text(lost)) + "\n")
     click.echo(explain_report.as_table(explain_report.Explanation(board, board.card(card.unit, card.track))))
