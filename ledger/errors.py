@@ -15,7 +15,7 @@ class InputError(LedgerError):
         self.origin, self.line, self.field, self.expected, self.got = origin, line, field, expected, got
         self.problem = problem
         where = origin or ""
-        if line is not None:
+        if line:  # 0: not a line of a file (the command line, an appeal decision's orders)
             where += f":{line}" if where else f"line {line}"
         parts = [where] if where else []
         if field:

@@ -19,6 +19,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+# The suite's assertions on human-readable text were written in English: every test runs with
+# LEDGER_LANG=en (the ledger's default is Chinese). Tests of the Chinese output set the language
+# themselves (tests/test_i18n.py, tests/test_explain_why.py).
+os.environ["LEDGER_LANG"] = "en"
+
 PG_URL = os.environ.get("LEDGER_TEST_PG_URL", "")
 REQUIRE_PG = os.environ.get("LEDGER_REQUIRE_PG") == "1"
 PG_SCHEMA = os.environ.get("LEDGER_TEST_PG_SCHEMA", "")

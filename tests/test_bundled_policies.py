@@ -18,7 +18,7 @@ from ledger.projections.scoring import score_track
 from ledger.units import Unit
 
 BUNDLED_DIR = Path(__file__).resolve().parents[1] / "ledger" / "policies" / "bundled"
-BUNDLED = sorted(BUNDLED_DIR.glob("*.yaml"))
+BUNDLED = sorted(p for p in BUNDLED_DIR.glob("*.yaml") if not p.name.endswith(".labels.yaml"))  # labels: beside
 
 
 def test_the_bundled_policies_are_found_and_listed():

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .. import i18n
 from ..errors import InputError, LedgerError
+from ..i18n import _
 from ..policies.errors import CalendarError, PolicyError
 from ..reports import formats
 from ..store.backends import StoreUnavailable
@@ -89,6 +91,104 @@ def fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+def warn(message: str) -> None:
+    """A warning on standard error (the output itself stays as it is)."""
+    click.echo(_("ledger: warning: ") + message, err=True)
+
+
+def error_text(exc: BaseException) -> str:
+    """A library error in the chosen language: an ``InputError``'s parts (where, field, what
+    was expected, what came) are put together again around the translated expectation."""
+    if not isinstance(exc, InputError) or not i18n.is_zh():
+        return _(str(exc))
+    parts = []
+    where = exc.origin or ""
+    if exc.line:
+        where += f":{exc.line}" if where else f"第 {exc.line} 行"
+    if where:
+        parts.append(where)
+    if exc.field:
+        parts.append(i18n.f("field '{field}'", field=exc.field))
+    text = _(exc.expected) if exc.problem else i18n.f("expected {expected}", expected=_(exc.expected))
+    if exc.got is not None:
+        text += i18n.f(" (got {got})", got=exc.got)
+    parts.append(text)
+    return "：".join(parts)
+
+
+# ---------------------------------------------------------------- language (--lang, LEDGER_LANG)
+
+def _set_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value or ctx.parent is None:  # the program's own --lang (or none: LEDGER_LANG) starts each run
+        i18n.set_lang(value)
+    _click_speaks(i18n.lang())
+    return value
+
+
+def lang_option() -> click.Option:
+    """``--lang zh|en`` on the group and on every command (eager: it also sets --help's language)."""
+    return click.Option(["--lang"], type=click.Choice(i18n.LANGS), is_eager=True, expose_value=False,
+                        callback=_set_lang, help="language of what a person reads: zh (default) or en; "
+                                                 "also LEDGER_LANG")
+
+
+_CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "types", "parser", "termui", "utils")
+
+
+def _click_speaks(language: str) -> None:
+    """Click's own words (Usage:, Options, Error: …) through the ledger's catalogue."""
+    import importlib
+
+    for name in _CLICK_MODULES:
+        module = importlib.import_module(f"click.{name}")
+        if hasattr(module, "_"):
+            module._ = i18n._  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = i18n.ngettext  # type: ignore[attr-defined]
+
+
+def _localise(command: click.Command) -> None:
+    """Translate a command's help texts (English message ids in the code) just before they are shown."""
+    if getattr(command, "_localised", None) == i18n.lang():
+        return
+    original = command.__dict__.setdefault("_help_en", (command.help, command.short_help, command.epilog))
+    command.help, command.short_help, command.epilog = (_help(t) for t in original)
+    for param in command.params:
+        en = param.__dict__.setdefault("_help_en", getattr(param, "help", None))
+        if en:
+            param.help = _help(en)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _localise(sub)
+    command._localised = i18n.lang()  # type: ignore[attr-defined]
+
+
+def _help(text: str | None) -> str | None:
+    """A help text translated: its message id is the text with whitespace folded (docstrings)."""
+    if not text:
+        return text
+    key = " ".join(text.split())
+    got = _(key)
+    return text if got == key else got
+
+
+class Localised(click.Command):
+    """Help in the chosen language; ``--lang`` accepted here too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.append(lang_option())
+
+    def get_help(self, ctx: click.Context) -> str:
+        _click_speaks(i18n.lang())
+        _localise(self)
+        return super().get_help(ctx)
+
+    def get_usage(self, ctx: click.Context) -> str:
+        _click_speaks(i18n.lang())
+        return super().get_usage(ctx)
+
+
 _PARAM_OF_CONCEPT = {"event": "event_id", "appeal": "appeal_id", "publication": "pub_id", "policy": "policy_ref"}
 """Concepts the library names in errors whose command parameter has another name."""
 
@@ -108,7 +208,7 @@ def option_label(command: click.Command, concept: str | None) -> str | None:
     return concept
 
 
-class LedgerCommand(click.Command):
+class LedgerCommand(Localised):
     """Names a library error's field as this command's option or argument."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -121,13 +221,13 @@ class LedgerCommand(click.Command):
             raise exc.relabelled(label) from None
 
 
-class CommandGroup(click.Group):
+class CommandGroup(Localised, click.Group):
     """A command group (``units``, ``policy``, ``appeal``) whose commands name fields as above."""
 
     command_class = LedgerCommand
 
 
-class LedgerGroup(click.Group):
+class LedgerGroup(Localised, click.Group):
     """Turns library errors into messages and exit codes (2 input, 1 check, 3 store)."""
 
     command_class = LedgerCommand
@@ -137,13 +237,13 @@ class LedgerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except StoreUrlError as exc:
-            fail(str(exc), 2)
+            fail(error_text(exc), 2)
         except StoreUnavailable as exc:
-            fail(f"store unavailable: {exc}", 3)
+            fail(i18n.f("store unavailable: {reason}", reason=exc), 3)
         except LedgerError as exc:
-            fail(str(exc), exc.exit_code)
+            fail(error_text(exc), exc.exit_code)
         except (PolicyError, CalendarError) as exc:
-            fail(str(exc), 2)
+            fail(error_text(exc), 2)
         except BrokenPipeError:  # the reader of our output went away (`ledger history X | head`)
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(0)
@@ -254,10 +354,28 @@ def format_option(report: str, default: str = "table") -> Callable[[Callable[...
                         help=f"one of the formats of the {report} report")
 
 
+def terminal_width(output: str | None) -> int | None:
+    """The terminal's columns when the output goes to one (tables then fit it); None when
+    piped or written to a file (nothing is wrapped)."""
+    if output or not sys.stdout.isatty():
+        return None
+    import shutil
+
+    return shutil.get_terminal_size().columns
+
+
 def show(report: str, fmt: str, value: Any, output: str | None = None, **options: Any) -> None:
     """Render ``value`` in a registered format: text to --output or standard output, bytes
-    (xlsx) to --output or redirected standard output."""
+    (xlsx) to --output or redirected standard output. Options a renderer does not take are
+    left out (``width``: a terminal's columns, for the table formats that fit it)."""
+    import inspect
+
     form = formats.get(report, fmt)
+    accepted = inspect.signature(form.render).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        options = {k: v for k, v in options.items() if k in accepted}
+    if "width" in accepted and "width" not in options:
+        options["width"] = terminal_width(output)
     data = form.render(value, **options)
     if isinstance(data, bytes):
         target = need_output(fmt, output)

@@ -6,6 +6,7 @@ import datetime as dt
 
 import click
 
+from .. import i18n
 from ..reports import explain as explain_report
 from ..reports import scores as score_report
 from ..reports import text as render
@@ -31,10 +32,12 @@ def demo(c: Context, as_of: str | None) -> None:
     for path, what in demo_writes():
         result = c.ledger.import_file(path)
         new, present = new + result.new, present + result.present
-        lines.append(f"  {path.rsplit('/', 1)[-1]:14} {result.new:5} new  {what}")
+        count = i18n.f("{new} new", new=f"{result.new:5}")
+        lines.append(f"  {path.rsplit('/', 1)[-1]:14} {count}  {i18n._(what)}")
     revision, digest = c.ledger.head()
-    click.echo(f"sample data: {changed + same} units, {new} new events ({present} already present); "
-               f"ledger head revision {revision} {digest[:16]}")
+    click.echo(i18n.f("sample data: {units} units, {new} new events ({present} already present); ledger head "
+                      "revision {revision} {digest}", units=changed + same, new=new, present=present,
+                      revision=revision, digest=digest[:16]))
     click.echo("\n".join(lines) + "\n")
     fixed = parse_date(as_of, "--as-of") if as_of else None
     boards = []
@@ -46,11 +49,13 @@ def demo(c: Context, as_of: str | None) -> None:
         click.echo("")
     others = [f"{b.policy.ref.split('@')[0]} ({', '.join(t.id for t in b.policy.tracks if t.id not in b.cards)})"
               for b in boards if len(b.policy.tracks) > 1]
-    click.echo("One track per policy; the others: ledger score --policy ID [--track T] — " + "; ".join(others) + "\n")
+    click.echo(i18n._("One track per policy; the others: ledger score --policy ID [--track T] — ")
+               + "; ".join(others) + "\n")
     card, lost = biggest_loser(boards[0])
     board = c.ledger.scoreboard(boards[0].policy, as_of=boards[0].as_of, focus=card.unit)
-    click.echo(f"The unit that lost most points under {boards[0].policy.ref}: {card.unit} {card.name} "
-               f"(−{render.number_text(lost)} in deductions)\n")
+    click.echo(i18n.f("The unit that lost most points under {policy}: {unit} {name} (−{lost} in deductions)",
+                      policy=boards[0].policy.ref, unit=card.unit, name=card.name,
+                      lost=render.number_text(lost)) + "\n")
     click.echo(explain_report.as_table(explain_report.Explanation(board, board.card(card.unit, card.track))))
     _known_at_hint(c, fixed)
 
@@ -64,11 +69,13 @@ def _known_at_hint(c: Context, as_of: dt.date | None) -> None:
         return
     db = f"--db {c.db} " if c.db else ""
     args = f"{example.unit} --policy {example.policy} --as-of {example.as_of.isoformat()}"
-    click.echo(f"\nWhat the ledger knew before the later writes: revision {example.revision}.\n"
-               f"{example.unit} {example.name} under {example.policy} ({example.track}): "
-               f"{render.number_text(example.then.total)} then, {render.number_text(example.now.total)} now "
-               f"({KNOWN_AT_WHY}). Compare:")
+    click.echo("\n" + i18n.f("What the ledger knew before the later writes: revision {revision}.",
+                             revision=example.revision) + "\n"
+               + i18n.f("{unit} {name} under {policy} ({track}): {then} then, {now} now ({why}). Compare:",
+                        unit=example.unit, name=example.name, policy=example.policy, track=example.track,
+                        then=render.number_text(example.then.total), now=render.number_text(example.now.total),
+                        why=i18n._(KNOWN_AT_WHY)))
     click.echo(f"  ledger {db}explain {args} --known-at {example.revision}")
     click.echo(f"  ledger {db}explain {args}")
     click.echo(f"  ledger {db}diff --policy {example.policy} --as-of {example.as_of.isoformat()} "
-               f"--known-at {example.revision}    # every unit that moved since, and why")
+               f"--known-at {example.revision}    # " + i18n._("every unit that moved since, and why"))

@@ -3,12 +3,40 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
 
+from .. import i18n
 from ..errors import InputError
 from ..reports import explain as explain_report
-from .base import Context, as_of_options, board, format_option, main, parse_date, pass_ctx, policy_options, show
+from ..reports import scores as score_report
+from .base import (
+    Context,
+    as_of_options,
+    board,
+    format_option,
+    main,
+    parse_date,
+    pass_ctx,
+    policy_options,
+    show,
+    warn,
+)
+
+if TYPE_CHECKING:
+    from ..projections.scoreboard import Scoreboard
+
+
+def _warn_about_dates(board: Scoreboard) -> None:
+    """--as-of outside the policy's year, --known-at before the first record: say so (stderr)."""
+    year = board.policy.year
+    if board.as_of.year != year:
+        warn(i18n.f("--as-of {as_of} lies outside the policy year {year}: only events of {year} count (and "
+                    "obligations of {year} due later)", as_of=board.as_of.isoformat(), year=year))
+    if board.known_at < 1:
+        warn(i18n.f("--known-at is before the ledger's first record: nothing was known yet, every score is "
+                    "computed from no events"))
 
 
 @main.command()
@@ -17,12 +45,32 @@ from .base import Context, as_of_options, board, format_option, main, parse_date
 @click.option("--unit")
 @as_of_options
 @format_option("score")
+@click.option("--sort", type=click.Choice(score_report.SORTS), default="rank",
+              help="order of the rows: rank (1 first) or total (highest first)")
+@click.option("--lowest", type=click.IntRange(min=1), metavar="N", help="only the N units with the lowest totals")
 @click.option("--output", help="write to this file instead of stdout")
 @pass_ctx
 def score(c: Context, policy_ref: str | None, policy_file: str | None, track: str | None, unit: str | None,
-          as_of: str | None, known_at: str | None, fmt: str, output: str | None) -> None:
+          as_of: str | None, known_at: str | None, fmt: str, sort: str, lowest: int | None,
+          output: str | None) -> None:
     """Scores of every unit of every track (or the ones asked for)."""
-    show("score", fmt, board(c, policy_ref, policy_file, as_of, known_at, track, unit), output)
+    scored = board(c, policy_ref, policy_file, as_of, known_at, track, unit)
+    _warn_about_dates(scored)
+    if lowest is not None or sort != "rank":
+        if fmt == "json":  # the published shape: rows in rank order; --lowest only filters
+            for track_id, cards in scored.cards.items():
+                keep = {id(card) for card in score_report.ordered(cards, "rank", lowest)}
+                scored.cards[track_id] = [card for card in cards if id(card) in keep]
+            show("score", fmt, scored, output)
+            return
+        show("score", fmt, scored, output, sort=sort, lowest=lowest)
+        return
+    show("score", fmt, scored, output)
+
+
+PER_TRACK_FORMATS = ("table", "md", "html")
+"""Formats in which `explain` without --track explains each of the unit's tracks in turn (one
+JSON object, workbook or PDF is one card: those need --track)."""
 
 
 @main.command()
@@ -31,14 +79,25 @@ def score(c: Context, policy_ref: str | None, policy_file: str | None, track: st
 @click.option("--track")
 @as_of_options
 @click.option("--by", type=click.Choice(explain_report.GROUPINGS), default="indicator")
+@click.option("--all-lines", "all_lines", is_flag=True,
+              help="show every line, also the 0-point ones (on-time reports, met findings) folded by default")
 @format_option("explain")
 @click.option("--output", help="write to this file instead of stdout")
 @pass_ctx
 def explain(c: Context, unit: str, policy_ref: str | None, policy_file: str | None, track: str | None,
-            as_of: str | None, known_at: str | None, by: str, fmt: str, output: str | None) -> None:
+            as_of: str | None, known_at: str | None, by: str, all_lines: bool, fmt: str, output: str | None) -> None:
     """The explanation trail of one unit's score: every point to its event and clause."""
     scored = board(c, policy_ref, policy_file, as_of, known_at, track, None, focus=unit)
-    show("explain", fmt, explain_report.Explanation(scored, scored.card(unit, track)), output, by=by)
+    _warn_about_dates(scored)
+    cards = [card for card in scored.all_cards() if card.unit == unit]
+    if track is None and len(cards) > 1 and fmt in PER_TRACK_FORMATS and not output:
+        for i, card in enumerate(cards):
+            if i:
+                click.echo("")
+            show("explain", fmt, explain_report.Explanation(scored, card), None, by=by, all_lines=all_lines)
+        return
+    show("explain", fmt, explain_report.Explanation(scored, scored.card(unit, track)), output, by=by,
+         all_lines=all_lines)
 
 
 @main.command()

@@ -173,6 +173,38 @@ def _raise(field: str, expected: str, got: Any) -> Event:
     raise EventValidationError(field, expected, got)
 
 
+def _enumerated(annotation: Any) -> list[str]:
+    """The values a field may take when it is an enumeration (Literal or StrEnum), else []."""
+    import enum
+    import typing
+
+    if typing.get_origin(annotation) is typing.Literal:
+        return [str(v) for v in typing.get_args(annotation)]
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return [str(e.value) for e in annotation]
+    for arg in typing.get_args(annotation):
+        if found := _enumerated(arg):
+            return found
+    return []
+
+
+def missing_names() -> list[str]:
+    """Event types, fields and enumerated values of the catalog that ``names`` does not name
+    (``tests/test_i18n.py`` keeps this empty)."""
+    from . import names
+
+    missing = [f"type {t}" for t in CATALOG if t not in names.TYPES]
+    for type_name, model in CATALOG.items():
+        for field, info in model.model_fields.items():
+            if field not in names.FIELDS:
+                missing.append(f"field {type_name}.{field}")
+            if field == "type":
+                continue
+            missing += [f"value {type_name}.{field}={v}" for v in _enumerated(info.annotation)
+                        if v not in names.values_of(field)]
+    return missing
+
+
 def field_kinds(type_name: str) -> dict[str, str]:
     """Field → 'list' | 'dict' | 'scalar', for CSV cells that carry JSON."""
     model = CATALOG[type_name]

@@ -576,4 +576,4 @@ def _show(value: Any) -> str | None:
 
 
 def single(data: dict[str, Any], origin: str = "command line") -> Iterator[SourceLine]:
-    yield SourceLine(origin, 1, data)
+    yield SourceLine(origin, 0, data)

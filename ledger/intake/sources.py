@@ -25,6 +25,7 @@ from ..reports.safe import unmark
 class SourceLine:
     origin: str
     line: int
+    """1-based line of a file; 0 when the origin is not a file (named without a line number)."""
     data: dict[str, Any] | bytes
 
 

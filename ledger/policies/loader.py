@@ -160,7 +160,8 @@ def bundled_dir() -> Path:
 
 
 def bundled_policy_files() -> list[Path]:
-    return sorted(bundled_dir().glob("*.yaml"))
+    """The bundled policy files (not the labels files beside them: ``<id>.labels.yaml``)."""
+    return sorted(p for p in bundled_dir().glob("*.yaml") if not p.name.endswith(".labels.yaml"))
 
 
 def load_bundled_policy(policy_id: str, version: int | None = None) -> Policy:

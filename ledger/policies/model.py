@@ -184,6 +184,24 @@ class Bulletin(Spec):
     max_extension_workdays: int = 3
 
 
+class Labels(Spec):
+    """Names of the words this policy defines (codes → 中文), for what a person reads; never
+    used in scoring. Optional (``labels:``); a bundled policy keeps its labels in a file beside
+    it instead (``<id>.labels.yaml``: released policy files are never edited). See
+    ``ledger.policies.labels``."""
+
+    reports: dict[str, str] = Field(default_factory=dict)
+    """report kinds (``report_submitted.report``)"""
+    items: dict[str, str] = Field(default_factory=dict)
+    """finding items (``finding.item``)"""
+    results: dict[str, str] = Field(default_factory=dict)
+    """finding results (``finding.result``)"""
+    metrics: dict[str, str] = Field(default_factory=dict)
+    """metric names (``metric.name``)"""
+    panels: dict[str, str] = Field(default_factory=dict)
+    """evaluation panels (``evaluation.panel``)"""
+
+
 class Policy(Spec):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._\-]*$", max_length=64)]
     version: int = Field(ge=1)
@@ -196,6 +214,7 @@ class Policy(Spec):
     calendar: CalendarSection = CalendarSection()
     tracks: list[Track] = Field(min_length=1)
     bulletins: list[Bulletin] = Field(default_factory=list)
+    labels: Labels | None = None
 
     _origin: str = PrivateAttr(default="<text>")
     _content_hash: str = PrivateAttr(default="")

@@ -9,86 +9,23 @@ from __future__ import annotations
 import csv
 import html
 import io
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .. import i18n
+from ..i18n import _
+from ..projections.explanation import FOLDED_KINDS, GROUPINGS, Explanation, own_words
 from . import text as render
+from . import words
 from .formats import renders
 from .safe import csv_row, md
 from .scores import provenance
 from .xlsx import workbook_bytes
 
 if TYPE_CHECKING:
-    from ..projections.scoreboard import Scoreboard
-    from ..projections.scoring import ScoreCard
+    from ..projections.scoring import IndicatorScore
 
-GROUPINGS = ("indicator", "division", "event")
-
-
-@dataclass
-class Explanation:
-    board: Scoreboard
-    card: ScoreCard
-
-    def indicator_names(self) -> dict[str, str]:
-        return {node.id: node.name for top in self.card.indicators for node in top.walk()}
-
-    def indicator_notes(self) -> dict[str, tuple[str, str]]:
-        """Indicator id → (计分方式, 数据来源) from the policy, shown beside the scores."""
-        notes: dict[str, tuple[str, str]] = {}
-
-        def walk(nodes: Any) -> None:
-            for n in nodes or []:
-                notes[n.id] = (n.method or "", n.data_source or "")
-                walk(n.children)
-
-        walk(self.board.policy.track(self.card.track).indicators)
-        return notes
-
-    def document(self) -> dict[str, Any]:
-        body = self.card.explanation()
-        lines = body.pop("lines")
-        indicators = body.pop("indicators")
-        return {"unit": self.card.unit, "name": self.card.name, "policy": self.board.policy.ref,
-                "track": self.card.track, "as_of": self.board.as_of.isoformat(),
-                "known_at": self.board.known_at, "head": self.board.envelope()["head"],
-                "total": body["total"], "max": self.card.max, "grade": body["grade"],
-                "vetoed": body["vetoed"], "downgraded": body["downgraded"],
-                "lines": lines, "indicators": indicators}
-
-    def groups(self, by: str) -> list[tuple[str, list[dict[str, Any]]]]:
-        """Lines grouped for display; every line appears in exactly one group. By division,
-        a line goes to its indicator's lead division (牵头, the first named; the others are
-        named on the line as 配合), and an indicator short of its points with no line yet
-        (no finding) shows as a 0-point ``gap`` row, so each division sees every gap it owns."""
-        lines = [ln.to_dict() for ln in self.card.lines]
-        names = self.indicator_names()
-        if by == "division":
-            lines += self._gaps({ln.get("indicator") for ln in lines})
-        groups: dict[str, list[dict[str, Any]]] = {}
-        for line in lines:
-            ind = line.get("indicator")
-            if by == "division":
-                divisions = self.card.divisions_of(ind) if ind else ()
-                key = f"{divisions[0]} (牵头)" if divisions else "(未指定处室 no division)"
-                if len(divisions) > 1:
-                    line["detail"] = " ".join(filter(None, [line.get("detail"), "配合: " + "、".join(divisions[1:])]))
-            elif by == "event":
-                key = line["event"] or f"({line.get('kind')})"
-            else:
-                key = f"{ind} {names.get(ind, '')}".strip() if ind else "(整体 track)"
-            groups.setdefault(key, []).append(line)
-        return list(groups.items())
-
-
-    def _gaps(self, explained: set[Any]) -> list[dict[str, Any]]:
-        """Leaf indicators below their points that no line explains yet."""
-        return [{"indicator": node.id, "delta": Decimal(0), "event": None, "kind": "gap",
-                 "rule": node.name, "detail": f"{render.number_text(node.points)} of "
-                                              f"{render.number_text(node.max)}: no evidence recorded yet"}
-                for top in self.card.indicators for node in top.walk()
-                if not node.children and node.max is not None and node.points < node.max and node.id not in explained]
+__all__ = ["GROUPINGS", "Explanation", "as_table", "as_json", "as_csv", "as_markdown", "as_html", "as_xlsx"]
 
 
 def _delta(value: Any) -> str:
@@ -96,12 +33,35 @@ def _delta(value: Any) -> str:
     return text if text.startswith("-") or text in ("0", "") else "+" + text
 
 
-def _what(line: dict[str, Any]) -> str:
-    detail = f" {line['detail']}" if line.get("detail") else ""
+def _signed(value: Any) -> str:
+    """Points in a sentence: −17, +3 (a real minus sign)."""
+    return _delta(value).replace("-", "−")
+
+
+def _what(ex: Explanation, line: dict[str, Any]) -> str:
+    """依据: what the line is (event type or line kind) and what happened, in the chosen language."""
+    policy = ex.board.policy
     if line.get("event"):
-        kind = f" [{line['kind']}]" if line.get("kind") else ""
-        return f"{line['event']} ({line.get('event_type')}){kind}{detail}"
-    return f"[{line.get('kind')}]{detail}"
+        label = words.event_type(line.get("event_type"))
+        if line.get("kind"):
+            label += f"（{words.kind(line['kind'])}）" if i18n.is_zh() else f" [{words.kind(line['kind'])}]"
+    else:
+        label = words.kind(line.get("kind"))
+    sep = "：" if i18n.is_zh() else ": "
+    parts = []
+    fact = ex.facts.get(line["event"]) if line.get("event") else None
+    if fact is not None:
+        said = own_words(fact)
+        if said:
+            parts.append(said)
+    elif line.get("what") and any(own_words(f) for f in (ex.facts.get(i) for i in line.get("events", [])) if f):
+        parts.append(line["what"])
+    detail = words.detail(line.get("detail"), policy)
+    if detail:
+        parts.append(detail)
+    if not parts and line.get("what"):
+        parts.append(line["what"])
+    return label + (sep + ("；" if i18n.is_zh() else "; ").join(parts) if parts else "")
 
 
 def _cut(text: Any, width: int) -> str:
@@ -109,40 +69,147 @@ def _cut(text: Any, width: int) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
+def _scores(ex: Explanation) -> dict[str, IndicatorScore]:
+    return {node.id: node for top in ex.card.indicators for node in top.walk()}
+
+
+def _why(lines: list[dict[str, Any]]) -> str:
+    kinds = {ln.get("kind") for ln in lines if ln.get("event") is None}
+    if "floor" in kinds:
+        return _("nothing left to deduct")
+    if "cap" in kinds:
+        return _("capped")
+    return ""
+
+
+def heading(ex: Explanation, key: str, lines: list[dict[str, Any]], by: str) -> str:
+    """A group's heading: by indicator, its points out of its maximum (all its lines, its
+    sub-indicators' too) and why when the floor or cap decided (扣完为止, 封顶)."""
+    ind = lines[0].get("indicator") if by == "indicator" else None
+    node = _scores(ex).get(ind) if ind else None
+    if node is not None:
+        score = render.number_text(node.points)
+        score += f" / {render.number_text(node.max)}" if node.max is not None else ""
+        why = _why(lines)
+        return f"{key}  {i18n.f('{points} points', points=score)}" + (f"（{why}）" if why and i18n.is_zh()
+                                                                      else f" ({why})" if why else "")
+    subtotal = sum((ln["delta"] for ln in lines), start=Decimal(0))
+    return f"{key}  ({_delta(subtotal)})"
+
+
+def fold(lines: list[dict[str, Any]], all_lines: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(lines shown, 0-point event lines folded into one count) — nothing folded with --all-lines."""
+    if all_lines:
+        return lines, []
+    shown = [ln for ln in lines if not _foldable(ln)]
+    return shown, [ln for ln in lines if _foldable(ln)]
+
+
+def _foldable(line: dict[str, Any]) -> bool:
+    return line["delta"] == 0 and bool(line.get("event")) and line.get("kind") not in FOLDED_KINDS
+
+
+def folded_text(folded: list[dict[str, Any]]) -> str:
+    counts: dict[str, int] = {}
+    for ln in folded:
+        label = words.kind(ln["kind"]) if ln.get("kind") else words.event_type(ln.get("event_type"))
+        counts[label] = counts.get(label, 0) + 1
+    parts = ("、" if i18n.is_zh() else ", ").join(f"{k} {n}" for k, n in counts.items())
+    return i18n.f("{n} lines of 0 points ({parts}; --all-lines shows each)", n=len(folded), parts=parts)
+
+
+def losses_text(ex: Explanation) -> str:
+    """主要失分：daily.11 −17 = 党纪政纪处分1件 −10、告诫1件 −3；…"""
+    rows = ex.losses()
+    if not rows:
+        return ""
+    zh = i18n.is_zh()
+    out = []
+    for row in rows:
+        parts = []
+        for p in row["by"]:
+            label = words.event_type(p["event_type"]) if p["event_type"] else words.kind(p["kind"])
+            if p["event_type"] and p["kind"]:
+                label += f"（{words.kind(p['kind'])}）" if zh else f" [{words.kind(p['kind'])}]"
+            parts.append(i18n.f("{label} ×{count}", label=label, count=p["count"]) + f" {_signed(p['points'])}")
+        out.append(f"{row['indicator']} {_signed(row['points'])} = " + ("、" if zh else ", ").join(parts))
+    return _("Main losses: ") + ("；" if zh else "; ").join(out)
+
+
 def header_lines(ex: Explanation) -> list[str]:
+    """The summary, first: who, total and grade, veto/downgrade with reasons, provisional,
+    the main losses, and where the result comes from."""
     c = ex.card
-    flags = [f for f, on in (("vetoed 一票否决", c.vetoed), ("downgraded 降档", c.downgraded)) if on]
-    return [f"{c.unit} {c.name} — {ex.board.policy.title} / {ex.board.policy.track(c.track).name} ({c.track})",
-            f"total {render.number_text(c.total)} / {render.number_text(c.max)}   grade {c.grade or '-'}"
-            + (f"   rank {c.rank}" if c.rank is not None else "") + ("   " + ", ".join(flags) if flags else ""),
-            provenance(ex.board)]
+    pol = ex.board.policy
+    out = [f"{c.unit} {c.name} — {pol.title} / {pol.track(c.track).name} ({c.track})"]
+    total = i18n.f("total {total} / {max}   grade {grade}", total=render.number_text(c.total),
+                   max=render.number_text(c.max), grade=c.grade or "-")
+    if c.rank is not None:
+        total += "   " + i18n.f("rank {rank}", rank=c.rank)
+    is_provisional, until, pending = ex.provisional()
+    if is_provisional:
+        total += "   " + _("[provisional]")
+    out.append(total)
+    if c.vetoed:
+        out.append(_("Veto (一票否决): ") + "；".join(c.veto_reasons))
+    if c.downgraded:
+        out.append(_("Downgraded (降档): ") + "；".join(c.downgrade_reasons))
+    losses = losses_text(ex)
+    if losses:
+        out.append(losses)
+    if is_provisional:
+        out.append(i18n.f("Provisional: as of {as_of}, {n} indicator(s) still have data or a deadline to come "
+                          "(final on {until})", as_of=ex.board.as_of.isoformat(), n=len(pending),
+                          until=until.isoformat()))
+    out.append(provenance(ex.board))
+    return out
+
+
+def _rows(ex: Explanation, lines: list[dict[str, Any]], folded: list[dict[str, Any]],
+          clause_width: int | None) -> list[list[str]]:
+    rows = [[_delta(ln["delta"]), ln.get("indicator") or "", _what(ex, ln), ln.get("date") or "",
+             ln.get("source") or "", _event(ln),
+             _cut(ln.get("rule"), clause_width) if clause_width else (ln.get("rule") or "").replace("\n", " ")]
+            for ln in lines]
+    if folded:
+        rows.append(["0", folded[0].get("indicator") or "", folded_text(folded), "", "", "", ""])
+    return rows
+
+
+def _event(line: dict[str, Any]) -> str:
+    """The event's id (in English with its type code, which the what column names in Chinese)."""
+    if not line.get("event"):
+        return ""
+    return line["event"] if i18n.is_zh() else f"{line['event']} ({line.get('event_type')})"
+
+
+def _headers() -> list[str]:
+    return [_("points"), _("indicator"), _("what happened"), _("date"), _("source"), _("event"), _("clause")]
 
 
 @renders("explain", "table")
-def as_table(ex: Explanation, by: str = "indicator") -> str:
-    out = header_lines(ex) + [""]
+def as_table(ex: Explanation, by: str = "indicator", all_lines: bool = False, width: int | None = None) -> str:
+    out = [piece for h in header_lines(ex) for piece in (render.wrap_text(h, width - 1) if width else [h])] + [""]
     for key, lines in ex.groups(by):
-        subtotal = sum((ln["delta"] for ln in lines), start=type(lines[0]["delta"])(0))
-        out.append(f"{key}  ({_delta(subtotal)})")
-        rows = [[_delta(ln["delta"]), ln.get("indicator") or "", _what(ln), ln.get("date") or "",
-                 _cut(ln.get("rule"), 48), _cut(ln.get("source"), 24)] for ln in lines]
-        out.append(render.table(rows, ["分值 delta", "指标 indicator", "依据 event/kind", "日期 date",
-                                       "条款 clause", "来源 source"]))
+        shown, folded = fold(lines, all_lines)
+        out.append(heading(ex, key, lines, by))
+        out.append(render.table(_rows(ex, shown, folded, None), _headers(), width=width, wrap=(2, 6)))
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
 @renders("explain", "json")
-def as_json(ex: Explanation, by: str = "indicator") -> str:
+def as_json(ex: Explanation, by: str = "indicator", **_options: Any) -> str:
     return render.to_json(ex.document())
 
 
 CSV_COLUMNS = ["unit", "policy", "track", "as_of", "known_at", "group", "indicator", "indicator_name",
-               "delta", "event", "event_type", "kind", "date", "rule", "source", "corrections", "detail"]
+               "delta", "event", "event_type", "kind", "date", "rule", "source", "corrections", "detail", "what"]
 
 
 @renders("explain", "csv")
-def as_csv(ex: Explanation, by: str = "indicator") -> str:
+def as_csv(ex: Explanation, by: str = "indicator", **_options: Any) -> str:
+    """Every line (CSV is data: no folding); ``what`` last (what happened, as in JSON)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(csv_row(CSV_COLUMNS))
@@ -154,27 +221,34 @@ def as_csv(ex: Explanation, by: str = "indicator") -> str:
                              names.get(ln.get("indicator") or "", ""), ln["delta"],
                              ln.get("event") or "", ln.get("event_type") or "", ln.get("kind") or "",
                              ln.get("date") or "", ln.get("rule") or "", ln.get("source") or "",
-                             ";".join(ln.get("corrections", [])), ln.get("detail") or ""]))
+                             ";".join(ln.get("corrections", [])), ln.get("detail") or "", ln.get("what") or ""]))
     return buffer.getvalue()
 
 
+def _indicator_headers() -> list[str]:
+    return [_("indicator"), _("name"), _("points"), _("max"), _("method"), _("data source")]
+
+
 @renders("explain", "md")
-def as_markdown(ex: Explanation, by: str = "indicator") -> str:
+def as_markdown(ex: Explanation, by: str = "indicator", all_lines: bool = False, **_options: Any) -> str:
     out = [f"# {md(ex.card.unit)} {md(ex.card.name)}", ""] + [f"- {md(h)}" for h in header_lines(ex)[1:]] + [""]
     notes = ex.indicator_notes()
-    out += ["## 指标得分 Indicators", "", "| 指标 | 名称 | 得分 | 满分 | 计分方式 | 数据来源 |",
+    out += [f"## {_('Indicators')}", "", "| " + " | ".join(_indicator_headers()) + " |",
             "|---|---|---:|---:|---|---|"]
     for top in ex.card.indicators:
         for node in top.walk():
             method, data_source = notes.get(node.id, ("", ""))
             out.append(f"| {md(node.id)} | {md(node.name)} | {render.number_text(node.points)} | "
                        f"{render.number_text(node.max)} | {md(method)} | {md(data_source)} |")
-    out += ["", "## 扣分加分明细 Lines", ""]
+    out += ["", f"## {_('Lines')}", ""]
+    heads = _headers()
     for key, lines in ex.groups(by):
-        out += [f"### {md(key)}", "", "| 分值 | 依据 | 日期 | 条款 | 来源 |", "|---:|---|---|---|---|"]
-        for ln in lines:
-            out.append(f"| {_delta(ln['delta'])} | {md(_what(ln))} | {md(ln.get('date'))} | "
-                       f"{md(ln.get('rule'))} | {md(ln.get('source'))} |")
+        shown, folded = fold(lines, all_lines)
+        out += [f"### {md(heading(ex, key, lines, by))}", "",
+                f"| {heads[0]} | {heads[2]} | {heads[3]} | {heads[4]} | {heads[5]} | {heads[6]} |",
+                "|---:|---|---|---|---|---|"]
+        for row in _rows(ex, shown, folded, None):
+            out.append(f"| {row[0]} | {md(row[2])} | {md(row[3])} | {md(row[4])} | {md(row[5])} | {md(row[6])} |")
         out.append("")
     return "\n".join(out)
 
@@ -184,7 +258,7 @@ def _h(text: Any) -> str:
 
 
 @renders("explain", "html")
-def as_html(ex: Explanation, by: str = "indicator") -> str:
+def as_html(ex: Explanation, by: str = "indicator", all_lines: bool = False, **_options: Any) -> str:
     """A self-contained printable page: inline CSS, no scripts, no network."""
     c = ex.card
     notes = ex.indicator_notes()
@@ -197,18 +271,27 @@ def as_html(ex: Explanation, by: str = "indicator") -> str:
                         f'<td class="n">{_h(render.number_text(node.points))}</td>'
                         f'<td class="n">{_h(render.number_text(node.max))}</td>'
                         f'<td class="note">{_h(method)}</td><td class="note">{_h(data_source)}</td></tr>')
+    heads = _headers()
     groups = []
     for key, lines in ex.groups(by):
+        shown, folded = fold(lines, all_lines)
+        table_rows = _rows(ex, shown, folded, None)
         items = "".join(
-            f'<tr><td class="n">{_h(_delta(ln["delta"]))}</td><td>{_h(_what(ln))}</td>'
-            f'<td>{_h(ln.get("date"))}</td><td class="rule">{_h(ln.get("rule"))}</td>'
-            f'<td>{_h(ln.get("source"))}</td></tr>' for ln in lines)
-        groups.append(f'<section class="group"><h3>{_h(key)}</h3><table class="lines">'
-                      '<thead><tr><th>分值</th><th>依据 event</th><th>日期</th><th>条款 原文</th>'
-                      f'<th>来源</th></tr></thead><tbody>{items}</tbody></table></section>')
+            ('<tr class="folded">' if folded and i == len(table_rows) - 1 else "<tr>") +
+            f'<td class="n">{_h(r[0])}</td><td>{_h(r[2])}</td><td>{_h(r[3])}</td><td>{_h(r[4])}</td>'
+            f'<td>{_h(r[5])}</td><td class="rule">{_h(r[6])}</td></tr>' for i, r in enumerate(table_rows))
+        groups.append(f'<section class="group"><h3>{_h(heading(ex, key, lines, by))}</h3><table class="lines">'
+                      f'<thead><tr><th>{_h(heads[0])}</th><th>{_h(heads[2])}</th><th>{_h(heads[3])}</th>'
+                      f'<th>{_h(heads[4])}</th><th>{_h(heads[5])}</th><th>{_h(heads[6])}</th></tr></thead>'
+                      f'<tbody>{items}</tbody></table></section>')
     head = header_lines(ex)
+    summary = "".join(f'<p class="summary">{_h(h)}</p>' for h in head[2:-1])
+    provisional = ' <span class="provisional" id="provisional">' + _h(_("[provisional]")) + "</span>" \
+        if ex.provisional()[0] else ""
+    lang = "zh-CN" if i18n.is_zh() else "en"
+    ind_heads = "".join(f"<th>{_h(t)}</th>" for t in _indicator_headers())
     return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <title>{_h(c.unit)} {_h(c.name)} — {_h(ex.board.policy.ref)}</title>
 <style>
 body {{ font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif;
@@ -221,18 +304,21 @@ td.n {{ text-align: right; white-space: nowrap; }}
 td.rule {{ max-width: 36em; }}
 td.note {{ max-width: 24em; font-size: .85em; color: #333; }}
 tr.d0 td {{ font-weight: bold; }} tr.d2 td:first-child {{ padding-left: 1.5em; }}
+tr.folded td {{ color: #555; font-style: italic; }}
 .meta {{ color: #444; }} .total {{ font-size: 1.3em; font-weight: bold; }}
+.provisional {{ color: #a40; border: 1px solid #a40; padding: 0 .3em; }}
+.summary {{ margin: .2em 0; }}
 @media print {{ body {{ margin: 1cm; }} section.group {{ break-inside: avoid; }} }}
 </style></head>
 <body>
 <h1 id="title">{_h(head[0])}</h1>
-<p class="total" id="total" data-total="{_h(render.number_text(c.total))}">{_h(head[1])}</p>
-<p class="meta" id="provenance">{_h(head[2])}</p>
-<h2>指标得分 Indicators</h2>
-<table id="indicators"><thead><tr><th>指标</th><th>名称</th><th>得分</th><th>满分</th><th>计分方式</th>
-<th>数据来源</th></tr></thead>
+<p class="total" id="total" data-total="{_h(render.number_text(c.total))}">{_h(head[1])}{provisional}</p>
+<div id="summary">{summary}</div>
+<p class="meta" id="provenance">{_h(head[-1])}</p>
+<h2>{_h(_("Indicators"))}</h2>
+<table id="indicators"><thead><tr>{ind_heads}</tr></thead>
 <tbody>{''.join(rows)}</tbody></table>
-<h2>扣分加分明细 Explanation lines (by {by})</h2>
+<h2>{_h(_("Lines"))} ({_h(by)})</h2>
 {''.join(groups)}
 </body></html>
 """
@@ -242,17 +328,19 @@ def xlsx_sheets(ex: Explanation, by: str = "indicator") -> list[tuple[str, list[
     names = ex.indicator_names()
     lines = [[group, ln.get("indicator") or "", names.get(ln.get("indicator") or "", ""), ln["delta"],
               ln.get("event") or "", ln.get("event_type") or "", ln.get("kind") or "", ln.get("date") or "",
-              ln.get("rule") or "", ln.get("source") or ""]
+              ln.get("rule") or "", ln.get("source") or "", _what(ex, ln)]
              for group, group_lines in ex.groups(by) for ln in group_lines]
     notes = ex.indicator_notes()
     tree = [[node.id, node.name, node.points, node.max, *notes.get(node.id, ("", ""))]
             for top in ex.card.indicators for node in top.walk()]
+    # A workbook is data people file and filter: its sheet names and headers stay the same, both
+    # languages side by side, whatever --lang (only the what-happened text follows it).
     return [("明细 lines", ["分组 group", "指标 indicator", "指标名称", "分值 delta", "事件 event", "事件类型 type",
-                           "种类 kind", "日期 date", "条款 clause", "来源 source"], lines),
+                           "种类 kind", "日期 date", "条款 clause", "来源 source", "依据 what happened"], lines),
             ("指标 indicators", ["指标 id", "名称 name", "得分 points", "满分 max", "计分方式 method",
                                   "数据来源 data source"], tree)]
 
 
 @renders("explain", "xlsx", binary=True)
-def as_xlsx(ex: Explanation, by: str = "indicator") -> bytes:
+def as_xlsx(ex: Explanation, by: str = "indicator", **_options: Any) -> bytes:
     return workbook_bytes(xlsx_sheets(ex, by), notes=header_lines(ex))

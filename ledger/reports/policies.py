@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import _
 from . import text as render
 from .formats import renders
 from .records import short
@@ -47,10 +48,14 @@ def _walk(nodes: Sequence[Indicator], depth: int, out: list[str]) -> None:
     for n in nodes:
         points = f" ({render.number_text(n.points)})" if n.points is not None else ""
         out.append(f"{'  ' * depth}{n.id} {n.name}{points}")
-        for label, text in (("原文", n.clause), ("计分方式", n.method), ("数据来源", n.data_source),
-                            ("解读 reading", n.reading)):
+        for label, text in ((_("original text"), n.clause), (_("method"), n.method), (_("data source"), n.data_source),
+                            (_("reading"), n.reading)):
             if text:
-                out.append(f"{'  ' * depth}  {label}: {short(text, 100)}")
+                # a multi-line text stays inside the tree: its further lines are indented under the first
+                first, *more = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+                indent = f"{'  ' * depth}  "
+                out.append(f"{indent}{label}: {short(first, 100)}")
+                out.extend(f"{indent}{' ' * render.display_width(label + ': ')}{short(ln, 100)}" for ln in more)
         _walk(n.children or [], depth + 1, out)
 
 

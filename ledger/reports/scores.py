@@ -6,6 +6,8 @@ import csv
 import io
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from .. import i18n
+from ..i18n import _
 from . import text as render
 from .formats import renders
 from .safe import csv_row
@@ -13,43 +15,74 @@ from .xlsx import workbook_bytes, write_workbook
 
 if TYPE_CHECKING:
     from ..projections.scoreboard import Scoreboard
+    from ..projections.scoring import ScoreCard
 
-FIXED = ["排名 rank", "单位 unit", "名称 name"]
-TAIL = ["总分 total", "满分 max", "等级 grade", "否决 vetoed", "降档 downgraded"]
+FIXED = ["rank", "unit", "name"]
+TAIL = ["total", "max", "grade", "vetoed", "downgraded"]
+"""Column headers (message ids: one language on screen, ``--lang``)."""
+SORTS = ("rank", "total")
+XLSX_FIXED = ["排名 rank", "单位 unit", "名称 name"]
+XLSX_TAIL = ["总分 total", "满分 max", "等级 grade", "否决 vetoed", "降档 downgraded"]
+"""A workbook's headers stay the same whatever --lang (both languages, as people file them)."""
 
 
 def provenance(board: Scoreboard) -> str:
-    _, digest = board.head
-    return (f"policy {board.policy.ref} · as of {board.as_of.isoformat()} · known at revision "
-            f"{board.known_at} · chain hash {digest[:16]}")
+    _rev, digest = board.head
+    return i18n.f("policy {ref} · as of {as_of} · known at revision {known_at} · chain hash {hash}",
+                  ref=board.policy.ref, as_of=board.as_of.isoformat(), known_at=board.known_at, hash=digest[:16])
+
+
+def ordered(cards: list[ScoreCard], sort: str = "rank", lowest: int | None = None) -> list[ScoreCard]:
+    """Cards by rank (1 first) or by total (highest first); ``lowest``: only the N lowest totals."""
+    if lowest is not None:
+        keep = {id(c) for c in sorted(cards, key=lambda c: (c.total, c.unit))[:max(lowest, 0)]}
+        cards = [c for c in cards if id(c) in keep]
+    if sort == "total":
+        return sorted(cards, key=lambda c: (-c.total, c.unit))
+    return sorted(cards, key=lambda c: (c.rank or 10**9, c.unit))
 
 
 def _short(name: str, width: int = 8) -> str:
     return name if len(name) <= width else name[:width - 1] + "…"
 
 
-def _track_rows(board: Scoreboard, track_id: str) -> tuple[list[str], list[list[Any]]]:
+def _track_rows(board: Scoreboard, track_id: str, sort: str = "rank",
+               lowest: int | None = None, workbook: bool = False) -> tuple[list[str], list[list[Any]]]:
     track = board.policy.track(track_id)
     tops = [(i.id, i.name) for i in track.indicators]
-    headers = FIXED + [f"{_short(name)} {iid}" for iid, name in tops] + TAIL
+    fixed, tail = (XLSX_FIXED, XLSX_TAIL) if workbook else ([_(h) for h in FIXED], [_(h) for h in TAIL])
+    headers = fixed + [f"{_short(name)} {iid}" for iid, name in tops] + tail
     rows = []
-    for card in sorted(board.cards.get(track_id, []), key=lambda c: (c.rank or 10**9, c.unit)):
+    yes = "是" if workbook else _("yes")
+    for card in ordered(board.cards.get(track_id, []), sort, lowest):
         points = {i.id: i.points for i in card.indicators}
-        rows.append([card.rank, card.unit, card.name] + [points.get(iid) for iid, _ in tops] +
-                    [card.total, card.max, card.grade or "", "是" if card.vetoed else "",
-                     "是" if card.downgraded else ""])
+        rows.append([card.rank, card.unit, card.name] + [points.get(iid) for iid, _n in tops] +
+                    [card.total, card.max, card.grade or "", yes if card.vetoed else "",
+                     yes if card.downgraded else ""])
     return headers, rows
 
 
+def empty_reason(board: Scoreboard, track_id: str) -> str:
+    """Why a track's table has no row."""
+    group = board.policy.track(track_id).group
+    return i18n.f("No unit is registered in this policy's group '{group}' (ledger units import): nothing to "
+                  "score.", group=group)
+
+
 @renders("score", "table")
-def as_table(board: Scoreboard) -> str:
+def as_table(board: Scoreboard, sort: str = "rank", lowest: int | None = None, width: int | None = None) -> str:
     out = []
     for track_id in board.cards:
         track = board.policy.track(track_id)
-        headers, rows = _track_rows(board, track_id)
+        headers, rows = _track_rows(board, track_id, sort, lowest)
         out.append(f"{board.policy.title} — {track.name} ({track_id})")
-        out.append(render.table([[render.number_text(v) for v in row] for row in rows], headers))
+        if rows:
+            out.append(render.table([[render.number_text(v) for v in row] for row in rows], headers))
+        else:
+            out.append(empty_reason(board, track_id))
         out.append("")
+    if not board.cards:
+        out += [_("No track of this policy scores the units asked for."), ""]
     out.append(provenance(board))
     return "\n".join(out)
 
@@ -83,7 +116,7 @@ def as_csv(board: Scoreboard) -> str:
 def _sheets(board: Scoreboard) -> list[tuple[str, list[str], list[list[Any]]]]:
     sheets = []
     for track_id in board.cards:
-        headers, rows = _track_rows(board, track_id)
+        headers, rows = _track_rows(board, track_id, workbook=True)
         sheets.append((f"{track_id} {board.policy.track(track_id).name}"[:31], headers, rows))
     return sheets
 

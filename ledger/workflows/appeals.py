@@ -135,18 +135,21 @@ def decide(ledger: Ledger, appeal_id: str, outcome: str, reason: str, *, retract
         raise InputError(f"at least one --retract ID or --correct ID field=value for an {outcome} appeal",
                          field="retract")
     on = ledger.today().isoformat()
-    lines: list[dict[str, Any]] = [
-        {"type": "appeal_decided", "unit": appeal.unit, "date": on, "appeal": appeal_id,
-         "outcome": outcome, "reason": reason, "reviewer": reviewer or ledger.actor}]
+    # Each order is named by the option that gave it (no line number: this is no file).
+    lines: list[tuple[str, dict[str, Any]]] = [
+        (f"appeal decision {appeal_id}",
+         {"type": "appeal_decided", "unit": appeal.unit, "date": on, "appeal": appeal_id,
+          "outcome": outcome, "reason": reason, "reviewer": reviewer or ledger.actor})]
     for target in retract:
-        lines.append({"type": "retraction", "unit": appeal.unit, "date": on, "target": target,
-                      "reason": f"申诉复核 {appeal_id}: {reason}", "appeal": appeal_id})
+        lines.append((f"--retract {target}",
+                      {"type": "retraction", "unit": appeal.unit, "date": on, "target": target,
+                       "reason": f"申诉复核 {appeal_id}: {reason}", "appeal": appeal_id}))
     for target, changes in correct:
-        lines.append({"type": "correction", "unit": appeal.unit, "date": on, "target": target,
-                      "changes": changes, "reason": f"申诉复核 {appeal_id}: {reason}", "appeal": appeal_id})
-    cleaned = [{k: v for k, v in line.items() if v is not None} for line in lines]
-    result = ledger.import_lines([SourceLine(f"appeal decision {appeal_id}", i + 1, line)
-                                  for i, line in enumerate(cleaned)])
+        lines.append((f"--correct {target}",
+                      {"type": "correction", "unit": appeal.unit, "date": on, "target": target,
+                       "changes": changes, "reason": f"申诉复核 {appeal_id}: {reason}", "appeal": appeal_id}))
+    result = ledger.import_lines([SourceLine(origin, 0, {k: v for k, v in line.items() if v is not None})
+                                  for origin, line in lines])
     return list(zip(result.ids, result.revisions, strict=True))
 
 

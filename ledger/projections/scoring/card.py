@@ -15,6 +15,31 @@ def q(x: Decimal) -> Decimal:
     return x.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+class Detail(str):
+    """A line's detail as the engine words it: the English text (what JSON and every
+    stored result carry, unchanged), which also keeps its message template and values so
+    that a human format can say it in another language (``ledger.reports.words``). A rule
+    writes ``Detail("{report} {period} submitted by {due}", report=..., period=..., due=...)``
+    where it used to write the f-string; values named ``report``, ``item``, ``result``,
+    ``metric``, ``panel`` are policy words (labelled), other values are shown as they are."""
+
+    template: str
+    values: dict[str, object]
+
+    def __new__(cls, template: str, **values: object) -> Detail:
+        self = super().__new__(cls, template.format(**values))
+        self.template = template
+        self.values = values
+        return self
+
+    def __reduce__(self) -> tuple:
+        return _detail, (self.template, self.values)
+
+
+def _detail(template: str, values: dict[str, object]) -> Detail:
+    return Detail(template, **values)
+
+
 @dataclass(slots=True)
 class Line:
     """One explanation line: a gain or loss of points on one indicator.

@@ -23,7 +23,7 @@ from ledger.policies import rule_kinds
 from ledger.policies.vocabulary import Condition, TotalBelow
 from ledger.units import Unit
 
-from .card import IndicatorScore, Line, ScoreCard, q
+from .card import Detail, IndicatorScore, Line, ScoreCard, q
 from .context import ZERO, Ctx, cite_corrections, fmt
 from .index import UnitFacts
 from .matching import Matcher
@@ -175,7 +175,7 @@ def _eval_node(node: Node, ctx: Ctx, uf: UnitFacts, lines: list[Line]) -> Indica
         assert node.points is not None  # a deduction indicator starts at its points (policy model)
         base = q(node.points)
         lines.append(Line(node.id, base, "base", None, None, None, node.text, None, ctx.version,
-                          (), f"starts at {fmt(base)}"))
+                          (), Detail("starts at {points}", points=fmt(base))))
         total = base
     children = []
     if node.children:
@@ -198,22 +198,23 @@ def _eval_node(node: Node, ctx: Ctx, uf: UnitFacts, lines: list[Line]) -> Indica
             total = q(raw)
             if total != shown:
                 lines.append(Line(node.id, total - shown, "rounding", None, None, None, node.text,
-                                  None, ctx.version, (), "half-up to 2 places, once per indicator"))
+                                  None, ctx.version, (), Detail("half-up to 2 places, once per indicator")))
     for cond in node.zero_when:
         hits = cond.hits(uf, ctx.year)
         if hits and total != 0:
             f = hits[0]
             lines.append(Line(node.id, -total, "zeroed", f.id, f.type, f.date, cond.reason, f.source,
-                              ctx.version, f.corrections, f"{cond.reason}: the indicator scores 0",
+                              ctx.version, f.corrections,
+                              Detail("{reason}: the indicator scores 0", reason=cond.reason),
                               tuple(h.id for h in hits)))
             total = ZERO
     if node.floor is not None and total < node.floor:
         lines.append(Line(node.id, node.floor - total, "floor", None, None, None, node.text, None,
-                          ctx.version, (), f"floors at {fmt(node.floor)}"))
+                          ctx.version, (), Detail("floors at {points}", points=fmt(node.floor))))
         total = node.floor
     if node.cap is not None and total > node.cap:
         lines.append(Line(node.id, node.cap - total, "cap", None, None, None, node.text, None,
-                          ctx.version, (), f"capped at {fmt(node.cap)}"))
+                          ctx.version, (), Detail("capped at {points}", points=fmt(node.cap))))
         total = node.cap
     return IndicatorScore(node.id, node.name, total, node.max, node.divisions, children)
 
@@ -300,7 +301,8 @@ def score_track(
                     downgraded = True
                     down_reasons.append(cond.reason)
                     lines.append(Line(None, ZERO, "downgrade", None, None, None, cond.reason, None,
-                                      ctx.version, (), f"total {fmt(total)} < {fmt(cond.total_below)}"))
+                                      ctx.version, (), Detail("total {total} < {below}", total=fmt(total),
+                                                              below=fmt(cond.total_below))))
                 continue
             hits = cond.hits(uf, ctx.year)
             if hits:

@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 from ledger.events.fact import Fact
 from ledger.policies.vocabulary import Amount, Contains, EventTypes, Ident, RuleSpec, Spec, Where, as_decimal
 
-from ..card import Line
+from ..card import Detail, Line
 from ..context import ONE, ZERO, Ctx, Site, aggregate_line, event_line, fmt
 from ..index import UnitFacts, fact_key
 from ..matching import Matcher
@@ -161,7 +161,8 @@ class PerEventRule(Evaluator[PerEvent]):
         if mul:
             given = as_decimal(f.fields.get(mul))
             count = ONE if given is None else given
-            return c.amount * count, (f"{mul} {fmt(count)} × {fmt(c.amount)}" if count != ONE else None)
+            return c.amount * count, (Detail("{field} {count} × {amount}", field=mul, count=fmt(count),
+                                                     amount=fmt(c.amount)) if count != ONE else None)
         return c.amount, None
 
     def evaluate(self, ctx: Ctx, uf: UnitFacts, node: Site, out: list[Line]) -> None:
@@ -199,4 +200,5 @@ class PerEventRule(Evaluator[PerEvent]):
             lim = abs(self.cap)
             if abs(total) > lim:
                 adj = (lim if total > 0 else -lim) - total
-                out.append(aggregate_line(node, adj, "cap", self.text, ctx, detail=f"rule capped at {fmt(lim)}"))
+                out.append(aggregate_line(node, adj, "cap", self.text, ctx,
+                                          detail=Detail("rule capped at {cap}", cap=fmt(lim))))

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from ledger.policies.vocabulary import Amount, RuleSpec
 
-from ..card import Line
+from ..card import Detail, Line
 from ..context import ZERO, Ctx, Site, event_line
 from ..index import UnitFacts
 from .base import Evaluator, rule_kind
@@ -54,9 +54,11 @@ class RequirementRule(Evaluator[Requirement]):
         result = f.fields.get("result")
         amount = self.results.get(result)  # type: ignore[arg-type]
         if amount is None:
-            out.append(event_line(node, f, ZERO, self.text, ctx, detail=f"latest finding: {result} (scores 0)"))
+            out.append(event_line(node, f, ZERO, self.text, ctx, detail=Detail("latest finding: {result} (scores 0)",
+                                                                               result=result)))
         else:
-            out.append(event_line(node, f, amount, self.text, ctx, detail=f"latest finding: {result}"))
+            out.append(event_line(node, f, amount, self.text, ctx,
+                                  detail=Detail("latest finding: {result}", result=result)))
 
 
 @rule_kind(Checklist, reads={"finding"})
@@ -84,4 +86,5 @@ class ChecklistRule(Evaluator[Checklist]):
                 delta = -pts
             else:
                 delta = ZERO
-            out.append(event_line(node, f, delta, self.text, ctx, detail=f"{item}: {result}"))
+            out.append(event_line(node, f, delta, self.text, ctx,
+                                  detail=Detail("{item}: {result}", item=item, result=result)))

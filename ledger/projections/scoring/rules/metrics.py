@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 from ledger.events.fact import Fact
 from ledger.policies.vocabulary import Amount, Band, Ident, MetricRef, RuleSpec, as_decimal, check_bands
 
-from ..card import Line
+from ..card import Detail, Line
 from ..context import ZERO, Ctx, Site, aggregate_line, event_line, fmt
 from ..index import UnitFacts
 from .base import Evaluator, rule_kind
@@ -77,15 +77,17 @@ class MetricBandsRule(Evaluator[MetricBands]):
     def evaluate(self, ctx: Ctx, uf: UnitFacts, node: Site, out: list[Line]) -> None:
         f, v = metric_value(uf, self.metric)
         if f is None or v is None:
-            self.missing_data(ctx, node, out, f"metric {self.metric} missing")
+            self.missing_data(ctx, node, out, Detail("metric {metric} missing", metric=self.metric))
             return
         for b in self.bands:
             if band_match(b, v):
                 assert b.amount is not None  # metric bands give amounts (checked by the model)
                 out.append(event_line(node, f, b.amount, self.text, ctx,
-                                      detail=f"{self.metric} = {fmt(v)} ({band_text(b)})"))
+                                      detail=Detail("{metric} = {value} ({band})", metric=self.metric, value=fmt(v),
+                                                    band=band_text(b))))
                 return
-        out.append(event_line(node, f, ZERO, self.text, ctx, detail=f"{self.metric} = {fmt(v)}: no band applies"))
+        out.append(event_line(node, f, ZERO, self.text, ctx, detail=Detail("{metric} = {value}: no band applies",
+                                                                          metric=self.metric, value=fmt(v))))
 
 
 @rule_kind(Ratio, reads={"metric"})
@@ -100,25 +102,31 @@ class RatioRule(Evaluator[Ratio]):
     def evaluate(self, ctx: Ctx, uf: UnitFacts, node: Site, out: list[Line]) -> None:
         nf, nv = metric_value(uf, self.num)
         if nf is None or nv is None:
-            self.missing_data(ctx, node, out, f"metric {self.num} missing")
+            self.missing_data(ctx, node, out, Detail("metric {metric} missing", metric=self.num))
             return
         events = [nf.id]
         if isinstance(self.den, MetricRef):
             df, dv = metric_value(uf, self.den.metric)
             if df is None or dv is None:
-                self.missing_data(ctx, node, out, f"metric {self.den.metric} missing")
+                self.missing_data(ctx, node, out, Detail("metric {metric} missing", metric=self.den.metric))
                 return
             events.append(df.id)
-            dname = self.den.metric
+            dname: str | None = self.den.metric
         else:
             dv = self.den
-            dname = fmt(dv)
+            dname = None  # a constant denominator is named by its value alone (not "80 80")
         if dv == 0:
-            out.append(aggregate_line(node, ZERO, "missing_data", self.text, ctx, detail=f"{dname} is 0: no ratio"))
+            out.append(aggregate_line(node, ZERO, "missing_data", self.text, ctx,
+                                      detail=Detail("{metric} is 0: no ratio", metric=dname or fmt(dv))))
             return
         value = nv / dv * self.factor
-        detail = f"{self.num} {fmt(nv)} ÷ {dname} {fmt(dv)} × {fmt(self.factor)} = {fmt(value)}"
-        if self.cap is not None and value > self.cap:
+        capped = self.cap is not None and value > self.cap
+        parts = {"num": self.num, "nv": fmt(nv), "dv": fmt(dv), "factor": fmt(self.factor), "value": fmt(value)}
+        template = "{num} {nv} ÷ " + ("{den} {dv}" if dname else "{dv}") + " × {factor} = {value}"
+        if capped:
+            assert self.cap is not None
             value = self.cap
-            detail += f", capped at {fmt(self.cap)}"
+            template += ", capped at {cap}"
+            parts["cap"] = fmt(self.cap)
+        detail = Detail(template, **parts, **({"den": dname} if dname else {}))
         out.append(aggregate_line(node, value, "ratio", self.text, ctx, detail=detail, events=tuple(events)))

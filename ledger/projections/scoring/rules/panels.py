@@ -8,7 +8,7 @@ from typing import Any, Literal
 from ledger.events.fact import Fact
 from ledger.policies.vocabulary import Amount, Ident, RuleSpec, as_decimal
 
-from ..card import Line
+from ..card import Detail, Line
 from ..context import ZERO, Ctx, Site, aggregate_line, fmt
 from ..index import UnitFacts, fact_key
 from .base import Evaluator, rule_kind
@@ -45,11 +45,12 @@ class PanelRule(Evaluator[Panel]):
             scores.append((f, s))
         if not scores:
             out.append(aggregate_line(node, ZERO, "average", self.text, ctx,
-                                      detail=f"panel {self.panel}: no scores yet"))
+                                      detail=Detail("panel {panel}: no scores yet", panel=self.panel)))
             return
         scores.sort(key=lambda p: fact_key(p[0]))
         total = sum((s for _f, s in scores), ZERO)
         mean = total / Decimal(len(scores))
         out.append(aggregate_line(node, mean, "average", self.text, ctx,
-                                  detail=f"panel {self.panel}: mean of {len(scores)} score(s) = {fmt(mean)}",
+                                  detail=Detail("panel {panel}: mean of {n} score(s) = {mean}", panel=self.panel,
+                                                n=len(scores), mean=fmt(mean)),
                                   events=tuple(f.id for f, _s in scores)))

@@ -25,7 +25,7 @@ from ledger.policies.vocabulary import (
     check_periods,
 )
 
-from ..card import Line
+from ..card import Detail, Line
 from ..context import Ctx, Site, aggregate_line, event_line, fmt
 from ..index import UnitFacts
 from ..matching import Matcher
@@ -139,18 +139,22 @@ class ReportRule(Evaluator[Report]):
             due_s = due.isoformat() if due is not None else "its deadline"
             if on_time_ok is not None:
                 out.append(event_line(node, on_time_ok, self.on_time, self.text, ctx, kind="on_time",
-                                      detail=f"{self.report} {label} submitted by {due_s}", period=label))
+                                      detail=Detail("{report} {period} submitted by {due}", report=self.report,
+                                                    period=label, due=due_s), period=label))
             elif on_time_any is not None:
                 out.append(event_line(node, on_time_any, self.poor, self.text, ctx, kind="poor",
-                                      detail=f"{self.report} {label}: quality poor", period=label))
+                                      detail=Detail("{report} {period}: quality poor", report=self.report,
+                                                    period=label), period=label))
             elif late_first is not None:
                 out.append(event_line(node, late_first, self.late, self.text, ctx, kind="late",
-                                      detail=f"{self.report} {label} due {due_s}, "
-                                             f"submitted {late_first.date.isoformat()}", period=label))
+                                      detail=Detail("{report} {period} due {due}, submitted {submitted}",
+                                                    report=self.report, period=label, due=due_s,
+                                                    submitted=late_first.date.isoformat()), period=label))
             else:
                 out.append(aggregate_line(node, self.missing, "missing_obligation", self.text, ctx,
-                                          detail=f"{self.report} {label} not submitted by {due_s} "
-                                                 f"({due_text(self.due)})",
+                                          detail=Detail("{report} {period} not submitted by {due} ({rule})",
+                                                        report=self.report, period=label, due=due_s,
+                                                        rule=due_text(self.due)),
                                           date=due, period=label))
 
 

@@ -11,7 +11,7 @@ from pydantic import model_validator
 
 from ledger.policies.vocabulary import Amount, Match, MetricRef, RuleSpec, Spec
 
-from ..card import Line
+from ..card import Detail, Line
 from ..context import ZERO, Ctx, Site, aggregate_line, fmt
 from ..index import UnitFacts
 from ..matching import Matcher
@@ -87,9 +87,13 @@ class RankRule(RankedEvaluator[Rank]):
         hit = table.get(uf.cache.get("unit_id"))  # type: ignore[arg-type]
         if hit is None:
             if self.metric is not None:
-                self.missing_data(ctx, node, out, f"metric {self.metric} missing: not ranked")
+                self.missing_data(ctx, node, out, Detail("metric {metric} missing: not ranked", metric=self.metric))
             return
         place, (value, ids), n = hit
-        what = self.metric or f"count of {self.matcher.describe if self.matcher else ''}"
-        out.append(aggregate_line(node, self.amount(place), "rank", self.text, ctx,
-                                  detail=f"place {place} of {n} by {what} = {fmt(value)}", events=ids))
+        if self.metric:
+            detail = Detail("place {place} of {n} by {metric} = {value}", place=place, n=n, metric=self.metric,
+                            value=fmt(value))
+        else:
+            detail = Detail("place {place} of {n} by count of {what} = {value}", place=place, n=n,
+                            what=self.matcher.describe if self.matcher else "", value=fmt(value))
+        out.append(aggregate_line(node, self.amount(place), "rank", self.text, ctx, detail=detail, events=ids))

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from ledger.policies.vocabulary import Amount, RuleSpec
 
-from ..card import Line
+from ..card import Detail, Line
 from ..context import Ctx, Site, event_line
 from ..index import UnitFacts
 from .base import Evaluator, rule_kind
@@ -46,11 +46,12 @@ class SupervisedItemsRule(Evaluator[SupervisedItems]):
                     cf = c[0]
                     if cf.date > due:
                         lines.append(event_line(node, cf, self.late, self.text, ctx, kind="late",
-                                                detail=f"item {item} due {due.isoformat()}, "
-                                                       f"closed {cf.date.isoformat()}"))
+                                                detail=Detail("item {item} due {due}, closed {closed}", item=item,
+                                                              due=due.isoformat(), closed=cf.date.isoformat())))
                 elif due < ctx.as_of:
                     lines.append(event_line(node, a, self.late, self.text, ctx, kind="late",
-                                            detail=f"item {item} due {due.isoformat()}, still open"))
+                                            detail=Detail("item {item} due {due}, still open", item=item,
+                                                          due=due.isoformat())))
         if self.findings:
             for f in uf.of("supervised_item_finding"):
                 if f.date.year != ctx.year:
@@ -58,6 +59,7 @@ class SupervisedItemsRule(Evaluator[SupervisedItems]):
                 amt = self.findings.get(f.fields.get("finding"))  # type: ignore[arg-type]
                 if amt is not None:
                     lines.append(event_line(node, f, amt, self.text, ctx,
-                                            detail=f"item {f.fields.get('item')}: {f.fields.get('finding')}"))
+                                            detail=Detail("item {item}: {finding}", item=f.fields.get("item"),
+                                                          finding=f.fields.get("finding"))))
         lines.sort(key=lambda ln: (ln.date, ln.event))
         out.extend(lines)

@@ -1,0 +1,81 @@
+"""The language of everything a person reads: ``zh`` (default) or ``en``.
+
+Interface sentences are English message ids in the code, translated through a gettext
+catalogue (``ledger/locale/zh/LC_MESSAGES/ledger.po``, compiled to ``ledger.mo`` with Babel:
+``scripts/compile_catalog.py``; the compiled file is committed so that an installed ledger
+needs no build step, and ``tests/test_i18n.py`` checks it matches the .po). The words of
+events (types, fields, values) come from the event catalogue (``ledger.events.names``), the
+words a policy defines from its labels (``ledger.policies.labels``).
+
+Start-up: this module imports only the standard library; the catalogue is read on the
+first translation (a small file, stdlib ``gettext``), never by ``--version``.
+JSON is never translated: its keys and values are the same in every language.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+LANGS = ("zh", "en")
+DEFAULT = "zh"
+ENV = "LEDGER_LANG"
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "ledger"
+
+_chosen: str | None = None
+
+
+def set_lang(value: str | None) -> None:
+    """Choose the language for this process (``--lang``); None goes back to LEDGER_LANG."""
+    global _chosen
+    _chosen = normalise(value) if value else None
+
+
+def normalise(value: str) -> str:
+    """zh, zh_CN, zh-CN.UTF-8 → zh; en, en_US → en; anything else → the default."""
+    head = value.strip().lower().replace("-", "_").split(".")[0].split("_")[0]
+    return head if head in LANGS else DEFAULT
+
+
+def lang() -> str:
+    if _chosen is not None:
+        return _chosen
+    env = os.environ.get(ENV)
+    return normalise(env) if env else DEFAULT
+
+
+def is_zh() -> bool:
+    return lang() == "zh"
+
+
+@functools.cache
+def _catalogue(language: str) -> Any:
+    import gettext
+
+    if language == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, str(LOCALE_DIR), languages=[language], fallback=True)
+
+
+def _(message: str) -> str:
+    """``message`` (English, the message id) in the chosen language."""
+    if not message:
+        return message
+    return _catalogue(lang()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _catalogue(lang()).ngettext(singular, plural, n)
+
+
+def pick(zh: str, en: str) -> str:
+    """One of two words held as data (labels, catalogue names), by the chosen language."""
+    return zh if is_zh() and zh else en
+
+
+def f(message: str, **values: Any) -> str:
+    """A translated sentence with named places: ``f("{n} lines", n=3)``."""
+    return _(message).format(**values)

@@ -1,0 +1,84 @@
+"""Words for what a person reads, in the chosen language (``ledger.i18n``): event types,
+fields and values from the event catalogue (``ledger.events.names``), the policy's own words
+from its labels (``ledger.policies.labels``), the engine's details and line kinds from the
+gettext catalogue. Renderers call these; JSON never does."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .. import i18n
+from ..i18n import _
+
+if TYPE_CHECKING:
+    from ..policies.model import Policy
+
+KINDS = {
+    "base": "base points", "floor": "floor", "cap": "cap", "zeroed": "scores 0", "rounding": "rounding",
+    "missing_obligation": "not submitted", "quota": "quota", "average": "average", "rank": "rank",
+    "ratio": "ratio", "rate": "rate", "veto": "veto", "downgrade": "downgrade", "missing_data": "no data",
+    "unscored": "not scored", "on_time": "on time", "late": "late", "poor": "poor quality", "gap": "gap",
+}
+"""Line kinds → their English message ids (translated by the catalogue)."""
+
+_LABELLED = {"report": "reports", "item": "items", "result": "results", "metric": "metrics", "num": "metrics",
+             "den": "metrics", "panel": "panels"}
+"""Detail values that are policy words, and their label domain."""
+
+
+def kind(name: str | None) -> str:
+    if not name:
+        return ""
+    return _(KINDS[name]) if name in KINDS else name
+
+
+def event_type(name: str | None) -> str:
+    if not name:
+        return ""
+    if i18n.is_zh():
+        from ..events.names import type_zh
+
+        return type_zh(name) or name
+    return name
+
+
+def field(name: str) -> str:
+    if i18n.is_zh():
+        from ..events.names import field_zh
+
+        return field_zh(name) or name
+    return name
+
+
+def value(field_name: str, code: Any) -> str:
+    if i18n.is_zh():
+        from ..events.names import value_zh
+
+        return value_zh(field_name, code) or str(code)
+    return str(code)
+
+
+def detail(text: Any, policy: Policy | None) -> str:
+    """An engine detail in the chosen language: a ``Detail`` keeps its template and values
+    (policy words labelled, event fields and values named); other text is shown as it is."""
+    if text is None:
+        return ""
+    template = getattr(text, "template", None)
+    if template is None or not i18n.is_zh():
+        return str(text)
+    from ..policies.labels import word
+
+    values = {}
+    for key, v in text.values.items():
+        if key in _LABELLED:
+            values[key] = word(policy, _LABELLED[key], v)
+        elif key == "field":
+            values[key] = field(str(v))
+        elif key == "finding":
+            values[key] = value("finding", v)
+        else:
+            values[key] = v
+    try:
+        return _(template).format(**values)
+    except (KeyError, IndexError, ValueError):  # a translation that names other places: say it in English
+        return str(text)
