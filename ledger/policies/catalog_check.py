@@ -48,6 +48,10 @@ def _walk(node: Any, path: str) -> Iterator[tuple[Any, str]]:
     elif isinstance(node, list):
         for i, item in enumerate(node):
             yield from _walk(item, f"{path}[{i}]")
+    elif isinstance(node, dict):  # named pieces (a formula's measures)
+        for key, item in node.items():
+            if isinstance(item, BaseModel):
+                yield from _walk(item, f"{path}.{key}")
 
 
 def _values(cond: Any) -> list[Any]:

@@ -33,7 +33,7 @@ def _track_rows(board: Scoreboard, track_id: str) -> tuple[list[str], list[list[
     headers = FIXED + [f"{_short(name)} {iid}" for iid, name in tops] + TAIL
     rows = []
     for card in sorted(board.cards.get(track_id, []), key=lambda c: (c.rank or 10**9, c.unit)):
-        points = {i.id: i.points for i in card.indicators}
+        points = {i.id: i.shown() for i in card.indicators}
         rows.append([card.rank, card.unit, card.name] + [points.get(iid) for iid, _ in tops] +
                     [card.total, card.max, card.grade or "", "是" if card.vetoed else "",
                      "是" if card.downgraded else ""])
@@ -72,7 +72,7 @@ def as_csv(board: Scoreboard) -> str:
                     str(card.vetoed).lower(), str(card.downgraded).lower()]
             for top in card.indicators:
                 for node in top.walk():
-                    writer.writerow(csv_row(base + [node.id, node.name, node.points]))
+                    writer.writerow(csv_row(base + [node.id, node.name, node.value if node.reports else node.points]))
     return buffer.getvalue()
 
 

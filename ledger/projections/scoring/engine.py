@@ -171,6 +171,10 @@ def _fact_types_of(node: Any, types: set[str]) -> None:
     elif isinstance(node, (list, tuple)):
         for item in node:
             _fact_types_of(item, types)
+    elif isinstance(node, dict):  # named pieces (a formula's measures)
+        for item in node.values():
+            if isinstance(item, BaseModel):
+                _fact_types_of(item, types)
 
 
 def track_fact_types(policy: M.Policy, track_id: str) -> frozenset[str]:

@@ -14,9 +14,9 @@ import ast
 import operator
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Discriminator, Field, Tag, model_validator
 
 from ledger.events.fact import Fact
 from ledger.policies.vocabulary import Amount, Ident, Match, RuleSpec, Spec, Window, as_decimal
@@ -76,7 +76,22 @@ class HotlineMeasure(HotlineRef, _Measure):
     """A 12345 hotline measure (rate in percent, or a count with ``value: count|base``)."""
 
 
-Measure = MetricMeasure | CountMeasure | SumMeasure | IndicatorMeasure | HotlineMeasure
+_MEASURE_KEYS = {"metric": MetricMeasure, "count": CountMeasure, "sum": SumMeasure, "indicator": IndicatorMeasure,
+                 "hotline": HotlineMeasure}
+
+
+def _measure_kind(v: Any) -> str | None:
+    if isinstance(v, dict):
+        return next((k for k in _MEASURE_KEYS if k in v), None)
+    return next((k for k, model in _MEASURE_KEYS.items() if isinstance(v, model)), None)
+
+
+Measure = Annotated[
+    Annotated[MetricMeasure, Tag("metric")] | Annotated[CountMeasure, Tag("count")]
+    | Annotated[SumMeasure, Tag("sum")] | Annotated[IndicatorMeasure, Tag("indicator")]
+    | Annotated[HotlineMeasure, Tag("hotline")],
+    Discriminator(_measure_kind, custom_error_type="measure",
+                  custom_error_message="a measure: one of metric, count, sum, indicator or hotline")]
 
 _ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Load, ast.Call,
                   ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub, ast.UAdd)
