@@ -431,3 +431,48 @@ def test_a_report_for_a_range_covers_the_monthly_obligations_inside_it():
     assert got == [("2023-01", "on_time", 1), ("2023-02", "late", D("0.5")), ("2023-03", "late", D("0.5")),
                    ("2023-04", "on_time", 1), ("2023-05", "missing_obligation", 0)]
     assert c.total == D("3.00")
+
+
+# ---------------------------------------------------------------- through a real store and the CLI
+
+
+def test_cli_scores_explains_and_bulletins_reported_values_and_formulas(tmp_path):
+    import json
+
+    from helpers import cli, setup_units, write_jsonl
+
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    setup_units(url, tmp_path, "id,name,groups\nu1,一局,g\nu2,二局,g\n")
+    events = []
+    for unit, tid, satisfied in (("u1", "A", True), ("u1", "B", False), ("u2", "C", True)):
+        events += [{"type": "hotline_ticket", "unit": unit, "date": "2023-01-03", "ticket": tid, "due": "2023-01-10",
+                    "channel": "hotline", "response_due": "2023-01-04"},
+                   {"type": "hotline_responded", "unit": unit, "date": "2023-01-04", "ticket": tid},
+                   {"type": "hotline_replied", "unit": unit, "date": "2023-01-05", "ticket": tid, "quality": "ok"},
+                   {"type": "hotline_callback", "unit": unit, "date": "2023-01-06", "ticket": tid,
+                    "satisfied": satisfied}]
+    run = cli(url, "import", write_jsonl(tmp_path / "e.jsonl", events))
+    assert run.code == 0, run.err
+    rates = str(HERE / "rate-report.yaml")
+    doc = json.loads(cli(url, "score", "--policy-file", rates, "--as-of", "2023-03-31", "--format", "json").out)
+    rows = {r["unit"]: r for r in doc["rows"]}
+    # u1: 1 of 2 valid callbacks satisfied → 不满意率 50; u2: 0 → u2 ranks first (asc)
+    assert rows["u1"]["indicators"][0] == {"id": "dissatisfied", "name": "不满意率", "points": None,
+                                           "value": 50.0, "value_unit": "%"}
+    assert (rows["u1"]["rank"], rows["u2"]["rank"], rows["u1"]["max"]) == (2, 1, None)
+    table = cli(url, "score", "--policy-file", rates, "--as-of", "2023-03-31").out
+    assert "50%（第2）" in table and "0%（第1）" in table
+    explain = json.loads(cli(url, "explain", "u1", "--policy-file", rates, "--as-of", "2023-03-31",
+                             "--format", "json").out)
+    assert [ln["kind"] for ln in explain["lines"]] == ["formula_term", "value", "formula_term", "value"]
+    bulletin = json.loads(cli(url, "bulletin", "--policy-file", rates, "--period", "2023-01/2023-03",
+                              "--format", "json").out)
+    table = bulletin["tables"][0]
+    assert table["title"] == "1-3月份不满意率得分排名"
+    assert table["rows"][0][:4] == [1, "u2", "二局", "0%（第1）"]
+    # the weighted scheme reads its tickets through the fact view: 100 on every rate for u2
+    doc = json.loads(cli(url, "score", "--policy-file", str(HERE / "hotline-12345.yaml"), "--as-of", "2023-03-31",
+                         "--format", "json").out)
+    rows = {r["unit"]: r for r in doc["rows"]}
+    # u1: 办结率 100, 满意率 50, 按时反馈率 100, 有效回访率 100 → 20 + 15 + 30 + 20 = 85; + 10 (no online) = 95
+    assert (rows["u1"]["total"], rows["u2"]["total"]) == (95.0, 100.0)
