@@ -476,3 +476,17 @@ def test_cli_scores_explains_and_bulletins_reported_values_and_formulas(tmp_path
     rows = {r["unit"]: r for r in doc["rows"]}
     # u1: 办结率 100, 满意率 50, 按时反馈率 100, 有效回访率 100 → 20 + 15 + 30 + 20 = 85; + 10 (no online) = 95
     assert (rows["u1"]["total"], rows["u2"]["total"]) == (95.0, 100.0)
+
+
+def test_the_documented_examples_load():
+    """docs/policies.md: the formula, adoption and reported-value examples load as written."""
+    import re
+    import textwrap
+
+    doc = (Path(__file__).parents[1] / "docs" / "policies.md").read_text(encoding="utf-8")
+    start = doc.index("### formula")
+    blocks = re.findall(r"```yaml\n(.*?)```", doc[start:doc.index("## Precision")], re.S)
+    assert len(blocks) == 3
+    for block in blocks:
+        pol = load(textwrap.indent(block, "      "))
+        assert pol.tracks[0].indicators
