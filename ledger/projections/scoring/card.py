@@ -52,7 +52,9 @@ class Line:
     ``source``; ``kind`` is then usually None (or a qualifier such as ``late``/``poor``).
     Lines with no single event have ``event=None`` and a ``kind``: ``base``, ``cap``,
     ``floor``, ``zeroed``, ``rounding``, ``missing_obligation``, ``quota``, ``average``,
-    ``rank``, ``ratio``, ``rate``, ``veto``, ``downgrade``, ``missing_data``, ``unscored``;
+    ``rank``, ``ratio``, ``rate``, ``veto``, ``downgrade``, ``missing_data``, ``unscored``,
+    ``formula_term`` (a formula's measure, delta 0), ``formula`` (its result), ``value`` (the
+    result of an indicator that reports a value, delta 0);
     ``events`` then lists the ids of the events behind the line, if any.
     ``indicator`` is None for track-level lines (track cap/floor, veto, downgrade).
     """

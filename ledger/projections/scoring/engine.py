@@ -63,7 +63,8 @@ def _rounding(p: Any) -> Rounding | None:
 
 class Node:
     __slots__ = ("id", "name", "points", "max", "deduction", "floor", "cap", "zero_when",
-                 "evaluators", "children", "divisions", "text", "rounding", "reports", "value_unit", "desc")
+                 "evaluators", "children", "divisions", "text", "rounding", "reports", "value_unit", "desc",
+                 "bound")
 
     def __init__(self, ind: M.Indicator) -> None:
         self.id = ind.id
@@ -84,18 +85,23 @@ class Node:
         self.value_unit = ind.value_unit
         self.desc = ind.rank_order != "asc"
         self.max: Decimal | None
+        self.bound: Decimal | None
+        """The most the indicator can earn: its max, else (a bonus indicator) its cap, else its
+        children's bounds; None if unbounded. Only a bonus-only track's maximum reads it."""
         scored = [c for c in self.children if c.scored]
         if self.reports:
-            self.max = None
+            self.max = self.bound = None
         elif self.points is not None:
-            self.max = self.points
-        elif self.children:
-            self.max = sum((c.max or ZERO for c in scored), ZERO) \
-                if scored and all(c.max is not None for c in scored) else None
-        elif self.cap is not None:
-            self.max = self.cap  # a bonus indicator capped at N earns at most N
+            self.max = self.bound = self.points
+        elif scored and all(c.max is not None for c in scored):
+            self.max = self.bound = sum((c.max or ZERO for c in scored), ZERO)
         else:
             self.max = None
+            if self.children:
+                self.bound = sum((c.bound or ZERO for c in scored), ZERO) \
+                    if scored and all(c.bound is not None for c in scored) else None
+            else:
+                self.bound = ind.cap  # a bonus indicator capped at N earns at most N
 
     @property
     def scored(self) -> bool:
@@ -130,10 +136,12 @@ class CompiledTrack:
             self.max = track.max
         elif track.cap is not None:
             self.max = track.cap
-        elif scored and all(n.max is not None for n in scored):
+        elif any(n.max is not None for n in scored):
             self.max = sum((n.max or ZERO for n in scored), ZERO)
+        elif scored and all(n.bound is not None for n in scored):
+            self.max = sum((n.bound or ZERO for n in scored), ZERO)  # bonus-only: the indicators' caps
         else:
-            self.max = None  # not known (bonus indicators without points or cap): never a made-up 0
+            self.max = None  # bonus-only without caps: not known — never a made-up 0
         self.grades = [(g.min, g.grade) for g in track.grades] if track.grades else None
         self.veto_grade = track.veto.grade if track.veto else None
         self.vetoes = [Cond(c) for c in track.veto.when] if track.veto else []
