@@ -140,12 +140,20 @@ def caller_id_problem(value: object) -> bool:
     return not (isinstance(value, str) and CALLER_ID.fullmatch(value))
 
 _PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")
+_RANGE = re.compile(r"^(\d{4})-(Q[1-4]|0[1-9]|1[0-2])/(\d{4})-(Q[1-4]|0[1-9]|1[0-2])$")
 
 
 def _period(value: str) -> str:
-    if not _PERIOD.match(value):
-        raise ValueError("a period like 2021, 2021-Q3 or 2021-06")
-    return value
+    """A period (``2021``, ``2021-Q3``, ``2021-06``) or a range of months or of quarters within
+    one year (``2021-01/2021-04``, ``2021-Q1/2021-Q2``; EVENTS.md additions)."""
+    if _PERIOD.match(value):
+        return value
+    m = _RANGE.match(value)
+    if m and m[1] == m[3] and m[2][0] == m[4][0] == "Q" and m[2] <= m[4]:
+        return value
+    if m and m[1] == m[3] and "Q" not in m[2] + m[4] and m[2] <= m[4]:
+        return value
+    raise ValueError("a period like 2021, 2021-Q3 or 2021-06, or a range within one year like 2021-01/2021-04")
 
 
 Period = Annotated[str, AfterValidator(_period)]

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import ValidationInfo, field_validator
 
-from .base import Date, Event, Flag, Name
+from .base import Date, Event, Flag, Name, Text
 
 
 class HotlineEvent(Event):
@@ -21,6 +21,11 @@ class HotlineTicket(HotlineEvent):
     type: Literal["hotline_ticket"]
     ticket: Name
     due: Date
+    channel: Name | None = None
+    """How the ticket came in (e.g. ``hotline``, ``online`` — 政民互动/网络); optional."""
+    category: Text | None = None
+    response_due: Date | None = None
+    """按时反馈 deadline: the unit must first respond by this day (optional)."""
     opens_thread = True
 
     @field_validator("due")
@@ -31,6 +36,15 @@ class HotlineTicket(HotlineEvent):
         received = info.data.get("date")
         if received is not None and due < received:
             raise ValueError(f"a due date on or after the day the ticket was received ({received.isoformat()})")
+        return due
+
+    @field_validator("response_due")
+    @classmethod
+    def _response_due_after_received(cls, due: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        received = info.data.get("date")
+        if due is not None and received is not None and due < received:
+            raise ValueError(f"a response deadline on or after the day the ticket was received "
+                             f"({received.isoformat()})")
         return due
 
 
@@ -45,6 +59,13 @@ class HotlineExtended(HotlineEvent):
     due: Date
 
 
+class HotlineResponded(HotlineEvent):
+    """首次反馈: ``date`` is the day the unit first responded (EVENTS.md additions)."""
+
+    type: Literal["hotline_responded"]
+    ticket: Name
+
+
 class HotlineReplied(HotlineEvent):
     type: Literal["hotline_replied"]
     ticket: Name
@@ -55,6 +76,9 @@ class HotlineCallback(HotlineEvent):
     type: Literal["hotline_callback"]
     ticket: Name
     satisfied: Flag
+    reached: Flag | None = None
+    """有效回访: the citizen was reached (absent means true; EVENTS.md additions)."""
 
 
-TYPES: list[type[Event]] = [HotlineTicket, HotlineReturned, HotlineExtended, HotlineReplied, HotlineCallback]
+TYPES: list[type[Event]] = [HotlineTicket, HotlineReturned, HotlineExtended, HotlineResponded, HotlineReplied,
+                            HotlineCallback]

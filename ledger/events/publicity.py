@@ -74,6 +74,8 @@ class Publication(Recognition):
     channel: Literal["column", "publicity", "disclosure", "gov_info", "supervision_info",
                      "supervision_exposure"]
     title: Text
+    level: Level | None = None
+    """The level of the site or body that adopted or published it (EVENTS.md additions)."""
 
 
 TYPES: list[type[Event]] = [MediaReport, Praise, Endorsement, Innovation, BriefingAdopted, ExperiencePromoted,

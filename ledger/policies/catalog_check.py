@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..events.catalog import CATALOG
+from ..events.catalog import CATALOG, NUMBER_FIELDS
 from .errors import PolicyError
 
 ENVELOPE = {"type", "unit", "date", "id", "source", "note", "actor", "evidence"}
@@ -48,6 +48,10 @@ def _walk(node: Any, path: str) -> Iterator[tuple[Any, str]]:
     elif isinstance(node, list):
         for i, item in enumerate(node):
             yield from _walk(item, f"{path}[{i}]")
+    elif isinstance(node, dict):  # named pieces (a formula's measures)
+        for key, item in node.items():
+            if isinstance(item, BaseModel):
+                yield from _walk(item, f"{path}.{key}")
 
 
 def _values(cond: Any) -> list[Any]:
@@ -60,10 +64,19 @@ def _values(cond: Any) -> list[Any]:
     return cond if isinstance(cond, list) else [cond]
 
 
+def _types(node: Any) -> list[str] | None:
+    """The event types a piece of a policy names — or, for pieces that filter events of a fixed
+    type (a hotline measure's `where` on tickets), that type."""
+    if not isinstance(node, BaseModel):
+        return None
+    types = getattr(node, "event", None) or list(getattr(type(node), "where_types", ()))
+    return types if isinstance(types, list) and types else None
+
+
 def check_policy(policy: Any, origin: str) -> None:
     for node, path in _walk(policy, ""):
-        types = getattr(node, "event", None) if isinstance(node, BaseModel) else None
-        if not types or not isinstance(types, list):
+        types = _types(node)
+        if not types:
             continue
         for t in types:
             if t not in CATALOG:
@@ -98,3 +111,24 @@ def check_policy(policy: Any, origin: str) -> None:
             for field in contains.fields:
                 if field not in fields:
                     raise PolicyError(origin, f"{path}.contains.fields", f"a text field of {'/'.join(types)}")
+        _check_number_field(node, path, types, fields, origin)
+
+
+def _check_number_field(node: Any, path: str, types: list[str], fields: dict[str, Any], origin: str) -> None:
+    field = getattr(node, "field", None)
+    if isinstance(field, str):  # a sum over a number field
+        if field not in fields:
+            raise PolicyError(origin, f"{path}.field",
+                              f"a field of {'/'.join(types)} (fields: {', '.join(sorted(fields))})")
+        if not all(field in NUMBER_FIELDS.get(t, ()) or _whole(CATALOG[t], field) for t in types):
+            raise PolicyError(origin, f"{path}.field", f"a number field of {'/'.join(types)}, not {field!r}")
+
+
+def _whole(model: Any, field: str) -> bool:
+    """Counts (``attendees``, ``people``, ``count`` …) are whole-number fields."""
+    info = model.model_fields.get(field)
+
+    def is_int(a: Any) -> bool:
+        return a is int or any(is_int(x) for x in typing.get_args(a) if not isinstance(x, str))
+
+    return info is not None and is_int(info.annotation)

@@ -21,6 +21,7 @@ from .vocabulary import (
     EventTypes,
     Ident,
     Match,
+    Precision,
     RuleSpec,
     Spec,
     TotalBelow,
@@ -60,6 +61,13 @@ class Indicator(Spec):
     floor: Amount | None = None
     cap: Amount | None = None
     zero_when: list[Condition] = Field(default_factory=list)
+    precision: Precision | None = None
+    """Round this indicator's points (or value) so (default: half-up to 2 places)."""
+    reports: Literal["value"] | None = None
+    """``value``: the indicator reports a value (a rate, a count) with ``value_unit`` instead of
+    points, and units are placed by it in ``rank_order``."""
+    value_unit: str | None = None
+    rank_order: Literal["asc", "desc"] | None = None
     rule: RuleUnion | None = None
     rules: list[RuleUnion] | None = None
     children: list[Indicator] | None = None
@@ -79,6 +87,17 @@ class Indicator(Spec):
             raise ValueError("floor above cap")
         for r in self.rules or ([self.rule] if self.rule else []):
             r.check_indicator(self)
+        if self.reports is None:
+            if self.value_unit is not None or self.rank_order is not None:
+                raise ValueError("value_unit and rank_order go with `reports: value`")
+            return self
+        if self.rule is None or self.rule.kind != "formula":
+            raise ValueError("an indicator that reports a value computes it with one `rule` of kind formula")
+        if self.points is not None or self.mode != "bonus" or self.floor is not None or self.cap is not None \
+                or self.zero_when:
+            raise ValueError("an indicator that reports a value has no points, mode, floor, cap or zero_when")
+        if self.rank_order is None:
+            raise ValueError("reports: value needs rank_order (asc: lower is better, desc: higher is better)")
         return self
 
 
@@ -106,6 +125,8 @@ class Track(Spec):
     grades: list[Grade] | None = None
     veto: Veto | None = None
     downgrade: Downgrade | None = None
+    precision: Precision | None = None
+    """Round the track's total so (default: no rounding beyond the indicators')."""
     indicators: list[Indicator] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -129,7 +150,48 @@ class Track(Spec):
                     walk(ind.children, f"{path}[{i}].children")
 
         walk(self.indicators, "indicators")
+        _check_references(self.indicators)
         return self
+
+
+def _check_references(indicators: list[Indicator]) -> None:
+    """Formulas may read other indicators of the track: each must exist, and no indicator may
+    depend on itself — through formulas, or through a parent summing its children."""
+    deps: dict[str, set[str]] = {}
+
+    def collect(inds: list[Indicator]) -> None:
+        for ind in inds:
+            d = deps.setdefault(ind.id, set())
+            for r in ind.rules or ([ind.rule] if ind.rule else []):
+                d |= r.indicator_refs()
+            if ind.children:
+                d |= {c.id for c in ind.children}
+                collect(ind.children)
+
+    collect(indicators)
+    for ind_id, d in deps.items():
+        unknown = d - deps.keys()
+        if unknown:
+            raise ValueError(f"indicator {ind_id!r} reads indicator(s) {', '.join(sorted(unknown))} "
+                             "not in the track")
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(deps[node]):
+            if state.get(nxt) == 1:
+                cycle = stack[stack.index(nxt):] + [nxt]
+                raise ValueError("indicators depend on themselves: " + " → ".join(cycle))
+            if nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for ind_id in deps:
+        if ind_id not in state:
+            visit(ind_id)
 
 
 class Source(Spec):
@@ -212,6 +274,8 @@ class Policy(Spec):
     change_note: str | None = None
     settings: dict[str, Scalar] = Field(default_factory=dict)
     calendar: CalendarSection = CalendarSection()
+    precision: Precision | None = None
+    """Round every track's total so, unless the track declares its own."""
     tracks: list[Track] = Field(min_length=1)
     bulletins: list[Bulletin] = Field(default_factory=list)
     labels: Labels | None = None

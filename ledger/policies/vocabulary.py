@@ -7,6 +7,7 @@ these; this module imports neither, so rule kinds can register themselves withou
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -155,6 +156,10 @@ class RuleSpec(Spec):
     def check_indicator(self, indicator: Any) -> None:
         """Raise ValueError when the indicator this rule sits on cannot be scored by it."""
 
+    def indicator_refs(self) -> set[str]:
+        """Ids of the other indicators (same track) whose points this rule reads."""
+        return set()
+
 
 # ---------------------------------------------------------------- pieces several rule kinds use
 
@@ -207,3 +212,41 @@ def check_periods(every: str, periods: list[int] | None) -> None:
         raise ValueError(f"periods for every {every} are numbers 1..{top}, not {bad}")
     if len(set(periods)) != len(periods):
         raise ValueError("periods listed twice")
+
+
+# ---------------------------------------------------------------- precision and windows
+
+RoundingMode = Literal["half_up", "half_even", "half_down", "down", "up", "floor", "ceiling"]
+
+
+class Precision(Spec):
+    """How many decimal places and which rounding (policy, track or indicator; default half-up
+    to 2 places per indicator)."""
+
+    places: int = Field(ge=0, le=6)
+    mode: RoundingMode = "half_up"
+
+
+_WINDOW_PERIOD = r"\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?"
+_WINDOW = rf"^(month|quarter|year|{_WINDOW_PERIOD}(/{_WINDOW_PERIOD})?)$"
+
+
+def _check_window(v: Any) -> Any:
+    if isinstance(v, int) and not isinstance(v, bool):
+        v = str(v)
+    if not isinstance(v, str):
+        raise ValueError("month, quarter, year, a period (2023-03, 2023-Q1) or a range (2023-01/2023-04)")
+    if not re.match(_WINDOW, v):
+        raise ValueError(f"month, quarter, year, a period (2023-03, 2023-Q1) or a range (2023-01/2023-04), "
+                         f"not {v!r}")
+    if "/" in v:
+        a, b = v.split("/", 1)
+        if a[:4] != b[:4] or len(a) != len(b) or a > b:
+            raise ValueError(f"a range within one year, first period first (2023-01/2023-04), not {v!r}")
+    return v
+
+
+Window = Annotated[str, BeforeValidator(_check_window)]
+"""Which days a measure looks at, as of the scoring date D: ``month`` (D's month up to D),
+``quarter`` (D's quarter up to D), ``year`` (the year to date, the default), or a period or range
+of periods (its days, as of its end or D, whichever is earlier)."""

@@ -21,6 +21,7 @@ from .scoring.context import Ctx
 from .scoring.hotline import hotline_tickets
 from .scoring.index import UnitFacts
 from .scoring.matching import Matcher
+from .scoring.periods import labels_within
 
 if TYPE_CHECKING:
     from ..events.fact import Fact
@@ -52,11 +53,18 @@ class BulletinReport:
 
 
 def month_bounds(period: str) -> tuple[dt.date, dt.date]:
-    match = MONTH.match(period or "")
-    if not match:
-        raise InputError("a month like 2021-06", field="period", got=repr(period))
-    year, month = int(match[1]), int(match[2])
-    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+    """The first and last day of a month (``2021-06``) or of a range of months within one year
+    (``2021-01/2021-04``)."""
+    parts = (period or "").split("/")
+    matches = [MONTH.match(p) for p in parts]
+    if len(parts) > 2 or not all(matches) or (len(parts) == 2 and not (parts[0][:4] == parts[1][:4]
+                                                                        and parts[0] <= parts[1])):
+        raise InputError("a month like 2021-06 or a range of months like 2021-01/2021-04", field="period",
+                         got=repr(period))
+    first, last = matches[0], matches[-1]
+    assert first is not None and last is not None
+    year, month, end = int(first[1]), int(first[2]), int(last[2])
+    return dt.date(year, month, 1), dt.date(year, end, calendar.monthrange(year, end)[1])
 
 
 def _rate(part: int, whole: int) -> str:
@@ -65,10 +73,19 @@ def _rate(part: int, whole: int) -> str:
     return f"{(Decimal(part) * 100 / whole).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
 
 
+def _months_of(period: Any) -> list[str]:
+    """The months a report's period names: itself, or each month of a range."""
+    if not isinstance(period, str):
+        return []
+    if "/" not in period:
+        return [period]
+    return [label for label in labels_within(period) if len(label) == 7 and "Q" not in label]
+
+
 def _checks(spec: Bulletin, units: Sequence[Unit], facts: Mapping[str, list[Fact]], first: dt.date, last: dt.date,
             as_of: dt.date) -> BulletinTable:
     headers = ["单位"] + [c.name for c in spec.columns]
-    period = first.strftime("%Y-%m")
+    months = [f"{first.year}-{m:02d}" for m in range(first.month, last.month + 1)]
     matchers = [(Matcher(c.event, c.where, c.contains) if c.event else None, c.report) for c in spec.columns]
     rows: list[list[Any]] = []
     for unit in units:
@@ -76,8 +93,11 @@ def _checks(spec: Bulletin, units: Sequence[Unit], facts: Mapping[str, list[Fact
         row: list[Any] = [unit.name]
         for matcher, report in matchers:
             if matcher is None:  # a report column (a column names either `event` or `report`)
-                ok = any(f.type == "report_submitted" and f.fields.get("report") == report
-                         and f.fields.get("period") == period and f.date <= as_of for f in unit_facts)
+                # ✓ when every month of the bulletin has its report (or a report for a range over it)
+                covered = {m for f in unit_facts if f.type == "report_submitted"
+                           and f.fields.get("report") == report and f.date <= as_of
+                           for m in _months_of(f.fields.get("period"))}
+                ok = all(m in covered for m in months)
             else:
                 ok = any(first <= f.date <= last and matcher.test(f) for f in unit_facts)
             row.append(CHECK if ok else CROSS)
@@ -140,9 +160,10 @@ def build_bulletin(view: Snapshot, policy: Policy, period: str, *, track: str | 
             headers = ["排名", "单位", "名称"] + [name for _, name in tops] + ["总分", "等级"]
             rows = []
             for c in cards:
-                points = {i.id: i.points for i in c.indicators}
+                points = {i.id: i.shown() for i in c.indicators}
                 rows.append([c.rank, c.unit, c.name] + [points.get(i) for i, _ in tops] + [c.total, c.grade or ""])
-            tables.append(BulletinTable(t, f"{first.month}月份{policy.track(t).name}得分排名", "scores", headers,
+            months = f"{first.month}" if first.month == last.month else f"{first.month}-{last.month}"
+            tables.append(BulletinTable(t, f"{months}月份{policy.track(t).name}得分排名", "scores", headers,
                                         rows))
     order = {t: i for i, t in enumerate(tracks)}
     tables.sort(key=lambda tb: order[tb.track])

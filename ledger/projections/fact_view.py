@@ -9,6 +9,7 @@ date. It is the only input scoring uses.
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
@@ -24,11 +25,23 @@ NOT_FIELDS = frozenset({"type", "unit", "date", "id", "source", "note", "actor",
                         "recorded_at", "revision", "hash"})
 
 
+def _is_date(annotation: Any) -> bool:
+    """``date``, an annotated ``date`` (the catalog's ``Date``), or an optional one."""
+    if annotation is dt.date:
+        return True
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is typing.Annotated:
+        return bool(args) and args[0] is dt.date
+    return bool(args) and all(a is type(None) or _is_date(a) for a in args) and type(None) in args
+
+
 def _date_fields() -> dict[str, frozenset[str]]:
     out = {}
     for name, model in CATALOG.items():
-        out[name] = frozenset(f for f, info in model.model_fields.items()
-                              if info.annotation in (dt.date, dt.date | None) and f != "date")
+        # facts: every date field; ledger records keep their plain dates only (their readers
+        # take the optional ones as text)
+        out[name] = frozenset(f for f, info in model.model_fields.items() if f != "date" and (
+            _is_date(info.annotation) if name in FACT_TYPES else info.annotation in (dt.date, dt.date | None)))
     return out
 
 

@@ -238,7 +238,7 @@ def as_markdown(ex: Explanation, by: str = "indicator", all_lines: bool = False,
     for top in ex.card.indicators:
         for node in top.walk():
             method, data_source = notes.get(node.id, ("", ""))
-            out.append(f"| {md(node.id)} | {md(node.name)} | {render.number_text(node.points)} | "
+            out.append(f"| {md(node.id)} | {md(node.name)} | {render.number_text(node.shown())} | "
                        f"{render.number_text(node.max)} | {md(method)} | {md(data_source)} |")
     out += ["", f"## {_('Lines')}", ""]
     heads = _headers()
@@ -268,7 +268,7 @@ def as_html(ex: Explanation, by: str = "indicator", all_lines: bool = False, **_
             depth = node.id.count(".")
             method, data_source = notes.get(node.id, ("", ""))
             rows.append(f'<tr class="d{min(depth, 3)}"><td>{_h(node.id)}</td><td>{_h(node.name)}</td>'
-                        f'<td class="n">{_h(render.number_text(node.points))}</td>'
+                        f'<td class="n">{_h(render.number_text(node.shown()))}</td>'
                         f'<td class="n">{_h(render.number_text(node.max))}</td>'
                         f'<td class="note">{_h(method)}</td><td class="note">{_h(data_source)}</td></tr>')
     heads = _headers()
@@ -331,7 +331,7 @@ def xlsx_sheets(ex: Explanation, by: str = "indicator") -> list[tuple[str, list[
               ln.get("rule") or "", ln.get("source") or "", _what(ex, ln)]
              for group, group_lines in ex.groups(by) for ln in group_lines]
     notes = ex.indicator_notes()
-    tree = [[node.id, node.name, node.points, node.max, *notes.get(node.id, ("", ""))]
+    tree = [[node.id, node.name, node.shown(), node.max, *notes.get(node.id, ("", ""))]
             for top in ex.card.indicators for node in top.walk()]
     # A workbook is data people file and filter: its sheet names and headers stay the same, both
     # languages side by side, whatever --lang (only the what-happened text follows it).

@@ -55,7 +55,7 @@ def _track_rows(board: Scoreboard, track_id: str, sort: str = "rank",
     rows = []
     yes = "是" if workbook else _("yes")
     for card in ordered(board.cards.get(track_id, []), sort, lowest):
-        points = {i.id: i.points for i in card.indicators}
+        points = {i.id: i.shown() for i in card.indicators}
         rows.append([card.rank, card.unit, card.name] + [points.get(iid) for iid, _n in tops] +
                     [card.total, card.max, card.grade or "", yes if card.vetoed else "",
                      yes if card.downgraded else ""])
@@ -109,7 +109,7 @@ def as_csv(board: Scoreboard) -> str:
                     str(card.vetoed).lower(), str(card.downgraded).lower()]
             for top in card.indicators:
                 for node in top.walk():
-                    writer.writerow(csv_row(base + [node.id, node.name, node.points]))
+                    writer.writerow(csv_row(base + [node.id, node.name, node.value if node.reports else node.points]))
     return buffer.getvalue()
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_DOWN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    Decimal,
+)
 
 CENT = Decimal("0.01")
 
@@ -40,6 +49,26 @@ def _detail(template: str, values: dict[str, object]) -> Detail:
     return Detail(template, **values)
 
 
+MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "half_down": ROUND_HALF_DOWN,
+         "down": ROUND_DOWN, "up": ROUND_UP, "floor": ROUND_FLOOR, "ceiling": ROUND_CEILING}
+MODE_TEXT = {"half_up": "half-up", "half_even": "half-even", "half_down": "half-down", "down": "down (toward 0)",
+             "up": "up (away from 0)", "floor": "floor", "ceiling": "ceiling"}
+
+
+class Rounding:
+    """A declared precision: ``places`` and ``mode`` (policy, track or indicator)."""
+
+    __slots__ = ("exp", "mode", "text")
+
+    def __init__(self, places: int, mode: str) -> None:
+        self.exp = Decimal(1).scaleb(-places)
+        self.mode = MODES[mode]
+        self.text = f"{MODE_TEXT[mode]} to {places} place{'' if places == 1 else 's'}"
+
+    def __call__(self, x: Decimal) -> Decimal:
+        return x.quantize(self.exp, rounding=self.mode)
+
+
 @dataclass(slots=True)
 class Line:
     """One explanation line: a gain or loss of points on one indicator.
@@ -48,7 +77,9 @@ class Line:
     ``source``; ``kind`` is then usually None (or a qualifier such as ``late``/``poor``).
     Lines with no single event have ``event=None`` and a ``kind``: ``base``, ``cap``,
     ``floor``, ``zeroed``, ``rounding``, ``missing_obligation``, ``quota``, ``average``,
-    ``rank``, ``ratio``, ``rate``, ``veto``, ``downgrade``, ``missing_data``, ``unscored``;
+    ``rank``, ``ratio``, ``rate``, ``veto``, ``downgrade``, ``missing_data``, ``unscored``,
+    ``formula_term`` (a formula's measure, delta 0), ``formula`` (its result), ``value`` (the
+    result of an indicator that reports a value, delta 0);
     ``events`` then lists the ids of the events behind the line, if any.
     ``indicator`` is None for track-level lines (track cap/floor, veto, downgrade).
     """
@@ -101,9 +132,20 @@ class IndicatorScore:
     max: Decimal | None = None
     divisions: tuple[str, ...] = ()
     children: list[IndicatorScore] = field(default_factory=list)
+    reports: bool = False
+    """The indicator reports a value (a rate, a count) instead of points; ``points`` is then 0
+    in sums and null in JSON."""
+    value: Decimal | None = None
+    value_unit: str | None = None
+    value_rank: int | None = None
+    """Place among the track's units by ``value`` in the declared ``rank_order`` (human formats)."""
 
     def to_dict(self) -> dict:
-        d: dict = {"id": self.id, "name": self.name, "points": self.points}
+        if self.reports:
+            d: dict = {"id": self.id, "name": self.name, "points": None, "value": self.value,
+                       "value_unit": self.value_unit}
+        else:
+            d = {"id": self.id, "name": self.name, "points": self.points}
         if self.max is not None:
             d["max"] = self.max
         if self.divisions:
@@ -111,6 +153,16 @@ class IndicatorScore:
         if self.children:
             d["children"] = [c.to_dict() for c in self.children]
         return d
+
+    def shown(self) -> Decimal | str | None:
+        """What a table shows: the points, or the value with its unit and place ("9%（第2）")."""
+        if not self.reports:
+            return self.points
+        if self.value is None:
+            return "-"
+        text = format(self.value.normalize() if self.value == self.value.to_integral_value() else self.value, "f")
+        text += self.value_unit or ""
+        return text + (f"（第{self.value_rank}）" if self.value_rank is not None else "")
 
     def walk(self) -> Iterator[IndicatorScore]:
         yield self

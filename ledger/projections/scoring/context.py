@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ledger.events.fact import Fact
 
-from .card import Line
+from .card import IndicatorScore, Line
 from .index import UnitFacts
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ class Site(Protocol):
 
 
 class Ctx:
-    __slots__ = ("as_of", "year", "cal", "version", "ranks")
+    __slots__ = ("as_of", "year", "cal", "version", "ranks", "resolve")
 
     def __init__(self, as_of: dt.date, year: int, cal: WorkCalendar, version: int) -> None:
         self.as_of = as_of
@@ -39,6 +40,8 @@ class Ctx:
         self.cal = cal
         self.version = version
         self.ranks: dict[int, dict[str, tuple[int, Any, int]]] = {}
+        self.resolve: Callable[[str, UnitFacts], IndicatorScore] | None = None
+        """Another indicator's score for the unit (formulas over indicators; set by the engine)."""
 
 
 def event_line(node: Site, f: Fact, delta: Decimal, rule: str, ctx: Ctx, kind: str | None = None,

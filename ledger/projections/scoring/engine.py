@@ -23,7 +23,7 @@ from ledger.policies import rule_kinds
 from ledger.policies.vocabulary import Condition, TotalBelow
 from ledger.units import Unit
 
-from .card import Detail, IndicatorScore, Line, ScoreCard, q
+from .card import Detail, IndicatorScore, Line, Rounding, ScoreCard, q
 from .context import ZERO, Ctx, cite_corrections, fmt
 from .index import UnitFacts
 from .matching import Matcher
@@ -57,9 +57,14 @@ class Cond:
         return facts if len(facts) >= self.min_count else []
 
 
+def _rounding(p: Any) -> Rounding | None:
+    return Rounding(p.places, p.mode) if p is not None else None
+
+
 class Node:
     __slots__ = ("id", "name", "points", "max", "deduction", "floor", "cap", "zero_when",
-                 "evaluators", "children", "divisions", "text")
+                 "evaluators", "children", "divisions", "text", "rounding", "reports", "value_unit", "desc",
+                 "bound")
 
     def __init__(self, ind: M.Indicator) -> None:
         self.id = ind.id
@@ -74,22 +79,50 @@ class Node:
         self.children = [Node(c) for c in ind.children] if ind.children else []
         rules = ind.rules if ind.rules is not None else ([ind.rule] if ind.rule is not None else [])
         self.evaluators: list[Evaluator[Any]] = [rule_kinds.get(r.kind).evaluator(r, self) for r in rules]
+        self.rounding = _rounding(ind.precision)
+        """A declared precision (None: half-up to 2 places)."""
+        self.reports = ind.reports == "value"
+        self.value_unit = ind.value_unit
+        self.desc = ind.rank_order != "asc"
         self.max: Decimal | None
-        if self.points is not None:
-            self.max = self.points
-        elif self.children and all(c.max is not None for c in self.children):
-            self.max = sum((c.max or ZERO for c in self.children), ZERO)
+        self.bound: Decimal | None
+        """The most the indicator can earn: its max, else (a bonus indicator) its cap, else its
+        children's bounds; None if unbounded. Only a bonus-only track's maximum reads it."""
+        scored = [c for c in self.children if c.scored]
+        if self.reports:
+            self.max = self.bound = None
+        elif self.points is not None:
+            self.max = self.bound = self.points
+        elif scored and all(c.max is not None for c in scored):
+            self.max = self.bound = sum((c.max or ZERO for c in scored), ZERO)
         else:
             self.max = None
+            if self.children:
+                self.bound = sum((c.bound or ZERO for c in scored), ZERO) \
+                    if scored and all(c.bound is not None for c in scored) else None
+            else:
+                self.bound = ind.cap  # a bonus indicator capped at N earns at most N
+
+    @property
+    def scored(self) -> bool:
+        """The node carries points (it, or a node under it, does not only report a value)."""
+        return not self.reports and (not self.children or any(c.scored for c in self.children))
 
 
 class CompiledTrack:
     __slots__ = ("id", "name", "group", "nodes", "max", "cap", "floor", "grades", "veto_grade",
-                 "vetoes", "downgrades", "ranks", "policy_ref", "version", "year", "cal")
+                 "vetoes", "downgrades", "ranks", "policy_ref", "version", "year", "cal", "rounding",
+                 "by_id", "valued", "value_only")
 
     def __init__(self, policy: M.Policy, track: M.Track) -> None:
         self.id, self.name, self.group = track.id, track.name, track.group
         self.nodes = [Node(i) for i in track.indicators]
+        self.by_id: dict[str, Node] = {n.id: n for n in _walk(self.nodes)}
+        self.valued = [n for n in _walk(self.nodes) if n.reports]
+        """Indicators that report a value, in document order."""
+        self.value_only = bool(self.valued) and not any(n.scored for n in self.nodes)
+        """No indicator carries points: units are ranked by the first reported value."""
+        self.rounding = _rounding(track.precision or policy.precision)
         self.ranks: list[RankedEvaluator[Any]] = []
         for ev in _evaluators(self.nodes):
             if isinstance(ev, RankedEvaluator):
@@ -97,13 +130,18 @@ class CompiledTrack:
                 self.ranks.append(ev)
         self.cap = q(track.cap) if track.cap is not None else None
         self.floor = q(track.floor) if track.floor is not None else None
-        self.max: Decimal
+        self.max: Decimal | None
+        scored = [n for n in self.nodes if n.scored]
         if track.max is not None:
             self.max = track.max
         elif track.cap is not None:
             self.max = track.cap
+        elif any(n.max is not None for n in scored):
+            self.max = sum((n.max or ZERO for n in scored), ZERO)
+        elif scored and all(n.bound is not None for n in scored):
+            self.max = sum((n.bound or ZERO for n in scored), ZERO)  # bonus-only: the indicators' caps
         else:
-            self.max = sum((n.max or ZERO for n in self.nodes), ZERO)
+            self.max = None  # bonus-only without caps: not known — never a made-up 0
         self.grades = [(g.min, g.grade) for g in track.grades] if track.grades else None
         self.veto_grade = track.veto.grade if track.veto else None
         self.vetoes = [Cond(c) for c in track.veto.when] if track.veto else []
@@ -112,6 +150,12 @@ class CompiledTrack:
         self.version = policy.version
         self.year = policy.year
         self.cal = policy.work_calendar()
+
+
+def _walk(nodes: list[Node]) -> Iterable[Node]:
+    for n in nodes:
+        yield n
+        yield from _walk(n.children)
 
 
 def _evaluators(nodes: list[Node]) -> Iterable[Evaluator[Any]]:
@@ -135,6 +179,10 @@ def _fact_types_of(node: Any, types: set[str]) -> None:
     elif isinstance(node, (list, tuple)):
         for item in node:
             _fact_types_of(item, types)
+    elif isinstance(node, dict):  # named pieces (a formula's measures)
+        for item in node.values():
+            if isinstance(item, BaseModel):
+                _fact_types_of(item, types)
 
 
 def track_fact_types(policy: M.Policy, track_id: str) -> frozenset[str]:
@@ -170,6 +218,12 @@ def compile_track(policy: M.Policy, track_id: str) -> CompiledTrack:
 
 
 def _eval_node(node: Node, ctx: Ctx, uf: UnitFacts, lines: list[Line]) -> IndicatorScore:
+    memo = uf.cache.get(("node", node.id))
+    if memo is not None:  # already worked out for a formula that reads it
+        lines.extend(memo[1])
+        return memo[0]
+    if node.reports:
+        return _eval_value(node, ctx, uf, lines)
     total = ZERO
     if node.deduction:
         assert node.points is not None  # a deduction indicator starts at its points (policy model)
@@ -178,6 +232,7 @@ def _eval_node(node: Node, ctx: Ctx, uf: UnitFacts, lines: list[Line]) -> Indica
                           (), Detail("starts at {points}", points=fmt(base))))
         total = base
     children = []
+    rounded = False
     if node.children:
         for c in node.children:
             cs = _eval_node(c, ctx, uf, lines)
@@ -195,10 +250,19 @@ def _eval_node(node: Node, ctx: Ctx, uf: UnitFacts, lines: list[Line]) -> Indica
                 ln.delta = q(ln.delta)
                 shown += ln.delta
             lines.extend(raw_lines)
-            total = q(raw)
+            total = node.rounding(raw) if node.rounding is not None else q(raw)
+            rounded = True
             if total != shown:
+                how = Detail("{rounding}, as the policy declares", rounding=node.rounding.text) \
+                    if node.rounding is not None else Detail("half-up to 2 places, once per indicator")
                 lines.append(Line(node.id, total - shown, "rounding", None, None, None, node.text,
-                                  None, ctx.version, (), Detail("half-up to 2 places, once per indicator")))
+                                  None, ctx.version, (), how))
+    if node.rounding is not None and not rounded:
+        r = node.rounding(total)
+        if r != total:
+            lines.append(Line(node.id, r - total, "rounding", None, None, None, node.text, None, ctx.version,
+                              (), Detail("{rounding}, as the policy declares", rounding=node.rounding.text)))
+            total = r
     for cond in node.zero_when:
         hits = cond.hits(uf, ctx.year)
         if hits and total != 0:
@@ -217,6 +281,47 @@ def _eval_node(node: Node, ctx: Ctx, uf: UnitFacts, lines: list[Line]) -> Indica
                           ctx.version, (), Detail("capped at {points}", points=fmt(node.cap))))
         total = node.cap
     return IndicatorScore(node.id, node.name, total, node.max, node.divisions, children)
+
+
+def _eval_value(node: Node, ctx: Ctx, uf: UnitFacts, lines: list[Line]) -> IndicatorScore:
+    """An indicator that reports a value: its formula's result is the value, not points; every
+    line keeps delta 0 (the ``formula`` line becomes the ``value`` line)."""
+    raw_lines: list[Line] = []
+    for ev in node.evaluators:
+        ev.evaluate(ctx, uf, node, raw_lines)
+    value: Decimal | None = None
+    if not any(ln.kind == "missing_data" for ln in raw_lines):
+        raw = sum((ln.delta for ln in raw_lines), ZERO)
+        value = node.rounding(raw) if node.rounding is not None else q(raw)
+    for ln in raw_lines:
+        if ln.kind == "formula" and value is not None:
+            ln.kind = "value"
+            ln.detail = f"{ln.detail} → value {fmt(value)}{node.value_unit or ''} (reported, no points)"
+        ln.delta = ZERO
+    lines.extend(raw_lines)
+    return IndicatorScore(node.id, node.name, ZERO, None, node.divisions, [], True, value, node.value_unit)
+
+
+def _resolver(ct: CompiledTrack, ctx: Ctx) -> Any:
+    def resolve(indicator_id: str, uf: UnitFacts) -> IndicatorScore:
+        got = uf.cache.get(("node", indicator_id))
+        if got is not None:
+            return got[0]
+        own: list[Line] = []
+        score = _eval_node(ct.by_id[indicator_id], ctx, uf, own)
+        uf.cache[("node", indicator_id)] = (score, own)
+        return score
+
+    return resolve
+
+
+def _place(values: list[tuple[Any, Decimal]], desc: bool) -> dict[int, int]:
+    """Competition ranking (1, 2, 2, 4) of ``(key, value)`` pairs: id(key) → place."""
+    ordered = sorted((v for _k, v in values), reverse=desc)
+    first: dict[Decimal, int] = {}
+    for i, v in enumerate(ordered):
+        first.setdefault(v, i + 1)
+    return {id(k): first[v] for k, v in values}
 
 
 def _grade(grades: list[tuple[Decimal | None, str]] | None, total: Decimal) -> str | None:
@@ -247,6 +352,7 @@ def score_track(
     """
     ct = compile_track(policy, track_id)
     ctx = Ctx(as_of, ct.year, ct.cal, ct.version)
+    ctx.resolve = _resolver(ct, ctx)
     units = list(units)
     indexed: list[tuple[Unit, UnitFacts]] = []
     for u in units:
@@ -273,6 +379,11 @@ def score_track(
         lines: list[Line] = []
         scores = [_eval_node(nd, ctx, uf, lines) for nd in ct.nodes]
         total = sum((s.points for s in scores), ZERO)
+        if ct.rounding is not None and ct.rounding(total) != total:
+            r = ct.rounding(total)
+            lines.append(Line(None, r - total, "rounding", None, None, None,
+                              f"track {ct.id} total rounded {ct.rounding.text}", None, ctx.version))
+            total = r
         if ct.floor is not None and total < ct.floor:
             lines.append(Line(None, ct.floor - total, "floor", None, None, None,
                               f"track {ct.id} floors at {fmt(ct.floor)}", None, ctx.version))
@@ -318,12 +429,24 @@ def score_track(
             grade = ct.veto_grade
         cards.append(ScoreCard(u.id, u.name, ct.id, ct.policy_ref, ct.version, total, ct.max, grade,
                                vetoed, downgraded, None, scores, lines, veto_reasons, down_reasons))
-    if focus is not None:
-        return cards
-    totals = sorted((c.total for c in cards), reverse=True)
-    first: dict[Decimal, int] = {}
-    for i, t in enumerate(totals):
-        first.setdefault(t, i + 1)
-    for c in cards:
-        c.rank = first[c.total]
+    if focus is None:
+        _rank(ct, cards)
     return cards
+
+
+def _rank(ct: CompiledTrack, cards: list[ScoreCard]) -> None:
+    """Places: each reported value's in its declared order; the cards' by total, or by the first
+    reported value when no indicator carries points."""
+    for vn in ct.valued:
+        scored = [(s, s.value) for c in cards for s in [c.indicator(vn.id)] if s.value is not None]
+        places = _place(scored, vn.desc)
+        for s, _v in scored:
+            s.value_rank = places[id(s)]
+    if ct.value_only:  # ranked by the first reported value, in its declared order
+        first_valued = ct.valued[0].id
+        for c in cards:
+            c.rank = c.indicator(first_valued).value_rank
+        return
+    places = _place([(c, c.total) for c in cards], True)
+    for c in cards:
+        c.rank = places[id(c)]

@@ -62,10 +62,14 @@ def due_text(due: Due) -> str:
 
 
 def normalise_period(p: Any) -> str | None:
-    """'2021-6' → '2021-06', '2021-q3' → '2021-Q3', 2021 → '2021'."""
+    """'2021-6' → '2021-06', '2021-q3' → '2021-Q3', 2021 → '2021'; a range '2021-1/2021-4' →
+    '2021-01/2021-04'."""
     if p is None:
         return None
     s = str(p).strip()
+    if "/" in s:
+        a, b = s.split("/", 1)
+        return f"{normalise_period(a)}/{normalise_period(b)}"
     if "-" not in s:
         return s
     y, rest = s.split("-", 1)
@@ -75,3 +79,68 @@ def normalise_period(p: Any) -> str | None:
     if r.isdigit():
         return f"{y}-{int(r):02d}"
     return f"{y}-{r}"
+
+
+def period_bounds(label: str) -> tuple[dt.date, dt.date] | None:
+    """First and last day of a period (``2021``, ``2021-Q3``, ``2021-06``) or a range of them
+    (``2021-01/2021-04``: the first day of the first to the last day of the last); None when
+    ``label`` is none of these."""
+    if "/" in label:
+        a, b = label.split("/", 1)
+        first, last = period_bounds(a), period_bounds(b)
+        if first is None or last is None or first[0] > last[1]:
+            return None
+        return first[0], last[1]
+    try:
+        year = int(label[:4])
+        if len(label) == 4:
+            return dt.date(year, 1, 1), dt.date(year, 12, 31)
+        rest = label[5:]
+        if label[4] != "-":
+            return None
+        if rest.startswith("Q"):
+            qn = int(rest[1:])
+            if not 1 <= qn <= 4:
+                return None
+            m0 = 3 * (qn - 1) + 1
+            return dt.date(year, m0, 1), dt.date(year, m0 + 2, _stdcal.monthrange(year, m0 + 2)[1])
+        m = int(rest)
+        return dt.date(year, m, 1), dt.date(year, m, _stdcal.monthrange(year, m)[1])
+    except (ValueError, IndexError):
+        return None
+
+
+def labels_within(label: str) -> list[str]:
+    """The month, quarter and year labels whose whole period lies inside the range ``label``
+    (a report filed for 2021-01/2021-06 covers 2021-01 … 2021-06, 2021-Q1 and 2021-Q2)."""
+    bounds = period_bounds(label)
+    if bounds is None:
+        return []
+    first, last = bounds
+    out: list[str] = []
+    for every in ("month", "quarter", "year"):
+        for _n, lab, start, end in periods_of(every, first.year, None):
+            if first <= start and end <= last:
+                out.append(lab)
+    return out
+
+
+def window_bounds(window: str | None, as_of: dt.date, year: int) -> tuple[dt.date, dt.date]:
+    """The first and last day a measure's ``window`` covers as of ``as_of`` (see
+    ``ledger.policies.vocabulary.Window``); the last day is never after ``as_of``. An empty
+    window has its first day after its last."""
+    if window is None or window == "year":
+        return dt.date(year, 1, 1), as_of
+    if window == "month":
+        return as_of.replace(day=1), as_of
+    if window == "quarter":
+        return dt.date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1), as_of
+    bounds = period_bounds(window)
+    assert bounds is not None  # checked by the policy model
+    return bounds[0], min(bounds[1], as_of)
+
+
+def window_text(window: str | None, start: dt.date, end: dt.date) -> str:
+    if window is None or window == "year":
+        return ""
+    return f" [{window}: {start.isoformat()}…{end.isoformat()}]"

@@ -6,21 +6,46 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from ledger.policies.vocabulary import Amount, MetricRef, RuleSpec, Spec
+from ledger.policies.vocabulary import Amount, MetricRef, RuleSpec, Spec, Where, Window
 
 from ..card import Line, q
-from ..context import HUNDRED, ZERO, Ctx, Site, aggregate_line, event_line, fmt
-from ..hotline import HOTLINE_TYPES, hotline_tickets
+from ..context import ZERO, Ctx, Site, aggregate_line, event_line, fmt
+from ..hotline import HOTLINE_TYPES, MEASURES, HotlineCount, hotline_count
 from ..index import UnitFacts
+from ..matching import Matcher
+from ..periods import window_bounds
 from .base import Evaluator, rule_kind
 from .metrics import metric_value
 
 
 class HotlineRef(Spec):
-    hotline: Literal["completion", "on_time", "satisfaction"]
+    """A 12345 hotline measure of the unit's tickets (see ``scoring.hotline.MEASURES``), over the
+    tickets a ``where`` on the ticket's fields keeps (channel, category …), in a ``window``."""
+
+    hotline: Literal["completion", "on_time", "satisfaction", "first_response", "valid_callback",
+                     "valid_satisfaction"]
+    where: Where = Field(default_factory=dict)
+    window: Window | None = None
+    value: Literal["rate", "count", "base"] = "rate"
+    """In a formula: the rate in percent, the count of tickets that meet it, or the base count."""
     reads: ClassVar[frozenset[str]] = HOTLINE_TYPES
+    where_types: ClassVar[tuple[str, ...]] = ("hotline_ticket",)
+
+    def matcher(self) -> Matcher | None:
+        return Matcher(["hotline_ticket"], self.where) if self.where else None
+
+    def describe(self) -> str:
+        parts = [f"{k}={v}" for k, v in self.where.items()]
+        return (MEASURES[self.hotline][0] + (f" [{', '.join(parts)}]" if parts else "")
+                + (f" ({self.window})" if self.window else ""))
+
+
+def measure_hotline(ref: HotlineRef, matcher: Matcher | None, ctx: Ctx, uf: UnitFacts, ret: int,
+                    ext: int) -> HotlineCount:
+    start, end = window_bounds(ref.window, ctx.as_of, ctx.year)
+    return hotline_count(uf, ctx, ref.hotline, ret, ext, start, end, matcher.test if matcher else None)
 
 
 class Rate(RuleSpec):
@@ -33,6 +58,12 @@ class Rate(RuleSpec):
     return_within_workdays: int = Field(default=2, ge=0)
     max_extension_workdays: int = Field(default=3, ge=0)
 
+    @model_validator(mode="after")
+    def _shape(self) -> Rate:
+        if isinstance(self.of, HotlineRef) and self.of.value != "rate":
+            raise ValueError("a rate rule reads a rate: drop `value`")
+        return self
+
     def check_indicator(self, indicator: Any) -> None:
         if indicator.mode != "deduction":
             raise ValueError("a rate rule deducts from the indicator's points: mode deduction")
@@ -40,19 +71,16 @@ class Rate(RuleSpec):
             raise ValueError("a rate rule needs points (on the rule or the indicator)")
 
 
-_NAMES = {"completion": "completion rate (办结率)", "on_time": "on-time rate (按期回复率)",
-          "satisfaction": "satisfaction rate (满意率)"}
-_STATE = {"completion": "completed", "on_time": "on_time", "satisfaction": "satisfied"}
-_WHY_NOT = {"completed": "no ok reply", "satisfied": "callback not satisfied"}
 
 
 @rule_kind(Rate, reads=())
 class RateRule(Evaluator[Rate]):
-    __slots__ = ("metric", "hotline", "full_at", "per_point", "zero_below", "points", "ret", "ext")
+    __slots__ = ("metric", "hotline", "matcher", "full_at", "per_point", "zero_below", "points", "ret", "ext")
 
     def setup(self, r: Rate, site: Site) -> None:
         self.metric = r.of.metric if isinstance(r.of, MetricRef) else None
-        self.hotline = r.of.hotline if isinstance(r.of, HotlineRef) else None
+        self.hotline = r.of if isinstance(r.of, HotlineRef) else None
+        self.matcher = self.hotline.matcher() if self.hotline else None
         self.full_at, self.per_point, self.zero_below = r.full_at, r.per_point, r.zero_below
         points = r.points if r.points is not None else site.points
         assert points is not None  # checked by check_indicator
@@ -76,26 +104,17 @@ class RateRule(Evaluator[Rate]):
             out.append(event_line(node, f, delta, self.text, ctx, detail=f"{self.metric} = {fmt(v)}: {how}"))
             return
         assert self.hotline is not None
-        tickets = hotline_tickets(uf, ctx, self.ret, self.ext)
-        name = _NAMES[self.hotline]
-        if not tickets:
+        m = measure_hotline(self.hotline, self.matcher, ctx, uf, self.ret, self.ext)
+        name = self.hotline.describe()
+        v = m.rate()
+        if v is None:
             out.append(aggregate_line(node, ZERO, "rate", self.text, ctx,
                                       detail=f"{name}: no counted tickets, full points"))
             return
-        attr = _STATE[self.hotline]
-        good = [t for t in tickets if getattr(t, attr)]
-        bad = [t for t in tickets if not getattr(t, attr)]
-        v = Decimal(len(good)) * HUNDRED / Decimal(len(tickets))
         delta, how = self._deduction(v)
         out.append(aggregate_line(node, delta, "rate", self.text, ctx,
-                                  detail=f"{name} {len(good)}/{len(tickets)} = {fmt(q(v))}%: {how}",
-                                  events=tuple(t.fact.id for t in good)))
-        for t in bad:
-            if t.returned_late:
-                why = "returned after the time limit"
-            elif attr == "on_time":
-                why = f"no ok reply by {t.due.isoformat()}"
-            else:
-                why = _WHY_NOT[attr]
+                                  detail=f"{name} {len(m.good)}/{len(m.base)} = {fmt(q(v))}%: {how}",
+                                  events=tuple(t.fact.id for t in m.good)))
+        for t in m.bad:
             out.append(event_line(node, t.fact, ZERO, self.text, ctx, kind="ticket",
-                                  detail=f"ticket {t.fact.fields.get('ticket')}: {why}"))
+                                  detail=f"ticket {t.fact.fields.get('ticket')}: {m.why_not(t)}"))

@@ -29,7 +29,7 @@ from ..card import Detail, Line
 from ..context import Ctx, Site, aggregate_line, event_line, fmt
 from ..index import UnitFacts
 from ..matching import Matcher
-from ..periods import due_date, due_text, normalise_period, periods_of
+from ..periods import due_date, due_text, labels_within, normalise_period, periods_of
 from .base import Evaluator, rule_kind
 from .metrics import band_match, latest_metric
 
@@ -92,8 +92,12 @@ def _reports_index(uf: UnitFacts) -> dict[tuple[Any, str | None], list[Fact]]:
     if got is None:
         got = {}
         for f in uf.of("report_submitted"):
-            key = (f.fields.get("report"), normalise_period(f.fields.get("period")))
-            got.setdefault(key, []).append(f)
+            period = normalise_period(f.fields.get("period"))
+            if period is not None and "/" in period:  # a range covers the periods inside it
+                for label in labels_within(period):
+                    got.setdefault((f.fields.get("report"), label), []).append(f)
+                continue
+            got.setdefault((f.fields.get("report"), period), []).append(f)
         uf.cache["reports"] = got
     return got
 

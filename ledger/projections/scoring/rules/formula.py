@@ -1,0 +1,322 @@
+"""``formula``: an indicator's points as an arithmetic expression over named measures (rates,
+counts, sums, metrics, 12345 hotline measures, other indicators' points), e.g. a 12345 scheme's
+``0.2*办结率 + 0.3*满意率 + 0.3*按时反馈率 + 0.2*有效回访率``.
+
+The expression is checked when the policy loads (only numbers, the declared measure names,
+``+ - * /``, brackets and ``min max abs round``) and evaluated by ``simpleeval`` over Decimals.
+Explained term by term: a ``formula_term`` line (delta 0) per measure with the events behind
+it, then a ``formula`` line carrying the points with the formula and its numbers.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Discriminator, Field, Tag, model_validator
+
+from ledger.events.fact import Fact
+from ledger.policies.vocabulary import Amount, Ident, Match, RuleSpec, Spec, Window, as_decimal
+
+from ..card import Line
+from ..context import HUNDRED, ZERO, Ctx, Site, aggregate_line, fmt
+from ..index import UnitFacts
+from ..matching import Matcher
+from ..periods import window_bounds, window_text
+from .base import Evaluator, rule_kind
+from .hotline import HotlineRef, measure_hotline
+
+WhenEmpty = Literal["full", "zero", "missing"]
+FUNCTIONS = ("min", "max", "abs", "round")
+
+
+class _Measure(Spec):
+    when_empty: WhenEmpty | None = None
+    """What a measure with no data counts as (default: the rule's ``when_empty``)."""
+    full: Amount | None = None
+    """The measure's full value for ``when_empty: full`` (a rate's is 100)."""
+
+
+class MetricMeasure(_Measure):
+    """The latest value of a metric (dated in the window, if one is given)."""
+
+    metric: Ident
+    window: Window | None = None
+    reads: ClassVar[frozenset[str]] = frozenset({"metric"})
+
+
+class CountMeasure(_Measure):
+    """How many matching events are dated in the window (default: the year to date)."""
+
+    count: Match
+    window: Window | None = None
+
+
+class SumOf(Match):
+    field: Ident
+
+
+class SumMeasure(_Measure):
+    """The sum of a number field over the matching events dated in the window."""
+
+    sum: SumOf
+    window: Window | None = None
+
+
+class IndicatorMeasure(_Measure):
+    """Another indicator's points in the same track (or its value, if it reports one)."""
+
+    indicator: Ident
+
+
+class HotlineMeasure(HotlineRef, _Measure):
+    """A 12345 hotline measure (rate in percent, or a count with ``value: count|base``)."""
+
+
+_MEASURE_KEYS = {"metric": MetricMeasure, "count": CountMeasure, "sum": SumMeasure, "indicator": IndicatorMeasure,
+                 "hotline": HotlineMeasure}
+
+
+def _measure_kind(v: Any) -> str | None:
+    if isinstance(v, dict):
+        return next((k for k in _MEASURE_KEYS if k in v), None)
+    return next((k for k, model in _MEASURE_KEYS.items() if isinstance(v, model)), None)
+
+
+Measure = Annotated[
+    Annotated[MetricMeasure, Tag("metric")] | Annotated[CountMeasure, Tag("count")]
+    | Annotated[SumMeasure, Tag("sum")] | Annotated[IndicatorMeasure, Tag("indicator")]
+    | Annotated[HotlineMeasure, Tag("hotline")],
+    Discriminator(_measure_kind, custom_error_type="measure",
+                  custom_error_message="a measure: one of metric, count, sum, indicator or hotline")]
+
+_ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Load, ast.Call,
+                  ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub, ast.UAdd)
+
+
+def normalise_formula(text: str) -> str:
+    return " ".join(text.split())
+
+
+def check_formula(text: str, names: set[str]) -> set[str]:
+    """The measure names the formula uses; ValueError when it is not a plain arithmetic
+    expression over ``names``."""
+    try:
+        tree = ast.parse(normalise_formula(text), mode="eval")
+    except SyntaxError as exc:
+        raise ValueError(f"formula: not an arithmetic expression ({exc.msg})") from None
+    funcs = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    used: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED_NODES):
+            raise ValueError(f"formula: only numbers, measure names, + - * /, brackets and "
+                             f"{', '.join(FUNCTIONS)}; not {type(node).__name__}")
+        if isinstance(node, ast.Constant) and (isinstance(node.value, bool)
+                                               or not isinstance(node.value, (int, float))):
+            raise ValueError(f"formula: {node.value!r} is not a number")
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS or node.keywords:
+                raise ValueError(f"formula: the functions are {', '.join(FUNCTIONS)} (positional arguments)")
+            if node.func.id == "round" and not 1 <= len(node.args) <= 2:
+                raise ValueError("formula: round(x) or round(x, places)")
+            if node.func.id == "abs" and len(node.args) != 1:
+                raise ValueError("formula: abs(x)")
+            if node.func.id in ("min", "max") and len(node.args) < 2:
+                raise ValueError(f"formula: {node.func.id}(a, b, …)")
+        elif isinstance(node, ast.Name) and id(node) not in funcs:
+            used.add(node.id)
+    unknown = used - names
+    if unknown:
+        raise ValueError(f"formula: {', '.join(sorted(unknown))} not among the measures "
+                         f"({', '.join(sorted(names)) or 'none declared'})")
+    return used
+
+
+class Formula(RuleSpec):
+    kind: Literal["formula"]
+    measures: dict[str, Measure] = Field(min_length=1)
+    formula: str
+    min: Amount | None = None
+    max: Amount | None = None
+    round: int | None = Field(default=None, ge=0, le=6)
+    """Round the formula's result half-up to this many places."""
+    when_empty: WhenEmpty = "missing"
+    return_within_workdays: int = Field(default=2, ge=0)
+    max_extension_workdays: int = Field(default=3, ge=0)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Formula:
+        for name, m in self.measures.items():
+            if not name.isidentifier() or name in FUNCTIONS or name in ("True", "False", "None"):
+                raise ValueError(f"measures.{name}: a measure name is a word (letters, digits, _; "
+                                 f"not starting with a digit; not {', '.join(FUNCTIONS)})")
+            if (m.when_empty or self.when_empty) == "full" and m.full is None and not _is_rate(m) \
+                    and isinstance(m, (MetricMeasure, IndicatorMeasure)):
+                raise ValueError(f"measures.{name}: when_empty full needs `full` (the measure's full value)")
+        used = check_formula(self.formula, set(self.measures))
+        unused = set(self.measures) - used
+        if unused:
+            raise ValueError(f"measures not used by the formula: {', '.join(sorted(unused))}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min above max")
+        return self
+
+    def indicator_refs(self) -> set[str]:
+        return {m.indicator for m in self.measures.values() if isinstance(m, IndicatorMeasure)}
+
+
+def _is_rate(m: Any) -> bool:
+    return isinstance(m, HotlineMeasure) and m.value == "rate"
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def _round(x: Decimal, places: Decimal | int = 0) -> Decimal:
+    return x.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
+
+
+def _make_evaluator() -> Any:
+    from simpleeval import SimpleEval  # lazy (start-up): only when a formula is scored
+
+    class DecimalEval(SimpleEval):
+        @staticmethod
+        def _eval_constant(node: ast.Constant) -> Any:
+            return as_decimal(node.value)
+
+    ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+           ast.USub: operator.neg, ast.UAdd: operator.pos}
+    funcs = {"min": min, "max": max, "abs": abs, "round": _round}
+    return DecimalEval, ops, funcs
+
+
+_EVAL: Any = None
+_NAME = re.compile(r"(?<![\w.])[^\W\d]\w*")
+
+
+class _Value:
+    __slots__ = ("value", "detail", "events")
+
+    def __init__(self, value: Decimal | None, detail: str, events: tuple[str, ...] = ()) -> None:
+        self.value, self.detail, self.events = value, detail, events
+
+
+@rule_kind(Formula, reads=())
+class FormulaRule(Evaluator[Formula]):
+    __slots__ = ("measures", "matchers", "formula", "tree", "min", "max", "round", "when_empty", "ret", "ext")
+
+    def setup(self, r: Formula, site: Site) -> None:
+        self.measures = list(r.measures.items())
+        self.matchers: dict[str, Matcher | None] = {}
+        for name, m in self.measures:
+            if isinstance(m, CountMeasure):
+                self.matchers[name] = Matcher(m.count.event, m.count.where, m.count.contains)
+            elif isinstance(m, SumMeasure):
+                self.matchers[name] = Matcher(m.sum.event, m.sum.where, m.sum.contains)
+            elif isinstance(m, HotlineMeasure):
+                self.matchers[name] = m.matcher()
+        self.formula = normalise_formula(r.formula)
+        self.tree = ast.parse(self.formula, mode="eval").body
+        self.min, self.max, self.round = r.min, r.max, r.round
+        self.when_empty = r.when_empty
+        self.ret, self.ext = r.return_within_workdays, r.max_extension_workdays
+
+    def _in_window(self, facts: list[Fact], window: str | None, ctx: Ctx) -> tuple[list[Fact], str]:
+        start, end = window_bounds(window, ctx.as_of, ctx.year)
+        return [f for f in facts if start <= f.date <= end], window_text(window, start, end)
+
+    def _measure(self, name: str, m: Measure, ctx: Ctx, uf: UnitFacts) -> _Value:
+        if isinstance(m, MetricMeasure):
+            facts, win = self._in_window(list(uf.index("metric", "name").get(m.metric, ())), m.window, ctx)
+            f = facts[-1] if facts else None
+            v = as_decimal(f.fields.get("value")) if f is not None else None
+            if f is None or v is None:
+                return _Value(None, f"metric {m.metric}{win}: none")
+            return _Value(v, f"metric {m.metric}{win} dated {f.date.isoformat()}", (f.id,))
+        if isinstance(m, (CountMeasure, SumMeasure)):
+            matcher = self.matchers[name]
+            assert matcher is not None
+            facts, win = self._in_window(matcher.select(uf, ctx.year), m.window, ctx)
+            ids = tuple(f.id for f in facts)
+            if isinstance(m, CountMeasure):
+                return _Value(Decimal(len(facts)), f"count of {matcher.describe}{win}", ids)
+            total = sum((as_decimal(f.fields.get(m.sum.field)) or ZERO for f in facts), ZERO)
+            return _Value(total, f"sum of {m.sum.field} over {len(facts)} × {matcher.describe}{win}", ids)
+        if isinstance(m, IndicatorMeasure):
+            assert ctx.resolve is not None  # set by the engine
+            score = ctx.resolve(m.indicator, uf)
+            if score.reports:
+                unit = score.value_unit or ""
+                return _Value(score.value, f"value of indicator {m.indicator}" + (f" ({unit})" if unit else ""))
+            return _Value(score.points, f"points of indicator {m.indicator}")
+        assert isinstance(m, HotlineMeasure)
+        hc = measure_hotline(m, self.matchers[name], ctx, uf, self.ret, self.ext)
+        what = m.describe()
+        win = window_text(m.window, hc.start, hc.end) if m.window else ""
+        if m.value == "count":
+            return _Value(Decimal(len(hc.good)), f"tickets counted by {what}{win}: {len(hc.good)}",
+                          tuple(t.fact.id for t in hc.good))
+        if m.value == "base":
+            return _Value(Decimal(len(hc.base)), f"tickets in the base of {what}{win}: {len(hc.base)}",
+                          tuple(t.fact.id for t in hc.base))
+        rate = hc.rate()
+        ids = tuple(t.fact.id for t in hc.base)
+        if rate is None:
+            return _Value(None, f"{what}{win}: no tickets")
+        return _Value(rate, f"{what}{win} {len(hc.good)}/{len(hc.base)}", ids)
+
+    def evaluate(self, ctx: Ctx, uf: UnitFacts, node: Site, out: list[Line]) -> None:
+        values: dict[str, Decimal] = {}
+        missing: list[str] = []
+        events: list[str] = []
+        for name, m in self.measures:
+            got = self._measure(name, m, ctx, uf)
+            events.extend(got.events)
+            if got.value is not None:
+                values[name] = got.value
+                pct = "%" if _is_rate(m) else ""
+                out.append(aggregate_line(node, ZERO, "formula_term", self.text, ctx,
+                                          detail=f"{name} = {fmt(got.value)}{pct} ({got.detail})", events=got.events))
+                continue
+            when = m.when_empty or self.when_empty
+            if when == "missing":
+                missing.append(name)
+                out.append(aggregate_line(node, ZERO, "formula_term", self.text, ctx,
+                                          detail=f"{name}: no data ({got.detail}); when_empty missing"))
+                continue
+            full = m.full if m.full is not None else HUNDRED
+            values[name] = ZERO if when == "zero" else full
+            out.append(aggregate_line(node, ZERO, "formula_term", self.text, ctx,
+                                      detail=f"{name}: no data ({got.detail}); when_empty {when} → "
+                                             f"{fmt(values[name])}"))
+        if missing:
+            self.missing_data(ctx, node, out, f"formula not computed: no data for {', '.join(missing)}")
+            return
+        global _EVAL
+        if _EVAL is None:
+            _EVAL = _make_evaluator()
+        cls, ops, funcs = _EVAL
+        numbers = _NAME.sub(lambda mt: fmt(values[mt[0]]) if mt[0] in values else mt[0], self.formula)
+        try:
+            raw = Decimal(cls(operators=ops, functions=funcs, names=values).eval(self.formula, self.tree))
+        except ArithmeticError:
+            self.missing_data(ctx, node, out, f"formula not computed: {numbers} divides by zero")
+            return
+        detail = f"{self.formula} = {numbers} = {fmt(raw)}"
+        value = raw
+        if self.min is not None and value < self.min:
+            value = self.min
+            detail += f", at least {fmt(self.min)}"
+        if self.max is not None and value > self.max:
+            value = self.max
+            detail += f", at most {fmt(self.max)}"
+        if self.round is not None:
+            rounded = _round(value, self.round)
+            if rounded != value:
+                detail += f", rounded half-up to {self.round} place{'s' if self.round != 1 else ''}: {fmt(rounded)}"
+            value = rounded
+        out.append(aggregate_line(node, value, "formula", self.text, ctx, detail=detail,
+                                  events=tuple(dict.fromkeys(events))))
