@@ -80,7 +80,7 @@ def page_csrf(client: TestClient, path: str = "/") -> str:
     return csrf_of(client.get(path).text)
 
 
-def make_world(url: str, tmp_path) -> World:
+def make_world(url: str, tmp_path, with_appeals: bool = True) -> World:
     setup(url, tmp_path)
     with Ledger(url, actor="admin") as ledger:
         rev = ledger.head()[0]
@@ -90,9 +90,11 @@ def make_world(url: str, tmp_path) -> World:
         accounts.add(ledger, "ua", "unit", PASSWORDS["ua"], unit="a")
         ledger.actor = "off"
         pub, _ = publishing.publish(ledger, "cli-test", as_of=None, period=None, track=None, known_at=None)
-        ledger.actor = "ub"
-        appeal_b, _, _ = appeals.file(ledger, "b", ["b-c1"], "the criticism was withdrawn")
-        ledger.actor = "ua"
-        appeal_a, _, _ = appeals.file(ledger, "a", ["a-w1"], "wrong unit")
+        appeal_a = appeal_b = ""
+        if with_appeals:
+            ledger.actor = "ub"
+            appeal_b, _, _ = appeals.file(ledger, "b", ["b-c1"], "the criticism was withdrawn")
+            ledger.actor = "ua"
+            appeal_a, _, _ = appeals.file(ledger, "a", ["a-w1"], "wrong unit")
     assert cli(url, "verify").code == 0
     return World(url, pub.id, pub.known_at, rev, appeal_a, appeal_b)
