@@ -56,4 +56,31 @@ class ResultPublished(LedgerRecord):
     params: dict[str, Any] = {}
 
 
-TYPES: list[type[Event]] = [UnitRegistered, PolicyPublished, ResultPublished]
+class UserAdded(LedgerRecord):
+    """A web account (ledger.accounts): added, or added again with a new role after being
+    disabled. ``password_hash`` is a salted scrypt hash; no page, log, history or packet shows it."""
+
+    type: Literal["user_added"]
+    name: Name
+    role: Literal["office", "inspector", "unit"]
+    for_unit: Name | None = None
+    password_hash: Text
+
+
+class UserPasswordSet(LedgerRecord):
+    """A new password for an account (a new record: the old one stays in the chain)."""
+
+    type: Literal["user_password_set"]
+    name: Name
+    password_hash: Text
+
+
+class UserDisabled(LedgerRecord):
+    """An account disabled (it can no longer sign in; its past records keep its name)."""
+
+    type: Literal["user_disabled"]
+    name: Name
+
+
+TYPES: list[type[Event]] = [UnitRegistered, PolicyPublished, ResultPublished, UserAdded, UserPasswordSet,
+                            UserDisabled]

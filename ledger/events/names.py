@@ -76,6 +76,9 @@ TYPES: dict[str, Term] = _terms({
     "unit_registered": "单位登记",
     "policy_published": "考核办法发布",
     "result_published": "结果发布",
+    "user_added": "账号开通",
+    "user_password_set": "账号密码重设",
+    "user_disabled": "账号停用",
 })
 
 FIELDS: dict[str, Term] = _terms({
@@ -99,6 +102,7 @@ FIELDS: dict[str, Term] = _terms({
     "content": "全文", "effective_from": "生效日期", "change_note": "修订说明", "as_of": "截至日期",
     "track": "考核类别", "known_at": "依据记录", "head": "链头", "content_sha256": "内容SHA-256",
     "params": "参数",
+    "role": "角色", "for_unit": "所属单位", "password_hash": "密码散列",
 })
 
 VALUES: dict[str, dict[str, Term]] = {
@@ -114,6 +118,7 @@ VALUES: dict[str, dict[str, Term]] = {
                     "highlight": "亮点特色", "unrecorded": "无受理处理记录", "escalated": "越级投诉",
                     "collective_petition": "集体上访", "score": "分数表", "bulletin": "月通报"}),
     "scope": _terms({"province": "全省", "city": "全市"}),
+    "role": _terms({"office": "考核办", "inspector": "纪检", "unit": "被考核单位"}),
     "channel": _terms({"column": "营商环境专栏", "publicity": "电视报刊网站公众号宣传",
                        "disclosure": "政务公开信息报送", "gov_info": "政务信息上报",
                        "supervision_info": "互联网+监管信息报送", "supervision_exposure": "曝光台",

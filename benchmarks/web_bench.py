@@ -1,0 +1,165 @@
+"""The web workbench under a bounded loopback load: `ledger serve` on a free 127.0.0.1 port,
+N clients with session cookies requesting unit cards (and a few score tables) for a fixed time;
+latency percentiles printed beside the same calls made in-process in the same run.
+
+    .venv/bin/python benchmarks/web_bench.py [--units 3000] [--per-unit 133] [--clients 8] [--seconds 60] [--db PATH]
+
+(3,000 units × 133 events ≈ 400k events: the issue's figure.) Every request goes to the loopback
+address only; the load stops by itself after --seconds (at most 300) or 200,000 requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from runinfo import print_header  # noqa: E402
+from score_bench import prepare  # noqa: E402
+
+from ledger import accounts  # noqa: E402
+from ledger.projections.scoreboard import track_units  # noqa: E402
+from ledger.reports import explain as explain_report  # noqa: E402
+
+POLICY = "jingkai-2021"
+PASSWORD = "bench-password-1"
+MAX_REQUESTS = 200_000
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def signed_in_client(base: str):  # -> httpx.Client
+    import re
+
+    import httpx
+
+    client = httpx.Client(base_url=base, timeout=60)
+    page = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]*)"', page.text).group(1)  # type: ignore[union-attr]
+    done = client.post("/login", data={"name": "bench", "password": PASSWORD, "csrf": token, "next": "/"})
+    assert done.status_code == 303, done.text
+    return client
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--units", type=int, default=3000)
+    parser.add_argument("--per-unit", type=int, default=133)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--tables", type=int, default=5, help="score tables fetched (3,000 units each)")
+    parser.add_argument("--db", help="keep (and reuse) the store here")
+    args = parser.parse_args()
+    args.clients = max(1, min(args.clients, 32))
+    args.seconds = max(1.0, min(args.seconds, 300.0))
+    print_header()
+
+    folder = tempfile.mkdtemp(prefix="web-bench-")
+    path = args.db or os.path.join(folder, "bench.db")
+    ledger, head = prepare(path, args.units, args.per_unit)
+    if "bench" not in {a.name for a in accounts.accounts(ledger)}:
+        accounts.add(ledger, "bench", "inspector", PASSWORD)
+    policy = ledger.policy(POLICY)
+    members = [u.id for t in policy.tracks for u in track_units(policy, t.id, ledger.view().roster().values())]
+    rng = random.Random(11)
+    sample = [rng.choice(members) for _ in range(50)]
+
+    # In-process: the same library calls the card and the table make.
+    card_times = []
+    for unit in sample:
+        start = time.perf_counter()
+        board = ledger.scoreboard(policy, focus=unit)
+        explain_report.Explanation(board, board.card(unit))
+        card_times.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    ledger.scoreboard(policy)
+    table_in_process = time.perf_counter() - start
+    ledger.close()
+
+    port = free_port()
+    env = {**os.environ, "LEDGER_WEB_SECRET": "bench-secret"}
+    server = subprocess.Popen([sys.executable, str(HERE.parent / "cli.py"), "--db", f"sqlite:///{path}", "serve",
+                               "--port", str(port), "--workers", str(min(args.clients, 8))], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        clients = [signed_in_client(base) for _ in range(args.clients)]
+        clients[0].get(f"/units/{sample[0]}", params={"policy": POLICY})  # the server has served one request
+        latencies: list[float] = []
+        errors: list[str] = []
+        lock = threading.Lock()
+        stop = time.monotonic() + args.seconds
+
+        def work(client, seed: int) -> None:
+            local = random.Random(seed)
+            while time.monotonic() < stop:
+                unit = local.choice(members)
+                began = time.perf_counter()
+                response = client.get(f"/units/{unit}", params={"policy": POLICY})
+                took = time.perf_counter() - began
+                with lock:
+                    if response.status_code != 200:
+                        errors.append(f"{unit}: {response.status_code}")
+                    latencies.append(took)
+                    if len(latencies) >= MAX_REQUESTS:
+                        return
+
+        threads = [threading.Thread(target=work, args=(c, i)) for i, c in enumerate(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        table_times = []
+        for _ in range(args.tables):
+            began = time.perf_counter()
+            response = clients[0].get(f"/scores/{POLICY}")
+            table_times.append(time.perf_counter() - began)
+            if response.status_code != 200:
+                errors.append(f"table: {response.status_code}")
+        for c in clients:
+            c.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    print(f"store: {args.units} units, head revision {head}")
+    print(f"unit card, in-process (scoreboard focus + explanation): p50 {pct(card_times, 50):.1f} ms, "
+          f"p95 {pct(card_times, 95):.1f} ms")
+    print(f"unit card over HTTP, {args.clients} clients × {args.seconds:.0f} s: {len(latencies)} requests, "
+          f"p50 {pct(latencies, 50):.1f} ms, p95 {pct(latencies, 95):.1f} ms, "
+          f"{len(latencies) / args.seconds:.1f} req/s, errors {len(errors)}")
+    print(f"score table ({len(members)} unit cards), in-process {table_in_process:.2f} s, over HTTP "
+          f"median {statistics.median(table_times):.2f} s")
+    if errors:
+        print("errors:", errors[:10])
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

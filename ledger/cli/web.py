@@ -1,0 +1,98 @@
+"""Web accounts and the web workbench: `users add|list|disable`, `serve`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..errors import InputError
+from .base import Context, format_option, main, pass_ctx, show
+
+
+@main.group()
+def users() -> None:
+    """Web accounts (ledger records: added, given a password, disabled — never edited)."""
+
+
+def _password(password_file: str | None) -> str:
+    if password_file:
+        with open(password_file, encoding="utf-8") as handle:
+            text = handle.read()
+        return text.splitlines()[0] if text.strip() else ""
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    return str(click.prompt("password", hide_input=True, confirmation_prompt=True))
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["office", "inspector", "unit"]))
+@click.option("--unit", help="the unit of a unit account")
+@click.option("--password-file", "password_file", metavar="FILE",
+              help="read the password from the first line of FILE (default: prompt, or standard input)")
+@pass_ctx
+def users_add(c: Context, name: str, role: str, unit: str | None, password_file: str | None) -> None:
+    """Add a web account (a disabled one may be added again, e.g. with another role)."""
+    from .. import accounts
+
+    revision = accounts.add(c.ledger, name, role, _password(password_file), unit=unit)
+    click.echo(f"user {name} ({role}{' of ' + unit if unit else ''}) revision {revision}")
+
+
+@users.command("password")
+@click.argument("name")
+@click.option("--password-file", "password_file", metavar="FILE")
+@pass_ctx
+def users_password(c: Context, name: str, password_file: str | None) -> None:
+    """Give an account a new password (a new record)."""
+    from .. import accounts
+
+    revision = accounts.set_password(c.ledger, name, _password(password_file))
+    click.echo(f"user {name}: new password, revision {revision}")
+
+
+@users.command("list")
+@format_option("users")
+@pass_ctx
+def users_list(c: Context, fmt: str) -> None:
+    """Accounts with role, unit and whether active (never a password or its hash)."""
+    from .. import accounts
+
+    show("users", fmt, accounts.accounts(c.ledger))
+
+
+@users.command("disable")
+@click.argument("name")
+@pass_ctx
+def users_disable(c: Context, name: str) -> None:
+    from .. import accounts
+
+    revision = accounts.disable(c.ledger, name)
+    click.echo(f"user {name} disabled, revision {revision}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="bind address (loopback unless told)")
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--secret-file", "secret_file", metavar="FILE",
+              help="the session secret (default: LEDGER_WEB_SECRET, else a file beside the store)")
+@click.option("--workers", default=4, show_default=True, type=int, help="store connections shared by requests")
+@pass_ctx
+def serve(c: Context, host: str, port: int, secret_file: str | None, workers: int) -> None:
+    """The web workbench: score tables, unit cards, events, appeals, publications, the log."""
+    import uvicorn
+
+    from ..web import create_app
+
+    secret = None
+    if secret_file:
+        with open(secret_file, encoding="utf-8") as handle:
+            secret = handle.read().strip()
+        if not secret:
+            raise InputError("a file holding the secret", field="--secret-file")
+    c.ledger.head()  # the store is there and readable before we listen
+    app = create_app(c.ledger.url, secret=secret, pool_size=workers)
+    click.echo(f"ledger serve: http://{host}:{port}/ ({c.ledger.url.display})", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

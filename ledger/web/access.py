@@ -1,0 +1,86 @@
+"""The role matrix of WEB.md, checked server-side on every route.
+
+``MATRIX[route][role]``:
+
+* ``all`` — allowed;
+* ``own`` — only for the account's own unit (a unit user: its card, events, history, appeals,
+  packet), and for a card, explanation or packet only as the ledger knows it now (latest
+  known-at; any as-of);
+* ``published`` — only a result that was published (same policy, as-of, known-at and track as a
+  ``result_published`` record);
+* ``no`` — refused (403).
+
+A route missing from the matrix is refused to every role (tests check each route is listed).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import LedgerError
+
+if TYPE_CHECKING:
+    from ..accounts import Account
+
+ALL, OWN, PUBLISHED, NO = "all", "own", "published", "no"
+
+MATRIX: dict[str, dict[str, str]] = {
+    # route name:          office, inspector, unit
+    "home":              {"office": ALL, "inspector": ALL, "unit": ALL},
+    "policy":            {"office": ALL, "inspector": ALL, "unit": ALL},
+    "scores":            {"office": ALL, "inspector": ALL, "unit": PUBLISHED},
+    "scores_download":   {"office": ALL, "inspector": ALL, "unit": PUBLISHED},
+    "unit":              {"office": ALL, "inspector": ALL, "unit": OWN},
+    "unit_download":     {"office": ALL, "inspector": ALL, "unit": OWN},
+    "unit_trend":        {"office": ALL, "inspector": ALL, "unit": OWN},
+    "packet":            {"office": ALL, "inspector": ALL, "unit": OWN},
+    "event":             {"office": ALL, "inspector": ALL, "unit": OWN},
+    "diff":              {"office": ALL, "inspector": ALL, "unit": NO},
+    "diff_download":     {"office": ALL, "inspector": ALL, "unit": NO},
+    "publications":      {"office": ALL, "inspector": ALL, "unit": ALL},
+    "publication":       {"office": ALL, "inspector": ALL, "unit": ALL},
+    "publish":           {"office": ALL, "inspector": NO, "unit": NO},
+    "appeals":           {"office": ALL, "inspector": ALL, "unit": OWN},
+    "appeal":            {"office": ALL, "inspector": ALL, "unit": OWN},
+    "appeal_file":       {"office": NO, "inspector": NO, "unit": OWN},
+    "appeal_decide":     {"office": ALL, "inspector": NO, "unit": NO},
+    "log":               {"office": ALL, "inspector": ALL, "unit": NO},
+    "users":             {"office": ALL, "inspector": NO, "unit": NO},
+    "users_write":       {"office": ALL, "inspector": NO, "unit": NO},
+    "api_score":         {"office": ALL, "inspector": ALL, "unit": PUBLISHED},
+    "api_explain":       {"office": ALL, "inspector": ALL, "unit": OWN},
+    "api_event":         {"office": ALL, "inspector": ALL, "unit": OWN},
+    "api_history":       {"office": ALL, "inspector": ALL, "unit": OWN},
+    "api_log":           {"office": ALL, "inspector": ALL, "unit": NO},
+}
+
+
+class Refused(LedgerError):
+    """Signed in, but this role may not (403)."""
+
+    def __init__(self, message: str = "not allowed for this account's role"):
+        super().__init__(message)
+
+
+def rule(route: str, account: Account) -> str:
+    return MATRIX.get(route, {}).get(account.role, NO)
+
+
+def check(route: str, account: Account) -> str:
+    """The account's rule on the route; refused when ``no``."""
+    found = rule(route, account)
+    if found == NO:
+        raise Refused(f"the {account.role} role may not use this page ({route})")
+    return found
+
+
+def check_unit(found: str, account: Account, unit: str | None) -> None:
+    """An ``own`` rule: the unit asked for must be the account's own."""
+    if found == OWN and (unit is None or unit != account.unit):
+        raise Refused("a unit account sees its own unit only")
+
+
+def check_latest(found: str, known_at: str | None) -> None:
+    """An ``own`` rule on a result: only as the ledger knows it now."""
+    if found == OWN and known_at not in (None, ""):
+        raise Refused("a unit account sees results as the ledger knows them now (no known-at)")

@@ -1,0 +1,101 @@
+"""The JSON API: ``/api/score`` and ``/api/explain/{unit}`` answer exactly the bytes of
+``ledger score|explain … --format json --output F`` (the same library calls and the same
+registered renderer); ``/api/events/{id}``, ``/api/history/{unit}`` (the bytes of ``ledger
+history UNIT --format json``) and ``/api/log``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.responses import Response
+
+from ..cli.base import parse_date
+from ..reports import explain as explain_report
+from ..reports import formats
+from ..reports import text as render
+from . import access, readers
+from .app import JSON_TYPE, Ctx
+
+if TYPE_CHECKING:
+    from ..projections.record_views import Publication
+    from ..projections.scoreboard import Scoreboard
+    from .app import Workbench
+
+
+def json_bytes(text: str) -> Response:
+    return Response(text.encode("utf-8"), media_type=JSON_TYPE)
+
+
+def score_board(ctx: Ctx, policy: str | None, track: str | None, unit: str | None, as_of: str | None,
+                known_at: str | None, focus: str | None = None) -> Scoreboard:
+    """What ``ledger.cli.base.board`` computes for the same options (``--policy`` …)."""
+    pol = ctx.ledger.policy(policy, None)
+    return ctx.ledger.scoreboard(pol, as_of=parse_date(as_of, "--as-of"), known_at=known_at,
+                                 tracks=[track] if track else None, units=[unit] if unit else None, focus=focus)
+
+
+def published_match(ctx: Ctx, board: Scoreboard, track: str | None) -> Publication | None:
+    """The score publication this table is (policy, as-of, known-at, track), if any."""
+    from ..workflows import publishing
+
+    for pub in publishing.publications(ctx.ledger):
+        if pub.kind == "score" and pub.policy == board.policy.ref and pub.as_of == board.as_of and \
+                pub.known_at == board.known_at and (pub.track is None or pub.track == track):
+            return pub
+    return None
+
+
+def check_published(ctx: Ctx, rule: str, board: Scoreboard, track: str | None) -> None:
+    if rule == access.PUBLISHED and published_match(ctx, board, track) is None:
+        raise access.Refused("a unit account sees published results only (the policy, as-of, known-at and "
+                             "track of a publication; see /publications)")
+
+
+def api_score(ctx: Ctx) -> Response:
+    rule = access.rule("api_score", ctx.account)
+    track = ctx.q("track")
+    board = score_board(ctx, ctx.q("policy"), track, ctx.q("unit"), ctx.q("as_of"), ctx.q("known_at"))
+    check_published(ctx, rule, board, track)
+    return json_bytes(str(formats.render("score", "json", board)))
+
+
+def explanation(ctx: Ctx, route: str, unit: str, policy: str | None = None) -> explain_report.Explanation:
+    """What ``ledger explain UNIT`` computes for the same options, after the role's checks."""
+    rule = access.rule(route, ctx.account)
+    access.check_unit(rule, ctx.account, unit)
+    access.check_latest(rule, ctx.q("known_at"))
+    track = ctx.q("track")
+    scored = score_board(ctx, policy or ctx.q("policy"), track, None, ctx.q("as_of"), ctx.q("known_at"), focus=unit)
+    return explain_report.Explanation(scored, scored.card(unit, track))
+
+
+def api_explain(ctx: Ctx) -> Response:
+    ex = explanation(ctx, "api_explain", ctx.request.path_params["unit"])
+    return json_bytes(str(formats.render("explain", "json", ex)))
+
+
+def api_event(ctx: Ctx) -> Response:
+    event_id = ctx.request.path_params["event_id"]
+    rule = access.rule("api_event", ctx.account)
+    access.check_unit(rule, ctx.account, readers.event_unit(ctx.ledger, event_id))
+    return json_bytes(render.to_json(readers.story(ctx.ledger, event_id).to_dict()) + "\n")
+
+
+def api_history(ctx: Ctx) -> Response:
+    unit = ctx.request.path_params["unit"]
+    access.check_unit(access.rule("api_history", ctx.account), ctx.account, unit)
+    return json_bytes(str(formats.render("history", "json", ctx.ledger.history(unit))))
+
+
+def api_log(ctx: Ctx) -> Response:
+    return json_bytes(render.to_json(readers.revision_log(ctx.ledger, ctx.q("since"), ctx.q("until"))) + "\n")
+
+
+def routes(wb: Workbench) -> list[Any]:
+    return [
+        wb.route("/api/score", "api_score", api_score, api=True),
+        wb.route("/api/explain/{unit}", "api_explain", api_explain, api=True),
+        wb.route("/api/events/{event_id:path}", "api_event", api_event, api=True),
+        wb.route("/api/history/{unit}", "api_history", api_history, api=True),
+        wb.route("/api/log", "api_log", api_log, api=True),
+    ]

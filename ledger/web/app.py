@@ -1,0 +1,396 @@
+"""The web workbench (``ledger serve``): Starlette routes over the same library API, read
+models, workflows and renderers as the CLI. A route parses its query, calls what the CLI's
+command calls and renders with the same registered format (the JSON API) or a template
+(pages). No domain logic here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import queue
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .. import accounts
+from ..app import Ledger
+from ..errors import ConflictError, InputError, LedgerError, NotFound
+from ..policies.errors import CalendarError, PolicyError
+from ..reports import formats
+from ..reports import text as render
+from ..store.backends import StoreUnavailable
+from ..store.eventstore import utc_now
+from ..store.url import StoreUrl, parse_store_url
+from . import access, auth, i18n
+
+HERE = Path(__file__).parent
+JSON_TYPE = "application/json; charset=utf-8"
+MEDIA = {"json": JSON_TYPE, "csv": "text/csv; charset=utf-8", "xlsx":
+         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "html": "text/html; charset=utf-8",
+         "md": "text/markdown; charset=utf-8", "table": "text/plain; charset=utf-8"}
+
+
+class Unauthorized(LedgerError):
+    """Not signed in (401 for the API; pages send the visitor to /login)."""
+
+
+class BadForm(LedgerError):
+    """A form without a valid CSRF token (403)."""
+
+
+class TooMany(LedgerError):
+    def __init__(self, wait: float):
+        self.wait = max(1, int(wait + 0.999))
+        super().__init__(f"too many failed sign-ins: try again in {self.wait} s")
+
+
+class LedgerPool:
+    """A few ``Ledger`` objects (one store connection set each) shared by the request threads:
+    a request holds one for its duration."""
+
+    def __init__(self, url: StoreUrl, size: int, clock: Callable[[], dt.datetime]):
+        self.url, self.size, self.clock = url, size, clock
+        self._idle: queue.LifoQueue[Ledger] = queue.LifoQueue()
+        self._made = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def ledger(self, actor: str = "web") -> Iterator[Ledger]:
+        try:
+            item = self._idle.get_nowait()
+        except queue.Empty:
+            with self._lock:
+                make = self._made < self.size
+                self._made += make
+            item = Ledger(self.url, actor=actor, clock=self.clock, create=False) if make else self._idle.get()
+        item.actor = actor  # this request's user is the actor of whatever it writes
+        try:
+            yield item
+        finally:
+            item.actor = "web"
+            self._idle.put(item)
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+
+@dataclass
+class Ctx:
+    """One request: who asks, in which language, with which ledger."""
+
+    request: Request
+    account: accounts.Account
+    ledger: Ledger
+    lang: str
+    csrf: str
+    form: dict[str, Any]
+
+    @property
+    def role(self) -> str:
+        return self.account.role
+
+    def q(self, name: str) -> str | None:
+        value = self.request.query_params.get(name)
+        return value if value not in (None, "") else None
+
+    def f(self, name: str) -> str | None:
+        value = self.form.get(name)
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _field_name(field: str | None) -> str | None:
+    if field is None:
+        return None
+    return field.lstrip("-").replace("-", "_")
+
+
+# The CLI command whose option names a route's errors use (the same message as the CLI's).
+CLI_COMMAND = {"scores": "score", "api_score": "score", "scores_download": "score", "unit": "explain",
+               "api_explain": "explain", "unit_download": "explain", "unit_trend": "explain", "packet": "packet",
+               "diff": "diff", "diff_download": "diff", "publish": "publish", "appeal_file": "appeal file",
+               "appeal_decide": "appeal decide", "appeal": "appeal show", "publication": "published",
+               "api_history": "history", "users_write": "users add"}
+
+
+def cli_message(route: str, exc: InputError) -> str:
+    """The error as the CLI's command prints it (its field named as that command's option)."""
+    from ..cli import main
+    from ..cli.base import option_label
+
+    command: Any = main
+    for word in CLI_COMMAND.get(route, "").split():
+        command = getattr(command, "commands", {}).get(word)
+        if command is None:
+            return str(exc)
+    if command is main:
+        return str(exc)
+    return str(exc.relabelled(option_label(command, exc.field)))
+
+
+class Workbench:
+    def __init__(self, url: str | StoreUrl | None, *, secret: str | None = None,
+                 clock: Callable[[], dt.datetime] = utc_now, pool_size: int = 4,
+                 failure_delay: float = 0.5, sleep: Callable[[float], None] = time.sleep,
+                 secure_cookies: bool = False):
+        self.url = url if isinstance(url, StoreUrl) else parse_store_url(url)
+        self.clock = clock
+        self.sessions = auth.Sessions(auth.load_secret(self.url, secret), clock)
+        self.throttle = auth.Throttle(clock=clock, delay=failure_delay)
+        self.sleep = sleep
+        self.secure_cookies = secure_cookies
+        self.pool = LedgerPool(self.url, pool_size, clock)
+        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
+                                      autoescape=True, trim_blocks=True, lstrip_blocks=True)
+        self.env.filters["num"] = render.number_text
+        self.env.filters["delta"] = _delta
+        self.env.filters["short"] = lambda text, n=16: (text or "")[:n]
+        self.env.globals["url"] = _url
+        self.env.globals["download"] = _download
+
+    # --- who is asking -----------------------------------------------------------------------
+    def _account(self, ledger: Ledger, name: str) -> accounts.Account | None:
+        found = {a.name: a for a in accounts.accounts(ledger)}.get(name)
+        return found if found is not None and found.active else None
+
+    def _basic(self, request: Request, ledger: Ledger) -> accounts.Account | None:
+        header = request.headers.get("authorization", "")
+        if not header.lower().startswith("basic "):
+            return None
+        import base64
+        import binascii
+
+        try:
+            name, _, password = base64.b64decode(header[6:]).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthorized("HTTP Basic credentials as base64 of name:password") from None
+        return self._sign_in(request, ledger, name, password)
+
+    def _sign_in(self, request: Request, ledger: Ledger, name: str, password: str) -> accounts.Account:
+        keys = (f"name:{name}", f"addr:{request.client.host if request.client else '-'}")
+        wait = self.throttle.wait(*keys)
+        if wait > 0:
+            raise TooMany(wait)
+        account = accounts.authenticate(ledger, name, password)
+        if account is None:
+            self.throttle.failed(*keys)
+            if self.throttle.delay:
+                self.sleep(self.throttle.delay)
+            raise Unauthorized("wrong name or password")
+        self.throttle.succeeded(*keys)
+        return account
+
+    # --- a route ---------------------------------------------------------------------------------
+    def route(self, path: str, name: str, handler: Callable[[Ctx], Response], *, api: bool = False,
+              methods: tuple[str, ...] = ("GET",)) -> Route:
+        def run(request: Request, form: dict[str, Any]) -> Response:
+            lang = i18n.language(request.query_params.get("lang"), request.cookies.get("ledger_lang"),
+                                 request.headers.get("accept-language"))
+            try:
+                with self.pool.ledger() as ledger:
+                    cookie = request.cookies.get(auth.SESSION_COOKIE)
+                    session = self.sessions.get(cookie)
+                    account = self._account(ledger, session.user) if session else None
+                    if account is None and api:
+                        account = self._basic(request, ledger)
+                    if account is None:
+                        if api:
+                            raise Unauthorized("sign in (a session cookie, or HTTP Basic for scripts)")
+                        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                        return RedirectResponse("/login?" + urllib.parse.urlencode({"next": target}), 303)
+                    access.check(name, account)
+                    bound = cookie.rpartition(".")[0] if session and cookie else ""
+                    if request.method == "POST" and not self.sessions.csrf_ok(bound, form.get("csrf")):
+                        raise BadForm("The form expired or was not sent from this site: reload the page and "
+                                      "try again.")
+                    ledger.actor = account.name
+                    response = handler(Ctx(request, account, ledger, lang, self.sessions.csrf_token(bound)
+                                           if bound else "", form))
+            except Exception as exc:  # noqa: BLE001 - every error becomes an answer
+                response = self.error(request, name, exc, api, lang)
+            if request.query_params.get("lang") in ("zh", "en"):
+                response.set_cookie("ledger_lang", request.query_params["lang"], httponly=True, samesite="lax")
+            return response
+
+        async def endpoint(request: Request) -> Response:
+            form = await _form(request)
+            return await run_in_threadpool(run, request, form)
+
+        return Route(path, endpoint, name=name, methods=list(methods))
+
+    def error(self, request: Request, route: str, exc: Exception, api: bool, lang: str) -> Response:
+        field: str | None = None
+        if isinstance(exc, TooMany):
+            status, message = 429, str(exc)
+        elif isinstance(exc, Unauthorized):
+            status, message = 401, str(exc)
+        elif isinstance(exc, access.Refused | BadForm):
+            status, message = 403, str(exc)
+        elif isinstance(exc, NotFound):
+            status, message = 404, str(exc)
+        elif isinstance(exc, ConflictError):
+            status, message, field = 409, cli_message(route, exc), _field_name(exc.field)
+        elif isinstance(exc, InputError):
+            status, message, field = 400, cli_message(route, exc), _field_name(exc.field)
+            if exc.field in ("appeal", "publication") and "expected the id" in message or \
+                    exc.field == "event" and "the id of an event" in message:
+                status = 404
+        elif isinstance(exc, StoreUnavailable):
+            status, message = 503, f"store unavailable: {exc}"
+        elif isinstance(exc, PolicyError | CalendarError):
+            status, message = 400, str(exc)
+        elif isinstance(exc, LedgerError):
+            status, message = 400, str(exc)
+        else:
+            raise exc
+        headers = {"Retry-After": str(exc.wait)} if isinstance(exc, TooMany) else {}
+        if status == 401 and api:
+            headers["WWW-Authenticate"] = 'Basic realm="ledger", charset="UTF-8"'
+        if api:
+            return JSONResponse({"error": message, "field": field}, status, headers=headers)
+        _ = i18n.translator(lang)
+        title = {401: _("Not signed in"), 403: _("Not allowed"), 404: _("Not found")}.get(status, _("Error"))
+        if isinstance(exc, BadForm):
+            message = _(message)
+        body = self.env.get_template("error.html").render(_=_, lang=lang, title=title, message=message,
+                                                          status=status, account=None, csrf="")
+        return HTMLResponse(body, status, headers=headers)
+
+    def page(self, ctx: Ctx, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        body = self.env.get_template(template).render(
+            _=i18n.translator(ctx.lang), lang=ctx.lang, account=ctx.account, csrf=ctx.csrf,
+            request=ctx.request, path=ctx.request.url.path, query=dict(ctx.request.query_params), **values)
+        return HTMLResponse(body, status)
+
+    # --- sign-in ---------------------------------------------------------------------------------
+    async def login(self, request: Request) -> Response:
+        form = await _form(request)
+        return await run_in_threadpool(self._login, request, form)
+
+    def _login(self, request: Request, form: dict[str, Any]) -> Response:
+        lang = i18n.language(request.query_params.get("lang"), request.cookies.get("ledger_lang"),
+                             request.headers.get("accept-language"))
+        _ = i18n.translator(lang)
+        nonce = request.cookies.get(auth.LOGIN_COOKIE) or ""
+        fresh = not nonce
+        if fresh:
+            import secrets
+
+            nonce = secrets.token_urlsafe(24)
+        status, message = 200, ""
+        next_path = request.query_params.get("next") or "/"
+        if request.method == "POST":
+            next_path = str(form.get("next") or "/")
+            if not self.sessions.csrf_ok(request.cookies.get(auth.LOGIN_COOKIE), str(form.get("csrf") or "")):
+                status, message = 403, _("The form expired or was not sent from this site: reload the page and "
+                                         "try again.")
+            else:
+                try:
+                    with self.pool.ledger() as ledger:
+                        account = self._sign_in(request, ledger, str(form.get("name") or ""),
+                                                str(form.get("password") or ""))
+                    done = RedirectResponse(_safe_next(next_path), 303)
+                    self._cookie(done, auth.SESSION_COOKIE, self.sessions.create(account.name))
+                    done.delete_cookie(auth.LOGIN_COOKIE)
+                    return done
+                except TooMany as exc:
+                    status, message = 429, f"{_('Too many failed sign-ins: try again in')} {exc.wait}"
+                except Unauthorized:
+                    status, message = 401, _("Wrong name or password.")
+                except StoreUnavailable as exc:
+                    status, message = 503, f"store unavailable: {exc}"
+        body = self.env.get_template("login.html").render(
+            _=_, lang=lang, account=None, csrf=self.sessions.csrf_token(nonce), message=message,
+            next=_safe_next(next_path))
+        response = HTMLResponse(body, status)
+        if fresh:
+            self._cookie(response, auth.LOGIN_COOKIE, nonce, max_age=3600)
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        cookie = request.cookies.get(auth.SESSION_COOKIE)
+        if request.method == "POST":
+            form = await _form(request)
+            bound = cookie.rpartition(".")[0] if cookie else None
+            if self.sessions.csrf_ok(bound, str(form.get("csrf") or "")):
+                self.sessions.end(cookie)
+        response = RedirectResponse("/login", 303)
+        response.delete_cookie(auth.SESSION_COOKIE)
+        return response
+
+    def _cookie(self, response: Response, name: str, value: str, max_age: int | None = None) -> None:
+        response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict",
+                            secure=self.secure_cookies, path="/")
+
+    def app(self) -> Starlette:
+        from . import api, pages
+
+        routes: list[Any] = [
+            Route("/login", self.login, methods=["GET", "POST"], name="login"),
+            Route("/logout", self.logout, methods=["GET", "POST"], name="logout"),
+            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        ]
+        routes += api.routes(self) + pages.routes(self)
+        app = Starlette(routes=routes)
+        app.state.workbench = self
+        return app
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    """A POST's fields: text fields as text, repeated ones (``targets``) as lists."""
+    if request.method != "POST":
+        return {}
+    data = await request.form(max_files=0, max_fields=1000)
+    out: dict[str, Any] = {}
+    for key in data:
+        values = [v for v in data.getlist(key) if isinstance(v, str)]
+        out[key] = values if len(values) > 1 or key.endswith("[]") else (values[0] if values else "")
+    return out
+
+
+def _safe_next(target: str) -> str:
+    """Only a path of this site (no scheme, no host, no //)."""
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
+
+
+def _delta(value: Any) -> str:
+    text = render.number_text(value)
+    return text if text.startswith("-") or text in ("0", "") else "+" + text
+
+
+def _url(path: str, **params: Any) -> str:
+    clean = {k: v for k, v in params.items() if v not in (None, "")}
+    return path + ("?" + urllib.parse.urlencode(clean) if clean else "")
+
+
+def _download(path: str, fmt: str, params: dict[str, Any]) -> str:
+    return _url(f"{path}/download.{fmt}", **params)
+
+
+def rendered(report: str, fmt: str, value: Any, filename: str, **options: Any) -> Response:
+    """A result in one of its registered formats, as the CLI writes it with --output."""
+    data = formats.render(report, fmt, value, **options)
+    body = data if isinstance(data, bytes) else data.encode("utf-8")
+    headers = {} if fmt == "json" else {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
+    return Response(body, media_type=MEDIA.get(fmt, "application/octet-stream"), headers=headers)
+
+
+def as_decimal(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))

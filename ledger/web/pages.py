@@ -1,0 +1,406 @@
+"""The HTML pages of WEB.md. Each calls the library, workflow or read model its CLI command
+calls, then a template (Jinja2, autoescaped: every text a page shows is escaped)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.responses import RedirectResponse, Response
+
+from .. import accounts
+from ..cli.base import parse_date, parse_sets
+from ..errors import InputError, NotFound
+from ..reports import explain as explain_report
+from ..reports import formats
+from . import access, readers
+from .api import check_published, explanation, published_match, score_board
+from .app import Ctx, rendered
+
+if TYPE_CHECKING:
+    from ..policies.registry import Entry
+    from ..projections.scoreboard import Scoreboard
+    from .app import Workbench
+
+
+def _known_at(ctx: Ctx) -> str | None:
+    """The known-at picker: a revision or ISO date-time typed, else the date-time picker's value."""
+    return ctx.q("known_at") or ctx.q("known_at_time")
+
+
+def _latest_entries(entries: list[Entry]) -> list[Entry]:
+    latest: dict[str, Entry] = {}
+    for e in entries:
+        if e.id not in latest or e.version > latest[e.id].version:
+            latest[e.id] = e
+    return sorted(latest.values(), key=lambda e: (-e.year, e.id))
+
+
+def result_meta(board: Scoreboard) -> dict[str, Any]:
+    return {"policy": board.policy.ref, "as_of": board.as_of.isoformat(), "known_at": board.known_at,
+            "hash": board.head[1]}
+
+
+# --- home ------------------------------------------------------------------------------------
+def home(ctx: Ctx) -> Response:
+    from ..workflows import appeals, publishing
+
+    entries = ctx.ledger.policies.entries()
+    pubs = list(reversed(publishing.publications(ctx.ledger)))[:10]
+    open_appeals = [a for a in appeals.appeals(ctx.ledger) if a.open and
+                    (ctx.role != "unit" or a.unit == ctx.account.unit)]
+    due: list[dict[str, Any]] | None = None
+    today = ctx.ledger.today()
+    if ctx.role in ("office", "inspector"):
+        current = [e.policy() for e in _latest_entries(entries) if e.year == today.year]
+        due = readers.due_items(ctx.ledger, current, today)
+    return ctx_page(ctx, "home.html", entries=entries, pubs=pubs, open_appeals=open_appeals, due=due, today=today)
+
+
+def ctx_page(ctx: Ctx, template: str, status: int = 200, **values: Any) -> Response:
+    wb: Workbench = ctx.request.app.state.workbench
+    return wb.page(ctx, template, status, **values)
+
+
+# --- policies --------------------------------------------------------------------------------
+def policy_page(ctx: Ctx) -> Response:
+    ref = ctx.request.path_params["ref"]
+    entry = ctx.ledger.policies.find(ref, "ID")
+    versions = [e for e in ctx.ledger.policies.entries() if e.id == entry.id]
+    policy = entry.policy()
+    rows: list[tuple[str, int, Any]] = []
+
+    def walk(track: str, nodes: Any, depth: int) -> None:
+        for node in nodes or []:
+            rows.append((track, depth, node))
+            walk(track, node.children, depth + 1)
+
+    for track in policy.tracks:
+        walk(track.id, track.indicators, 0)
+    return ctx_page(ctx, "policy.html", entry=entry, versions=versions, policy=policy, rows=rows)
+
+
+# --- scores ----------------------------------------------------------------------------------
+SORTS = {"rank": lambda c: (c.rank or 10**9, c.unit), "unit": lambda c: c.unit, "name": lambda c: c.name,
+         "total": lambda c: (c.total, c.unit), "grade": lambda c: (c.grade or "", c.unit)}
+
+
+def _score_params(ctx: Ctx, policy: str) -> dict[str, str | None]:
+    params = {"track": ctx.q("track"), "as_of": ctx.q("as_of"), "known_at": _known_at(ctx)}
+    if access.rule("scores", ctx.account) == access.PUBLISHED and not (params["as_of"] or params["known_at"]):
+        from ..workflows import publishing
+
+        ref = ctx.ledger.policies.find(policy).ref
+        pubs = [p for p in publishing.publications(ctx.ledger) if p.kind == "score" and p.policy == ref]
+        if pubs:  # a unit account is shown the latest publication of the policy
+            pub = pubs[-1]
+            params = {"track": params["track"] or pub.track, "as_of": pub.as_of.isoformat(),
+                      "known_at": str(pub.known_at)}
+    return params
+
+
+def scores(ctx: Ctx) -> Response:
+    policy = ctx.request.path_params["policy"]
+    params = _score_params(ctx, policy)
+    board = score_board(ctx, policy, params["track"], None, params["as_of"], params["known_at"])
+    check_published(ctx, access.rule("scores", ctx.account), board, params["track"])
+    sort = str(ctx.q("sort")) if ctx.q("sort") in SORTS else "rank"
+    descending = ctx.q("dir") == "desc"
+    tables = []
+    for track_id, cards in board.cards.items():
+        track = board.policy.track(track_id)
+        ordered = sorted(cards, key=SORTS[sort], reverse=descending)
+        tops = [(i.id, i.name) for i in track.indicators]
+        tables.append((track, tops, [(c, {i.id: i.points for i in c.indicators}) for c in ordered]))
+    pub = published_match(ctx, board, params["track"])
+    query = {"policy": board.policy.ref, "as_of": board.as_of.isoformat(), "known_at": board.known_at,
+             "track": params["track"]}
+    return ctx_page(ctx, "scores.html", board=board, meta=result_meta(board), tables=tables, sort=sort,
+                    descending=descending, pub=pub, params=params, result_query=query,
+                    formats=[f for f in formats.formats("score") if f != "table"])
+
+
+def scores_download(ctx: Ctx) -> Response:
+    policy, fmt = ctx.request.path_params["policy"], ctx.request.path_params["fmt"]
+    if fmt not in formats.formats("score"):
+        raise NotFound(f"no format '{fmt}' of the score report")
+    params = _score_params(ctx, policy)
+    board = score_board(ctx, policy, params["track"], None, params["as_of"], params["known_at"])
+    check_published(ctx, access.rule("scores_download", ctx.account), board, params["track"])
+    return rendered("score", fmt, board, f"score-{board.policy.ref}-{board.as_of}-{board.known_at}")
+
+
+# --- units -----------------------------------------------------------------------------------
+def default_policy(ctx: Ctx, unit: str) -> str:
+    """The newest policy (latest version) with a track for the unit's groups."""
+    if ctx.q("policy"):
+        return str(ctx.q("policy"))
+    registered = ctx.ledger.facts.roster().get(unit)
+    if registered is None:
+        raise NotFound(f"unit '{unit}' is not registered (see `ledger units list`)")
+    for entry in _latest_entries(ctx.ledger.policies.entries()):
+        if any(registered.in_group(t.group) for t in entry.policy().tracks):
+            return entry.ref
+    raise InputError(f"--policy ID (no policy has a track for unit '{unit}')", field="policy")
+
+
+def unit_page(ctx: Ctx) -> Response:
+    unit = ctx.request.path_params["unit"]
+    access.check_unit(access.rule("unit", ctx.account), ctx.account, unit)
+    ex = explanation(ctx, "unit", unit, default_policy(ctx, unit))
+    board = ex.board
+    by = str(ctx.q("by")) if ctx.q("by") in explain_report.GROUPINGS else "indicator"
+    notes = ex.indicator_notes()
+    indicators = [(node, node.id.count("."), notes.get(node.id, ("", ""))) for top in ex.card.indicators
+                  for node in top.walk()]
+    query = {"policy": board.policy.ref, "as_of": board.as_of.isoformat(), "track": ex.card.track,
+             "known_at": _known_at(ctx)}
+    from ..workflows import appeals
+
+    own_appeals = [a for a in appeals.appeals(ctx.ledger) if a.unit == unit]
+    can_file = ctx.role == "unit" and ctx.account.unit == unit
+    return ctx_page(ctx, "unit.html", ex=ex, card=ex.card, board=board, meta=result_meta(board),
+                    header=explain_report.header_lines(ex), indicators=indicators, groups=ex.groups(by), by=by,
+                    groupings=explain_report.GROUPINGS, result_query=query, appeals=own_appeals, can_file=can_file,
+                    formats=[f for f in formats.formats("explain") if f != "table"])
+
+
+def unit_download(ctx: Ctx) -> Response:
+    unit, fmt = ctx.request.path_params["unit"], ctx.request.path_params["fmt"]
+    if fmt not in formats.formats("explain"):
+        raise NotFound(f"no format '{fmt}' of the explain report")
+    access.check_unit(access.rule("unit_download", ctx.account), ctx.account, unit)
+    ex = explanation(ctx, "unit_download", unit, default_policy(ctx, unit))
+    by = str(ctx.q("by")) if ctx.q("by") in explain_report.GROUPINGS else "indicator"
+    return rendered("explain", fmt, ex, f"explain-{unit}-{ex.board.policy.ref}", by=by)
+
+
+def unit_trend(ctx: Ctx) -> Response:
+    unit = ctx.request.path_params["unit"]
+    rule = access.rule("unit_trend", ctx.account)
+    access.check_unit(rule, ctx.account, unit)
+    access.check_latest(rule, ctx.q("known_at"))
+    policy = ctx.ledger.policy(default_policy(ctx, unit))
+    points = readers.trend(ctx.ledger, policy, unit, ctx.q("track"), ctx.q("known_at"),
+                           parse_date(ctx.q("as_of"), "--as-of"))
+    from .chart import trend_svg
+
+    return Response(trend_svg(unit, policy.ref, points, ctx.lang), media_type="image/svg+xml")
+
+
+def packet(ctx: Ctx) -> Response:
+    """``ledger packet UNIT``: the same zip."""
+    from ..reports.safe import file_name
+    from ..workflows.packets import build_packet
+
+    unit = ctx.request.path_params["unit"]
+    access.check_unit(access.rule("packet", ctx.account), ctx.account, unit)
+    ex = explanation(ctx, "packet", unit, default_policy(ctx, unit))
+    text = ctx.ledger.policies.find(ex.board.policy.ref).text
+    data = build_packet(ctx.ledger, ex, text)
+    name = file_name(f"{unit}-{ex.board.policy.ref.replace('@', '-')}") + ".zip"
+    return Response(data, media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# --- events ----------------------------------------------------------------------------------
+def event_page(ctx: Ctx) -> Response:
+    event_id = ctx.request.path_params["event_id"]
+    rule = access.rule("event", ctx.account)
+    access.check_unit(rule, ctx.account, readers.event_unit(ctx.ledger, event_id))
+    found = readers.story(ctx.ledger, event_id)
+    fields = {k: v for k, v in found.event.items() if k not in ("type", "unit", "date", "id", "actor",
+                                                                  "recorded_at", "revision")}
+    return ctx_page(ctx, "event.html", story=found, event=found.event, fields=fields)
+
+
+# --- diff ------------------------------------------------------------------------------------
+def _diff(ctx: Ctx) -> Any:
+    """``ledger diff`` with the same options (policy, against, known-at, against-known-at, since-publication)."""
+    from ..projections.diff import diff as compute_diff
+
+    day = parse_date(ctx.q("as_of"), "--as-of")
+    policy_ref, known_at, track = ctx.q("policy"), _known_at(ctx), ctx.q("track")
+    against, against_known_at, since = ctx.q("against"), ctx.q("against_known_at"), ctx.q("since_publication")
+    if since:
+        from ..workflows import publishing
+
+        pub = publishing.find(ctx.ledger, since)
+        before_policy = publishing.policy_of(ctx.ledger, pub)
+        known_at, day, track = str(pub.known_at), day or pub.as_of, track or pub.track
+    elif not (against or against_known_at or known_at):
+        return None
+    else:
+        before_policy = ctx.ledger.policy(policy_ref)
+    after_policy = ctx.ledger.policy(against, None, "--against") if against else before_policy
+    tracks = [track] if track else None
+    before = ctx.ledger.scoreboard(before_policy, as_of=day, known_at=known_at, tracks=tracks)
+    after = ctx.ledger.scoreboard(after_policy, as_of=day, known_at=against_known_at, tracks=tracks)
+    return compute_diff(before, after)
+
+
+def diff_page(ctx: Ctx) -> Response:
+    result = _diff(ctx)
+    entries = ctx.ledger.policies.entries()
+    return ctx_page(ctx, "diff.html", result=result, entries=entries,
+                    meta=result_meta(result.after) if result else None,
+                    before_meta=result_meta(result.before) if result else None,
+                    formats=[f for f in formats.formats("diff") if f != "table"])
+
+
+def diff_download(ctx: Ctx) -> Response:
+    fmt = ctx.request.path_params["fmt"]
+    if fmt not in formats.formats("diff"):
+        raise NotFound(f"no format '{fmt}' of the diff report")
+    result = _diff(ctx)
+    if result is None:
+        raise InputError("--against ID[@VERSION], --known-at/--against-known-at or --since-publication ID",
+                         field="--against")
+    return rendered("diff", fmt, result, "diff")
+
+
+# --- publications ----------------------------------------------------------------------------
+def publications_page(ctx: Ctx) -> Response:
+    from ..workflows import publishing
+
+    return ctx_page(ctx, "publications.html", pubs=list(reversed(publishing.publications(ctx.ledger))))
+
+
+def publication_page(ctx: Ctx) -> Response:
+    """``ledger published ID``: regenerate and compare byte for byte."""
+    import hashlib
+
+    from ..workflows import publishing
+
+    pub = publishing.find(ctx.ledger, ctx.request.path_params["pub_id"])
+    content, same = (None, None)
+    if ctx.q("check"):
+        content, same = publishing.reproduce(ctx.ledger, pub)
+    digest = hashlib.sha256(content.encode()).hexdigest() if content is not None else None
+    return ctx_page(ctx, "publication.html", pub=pub, same=same, digest=digest)
+
+
+def publish(ctx: Ctx) -> Response:
+    """``ledger publish`` by the signed-in office user."""
+    from ..workflows import publishing
+
+    pub, _ = publishing.publish(ctx.ledger, ctx.f("policy") or "", as_of=parse_date(ctx.f("as_of"), "--as-of"),
+                                period=ctx.f("period"), track=ctx.f("track"), known_at=ctx.f("known_at"))
+    return RedirectResponse(f"/publications/{pub.id}", 303)
+
+
+# --- appeals ---------------------------------------------------------------------------------
+def appeals_page(ctx: Ctx) -> Response:
+    from ..workflows import appeals
+
+    rows = [a for a in appeals.appeals(ctx.ledger) if ctx.role != "unit" or a.unit == ctx.account.unit]
+    return ctx_page(ctx, "appeals.html", appeals=list(reversed(rows)))
+
+
+def appeal_page(ctx: Ctx) -> Response:
+    from ..workflows import appeals
+
+    appeal = appeals.get(ctx.ledger, ctx.request.path_params["appeal_id"])
+    access.check_unit(access.rule("appeal", ctx.account), ctx.account, appeal.unit)
+    try:
+        effect = appeals.effect(ctx.ledger, appeal.id, policy_ref=ctx.q("policy"),
+                                as_of=parse_date(ctx.q("as_of"), "--as-of"))
+        problem = None
+    except InputError as exc:
+        effect, problem = None, str(exc)
+    peers = effect.peer_changes if effect is not None and ctx.role != "unit" else None
+    return ctx_page(ctx, "appeal.html", appeal=appeal, effect=effect, peers=peers, problem=problem)
+
+
+def appeal_file(ctx: Ctx) -> Response:
+    """``ledger appeal file`` for the signed-in unit account's own unit."""
+    from ..workflows import appeals
+
+    unit = ctx.f("unit") or ""
+    access.check_unit(access.rule("appeal_file", ctx.account), ctx.account, unit)
+    raw = ctx.form.get("targets", [])
+    targets = [raw] if isinstance(raw, str) else list(raw)
+    targets = [t for t in targets if t.strip()]
+    if not targets:
+        raise InputError("at least one event to appeal against", field="--target")
+    if not ctx.f("grounds"):
+        raise InputError("the grounds of the appeal", field="--grounds")
+    new_id, _, _ = appeals.file(ctx.ledger, unit, targets, ctx.f("grounds") or "",
+                                publication=ctx.f("publication"))
+    return RedirectResponse(f"/appeals/{new_id}", 303)
+
+
+def appeal_decide(ctx: Ctx) -> Response:
+    """``ledger appeal decide``: the decision and its retractions/corrections in one write."""
+    from ..workflows import appeals
+
+    appeal_id = ctx.request.path_params["appeal_id"]
+    raw = ctx.form.get("retract", [])
+    retract = [raw] if isinstance(raw, str) else list(raw)
+    grouped: dict[str, dict[str, Any]] = {}
+    for line in (ctx.f("corrections") or "").splitlines():
+        if not line.strip():
+            continue
+        target, _, pair = line.strip().partition(" ")
+        grouped.setdefault(target, {}).update(parse_sets((pair.strip(),), "--correct"))
+    outcome = ctx.f("outcome") or ""
+    if outcome not in ("upheld", "partially_upheld", "rejected"):
+        raise InputError("one of upheld, partially_upheld, rejected", field="--outcome", got=repr(outcome))
+    appeals.decide(ctx.ledger, appeal_id, outcome, ctx.f("reason") or "", retract=[r for r in retract if r],
+                   correct=list(grouped.items()), reviewer=ctx.account.name)
+    return RedirectResponse(f"/appeals/{appeal_id}", 303)
+
+
+# --- the log ---------------------------------------------------------------------------------
+def log_page(ctx: Ctx) -> Response:
+    log = readers.revision_log(ctx.ledger, ctx.q("since"), ctx.q("until"))
+    return ctx_page(ctx, "log.html", log=log)
+
+
+# --- users -----------------------------------------------------------------------------------
+def users_page(ctx: Ctx) -> Response:
+    return ctx_page(ctx, "users.html", users=accounts.accounts(ctx.ledger), roles=accounts.ROLES)
+
+
+def users_add(ctx: Ctx) -> Response:
+    role = ctx.f("role") or ""
+    accounts.add(ctx.ledger, ctx.f("name") or "", role, str(ctx.form.get("password") or ""),
+                 unit=ctx.f("unit") if role == "unit" else None)
+    return RedirectResponse("/users", 303)
+
+
+def users_disable(ctx: Ctx) -> Response:
+    name = ctx.request.path_params["name"]
+    accounts.disable(ctx.ledger, name)
+    wb: Workbench = ctx.request.app.state.workbench
+    wb.sessions.end_user(name)
+    return RedirectResponse("/users", 303)
+
+
+def routes(wb: Workbench) -> list[Any]:
+    r = wb.route
+    post = ("POST",)
+    return [
+        r("/", "home", home),
+        r("/policies/{ref}", "policy", policy_page),
+        r("/scores/{policy}", "scores", scores),
+        r("/scores/{policy}/download.{fmt}", "scores_download", scores_download),
+        r("/units/{unit}", "unit", unit_page),
+        r("/units/{unit}/trend.svg", "unit_trend", unit_trend),
+        r("/units/{unit}/download.{fmt}", "unit_download", unit_download),
+        r("/units/{unit}/packet", "packet", packet),
+        r("/events/{event_id:path}", "event", event_page),
+        r("/diff", "diff", diff_page),
+        r("/diff/download.{fmt}", "diff_download", diff_download),
+        r("/publications", "publications", publications_page),
+        r("/publications", "publish", publish, methods=post),
+        r("/publications/{pub_id}", "publication", publication_page),
+        r("/appeals", "appeals", appeals_page),
+        r("/appeals", "appeal_file", appeal_file, methods=post),
+        r("/appeals/{appeal_id}", "appeal", appeal_page),
+        r("/appeals/{appeal_id}/decide", "appeal_decide", appeal_decide, methods=post),
+        r("/log", "log", log_page),
+        r("/users", "users", users_page),
+        r("/users", "users_write", users_add, methods=post),
+        r("/users/{name}/disable", "users_write", users_disable, methods=post),
+    ]
+

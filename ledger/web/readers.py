@@ -1,0 +1,199 @@
+"""Read models only the workbench shows (the revision log, an event's whole story, what falls
+due, the monthly trend). Everything else the web shows comes from the read models and
+workflows the CLI uses."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from .. import accounts
+from ..errors import InputError, NotFound
+from ..events import codec
+
+if TYPE_CHECKING:
+    from ..app import Ledger
+    from ..policies.model import Policy
+    from ..projections.record_views import Appeal
+
+LOG_PAGE = 200
+
+
+# --- the revision log ----------------------------------------------------------------------
+def _revision(ledger: Ledger, text: str | None, field_name: str, *, after: bool) -> int | None:
+    if text is None or text.strip() == "":
+        return None
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        revision = ledger.resolve_known_at(text)
+    except InputError as exc:
+        raise InputError(exc.expected, field=field_name, got=exc.got) from None
+    return revision + 1 if after else revision
+
+
+def revision_log(ledger: Ledger, since: str | None = None, until: str | None = None) -> dict[str, Any]:
+    """Records of revisions ``since``..``until`` (a revision number or an ISO timestamp; default
+    the last 200): revision, when, by whom, what type, which id, unit and stream. The ledger's
+    own account records show no password hash (only these summary fields are returned)."""
+    head, _ = ledger.head()
+    first = _revision(ledger, since, "since", after=True)
+    last = _revision(ledger, until, "until", after=False)
+    last = head if last is None else min(last, head)
+    if first is None:
+        first = max(1, last - LOG_PAGE + 1)
+    first = max(first, 1)
+    if last - first + 1 > LOG_PAGE:
+        first = last - LOG_PAGE + 1
+    rows: list[dict[str, Any]] = []
+    if first <= last:
+        commits = [c for c in ledger.store.commits() if c["last_revision"] >= first and c["first_revision"] <= last]
+        for commit in commits:
+            start = max(first, int(commit["first_revision"]))
+            for row in ledger.store.scan(start=start + int(commit["nid_offset"]), page=LOG_PAGE):
+                data = codec.loads(bytes(row.state))
+                revision = int(data["revision"])
+                if revision < start:
+                    continue
+                if revision > min(last, int(commit["last_revision"])):
+                    break
+                rows.append({"revision": revision, "recorded_at": data["recorded_at"], "actor": data["actor"],
+                             "type": data["type"], "id": data.get("id"), "unit": data.get("unit"),
+                             "date": data.get("date"), "stream": row.originator_id})
+    return {"since": first, "until": last, "head": head, "rows": rows}
+
+
+# --- an event's whole story -----------------------------------------------------------------
+@dataclass
+class Story:
+    event: dict[str, Any]
+    stream: str
+    unit: str | None
+    amendments: list[dict[str, Any]] = field(default_factory=list)
+    appeals: list[Appeal] = field(default_factory=list)
+    amends: dict[str, Any] | None = None
+    """For a retraction/correction: the record it amends."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": self.event, "stream": self.stream, "amendments": self.amendments,
+                "amends": self.amends, "appeals": [a.to_dict() for a in self.appeals]}
+
+
+def _shown(data: dict[str, Any]) -> dict[str, Any]:
+    return accounts.redact({k: v for k, v in data.items() if k != "hash"})
+
+
+def event_unit(ledger: Ledger, event_id: str) -> str | None:
+    entry = ledger.store.lookup_ids([event_id]).get(event_id)
+    if entry is None:
+        raise NotFound(f"event '{event_id}' is not in the ledger")
+    return entry.unit
+
+
+def story(ledger: Ledger, event_id: str) -> Story:
+    """The event as recorded and everything recorded about it since: corrections and
+    retractions (with their revisions, actors and times), the appeals that name it with their
+    decisions and orders."""
+    entry = ledger.store.lookup_ids([event_id]).get(event_id)
+    if entry is None:
+        raise NotFound(f"event '{event_id}' is not in the ledger")
+    records = ledger.store.read_stream(entry.stream)
+    record = next(r for r in records if r.id == event_id)
+    found = Story(_shown(record.data), entry.stream, entry.unit)
+    found.amendments = [_shown(r.data) for r in records if r.data.get("target") == event_id]
+    target = record.data.get("target")
+    if target:
+        original = next((r for r in records if r.id == target), None)
+        found.amends = _shown(original.data) if original else {"id": target}
+    if entry.unit:
+        from ..workflows import appeals
+
+        found.appeals = [a for a in appeals.appeals(ledger) if event_id in a.targets or a.id == event_id
+                         or any(o["id"] == event_id for o in a.orders)]
+    return found
+
+
+# --- what falls due -------------------------------------------------------------------------
+def due_items(ledger: Ledger, policies: list[Policy], today: dt.date, workdays: int = 10) -> list[dict[str, Any]]:
+    """Reports the policies require (``report`` rules) and supervised items (督办事项, not closed)
+    whose deadline falls from today through the ``workdays``-th working day after it."""
+    from ..projections.scoring.periods import due_date, periods_of
+
+    out: list[dict[str, Any]] = []
+    for policy in policies:
+        cal = policy.work_calendar()
+        until = cal.add_workdays(today, workdays)
+        for track in policy.tracks:
+            for top in track.indicators:
+                for node in _walk(top):
+                    for rule in node.rules or ([node.rule] if node.rule else []):
+                        if getattr(rule, "kind", None) != "report":
+                            continue
+                        for _, label, _, end in periods_of(rule.every, policy.year, rule.periods):
+                            due = due_date(rule.due, end, cal)
+                            if today <= due <= until:
+                                out.append({"kind": "report", "due": due, "what": f"{rule.report} {label}",
+                                            "policy": policy.ref, "track": track.id, "indicator": node.id,
+                                            "unit": None})
+        out.extend(_supervised_items(ledger, today, until, policy.ref))
+    unique = {(d["kind"], d["what"], d["unit"], d["due"]): d for d in out}
+    return sorted(unique.values(), key=lambda d: (d["due"], d["what"], d["unit"] or ""))
+
+
+def _walk(node: Any) -> list[Any]:
+    found = [node]
+    for child in node.children or []:
+        found.extend(_walk(child))
+    return found
+
+
+def _supervised_items(ledger: Ledger, today: dt.date, until: dt.date, policy: str) -> list[dict[str, Any]]:
+    """Open supervised items due in the window (the two item types read straight by topic)."""
+    backend = ledger.store.backend
+    table = backend.recorder.events_table_name
+    with backend.transaction(commit=False) as c:
+        rows = backend.query(c, f"SELECT state FROM {table} WHERE topic IN "
+                                "('supervised_item_assigned', 'supervised_item_closed', 'retraction')")
+    opened: dict[tuple[str, str], dict[str, Any]] = {}
+    closed: set[tuple[str, str]] = set()
+    retracted: set[str] = set()
+    for row in rows:
+        d = codec.loads(bytes(row["state"]))
+        if d["type"] == "retraction":
+            retracted.add(d["target"])
+        elif d["type"] == "supervised_item_assigned":
+            opened[(d["unit"], d["item"])] = d
+        else:
+            closed.add((d["unit"], d["item"]))
+    out = []
+    for key, d in opened.items():
+        due = dt.date.fromisoformat(str(d["due"]))
+        if key in closed or d["id"] in retracted or not today <= due <= until:
+            continue
+        out.append({"kind": "supervised_item", "due": due, "what": d["item"], "policy": policy,
+                    "track": None, "indicator": None, "unit": d["unit"], "event": d["id"]})
+    return out
+
+
+# --- the monthly trend ----------------------------------------------------------------------
+def month_ends(year: int, last: dt.date | None = None) -> list[dt.date]:
+    ends = [dt.date(year, m, calendar.monthrange(year, m)[1]) for m in range(1, 13)]
+    return [d for d in ends if last is None or d <= last] or ends[:1]
+
+
+def trend(ledger: Ledger, policy: Policy, unit: str, track: str | None, known_at: str | None,
+          last: dt.date | None = None) -> list[tuple[dt.date, Decimal]]:
+    """The unit's total at each month-end of the policy year (as known at ``known_at``): one
+    focused scoring per month, over one pinned snapshot."""
+    from ..projections.scoreboard import build_scoreboard
+
+    view = ledger.view(known_at)
+    points = []
+    for day in month_ends(policy.year, last):
+        board = build_scoreboard(view, policy, as_of=day, tracks=[track] if track else None, focus=unit)
+        points.append((day, board.card(unit, track).total))
+    return points
