@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..events import codec
+from . import merkle
 from .backends import EVENTS_TABLE, GENESIS, Backend, StoreDamaged
 
 
@@ -87,12 +88,18 @@ class Writer:
     """One atomic write holding the ledger lock: what is appended becomes visible at commit,
     all of it or none."""
 
-    def __init__(self, backend: Backend, cursor: Any, actor: str, clock: Callable[[], dt.datetime]):
+    def __init__(self, backend: Backend, cursor: Any, actor: str, clock: Callable[[], dt.datetime],
+                 tree: bool = True):
         self.backend = backend
         self.c = cursor
         self.actor = actor  # the lock is already held: EventStore.write takes it first
-        row = backend.query(cursor, "SELECT revision, hash, recorded_at FROM ledger_head WHERE id = 1")[0]
-        _check_head(backend, cursor, int(row["revision"]), row["hash"])
+        row = backend.query(cursor, "SELECT revision, hash, recorded_at, tree_root FROM ledger_head WHERE id = 1")[0]
+        last = _check_head(backend, cursor, int(row["revision"]), row["hash"])
+        # The Merkle tree's right edge, from the stored nodes (and the last record's leaf):
+        # appending costs O(log n). ``tree=False`` only for the benchmark's comparison.
+        self.frontier = _load_frontier(backend, cursor, int(row["revision"]), last, row["tree_root"]) \
+            if tree else None
+        self._last_revisions: dict[str, int] = {}
         self.first_revision = int(row["revision"]) + 1
         self.revision = int(row["revision"])
         self.hash = row["hash"]
@@ -135,7 +142,11 @@ class Writer:
         versions = self._versions
         actors: dict[str, str] = {}
         rows, id_rows, thread_rows = [], [], []
+        last_revisions = self._last_revisions
+        revision = self.revision
         for event_id, kind, stream, content_json, _, actor, opens in pending:
+            revision += 1
+            last_revisions[stream] = revision
             if actor not in actors:
                 self._actors.add(actor)
                 self._first_actor = self._first_actor or actor
@@ -151,6 +162,12 @@ class Writer:
         revision = self.revision + len(rows)
         b, c = self.backend, self.c
         b.insert(c, stored)
+        if self.frontier is not None:
+            made: list[tuple[int, int, bytes]] = []
+            push, leaf = self.frontier.append, merkle.record_leaf
+            for stream, version, topic, state in stored:
+                push(leaf(stream, version, topic, state), made)
+            b.insert_nodes(c, made)
         b.insert_ids(c, id_rows)
         b.upsert(c, "ledger_threads", ("thread", "stream"), ("text", "text"), thread_rows)
         self.hash, self.revision = previous, revision
@@ -165,11 +182,13 @@ class Writer:
             for s in sorted(self._touched):
                 year = stream_year(s)
                 unit = s[5:].rpartition(":")[0] if year is not None else None
-                stream_rows.append((s, unit, year, self._versions[s]))
-            b.upsert(c, "ledger_streams", ("stream", "unit", "year", "version"), ("text", "text", "int4", "int8"),
-                     stream_rows)
-            c.execute(b.sql("UPDATE ledger_head SET revision = ?, hash = ?, recorded_at = ? WHERE id = 1"),
-                      (self.revision, self.hash, self.recorded_at))
+                stream_rows.append((s, unit, year, self._versions[s], self._last_revisions[s]))
+            b.upsert(c, "ledger_streams", ("stream", "unit", "year", "version", "last_revision"),
+                     ("text", "text", "int4", "int8", "int8"), stream_rows)
+            c.execute(b.sql("UPDATE ledger_head SET revision = ?, hash = ?, recorded_at = ?, tree_root = ?"
+                            " WHERE id = 1"),
+                      (self.revision, self.hash, self.recorded_at,
+                       self.frontier.root().hex() if self.frontier is not None else None))
             # Within one write the notification ids run in step with the revisions (the lock
             # keeps other inserts out); on PostgreSQL a rolled-back write leaves a gap in the
             # sequence, so record the offset to find revision K's row directly (hash_at).
@@ -182,11 +201,12 @@ class Writer:
                       (self.first_revision, self.revision, self.recorded_at, actor, offset))
 
 
-def _check_head(backend: Backend, c: Any, revision: int, digest: str) -> None:
+def _check_head(backend: Backend, c: Any, revision: int, digest: str) -> Any:
     """A write extends the chain from the head: the head must be the last record (its revision
-    and hash), else the store was cut, altered or damaged and nothing is written (exit 3)."""
-    rows = backend.query(c, f"SELECT state FROM {backend.recorder.events_table_name} "
-                            f"ORDER BY {backend.nid_column} DESC LIMIT 1")
+    and hash), else the store was cut, altered or damaged and nothing is written (exit 3).
+    Returns the last record's row (None in an empty store)."""
+    rows = backend.query(c, f"SELECT originator_id, originator_version, topic, state FROM "
+                            f"{backend.recorder.events_table_name} ORDER BY {backend.nid_column} DESC LIMIT 1")
     if not rows:
         last: tuple[int, str] | None = (0, GENESIS)
     else:
@@ -200,9 +220,38 @@ def _check_head(backend: Backend, c: Any, revision: int, digest: str) -> None:
         raise StoreDamaged(f"the head says revision {revision} (hash {digest[:12]}…) but the last record is "
                            f"{found}: the store was cut, altered or damaged; nothing was written — run "
                            "`ledger verify` and restore the store from a backup")
+    return rows[0] if rows else None
+
+
+def _load_frontier(backend: Backend, c: Any, size: int, last: Any, root: str | None) -> merkle.Frontier:
+    """The tree's right edge at ``size`` leaves: its stored complete subtrees, and the last
+    record's own leaf when ``size`` is odd. It must give the head's root, else the tree table
+    was altered and nothing is written (exit 3)."""
+    wanted = merkle.frontier_nodes(size)
+    stored = backend.tree_nodes(c, [w for w in wanted if w[0] > 0])
+    stack = []
+    for key in wanted:
+        if key[0] == 0:
+            stack.append(merkle.record_leaf(str(last["originator_id"]), int(last["originator_version"]),
+                                            last["topic"], bytes(last["state"])))
+        elif key in stored:
+            stack.append(stored[key])
+        else:
+            stack = []
+            break
+    frontier = merkle.Frontier(size, stack)
+    if len(stack) != len(wanted) or frontier.root().hex() != root:
+        raise StoreDamaged(f"the Merkle tree's stored right edge does not give the head's root "
+                           f"({(root or 'none')[:12]}…): the tree table or the head was altered; nothing was "
+                           "written — run `ledger verify` and restore the store from a backup")
+    return frontier
 
 
 class EventStore:
+    tree = True
+    """Maintain the Merkle tree on every write (off only in the benchmark that measures its cost:
+    a store written without it fails `verify` and refuses later writes)."""
+
     def __init__(self, backend: Backend, clock: Callable[[], dt.datetime] = utc_now):
         self.backend = backend
         self.clock = clock
@@ -213,7 +262,7 @@ class EventStore:
     @contextmanager
     def write(self, actor: str, *, dry_run: bool = False) -> Iterator[Writer]:
         with self.backend.transaction(commit=not dry_run, begin=self.backend.lock) as c:
-            writer = Writer(self.backend, c, actor, self.clock)
+            writer = Writer(self.backend, c, actor, self.clock, self.tree)
             yield writer
             writer._finish()
 
