@@ -806,5 +806,13 @@ def demo(c: Context, as_of: str) -> None:
     click.echo(explain_report.as_table(explain_report.Explanation(board, board.card(card.unit, card.track))))
 
 
+# --- the Merkle log (issue #18): keys, checkpoints, proofs, migrations ------------------------
+from . import cli_proofs  # noqa: E402 - registered after `main` exists
+
+for _command in cli_proofs.COMMANDS:
+    main.add_command(_command)
+cli_proofs.extend_verify(main.commands["verify"])
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -100,6 +100,7 @@ class Writer:
         self.frontier = _load_frontier(backend, cursor, int(row["revision"]), last, row["tree_root"]) \
             if tree else None
         self._last_revisions: dict[str, int] = {}
+        self.checkpoint: tuple[str, Callable[[merkle.TreeHead], str]] | None = None
         self.first_revision = int(row["revision"]) + 1
         self.revision = int(row["revision"])
         self.hash = row["hash"]
@@ -111,6 +112,11 @@ class Writer:
         self._actors: set[str] = set()  # the actors of the records appended
         self._first_actor: str | None = None
         self.appended = 0
+
+    def record_checkpoint(self, name: str, make: Callable[[merkle.TreeHead], str]) -> None:
+        """At commit, store ``make(tree head after this write)`` (a checkpoint's JSON) under
+        ``name`` in ``ledger_checkpoints``, in the same transaction."""
+        self.checkpoint = (name, make)
 
     # --- lookups inside the lock -------------------------------------------------------
     def lookup_ids(self, ids: Iterable[str]) -> dict[str, IdEntry]:
@@ -265,6 +271,11 @@ class EventStore:
             writer = Writer(self.backend, c, actor, self.clock, self.tree)
             yield writer
             writer._finish()
+            if writer.checkpoint is not None:
+                name, make = writer.checkpoint
+                body = make(tree_head(self.backend, c))
+                c.execute(self.backend.sql("INSERT INTO ledger_checkpoints (id, size, body) VALUES (?, ?, ?)"),
+                          (name, writer.revision, body))
 
     # --- reads (no lock; see a committed snapshot) -----------------------------------------
     def head(self) -> tuple[int, str]:
@@ -275,6 +286,17 @@ class EventStore:
     def lookup_ids(self, ids: Iterable[str]) -> dict[str, IdEntry]:
         with self.backend.transaction(commit=False) as c:
             return lookup_ids(self.backend, c, ids)
+
+    def tree_head(self) -> merkle.TreeHead:
+        """The log's current Merkle root, stream-heads root, chain hash (one snapshot)."""
+        with self.backend.snapshot() as c:
+            return tree_head(self.backend, c)
+
+    def recorded_checkpoints(self) -> list[tuple[str, int, str]]:
+        """Checkpoints the ledger recorded (one per publication): (id, size, JSON body)."""
+        with self.backend.transaction(commit=False) as c:
+            return [(r["id"], int(r["size"]), r["body"]) for r in self.backend.query(
+                c, "SELECT id, size, body FROM ledger_checkpoints ORDER BY size, id")]
 
     def hash_at(self, revision: int) -> str:
         """The chain hash after ``revision``: what a result computed as known at that
@@ -349,6 +371,19 @@ class EventStore:
 
     def close(self) -> None:
         self.backend.close()
+
+
+def tree_head(backend: Backend, c: Any) -> merkle.TreeHead:
+    """The log's current tree head (inside a transaction: the head row and the stream index)."""
+    head = backend.query(c, "SELECT revision, hash, recorded_at, tree_root FROM ledger_head WHERE id = 1")[0]
+    heads = heads_of(backend, c)
+    return merkle.TreeHead(int(head["revision"]), head["tree_root"], merkle.heads_root(heads).hex(), head["hash"],
+                           head["recorded_at"], len(heads))
+
+
+def heads_of(backend: Backend, c: Any) -> list[tuple[str, int, int]]:
+    return [(r["stream"], int(r["version"]), int(r["last_revision"]))
+            for r in backend.query(c, "SELECT stream, version, last_revision FROM ledger_streams")]
 
 
 def select_in(backend: Backend, c: Any, statement: str, keys: Iterable[Any]) -> list[Any]:

@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import InputError
 from . import merkle
 from .backends import Backend
-from .eventstore import EventStore
+from .eventstore import EventStore, heads_of, tree_head  # noqa: F401 - tree_head: part of this API
 
 
 @dataclass(frozen=True)
@@ -47,19 +47,6 @@ class StreamHeadProof:
     size: int
     path: list[bytes]
     heads_root: bytes
-
-
-def tree_head(backend: Backend, c: Any) -> merkle.TreeHead:
-    """The log's current tree head (inside a transaction: the head row and the stream index)."""
-    head = backend.query(c, "SELECT revision, hash, recorded_at, tree_root FROM ledger_head WHERE id = 1")[0]
-    heads = _heads(backend, c)
-    return merkle.TreeHead(int(head["revision"]), head["tree_root"], merkle.heads_root(heads).hex(), head["hash"],
-                           head["recorded_at"], len(heads))
-
-
-def _heads(backend: Backend, c: Any) -> list[tuple[str, int, int]]:
-    return [(r["stream"], int(r["version"]), int(r["last_revision"]))
-            for r in backend.query(c, "SELECT stream, version, last_revision FROM ledger_streams")]
 
 
 def _rows_at(backend: Backend, c: Any, revisions: set[int]) -> dict[int, Any]:
@@ -151,7 +138,7 @@ def consistency_proof(store: EventStore, old: int, new: int | None = None) -> tu
 def stream_head_proof(store: EventStore, stream: str) -> StreamHeadProof:
     """The stream's head (count, last revision) and its path in the current stream-heads tree."""
     with store.backend.snapshot() as c:
-        heads = sorted(_heads(store.backend, c), key=lambda h: h[0].encode())
+        heads = sorted(heads_of(store.backend, c), key=lambda h: h[0].encode())
     index = next((i for i, h in enumerate(heads) if h[0] == stream), None)
     if index is None:
         raise InputError("a stream of the log", field="stream", got=repr(stream))
