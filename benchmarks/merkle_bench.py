@@ -59,7 +59,8 @@ def import_rates(tmp: Path, n_units: int, per_unit: int, rounds: int) -> None:
         db = tmp / f"import-{i}.db"
         new, seconds = timed_import(f"sqlite:///{db}", units, events, tree)
         best[tree] = min(best[tree], seconds)
-        print(f"  import {new:,} events, tree {'on ' if tree else 'off'}: {seconds:6.2f} s  {new / seconds:9,.0f} events/s")
+        print(f"  import {new:,} events, tree {'on ' if tree else 'off'}: {seconds:6.2f} s  "
+              f"{new / seconds:9,.0f} events/s")
         db.unlink()
     on, off = n / best[True], n / best[False]
     print(f"import ({n:,} events, best of {rounds}): tree on {on:,.0f} events/s, off {off:,.0f} events/s, "

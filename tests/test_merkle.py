@@ -143,8 +143,22 @@ def test_reference_roots_and_nodes():
         frontier.append(leaf, made)
         assert frontier.root().hex() == ROOTS[n] == merkle.root_of(leaves[:n]).hex() == mth(LEAVES[:n]).hex()
     assert [leaf.hex() for leaf in leaves] == NODES[0]
-    assert {(level, index): h.hex() for level, index, h in made} == \
-        {(level, index): h for level, row in enumerate(NODES) if level for index, h in enumerate(row)}
+    for level, row in enumerate(NODES):  # every complete subtree, as the store reads them
+        for index, h in enumerate(row):
+            assert merkle.range_hash(index << level, (index + 1) << level,
+                                     lambda lv, i: merkle.root_of(leaves[i << lv:(i + 1) << lv])).hex() == h
+    assert made == []  # the store keeps subtrees of 16 leaves and more only
+
+
+def test_the_store_keeps_subtrees_of_16_leaves_and_more():
+    leaves = [merkle.leaf_hash(bytes([i])) for i in range(70)]
+    frontier = merkle.Frontier()
+    made: list[tuple[int, int, bytes]] = []
+    for leaf in leaves:
+        frontier.append(leaf, made)
+    assert sorted((lv, i) for lv, i, _ in made) == [(4, 0), (4, 1), (4, 2), (4, 3), (5, 0), (5, 1), (6, 0)]
+    for level, index, h in made:
+        assert h == merkle.root_of(leaves[index << level:(index + 1) << level])
 
 
 @pytest.mark.parametrize("index, size, expected", INCLUSION)
@@ -203,7 +217,7 @@ def warnings(prefix, n, unit="jk-fgj", month=3):
              "issuer_level": "district"} for d in range(n)]
 
 
-def build(url, tmp_path, writes=(5, 1, 8, 3)):
+def build(url, tmp_path, writes=(5, 1, 8, 3, 16, 2)):
     setup_units(url, tmp_path)
     for i, n in enumerate(writes):
         file = write_jsonl(tmp_path / f"w{i}.jsonl", warnings(f"w{i}-", n, unit=("jk-fgj", "jk-czj")[i % 2]))
@@ -241,7 +255,7 @@ def test_store_proofs_match_an_independent_recomputation(db_url, tmp_path):
                 assert got == proof(old, data[:new]) and a == mth(data[:old]) and b == mth(data[:new])
         # stream heads: each stream's count and last revision, proven in the heads tree
         sp = proofs.stream_head_proof(ledger.store, "unit:jk-czj:2021")
-        assert (sp.count, sp.last_revision) == (1 + 3, n)
+        assert (sp.count, sp.last_revision) == (1 + 3 + 2, n)
         assert sp.heads_root.hex() == head.heads_root
         assert merkle.verify_inclusion(sp.index, sp.size, merkle.head_leaf(sp.stream, sp.count, sp.last_revision),
                                        sp.path, sp.heads_root)
@@ -258,9 +272,9 @@ def raw(url, statement, params=()):
 
 
 TREE_DAMAGE = [
-    ("node altered", "UPDATE ledger_merkle SET hash = ? WHERE level = 1 AND idx = 2", (b"\x00" * 32,),
+    ("node altered", "UPDATE ledger_merkle SET hash = ? WHERE level = 4 AND idx = 1", (b"\x00" * 32,),
      "Merkle tree's stored node"),
-    ("node removed", "DELETE FROM ledger_merkle WHERE level = 2 AND idx = 0", (), "Merkle tree's stored node"),
+    ("node removed", "DELETE FROM ledger_merkle WHERE level = 4 AND idx = 0", (), "Merkle tree's stored node"),
     ("node added", "INSERT INTO ledger_merkle (level, idx, hash) VALUES (9, 0, ?)", (b"\x01" * 32,), "nodes added"),
     ("root altered", "UPDATE ledger_head SET tree_root = ?", ("ab" * 32,), "Merkle root"),
     ("stream head: last revision", "UPDATE ledger_streams SET last_revision = 3 WHERE stream = 'unit:jk-fgj:2021'",
@@ -383,7 +397,7 @@ def test_stale_and_foreign_checkpoints(db_url, tmp_path, monkeypatch):
     # the log rebuilt from scratch with other content: an old checkpoint no longer matches
     other = f"sqlite:///{tmp_path}/other.db"
     (tmp_path / "o").mkdir()
-    build(other, tmp_path / "o", writes=(5, 1, 8, 2))
+    build(other, tmp_path / "o", writes=(5, 1, 8, 3, 16, 1))  # the same size, other content
     assert cli(other, "import", write_jsonl(tmp_path / "x.jsonl", warnings("x", 1, month=4))).code == 0
     run = cli(other, "verify", "--checkpoint", str(cp))
     assert run.code == 1 and "history rewritten" in run.err

@@ -94,11 +94,10 @@ class Writer:
         self.c = cursor
         self.actor = actor  # the lock is already held: EventStore.write takes it first
         row = backend.query(cursor, "SELECT revision, hash, recorded_at, tree_root FROM ledger_head WHERE id = 1")[0]
-        last = _check_head(backend, cursor, int(row["revision"]), row["hash"])
-        # The Merkle tree's right edge, from the stored nodes (and the last record's leaf):
+        _check_head(backend, cursor, int(row["revision"]), row["hash"])
+        # The Merkle tree's right edge, from the stored nodes (and the last few records' leaves):
         # appending costs O(log n). ``tree=False`` only for the benchmark's comparison.
-        self.frontier = _load_frontier(backend, cursor, int(row["revision"]), last, row["tree_root"]) \
-            if tree else None
+        self.frontier = _load_frontier(backend, cursor, int(row["revision"]), row["tree_root"]) if tree else None
         self._last_revisions: dict[str, int] = {}
         self.checkpoint: tuple[str, Callable[[merkle.TreeHead], str]] | None = None
         self.first_revision = int(row["revision"]) + 1
@@ -207,12 +206,11 @@ class Writer:
                       (self.first_revision, self.revision, self.recorded_at, actor, offset))
 
 
-def _check_head(backend: Backend, c: Any, revision: int, digest: str) -> Any:
+def _check_head(backend: Backend, c: Any, revision: int, digest: str) -> None:
     """A write extends the chain from the head: the head must be the last record (its revision
-    and hash), else the store was cut, altered or damaged and nothing is written (exit 3).
-    Returns the last record's row (None in an empty store)."""
-    rows = backend.query(c, f"SELECT originator_id, originator_version, topic, state FROM "
-                            f"{backend.recorder.events_table_name} ORDER BY {backend.nid_column} DESC LIMIT 1")
+    and hash), else the store was cut, altered or damaged and nothing is written (exit 3)."""
+    rows = backend.query(c, f"SELECT state FROM {backend.recorder.events_table_name} "
+                            f"ORDER BY {backend.nid_column} DESC LIMIT 1")
     if not rows:
         last: tuple[int, str] | None = (0, GENESIS)
     else:
@@ -226,27 +224,21 @@ def _check_head(backend: Backend, c: Any, revision: int, digest: str) -> Any:
         raise StoreDamaged(f"the head says revision {revision} (hash {digest[:12]}…) but the last record is "
                            f"{found}: the store was cut, altered or damaged; nothing was written — run "
                            "`ledger verify` and restore the store from a backup")
-    return rows[0] if rows else None
 
 
-def _load_frontier(backend: Backend, c: Any, size: int, last: Any, root: str | None) -> merkle.Frontier:
-    """The tree's right edge at ``size`` leaves: its stored complete subtrees, and the last
-    record's own leaf when ``size`` is odd. It must give the head's root, else the tree table
-    was altered and nothing is written (exit 3)."""
-    wanted = merkle.frontier_nodes(size)
-    stored = backend.tree_nodes(c, [w for w in wanted if w[0] > 0])
-    stack = []
-    for key in wanted:
-        if key[0] == 0:
-            stack.append(merkle.record_leaf(str(last["originator_id"]), int(last["originator_version"]),
-                                            last["topic"], bytes(last["state"])))
-        elif key in stored:
-            stack.append(stored[key])
-        else:
-            stack = []
-            break
-    frontier = merkle.Frontier(size, stack)
-    if len(stack) != len(wanted) or frontier.root().hex() != root:
+def _load_frontier(backend: Backend, c: Any, size: int, root: str | None) -> merkle.Frontier:
+    """The tree's right edge at ``size`` leaves: its stored complete subtrees, then the leaves
+    of the last ``size mod 16`` records. It must give the head's root, else the tree table was
+    altered and nothing is written (exit 3)."""
+    rest = size % (1 << merkle.STORED_LEVEL)
+    wanted = merkle.frontier_nodes(size - rest)
+    stored = backend.tree_nodes(c, wanted)
+    frontier = merkle.Frontier(size - rest, [stored[key] for key in wanted if key in stored])
+    complete = len(frontier.stack) == len(wanted)
+    if complete:
+        for leaf in leaves_of(backend, c, size - rest + 1, size):
+            frontier.append(leaf, None)
+    if not complete or frontier.root().hex() != root:
         raise StoreDamaged(f"the Merkle tree's stored right edge does not give the head's root "
                            f"({(root or 'none')[:12]}…): the tree table or the head was altered; nothing was "
                            "written — run `ledger verify` and restore the store from a backup")
@@ -384,6 +376,34 @@ def tree_head(backend: Backend, c: Any) -> merkle.TreeHead:
 def heads_of(backend: Backend, c: Any) -> list[tuple[str, int, int]]:
     return [(r["stream"], int(r["version"]), int(r["last_revision"]))
             for r in backend.query(c, "SELECT stream, version, last_revision FROM ledger_streams")]
+
+
+def leaves_of(backend: Backend, c: Any, first: int, last: int) -> list[bytes]:
+    """The Merkle leaf hashes of revisions ``first``…``last`` (a few), read from their rows
+    (notification id = revision + its commit's offset); StoreDamaged if one is not there."""
+    if last < first:
+        return []
+    commits = backend.query(c, "SELECT first_revision, last_revision, nid_offset FROM ledger_commits "
+                               "WHERE last_revision >= ? AND first_revision <= ?", (first, last))
+    nids = {}
+    for revision in range(first, last + 1):
+        offset = next((int(r["nid_offset"]) for r in commits
+                       if int(r["first_revision"]) <= revision <= int(r["last_revision"])), 0)
+        nids[revision] = revision + offset
+    rows = {int(r["nid"]): r for r in select_in(
+        backend, c, f"SELECT {backend.nid_column} AS nid, originator_id, originator_version, topic, state FROM "
+                    f"{backend.recorder.events_table_name} WHERE {backend.nid_column} IN ({{marks}})",
+        nids.values())}
+    leaves = []
+    for revision, nid in nids.items():
+        row = rows.get(nid)
+        state = bytes(row["state"]) if row is not None else b""
+        if row is None or f',"revision":{revision},"hash":"'.encode() not in state[-200:]:
+            raise StoreDamaged(f"revision {revision}'s record is not where the commit index puts it: run "
+                               "`ledger verify`")
+        leaves.append(merkle.record_leaf(str(row["originator_id"]), int(row["originator_version"]), row["topic"],
+                                         state))
+    return leaves
 
 
 def select_in(backend: Backend, c: Any, statement: str, keys: Iterable[Any]) -> list[Any]:

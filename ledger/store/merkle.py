@@ -6,10 +6,11 @@
 
 The log's leaf ``i`` (0-based) is the record of revision ``i + 1``; its leaf data is the
 record's stored row: ``stream\\nversion\\ntopic\\n`` then the stored state bytes exactly (which
-end with the record's chain hash). The store keeps every complete subtree of two or more leaves
-in ``ledger_merkle`` by (level, index) — level ``L``, index ``i`` covers leaves
-``[i·2^L, (i+1)·2^L)`` — so an append costs O(log n) amortised (one row per leaf on average)
-and any proof reads O(log n) rows; a single leaf's hash is recomputed from its record.
+end with the record's chain hash). The store keeps every complete subtree of ``2^STORED_LEVEL``
+(16) or more leaves in ``ledger_merkle`` by (level, index) — level ``L``, index ``i`` covers
+leaves ``[i·2^L, (i+1)·2^L)`` — so an append costs O(log n) hashes and 1/16 of a row on
+average, and a proof reads O(log n) rows plus at most 15 neighbouring records, whose leaves
+rebuild the smaller subtrees.
 
 The stream-heads tree: one leaf per stream, ``stream\\nrecord count\\nlast revision``, in the
 byte order of the stream names (UTF-8), hashed the same way. Its root commits every stream's
@@ -27,6 +28,9 @@ from dataclasses import dataclass
 from hashlib import sha256
 
 EMPTY_ROOT = sha256(b"").digest()
+STORED_LEVEL = 4
+"""The lowest level of the subtrees the store keeps (16 leaves): smaller ones are recomputed
+from their records (a write appends one row per 16 records instead of one per record)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,7 @@ class Frontier:
         self.stack = stack or []
 
     def append(self, leaf: bytes, made: list[tuple[int, int, bytes]] | None) -> None:
+        """``made`` collects the new complete subtrees of level ``STORED_LEVEL`` and above."""
         index = self.size
         h = leaf
         level = 0
@@ -105,7 +110,7 @@ class Frontier:
             h = sha256(b"\x01" + stack.pop() + h).digest()
             level += 1
             index >>= 1
-            if made is not None:
+            if made is not None and level >= STORED_LEVEL:
                 made.append((level, index, h))
         stack.append(h)
         self.size += 1

@@ -1,6 +1,7 @@
 """Proofs from the stored Merkle tree: a tree head, inclusion of a record, consistency of two
-sizes, and a stream's head (its completeness). Each reads O(log n) rows (the stream head:
-the stream index) in one read snapshot; checking them needs only ``merkle.verify_*``."""
+sizes, and a stream's head (its completeness). Each reads O(log n) tree rows and a few dozen
+records at most (the stream head: the stream index) in one read snapshot; checking them needs
+only ``merkle.verify_*``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from ..errors import InputError
 from . import merkle
 from .backends import Backend
-from .eventstore import EventStore, heads_of, tree_head  # noqa: F401 - tree_head: part of this API
+from .eventstore import EventStore, heads_of, leaves_of, tree_head  # noqa: F401 - tree_head: part of this API
 
 
 @dataclass(frozen=True)
@@ -73,13 +74,26 @@ def _leaf(row: Any) -> bytes:
 
 class _Nodes:
     """Complete-subtree hashes for a set of proof ranges, fetched together: stored nodes in one
-    query, single leaves from their records."""
+    query, smaller subtrees rebuilt from their records' leaves."""
 
     def __init__(self, backend: Backend, c: Any, ranges: list[merkle.Range]):
         wanted = {s for lo, hi in ranges for s in merkle.subtrees(lo, hi)}
-        self.nodes = backend.tree_nodes(c, [w for w in wanted if w[0] > 0])
-        rows = _rows_at(backend, c, {index + 1 for level, index in wanted if level == 0})
-        self.nodes.update({(0, revision - 1): _leaf(row) for revision, row in rows.items()})
+        self.nodes = backend.tree_nodes(c, [w for w in wanted if w[0] >= merkle.STORED_LEVEL])
+        small = sorted((index << level, (index + 1) << level) for level, index in wanted
+                       if level < merkle.STORED_LEVEL)
+        runs: list[list[int]] = []  # contiguous leaf ranges, read one query each
+        for lo, hi in small:
+            if runs and lo <= runs[-1][1]:
+                runs[-1][1] = max(runs[-1][1], hi)
+            else:
+                runs.append([lo, hi])
+        leaves: dict[int, bytes] = {}
+        for lo, hi in runs:
+            leaves.update(zip(range(lo, hi), leaves_of(backend, c, lo + 1, hi), strict=True))
+        for level, index in wanted:
+            if level < merkle.STORED_LEVEL:
+                self.nodes[(level, index)] = merkle.root_of([leaves[i] for i in range(index << level,
+                                                                                     (index + 1) << level)])
         missing = wanted - set(self.nodes)
         if missing:
             level, index = min(missing)
