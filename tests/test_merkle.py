@@ -161,6 +161,19 @@ def test_the_store_keeps_subtrees_of_16_leaves_and_more():
         assert h == merkle.root_of(leaves[index << level:(index + 1) << level])
 
 
+def test_the_inlined_append_is_append():
+    rows = [(f"unit:u{i % 3}:2021", i // 3 + 1, "warning", b'{"x":%d}' % i) for i in range(75)]
+    one, many = merkle.Frontier(), merkle.Frontier()
+    made_one: list[tuple[int, int, bytes]] = []
+    made_many: list[tuple[int, int, bytes]] = []
+    for row in rows:
+        one.append(merkle.record_leaf(*row), made_one)
+    many.append_records(rows[:40], made_many)
+    many.append_records(rows[40:], made_many)
+    assert (one.size, one.stack, made_one) == (many.size, many.stack, made_many)
+    assert one.root() == mth([merkle.record_leaf_data(*row) for row in rows])
+
+
 @pytest.mark.parametrize("index, size, expected", INCLUSION)
 def test_reference_inclusion_paths(index, size, expected):
     leaves = [merkle.leaf_hash(d) for d in LEAVES[:size]]

@@ -169,9 +169,7 @@ class Writer:
         b.insert(c, stored)
         if self.frontier is not None:
             made: list[tuple[int, int, bytes]] = []
-            push, leaf = self.frontier.append, merkle.record_leaf
-            for stream, version, topic, state in stored:
-                push(leaf(stream, version, topic, state), made)
+            self.frontier.append_records(stored, made)
             b.insert_nodes(c, made)
         b.insert_ids(c, id_rows)
         b.upsert(c, "ledger_threads", ("thread", "stream"), ("text", "text"), thread_rows)
