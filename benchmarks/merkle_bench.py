@@ -8,7 +8,7 @@
    dropped, format 2 recorded), timed, then verified.
 
     .venv/bin/python benchmarks/merkle_bench.py [--units 1000] [--per-unit 60] [--rounds 2]
-                                               [--records 200000 | --million]
+                                               [--records 200000 | --million] [--skip-import]
 """
 
 from __future__ import annotations
@@ -152,11 +152,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--million", action="store_true", help="the large store holds 1,000,000 records")
+    parser.add_argument("--skip-import", action="store_true", help="leave out the import comparison")
     args = parser.parse_args()
     print_header()
     with tempfile.TemporaryDirectory(prefix="merkle-bench-") as name:
         tmp = Path(name)
-        import_rates(tmp, args.units, args.per_unit, args.rounds)
+        if not args.skip_import:
+            import_rates(tmp, args.units, args.per_unit, args.rounds)
         url = build_large(tmp, 1_000_000 if args.million else args.records)
         proof_times(url)
         migration_time(tmp, url)
