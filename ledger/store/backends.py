@@ -57,7 +57,7 @@ FORMAT3_STEP = [
     # The revision of each stream's last record: with `version` (its record count), the
     # stream's head in the stream-heads tree.
     "ALTER TABLE ledger_streams ADD COLUMN last_revision BIGINT",
-    # Every complete subtree of ≥ 2 leaves: level L, index i covers leaves [i·2^L, (i+1)·2^L).
+    # Every complete subtree of ≥ 16 leaves (merkle.STORED_LEVEL): level L, index i covers leaves [i·2^L, (i+1)·2^L).
     "CREATE TABLE ledger_merkle (level INTEGER NOT NULL, idx BIGINT NOT NULL, hash {blob} NOT NULL,"
     " PRIMARY KEY (level, idx)){clustered}",
     # Checkpoints the ledger recorded itself (one per publication): the JSON as written to files.

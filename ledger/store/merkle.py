@@ -92,7 +92,7 @@ def heads_root(heads: Iterable[tuple[str, int, int]]) -> bytes:
 class Frontier:
     """The right edge of a growing tree: the hashes of its maximal complete subtrees (one per
     set bit of its size, biggest first). Appending a leaf merges equal-sized subtrees and
-    reports each new complete subtree of two or more leaves (level, index, hash)."""
+    reports each new complete subtree of ``2^STORED_LEVEL`` leaves or more (level, index, hash)."""
 
     __slots__ = ("size", "stack")
 
