@@ -300,10 +300,18 @@ class Ledger:
         rows.sort(key=lambda h: h.record.revision)
         return rows
 
+    verify_at: set[int] = set()  # noqa: RUF012 - replaced, never mutated
+    """Sizes whose tree heads ``verify`` also recomputes (checkpoints' sizes)."""
+    last_verify: VerifyResult | None = None
+
     def verify(self, on_progress: Callable[[int], None] | None = None) -> VerifyResult:
+        """Verify the whole store; the tree heads at ``verify_at`` and at the sizes of the
+        checkpoints recorded with publications come back in ``result.at``."""
         from .store.verify import verify
 
-        return verify(self.store, on_progress)
+        sizes = {*self.verify_at, *(size for _, size, _ in self.store.recorded_checkpoints())}
+        self.last_verify = verify(self.store, on_progress, sizes)
+        return self.last_verify
 
 
 def _as_object(src: SourceLine) -> dict[str, Any]:

@@ -20,12 +20,14 @@ from .url import StoreUrl
 
 EVENTS_TABLE = "ledger_events"
 
-STORE_FORMAT = "2"
-"""The layout of the ledger's tables. 2: the id index holds only (stream, version); 1 (no
-``ledger_meta`` table): it also copied revision, digest, type and unit. A store of another
-format is refused with a clear message, never half-read (there is no migration yet)."""
+STORE_FORMAT = "3"
+"""The layout of the ledger's tables. 3: the Merkle tree (``ledger_merkle``, the head's
+``tree_root``), each stream's last revision, checkpoints; 2: the id index holds only (stream,
+version); 1 (no ``ledger_meta`` table): it also copied revision, digest, type and unit. A store
+of another format is refused with a clear message, never half-read; ``ledger migrate``
+upgrades format 2 (``ledger.store.migrate``)."""
 
-LEDGER_TABLES = [
+FORMAT2_TABLES = [
     "CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS ledger_head ("
     " id INTEGER PRIMARY KEY, revision BIGINT NOT NULL, hash TEXT NOT NULL,"
@@ -46,8 +48,25 @@ LEDGER_TABLES = [
     " WHERE topic IN ('appeal_filed', 'appeal_decided')",
     "CREATE INDEX IF NOT EXISTS ledger_commits_time ON ledger_commits (recorded_at)",
 ]
+"""The tables of format 2, as its ``init`` made them (kept: a new store is made as format 2,
+then upgraded by the same steps as ``ledger migrate`` runs, so both layouts are one)."""
+
+FORMAT3_STEP = [
+    # The root of the Merkle tree over the whole log (hex), updated with the head.
+    "ALTER TABLE ledger_head ADD COLUMN tree_root TEXT",
+    # The revision of each stream's last record: with `version` (its record count), the
+    # stream's head in the stream-heads tree.
+    "ALTER TABLE ledger_streams ADD COLUMN last_revision BIGINT",
+    # Every complete subtree of ≥ 16 leaves (merkle.STORED_LEVEL): level L, index i covers leaves [i·2^L, (i+1)·2^L).
+    "CREATE TABLE ledger_merkle (level INTEGER NOT NULL, idx BIGINT NOT NULL, hash {blob} NOT NULL,"
+    " PRIMARY KEY (level, idx)){clustered}",
+    # Checkpoints the ledger recorded itself (one per publication): the JSON as written to files.
+    "CREATE TABLE ledger_checkpoints (id TEXT PRIMARY KEY, size BIGINT NOT NULL, body TEXT NOT NULL)",
+]
+"""Format 2 → 3: the statements; ``ledger.store.migrate`` fills what they add."""
+
 LEDGER_OWN_TABLES = frozenset({EVENTS_TABLE, "ledger_meta", "ledger_head", "ledger_ids", "ledger_threads",
-                               "ledger_streams", "ledger_commits"})
+                               "ledger_streams", "ledger_commits", "ledger_merkle", "ledger_checkpoints"})
 GENESIS = "0" * 64
 LOCK_TIMEOUT = 300
 """Seconds a write waits for another write's lock before giving up with exit 3 (both stores;
@@ -74,6 +93,7 @@ class Backend:
     recorder: Any
     placeholder = "?"
     clustered = ""  # SQLite: " WITHOUT ROWID" keeps a text-keyed table in one B-tree
+    blob = "BYTEA"
 
     def sql(self, statement: str) -> str:
         return statement if self.placeholder == "?" else statement.replace("?", "%s")
@@ -81,16 +101,18 @@ class Backend:
     format_checked = False
 
     @contextmanager
-    def transaction(self, *, commit: bool, begin: Callable[[Any], None] | None = None) -> Iterator[Any]:
+    def transaction(self, *, commit: bool, begin: Callable[[Any], None] | None = None,
+                    check_format: bool = True) -> Iterator[Any]:
         """``begin(cursor)`` runs first (the write lock, an isolation level), before the
-        once-per-process format check."""
+        once-per-process format check (``check_format=False``: the migration, which reads the
+        format itself)."""
         from eventsourcing.persistence import PersistenceError  # lazy (start-up): loaded with the recorder
 
         try:
             with self.recorder.datastore.transaction(commit=commit) as cursor:
                 if begin is not None:
                     begin(cursor)
-                if not self.format_checked:
+                if check_format and not self.format_checked:
                     self._check_format(cursor)
                 yield cursor
         except (PersistenceError, sqlite3.DatabaseError) as exc:  # eventsourcing opens connections unwrapped
@@ -100,18 +122,31 @@ class Backend:
         """Which of the tables that tell a store's format (ledger_head, ledger_meta) exist."""
         raise NotImplementedError
 
-    def _check_format(self, c: Any) -> None:
-        """Once per process: the store was made by ``ledger init`` of this format."""
+    def store_format(self, c: Any) -> str:
+        """The store's format as ``ledger_meta`` records it ("1" when there is no such table)."""
         tables = self.tables(c)
         if "ledger_head" not in tables:
             raise StoreUnavailable(f"store {self.url.display} is not initialised: run `ledger init`")
         found = self.query(c, "SELECT value FROM ledger_meta WHERE key = 'format'") if "ledger_meta" in tables else []
-        version = found[0]["value"] if found else "1"
+        return str(found[0]["value"]) if found else "1"
+
+    def _check_format(self, c: Any) -> None:
+        """Once per process: the store was made by ``ledger init`` of this format."""
+        version = self.store_format(c)
         if version != STORE_FORMAT:
+            from .migrate import MIGRATABLE
+
+            if version in MIGRATABLE:
+                way = ("run `ledger migrate` to upgrade it in place (all or nothing; back the store up "
+                       "first)")
+            elif version.isdigit() and int(version) < int(STORE_FORMAT):
+                way = ("`ledger migrate` cannot upgrade this format: record its events into a new store, or "
+                       "use the ledger version that made it")
+            else:
+                way = "use the (newer) ledger version that made it"
             raise StoreUnavailable(
                 f"store {self.url.display} has the ledger's store format {version}; this version of the "
-                f"ledger reads format {STORE_FORMAT} (older stores are not migrated): record its events "
-                "into a new store, or use the ledger version that made it")
+                f"ledger reads format {STORE_FORMAT}: {way}")
         self.format_checked = True
 
     lock_timeout = LOCK_TIMEOUT
@@ -145,7 +180,9 @@ class Backend:
                 f"{', …' if len(foreign) > 5 else ''}) and is not a ledger: `init` makes a store only in an empty "
                 f"{where} (use another {'file' if where == 'file' else 'database or ?schema=NAME'})")
 
-    def create(self) -> None:
+    def create(self, layout: str = STORE_FORMAT) -> None:
+        """Make the store (``layout="2"``: the format-2 tables, as that version made them —
+        kept for the migration's tests)."""
         from eventsourcing.persistence import PersistenceError
 
         try:
@@ -156,16 +193,40 @@ class Backend:
         try:
             with self.recorder.datastore.transaction(commit=True) as c:  # no format check: may be new
                 if "ledger_head" not in self.tables(c):
-                    for statement in LEDGER_TABLES:
-                        c.execute(statement.replace("{clustered}", self.clustered))
+                    for statement in FORMAT2_TABLES:
+                        self.ddl(c, statement)
                     c.execute(self.sql("INSERT INTO ledger_head (id, revision, hash, recorded_at) "
                                        "VALUES (1, 0, ?, '') ON CONFLICT (id) DO NOTHING"), (GENESIS,))
-                    c.execute(self.sql("INSERT INTO ledger_meta (key, value) VALUES ('format', ?)"
-                                       " ON CONFLICT (key) DO NOTHING"), (STORE_FORMAT,))
+                    c.execute(self.sql("INSERT INTO ledger_meta (key, value) VALUES ('format', '2')"
+                                       " ON CONFLICT (key) DO NOTHING"))
+                    if layout == STORE_FORMAT:
+                        from .migrate import upgrade_empty
+
+                        upgrade_empty(self, c)
                 # An existing store keeps its tables: init never upgrades one in place.
-                self._check_format(c)
+                if layout == STORE_FORMAT:
+                    self._check_format(c)
         except (PersistenceError, sqlite3.DatabaseError) as exc:
             raise StoreUnavailable(self._explain(exc)) from exc
+
+    def ddl(self, c: Any, statement: str) -> None:
+        c.execute(statement.replace("{clustered}", self.clustered).replace("{blob}", self.blob))
+
+    def insert_nodes(self, c: Any, rows: Sequence[tuple[int, int, bytes]]) -> None:
+        """Insert (level, index, hash) rows into the Merkle tree's table."""
+        self.executemany(c, "INSERT INTO ledger_merkle (level, idx, hash) VALUES (?, ?, ?)", list(rows))
+
+    def tree_nodes(self, c: Any, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """The stored hashes of these (level, index) subtrees (those that exist)."""
+        keys = sorted(set(wanted))
+        found: dict[tuple[int, int], bytes] = {}
+        for i in range(0, len(keys), 200):
+            chunk = keys[i:i + 200]
+            where = " OR ".join("(level = ? AND idx = ?)" for _ in chunk)
+            params = [v for key in chunk for v in key]
+            for r in self.query(c, f"SELECT level, idx, hash FROM ledger_merkle WHERE {where}", params):
+                found[(int(r["level"]), int(r["idx"]))] = bytes(r["hash"])
+        return found
 
     def lock(self, c: Any) -> None:
         """Take the ledger's write lock for the rest of the transaction (the transaction's
@@ -228,6 +289,7 @@ class Backend:
 
 class SqliteBackend(Backend):
     clustered = " WITHOUT ROWID"
+    blob = "BLOB"
 
     def __init__(self, url: StoreUrl, *, lock_timeout: int = LOCK_TIMEOUT, create: bool = True):
         from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
@@ -293,7 +355,7 @@ class PostgresBackend(Backend):
         except PersistenceError as exc:
             raise StoreUnavailable(f"store {url.display}: {exc}") from exc
 
-    def create(self) -> None:
+    def create(self, layout: str = STORE_FORMAT) -> None:
         from eventsourcing.persistence import PersistenceError
 
         if self.url.schema:
@@ -302,7 +364,7 @@ class PostgresBackend(Backend):
                     c.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.url.schema}"')  # checked: [a-z_][a-z0-9_]*
             except PersistenceError as exc:
                 raise StoreUnavailable(self._explain(exc)) from exc
-        super().create()
+        super().create(layout)
 
     def tables(self, c: Any) -> set[str]:
         return {r["table_name"] for r in self.query(
@@ -333,6 +395,10 @@ class PostgresBackend(Backend):
 
     def insert_ids(self, c: Any, rows: Sequence[tuple[str, str, int]]) -> None:
         self._copy(c, "ledger_ids (event_id, stream, version)", ("text", "text", "int8"), rows)
+
+    def insert_nodes(self, c: Any, rows: Sequence[tuple[int, int, bytes]]) -> None:
+        if rows:
+            self._copy(c, "ledger_merkle (level, idx, hash)", ("int4", "int8", "bytea"), rows)
 
     in_chunk = 10_000
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..events import codec
+from . import merkle
 from .backends import EVENTS_TABLE, GENESIS, Backend, StoreDamaged
 
 
@@ -87,12 +88,18 @@ class Writer:
     """One atomic write holding the ledger lock: what is appended becomes visible at commit,
     all of it or none."""
 
-    def __init__(self, backend: Backend, cursor: Any, actor: str, clock: Callable[[], dt.datetime]):
+    def __init__(self, backend: Backend, cursor: Any, actor: str, clock: Callable[[], dt.datetime],
+                 tree: bool = True):
         self.backend = backend
         self.c = cursor
         self.actor = actor  # the lock is already held: EventStore.write takes it first
-        row = backend.query(cursor, "SELECT revision, hash, recorded_at FROM ledger_head WHERE id = 1")[0]
+        row = backend.query(cursor, "SELECT revision, hash, recorded_at, tree_root FROM ledger_head WHERE id = 1")[0]
         _check_head(backend, cursor, int(row["revision"]), row["hash"])
+        # The Merkle tree's right edge, from the stored nodes (and the last few records' leaves):
+        # appending costs O(log n). ``tree=False`` only for the benchmark's comparison.
+        self.frontier = _load_frontier(backend, cursor, int(row["revision"]), row["tree_root"]) if tree else None
+        self._last_revisions: dict[str, int] = {}
+        self.checkpoint: tuple[str, Callable[[merkle.TreeHead], str]] | None = None
         self.first_revision = int(row["revision"]) + 1
         self.revision = int(row["revision"])
         self.hash = row["hash"]
@@ -104,6 +111,11 @@ class Writer:
         self._actors: set[str] = set()  # the actors of the records appended
         self._first_actor: str | None = None
         self.appended = 0
+
+    def record_checkpoint(self, name: str, make: Callable[[merkle.TreeHead], str]) -> None:
+        """At commit, store ``make(tree head after this write)`` (a checkpoint's JSON) under
+        ``name`` in ``ledger_checkpoints``, in the same transaction."""
+        self.checkpoint = (name, make)
 
     # --- lookups inside the lock -------------------------------------------------------
     def lookup_ids(self, ids: Iterable[str]) -> dict[str, IdEntry]:
@@ -135,7 +147,11 @@ class Writer:
         versions = self._versions
         actors: dict[str, str] = {}
         rows, id_rows, thread_rows = [], [], []
+        last_revisions = self._last_revisions
+        revision = self.revision
         for event_id, kind, stream, content_json, _, actor, opens in pending:
+            revision += 1
+            last_revisions[stream] = revision
             if actor not in actors:
                 self._actors.add(actor)
                 self._first_actor = self._first_actor or actor
@@ -151,6 +167,10 @@ class Writer:
         revision = self.revision + len(rows)
         b, c = self.backend, self.c
         b.insert(c, stored)
+        if self.frontier is not None:
+            made: list[tuple[int, int, bytes]] = []
+            self.frontier.append_records(stored, made)
+            b.insert_nodes(c, made)
         b.insert_ids(c, id_rows)
         b.upsert(c, "ledger_threads", ("thread", "stream"), ("text", "text"), thread_rows)
         self.hash, self.revision = previous, revision
@@ -165,11 +185,13 @@ class Writer:
             for s in sorted(self._touched):
                 year = stream_year(s)
                 unit = s[5:].rpartition(":")[0] if year is not None else None
-                stream_rows.append((s, unit, year, self._versions[s]))
-            b.upsert(c, "ledger_streams", ("stream", "unit", "year", "version"), ("text", "text", "int4", "int8"),
-                     stream_rows)
-            c.execute(b.sql("UPDATE ledger_head SET revision = ?, hash = ?, recorded_at = ? WHERE id = 1"),
-                      (self.revision, self.hash, self.recorded_at))
+                stream_rows.append((s, unit, year, self._versions[s], self._last_revisions[s]))
+            b.upsert(c, "ledger_streams", ("stream", "unit", "year", "version", "last_revision"),
+                     ("text", "text", "int4", "int8", "int8"), stream_rows)
+            c.execute(b.sql("UPDATE ledger_head SET revision = ?, hash = ?, recorded_at = ?, tree_root = ?"
+                            " WHERE id = 1"),
+                      (self.revision, self.hash, self.recorded_at,
+                       self.frontier.root().hex() if self.frontier is not None else None))
             # Within one write the notification ids run in step with the revisions (the lock
             # keeps other inserts out); on PostgreSQL a rolled-back write leaves a gap in the
             # sequence, so record the offset to find revision K's row directly (hash_at).
@@ -202,7 +224,30 @@ def _check_head(backend: Backend, c: Any, revision: int, digest: str) -> None:
                            "`ledger verify` and restore the store from a backup")
 
 
+def _load_frontier(backend: Backend, c: Any, size: int, root: str | None) -> merkle.Frontier:
+    """The tree's right edge at ``size`` leaves: its stored complete subtrees, then the leaves
+    of the last ``size mod 16`` records. It must give the head's root, else the tree table was
+    altered and nothing is written (exit 3)."""
+    rest = size % (1 << merkle.STORED_LEVEL)
+    wanted = merkle.frontier_nodes(size - rest)
+    stored = backend.tree_nodes(c, wanted)
+    frontier = merkle.Frontier(size - rest, [stored[key] for key in wanted if key in stored])
+    complete = len(frontier.stack) == len(wanted)
+    if complete:
+        for leaf in leaves_of(backend, c, size - rest + 1, size):
+            frontier.append(leaf, None)
+    if not complete or frontier.root().hex() != root:
+        raise StoreDamaged(f"the Merkle tree's stored right edge does not give the head's root "
+                           f"({(root or 'none')[:12]}…): the tree table or the head was altered; nothing was "
+                           "written — run `ledger verify` and restore the store from a backup")
+    return frontier
+
+
 class EventStore:
+    tree = True
+    """Maintain the Merkle tree on every write (off only in the benchmark that measures its cost:
+    a store written without it fails `verify` and refuses later writes)."""
+
     def __init__(self, backend: Backend, clock: Callable[[], dt.datetime] = utc_now):
         self.backend = backend
         self.clock = clock
@@ -213,9 +258,14 @@ class EventStore:
     @contextmanager
     def write(self, actor: str, *, dry_run: bool = False) -> Iterator[Writer]:
         with self.backend.transaction(commit=not dry_run, begin=self.backend.lock) as c:
-            writer = Writer(self.backend, c, actor, self.clock)
+            writer = Writer(self.backend, c, actor, self.clock, self.tree)
             yield writer
             writer._finish()
+            if writer.checkpoint is not None:
+                name, make = writer.checkpoint
+                body = make(tree_head(self.backend, c))
+                c.execute(self.backend.sql("INSERT INTO ledger_checkpoints (id, size, body) VALUES (?, ?, ?)"),
+                          (name, writer.revision, body))
 
     # --- reads (no lock; see a committed snapshot) -----------------------------------------
     def head(self) -> tuple[int, str]:
@@ -226,6 +276,17 @@ class EventStore:
     def lookup_ids(self, ids: Iterable[str]) -> dict[str, IdEntry]:
         with self.backend.transaction(commit=False) as c:
             return lookup_ids(self.backend, c, ids)
+
+    def tree_head(self) -> merkle.TreeHead:
+        """The log's current Merkle root, stream-heads root, chain hash (one snapshot)."""
+        with self.backend.snapshot() as c:
+            return tree_head(self.backend, c)
+
+    def recorded_checkpoints(self) -> list[tuple[str, int, str]]:
+        """Checkpoints the ledger recorded (one per publication): (id, size, JSON body)."""
+        with self.backend.transaction(commit=False) as c:
+            return [(r["id"], int(r["size"]), r["body"]) for r in self.backend.query(
+                c, "SELECT id, size, body FROM ledger_checkpoints ORDER BY size, id")]
 
     def hash_at(self, revision: int) -> str:
         """The chain hash after ``revision``: what a result computed as known at that
@@ -300,6 +361,47 @@ class EventStore:
 
     def close(self) -> None:
         self.backend.close()
+
+
+def tree_head(backend: Backend, c: Any) -> merkle.TreeHead:
+    """The log's current tree head (inside a transaction: the head row and the stream index)."""
+    head = backend.query(c, "SELECT revision, hash, recorded_at, tree_root FROM ledger_head WHERE id = 1")[0]
+    heads = heads_of(backend, c)
+    return merkle.TreeHead(int(head["revision"]), head["tree_root"], merkle.heads_root(heads).hex(), head["hash"],
+                           head["recorded_at"], len(heads))
+
+
+def heads_of(backend: Backend, c: Any) -> list[tuple[str, int, int]]:
+    return [(r["stream"], int(r["version"]), int(r["last_revision"]))
+            for r in backend.query(c, "SELECT stream, version, last_revision FROM ledger_streams")]
+
+
+def leaves_of(backend: Backend, c: Any, first: int, last: int) -> list[bytes]:
+    """The Merkle leaf hashes of revisions ``first``…``last`` (a few), read from their rows
+    (notification id = revision + its commit's offset); StoreDamaged if one is not there."""
+    if last < first:
+        return []
+    commits = backend.query(c, "SELECT first_revision, last_revision, nid_offset FROM ledger_commits "
+                               "WHERE last_revision >= ? AND first_revision <= ?", (first, last))
+    nids = {}
+    for revision in range(first, last + 1):
+        offset = next((int(r["nid_offset"]) for r in commits
+                       if int(r["first_revision"]) <= revision <= int(r["last_revision"])), 0)
+        nids[revision] = revision + offset
+    rows = {int(r["nid"]): r for r in select_in(
+        backend, c, f"SELECT {backend.nid_column} AS nid, originator_id, originator_version, topic, state FROM "
+                    f"{backend.recorder.events_table_name} WHERE {backend.nid_column} IN ({{marks}})",
+        nids.values())}
+    leaves = []
+    for revision, nid in nids.items():
+        row = rows.get(nid)
+        state = bytes(row["state"]) if row is not None else b""
+        if row is None or f',"revision":{revision},"hash":"'.encode() not in state[-200:]:
+            raise StoreDamaged(f"revision {revision}'s record is not where the commit index puts it: run "
+                               "`ledger verify`")
+        leaves.append(merkle.record_leaf(str(row["originator_id"]), int(row["originator_version"]), row["topic"],
+                                         state))
+    return leaves
 
 
 def select_in(backend: Backend, c: Any, statement: str, keys: Iterable[Any]) -> list[Any]:

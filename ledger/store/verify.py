@@ -3,20 +3,24 @@
 Reads every row of the events table in notification (insertion) order and checks that
 revisions run 1, 2, 3… without gaps, that each row's hash equals SHA-256 over the previous
 hash and the row's stored bytes (stream, version, topic, body), and that the ledger's index
-tables (head, ids, commits, streams, threads) agree with the log. Everything is read in one
-snapshot, so imports running meanwhile neither disturb nor falsely alarm it.
+tables (head, ids, commits, streams, threads) agree with the log. Format 3: it recomputes the
+Merkle tree from the same rows and checks every stored node, the head's root and every stream's
+head (count, last revision). Everything is read in one snapshot, so imports running meanwhile
+neither disturb nor falsely alarm it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..events import codec
-from .backends import Backend
+from . import merkle
+from .backends import STORE_FORMAT, Backend
 from .eventstore import GENESIS, EventStore, locate_ids, stream_year, threads_of
+from .merkle import TreeHead
 
 
 @dataclass
@@ -27,17 +31,107 @@ class VerifyResult:
     records: int
     problem: str | None = None
     bad_revision: int | None = None
+    tree: TreeHead | None = None  # the whole log's (format 3)
+    at: dict[int, TreeHead] = field(default_factory=dict)  # at the sizes asked for
 
 
 OPENERS = {"hotline_ticket": "ticket", "supervised_item_assigned": "item"}
 
 
-def verify(store: EventStore, on_progress: Callable[[int], None] | None = None) -> VerifyResult:
+def verify(store: EventStore, on_progress: Callable[[int], None] | None = None,
+           at_sizes: Collection[int] = ()) -> VerifyResult:
+    """``at_sizes``: also the tree heads of these prefixes of the log (checkpoints' sizes)."""
     with store.backend.snapshot() as c:
-        return _verify(store.backend, c, on_progress)
+        return _verify(store.backend, c, on_progress, at_sizes=at_sizes)
 
 
-def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None) -> VerifyResult:
+class _TreeCheck:
+    """The Merkle tree recomputed leaf by leaf, its new nodes compared with the stored ones a
+    page at a time (by level and index range)."""
+
+    def __init__(self, backend: Backend, c: Any):
+        self.backend, self.c = backend, c
+        self.frontier = merkle.Frontier()
+        self.made: list[tuple[int, int, bytes]] = []
+        self.count = 0
+        self.problem: str | None = None
+
+    def add(self, stream: str, version: int, topic: str, state: bytes) -> None:
+        self.frontier.append(merkle.record_leaf(stream, version, topic, state), self.made)
+        if len(self.made) >= 5000:
+            self.flush()
+
+    def flush(self) -> None:
+        by_level: dict[int, dict[int, bytes]] = {}
+        for level, index, digest in self.made:
+            by_level.setdefault(level, {})[index] = digest
+        self.count += len(self.made)
+        self.made.clear()
+        if self.problem:
+            return
+        for level, nodes in sorted(by_level.items()):
+            lo, hi = min(nodes), max(nodes)
+            stored = {int(r["idx"]): bytes(r["hash"]) for r in self.backend.query(
+                self.c, "SELECT idx, hash FROM ledger_merkle WHERE level = ? AND idx BETWEEN ? AND ?", (level, lo, hi))}
+            if stored != nodes:
+                index = min(i for i in set(nodes) | set(stored) if stored.get(i) != nodes.get(i))
+                first, last = index << level, ((index + 1) << level) - 1
+                self.problem = (f"the Merkle tree's stored node (level {level}, index {index}: revisions "
+                                f"{first + 1}–{last + 1}) disagrees with the log (tree table altered)")
+                return
+
+    def finish(self, head_root: str | None) -> str | None:
+        self.flush()
+        if self.problem:
+            return self.problem
+        stored = int(self.backend.query(self.c, "SELECT COUNT(*) AS n FROM ledger_merkle")[0]["n"])
+        if stored != self.count:
+            return (f"the Merkle tree table holds {stored} nodes, the log makes {self.count} (nodes added or "
+                    "removed)")
+        if head_root != self.frontier.root().hex():
+            return (f"the head's Merkle root ({(head_root or 'none')[:12]}…) disagrees with the log's "
+                    f"({self.frontier.root().hex()[:12]}…): head altered")
+        return None
+
+
+class _Heads:
+    """Format 3 beside the chain: every stream's last revision, the tree (``tree``) and the
+    tree heads at the sizes asked for."""
+
+    def __init__(self, backend: Backend, c: Any, tree: bool, sizes: Collection[int]):
+        self.tree = _TreeCheck(backend, c) if tree else None
+        self.last: dict[str, int] = {}
+        self.sizes = set(sizes)
+        self.at: dict[int, TreeHead] = {}
+        if 0 in self.sizes:
+            self.at[0] = self.head(0, {}, GENESIS, "")
+
+    def add(self, row: Any, revision: int, streams: dict[str, tuple[str | None, int | None, int]], chain: str,
+            recorded_at: str) -> None:
+        stream = str(row["originator_id"])
+        self.last[stream] = revision
+        if self.tree is not None:
+            self.tree.add(stream, int(row["originator_version"]), row["topic"], bytes(row["state"]))
+        if revision in self.sizes:
+            self.at[revision] = self.head(revision, streams, chain, recorded_at)
+
+    def head(self, size: int, streams: dict[str, tuple[str | None, int | None, int]], chain: str,
+             recorded_at: str) -> TreeHead:
+        heads = [(s, v[2], self.last[s]) for s, v in streams.items()]
+        root = self.tree.frontier.root().hex() if self.tree else ""
+        return TreeHead(size, root, merkle.heads_root(heads).hex(), chain, recorded_at, len(heads))
+
+    def finish(self, backend: Backend, c: Any) -> str | None:
+        if self.tree is None:
+            return None
+        return self.tree.finish(_rows(backend, c, "SELECT tree_root FROM ledger_head WHERE id = 1")[0]["tree_root"])
+
+
+def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None, *,
+            layout: str = STORE_FORMAT, at_sizes: Collection[int] = ()) -> VerifyResult:
+    """``layout``: the format whose tables to check ("2": the chain and the format-2 indexes,
+    as before a migration)."""
+    heads = _Heads(backend, c, layout != "2", at_sizes)
     expected, previous, count = 1, GENESIS, 0
     commits = iter(_rows(backend, c, "SELECT first_revision, last_revision, recorded_at, actor, nid_offset "
                                      "FROM ledger_commits ORDER BY first_revision"))
@@ -100,6 +194,7 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None)
                             revision)
             year = stream_year(stream)
             streams[stream] = (stream[5:].rpartition(":")[0] if year is not None else None, year, version)
+            heads.add(row, revision, streams, digest, recorded_at)
             page.append((revision, str(data.get("id")), stream, version))
             if topic in OPENERS:
                 field = OPENERS[topic]
@@ -125,10 +220,11 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None)
     commits_beyond = commit is not None and (commit["last_revision"] != expected - 1
                                              or next(commits, None) is not None)
     tail = _tail_problem(backend, c, expected - 1, previous, recorded_at, commits_beyond, count, len(opened),
-                         streams)
+                         streams, heads)
     if tail is not None:
         return fail(*tail)
-    return VerifyResult(True, expected - 1, previous, count)
+    return VerifyResult(True, expected - 1, previous, count,
+                        tree=heads.head(expected - 1, streams, previous, recorded_at), at=heads.at)
 
 
 def _page_problem(backend: Backend, c: Any, page: list[tuple[int, str, str, int]],
@@ -154,8 +250,8 @@ def _page_problem(backend: Backend, c: Any, page: list[tuple[int, str, str, int]
 
 
 def _tail_problem(backend: Backend, c: Any, last: int, previous: str, recorded_at: str, commits_beyond: bool,
-                  records: int, threads: int, streams: dict[str, tuple[str | None, int | None, int]]
-                  ) -> tuple[str, int | None] | None:
+                  records: int, threads: int, streams: dict[str, tuple[str | None, int | None, int]],
+                  heads: _Heads) -> tuple[str, int | None] | None:
     """Past the last record (``last``, its chain hash ``previous``): the head and the index
     tables against what the log holds. A problem here is a missing tail or an altered index
     table, and names a revision only when records are missing (the first one that is)."""
@@ -176,6 +272,15 @@ def _tail_problem(backend: Backend, c: Any, last: int, previous: str, recorded_a
                for r in _rows(backend, c, "SELECT stream, unit, year, version FROM ledger_streams")}
     if indexed != streams:
         return "the stream index disagrees with the streams in the log", None
+    if heads.tree is not None:
+        stored = {r["stream"]: None if r["last_revision"] is None else int(r["last_revision"])
+                  for r in _rows(backend, c, "SELECT stream, last_revision FROM ledger_streams")}
+        if stored != heads.last:
+            stream = min(s for s in stored if stored[s] != heads.last.get(s))
+            return (f"the stream index gives {stream} last revision {stored[stream]}, the log "
+                    f"{heads.last.get(stream)} (stream head altered)"), None
+        if problem := heads.finish(backend, c):
+            return problem, None
     return None
 
 

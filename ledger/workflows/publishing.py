@@ -5,6 +5,10 @@ date, the known-at revision, the chain hash at that revision and the SHA-256 of 
 content (the JSON of the score table or bulletin). Regenerating it later — after any number
 of late events, retractions or corrections — gives the same bytes, because every input is
 fixed by those four values.
+
+Each new publication also records a checkpoint of the log just after it (``ledger_checkpoints``,
+id = the publication's id), signed with the office's key when there is one (``LEDGER_KEY``,
+default ./ledger-key.pem), unsigned otherwise.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from .. import checkpoints
 from ..app import Ledger
 from ..errors import InputError
 from ..events import codec
@@ -70,10 +75,14 @@ def publish(ledger: Ledger, policy_ref: str, *, as_of: dt.date | None, period: s
                       "known_at": known, "head": head, "content_sha256": content_sha,
                       "params": {"policy_sha256": policy_sha}}, internal=True)
     text, digest = codec.encode_event(event)
+    private = checkpoints.load_private()  # none: the publication's checkpoint is recorded unsigned
     with ledger.store.write(ledger.actor) as writer:
         new = pub_id not in writer.lookup_ids([pub_id])  # checked under the lock: publishing twice is a no-op
         if new:
             writer.append([Pending(pub_id, "result_published", STREAM, text, digest, ledger.actor)])
+            # The log as it stands with the publication recorded, in the same transaction.
+            writer.record_checkpoint(
+                pub_id, lambda head: checkpoints.make(head, private, ledger.store.clock()).to_json())
     return find(ledger, pub_id), new
 
 

@@ -1,0 +1,128 @@
+"""Store migrations: upgrading a store's format in place, all or nothing.
+
+One transaction holding the write lock: the chain is verified with the old format's checks,
+the step's statements run, what they add is filled from the log, the store is verified again
+with the new format's checks (chain, indexes, Merkle tree), the records are compared byte for
+byte with what they were, and only then is the new format recorded and the transaction
+committed. Any failure rolls everything back: the store stays as it was.
+
+Steps: format 2 → 3 (the Merkle tree, stream heads, checkpoints). A new store is made as
+format 2 and upgraded by the same step (``upgrade_empty``), so a migrated store and a new one
+have one layout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import CheckFailed
+from . import merkle
+from .backends import FORMAT3_STEP, STORE_FORMAT, Backend, StoreUnavailable
+
+MIGRATABLE = frozenset({"2"})
+"""The formats ``ledger migrate`` upgrades (to ``STORE_FORMAT``)."""
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    from_format: str
+    to_format: str
+    records: int
+    nodes: int
+    tree_root: str
+    chain_hash: str
+    seconds: float
+
+    @property
+    def changed(self) -> bool:
+        return self.from_format != self.to_format
+
+
+def _format_3(backend: Backend, c: Any) -> None:
+    for statement in FORMAT3_STEP:
+        backend.ddl(c, statement)
+
+
+def upgrade_empty(backend: Backend, c: Any) -> None:
+    """A new (empty) format-2 store to the current format: the same statements as ``migrate``."""
+    _format_3(backend, c)
+    c.execute(backend.sql("UPDATE ledger_head SET tree_root = ? WHERE id = 1"), (merkle.EMPTY_ROOT.hex(),))
+    c.execute(backend.sql("UPDATE ledger_meta SET value = ? WHERE key = 'format'"), (STORE_FORMAT,))
+
+
+def _fill_format_3(backend: Backend, c: Any, on_progress: Callable[[int], None] | None) -> tuple[int, str]:
+    """The Merkle tree and the streams' last revisions, built from the log in revision order
+    (already verified: the n-th row in notification order is revision n)."""
+    frontier = merkle.Frontier()
+    made: list[tuple[int, int, bytes]] = []
+    last: dict[str, int] = {}
+    nodes, after, revision = 0, 0, 0
+    leaf = merkle.record_leaf
+    while rows := backend.log_page(c, after, 5000):
+        after = int(rows[-1]["nid"])
+        for row in rows:
+            revision += 1
+            stream = str(row["originator_id"])
+            last[stream] = revision
+            frontier.append(leaf(stream, int(row["originator_version"]), row["topic"], bytes(row["state"])), made)
+        backend.insert_nodes(c, made)
+        nodes += len(made)
+        made.clear()
+        if on_progress:
+            on_progress(len(rows))
+    backend.executemany(c, "UPDATE ledger_streams SET last_revision = ? WHERE stream = ?",
+                        [(rev, stream) for stream, rev in last.items()])
+    root = frontier.root().hex()
+    c.execute(backend.sql("UPDATE ledger_head SET tree_root = ? WHERE id = 1"), (root,))
+    return nodes, root
+
+
+def records_digest(backend: Backend, c: Any) -> str:
+    """SHA-256 over every stored row (notification id, stream, version, topic, state bytes)."""
+    digest = hashlib.sha256()
+    after = 0
+    while rows := backend.log_page(c, after, 5000):
+        after = int(rows[-1]["nid"])
+        for row in rows:
+            state = bytes(row["state"])
+            digest.update(f"{row['nid']}\n{row['originator_id']}\n{row['originator_version']}\n{row['topic']}\n"
+                          f"{len(state)}\n".encode() + state)
+    return digest.hexdigest()
+
+
+def migrate(backend: Backend, on_progress: Callable[[int], None] | None = None) -> MigrationResult:
+    """Upgrade the store to ``STORE_FORMAT`` in one transaction (see the module's text)."""
+    from .verify import _verify
+
+    start = time.perf_counter()
+    with backend.transaction(commit=True, begin=backend.lock, check_format=False) as c:
+        version = backend.store_format(c)
+        if version == STORE_FORMAT:
+            head = backend.query(c, "SELECT revision, hash, tree_root FROM ledger_head WHERE id = 1")[0]
+            return MigrationResult(version, version, int(head["revision"]), 0, head["tree_root"], head["hash"],
+                                   time.perf_counter() - start)
+        if version not in MIGRATABLE:
+            raise StoreUnavailable(
+                f"store {backend.url.display} has the ledger's store format {version}, which `ledger migrate` "
+                f"cannot upgrade to format {STORE_FORMAT} (it upgrades format {', '.join(sorted(MIGRATABLE))}): "
+                "record its events into a new store, or use the ledger version that made it")
+        before = _verify(backend, c, None, layout=version)
+        if not before.ok:
+            raise CheckFailed(f"store {backend.url.display} does not verify as format {version}, so it is not "
+                              f"migrated (nothing was changed): {before.problem} — restore it from a backup")
+        digest = records_digest(backend, c)
+        _format_3(backend, c)
+        nodes, root = _fill_format_3(backend, c, on_progress)
+        after = _verify(backend, c, None)
+        if not after.ok or after.hash != before.hash or after.records != before.records:
+            raise CheckFailed(f"the migrated store does not verify ({after.problem}); nothing was changed")
+        if records_digest(backend, c) != digest:
+            raise CheckFailed("the migration changed stored records; nothing was changed")
+        c.execute(backend.sql("UPDATE ledger_meta SET value = ? WHERE key = 'format'"), (STORE_FORMAT,))
+    backend.format_checked = False
+    return MigrationResult(version, STORE_FORMAT, before.records, nodes, root, before.hash,
+                           time.perf_counter() - start)
