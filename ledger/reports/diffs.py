@@ -14,8 +14,14 @@ if TYPE_CHECKING:
 @renders("diff", "table")
 def as_table(result: Diff) -> str:
     before, after = result.before, result.after
+    from .scores import basis_text
+
     out = [f"before: {before.policy.ref} as of {before.as_of} known at {before.known_at}",
            f"after:  {after.policy.ref} as of {after.as_of} known at {after.known_at}"]
+    for i, side in enumerate((before, after)):
+        basis = basis_text(side.policy)
+        if basis:
+            out[i] += f" · {basis}"
     if result.rule_changes:
         out.append("\nrule changes:")
         out.extend(f"  - {note}" for note in result.rule_changes)

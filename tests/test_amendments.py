@@ -1,0 +1,143 @@
+"""Issue #17 "Amended rules, honestly": what-ifs marked, the version in force, dated values
+inside a version, diffs that show the rule.
+
+The policy is tests/policies/cli.yaml (daily 10 − 1/warning − 2/criticism, floor 0; media
+ranked 3, 2, 1). Hand-worked amendment: from 2021-07-01 a criticism costs 3 points, not 2.
+Unit b has criticisms on 2021-06-15 and 2021-07-15:
+    under @1 (−2 each)                         → daily 10 − 2 − 2 = 6
+    under @2 (−3 each, in force from 07-01)    → daily 10 − 3 − 3 = 4 (the version decides)
+    under @3 (amount {2021-01-01: −2, 2021-07-01: −3}) → daily 10 − 2 − 3 = 5 (the event's date decides)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from helpers import cli, write_jsonl
+
+POLICY = Path(__file__).parent / "policies" / "cli.yaml"
+UNITS = "id,name,groups\na,甲局,g\nb,乙局,g\n"
+BASE = POLICY.read_text(encoding="utf-8")
+
+
+def version(n: int, effective_from: str | None = None, criticism: str = "-2", extra: str = "") -> str:
+    head = f"version: {n}\n" + (f"effective_from: {effective_from}\n" if effective_from else "")
+    head += f"change_note: 第{n}版\n" if n > 1 else ""
+    return (BASE.replace("version: 1\n", head + extra)
+            .replace("{event: criticism, amount: -2}", f"{{event: criticism, amount: {criticism}}}"))
+
+
+@pytest.fixture
+def url(tmp_path):
+    url = f"sqlite:///{tmp_path}/ledger.db"
+    (tmp_path / "u.csv").write_text(UNITS, encoding="utf-8")
+    assert cli(url, "init").code == 0
+    assert cli(url, "units", "import", str(tmp_path / "u.csv")).code == 0
+    events = [{"type": "warning", "unit": "a", "date": "2021-03-01", "id": "a-w1", "issuer_level": "county"},
+              {"type": "criticism", "unit": "b", "date": "2021-06-15", "id": "b-c6", "issuer_level": "county"},
+              {"type": "criticism", "unit": "b", "date": "2021-07-15", "id": "b-c7", "issuer_level": "county"},
+              {"type": "media_report", "unit": "a", "date": "2021-05-01", "id": "a-m1", "level": "province",
+               "outlet": "吉林日报", "title": "t"}]
+    assert cli(url, "import", write_jsonl(tmp_path / "e.jsonl", events)).code == 0
+    assert cli(url, "policy", "load", str(POLICY)).code == 0
+    return url
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def daily(url: str, *args: str) -> tuple[str, dict[str, float]]:
+    doc = json.loads(cli(url, "score", "--format", "json", *args).out)
+    return doc["policy"], {r["unit"]: next(i["points"] for i in r["indicators"] if i["id"] == "daily")
+                           for r in doc["rows"]}
+
+
+# ---------------------------------------------------------------- (1) what-ifs are marked
+
+
+def test_what_if_is_marked_in_every_format_and_never_published(url, tmp_path):
+    draft = write(tmp_path, "draft.yaml", version(2, criticism="-3"))
+    mark = "cli-test@2+draft:" + hashlib.sha256(Path(draft).read_bytes()).hexdigest()[:8]
+    ref, points = daily(url, "--policy-file", draft)
+    assert ref == mark and points["b"] == 4
+    table = cli(url, "score", "--policy-file", draft).out
+    assert mark in table and "WHAT-IF" in table and "not an official result" in table
+    assert "模拟测算" in cli(url, "--lang", "zh", "score", "--policy-file", draft).out
+    csv_text = cli(url, "score", "--policy-file", draft, "--format", "csv").out
+    assert all(line.startswith(mark + ",") for line in csv_text.splitlines()[1:])
+    out = tmp_path / "s.xlsx"
+    assert cli(url, "score", "--policy-file", draft, "--format", "xlsx", "--output", str(out)).code == 0
+    from openpyxl import load_workbook
+    notes = [row[0].value for row in load_workbook(out)["说明"].iter_rows()]
+    assert any(mark in (n or "") for n in notes)
+    html = cli(url, "explain", "b", "--policy-file", draft, "--format", "html").out
+    assert f"<title>b 乙局 — {mark}</title>" in html and "WHAT-IF" in html
+    md = cli(url, "explain", "b", "--policy-file", draft, "--format", "md").out
+    assert mark in md
+    explained = json.loads(cli(url, "explain", "b", "--policy-file", draft, "--format", "json").out)
+    assert explained["policy"] == mark
+    bulletin = json.loads(cli(url, "bulletin", "--policy-file", draft, "--period", "2021-07", "--format", "json").out)
+    assert bulletin["policy"] == mark
+    diffed = json.loads(cli(url, "diff", "--policy", "cli-test@1", "--against", draft, "--format", "json").out)
+    assert diffed["before"]["policy"] == "cli-test@1" and diffed["after"]["policy"] == mark
+    # refused by publish, in either spelling; never stored as a version
+    run = cli(url, "publish", "--policy-file", draft)
+    assert run.code == 2 and "never published" in run.err
+    run = cli(url, "publish", "--policy", mark)
+    assert run.code == 2 and "what-if" in run.err
+    assert cli(url, "published").out.count("pub-") == 0
+    assert "cli-test@2" not in cli(url, "policy", "list").out
+    # the same text loaded is a version: no longer a draft
+    assert cli(url, "policy", "load", draft).code == 0
+    assert daily(url, "--policy", "cli-test@2")[0] == "cli-test@2"
+
+
+def test_a_normal_result_is_unchanged(url):
+    """JSON of a non-draft result is byte for byte what it was (no basis, no mark)."""
+    doc = json.loads(cli(url, "score", "--policy", "cli-test", "--format", "json").out)
+    assert doc["policy"] == "cli-test@1" and set(doc) == {"policy", "as_of", "known_at", "head", "rows"}
+
+
+# ---------------------------------------------------------------- (2) which version
+
+
+def test_effective_from_picks_the_default_at_as_of_only(url, tmp_path):
+    assert cli(url, "policy", "load", write(tmp_path, "v2.yaml", version(2, "2021-07-01", "-3"))).code == 0
+    assert daily(url, "--policy", "cli-test", "--as-of", "2021-06-30") == ("cli-test@1", {"a": 9, "b": 8})
+    assert daily(url, "--policy", "cli-test", "--as-of", "2021-07-01") == ("cli-test@2", {"a": 9, "b": 7})
+    assert daily(url, "--policy", "cli-test")[0] == "cli-test@2"  # as of the year's end
+    assert daily(url, "--policy", "cli-test@1")[0] == "cli-test@1"  # @N forces
+    assert daily(url, "--policy", "cli-test@2", "--as-of", "2021-06-30")[0] == "cli-test@2"
+    # every human-readable output says which version and why
+    june = cli(url, "--lang", "zh", "score", "--policy", "cli-test", "--as-of", "2021-06-30").out
+    assert "版本 @1：2021-06-30 时有效" in june
+    july = cli(url, "--lang", "en", "score", "--policy", "cli-test", "--as-of", "2021-07-31").out
+    assert "version @2: in force at 2021-07-31 (effective from 2021-07-01)" in july
+    forced = cli(url, "--lang", "en", "explain", "b", "--policy", "cli-test@1").out
+    assert "version @1 as asked" in forced
+    assert "2021-06-30" in cli(url, "bulletin", "--policy", "cli-test", "--period", "2021-06").out
+    assert "cli-test@1" in cli(url, "bulletin", "--policy", "cli-test", "--period", "2021-06").out
+    listed = json.loads(cli(url, "policy", "list", "--format", "json").out)
+    live = {r["policy"]: r["in_force_today"] for r in listed if r["policy"].startswith("cli-test")}
+    assert live == {"cli-test@1": False, "cli-test@2": True}
+    assert "今日现行" in cli(url, "--lang", "zh", "policy", "list").out
+
+
+def test_a_version_not_yet_in_force_and_publications_keep_their_version(url, tmp_path):
+    assert cli(url, "policy", "load", write(tmp_path, "v1.yaml", BASE)).code == 0
+    run = cli(url, "publish", "--policy", "cli-test", "--as-of", "2021-06-30")
+    assert run.code == 0 and "cli-test@1" in run.out
+    pub = run.out.split(":")[0]
+    before = cli(url, "published", pub, "--content").out
+    assert cli(url, "policy", "load", write(tmp_path, "v2.yaml", version(2, "2021-01-01", "-3"))).code == 0
+    # @2 is now in force at 2021-06-30, yet the publication names @1 and regenerates byte for byte
+    assert daily(url, "--policy", "cli-test", "--as-of", "2021-06-30")[0] == "cli-test@2"
+    assert cli(url, "published", pub, "--content").out == before
+    check = cli(url, "published", pub)
+    assert check.code == 0, check.out + check.err
