@@ -141,3 +141,64 @@ def test_a_version_not_yet_in_force_and_publications_keep_their_version(url, tmp
     assert cli(url, "published", pub, "--content").out == before
     check = cli(url, "published", pub)
     assert check.code == 0, check.out + check.err
+
+
+# ---------------------------------------------------------------- (3) dated values inside a version
+
+DATED = "{2021-01-01: -2, 2021-07-01: -3}"
+
+
+def test_a_mid_year_amendment_prices_june_and_july_events_differently(url, tmp_path):
+    amended = write(tmp_path, "v3.yaml", version(3, criticism=DATED))
+    assert cli(url, "policy", "load", amended).code == 0
+    assert daily(url, "--policy", "cli-test@3") == ("cli-test@3", {"a": 9, "b": 5})  # 10 − 2 − 3
+    assert daily(url, "--policy", "cli-test@3", "--as-of", "2021-06-30")[1]["b"] == 8  # only June's −2
+    doc = json.loads(cli(url, "explain", "b", "--policy", "cli-test@3", "--format", "json").out)
+    lines = {ln["event"]: ln for ln in doc["lines"] if ln.get("event")}
+    assert (lines["b-c6"]["delta"], lines["b-c7"]["delta"]) == (-2, -3)
+    assert "from 2021-07-01: minus 3 per event" in lines["b-c7"]["detail"]
+    zh = cli(url, "--lang", "zh", "explain", "b", "--policy", "cli-test@3").out
+    assert "自2021-07-01起每件次扣3分" in zh and "自2021-01-01起每件次扣2分" in zh
+
+
+def test_as_of_values_and_obligations_use_their_dates(url, tmp_path):
+    # the indicator's starting points are an as-of value: 10 until June, 12 from July
+    text = version(4, criticism=DATED).replace("points: 10\n", "points: {2021-01-01: 10, 2021-07-01: 12}\n")
+    path = write(tmp_path, "v4.yaml", text)
+    assert daily(url, "--policy-file", path, "--as-of", "2021-06-30")[1]["b"] == 8
+    assert daily(url, "--policy-file", path, "--as-of", "2021-07-31")[1]["b"] == 7  # 12 − 2 − 3
+    bad = write(tmp_path, "bad.yaml", version(5, criticism="{July: -3}"))
+    run = cli(url, "score", "--policy-file", bad)
+    assert run.code == 2 and "is not a date" in run.err
+
+
+def test_a_report_obligation_is_priced_at_its_deadline():
+    import datetime as dt
+
+    from ledger.policies.loader import load_policy_text
+    from ledger.projections.scoring import score_track
+    from ledger.units import Unit
+
+    text = """
+id: dated-report
+version: 1
+year: 2021
+title: t
+tracks:
+  - id: t
+    name: t
+    group: g
+    indicators:
+      - id: r
+        name: 月报
+        points: 10
+        mode: deduction
+        rule: {kind: report, report: monthly, every: month, periods: [5, 6], due: {rule: day_of_next_month, day: 5},
+               missing: {2021-01-01: -1, 2021-06-06: -2}}
+"""
+    policy = load_policy_text(text)
+    cards = score_track(policy, "t", [Unit("u", "u", ("g",), ())], {}, dt.date(2021, 12, 31))
+    missing = [ln for ln in cards[0].lines if ln.kind == "missing_obligation"]
+    # May's report was due 2021-06-05 (−1), June's 2021-07-05 (−2 from 2021-06-06)
+    assert [ln.delta for ln in missing] == [-1, -2]
+    assert "value from 2021-06-06: -2" in missing[1].detail
