@@ -202,3 +202,33 @@ tracks:
     # May's report was due 2021-06-05 (−1), June's 2021-07-05 (−2 from 2021-06-06)
     assert [ln.delta for ln in missing] == [-1, -2]
     assert "value from 2021-06-06: -2" in missing[1].detail
+
+
+# ---------------------------------------------------------------- (4) diff shows the rule
+
+
+@pytest.mark.parametrize("change, field, old, new, moved", [
+    ("{event: criticism, amount: -3}", "rule.cases[1].amount", "-2", "-3", ("-2 → -3", "b-c6", "b-c7")),
+    (f"{{event: criticism, amount: {DATED}}}", "rule.cases[1].amount", "-2", "{2021-01-01: -2, 2021-07-01: -3}",
+     ("b-c7", "-2 → -3")),
+])
+def test_diff_shows_old_and_new_values_and_the_events_they_move(url, tmp_path, change, field, old, new, moved):
+    text = BASE.replace("version: 1", "version: 2").replace("{event: criticism, amount: -2}", change)
+    doc = json.loads(cli(url, "diff", "--policy", "cli-test@1", "--against", write(tmp_path, "x.yaml", text),
+                         "--format", "json").out)
+    rule = next(r for r in doc["rules"] if r["indicator"] == "daily")
+    assert {"field": field, "before": old, "after": new} in rule["values"]
+    assert rule["text_before"] == rule["text_after"] and rule["text_before"].startswith("被警示的扣1分")
+    causes = next(c for c in doc["changes"] if c["unit"] == "b" and c["indicator"] == "daily")["causes"]
+    assert all(any(m in c for c in causes) for m in moved)
+
+
+def test_diff_of_a_clause_a_floor_a_track_setting_and_an_added_indicator(url, tmp_path):
+    text = (BASE.replace("version: 1", "version: 2").replace("floor: 0", "floor: 9")
+            .replace("扣完为止。", "扣至9分为止。").replace("{min: 12, grade: 优秀}", "{min: 11, grade: 优秀}")
+            + "      - {id: extra, name: 附加, rule: {kind: per_event, event: warning, amount: 1}}\n")
+    table = cli(url, "diff", "--policy", "cli-test@1", "--against", write(tmp_path, "y.yaml", text)).out
+    assert "floor: 0 → 9" in table and "grades[0].min: 12 → 11" in table
+    assert "rule text before: 被警示的扣1分/件次,通报批评的扣2分/件次,扣完为止。" in table
+    assert "rule text after:  被警示的扣1分/件次,通报批评的扣2分/件次,扣至9分为止。" in table
+    assert "main/extra added" in table
