@@ -242,8 +242,10 @@ class Ledger:
                                    content_digest, self.actor)])
         return policy.ref, True
 
-    def policy(self, ref: str | None = None, file: str | None = None, option: str = "--policy") -> Policy:
-        return self.policies.resolve(ref, file, option)
+    def policy(self, ref: str | None = None, file: str | None = None, option: str = "--policy",
+               as_of: dt.date | None = None) -> Policy:
+        """``ID@N``, ``ID`` (the version in force at ``as_of``) or a what-if file (marked draft)."""
+        return self.policies.resolve(ref, file, option, as_of)
 
     def scoreboard(self, policy: Policy, *, as_of: dt.date | None = None, known_at: str | int | None = None,
                    tracks: Iterable[str] | None = None, units: Iterable[str] | None = None,

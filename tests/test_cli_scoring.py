@@ -210,8 +210,10 @@ def test_policy_file_what_if_and_invalid_policy(db_url, tmp_path):
     what_if.write_text(Path(POLICY).read_text(encoding="utf-8").replace("version: 1", "version: 9")
                        .replace("places: [3, 2, 1]", "places: [5, 4, 3]"), encoding="utf-8")
     doc = json.loads(cli(db_url, "score", "--policy-file", str(what_if), "--format", "json").out)
-    # a 9 + 5 = 14, b 8 + 4 = 12, c 0 + 4 = 4 — and nothing was published.
-    assert doc["policy"] == "cli-test@9"
+    # a 9 + 5 = 14, b 8 + 4 = 12, c 0 + 4 = 4 — and nothing was published; the result names
+    # itself a draft (CLI.md additions, issue #17).
+    import hashlib
+    assert doc["policy"] == "cli-test@9+draft:" + hashlib.sha256(what_if.read_bytes()).hexdigest()[:8]
     assert {r["unit"]: r["total"] for r in doc["rows"]} == {"a": 14, "b": 12, "c": 4}
     assert "cli-test@9" not in cli(db_url, "policy", "list").out
     broken = tmp_path / "broken.yaml"
@@ -318,7 +320,7 @@ def test_diff_against_a_file_and_options_that_exclude_each_other(db_url, tmp_pat
                        .replace("{event: warning, amount: -1}", "{event: warning, amount: -2}"), encoding="utf-8")
     doc = json.loads(cli(db_url, "diff", "--policy", "cli-test@1", "--against", str(amended), "--format", "json").out)
     daily_a = next(c for c in doc["changes"] if c["unit"] == "a" and c["indicator"] == "daily")
-    assert (daily_a["before"], daily_a["after"]) == (9, 8) and doc["after"]["policy"] == "cli-test@2"
+    assert (daily_a["before"], daily_a["after"]) == (9, 8) and doc["after"]["policy"].startswith("cli-test@2+draft:")
     bad = cli(db_url, "diff", "--policy", "cli-test@1", "--against", "nope@3")
     assert bad.code == 2 and "field '--against'" in bad.err
     both = cli(db_url, "score", "--policy", "cli-test", "--policy-file", str(amended))

@@ -393,10 +393,11 @@ def show(report: str, fmt: str, value: Any, output: str | None = None, **options
 
 def board(c: Context, policy_ref: str | None, policy_file: str | None, as_of: str | None, known_at: str | None,
           track: str | None, unit: str | None, focus: str | None = None) -> Scoreboard:
-    pol = c.ledger.policy(policy_ref, policy_file)
+    day = parse_date(as_of, "--as-of")
+    pol = c.ledger.policy(policy_ref, policy_file, as_of=day)
     progress = Progress(f"scoring {pol.ref} (units read)")
     try:
-        return c.ledger.scoreboard(pol, as_of=parse_date(as_of, "--as-of"), known_at=known_at,
+        return c.ledger.scoreboard(pol, as_of=day, known_at=known_at,
                                    tracks=[track] if track else None, units=[unit] if unit else None,
                                    focus=focus, on_unit=progress.advance)
     finally:

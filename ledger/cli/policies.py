@@ -26,7 +26,8 @@ def policy_load(c: Context, file: str) -> None:
 @format_option("policies")
 @pass_ctx
 def policy_list(c: Context, fmt: str) -> None:
-    show("policies", fmt, c.ledger.policies.entries())
+    """Bundled and published versions; per policy, the version in force today (what --policy ID uses today)."""
+    show("policies", fmt, c.ledger.policies.entries(), today=c.ledger.today())
 
 
 @policy.command("show")

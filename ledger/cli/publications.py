@@ -6,20 +6,29 @@ import sys
 
 import click
 
+from ..errors import InputError
 from .base import Context, format_option, main, parse_date, pass_ctx, show
 
 
 @main.command()
-@click.option("--policy", "policy_ref", required=True, metavar="ID[@VERSION]")
+@click.option("--policy", "policy_ref", metavar="ID[@VERSION]")
+@click.option("--policy-file", "policy_file", help="refused: a what-if (draft) is never published; load it first")
 @click.option("--as-of", "as_of", metavar="DATE")
 @click.option("--period", metavar="YYYY-MM", help="publish the monthly bulletin of this month")
 @click.option("--track")
 @click.option("--known-at", "known_at", metavar="REV|TIMESTAMP")
 @pass_ctx
-def publish(c: Context, policy_ref: str, as_of: str | None, period: str | None, track: str | None,
-            known_at: str | None) -> None:
+def publish(c: Context, policy_ref: str | None, policy_file: str | None, as_of: str | None, period: str | None,
+            track: str | None, known_at: str | None) -> None:
     """Record that a score table (or, with --period, a bulletin) was published."""
     from ..workflows import publishing
+
+    if policy_file:
+        raise InputError("--policy ID[@VERSION]: a what-if result (--policy-file, marked +draft) is never "
+                         "published; publish the file as a version with `ledger policy load` first",
+                         field="--policy-file", got=repr(policy_file))
+    if not policy_ref:
+        raise InputError("--policy ID[@VERSION]", field="--policy")
 
     pub, new = publishing.publish(c.ledger, policy_ref, as_of=parse_date(as_of, "--as-of"), period=period,
                                   track=track, known_at=known_at)

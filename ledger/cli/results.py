@@ -129,10 +129,10 @@ def diff(c: Context, policy_ref: str | None, policy_file: str | None, against_re
         raise InputError("--against ID[@VERSION], --against-file FILE, --known-at/--against-known-at or "
                          "--since-publication ID", field="--against")
     else:
-        before_policy = c.ledger.policy(policy_ref, policy_file)
+        before_policy = c.ledger.policy(policy_ref, policy_file, as_of=day)
     if against_ref and not against_file and (against_ref.endswith((".yaml", ".yml")) or os.path.isfile(against_ref)):
         against_ref, against_file = None, against_ref  # --against FILE: "another file" (CLI.md)
-    after_policy = c.ledger.policy(against_ref, against_file, "--against") if (against_ref or against_file) \
+    after_policy = c.ledger.policy(against_ref, against_file, "--against", as_of=day) if (against_ref or against_file) \
         else before_policy
     tracks = [track] if track else None
     before = c.ledger.scoreboard(before_policy, as_of=day, known_at=known_at, tracks=tracks)
@@ -151,8 +151,9 @@ def diff(c: Context, policy_ref: str | None, policy_file: str | None, against_re
 def bulletin(c: Context, policy_ref: str | None, policy_file: str | None, period: str, track: str | None,
              as_of: str | None, known_at: str | None, fmt: str, output: str | None) -> None:
     """The monthly bulletin (月通报): the policy's own tables, else scores and ranks."""
-    from ..projections.bulletin_tables import build_bulletin
+    from ..projections.bulletin_tables import build_bulletin, month_bounds
 
-    pol = c.ledger.policy(policy_ref, policy_file)
-    report = build_bulletin(c.ledger.view(known_at), pol, period, track=track, as_of=parse_date(as_of, "--as-of"))
+    day = parse_date(as_of, "--as-of")
+    pol = c.ledger.policy(policy_ref, policy_file, as_of=day or month_bounds(period)[1])
+    report = build_bulletin(c.ledger.view(known_at), pol, period, track=track, as_of=day)
     show("bulletin", fmt, report, output)

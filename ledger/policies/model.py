@@ -283,6 +283,11 @@ class Policy(Spec):
     _origin: str = PrivateAttr(default="<text>")
     _content_hash: str = PrivateAttr(default="")
     _compiled: dict[Any, Any] = PrivateAttr(default_factory=dict)
+    _draft: str = PrivateAttr(default="")
+    """First 8 hex of the file's sha256 when this is a what-if (``--policy-file``): never published."""
+    _basis: tuple[str, ...] = PrivateAttr(default=())
+    """Why this version was used (set by the registry): ("forced",), ("in_force", as_of, effective_from),
+    ("earliest", as_of) or ("draft", file); empty when it was not chosen by a command."""
 
     @model_validator(mode="after")
     def _shape(self) -> Policy:
@@ -305,8 +310,36 @@ class Policy(Spec):
 
     @property
     def ref(self) -> str:
-        """``id@version``"""
+        """``id@version``, or ``id@version+draft:<sha8>`` for a what-if (an unpublished file)."""
+        if self._draft:
+            return f"{self.id}@{self.version}+draft:{self._draft}"
         return f"{self.id}@{self.version}"
+
+    @property
+    def version_ref(self) -> str:
+        """``id@version`` even for a what-if (the version the file claims to be)."""
+        return f"{self.id}@{self.version}"
+
+    @property
+    def is_draft(self) -> bool:
+        return bool(self._draft)
+
+    @property
+    def basis(self) -> tuple[str, ...]:
+        return self._basis
+
+    def as_draft(self) -> Policy:
+        """This policy marked as a what-if: its ref carries ``+draft:<first 8 hex of its sha256>``."""
+        copy = self.model_copy()
+        copy._draft = self._content_hash.removeprefix("sha256:")[:8]
+        copy._basis = ("draft", self._origin)
+        return copy
+
+    def chosen(self, *basis: str) -> Policy:
+        """This policy with the reason it was used (``basis``)."""
+        copy = self.model_copy()
+        copy._basis = tuple(basis)
+        return copy
 
     def track(self, track_id: str) -> Track:
         for t in self.tracks:

@@ -8,6 +8,7 @@ bundled id@version but other content is refused like any other silent change.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Iterable
@@ -132,8 +133,22 @@ class PolicyRegistry:
             merged[entry.ref] = entry
         return sorted(merged.values(), key=lambda e: (e.id, e.version))
 
-    def find(self, ref: str, option: str = "--policy") -> Entry:
-        """``option``: what the user typed the ref as, for the error message."""
+    def find(self, ref: str, option: str = "--policy", as_of: dt.date | None = None) -> Entry:
+        """``option``: what the user typed the ref as, for the error message. Without a version,
+        the version in force at ``as_of`` (``choose``)."""
+        return self.choose(ref, option, as_of)[0]
+
+    def choose(self, ref: str, option: str = "--policy",
+               as_of: dt.date | None = None) -> tuple[Entry, tuple[str, ...]]:
+        """The entry ``ref`` names and why: ``ID@N`` forces version N (("forced",)); ``ID`` is
+        the highest version whose ``effective_from`` is on or before ``as_of`` (default: the
+        31 December of the highest version's year) — ("in_force", as_of, effective_from) — or,
+        when none is in force yet, the earliest version (("earliest", as_of)). A version
+        without ``effective_from`` is in force from the start."""
+        if "+draft" in ref:
+            raise InputError("a published version: a what-if result (ID@VERSION+draft:…) is not a version "
+                             "of the ledger; publish the file with `ledger policy load` first",
+                             field=option, got=repr(ref))
         match = REF.match(ref.strip())
         if not match:
             raise InputError("a policy id like jingkai-2021 or jingkai-2021@2", field=option, got=repr(ref))
@@ -144,23 +159,27 @@ class PolicyRegistry:
             raise InputError(f"a bundled or published policy id (known: {known})", field=option,
                              got=repr(pid))
         if version is None:
-            return max(candidates, key=lambda e: e.version)
+            return in_force(candidates, as_of)
         for entry in candidates:
             if entry.version == int(version):
-                return entry
+                return entry, ("forced",)
         versions = ", ".join(str(e.version) for e in candidates)
         raise InputError(f"a published version of {pid} (versions: {versions})", field=option, got=repr(ref))
 
-    def resolve(self, ref: str | None = None, file: str | None = None, option: str = "--policy") -> Policy:
-        """``--policy ID[@V]`` or ``--policy-file FILE`` (an unpublished what-if)."""
+    def resolve(self, ref: str | None = None, file: str | None = None, option: str = "--policy",
+                as_of: dt.date | None = None) -> Policy:
+        """``--policy ID[@V]`` (``ID``: the version in force at ``as_of``) or ``--policy-file FILE``
+        (an unpublished what-if: its ref is marked ``+draft:<sha8>``). The policy carries why it
+        was used (``Policy.basis``)."""
         if file and ref:
             raise InputError(f"either {option} or {option}-file, not both (got {option} {ref} and {option}-file "
                              f"{file})", field=option)
         if file:
-            return load_policy_file(file)
+            return load_policy_file(file).as_draft()
         if not ref:
             raise InputError(f"{option} ID[@VERSION] or {option}-file FILE", field=option)
-        return self.find(ref, option).policy()
+        entry, basis = self.choose(ref, option, as_of)
+        return entry.policy().chosen(*basis)
 
     def check_new(self, path: str) -> tuple[Policy, str, str, Entry | None]:
         """Validate a file for publishing: (policy, text, sha256, existing entry or None).
@@ -181,4 +200,16 @@ class PolicyRegistry:
         return policy, raw.decode("utf-8-sig"), digest, None
 
 
-__all__ = ["Entry", "PolicyRegistry", "bundled_entries", "PolicyError"]
+def in_force(entries: Iterable[Entry], as_of: dt.date | None) -> tuple[Entry, tuple[str, ...]]:
+    """Of one policy's versions, the highest whose ``effective_from`` is on or before ``as_of``
+    (default: 31 December of the highest version's year), and why."""
+    ordered = sorted(entries, key=lambda e: e.version)
+    day = as_of or dt.date(ordered[-1].year, 12, 31)
+    live = [e for e in ordered if e.effective_from is None or dt.date.fromisoformat(e.effective_from) <= day]
+    if not live:
+        return ordered[0], ("earliest", day.isoformat())
+    entry = live[-1]
+    return entry, ("in_force", day.isoformat(), entry.effective_from or "")
+
+
+__all__ = ["Entry", "in_force", "PolicyRegistry", "bundled_entries", "PolicyError"]

@@ -7,11 +7,12 @@ these; this module imports neither, so rule kinds can register themselves withou
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WrapValidator, model_validator
 
 
 def as_decimal(v: Any) -> Decimal | None:
@@ -57,8 +58,122 @@ def to_decimal(v: Any) -> Any:
     return d
 
 
-Amount = Annotated[Decimal, BeforeValidator(to_decimal)]
-"""A decimal amount: ``2``, ``-0.5`` or an exact fraction ``"10/12"``."""
+class Dated(Decimal):
+    """An amount with the dates it applies from (OpenFisca's parameters): written
+    ``{2021-01-01: -2, 2021-07-01: -3}``. It is a Decimal — the value in force at as-of once
+    the policy is scored (``at``), before that the latest value — and carries its ``schedule``
+    ((from, value) in date order) and ``since``: the date the value it stands for applies from
+    (None when not resolved). The earliest value applies also before its date."""
+
+    schedule: tuple[tuple[dt.date, Decimal], ...]
+    since: dt.date | None
+
+    def __new__(cls, schedule: tuple[tuple[dt.date, Decimal], ...], since: dt.date | None = None) -> Dated:
+        value = schedule[-1][1]
+        if since is not None:
+            value = next(v for d, v in schedule if d == since)
+        obj = super().__new__(cls, value)
+        obj.schedule, obj.since = schedule, since
+        return obj
+
+    def at(self, day: dt.date) -> Dated:
+        """The value in force on ``day`` (carrying the schedule and the date it applies from)."""
+        since = self.schedule[0][0]
+        for start, _value in self.schedule:
+            if start <= day:
+                since = start
+        return Dated(self.schedule, since)
+
+    def __reduce__(self) -> Any:
+        return (Dated, (self.schedule, self.since))
+
+    def __copy__(self) -> Dated:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> Dated:
+        return self
+
+    def __repr__(self) -> str:
+        return f"Dated({{{', '.join(f'{d}: {v}' for d, v in self.schedule)}}})"
+
+
+def dated_from(v: dict[Any, Any]) -> Dated:
+    """``{YYYY-MM-DD: amount, …}`` → a Dated amount."""
+    if not v:
+        raise ValueError("dated values: at least one {YYYY-MM-DD: amount}")
+    entries = []
+    for key, value in v.items():
+        day = key if isinstance(key, dt.date) and not isinstance(key, dt.datetime) else None
+        if day is None and isinstance(key, str):
+            try:
+                day = dt.date.fromisoformat(key.strip())
+            except ValueError:
+                day = None
+        if day is None:
+            raise ValueError(f"dated values are {{YYYY-MM-DD: amount, …}}; {key!r} is not a date")
+        entries.append((day, to_decimal(value)))
+    entries.sort(key=lambda e: e[0])
+    return Dated(tuple(entries))
+
+
+def _amount(v: Any, handler: Any) -> Any:
+    if isinstance(v, Dated):
+        return v
+    if isinstance(v, dict):
+        return dated_from(v)
+    return handler(to_decimal(v))
+
+
+def value_at(amount: Decimal, day: dt.date) -> Decimal:
+    """``amount`` as in force on ``day`` (a plain amount is the same on every day)."""
+    return amount.at(day) if isinstance(amount, Dated) else amount
+
+
+def since_of(amount: Any) -> dt.date | None:
+    """The date a resolved dated amount applies from (None for a plain amount), for what a
+    person reads: when the value changed within the version."""
+    if isinstance(amount, Dated) and len(amount.schedule) > 1:
+        return amount.since
+    return None
+
+
+def has_dated(node: Any) -> bool:
+    """Whether a piece of a policy holds any dated value."""
+    if isinstance(node, Dated):
+        return True
+    if isinstance(node, BaseModel):
+        return any(has_dated(getattr(node, name)) for name in type(node).model_fields)
+    if isinstance(node, (list, tuple)):
+        return any(has_dated(item) for item in node)
+    if isinstance(node, dict):
+        return any(has_dated(item) for item in node.values())
+    return False
+
+
+def resolved_at(node: Any, day: dt.date) -> Any:
+    """A copy of a piece of a policy with every dated value resolved at ``day`` (still Dated,
+    carrying its schedule, so a per-event amount can be priced at the event's own date)."""
+    if isinstance(node, Dated):
+        return node.at(day)
+    if isinstance(node, BaseModel):
+        update = {}
+        for name in type(node).model_fields:
+            value = getattr(node, name)
+            if has_dated(value):
+                update[name] = resolved_at(value, day)
+        return node.model_copy(update=update) if update else node
+    if isinstance(node, list):
+        return [resolved_at(item, day) for item in node]
+    if isinstance(node, tuple):
+        return tuple(resolved_at(item, day) for item in node)
+    if isinstance(node, dict):
+        return {k: resolved_at(item, day) for k, item in node.items()}
+    return node
+
+
+Amount = Annotated[Decimal, WrapValidator(_amount)]
+"""A decimal amount: ``2``, ``-0.5``, an exact fraction ``"10/12"``, or dated values
+``{2021-01-01: -2, 2021-07-01: -3}`` (``Dated``: each value from its date on)."""
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9._\-]*$"
 Ident = Annotated[str, Field(pattern=_ID, max_length=128)]

@@ -3,16 +3,22 @@ indicator, every change attributed to the events or rule changes that cause it."
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel
+
 from ..policies.model import Indicator, Policy, Track
+from ..policies.vocabulary import Dated
 from ..store.eventstore import stream_year, unit_stream
 from .fact_view import Amendments
 from .scoreboard import Scoreboard
 from .scoring import ScoreCard
+from .scoring.context import fmt
 
 
 @dataclass
@@ -37,16 +43,109 @@ class Change:
 
 
 @dataclass
+class RuleChange:
+    """One changed indicator (or track): its values old → new (dated values written
+    ``{date: value, …}``) and its rule text before and after."""
+
+    track: str
+    indicator: str  # indicator id, or "*" for the track's own settings
+    status: str  # "changed", "added" or "removed"
+    values: list[tuple[str, str | None, str | None]]
+    """(field path, old, new); None: not there."""
+    text_before: str | None
+    text_after: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"track": self.track, "indicator": self.indicator, "status": self.status,
+                "values": [{"field": f, "before": a, "after": b} for f, a, b in self.values],
+                "text_before": self.text_before, "text_after": self.text_after}
+
+
+@dataclass
 class Diff:
     before: Scoreboard
     after: Scoreboard
     rule_changes: list[str]
     changes: list[Change]
+    rules: list[RuleChange] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         side = lambda b: {"policy": b.policy.ref, "as_of": b.as_of.isoformat(), "known_at": b.known_at}  # noqa: E731
         return {"before": side(self.before), "after": side(self.after), "rule_changes": self.rule_changes,
-                "changes": [c.to_dict() for c in self.changes]}
+                "rules": [r.to_dict() for r in self.rules], "changes": [c.to_dict() for c in self.changes]}
+
+
+def _plain(node: Any) -> Any:
+    """A piece of a policy as plain values for comparing: numbers as text, dated values as
+    ``{2021-01-01: -2, 2021-07-01: -3}``."""
+    if isinstance(node, Dated):
+        return "{" + ", ".join(f"{d.isoformat()}: {fmt(v)}" for d, v in node.schedule) + "}"
+    if isinstance(node, Decimal):
+        return fmt(node)
+    if isinstance(node, BaseModel):
+        return {name: _plain(getattr(node, name)) for name in type(node).model_fields
+                if name != "children" and getattr(node, name) is not None}
+    if isinstance(node, (list, tuple)):
+        return [_plain(x) for x in node]
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, dt.date):
+        return node.isoformat()
+    return node
+
+
+def _flat(value: Any, path: str, out: dict[str, str]) -> None:
+    if isinstance(value, dict) and value:
+        for k, v in value.items():
+            _flat(v, f"{path}.{k}" if path else str(k), out)
+    elif isinstance(value, list) and value and any(isinstance(x, (dict, list)) for x in value):
+        for i, v in enumerate(value):
+            _flat(v, f"{path}[{i}]", out)
+    else:
+        out[path] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def value_changes(a: Any, b: Any) -> list[tuple[str, str | None, str | None]]:
+    """Field by field, what differs between two pieces of a policy: (path, old, new)."""
+    fa: dict[str, str] = {}
+    fb: dict[str, str] = {}
+    _flat(_plain(a), "", fa)
+    _flat(_plain(b), "", fb)
+    return [(k, fa.get(k), fb.get(k)) for k in list(fa) + [k for k in fb if k not in fa] if fa.get(k) != fb.get(k)]
+
+
+def _text(ind: Indicator | None) -> str | None:
+    """An indicator's rule text: its rules' own sentences, else its clause."""
+    if ind is None:
+        return None
+    flat: dict[str, str] = {}
+    _flat(_plain([ind.rule] if ind.rule else ind.rules or []), "", flat)
+    own = [v for k, v in flat.items() if k.endswith("rule_text")]
+    clause = ind.clause or ind.name
+    return " / ".join([clause] + own) if own else clause
+
+
+def rule_details(a: Policy, b: Policy) -> list[RuleChange]:
+    """Per changed track setting and indicator, the values old → new and the rule text before and after."""
+    out: list[RuleChange] = []
+    tracks_a = {t.id: t for t in a.tracks}
+    for tb in b.tracks:
+        ta = tracks_a.get(tb.id)
+        if ta is None:
+            continue
+        own = [k for k in ("grades", "veto", "downgrade", "cap", "floor", "max", "group", "precision")]
+        values = value_changes({k: getattr(ta, k) for k in own}, {k: getattr(tb, k) for k in own})
+        if values:
+            out.append(RuleChange(tb.id, "*", "changed", values, None, None))
+        ia, ib = _indicators(ta), _indicators(tb)
+        for iid in list(ia) + [i for i in ib if i not in ia]:
+            xa, xb = ia.get(iid), ib.get(iid)
+            values = value_changes(xa, xb) if xa is not None and xb is not None else []
+            if xa is not None and xb is not None and not values:
+                continue
+            status = "added" if xa is None else "removed" if xb is None else "changed"
+            out.append(RuleChange(tb.id, iid, status, values, _text(xa), _text(xb)))
+    return out
 
 
 def _indicators(track: Track) -> dict[str, Indicator]:
@@ -209,7 +308,10 @@ def diff(before: Scoreboard, after: Scoreboard) -> Diff:
                     causes.append("rule: " + by_indicator[(track_id, iid)])
                 ev_a, ev_b = _event_lines(ca, iid), _event_lines(cb, iid)
                 for event in sorted({e for e, _ in (ev_a - ev_b) + (ev_b - ev_a)}):
-                    causes.append(status.explain(unit, event))
+                    if (track_id, iid) in by_indicator:  # the rule moved it: say by how much
+                        causes.append(_priced(unit, event, ca, cb, iid, status))
+                    else:
+                        causes.append(status.explain(unit, event))
                 for kind, _ in sorted(((_kinds(ca, iid) - _kinds(cb, iid)) + (_kinds(cb, iid) - _kinds(ca, iid))),
                                       key=str):
                     if kind == "rank":
@@ -229,4 +331,17 @@ def diff(before: Scoreboard, after: Scoreboard) -> Diff:
                 if va != vb:
                     causes = [f"rule: {by_indicator[(track_id, '*')]}"] if (track_id, "*") in by_indicator else []
                     changes.append(Change(track_id, unit, name, key, va, vb, causes))
-    return Diff(before, after, notes, changes)
+    return Diff(before, after, notes, changes, rule_details(before.policy, after.policy))
+
+
+def _priced(unit: str, event: str, ca: ScoreCard | None, cb: ScoreCard | None, iid: str,
+            status: _EventStatus) -> str:
+    """An event behind a rule change with the points it moved: ``event X (type, dated D): −2 → −3``."""
+    def points(card: ScoreCard | None) -> str:
+        got = [ln for ln in (card.lines if card else []) if ln.indicator == iid and ln.event == event]
+        return fmt(sum((ln.delta for ln in got), Decimal(0))) if got else "—"
+
+    line = next((ln for c in (cb, ca) if c for ln in c.lines if ln.event == event), None)
+    what = f"{line.event_type}, dated {line.date.isoformat()}" if line is not None and line.date else ""
+    head = f"event {event} ({what})" if what else status.explain(unit, event)
+    return f"{head}: {points(ca)} → {points(cb)}"

@@ -17,8 +17,11 @@ if TYPE_CHECKING:
 
 def provenance(report: BulletinReport) -> str:
     _, digest = report.head
+    from .scores import basis_text
+
+    basis = basis_text(report.policy)
     return (f"policy {report.policy.ref} · period {report.period} · as of {report.as_of.isoformat()} · "
-            f"known at revision {report.known_at} · chain hash {digest[:16]}")
+            f"known at revision {report.known_at} · chain hash {digest[:16]}" + (f" · {basis}" if basis else ""))
 
 
 def _cell(value) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -15,20 +16,43 @@ if TYPE_CHECKING:
     from ..policies.registry import Entry
 
 
-def _rows(entries: Sequence[Entry]) -> list[dict[str, Any]]:
-    return [{"policy": e.ref, "year": e.year, "title": e.title, "origin": e.origin, "sha256": e.sha256,
-             "effective_from": e.effective_from, "change_note": e.change_note} for e in entries]
+def _in_force(entries: Sequence[Entry], today: dt.date | None) -> set[str]:
+    """Per policy id, the ref of the version in force on ``today`` (what ``--policy ID`` uses)."""
+    from ..policies.registry import in_force
+
+    if today is None:
+        return set()
+    ids: dict[str, list[Entry]] = {}
+    for e in entries:
+        ids.setdefault(e.id, []).append(e)
+    return {in_force(versions, today)[0].ref for versions in ids.values()}
+
+
+def _rows(entries: Sequence[Entry], today: dt.date | None = None) -> list[dict[str, Any]]:
+    live = _in_force(entries, today)
+    rows = []
+    for e in entries:
+        row = {"policy": e.ref, "year": e.year, "title": e.title, "origin": e.origin, "sha256": e.sha256,
+               "effective_from": e.effective_from, "change_note": e.change_note}
+        if today is not None:
+            row["in_force_today"] = e.ref in live
+        rows.append(row)
+    return rows
 
 
 @renders("policies", "table")
-def list_table(entries: Sequence[Entry]) -> str:
-    return render.table([(r["policy"], r["year"], r["title"], r["origin"], r["sha256"][7:23])
-                         for r in _rows(entries)], ["policy", "year", "title", "origin", "sha256"])
+def list_table(entries: Sequence[Entry], today: dt.date | None = None) -> str:
+    """``today``: mark per policy the version in force that day (the default of ``--policy ID``)."""
+    rows = _rows(entries, today)
+    return render.table([(r["policy"], r["year"], r["title"], r["origin"], r["sha256"][7:23], r["effective_from"] or "",
+                          ("✓" if r.get("in_force_today") else ""))
+                         for r in rows], ["policy", "year", "title", "origin", "sha256", "effective_from",
+                                          _("in force today")])
 
 
 @renders("policies", "json")
-def list_json(entries: Sequence[Entry]) -> str:
-    return render.to_json(_rows(entries))
+def list_json(entries: Sequence[Entry], today: dt.date | None = None) -> str:
+    return render.to_json(_rows(entries, today))
 
 
 @renders("policy", "tree")

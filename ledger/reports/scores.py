@@ -14,6 +14,7 @@ from .safe import csv_row
 from .xlsx import workbook_bytes, write_workbook
 
 if TYPE_CHECKING:
+    from ..policies.model import Policy
     from ..projections.scoreboard import Scoreboard
     from ..projections.scoring import ScoreCard
 
@@ -28,8 +29,30 @@ XLSX_TAIL = ["总分 total", "满分 max", "等级 grade", "否决 vetoed", "降
 
 def provenance(board: Scoreboard) -> str:
     _rev, digest = board.head
-    return i18n.f("policy {ref} · as of {as_of} · known at revision {known_at} · chain hash {hash}",
+    line = i18n.f("policy {ref} · as of {as_of} · known at revision {known_at} · chain hash {hash}",
                   ref=board.policy.ref, as_of=board.as_of.isoformat(), known_at=board.known_at, hash=digest[:16])
+    basis = basis_text(board.policy)
+    return f"{line} · {basis}" if basis else line
+
+
+def basis_text(policy: Policy) -> str:
+    """Which version was used and why (forced, in force at as-of, a what-if), for what a person
+    reads; empty when the policy was not chosen by a command (JSON never carries it)."""
+    basis = policy.basis
+    if not basis:
+        return ""
+    if basis[0] == "forced":
+        return i18n.f("version @{version} as asked", version=policy.version)
+    if basis[0] == "in_force" and basis[2]:
+        return i18n.f("version @{version}: in force at {day} (effective from {since})", version=policy.version,
+                      day=basis[1], since=basis[2])
+    if basis[0] == "in_force":
+        return i18n.f("version @{version}: in force at {day} (no effective date: the latest)",
+                      version=policy.version, day=basis[1])
+    if basis[0] == "earliest":
+        return i18n.f("version @{version}: none in force yet at {day}, the earliest", version=policy.version,
+                      day=basis[1])
+    return i18n.f("WHAT-IF: unpublished file {file}, not an official result", file=basis[1])
 
 
 def ordered(cards: list[ScoreCard], sort: str = "rank", lowest: int | None = None) -> list[ScoreCard]:

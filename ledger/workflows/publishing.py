@@ -46,9 +46,11 @@ def render_result(view: Snapshot, kind: str, policy: Policy, as_of: dt.date, per
     return score_report.as_json(board)
 
 
-def _pin_policy(ledger: Ledger, ref: str) -> tuple[Policy, str]:
-    """The policy and its sha256, stored in the ledger if it was only bundled so far."""
-    entry = ledger.policies.find(ref)
+def _pin_policy(ledger: Ledger, ref: str, as_of: dt.date | None) -> tuple[Policy, str]:
+    """The policy and its sha256, stored in the ledger if it was only bundled so far. ``ID``
+    without a version is the version in force at ``as_of``; the publication names the exact
+    version. A what-if (``+draft:``) is refused: only published versions are published."""
+    entry = ledger.policies.find(ref, as_of=as_of)
     if entry.origin == "bundled":
         path = next(p for p in bundled_policy_files() if p.read_bytes().decode("utf-8-sig") == entry.text)
         ledger.load_policy(str(path), pin_bundled=True)
@@ -59,10 +61,10 @@ def publish(ledger: Ledger, policy_ref: str, *, as_of: dt.date | None, period: s
             track: str | None, known_at: str | int | None) -> tuple[Publication, bool]:
     from ..projections.bulletin_tables import month_bounds
 
-    policy, policy_sha = _pin_policy(ledger, policy_ref)
     kind = "bulletin" if period else "score"
     if period and as_of is None:
         as_of = month_bounds(period)[1]
+    policy, policy_sha = _pin_policy(ledger, policy_ref, as_of)
     as_of = as_of or default_as_of(policy)
     view = ledger.view(known_at)
     known, head = view.head

@@ -77,6 +77,35 @@ def cite_corrections(lines: list[Line], uf: UnitFacts) -> None:
                 ln.corrections = cited
 
 
+def dated_detail(amount: Decimal, detail: str | None) -> str | None:
+    """A line's detail naming the date a dated per-event amount applies from ("自2021-07-01起
+    每件次扣3分"); ``detail`` unchanged for a plain amount."""
+    from ledger.policies.vocabulary import since_of
+
+    since = since_of(amount)
+    if since is None:
+        return detail
+    from .card import Detail
+
+    template = "from {since}: minus {points} per event" if amount < 0 else "from {since}: plus {points} per event"
+    said = Detail(template, since=since.isoformat(), points=fmt(abs(amount)))
+    if detail:
+        return Detail("{dated}; {detail}", dated=said, detail=detail)
+    return said
+
+
+def value_note(amount: Decimal | None, what: str) -> str | None:
+    """``what`` (cap, band …) with the date its dated value applies from, or None."""
+    from ledger.policies.vocabulary import since_of
+
+    since = since_of(amount)
+    if since is None or amount is None:
+        return None
+    from .card import Detail
+
+    return Detail("{what} {amount} from {since}", what=what, amount=fmt(amount), since=since.isoformat())
+
+
 def fmt(d: Decimal) -> str:
     """A short human rendering of a decimal for explanation details."""
     if d == d.to_integral_value():

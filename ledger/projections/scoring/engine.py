@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from ledger.events.fact import Fact
 from ledger.policies import model as M
 from ledger.policies import rule_kinds
-from ledger.policies.vocabulary import Condition, TotalBelow
+from ledger.policies.vocabulary import Condition, TotalBelow, has_dated, resolved_at
 from ledger.units import Unit
 
 from .card import Detail, IndicatorScore, Line, Rounding, ScoreCard, q
@@ -205,11 +205,19 @@ def rank_fact_types(policy: M.Policy, track_id: str) -> frozenset[str]:
     return frozenset(types)
 
 
-def compile_track(policy: M.Policy, track_id: str) -> CompiledTrack:
-    key = ("track", track_id)
+def compile_track(policy: M.Policy, track_id: str, as_of: dt.date | None = None) -> CompiledTrack:
+    """The track compiled once per policy — per as-of date too when the policy has dated values
+    (``{YYYY-MM-DD: value}``): bands, weights, caps and formulas then use the values in force
+    at as-of, and per-event amounts and obligations re-read theirs at the event's date or the
+    deadline (the resolved values keep their schedule)."""
+    dated = policy._compiled.get("__dated__")
+    if dated is None:
+        dated = policy._compiled["__dated__"] = has_dated(policy)
+    key: tuple[Any, ...] = ("track", track_id, as_of) if dated and as_of is not None else ("track", track_id)
     ct: CompiledTrack | None = policy._compiled.get(key)
     if ct is None:
-        ct = CompiledTrack(policy, policy.track(track_id))
+        source = resolved_at(policy, as_of) if dated and as_of is not None else policy
+        ct = CompiledTrack(source, source.track(track_id))
         policy._compiled[key] = ct
     return ct
 
@@ -350,7 +358,7 @@ def score_track(
     still take part in rank-based indicators, so their facts need only cover
     ``rank_fact_types(...)``; rank by total is then not computed (``rank`` is None).
     """
-    ct = compile_track(policy, track_id)
+    ct = compile_track(policy, track_id, as_of)
     ctx = Ctx(as_of, ct.year, ct.cal, ct.version)
     ctx.resolve = _resolver(ct, ctx)
     units = list(units)

@@ -8,10 +8,20 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ledger.events.fact import Fact
-from ledger.policies.vocabulary import Amount, Contains, EventTypes, Ident, RuleSpec, Spec, Where, as_decimal
+from ledger.policies.vocabulary import (
+    Amount,
+    Contains,
+    EventTypes,
+    Ident,
+    RuleSpec,
+    Spec,
+    Where,
+    as_decimal,
+    value_at,
+)
 
 from ..card import Detail, Line
-from ..context import ONE, ZERO, Ctx, Site, aggregate_line, event_line, fmt
+from ..context import ONE, ZERO, Ctx, Site, aggregate_line, dated_detail, event_line, fmt
 from ..index import UnitFacts, fact_key
 from ..matching import Matcher
 from .base import Evaluator, rule_kind
@@ -143,27 +153,39 @@ class PerEventRule(Evaluator[PerEvent]):
         return pairs
 
     def _price(self, f: Fact, c: _Case, n: int) -> tuple[Decimal, str | None]:
-        """The delta of the n-th counted event, and how it was worked out."""
-        mul = self.multiply_by
+        """The delta of the n-th counted event, and how it was worked out; a dated amount is
+        the value in force on the event's date, and the detail names that date."""
+        delta, detail, amount = self._worked(f, c, n)
+        return delta, dated_detail(amount, detail)
+
+    def _worked(self, f: Fact, c: _Case, n: int) -> tuple[Decimal, str | None, Decimal]:
         if self.tiers is not None:
             amount = self.tiers[-1][1]
             for upto, tier_amount in self.tiers:
                 if upto is None or n <= upto:
                     amount = tier_amount
                     break
-            return amount, f"#{n}: {fmt(amount)}"
+            amount = value_at(amount, f.date)
+            return amount, f"#{n}: {fmt(amount)}", amount
+        amount = value_at(c.amount, f.date)
+        delta, detail = self._multiplied(f, amount)
+        return delta, detail, amount
+
+    def _multiplied(self, f: Fact, amount: Decimal) -> tuple[Decimal, str | None]:
+        mul = self.multiply_by
+        c_amount = amount
         if isinstance(mul, Excess):
             a = as_decimal(f.fields.get(mul.excess_of))
             b = as_decimal(f.fields.get(mul.over))
             excess = max(ZERO, a - b) if a is not None and b is not None else ZERO
-            return c.amount * excess, (f"{mul.excess_of} {fmt(a) if a is not None else '?'} − {mul.over} "
-                                       f"{fmt(b) if b is not None else '?'} → {fmt(excess)} × {fmt(c.amount)}")
+            return c_amount * excess, (f"{mul.excess_of} {fmt(a) if a is not None else '?'} − {mul.over} "
+                                       f"{fmt(b) if b is not None else '?'} → {fmt(excess)} × {fmt(c_amount)}")
         if mul:
             given = as_decimal(f.fields.get(mul))
             count = ONE if given is None else given
-            return c.amount * count, (Detail("{field} {count} × {amount}", field=mul, count=fmt(count),
-                                                     amount=fmt(c.amount)) if count != ONE else None)
-        return c.amount, None
+            return c_amount * count, (Detail("{field} {count} × {amount}", field=mul, count=fmt(count),
+                                                     amount=fmt(c_amount)) if count != ONE else None)
+        return c_amount, None
 
     def evaluate(self, ctx: Ctx, uf: UnitFacts, node: Site, out: list[Line]) -> None:
         pairs = self._pairs(ctx, uf)

@@ -23,6 +23,8 @@ from ledger.policies.vocabulary import (
     Where,
     as_decimal,
     check_periods,
+    since_of,
+    value_at,
 )
 
 from ..card import Detail, Line
@@ -141,25 +143,41 @@ class ReportRule(Evaluator[Report]):
             if not due_passed and on_time_ok is None:
                 continue
             due_s = due.isoformat() if due is not None else "its deadline"
+            # an obligation is priced by the values in force at its deadline (as-of if not known)
+            day = due or ctx.as_of
+            on_time, poor, late, missing = (value_at(a, day) for a in (self.on_time, self.poor, self.late,
+                                                                        self.missing))
             if on_time_ok is not None:
-                out.append(event_line(node, on_time_ok, self.on_time, self.text, ctx, kind="on_time",
-                                      detail=Detail("{report} {period} submitted by {due}", report=self.report,
-                                                    period=label, due=due_s), period=label))
+                out.append(event_line(node, on_time_ok, on_time, self.text, ctx, kind="on_time",
+                                      detail=_dated(on_time, Detail("{report} {period} submitted by {due}",
+                                                                    report=self.report, period=label, due=due_s)),
+                                      period=label))
             elif on_time_any is not None:
-                out.append(event_line(node, on_time_any, self.poor, self.text, ctx, kind="poor",
-                                      detail=Detail("{report} {period}: quality poor", report=self.report,
-                                                    period=label), period=label))
+                out.append(event_line(node, on_time_any, poor, self.text, ctx, kind="poor",
+                                      detail=_dated(poor, Detail("{report} {period}: quality poor",
+                                                                 report=self.report, period=label)),
+                                      period=label))
             elif late_first is not None:
-                out.append(event_line(node, late_first, self.late, self.text, ctx, kind="late",
-                                      detail=Detail("{report} {period} due {due}, submitted {submitted}",
-                                                    report=self.report, period=label, due=due_s,
-                                                    submitted=late_first.date.isoformat()), period=label))
+                out.append(event_line(node, late_first, late, self.text, ctx, kind="late",
+                                      detail=_dated(late, Detail("{report} {period} due {due}, submitted {submitted}",
+                                                                 report=self.report, period=label, due=due_s,
+                                                                 submitted=late_first.date.isoformat())),
+                                      period=label))
             else:
-                out.append(aggregate_line(node, self.missing, "missing_obligation", self.text, ctx,
-                                          detail=Detail("{report} {period} not submitted by {due} ({rule})",
-                                                        report=self.report, period=label, due=due_s,
-                                                        rule=due_text(self.due)),
+                out.append(aggregate_line(node, missing, "missing_obligation", self.text, ctx,
+                                          detail=_dated(missing, Detail("{report} {period} not submitted by {due} "
+                                                                        "({rule})", report=self.report, period=label,
+                                                                        due=due_s, rule=due_text(self.due))),
                                           date=due, period=label))
+
+
+def _dated(amount: Decimal, detail: str) -> str:
+    """The obligation's detail, naming the date its dated value applies from."""
+    since = since_of(amount)
+    if since is None:
+        return detail
+    return Detail("{detail}; value from {since}: {amount}", detail=detail, since=since.isoformat(),
+                  amount=fmt(amount))
 
 
 @rule_kind(Quota, reads=())
