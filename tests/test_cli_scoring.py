@@ -98,9 +98,15 @@ def test_score_table_csv_xlsx_and_track_unit_filters(db_url, tmp_path):
     assert "known at revision" in table
     csv_text = cli(db_url, "score", "--policy", "cli-test", "--format", "csv").out
     assert "cli-test@1,2021-12-31," in csv_text
+    # A UTF-8 BOM first (Excel on Chinese Windows), once; --no-bom: the same CSV without it (machines).
+    assert csv_text.startswith("\ufeffpolicy,as_of,") and csv_text.count("\ufeff") == 1
+    assert cli(db_url, "score", "--policy", "cli-test", "--format", "csv", "--no-bom").out == csv_text[1:]
+    out_csv = tmp_path / "scores.csv"
+    assert cli(db_url, "score", "--policy", "cli-test", "--format", "csv", "--output", str(out_csv)).code == 0
+    assert out_csv.read_bytes().startswith(b"\xef\xbb\xbfpolicy,")
     import csv
     import io
-    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    rows = list(csv.DictReader(io.StringIO(out_csv.read_text(encoding="utf-8-sig"))))
     b_daily = next(r for r in rows if r["unit"] == "b" and r["indicator"] == "daily")
     assert (b_daily["rank"], b_daily["name"], b_daily["total"], b_daily["grade"], b_daily["points"]) == \
         ("2", "乙局", "10", "一般", "8")
@@ -155,6 +161,7 @@ def test_explain_by_division_and_other_formats(db_url, tmp_path):
     md = cli(db_url, "explain", "b", "--policy", "cli-test", "--format", "md").out
     assert md.startswith("# b 乙局") and "| daily | 日常考评 | 8 | 10 | 直接扣分法 | 通报文件 |" in md
     csv_text = cli(db_url, "explain", "b", "--policy", "cli-test", "--format", "csv", "--by", "event").out
+    assert csv_text.startswith("\ufeffunit,policy,")
     assert any(line.startswith("b,cli-test@1,main,2021-12-31,") and ",b-c1,criticism," in line
                for line in csv_text.splitlines())
     html = cli(db_url, "explain", "b", "--policy", "cli-test", "--format", "html").out
