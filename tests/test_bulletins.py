@@ -79,7 +79,7 @@ def test_jiangxian_progress_and_hotline_tables(db_url, tmp_path):
 def test_score_and_rank_bulletin_and_xlsx(db_url, tmp_path):
     setup(db_url, tmp_path)
     run = cli(db_url, "bulletin", "--policy", "jingkai-2021", "--period", "2021-06", "--format", "csv")
-    assert run.out.startswith("\ufeff2021-06 ")  # the UTF-8 BOM, then the first table's title row
+    assert run.out.startswith("\ufeff2021年6月份各局")  # the UTF-8 BOM, then the first table's title row
     rows = [line.split(",") for line in run.out.removeprefix("\ufeff").splitlines()]
     assert rows[1][:3] == ["排名", "单位", "名称"] and rows[1][-2:] == ["总分", "等级"]
     # As of 06-30 both units lack the monthly reports of Jan–Jun (6 × −1 dynamics, −1 Q1
