@@ -123,3 +123,53 @@ def test_pdf_is_offered_wherever_the_report_is_shown():
 
     assert formats.get("explain", "pdf").binary and formats.get("bulletin", "pdf").binary
     assert "html" in formats.formats("bulletin")
+
+
+def test_workbooks_look_official(tmp_path):
+    """score, explain and bulletin xlsx read back with openpyxl (--lang zh): the summary sheet
+    first, sheet names in Chinese, a title row, borders, wrapped headers, frozen panes, an
+    autofilter, A4 landscape fit to width, rates as percentages, dates as dates, text as text."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    url = f"sqlite:///{tmp_path}/l.db"
+    bulletin_setup(url, tmp_path)
+    books = {}
+    for name, args in (("score", ["score", "--policy", "jiangxian-2021", "--track", "progress"]),
+                       ("bulletin", ["bulletin", "--policy", "jiangxian-2021", "--period", "2021-06"]),
+                       ("explain", ["explain", "p1", "--policy", "jiangxian-2021", "--track", "progress"])):
+        out = tmp_path / f"{name}.xlsx"
+        run = cli(url, *args, "--format", "xlsx", "--lang", "zh", "--output", str(out))
+        assert run.code == 0, run.err
+        books[name] = load_workbook(out)
+    for name, book in books.items():
+        summary = book.worksheets[0]
+        assert summary.title == "概况" and book.active.title == "概况", name
+        pairs = {row[0].value: row[1].value for row in summary.iter_rows(min_row=3) if row[0].value}
+        assert pairs["考核办法"] == "绛县2021年优化营商环境工作考核（jiangxian-2021@1）", pairs
+        assert pairs["发文单位"] == "绛县优化营商环境领导小组办公室"
+        assert isinstance(pairs["截至日期"], dt.datetime) and isinstance(pairs["依据记录（修订号）"], int)
+        assert len(pairs["链哈希"]) == 64
+        for ws in book.worksheets[1:]:
+            assert ws["A1"].font.b and ws["A1"].value, (name, ws.title)  # the title row
+            assert ws.freeze_panes == "A3" and ws.auto_filter.ref.startswith("A2:"), (name, ws.title)
+            assert all(c.alignment.wrap_text and c.font.b and c.border.left.style == "thin" for c in ws[2])
+            assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.orientation == "landscape"
+            assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+            assert ws.page_setup.fitToHeight == 0 and ws.print_title_rows == "$1:$2"
+            assert not [c for row in ws.iter_rows() for c in row if c.data_type == "f"]  # never a formula
+    assert books["explain"].sheetnames == ["概况", "扣分加分明细", "指标得分"]
+    card = {r[0].value: r[1].value for r in books["explain"].worksheets[0].iter_rows(min_row=3) if r[0].value}
+    assert card["单位"] == "p1 县财政局" and isinstance(card["总分"], (int, float)) and "考核类别" in card
+    lines = books["explain"]["扣分加分明细"]
+    dates = [c for c in (row[7] for row in lines.iter_rows(min_row=3)) if c.value is not None]
+    assert dates and all(isinstance(c.value, dt.datetime) and c.number_format == "yyyy-mm-dd" for c in dates)
+    assert books["score"].sheetnames == ["概况", "优化营商环境工作推进情况"]
+    hotline = books["bulletin"]["“12345”政务服务便民热线办理情况"]
+    assert hotline["A1"].value == "2021年6月份“12345”政务服务便民热线工作办理情况统计表"
+    row = [c for c in hotline[3]]
+    assert [c.value for c in row[1:5]] == ["县税务局", 3, 2, 0.6667] and row[4].number_format == "0.00%"
+    progress = books["bulletin"]["优化营商环境工作推进情况"]
+    assert progress["A3"].value == "县财政局" and progress["A3"].data_type == "s"
+    assert "注：已完成工作任务的打“✓”" in [c.value for c in progress["A"]]

@@ -10,10 +10,20 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from .. import i18n
 from ..i18n import _
 from . import text as render
-from .document import DOCUMENT_CSS, h, masthead, page_css, period_text, period_title, signature, size_class
+from .document import (
+    DOCUMENT_CSS,
+    h,
+    masthead,
+    page_css,
+    period_text,
+    period_title,
+    signature,
+    size_class,
+    summary_pairs,
+)
 from .formats import renders
 from .safe import csv_row
-from .xlsx import workbook_bytes, write_workbook
+from .xlsx import Table, workbook_bytes, write_workbook
 
 if TYPE_CHECKING:
     from ..projections.bulletin_tables import BulletinReport, BulletinTable
@@ -78,19 +88,26 @@ def as_json(report: BulletinReport) -> str:
                                        "rows": t.rows, "notes": t.notes} for t in report.tables]})
 
 
-def _workbook(report: BulletinReport) -> tuple[list[tuple[str, list[str], list[list[Any]]]], list[str]]:
-    sheets = [(f"{t.track} {report.period}", t.headers, t.rows) for t in report.tables]
-    told = [f"{title(report, t)}: {' '.join(notes(report, t))}" for t in report.tables] + [provenance(report)]
-    return sheets, told
+def _workbook(report: BulletinReport) -> dict[str, Any]:
+    """The summary sheet, then one sheet per table: named by the track in the chosen language
+    (its name; in English its id and the period), titled as the 通报 titles it, notes under it."""
+    zh = i18n.is_zh()
+    sheets = [Table(report.policy.track(t.track).name if zh else f"{t.track} {report.period}", t.headers, t.rows,
+                    title=title(report, t), notes=notes(report, t)) for t in report.tables]
+    heading = i18n.f("{period} assessment bulletin", period=period_text(report.period))
+    return {"sheets": sheets, "notes": [provenance(report)], "title": f"{heading} — {report.policy.title}",
+            "summary": summary_pairs(report.policy, report.as_of, report.known_at, report.head, report.period)}
 
 
 def write_xlsx(report: BulletinReport, path: str | BinaryIO) -> None:
-    write_workbook(path, *_workbook(report))
+    book = _workbook(report)
+    write_workbook(path, book["sheets"], book["notes"], summary=book["summary"], title=book["title"])
 
 
 @renders("bulletin", "xlsx", binary=True)
 def as_xlsx(report: BulletinReport) -> bytes:
-    return workbook_bytes(*_workbook(report))
+    book = _workbook(report)
+    return workbook_bytes(book["sheets"], book["notes"], summary=book["summary"], title=book["title"])
 
 
 def _html_cell(value: Any) -> str:

@@ -137,3 +137,18 @@ def signature(policy: Policy, day: dt.date) -> str:
     name = issuer(policy)
     office = f"<p>{h(name)}</p>" if name else ""
     return f'<div class="signature" id="signature">{office}<p id="date">{h(date_text(day))}</p></div>'
+
+
+def summary_pairs(policy: Policy, as_of: dt.date, known_at: int, head: tuple[int, str],
+                  period: str | None = None) -> list[tuple[str, Any]]:
+    """What a workbook's summary sheet says of any result: the policy, the issuing office,
+    the period, as of, known at and the chain hash (label, value)."""
+    pairs: list[tuple[str, Any]] = [(_("Policy"), f"{policy.title}（{policy.ref}）" if i18n.is_zh()
+                                     else f"{policy.title} ({policy.ref})")]
+    office = issuer(policy)
+    if office:
+        pairs.append((_("Issued by"), office))
+    if period:
+        pairs.append((_("Period"), period_text(period)))
+    pairs += [(_("As of"), as_of), (_("Known at revision"), known_at), (_("Chain hash"), head[1])]
+    return pairs

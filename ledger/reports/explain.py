@@ -17,11 +17,11 @@ from ..i18n import _
 from ..projections.explanation import FOLDED_KINDS, GROUPINGS, Explanation, own_words
 from . import text as render
 from . import words
-from .document import FONTS, masthead, page_css, signature
+from .document import FONTS, masthead, page_css, signature, summary_pairs
 from .formats import renders
 from .safe import csv_row, md
 from .scores import provenance
-from .xlsx import workbook_bytes
+from .xlsx import Table, workbook_bytes
 
 if TYPE_CHECKING:
     from ..projections.scoring import IndicatorScore
@@ -350,7 +350,7 @@ def as_pdf(ex: Explanation, by: str = "indicator", all_lines: bool = False, **_o
     return html_to_pdf(as_html(ex, by=by, all_lines=all_lines))
 
 
-def xlsx_sheets(ex: Explanation, by: str = "indicator") -> list[tuple[str, list[str], list[list[Any]]]]:
+def xlsx_sheets(ex: Explanation, by: str = "indicator") -> list[Table]:
     names = ex.indicator_names()
     lines = [[group, ln.get("indicator") or "", names.get(ln.get("indicator") or "", ""), ln["delta"],
               ln.get("event") or "", ln.get("event_type") or "", ln.get("kind") or "", ln.get("date") or "",
@@ -359,14 +359,28 @@ def xlsx_sheets(ex: Explanation, by: str = "indicator") -> list[tuple[str, list[
     notes = ex.indicator_notes()
     tree = [[node.id, node.name, node.shown(), node.max, *notes.get(node.id, ("", ""))]
             for top in ex.card.indicators for node in top.walk()]
-    # A workbook is data people file and filter: its sheet names and headers stay the same, both
-    # languages side by side, whatever --lang (only the what-happened text follows it).
-    return [("明细 lines", ["分组 group", "指标 indicator", "指标名称", "分值 delta", "事件 event", "事件类型 type",
-                           "种类 kind", "日期 date", "条款 clause", "来源 source", "依据 what happened"], lines),
-            ("指标 indicators", ["指标 id", "名称 name", "得分 points", "满分 max", "计分方式 method",
-                                  "数据来源 data source"], tree)]
+    who = f"{ex.card.unit} {ex.card.name}"
+    # A workbook is data people file and filter: its headers stay the same, both languages side
+    # by side, whatever --lang; the sheet names and titles follow it (and the what-happened text).
+    return [Table(_("Lines"), ["分组 group", "指标 indicator", "指标名称", "分值 delta", "事件 event", "事件类型 type",
+                               "种类 kind", "日期 date", "条款 clause", "来源 source", "依据 what happened"], lines,
+                  title=f"{who} — {_('Lines')} ({by})"),
+            Table(_("Indicators"), ["指标 id", "名称 name", "得分 points", "满分 max", "计分方式 method",
+                                    "数据来源 data source"], tree, title=f"{who} — {_('Indicators')}")]
+
+
+def xlsx_summary(ex: Explanation) -> list[tuple[str, Any]]:
+    """Whose card it is, its result, then where it comes from (the summary sheet)."""
+    c, pol = ex.card, ex.board.policy
+    pairs: list[tuple[str, Any]] = [(_("Unit"), f"{c.unit} {c.name}"),
+                                    (_("Track"), f"{pol.track(c.track).name} ({c.track})"),
+                                    (_("Total"), c.total), (_("Maximum"), c.max), (_("Grade"), c.grade or "")]
+    if c.rank is not None:
+        pairs.append((_("Rank"), c.rank))
+    return pairs + summary_pairs(pol, ex.board.as_of, ex.board.known_at, ex.board.head)
 
 
 @renders("explain", "xlsx", binary=True)
 def as_xlsx(ex: Explanation, by: str = "indicator", **_options: Any) -> bytes:
-    return workbook_bytes(xlsx_sheets(ex, by), notes=header_lines(ex))
+    return workbook_bytes(xlsx_sheets(ex, by), notes=header_lines(ex)[1:], summary=xlsx_summary(ex),
+                          title=header_lines(ex)[0])
