@@ -74,8 +74,9 @@ def test_what_if_is_marked_in_every_format_and_never_published(url, tmp_path):
     out = tmp_path / "s.xlsx"
     assert cli(url, "score", "--policy-file", draft, "--format", "xlsx", "--output", str(out)).code == 0
     from openpyxl import load_workbook
-    notes = [row[0].value for row in load_workbook(out)["说明"].iter_rows()]
-    assert any(mark in (n or "") for n in notes)
+    summary = load_workbook(out).worksheets[0]  # the summary sheet comes first
+    cells = [str(cell.value) for row in summary.iter_rows() for cell in row if cell.value is not None]
+    assert any(mark in text for text in cells) and any("WHAT-IF" in text for text in cells)
     html = cli(url, "explain", "b", "--policy-file", draft, "--format", "html").out
     assert f"<title>b 乙局 — {mark}</title>" in html and "WHAT-IF" in html
     md = cli(url, "explain", "b", "--policy-file", draft, "--format", "md").out

@@ -79,7 +79,8 @@ def test_jiangxian_progress_and_hotline_tables(db_url, tmp_path):
 def test_score_and_rank_bulletin_and_xlsx(db_url, tmp_path):
     setup(db_url, tmp_path)
     run = cli(db_url, "bulletin", "--policy", "jingkai-2021", "--period", "2021-06", "--format", "csv")
-    rows = [line.split(",") for line in run.out.splitlines()]
+    assert run.out.startswith("\ufeff2021年6月份各局")  # the UTF-8 BOM, then the first table's title row
+    rows = [line.split(",") for line in run.out.removeprefix("\ufeff").splitlines()]
     assert rows[1][:3] == ["排名", "单位", "名称"] and rows[1][-2:] == ["总分", "等级"]
     # As of 06-30 both units lack the monthly reports of Jan–Jun (6 × −1 dynamics, −1 Q1
     # summary due 04-02, 6 × −1 双公示): daily 40 − 13 = 27; jk1 also has a district warning: 26.
@@ -89,11 +90,12 @@ def test_score_and_rank_bulletin_and_xlsx(db_url, tmp_path):
                "--output", str(out)).code == 0
     from openpyxl import load_workbook
     book = load_workbook(out)
+    assert book.sheetnames[0] == "Summary"  # LEDGER_LANG=en here; the tables' sheets: track and month
     ws = book["progress 2021-06"]
-    assert ws.freeze_panes == "A2"
-    assert [c.value for c in ws[1]] == ["单位", "工作推进台账报送情况", "专栏信息发布情况", "宣传政策和措施情况",
+    assert ws.freeze_panes == "A3" and ws["A1"].value == "2021年6月份优化营商环境工作推进情况"  # the title row
+    assert [c.value for c in ws[2]] == ["单位", "工作推进台账报送情况", "专栏信息发布情况", "宣传政策和措施情况",
                                        "政策法规、业务知识培训情况"]
-    assert [c.value for c in ws[2]] == ["县财政局", "✓", "✓", "✗", "✓"]
+    assert [c.value for c in ws[3]] == ["县财政局", "✓", "✓", "✗", "✓"]
     assert ws.column_dimensions["B"].width >= 22  # the Chinese header fits
     bad = cli(db_url, "bulletin", "--policy", "jiangxian-2021", "--period", "2021-13")
     assert bad.code == 2 and "--period" in bad.err

@@ -98,9 +98,15 @@ def test_score_table_csv_xlsx_and_track_unit_filters(db_url, tmp_path):
     assert "known at revision" in table
     csv_text = cli(db_url, "score", "--policy", "cli-test", "--format", "csv").out
     assert "cli-test@1,2021-12-31," in csv_text
+    # A UTF-8 BOM first (Excel on Chinese Windows), once; --no-bom: the same CSV without it (machines).
+    assert csv_text.startswith("\ufeffpolicy,as_of,") and csv_text.count("\ufeff") == 1
+    assert cli(db_url, "score", "--policy", "cli-test", "--format", "csv", "--no-bom").out == csv_text[1:]
+    out_csv = tmp_path / "scores.csv"
+    assert cli(db_url, "score", "--policy", "cli-test", "--format", "csv", "--output", str(out_csv)).code == 0
+    assert out_csv.read_bytes().startswith(b"\xef\xbb\xbfpolicy,")
     import csv
     import io
-    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    rows = list(csv.DictReader(io.StringIO(out_csv.read_text(encoding="utf-8-sig"))))
     b_daily = next(r for r in rows if r["unit"] == "b" and r["indicator"] == "daily")
     assert (b_daily["rank"], b_daily["name"], b_daily["total"], b_daily["grade"], b_daily["points"]) == \
         ("2", "乙局", "10", "一般", "8")
@@ -110,9 +116,9 @@ def test_score_table_csv_xlsx_and_track_unit_filters(db_url, tmp_path):
     out = tmp_path / "scores.xlsx"
     assert cli(db_url, "score", "--policy", "cli-test", "--format", "xlsx", "--output", str(out)).code == 0
     from openpyxl import load_workbook
-    ws = load_workbook(out).worksheets[0]
-    assert ws.freeze_panes == "A2" and ws.cell(1, 2).value == "单位 unit"
-    assert [ws.cell(r, 2).value for r in (2, 3, 4)] == ["a", "b", "c"]
+    ws = load_workbook(out).worksheets[1]  # after the summary sheet; a title row, then the headers
+    assert ws.freeze_panes == "A3" and ws.cell(2, 2).value == "单位 unit"
+    assert [ws.cell(r, 2).value for r in (3, 4, 5)] == ["a", "b", "c"]
     # Without --output the workbook goes to standard output when it is redirected …
     from io import BytesIO
 
@@ -121,7 +127,7 @@ def test_score_table_csv_xlsx_and_track_unit_filters(db_url, tmp_path):
     from ledger.cli import main
     piped = CliRunner().invoke(main, ["--db", db_url, "score", "--policy", "cli-test", "--format", "xlsx"])
     assert piped.exit_code == 0
-    assert [load_workbook(BytesIO(piped.stdout_bytes)).worksheets[0].cell(r, 2).value for r in (2, 3, 4)] == \
+    assert [load_workbook(BytesIO(piped.stdout_bytes)).worksheets[1].cell(r, 2).value for r in (3, 4, 5)] == \
         ["a", "b", "c"]
     bad = cli(db_url, "score", "--policy", "cli-test", "--track", "nope")
     assert bad.code == 2 and "--track" in bad.err
@@ -155,6 +161,7 @@ def test_explain_by_division_and_other_formats(db_url, tmp_path):
     md = cli(db_url, "explain", "b", "--policy", "cli-test", "--format", "md").out
     assert md.startswith("# b 乙局") and "| daily | 日常考评 | 8 | 10 | 直接扣分法 | 通报文件 |" in md
     csv_text = cli(db_url, "explain", "b", "--policy", "cli-test", "--format", "csv", "--by", "event").out
+    assert csv_text.startswith("\ufeffunit,policy,")
     assert any(line.startswith("b,cli-test@1,main,2021-12-31,") and ",b-c1,criticism," in line
                for line in csv_text.splitlines())
     html = cli(db_url, "explain", "b", "--policy", "cli-test", "--format", "html").out
@@ -231,16 +238,16 @@ def test_explain_xlsx_workbook(db_url, tmp_path):
     assert cli(db_url, "explain", "b", "--policy", "cli-test", "--format", "xlsx", "--output", str(out)).code == 0
     from openpyxl import load_workbook
     book = load_workbook(out)
-    lines = book["明细 lines"]
+    assert book.sheetnames == ["Summary", "Lines", "Indicators"]  # LEDGER_LANG=en here
+    lines = book["Lines"]
     doc = json.loads(cli(db_url, "explain", "b", "--policy", "cli-test", "--format", "json").out)
-    assert lines.freeze_panes == "A2" and lines.max_row - 1 == len(doc["lines"])
-    rows = [[c.value for c in row] for row in lines.iter_rows(min_row=2)]
+    assert lines.freeze_panes == "A3" and lines.max_row - 2 == len(doc["lines"])
+    rows = [[c.value for c in row] for row in lines.iter_rows(min_row=3)]
     criticism = next(r for r in rows if r[4] == "b-c1")
     assert criticism[1] == "daily" and criticism[3] == -2 and criticism[8].startswith("被警示的扣1分")
-    tree = book["指标 indicators"]
-    assert [c.value for c in tree[1]][4:] == ["计分方式 method", "数据来源 data source"]
-    assert [c.value for c in tree[2]] == ["daily", "日常考评", 8, 10, "直接扣分法", "通报文件"]
-    assert "说明" in book.sheetnames
+    tree = book["Indicators"]
+    assert [c.value for c in tree[2]][4:] == ["计分方式 method", "数据来源 data source"]
+    assert [c.value for c in tree[3]] == ["daily", "日常考评", 8, 10, "直接扣分法", "通报文件"]
 
 
 def test_diff_across_years_names_each_event_with_the_year_and_policy_that_scores_it(db_url, tmp_path):

@@ -70,12 +70,14 @@ def test_exports_never_carry_live_formulas_or_markup(db_url, tmp_path):
 
     _hostile_store(db_url, tmp_path)
     # CSV: text marked with one ', numbers (a negative delta too) left as numbers.
-    rows = list(csv.reader(io.StringIO(cli(db_url, "score", "--policy", "cli-test", "--format", "csv").out)))
+    scored = cli(db_url, "score", "--policy", "cli-test", "--format", "csv").out
+    assert scored.startswith("\ufeffpolicy,")  # the BOM comes before the marks, not instead of one
+    rows = list(csv.reader(io.StringIO(scored.removeprefix("\ufeff"))))
     names = {r[5]: r[6] for r in rows[1:]}
     assert names["a"] == "'" + HOSTILE_NAME and names["b"] == "乙局"
     assert all(not r[7].startswith("'") for r in rows[1:])
     explained = list(csv.DictReader(io.StringIO(cli(db_url, "explain", "a", "--policy", "cli-test",
-                                                    "--format", "csv").out)))
+                                                    "--format", "csv", "--no-bom").out)))
     line = next(r for r in explained if r["event"] == "a-w1")
     assert line["source"] == "'" + HOSTILE_SOURCE and line["delta"] == "-1"
     # xlsx: string cells, never formulas (score, explain, bulletin).

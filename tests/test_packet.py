@@ -25,6 +25,12 @@ def test_packet_contents_and_rederivation(db_url, tmp_path):
     manifest = json.loads(files["manifest.json"])
     assert all(hashlib.sha256(files[name]).hexdigest() == digest for name, digest in manifest.items())
     assert files["policy.yaml"] == Path(POLICY).read_bytes()
+    # The CSV opens in Excel (UTF-8 BOM) and is the explain command's CSV byte for byte.
+    same_csv = tmp_path / "b.csv"
+    assert cli(db_url, "explain", "b", "--policy", "cli-test@1", "--track", "main", "--as-of", "2021-12-31",
+               "--known-at", str(known), "--format", "csv", "--output", str(same_csv)).code == 0
+    assert files["explanation.csv"].startswith(b"\xef\xbb\xbfunit,")
+    assert files["explanation.csv"] == same_csv.read_bytes()
     # Re-derivable: the same explain command prints explanation.json byte for byte.
     again = cli(db_url, "explain", "b", "--policy", "cli-test@1", "--track", "main", "--as-of", "2021-12-31",
                 "--known-at", str(known), "--format", "json")

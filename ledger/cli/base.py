@@ -364,10 +364,18 @@ def terminal_width(output: str | None) -> int | None:
     return shutil.get_terminal_size().columns
 
 
-def show(report: str, fmt: str, value: Any, output: str | None = None, **options: Any) -> None:
+def bom_option(func: Callable) -> Callable:
+    """``--no-bom``: CSV without the UTF-8 byte order mark written by default (for machines)."""
+    return click.option("--no-bom", "no_bom", is_flag=True,
+                        help="CSV without the UTF-8 byte order mark (BOM) that Excel needs (for machines)")(func)
+
+
+def show(report: str, fmt: str, value: Any, output: str | None = None, *, bom: bool = True,
+         **options: Any) -> None:
     """Render ``value`` in a registered format: text to --output or standard output, bytes
-    (xlsx) to --output or redirected standard output. Options a renderer does not take are
-    left out (``width``: a terminal's columns, for the table formats that fit it)."""
+    (xlsx, pdf) to --output or redirected standard output. Options a renderer does not take
+    are left out (``width``: a terminal's columns, for the table formats that fit it). CSV
+    starts with a UTF-8 byte order mark unless ``bom`` is false (``--no-bom``)."""
     import inspect
 
     form = formats.get(report, fmt)
@@ -388,6 +396,10 @@ def show(report: str, fmt: str, value: Any, output: str | None = None, **options
     if form.exact and not output:
         click.echo(data, nl=False)
         return
+    if fmt == "csv":
+        from ..reports.safe import with_bom
+
+        data = with_bom(data, bom)
     emit(data, output)
 
 

@@ -6,7 +6,7 @@ import click
 
 from ..reports import explain as explain_report
 from ..reports.safe import file_name
-from .base import Context, as_of_options, board, main, pass_ctx, policy_options
+from .base import Context, as_of_options, board, bom_option, main, pass_ctx, policy_options
 
 
 @main.command()
@@ -15,9 +15,10 @@ from .base import Context, as_of_options, board, main, pass_ctx, policy_options
 @click.option("--track")
 @as_of_options
 @click.option("--output", help="the zip to write (default UNIT-POLICY.zip)")
+@bom_option
 @pass_ctx
 def packet(c: Context, unit: str, policy_ref: str | None, policy_file: str | None, track: str | None,
-           as_of: str | None, known_at: str | None, output: str | None) -> None:
+           as_of: str | None, known_at: str | None, output: str | None, no_bom: bool) -> None:
     """One zip for a reviewer: explanation (html, json, csv), cited events with their
     history, the policy file, the pinned chain hash and how to verify and re-derive."""
     from ..workflows.packets import build_packet
@@ -29,7 +30,7 @@ def packet(c: Context, unit: str, policy_ref: str | None, policy_file: str | Non
             text = handle.read()
     else:
         text = c.ledger.policies.find(scored.policy.ref).text  # the version the card was scored under
-    data = build_packet(c.ledger, ex, text)
+    data = build_packet(c.ledger, ex, text, bom=not no_bom)
     path = output or file_name(f"{unit}-{scored.policy.ref.replace('@', '-')}") + ".zip"  # in this folder
     with open(path, "wb") as handle:
         handle.write(data)

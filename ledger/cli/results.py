@@ -15,6 +15,7 @@ from .base import (
     Context,
     as_of_options,
     board,
+    bom_option,
     format_option,
     main,
     parse_date,
@@ -49,10 +50,11 @@ def _warn_about_dates(board: Scoreboard) -> None:
               help="order of the rows: rank (1 first) or total (highest first)")
 @click.option("--lowest", type=click.IntRange(min=1), metavar="N", help="only the N units with the lowest totals")
 @click.option("--output", help="write to this file instead of stdout")
+@bom_option
 @pass_ctx
 def score(c: Context, policy_ref: str | None, policy_file: str | None, track: str | None, unit: str | None,
           as_of: str | None, known_at: str | None, fmt: str, sort: str, lowest: int | None,
-          output: str | None) -> None:
+          output: str | None, no_bom: bool) -> None:
     """Scores of every unit of every track (or the ones asked for)."""
     scored = board(c, policy_ref, policy_file, as_of, known_at, track, unit)
     _warn_about_dates(scored)
@@ -61,11 +63,11 @@ def score(c: Context, policy_ref: str | None, policy_file: str | None, track: st
             for track_id, cards in scored.cards.items():
                 keep = {id(card) for card in score_report.ordered(cards, "rank", lowest)}
                 scored.cards[track_id] = [card for card in cards if id(card) in keep]
-            show("score", fmt, scored, output)
+            show("score", fmt, scored, output, bom=not no_bom)
             return
-        show("score", fmt, scored, output, sort=sort, lowest=lowest)
+        show("score", fmt, scored, output, bom=not no_bom, sort=sort, lowest=lowest)
         return
-    show("score", fmt, scored, output)
+    show("score", fmt, scored, output, bom=not no_bom)
 
 
 PER_TRACK_FORMATS = ("table", "md", "html")
@@ -83,9 +85,11 @@ JSON object, workbook or PDF is one card: those need --track)."""
               help="show every line, also the 0-point ones (on-time reports, met findings) folded by default")
 @format_option("explain")
 @click.option("--output", help="write to this file instead of stdout")
+@bom_option
 @pass_ctx
 def explain(c: Context, unit: str, policy_ref: str | None, policy_file: str | None, track: str | None,
-            as_of: str | None, known_at: str | None, by: str, all_lines: bool, fmt: str, output: str | None) -> None:
+            as_of: str | None, known_at: str | None, by: str, all_lines: bool, fmt: str, output: str | None,
+            no_bom: bool) -> None:
     """The explanation trail of one unit's score: every point to its event and clause."""
     scored = board(c, policy_ref, policy_file, as_of, known_at, track, None, focus=unit)
     _warn_about_dates(scored)
@@ -96,8 +100,8 @@ def explain(c: Context, unit: str, policy_ref: str | None, policy_file: str | No
                 click.echo("")
             show("explain", fmt, explain_report.Explanation(scored, card), None, by=by, all_lines=all_lines)
         return
-    show("explain", fmt, explain_report.Explanation(scored, scored.card(unit, track)), output, by=by,
-         all_lines=all_lines)
+    show("explain", fmt, explain_report.Explanation(scored, scored.card(unit, track)), output, bom=not no_bom,
+         by=by, all_lines=all_lines)
 
 
 @main.command()
@@ -147,13 +151,14 @@ def diff(c: Context, policy_ref: str | None, policy_file: str | None, against_re
 @as_of_options
 @format_option("bulletin")
 @click.option("--output", help="write to this file instead of stdout")
+@bom_option
 @pass_ctx
 def bulletin(c: Context, policy_ref: str | None, policy_file: str | None, period: str, track: str | None,
-             as_of: str | None, known_at: str | None, fmt: str, output: str | None) -> None:
+             as_of: str | None, known_at: str | None, fmt: str, output: str | None, no_bom: bool) -> None:
     """The monthly bulletin (月通报): the policy's own tables, else scores and ranks."""
     from ..projections.bulletin_tables import build_bulletin, month_bounds
 
     day = parse_date(as_of, "--as-of")
     pol = c.ledger.policy(policy_ref, policy_file, as_of=day or month_bounds(period)[1])
     report = build_bulletin(c.ledger.view(known_at), pol, period, track=track, as_of=day)
-    show("bulletin", fmt, report, output)
+    show("bulletin", fmt, report, output, bom=not no_bom)

@@ -86,17 +86,43 @@ def _derived(policy: Policy) -> dict[str, dict[str, str]]:
     return {d: {w: names[0] for w, names in words.items() if len(names) == 1} for d, words in named.items()}
 
 
+def _labels_data(policy_id: str) -> dict[str, Any]:
+    path = labels_file(policy_id)
+    if not path.is_file():
+        return {}
+    import yaml
+
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def issuer(policy: Policy) -> str:
+    """The office that issues the policy's documents (通报 masthead and signature): the labels
+    file's ``issuer``, else the last parenthesised issuer of a source title ("关于印发…的通知
+    （某某领导小组，2021年5月17日）"), else "" (the document then names none)."""
+    cached: str | None = policy._compiled.get("__issuer__")
+    if cached is not None:
+        return cached
+    name = str(_labels_data(policy.id).get("issuer") or "").strip()
+    if not name:
+        import re
+
+        for source in policy.sources or []:
+            found = re.search(r"（([^（），,]+)[，,]\s*\d{4}年\d{1,2}月\d{1,2}日）\s*$", source.title or "")
+            if found:
+                name = found.group(1)
+                break
+    policy._compiled["__issuer__"] = name
+    return name
+
+
 def labels_of(policy: Policy) -> dict[str, dict[str, str]]:
     """Domain → code → 中文 for this policy (cached on the policy)."""
     cached: dict[str, dict[str, str]] | None = policy._compiled.get("__labels__")
     if cached is not None:
         return cached
     merged = _derived(policy)
-    path = labels_file(policy.id)
-    if path.is_file():
-        import yaml
-
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = _labels_data(policy.id)
+    if data:
         for domain in DOMAINS:
             merged[domain].update({str(k): str(v) for k, v in (data.get(domain) or {}).items()})
     if policy.labels is not None:

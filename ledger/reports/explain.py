@@ -17,15 +17,17 @@ from ..i18n import _
 from ..projections.explanation import FOLDED_KINDS, GROUPINGS, Explanation, own_words
 from . import text as render
 from . import words
+from .document import FONTS, masthead, page_css, signature, summary_pairs
 from .formats import renders
 from .safe import csv_row, md
 from .scores import provenance
-from .xlsx import workbook_bytes
+from .xlsx import Table, workbook_bytes
 
 if TYPE_CHECKING:
     from ..projections.scoring import IndicatorScore
 
-__all__ = ["GROUPINGS", "Explanation", "as_table", "as_json", "as_csv", "as_markdown", "as_html", "as_xlsx"]
+__all__ = ["GROUPINGS", "Explanation", "as_table", "as_json", "as_csv", "as_markdown", "as_html", "as_pdf",
+           "as_xlsx"]
 
 
 def _delta(value: Any) -> str:
@@ -253,6 +255,14 @@ def as_markdown(ex: Explanation, by: str = "indicator", all_lines: bool = False,
     return "\n".join(out)
 
 
+LINE_COLUMNS = ('<colgroup><col style="width:7%"><col style="width:31%"><col style="width:10%">'
+                '<col style="width:14%"><col style="width:12%"><col style="width:26%"></colgroup>')
+INDICATOR_COLUMNS = ('<colgroup><col style="width:9%"><col style="width:21%"><col style="width:8%">'
+                     '<col style="width:8%"><col style="width:30%"><col style="width:24%"></colgroup>')
+"""Column widths that fit the page's width (points, what happened, date, source, event, clause;
+indicator, name, points, max, method, data source): long text wraps within its column."""
+
+
 def _h(text: Any) -> str:
     return html.escape("" if text is None else str(text))
 
@@ -278,10 +288,11 @@ def as_html(ex: Explanation, by: str = "indicator", all_lines: bool = False, **_
         table_rows = _rows(ex, shown, folded, None)
         items = "".join(
             ('<tr class="folded">' if folded and i == len(table_rows) - 1 else "<tr>") +
-            f'<td class="n">{_h(r[0])}</td><td>{_h(r[2])}</td><td>{_h(r[3])}</td><td>{_h(r[4])}</td>'
-            f'<td>{_h(r[5])}</td><td class="rule">{_h(r[6])}</td></tr>' for i, r in enumerate(table_rows))
+            f'<td class="n">{_h(r[0])}</td><td>{_h(r[2])}</td><td class="date">{_h(r[3])}</td>'
+            f'<td>{_h(r[4])}</td><td>{_h(r[5])}</td><td class="rule">{_h(r[6])}</td></tr>'
+            for i, r in enumerate(table_rows))
         groups.append(f'<section class="group"><h3>{_h(heading(ex, key, lines, by))}</h3><table class="lines">'
-                      f'<thead><tr><th>{_h(heads[0])}</th><th>{_h(heads[2])}</th><th>{_h(heads[3])}</th>'
+                      f'{LINE_COLUMNS}<thead><tr><th>{_h(heads[0])}</th><th>{_h(heads[2])}</th><th>{_h(heads[3])}</th>'
                       f'<th>{_h(heads[4])}</th><th>{_h(heads[5])}</th><th>{_h(heads[6])}</th></tr></thead>'
                       f'<tbody>{items}</tbody></table></section>')
     head = header_lines(ex)
@@ -294,37 +305,52 @@ def as_html(ex: Explanation, by: str = "indicator", all_lines: bool = False, **_
 <html lang="{lang}"><head><meta charset="utf-8">
 <title>{_h(c.unit)} {_h(c.name)} — {_h(ex.board.policy.ref)}</title>
 <style>
-body {{ font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif;
-       margin: 2em; color: #111; }}
+body {{ font-family: {FONTS}; margin: 2em; color: #111; }}
+.masthead {{ color: #c00; text-align: center; font-size: 20pt; font-weight: bold; letter-spacing: .08em;
+            margin: 0 0 .2em; }}
+hr.red {{ border: 0; border-top: 2px solid #c00; margin: 0 0 1em; }}
 h1 {{ font-size: 1.5em; margin-bottom: .2em; }}
-table {{ border-collapse: collapse; width: 100%; margin: .5em 0 1.5em; font-size: .9em; }}
-th, td {{ border: 1px solid #999; padding: .25em .5em; vertical-align: top; }}
+table {{ border-collapse: collapse; width: 100%; margin: .5em 0 1.5em; font-size: .9em; table-layout: fixed; }}
+th, td {{ border: 1px solid #999; padding: .25em .4em; vertical-align: top; overflow-wrap: anywhere; }}
 th {{ background: #eef; }}
-td.n {{ text-align: right; white-space: nowrap; }}
-td.rule {{ max-width: 36em; }}
-td.note {{ max-width: 24em; font-size: .85em; color: #333; }}
+td.n, td.date {{ text-align: right; white-space: nowrap; }}
+td.note {{ font-size: .85em; color: #333; }}
+.signature {{ margin: 2em 1em 1em auto; width: max-content; text-align: center; }}
+.signature p {{ margin: .2em 0; }}
 tr.d0 td {{ font-weight: bold; }} tr.d2 td:first-child {{ padding-left: 1.5em; }}
 tr.folded td {{ color: #555; font-style: italic; }}
 .meta {{ color: #444; }} .total {{ font-size: 1.3em; font-weight: bold; }}
 .provisional {{ color: #a40; border: 1px solid #a40; padding: 0 .3em; }}
 .summary {{ margin: .2em 0; }}
-@media print {{ body {{ margin: 1cm; }} section.group {{ break-inside: avoid; }} }}
+@media print {{ body {{ font-size: 10pt; }} section.group h3 {{ break-after: avoid-page; }}
+               tr {{ break-inside: avoid; }} }}
+{page_css()}
 </style></head>
 <body>
+{masthead(ex.board.policy)}
 <h1 id="title">{_h(head[0])}</h1>
 <p class="total" id="total" data-total="{_h(render.number_text(c.total))}">{_h(head[1])}{provisional}</p>
 <div id="summary">{summary}</div>
 <p class="meta" id="provenance">{_h(head[-1])}</p>
 <h2>{_h(_("Indicators"))}</h2>
-<table id="indicators"><thead><tr>{ind_heads}</tr></thead>
+<table id="indicators">{INDICATOR_COLUMNS}<thead><tr>{ind_heads}</tr></thead>
 <tbody>{''.join(rows)}</tbody></table>
 <h2>{_h(_("Lines"))} ({_h(by)})</h2>
 {''.join(groups)}
+{signature(ex.board.policy, ex.board.as_of)}
 </body></html>
 """
 
 
-def xlsx_sheets(ex: Explanation, by: str = "indicator") -> list[tuple[str, list[str], list[list[Any]]]]:
+@renders("explain", "pdf", binary=True)
+def as_pdf(ex: Explanation, by: str = "indicator", all_lines: bool = False, **_options: Any) -> bytes:
+    """The printable page on A4 with page numbers, printed by headless Chromium (``ledger.reports.pdf``)."""
+    from .pdf import html_to_pdf
+
+    return html_to_pdf(as_html(ex, by=by, all_lines=all_lines))
+
+
+def xlsx_sheets(ex: Explanation, by: str = "indicator") -> list[Table]:
     names = ex.indicator_names()
     lines = [[group, ln.get("indicator") or "", names.get(ln.get("indicator") or "", ""), ln["delta"],
               ln.get("event") or "", ln.get("event_type") or "", ln.get("kind") or "", ln.get("date") or "",
@@ -333,14 +359,28 @@ def xlsx_sheets(ex: Explanation, by: str = "indicator") -> list[tuple[str, list[
     notes = ex.indicator_notes()
     tree = [[node.id, node.name, node.shown(), node.max, *notes.get(node.id, ("", ""))]
             for top in ex.card.indicators for node in top.walk()]
-    # A workbook is data people file and filter: its sheet names and headers stay the same, both
-    # languages side by side, whatever --lang (only the what-happened text follows it).
-    return [("明细 lines", ["分组 group", "指标 indicator", "指标名称", "分值 delta", "事件 event", "事件类型 type",
-                           "种类 kind", "日期 date", "条款 clause", "来源 source", "依据 what happened"], lines),
-            ("指标 indicators", ["指标 id", "名称 name", "得分 points", "满分 max", "计分方式 method",
-                                  "数据来源 data source"], tree)]
+    who = f"{ex.card.unit} {ex.card.name}"
+    # A workbook is data people file and filter: its headers stay the same, both languages side
+    # by side, whatever --lang; the sheet names and titles follow it (and the what-happened text).
+    return [Table(_("Lines"), ["分组 group", "指标 indicator", "指标名称", "分值 delta", "事件 event", "事件类型 type",
+                               "种类 kind", "日期 date", "条款 clause", "来源 source", "依据 what happened"], lines,
+                  title=f"{who} — {_('Lines')} ({by})"),
+            Table(_("Indicators"), ["指标 id", "名称 name", "得分 points", "满分 max", "计分方式 method",
+                                    "数据来源 data source"], tree, title=f"{who} — {_('Indicators')}")]
+
+
+def xlsx_summary(ex: Explanation) -> list[tuple[str, Any]]:
+    """Whose card it is, its result, then where it comes from (the summary sheet)."""
+    c, pol = ex.card, ex.board.policy
+    pairs: list[tuple[str, Any]] = [(_("Unit"), f"{c.unit} {c.name}"),
+                                    (_("Track"), f"{pol.track(c.track).name} ({c.track})"),
+                                    (_("Total"), c.total), (_("Maximum"), c.max), (_("Grade"), c.grade or "")]
+    if c.rank is not None:
+        pairs.append((_("Rank"), c.rank))
+    return pairs + summary_pairs(pol, ex.board.as_of, ex.board.known_at, ex.board.head)
 
 
 @renders("explain", "xlsx", binary=True)
 def as_xlsx(ex: Explanation, by: str = "indicator", **_options: Any) -> bytes:
-    return workbook_bytes(xlsx_sheets(ex, by), notes=header_lines(ex))
+    return workbook_bytes(xlsx_sheets(ex, by), notes=header_lines(ex)[1:], summary=xlsx_summary(ex),
+                          title=header_lines(ex)[0])

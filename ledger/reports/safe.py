@@ -5,6 +5,10 @@
   text that starts with ``'`` itself, so the marker is always the ledger's and ``import``
   can drop exactly one). Numbers are written as numbers, never marked: a negative number
   stays a number. ``import`` drops one leading ``'`` from every CSV cell (``unmark``).
+* CSV files carry a UTF-8 byte order mark by default (``BOM``: Excel on Chinese Windows reads
+  a CSV without one as GBK and garbles every Chinese cell); ``--no-bom`` leaves it out for
+  machines. Renderers return CSV without it; the CLI (``show``), the web download and the
+  reviewer packet add it (``with_bom``).
 * Excel: text is written as string cells, never as formulas (``xlsx.write_workbook``).
 * Markdown: ``< > &`` become entities, the specials ``\\ ` * _ [ ] | #`` are backslash-escaped
   (so ``|`` never splits a table cell) and line breaks become spaces.
@@ -47,6 +51,14 @@ def csv_cell(value: Any) -> str:
 
 def csv_row(values: Any) -> list[str]:
     return [csv_cell(v) for v in values]
+
+
+BOM = "\ufeff"
+
+
+def with_bom(text: str, bom: bool = True) -> str:
+    """CSV text as the ledger writes it for a person: the UTF-8 byte order mark first (once)."""
+    return BOM + text if bom and not text.startswith(BOM) else text
 
 
 def unmark(cell: str) -> str:

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from .. import i18n
 from ..i18n import _
 from . import text as render
+from .document import summary_pairs
 from .formats import renders
 from .safe import csv_row
-from .xlsx import workbook_bytes, write_workbook
+from .xlsx import Table, workbook_bytes, write_workbook
 
 if TYPE_CHECKING:
     from ..policies.model import Policy
@@ -136,18 +137,29 @@ def as_csv(board: Scoreboard) -> str:
     return buffer.getvalue()
 
 
-def _sheets(board: Scoreboard) -> list[tuple[str, list[str], list[list[Any]]]]:
+def _sheets(board: Scoreboard) -> list[Table]:
+    """One sheet per track, named by the track in the chosen language (its name, or its id in English)."""
     sheets = []
     for track_id in board.cards:
+        track = board.policy.track(track_id)
         headers, rows = _track_rows(board, track_id, workbook=True)
-        sheets.append((f"{track_id} {board.policy.track(track_id).name}"[:31], headers, rows))
+        sheets.append(Table(track.name if i18n.is_zh() else track_id, headers, rows,
+                            title=f"{board.policy.title} — {track.name}"))
     return sheets
 
 
+def _summary(board: Scoreboard) -> dict[str, Any]:
+    return {"title": i18n.f("{policy}: scores", policy=board.policy.title),
+            "summary": summary_pairs(board.policy, board.as_of, board.known_at, board.head),
+            "notes": [provenance(board)]}
+
+
 def write_xlsx(board: Scoreboard, path: str | BinaryIO) -> None:
-    write_workbook(path, _sheets(board), notes=[board.policy.title, provenance(board)])
+    book = _summary(board)
+    write_workbook(path, _sheets(board), book["notes"], summary=book["summary"], title=book["title"])
 
 
 @renders("score", "xlsx", binary=True)
 def as_xlsx(board: Scoreboard) -> bytes:
-    return workbook_bytes(_sheets(board), notes=[board.policy.title, provenance(board)])
+    book = _summary(board)
+    return workbook_bytes(_sheets(board), book["notes"], summary=book["summary"], title=book["title"])

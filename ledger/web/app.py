@@ -32,6 +32,7 @@ from ..errors import ConflictError, InputError, LedgerError, NotFound
 from ..policies.errors import CalendarError, PolicyError
 from ..reports import formats
 from ..reports import text as render
+from ..reports.safe import with_bom
 from ..store.backends import StoreUnavailable
 from ..store.eventstore import utc_now
 from ..store.url import StoreUrl, parse_store_url
@@ -41,7 +42,7 @@ HERE = Path(__file__).parent
 JSON_TYPE = "application/json; charset=utf-8"
 MEDIA = {"json": JSON_TYPE, "csv": "text/csv; charset=utf-8", "xlsx":
          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "html": "text/html; charset=utf-8",
-         "md": "text/markdown; charset=utf-8", "table": "text/plain; charset=utf-8"}
+         "md": "text/markdown; charset=utf-8", "pdf": "application/pdf", "table": "text/plain; charset=utf-8"}
 
 
 class Unauthorized(LedgerError):
@@ -387,6 +388,8 @@ def _download(path: str, fmt: str, params: dict[str, Any]) -> str:
 def rendered(report: str, fmt: str, value: Any, filename: str, **options: Any) -> Response:
     """A result in one of its registered formats, as the CLI writes it with --output."""
     data = formats.render(report, fmt, value, **options)
+    if fmt == "csv" and isinstance(data, str):  # as the CLI writes it: with the BOM Excel needs
+        data = with_bom(data)
     body = data if isinstance(data, bytes) else data.encode("utf-8")
     headers = {} if fmt == "json" else {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
     return Response(body, media_type=MEDIA.get(fmt, "application/octet-stream"), headers=headers)

@@ -16,7 +16,7 @@ from typing import Any
 from ..app import Ledger
 from ..reports import explain as explain_report
 from ..reports import text as render
-from ..reports.safe import file_name
+from ..reports.safe import file_name, with_bom
 
 
 def cited_events(ex: explain_report.Explanation) -> list[str]:
@@ -79,13 +79,14 @@ or retracted since (check: sha256sum of its output = manifest.json's "explanatio
 """
 
 
-def build_packet(ledger: Ledger, ex: explain_report.Explanation, policy_text: str) -> bytes:
+def build_packet(ledger: Ledger, ex: explain_report.Explanation, policy_text: str, bom: bool = True) -> bytes:
+    """The packet's zip; ``explanation.csv`` starts with a UTF-8 BOM unless ``bom`` is false."""
     board, card = ex.board, ex.card
     cited = cited_events(ex)
     files: dict[str, bytes] = {
         "explanation.html": explain_report.as_html(ex).encode(),
         "explanation.json": (explain_report.as_json(ex) + "\n").encode(),
-        "explanation.csv": explain_report.as_csv(ex).encode(),
+        "explanation.csv": with_bom(explain_report.as_csv(ex), bom).encode(),
         "events.json": (render.to_json(event_histories(ledger, cited, board.known_at)) + "\n").encode(),
         "policy.yaml": policy_text.encode(),
     }

@@ -1,0 +1,103 @@
+"""PDF documents: the ledger's own HTML page printed by headless Chromium.
+
+One engine, named in README.md as a runtime dependency for ``--format pdf``: Debian's
+``chromium`` (or ``chromium-browser``, ``google-chrome``; ``LEDGER_CHROMIUM`` names another),
+with a CJK font (``fonts-noto-cjk`` or ``fonts-wqy-zenhei``) so that Chinese is embedded, not
+drawn as boxes. The page's own CSS sets A4 and the page numbers (``@page``, margin boxes);
+``--no-pdf-header-footer`` leaves out the browser's date, title, file path and page header.
+The browser runs offline on a file in a private temporary folder with a throwaway profile;
+the page has no scripts and loads nothing.
+
+Missing the browser or a CJK font is an input error (exit 2) naming what to install, never a
+traceback; so is a browser that fails or hangs (the message carries its last words).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..errors import LedgerError
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+ENV = "LEDGER_CHROMIUM"
+TIMEOUT = 120
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-extensions", "--disable-quic", "--no-pdf-header-footer"]
+CJK_FILES = ("wqy", "noto*cjk", "notoserifcjk", "notosanscjk", "sourcehan", "droidsansfallback", "uming", "ukai",
+             "simsun", "simhei", "msyh", "pingfang", "fang", "hei")
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts")
+
+
+class EngineMissing(LedgerError):
+    """What ``--format pdf`` needs is not installed, or the browser failed (exit 2)."""
+
+
+NO_BROWSER = ("PDF needs headless Chromium, which is not installed: install it (Debian/Ubuntu: apt-get install "
+              "chromium) or set LEDGER_CHROMIUM to a Chromium or Chrome program")
+NO_FONT = ("PDF needs a Chinese (CJK) font, and none is installed: install one (Debian/Ubuntu: apt-get install "
+           "fonts-noto-cjk or fonts-wqy-zenhei)")
+FAILED = "Chromium could not print the PDF"
+
+
+def browser() -> str:
+    """The Chromium program: ``LEDGER_CHROMIUM`` or the first of BROWSERS on the PATH."""
+    chosen = os.environ.get(ENV)
+    if chosen:
+        found = shutil.which(chosen)
+        if found:
+            return found
+        raise EngineMissing(NO_BROWSER)
+    for name in BROWSERS:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise EngineMissing(NO_BROWSER)
+
+
+def has_cjk_font() -> bool:
+    """A font that covers Chinese: fontconfig's answer (``fc-list :lang=zh``) when it is
+    installed, else a look for the usual CJK font files."""
+    fc_list = shutil.which("fc-list")
+    if fc_list:
+        try:
+            out = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=30)
+            return bool(out.stdout.strip())
+        except (OSError, subprocess.SubprocessError):
+            pass
+    for folder in FONT_DIRS:
+        for path in glob.glob(os.path.join(os.path.expanduser(folder), "**", "*"), recursive=True):
+            name = os.path.basename(path).lower().replace("-", "").replace("_", "").replace(" ", "")
+            if name.endswith((".ttf", ".ttc", ".otf", ".otc")) and any(
+                    fnmatch.fnmatch(name, f"*{pattern}*") for pattern in CJK_FILES):
+                return True
+    return False
+
+
+def html_to_pdf(page: str) -> bytes:
+    """The PDF of a self-contained HTML page (A4 and page numbers come from its CSS)."""
+    program = browser()
+    if not has_cjk_font():
+        raise EngineMissing(NO_FONT)
+    with tempfile.TemporaryDirectory(prefix="ledger-pdf-") as folder:
+        source, target = Path(folder) / "page.html", Path(folder) / "page.pdf"
+        source.write_text(page, encoding="utf-8")
+        command = [program, *FLAGS, f"--user-data-dir={Path(folder) / 'profile'}", f"--print-to-pdf={target}",
+                   source.as_uri()]
+        try:
+            run = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT,
+                                 stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise EngineMissing(f"{FAILED} (no answer in {TIMEOUT} s)") from None
+        except OSError as exc:
+            raise EngineMissing(f"{FAILED}: {exc}") from None
+        if not target.is_file() or target.stat().st_size == 0:
+            last = [line for line in (run.stderr or "").splitlines() if line.strip()][-1:]
+            raise EngineMissing(f"{FAILED} (exit {run.returncode}{': ' + last[0] if last else ''})")
+        return target.read_bytes()
