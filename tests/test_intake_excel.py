@@ -230,3 +230,21 @@ def test_conflicting_reimport_names_the_fields(tmp_path):
     assert "issuer_level: 'district' → 'county'" in run.err
     assert "ledger correct c1 --set issuer_level=county" in run.err
     json.dumps(changed)
+
+
+def test_types_and_templates_round_trip(db_url, tmp_path):
+    setup_units(db_url, tmp_path)
+    listing = cli(db_url, "types")
+    assert listing.code == 0 and "hotline_ticket" in listing.out and "12345工单受理" in listing.out
+    one = cli(db_url, "types", "hotline_replied")
+    assert "ok (合格)" in one.out and "工单号" in one.out
+    out = tmp_path / "t.xlsx"
+    assert cli(db_url, "template", "warning", "finding", "-o", str(out)).code == 0
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames[-1] == "说明" and book.worksheets[0].data_validations.dataValidation
+    for sheet in ("警示", "检查发现、核查结论"):
+        run = cli(db_url, "import", str(out), "--sheet", sheet)
+        assert run.code == 0 and "1 new" in run.out, run.err
+    csv_out = tmp_path / "w.csv"
+    assert cli(db_url, "template", "criticism", "--format", "csv", "-o", str(csv_out)).code == 0
+    assert "1 new" in cli(db_url, "import", str(csv_out)).out

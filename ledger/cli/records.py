@@ -169,3 +169,31 @@ def verify(c: Context, anchors: tuple[str, ...]) -> None:
             sys.exit(1)
     click.echo(f"ok: {result.records} records, head revision {result.revision} {result.hash}" +
                (f"; {len(expected)} anchor(s) match" if expected else ""))
+
+
+@main.command("types")
+@click.argument("type_name", metavar="[TYPE]", required=False)
+@pass_ctx
+def types_(c: Context, type_name: str | None) -> None:
+    """Event types and their fields: Chinese names, required or optional, allowed values."""
+    from tabulate import tabulate
+
+    from ..intake.templates import describe
+
+    rows = describe(type_name)
+    click.echo(tabulate(rows, headers="keys", tablefmt="plain"))
+
+
+@main.command("template")
+@click.argument("type_names", metavar="TYPE...", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True,
+              help="a workbook (one sheet per type, drop-downs, a notes sheet) or one type's CSV")
+@click.option("--output", "-o", metavar="FILE", help="where to write (default: template.xlsx or TYPE.csv)")
+@pass_ctx
+def template(c: Context, type_names: tuple[str, ...], fmt: str, output: str | None) -> None:
+    """Write a fill-in template (Chinese headers, an example row) that `ledger import` reads."""
+    from ..intake.templates import write_template
+
+    path = output or ("template.xlsx" if fmt == "xlsx" else f"{type_names[0]}.csv")
+    write_template(list(type_names), path, fmt)
+    click.echo(path)
