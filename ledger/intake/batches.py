@@ -270,10 +270,18 @@ def prepared_batches(lines: Iterable[SourceLine], roster: frozenset[str],
         return
     try:
         for chunk in _chunks(lines):
-            yield list(_prepare_each(chunk, roster, problems))
+            yield prepare_chunk(chunk, roster, problems)
     except InputError as exc:  # the file itself (unreadable, a quote left open): reading stops here
         problems.add(exc)
         problems.fatal = True
+
+
+def prepare_chunk(chunk: list[SourceLine], roster: frozenset[str], problems: Problems) -> list[Prepared]:
+    """A chunk prepared at full speed; one with a bad line again line by line (pure: no store)."""
+    try:
+        return [prepare(src, roster) for src in chunk]
+    except InputError:
+        return list(_prepare_each(chunk, roster, problems))
 
 
 def _prepare_each(chunk: list[SourceLine], roster: frozenset[str], problems: Problems) -> Iterator[Prepared]:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import InputError
-from .batches import PreparedRow, _chunks, _prepare_each, csv_kinds
+from .batches import PreparedRow, _chunks, csv_kinds, prepare_chunk
 from .problems import Problems
 from .sources import ReadOptions, read_lines
 
@@ -85,7 +85,7 @@ def _produce(path: str, roster: frozenset[str], out: Any, parent: int | None = N
     try:
         try:
             for chunk in _chunks(read_lines(path, count, csv_kinds, options), first=FIRST_BATCH):
-                out.put(("batch", read[0], [tuple(it) for it in _prepare_each(chunk, roster, problems)]))
+                out.put(("batch", read[0], [tuple(it) for it in prepare_chunk(chunk, roster, problems)]))
                 read[0] = 0
         except InputError as exc:  # the file itself: reading stops
             problems.add(exc)
