@@ -21,7 +21,7 @@ from .events.base import CALLER_ID_EXPECTED, caller_id_problem
 from .events.catalog import EventValidationError, validate
 from .events.ledger_records import UnitRegistered
 from .gc_pause import gc_paused
-from .intake.sources import SourceLine, read_lines
+from .intake.sources import ReadOptions, SourceLine, read_lines
 from .projections.fact_view import Amendments, FactView, roster_from
 from .projections.record_views import HistoryRow
 from .store.backends import open_backend
@@ -31,6 +31,7 @@ from .units import Unit
 
 if TYPE_CHECKING:
     from .intake.batches import IntakeResult, PreparedRow
+    from .intake.problems import Problems
     from .policies.model import Policy
     from .policies.registry import Entry, PolicyRegistry
     from .projections.scoreboard import Scoreboard
@@ -79,36 +80,47 @@ class Ledger:
 
     # --- writing -----------------------------------------------------------------------
     def _intake(self, lines: Iterable[SourceLine], *, dry_run: bool = False,
-                keep_ids: bool = False) -> IntakeResult:
+                keep_ids: bool = False, problems: Problems | None = None) -> IntakeResult:
         from .intake.batches import prepared_batches
 
-        return self._write(lambda roster: prepared_batches(lines, roster), dry_run=dry_run, keep_ids=keep_ids)
+        return self._write(lambda roster: prepared_batches(lines, roster, problems), dry_run=dry_run,
+                           keep_ids=keep_ids, problems=problems)
 
     def _write(self, batches: Callable[[frozenset[str]], Iterable[Sequence[PreparedRow]]], *, dry_run: bool = False,
-               keep_ids: bool = False) -> IntakeResult:
+               keep_ids: bool = False, problems: Problems | None = None,
+               values: dict[str, dict[str, str]] | None = None) -> IntakeResult:
         """One atomic write of prepared batches, validated against the roster as it stands
-        under the lock."""
-        from .intake.batches import Intake
+        under the lock. With ``problems``, every problem is gathered and raised at the end
+        (nothing is written then)."""
+        from .intake.batches import Intake, Roster
 
         with gc_paused(), self.store.write(self.actor, dry_run=dry_run) as writer:
-            roster = frozenset(roster_from(writer.records("ledger:units")))
-            return Intake(writer, roster, self.actor, keep_ids=keep_ids).run_prepared(batches(roster))
+            roster = Roster.of(roster_from(writer.records("ledger:units")), values)
+            return Intake(writer, roster, self.actor, keep_ids=keep_ids,
+                          problems=problems).run_prepared(batches(roster))
 
     def import_file(self, path: str, *, dry_run: bool = False, on_bytes: Callable[[int], None] | None = None,
-                    parallel: bool | None = None) -> IntakeResult:
+                    parallel: bool | None = None, options: ReadOptions | None = None,
+                    problems: Problems | None = None) -> IntakeResult:
         """Import a JSONL/CSV file atomically and idempotently. Large files are prepared
         (read, validated, encoded) by a second process while this one writes
         (``parallel=None`` decides by file size and cores)."""
         if parallel is None:
             parallel = (os.cpu_count() or 1) >= 2 and os.path.isfile(path) and \
                 os.path.getsize(path) >= PARALLEL_FROM_BYTES
+        from .intake.problems import Problems
+
+        problems = Problems() if problems is None else problems
+        if path.lower().endswith((".xlsx", ".xlsm")):
+            parallel = False  # openpyxl reads a sheet in one process
         if not parallel:
             from .intake.batches import csv_kinds
 
-            return self._intake(read_lines(path, on_bytes, csv_kinds), dry_run=dry_run)
+            return self._intake(read_lines(path, on_bytes, csv_kinds, options), dry_run=dry_run, problems=problems)
         from .intake.preparer import prepared_by_producer
 
-        return self._write(lambda roster: prepared_by_producer(path, roster, on_bytes), dry_run=dry_run)
+        return self._write(lambda roster: prepared_by_producer(path, roster, on_bytes, problems, options),
+                           dry_run=dry_run, problems=problems)
 
     def import_lines(self, lines: Iterable[SourceLine], *, dry_run: bool = False) -> IntakeResult:
         return self._intake(lines, dry_run=dry_run, keep_ids=True)
@@ -156,7 +168,7 @@ class Ledger:
         with self.store.write(self.actor) as writer:
             roster = roster_from(writer.records("ledger:units"))
             pending = []
-            for src in read_lines(path, list_fields=kinds):
+            for src in read_lines(path, list_fields=kinds, headers=False):
                 raw = _as_object(src)
                 for key in ("groups", "divisions"):
                     if isinstance(raw.get(key), str):

@@ -112,14 +112,15 @@ def test_broken_json_and_missing_file(db_url, tmp_path):
     assert run.code == 2 and "nope.jsonl" in run.err
 
 
-def test_same_id_other_content_names_both_versions(db_url, tmp_path):
+def test_same_id_other_content_names_the_fields_that_differ(db_url, tmp_path):
     setup_units(db_url, tmp_path)
     cli(db_url, "import", write_jsonl(tmp_path / "a.jsonl", EVENTS[:1]))
     changed = dict(EVENTS[0], issuer_level="county")
     run = cli(db_url, "import", write_jsonl(tmp_path / "b.jsonl", [changed]))
     assert run.code == 2
     assert "b.jsonl:1: field 'id'" in run.err
-    assert '"issuer_level":"district"' in run.err and '"issuer_level":"county"' in run.err
+    # issue #15: the field that differs (before → after) and the command that changes it
+    assert "issuer_level: 'district' → 'county'" in run.err and "ledger correct w1 --set issuer_level=county" in run.err
     # Within one file too, naming the earlier line.
     run = cli(db_url, "import", write_jsonl(tmp_path / "c.jsonl", [EVENTS[1], dict(EVENTS[1], due="2022-02-01")]))
     assert run.code == 2 and "line 1 has" in run.err and "c.jsonl:2" in run.err

@@ -101,6 +101,15 @@ def error_text(exc: BaseException) -> str:
     was expected, what came) are put together again around the translated expectation."""
     if not isinstance(exc, InputError) or not i18n.is_zh():
         return _(str(exc))
+    problems = getattr(exc, "problems", None)
+    if problems:
+        from ..intake.problems import MAX_SHOWN
+
+        shown = problems[:MAX_SHOWN]
+        head = i18n.f("{n} problems in {file}; nothing was imported", n=len(problems), file=exc.origin or "")
+        if len(problems) > len(shown):
+            head += i18n.f(" (the first {n} listed)", n=len(shown))
+        return head + "：\n" + "\n".join("  " + error_text(p) for p in shown)
     parts = []
     where = exc.origin or ""
     if exc.line:

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from .. import i18n
 from ..errors import InputError
 from .base import Context, Progress, format_option, main, parse_date, parse_sets, pass_ctx, show
 
@@ -68,13 +69,34 @@ def record(c: Context, type_name: str, unit: str, date: str, event_id: str | Non
 @main.command("import")
 @click.argument("file")
 @click.option("--dry-run", is_flag=True, help="validate everything, write nothing")
+@click.option("--sheet", metavar="S", help="the .xlsx sheet to read (name or number; default the first)")
+@click.option("--header-row", type=click.IntRange(min=1), metavar="N",
+              help="the header row (default: found among the first 20 rows)")
+@click.option("--encoding", metavar="E", help="a CSV file's encoding (default: detected; e.g. gb18030, utf-16)")
+@click.option("--errors", "errors_out", metavar="OUT",
+              help="write the failing rows with 错误字段/错误说明 columns to OUT.csv or OUT.xlsx")
 @pass_ctx
-def import_(c: Context, file: str, dry_run: bool) -> None:
-    """Bulk import per EVENTS.md (all-or-nothing, idempotent on id)."""
+def import_(c: Context, file: str, dry_run: bool, sheet: str | None, header_row: int | None,
+            encoding: str | None, errors_out: str | None) -> None:
+    """Bulk import per EVENTS.md: JSONL, CSV or .xlsx (all-or-nothing, idempotent on id; every problem in one pass)."""
+    from ..intake.sources import ReadOptions
+
+    if errors_out and not errors_out.lower().endswith((".csv", ".xlsx")):
+        raise InputError("a file name ending in .csv or .xlsx", field="--errors", got=repr(errors_out))
+    options = ReadOptions(encoding=encoding, sheet=sheet, header_row=header_row)
     size = os.path.getsize(file) if os.path.exists(file) else None
     progress = Progress(f"importing {os.path.basename(file)}", size)
     try:
-        result = c.ledger.import_file(file, dry_run=dry_run, on_bytes=progress.advance)
+        result = c.ledger.import_file(file, dry_run=dry_run, on_bytes=progress.advance, options=options)
+    except InputError as exc:
+        if errors_out and os.path.isfile(file):
+            from ..intake.errors_file import write_errors
+            from ..intake.problems import ManyProblems
+
+            problems = exc.problems if isinstance(exc, ManyProblems) else [exc]
+            written = write_errors(file, options, problems, errors_out)
+            click.echo(i18n.f("{n} failing rows written to {path}", n=written, path=errors_out), err=True)
+        raise
     finally:
         progress.close()
     verb = "would import" if dry_run else "imported"
@@ -147,3 +169,31 @@ def verify(c: Context, anchors: tuple[str, ...]) -> None:
             sys.exit(1)
     click.echo(f"ok: {result.records} records, head revision {result.revision} {result.hash}" +
                (f"; {len(expected)} anchor(s) match" if expected else ""))
+
+
+@main.command("types")
+@click.argument("type_name", metavar="[TYPE]", required=False)
+@pass_ctx
+def types_(c: Context, type_name: str | None) -> None:
+    """Event types and their fields: Chinese names, required or optional, allowed values."""
+    from tabulate import tabulate
+
+    from ..intake.templates import describe
+
+    rows = describe(type_name)
+    click.echo(tabulate(rows, headers="keys", tablefmt="plain"))
+
+
+@main.command("template")
+@click.argument("type_names", metavar="TYPE...", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True,
+              help="a workbook (one sheet per type, drop-downs, a notes sheet) or one type's CSV")
+@click.option("--output", "-o", metavar="FILE", help="where to write (default: template.xlsx or TYPE.csv)")
+@pass_ctx
+def template(c: Context, type_names: tuple[str, ...], fmt: str, output: str | None) -> None:
+    """Write a fill-in template (Chinese headers, an example row) that `ledger import` reads."""
+    from ..intake.templates import write_template
+
+    path = output or ("template.xlsx" if fmt == "xlsx" else f"{type_names[0]}.csv")
+    write_template(list(type_names), path, fmt)
+    click.echo(path)

@@ -83,18 +83,19 @@ TYPES: dict[str, Term] = _terms({
 
 FIELDS: dict[str, Term] = _terms({
     # envelope
-    "type": "事件类型", "unit": "单位", "date": "日期", "id": "编号", "source": "来源文件",
-    "note": "说明", "actor": "录入人", "evidence": "佐证材料",
+    "type": ("事件类型", "类型"), "unit": ("单位", "单位名称", "被考核单位"), "date": ("日期", "发生日期"),
+    "id": ("编号", "事件编号"), "source": ("来源文件", "文号", "来源"), "note": ("说明", "备注"),
+    "actor": "录入人", "evidence": "佐证材料",
     # type fields
     "issuer_level": "发文层级", "issuer": "发文单位", "of": "所涉事件", "category": "问题类别",
     "subject": "处分对象", "authority": "处分机关", "reason": "事由", "severe": "情节严重",
-    "item": "事项", "due": "办理时限", "finding": "核查结论", "level": "层级", "outlet": "媒体",
+    "item": "事项", "due": ("办理时限", "截止日期"), "finding": "核查结论", "level": "层级", "outlet": "媒体",
     "title": "标题", "summary": "摘要", "promoted": "并在全市推广", "leader": "批示领导",
     "kind": "类别", "scope": "推广范围", "channel": "渠道", "topic": "主题", "attendees": "参加人数",
     "report": "报送事项", "period": "期间", "quality": "质量", "result": "结论", "count": "件数",
     "name": "名称", "value": "数值", "panel": "评议主体", "evaluator": "评议人", "score": "分数",
     "verdict": "评价", "indicator": "指标", "rank": "名次", "overall_rank": "总名次", "people": "人数",
-    "to": "警示对象", "ticket": "工单号", "satisfied": "满意", "reached": "有效回访",
+    "to": "警示对象", "ticket": ("工单号", "工单编号"), "satisfied": "满意", "reached": "有效回访",
     "response_due": "反馈时限", "target": "所涉事件", "changes": "更正内容", "decision": "决定文号",
     "appeal": "申诉", "targets": "所涉事件", "grounds": "申诉理由", "publication": "所涉发布",
     "late_override": "逾期受理理由", "outcome": "复核结果", "reviewer": "复核人", "groups": "分组",
@@ -106,8 +107,9 @@ FIELDS: dict[str, Term] = _terms({
 })
 
 VALUES: dict[str, dict[str, Term]] = {
-    "level": _terms({"central": "党中央/国务院", "province": "省级", "city": "市级", "county": "县级",
-                     "district": "开发区/区级", "unit": "单位内部"}),
+    "level": _terms({"central": ("党中央/国务院", "中央", "国家级"), "province": ("省级", "省"),
+                     "city": ("市级", "地市级"), "county": ("县级", "县"),
+                     "district": ("开发区/区级", "区级", "开发区"), "unit": ("单位内部", "单位")}),
     "subject": _terms({"staff": "工作人员", "responsible_person": "主要负责人"}),
     "finding": _terms({"facts_unclear": "事实不清", "improper_handling": "处置不当", "false_report": "虚假报结",
                        "accountability_missing": "未追责问责"}),

@@ -6,6 +6,7 @@ nothing is written. Lines are handled in batches, so memory stays flat on large 
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import uuid
@@ -17,10 +18,13 @@ from typing import Any, Final, NamedTuple, TypedDict
 
 from ..errors import ConflictError, InputError
 from ..events import codec
+from ..events import names as names_module
 from ..events.base import CALLER_ID_EXPECTED, Event, caller_id_problem
 from ..events.catalog import AMENDMENTS, CATALOG, NUMBER_FIELDS, EventValidationError, field_kinds, validate
 from ..projections.fact_view import Amendments
 from ..store.eventstore import IdEntry, Pending, PendingRow, Record, Writer, unit_stream
+from . import words
+from .problems import Problems
 from .sources import SourceLine, read_lines
 
 BATCH = 5000
@@ -96,8 +100,12 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
         if exc.field in ("recorded_at", "revision"):
             raise InputError("no such key: the ledger assigns recorded_at and revision itself",
                              origin=src.origin, line=src.line, field=exc.field, problem=True) from None
-        raise InputError(exc.expected, origin=src.origin, line=src.line, field=exc.field,
-                         got=_show(exc.got)) from None
+        if isinstance(src.data, InputError):  # a problem of the file's header, reported with the rest
+            raise src.data from None
+        if type(src.data) is not dict:
+            raise InputError(exc.expected, origin=src.origin, line=src.line, field=exc.field,
+                             got=_show(exc.got)) from None
+        event = _in_other_words(src, roster)  # a spreadsheet row: Chinese words, Excel's dates …
     raw = src.data
     if type(raw) is bytes:
         if raw.count(b":") > len(event.model_fields_set):
@@ -106,6 +114,12 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
             value = getattr(event, name)
             if value is not None and len(value.as_tuple().digits) > 15:
                 _check_exact_number(src, raw, name, value)
+    if event.unit not in roster and type(raw) is dict and isinstance(roster, Roster):
+        try:
+            event = event.model_copy(update={"unit": words.unit_for(event.unit, roster.names)})
+        except words.Refused as refused:
+            raise InputError(refused.expected, origin=src.origin, line=src.line, field="unit",
+                             got=refused.got) from None
     if event.unit not in roster:
         raise InputError("a registered unit id (see `ledger units list`; register with "
                          "`ledger units import`)", origin=src.origin, line=src.line,
@@ -132,6 +146,52 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
     thread = thread_key(unit, event.thread, getattr(event, event.thread)) if event.thread else None
     return Prepared(src.origin, src.line, event_id, kind, unit, unit_stream(unit, event.ledger_year()), thread,
                     event.opens_thread, refs, event.actor, content_json, digest)
+
+
+class Roster(frozenset[str]):
+    """The registered unit ids, with ``names`` (registered name → id, for spreadsheet rows)
+    and ``values`` (a mapping file's field → word → value)."""
+
+    names: dict[str, str]
+    values: dict[str, dict[str, str]]
+
+    @classmethod
+    def of(cls, units: dict[str, Any], values: dict[str, dict[str, str]] | None = None) -> Roster:
+        roster = cls(units)
+        roster.names = words.unit_names(units)
+        roster.values = values or {}
+        return roster
+
+
+def _in_other_words(src: SourceLine, roster: Set[str]) -> Event:
+    """A row that failed as written, read again in the words a spreadsheet uses (only then:
+    canonical files pay nothing); the error, if any, is the canonical row's."""
+    assert isinstance(src.data, dict)
+    names = roster.names if isinstance(roster, Roster) else None
+    values = roster.values if isinstance(roster, Roster) else None
+    try:
+        data = words.canonical(src.data, names, values)
+        return validate(data)
+    except words.Refused as refused:
+        raise InputError(refused.expected, origin=src.origin, line=src.line, field=refused.field,
+                         got=refused.got) from None
+    except EventValidationError as exc:
+        expected, kind = exc.expected, data.get("type")
+        if exc.field == "type":
+            near = difflib.get_close_matches(str(exc.got), [*CATALOG, *words.type_by_word()], n=1, cutoff=0.6)
+            if near:
+                expected += f"; did you mean {near[0]}?"
+        elif exc.field and isinstance(kind, str) and kind in CATALOG and words.choices(kind, exc.field):
+            expected = f"one of {words.describe_choices(kind, exc.field)}"
+            near = difflib.get_close_matches(str(exc.got), [*words.choices(kind, exc.field), *(
+                t.zh for t in names_module.values_of(exc.field).values())], n=1, cutoff=0.5)
+            if near:
+                expected += f"; did you mean {near[0]}?"
+        if exc.field in ("recorded_at", "revision"):
+            raise InputError("no such key: the ledger assigns recorded_at and revision itself",
+                             origin=src.origin, line=src.line, field=exc.field, problem=True) from None
+        raise InputError(expected, origin=src.origin, line=src.line, field=exc.field,
+                         got=_show(exc.got)) from None
 
 
 def _earlier_line(origin: str, event_id: str, before: int) -> int | None:
@@ -200,10 +260,36 @@ def _check_amendment_ids(event: Event, src: SourceLine) -> Event:
     return event.model_copy(update={"id": decision_id})
 
 
-def prepared_batches(lines: Iterable[SourceLine], roster: frozenset[str]) -> Iterator[list[Prepared]]:
-    """Lines prepared in this process, in batches."""
-    for chunk in _chunks(lines):
-        yield [prepare(src, roster) for src in chunk]
+def prepared_batches(lines: Iterable[SourceLine], roster: frozenset[str],
+                     problems: Problems | None = None) -> Iterator[list[Prepared]]:
+    """Lines prepared in this process, in batches. With ``problems``, a line that fails is
+    noted there and left out (every problem in one pass); without, the first one raises."""
+    if problems is None:
+        for chunk in _chunks(lines):
+            yield [prepare(src, roster) for src in chunk]
+        return
+    try:
+        for chunk in _chunks(lines):
+            yield prepare_chunk(chunk, roster, problems)
+    except InputError as exc:  # the file itself (unreadable, a quote left open): reading stops here
+        problems.add(exc)
+        problems.fatal = True
+
+
+def prepare_chunk(chunk: list[SourceLine], roster: frozenset[str], problems: Problems) -> list[Prepared]:
+    """A chunk prepared at full speed; one with a bad line again line by line (pure: no store)."""
+    try:
+        return [prepare(src, roster) for src in chunk]
+    except InputError:
+        return list(_prepare_each(chunk, roster, problems))
+
+
+def _prepare_each(chunk: list[SourceLine], roster: frozenset[str], problems: Problems) -> Iterator[Prepared]:
+    for src in chunk:
+        try:
+            yield prepare(src, roster)
+        except InputError as exc:
+            problems.failed_line(exc, src.data)
 
 
 def _chunks(lines: Iterable[SourceLine], first: int | None = None) -> Iterator[list[SourceLine]]:
@@ -218,8 +304,11 @@ class Intake:
     """Feeds one write: ``run_prepared(batches)`` resolves and appends, raising ``InputError``
     on the first problem (the caller's transaction then rolls back)."""
 
-    def __init__(self, writer: Writer, roster: Set[str], default_actor: str, *, keep_ids: bool = False):
+    def __init__(self, writer: Writer, roster: Set[str], default_actor: str, *, keep_ids: bool = False,
+                 problems: Problems | None = None):
         self.w = writer
+        self.problems = problems
+        """Where problems go (every problem in one pass; raised at the end); None: the first raises."""
         self.roster = frozenset(roster)
         self.actor = default_actor
         self.result = IntakeResult(keep_ids=keep_ids)
@@ -234,7 +323,19 @@ class Intake:
     def run_prepared(self, batches: Iterable[Sequence[PreparedRow]]) -> IntakeResult:
         for batch in batches:
             self._batch(batch)
+        if self.problems is not None:
+            self.problems.raise_all()
         return self.result
+
+    def _try_item(self, it: Prepared, known: dict[str, IdEntry], local: dict[str, tuple[PreparedRow, str]],
+                  thread_streams: dict[str, str], pending: list[PendingRow]) -> None:
+        try:
+            self._item(it, known, local, thread_streams, pending)
+        except InputError as exc:
+            if self.problems is None:
+                raise
+            refs = it.refs + ((it.thread.split("\x1f", 2)[2],) if it.thread else ())
+            self.problems.add(exc, refs)
 
     # ------------------------------------------------------------------------------------
     def _batch(self, items: Sequence[PreparedRow]) -> None:
@@ -256,20 +357,20 @@ class Intake:
             # follow-up of a known one. Everything else takes the full path (``_item``).
             _, _, event_id, kind, _, home, thread, opens, refs, actor, content_json, digest = row
             if refs or event_id in local or event_id in known:
-                self._item(Prepared._make(row), known, local, thread_streams, pending)
+                self._try_item(Prepared._make(row), known, local, thread_streams, pending)
                 continue
             if thread is None:
                 stream = home
             elif opens:
                 if thread in thread_streams:  # opened before: only if retracted since
-                    self._item(Prepared._make(row), known, local, thread_streams, pending)
+                    self._try_item(Prepared._make(row), known, local, thread_streams, pending)
                     continue
                 stream = thread_streams[thread] = home
                 opened[thread] = event_id
             else:
                 followed = thread_streams.get(thread)
                 if followed is None:  # an unknown ticket/item: the full path explains
-                    self._item(Prepared._make(row), known, local, thread_streams, pending)
+                    self._try_item(Prepared._make(row), known, local, thread_streams, pending)
                     continue
                 stream = followed
             pending.append((event_id, kind, stream, content_json, digest, actor or default_actor,
@@ -312,9 +413,9 @@ class Intake:
                         f"{codec.dumps(stored)}, this line has {it.content_json}", origin=it.origin,
                         line=it.line, field="id")
                 raise ConflictError(
-                    f"id '{it.event_id}' is already stored (revision {entry.revision}) with "
-                    f"different content: stored {codec.dumps(stored)}, this line has "
-                    f"{it.content_json}", origin=it.origin, line=it.line, field="id")
+                    f"id '{it.event_id}' is already stored (revision {entry.revision}) with different "
+                    f"content: {_differences(it.event_id, stored, it.content)}", origin=it.origin,
+                    line=it.line, field="id")
             self.result.present += 1
             if self.result.keep_ids:
                 self.result.present_ids.append(it.event_id)
@@ -559,6 +660,23 @@ class Intake:
             raise InputError("a change that keeps the event in its assessment year "
                              f"({stream.rpartition(':')[2]})", field="changes.date", **where)
         return corrected
+
+
+def _differences(event_id: str, stored: dict[str, Any], given: dict[str, Any]) -> str:
+    """The fields that differ (stored → this line), and the command that changes them."""
+    keys = [k for k in dict.fromkeys([*stored, *given]) if stored.get(k) != given.get(k)]
+    changes = "; ".join(f"{k}: {_show(stored.get(k)) or '(none)'} → {_show(given.get(k)) or '(none)'}"
+                        for k in keys)
+    fixed = UNCORRECTABLE | ({CATALOG[stored["type"]].thread} if stored.get("type") in CATALOG else set())
+    if any(k in fixed or given.get(k) is None for k in keys):
+        return f"{changes} (to change it: `ledger retract {event_id} --reason …` and record it anew)"
+    sets = " ".join(f"--set {k}={_plain(given[k])}" for k in keys)
+    return f"{changes} (to change it: `ledger correct {event_id} {sets} --reason …`)"
+
+
+def _plain(value: Any) -> str:
+    text = value if isinstance(value, str) else codec.dumps(value)
+    return text if text and " " not in text else repr(text)
 
 
 def _amendable(event_type: str) -> bool:

@@ -23,8 +23,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import InputError
-from .batches import PreparedRow, _chunks, csv_kinds, prepare
-from .sources import read_lines
+from .batches import PreparedRow, _chunks, csv_kinds, prepare_chunk
+from .problems import Problems
+from .sources import ReadOptions, read_lines
 
 QUEUE_BATCHES = 4
 FIRST_BATCH = 500
@@ -69,7 +70,8 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="ledger-parent-watch", daemon=True).start()
 
 
-def _produce(path: str, roster: frozenset[str], out: Any, parent: int | None = None) -> None:
+def _produce(path: str, roster: frozenset[str], out: Any, parent: int | None = None,
+             options: ReadOptions | None = None) -> None:
     """Producer process: put ("batch", bytes read, rows) …, then ("done", …) or ("error", …)."""
     if parent is not None:
         _die_with_parent(parent)
@@ -79,26 +81,32 @@ def _produce(path: str, roster: frozenset[str], out: Any, parent: int | None = N
         read[0] += n
 
     gc.disable()  # this process only prepares: short-lived, acyclic objects (see gc_pause)
+    problems = Problems()
     try:
-        for chunk in _chunks(read_lines(path, count, csv_kinds), first=FIRST_BATCH):
-            out.put(("batch", read[0], [tuple(prepare(src, roster)) for src in chunk]))
-            read[0] = 0
-        out.put(("done", read[0], None))
-    except InputError as exc:
-        out.put(("error", 0, (exc.expected, exc.origin, exc.line, exc.field, exc.got, exc.problem)))
+        try:
+            for chunk in _chunks(read_lines(path, count, csv_kinds, options), first=FIRST_BATCH):
+                out.put(("batch", read[0], [tuple(it) for it in prepare_chunk(chunk, roster, problems)]))
+                read[0] = 0
+        except InputError as exc:  # the file itself: reading stops
+            problems.add(exc)
+            problems.fatal = True
+        out.put(("done", read[0], problems.as_payload()))
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises
         out.put(("crash", 0, f"{type(exc).__name__}: {exc}"))
 
 
-def prepared_by_producer(path: str, roster: frozenset[str],
-                         on_bytes: Callable[[int], None] | None = None) -> Iterator[list[PreparedRow]]:
+def prepared_by_producer(path: str, roster: frozenset[str], on_bytes: Callable[[int], None] | None = None,
+                         problems: Problems | None = None,
+                         options: ReadOptions | None = None) -> Iterator[list[PreparedRow]]:
+    """Batches prepared by a second process; the lines that fail go to ``problems`` (without:
+    the first raises)."""
     context = _context()
     if context.get_start_method() == "fork":
         from ..events.catalog import build_all
 
         build_all()  # the models are built on first use (start-up): build them once, here, for the child
     channel = context.Queue(maxsize=QUEUE_BATCHES)
-    producer = context.Process(target=_produce, args=(path, roster, channel, os.getpid()), daemon=True)
+    producer = context.Process(target=_produce, args=(path, roster, channel, os.getpid(), options), daemon=True)
     producer.start()
     try:
         while True:
@@ -114,10 +122,12 @@ def prepared_by_producer(path: str, roster: frozenset[str],
             if kind == "batch":
                 yield payload
             elif kind == "done":
+                found = Problems.from_payload(payload)
+                if problems is not None:
+                    problems.merge(found)
+                else:
+                    found.raise_all()
                 return
-            elif kind == "error":
-                expected, origin, line, field, got, problem = payload
-                raise InputError(expected, origin=origin, line=line, field=field, got=got, problem=problem)
             else:
                 raise RuntimeError(f"the import's producer process failed: {payload}")
     finally:

@@ -10,12 +10,14 @@ Files are streamed: nothing holds a whole file in memory.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import itertools
 import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ..errors import InputError
 from ..reports.safe import unmark
@@ -45,26 +47,98 @@ class ByteCounter(io.RawIOBase):
         return n
 
 
-def _open_text(path: str, on_read: Callable[[int], None] | None) -> io.TextIOWrapper:
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """How to read a spreadsheet file (``ledger import`` options)."""
+
+    encoding: str | None = None
+    """A CSV file's encoding, forced (``--encoding``); otherwise detected (``detect_encoding``)."""
+    sheet: str | None = None
+    """An .xlsx file's sheet: its name, or its number from 1 (default: the first)."""
+    header_row: int | None = None
+    """The header row (from 1); default: found (the first of the first 20 rows naming two fields)."""
+
+
+IGNORED_COLUMNS = frozenset({"错误字段", "错误说明"})
+"""The columns ``--errors`` adds to a failing row: import reads past them."""
+HEADER_SEARCH_ROWS = 20
+
+
+def detect_encoding(path: str) -> str:
+    """A CSV file's encoding, in a strict order (docs/intake.md): a byte-order mark (UTF-8,
+    UTF-16 — Excel's "Unicode text"); UTF-16 without a mark (NUL bytes in the first 4 KiB);
+    then the first line (of the first 64 KiB) that is not plain ASCII decides: UTF-8 when it
+    decodes as UTF-8, else GB18030 (which contains GBK and GB2312, Chinese Excel's "CSV (逗号分隔)")
+    when it decodes as that; UTF-8 otherwise, and when every line is ASCII (a later line that
+    does not decode is reported, naming --encoding)."""
+    try:
+        with open(path, "rb") as raw:
+            head = raw.read(1 << 16)
+    except OSError as exc:
+        raise InputError(f"a readable file ({exc.strerror})", origin=path) from None
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    sample = head[:4096]
+    if len(sample) >= 4 and sample.count(b"\x00") * 3 >= len(sample):
+        return "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
+    for line in head.split(b"\n")[:-1] or [head]:  # whole lines of the sample
+        if line.isascii():
+            continue
+        try:  # the first line that is not ASCII decides
+            line.decode("utf-8")
+            return "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+        try:
+            line.decode("gb18030")
+            return "gb18030"
+        except UnicodeDecodeError:
+            return "utf-8-sig"
+    return "utf-8-sig"
+
+
+def detect_delimiter(first_line: str, encoding: str) -> str:
+    """The delimiter: of tab, comma and semicolon, the one the header line has most of (ties:
+    comma; UTF-16 files, Excel's "Unicode text", are tab-separated unless the header says otherwise)."""
+    counts = {d: first_line.count(d) for d in ("\t", ",", ";")}
+    best = max(counts.values())
+    if best == 0:
+        return "\t" if encoding.startswith("utf-16") else ","
+    if encoding.startswith("utf-16") and counts["\t"] == best:
+        return "\t"
+    return "," if counts[","] == best else "\t" if counts["\t"] == best else ";"
+
+
+def _open_text(path: str, on_read: Callable[[int], None] | None, encoding: str = "utf-8-sig") -> io.TextIOWrapper:
     try:
         raw = open(path, "rb")  # noqa: SIM115
     except OSError as exc:
         raise InputError(f"a readable file ({exc.strerror})", origin=path) from None
     return io.TextIOWrapper(io.BufferedReader(ByteCounter(raw, on_read), 1 << 16),
-                            encoding="utf-8-sig", newline="")
+                            encoding=encoding, newline="")
 
 
 def read_lines(path: str, on_read: Callable[[int], None] | None = None,
-               list_fields: Callable[[dict[str, Any]], dict[str, str]] | None = None) -> Iterator[SourceLine]:
+               list_fields: Callable[[dict[str, Any]], dict[str, str]] | None = None,
+               options: ReadOptions | None = None, *, headers: bool = True) -> Iterator[SourceLine]:
     """Yield one dict per event line. ``list_fields(row)`` tells CSV which cells hold lists
-    or objects (JSON text, or ``;``-separated for lists)."""
+    or objects (JSON text, or ``;``-separated for lists). ``headers``: read column names in
+    the catalogue's words (Chinese names and aliases; events, not the unit roster).
+
+    A problem with the header (an unknown column) is yielded as a line whose data is the
+    ``InputError`` (reported with the rest; the column is left out of every row)."""
     ext = os.path.splitext(path)[1].lower()
+    options = options or ReadOptions()
     if ext == ".jsonl" or ext == ".ndjson":
         yield from _read_jsonl(path, on_read)
-    elif ext == ".csv":
-        yield from _read_csv(path, on_read, list_fields)
+    elif ext in (".csv", ".txt", ".tsv"):
+        yield from _read_csv(path, on_read, list_fields, options, headers)
+    elif ext in (".xlsx", ".xlsm"):
+        yield from _read_xlsx(path, on_read, list_fields, options)
     else:
-        raise InputError("a .jsonl or .csv file", origin=path, got=repr(ext or "no extension"))
+        raise InputError("a .jsonl, .csv or .xlsx file", origin=path, got=repr(ext or "no extension"))
 
 
 def _read_jsonl(path: str, on_read: Callable[[int], None] | None) -> Iterator[SourceLine]:
@@ -84,53 +158,209 @@ def _read_jsonl(path: str, on_read: Callable[[int], None] | None) -> Iterator[So
             yield SourceLine(path, number, line)
 
 
+def _is_header(cells: list[Any]) -> bool:
+    from .words import field_by_word
+
+    known = field_by_word()
+    found = {known.get(str(c).strip()) for c in cells if c is not None and str(c).strip()}
+    return len(found - {None}) >= 2 and bool(found & {"type", "unit", "date"})
+
+
+class Header:
+    """A header row read: column → field name (None: left out)."""
+
+    def __init__(self, cells: list[str], path: str, line: int, words: bool):
+        from .words import field_by_word
+
+        self.problems: list[InputError] = []
+        self.fields: list[str | None] = []
+        known = field_by_word() if words else {}
+        for cell in cells:
+            text = cell.strip()
+            if not text or text in IGNORED_COLUMNS:
+                self.fields.append(None)
+                continue
+            name = known.get(text, text) if words else text
+            if words and name not in known:
+                self.problems.append(InputError(
+                    "a column named by an event field (its name or its Chinese name: see `ledger types`); "
+                    "the column is left out", origin=path, line=line, field=text, problem=False,
+                    got=repr(text)))
+                self.fields.append(None)
+                continue
+            if name in self.fields:
+                raise InputError("distinct column names in the header row", origin=path, line=line,
+                                 field=text)
+            self.fields.append(name)
+        self.plain = all(f is not None for f in self.fields)
+
+
+def _row(header: Header, cells: list[str], path: str, line: int,
+         list_fields: Callable[[dict[str, Any]], dict[str, str]] | None) -> SourceLine:
+    fields = header.fields
+    if len(cells) > len(fields) and any(c.strip() for c in cells[len(fields):]):
+        return SourceLine(path, line, InputError(  # type: ignore[arg-type] # reported with the rest
+            f"at most {len(fields)} cells (one per header column)", origin=path, line=line, got=str(len(cells))))
+    # One leading ' is the marker spreadsheet-safe exports put before text (dropped);
+    # blank cells are absent.
+    data: dict[str, Any]
+    if header.plain:
+        data = {k: v for k, v in zip(cast(list[str], fields), map(unmark, cells), strict=False) if v.strip()}
+    else:
+        data = {k: v for k, v in zip(fields, map(unmark, cells), strict=False) if k is not None and v.strip()}
+    if list_fields:
+        kinds = list_fields(data)
+        for key, value in list(data.items()):
+            kind = kinds.get(key)
+            if kind in ("list", "dict") and isinstance(value, str):
+                data[key] = _structured(value, kind, path, line, key)
+    return SourceLine(path, line, data)
+
+
 def _read_csv(path: str, on_read: Callable[[int], None] | None,
-              list_fields: Callable[[dict[str, Any]], dict[str, str]] | None) -> Iterator[SourceLine]:
-    with _open_text(path, on_read) as handle:
+              list_fields: Callable[[dict[str, Any]], dict[str, str]] | None,
+              options: ReadOptions, words: bool) -> Iterator[SourceLine]:
+    encoding = options.encoding or detect_encoding(path)
+    try:
+        "".encode(encoding)
+    except LookupError:
+        raise InputError("an encoding Python knows (utf-8, gb18030, gbk, utf-16 …)", field="--encoding",
+                         got=repr(encoding)) from None
+    with _open_text(path, on_read, encoding) as handle:
         start = 1
         try:
+            first = handle.readline()
+            delimiter = detect_delimiter(first, encoding)
             # strict: a quote left open (or text after a closing quote) is an error, not a cell
             # that swallows every following row.
-            reader = csv.reader(handle, strict=True)
-            header = next(reader, None)
-            if not header:
-                return
-            header = [h.strip() for h in header]
-            if len(set(header)) != len(header):
-                raise InputError("distinct column names in the header row", origin=path, line=1)
-            start = reader.line_num + 1
+            reader = csv.reader(itertools.chain([first], handle), delimiter=delimiter, strict=True)
+            looked: list[tuple[int, list[str]]] = []  # rows read while looking for the header
+            header: Header | None = None
             for cells in reader:
                 line, start = start, reader.line_num + 1
-                if not any(cell.strip() for cell in cells):
+                if header is not None:
+                    if any(cell.strip() for cell in cells):
+                        yield _row(header, cells, path, line, list_fields)
                     continue
-                if len(cells) > len(header):
-                    raise InputError(f"at most {len(header)} cells (one per header column)",
-                                     origin=path, line=line, got=str(len(cells)))
-                # One leading ' is the marker spreadsheet-safe exports put before text (dropped);
-                # blank cells are absent.
-                data = {k: v for k, v in zip(header, map(unmark, cells), strict=False) if v.strip()}
-                if list_fields:
-                    kinds = list_fields(data)
-                    for key, value in list(data.items()):
-                        kind = kinds.get(key)
-                        if kind in ("list", "dict"):
-                            data[key] = _structured(value, kind, path, line, key)
-                yield SourceLine(path, line, data)
+                if options.header_row is not None and line < options.header_row:
+                    continue
+                if not any(c.strip() for c in cells) and (words or line > 1):
+                    continue
+                looked.append((line, cells))
+                if options.header_row is not None or not words or _is_header(cells):
+                    header = Header(cells, path, line, words)
+                    looked = []
+                    yield from _header_problems(header, path, line)
+                elif len(looked) >= HEADER_SEARCH_ROWS:  # no row names two fields: the first is the header
+                    header = Header(looked[0][1], path, looked[0][0], words)
+                    yield from _header_problems(header, path, looked[0][0])
+                    for n, c in looked[1:]:
+                        yield _row(header, c, path, n, list_fields)
+            if header is None and looked:
+                header = Header(looked[0][1], path, looked[0][0], words)
+                yield from _header_problems(header, path, looked[0][0])
+                for n, c in looked[1:]:
+                    yield _row(header, c, path, n, list_fields)
         except UnicodeDecodeError as exc:
-            raise InputError(f"UTF-8 text ({exc.reason}; from Excel save as “CSV UTF-8”)",
-                             origin=path, line=_first_non_utf8_line(path)) from None
+            what = f"{encoding} text ({exc.reason}; or name the file's encoding with --encoding)"
+            if encoding.startswith("utf-8"):
+                what = (f"UTF-8 text ({exc.reason}; from Excel save as “CSV UTF-8”, or give --encoding gb18030 "
+                        "for a GBK file)")
+            raise InputError(what,
+                             origin=path, line=_first_undecodable_line(path, encoding)) from None
         except csv.Error as exc:
             if "unexpected end of data" in str(exc):
                 raise InputError("a closing quote (\") for the quote opened on this line: the file ended "
-                                 "inside a quoted cell", origin=path, line=_open_quote_line(path, start)) from None
+                                 "inside a quoted cell", origin=path,
+                                 line=_open_quote_line(path, start, encoding)) from None
             raise InputError(f"well-formed CSV ({exc})", origin=path, line=reader.line_num) from None
 
 
-def _open_quote_line(path: str, start: int) -> int:
+def _header_problems(header: Header, path: str, line: int) -> Iterator[SourceLine]:
+    for problem in header.problems:
+        yield SourceLine(path, line, problem)  # type: ignore[arg-type]
+
+
+def cell_text(value: Any) -> str:
+    """An Excel cell as text: dates as YYYY-MM-DD (a date-time at midnight too), whole numbers
+    without ``.0``, booleans as true/false."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def open_sheet(path: str, sheet: str | None) -> Any:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)  # data_only: formulas' cached values
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
+        raise InputError(f"an .xlsx workbook ({type(exc).__name__}: {exc})", origin=path) from None
+    if sheet is None:
+        return book, book.worksheets[0]
+    if sheet in book.sheetnames:
+        return book, book[sheet]
+    if sheet.isdigit() and 1 <= int(sheet) <= len(book.worksheets):
+        return book, book.worksheets[int(sheet) - 1]
+    book.close()
+    raise InputError("a sheet of the workbook: " + ", ".join(book.sheetnames), field="--sheet", got=repr(sheet))
+
+
+def sheet_rows(path: str, sheet: str | None) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells as text) of an .xlsx sheet; blank rows skipped."""
+    book, ws = open_sheet(path, sheet)
+    try:
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = [cell_text(v) for v in values]
+            while cells and not cells[-1].strip():
+                cells.pop()
+            if cells:
+                yield number, cells
+    finally:
+        book.close()
+
+
+def _read_xlsx(path: str, on_read: Callable[[int], None] | None,
+               list_fields: Callable[[dict[str, Any]], dict[str, str]] | None,
+               options: ReadOptions) -> Iterator[SourceLine]:
+    looked: list[tuple[int, list[str]]] = []
+    header: Header | None = None
+    for number, cells in sheet_rows(path, options.sheet):
+        if header is not None:
+            yield _row(header, cells, path, number, list_fields)
+            continue
+        if options.header_row is not None and number < options.header_row:
+            continue
+        looked.append((number, cells))
+        if options.header_row is not None or _is_header(cells):
+            header = Header(cells, path, number, True)
+            looked = []
+            yield from _header_problems(header, path, number)
+        elif len(looked) >= HEADER_SEARCH_ROWS:
+            header = Header(looked[0][1], path, looked[0][0], True)
+            yield from _header_problems(header, path, looked[0][0])
+            for n, c in looked[1:]:
+                yield _row(header, c, path, n, list_fields)
+    if header is None and looked:
+        header = Header(looked[0][1], path, looked[0][0], True)
+        yield from _header_problems(header, path, looked[0][0])
+        for n, c in looked[1:]:
+            yield _row(header, c, path, n, list_fields)
+
+
+def _open_quote_line(path: str, start: int, encoding: str = "utf-8-sig") -> int:
     """The line where the quote left open (the file ended inside it) was opened: the record
     began on line ``start``; its quoted cells may span lines before the open one."""
     opened, inside, cell_start, closed = start, False, True, False
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+    with open(path, encoding=encoding, newline="") as handle:
         for number, text in enumerate(handle, start=1):
             if number < start:
                 continue
@@ -149,13 +379,17 @@ def _open_quote_line(path: str, start: int) -> int:
     return opened
 
 
-def _first_non_utf8_line(path: str) -> int | None:
+def _first_undecodable_line(path: str, encoding: str) -> int | None:
     """Text is decoded in blocks, ahead of the CSV reader; the failing line is found by
-    decoding line by line (exact: no UTF-8 sequence contains a newline byte)."""
+    decoding line by line (exact for UTF-8 and GB18030: no sequence contains a newline byte;
+    UTF-16: not found)."""
+    if encoding.startswith("utf-16"):
+        return None
+    plain = "utf-8" if encoding == "utf-8-sig" else encoding
     with open(path, "rb") as raw:
         for number, line in enumerate(raw, start=1):
             try:
-                line.decode("utf-8-sig" if number == 1 else "utf-8")
+                line.decode(encoding if number == 1 else plain)
             except UnicodeDecodeError:
                 return number
     return None

@@ -1,0 +1,134 @@
+"""``ledger import --errors OUT.csv|xlsx``: the failing rows, unchanged, with 错误字段 and
+错误说明 columns (issue #15). Import reads past those two columns, so the clerk fixes the rows
+in that sheet and imports it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import InputError
+from .sources import (
+    HEADER_SEARCH_ROWS,
+    IGNORED_COLUMNS,
+    ReadOptions,
+    _is_header,
+    detect_delimiter,
+    detect_encoding,
+    sheet_rows,
+)
+
+FIELD_COLUMN, MESSAGE_COLUMN = "错误字段", "错误说明"
+
+
+def _message(error: InputError) -> str:
+    from ..i18n import _, f
+
+    text = _(error.expected) if error.problem else f("expected {expected}", expected=_(error.expected))
+    if error.got is not None:
+        text += f(" (got {got})", got=error.got)
+    return text
+
+
+def _csv_rows(path: str, options: ReadOptions) -> Iterator[tuple[int, list[str]]]:
+    encoding = options.encoding or detect_encoding(path)
+    with open(path, encoding=encoding, newline="") as handle:
+        first = handle.readline()
+    with open(path, encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=detect_delimiter(first, encoding))
+        start = 1
+        for cells in reader:
+            line, start = start, reader.line_num + 1
+            yield line, cells
+
+
+def _rows(path: str, options: ReadOptions) -> tuple[list[str], dict[int, list[str]], int]:
+    """(header cells, line → cells, header line) of a CSV or xlsx file."""
+    ext = os.path.splitext(path)[1].lower()
+    rows = sheet_rows(path, options.sheet) if ext in (".xlsx", ".xlsm") else _csv_rows(path, options)
+    header: list[str] | None = None
+    header_line = 0
+    looked: list[tuple[int, list[str]]] = []
+    out: dict[int, list[str]] = {}
+    for line, cells in rows:
+        if header is None:
+            if options.header_row is not None:
+                if line >= options.header_row:
+                    header, header_line = cells, line
+                continue
+            if not any(c.strip() for c in cells):
+                continue
+            looked.append((line, cells))
+            if _is_header(cells) or len(looked) >= HEADER_SEARCH_ROWS:
+                header_line, header = (line, cells) if _is_header(cells) else looked[0]
+                out.update(looked[1:] if header is looked[0][1] else [])
+            continue
+        out[line] = cells
+    if header is None and looked:
+        header_line, header = looked[0]
+        out.update(looked[1:])
+    return header or [], out, header_line
+
+
+def write_errors(source: str, options: ReadOptions, errors: list[InputError], target: str) -> int:
+    """Write the failing rows of ``source`` with their problems to ``target``; the rows written."""
+    by_line: dict[int, list[InputError]] = {}
+    for error in errors:
+        if error.line:
+            by_line.setdefault(error.line, []).append(error)
+    if source.lower().endswith((".jsonl", ".ndjson")):
+        header, rows, header_line = _jsonl_rows(source, set(by_line))
+    else:
+        header, rows, header_line = _rows(source, options)
+    keep = [i for i, h in enumerate(header) if h.strip() not in IGNORED_COLUMNS]
+    out_header = [header[i] for i in keep] + [FIELD_COLUMN, MESSAGE_COLUMN]
+    table: list[list[Any]] = []
+    for line in sorted(by_line):
+        if line == header_line or line not in rows:
+            continue
+        cells = rows[line]
+        fields = "、".join(dict.fromkeys(e.field for e in by_line[line] if e.field))
+        text = "；".join(f"{e.field}: {_message(e)}" if e.field else _message(e) for e in by_line[line])
+        table.append([cells[i] if i < len(cells) else "" for i in keep] + [fields, text])
+    if target.lower().endswith(".xlsx"):
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = "错误"
+        sheet.append(out_header)
+        for row in table:
+            sheet.append(row)
+        book.save(target)
+    else:
+        with open(target, "w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(out_header)
+            writer.writerows(table)
+    return len(table)
+
+
+def _jsonl_rows(path: str, wanted: set[int]) -> tuple[list[str], dict[int, list[str]], int]:
+    parsed: dict[int, dict[str, Any]] = {}
+    with open(path, "rb") as raw:
+        for number, line in enumerate(raw, start=1):
+            if number in wanted:
+                try:
+                    data = json.loads(line.decode("utf-8-sig"))
+                except ValueError:
+                    data = {"json": line.decode("utf-8", "replace").rstrip("\r\n")}
+                parsed[number] = data if isinstance(data, dict) else {"json": json.dumps(data)}
+    header = list(dict.fromkeys(k for d in parsed.values() for k in d))
+    rows = {n: [_cell(d.get(k)) for k in header] for n, d in parsed.items()}
+    return header, rows, 0
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)

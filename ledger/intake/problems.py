@@ -1,0 +1,103 @@
+"""Every problem of one import, gathered in one pass (issue #15).
+
+An import checks every line and keeps going after a bad one: the lines that fail are left
+out (nothing is written anyway: the import ends by raising every problem, and the caller's
+transaction rolls back). A line that fails only because an earlier line failed (a follow-up
+of a ticket whose opening line was refused, a retraction of a refused event) says
+"(follows from line N)".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import InputError
+
+MAX_SHOWN = 200
+"""Problems listed in the message; the total is always given."""
+
+REF_FIELDS = ("target", "targets", "of", "appeal", "ticket", "item")
+"""Fields naming another line's event or thread: an error on them may follow from that line."""
+
+
+class ManyProblems(InputError):
+    """An import with more than one problem: ``problems`` in line order (all of them)."""
+
+    def __init__(self, problems: list[InputError], origin: str | None):
+        self.problems = problems
+        shown = problems[:MAX_SHOWN]
+        head = f"{len(problems)} problems" + (f" in {origin}" if origin else "") + "; nothing was imported"
+        if len(problems) > len(shown):
+            head += f" (the first {len(shown)} listed)"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in shown), origin=origin, problem=True)
+        self.line, self.field = problems[0].line, problems[0].field  # the first, as a single error names it
+
+
+@dataclass
+class Problems:
+    """Problems of one import, and the keys (ids, ticket and item keys) of the lines that failed."""
+
+    items: list[tuple[InputError, tuple[str, ...]]] = field(default_factory=list)
+    failed_keys: dict[str, int] = field(default_factory=dict)
+    fatal: bool = False
+    """A problem that stops reading the file (an unreadable file, a quote left open)."""
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def add(self, error: InputError, refs: tuple[str, ...] = ()) -> None:
+        self.items.append((error, refs))
+
+    def failed_line(self, error: InputError, data: Any) -> None:
+        """A line refused before resolution: remember its keys for "(follows from line N)"."""
+        self.add(error)
+        if isinstance(data, bytes):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                return
+        if isinstance(data, dict) and error.line:
+            for key in ("id", "ticket", "item"):
+                value = data.get(key)
+                if isinstance(value, str) and value not in self.failed_keys:
+                    self.failed_keys[value] = error.line
+
+    def merge(self, other: Problems) -> None:
+        self.items.extend(other.items)
+        for key, line in other.failed_keys.items():
+            self.failed_keys.setdefault(key, line)
+        self.fatal = self.fatal or other.fatal
+
+    def errors(self) -> list[InputError]:
+        """Every problem in file order, those that follow from an earlier failed line saying so."""
+        out = []
+        for error, refs in self.items:
+            if error.field and error.field.split(".")[0] in REF_FIELDS and error.line:
+                earlier = [self.failed_keys[r] for r in refs if self.failed_keys.get(r, error.line) < error.line]
+                if earlier:
+                    error = InputError(f"{error.expected} (follows from line {min(earlier)})", origin=error.origin,
+                                       line=error.line, field=error.field, got=error.got, problem=error.problem)
+            out.append(error)
+        out.sort(key=lambda e: (e.origin or "", e.line or 0))
+        return out
+
+    def raise_all(self) -> None:
+        if not self.items:
+            return
+        errors = self.errors()
+        if len(errors) == 1:
+            raise errors[0]
+        raise ManyProblems(errors, errors[0].origin)
+
+    def as_payload(self) -> tuple[list[tuple[Any, ...]], dict[str, int], bool]:
+        """Plain values (to cross from the producer process)."""
+        return ([(e.expected, e.origin, e.line, e.field, e.got, e.problem, refs) for e, refs in self.items],
+                self.failed_keys, self.fatal)
+
+    @classmethod
+    def from_payload(cls, payload: tuple[list[tuple[Any, ...]], dict[str, int], bool]) -> Problems:
+        rows, keys, fatal = payload
+        items = [(InputError(x, origin=o, line=n, field=f, got=g, problem=p), tuple(r)) for x, o, n, f, g, p, r in rows]
+        return cls(items, dict(keys), fatal)

@@ -1,0 +1,217 @@
+"""Spreadsheet words to the catalogue's canonical values (issue #15).
+
+Cells from CSV and Excel are text (or Excel's own dates and numbers); a clerk writes Chinese
+names (通报批评, 满意, 区级), a unit's registered name, dates as Excel shows them (2021/6/3,
+2021年6月3日) and periods as 2021年7月. ``canonical`` turns such a row into the canonical one
+(EVENTS.md), so the stored event is the same whichever words the file used and re-imports are
+idempotent. It runs only when a row fails as written (canonical files pay nothing), and
+changes only cells it recognises; everything else is left for the validator to report.
+
+The words come from the event catalogue (``ledger.events.names``: names and aliases) — the
+one source for validation, labels, templates and docs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import functools
+import re
+import typing
+from typing import Any
+
+from ..events import names
+
+RELATIVE_LEVELS = ("市级", "本级", "上级", "同级", "下级")
+"""Words whose level depends on who wrote them (a county's 市级 is not the city's): refused,
+with the absolute choices, unless a mapping (``--mapping``) resolves them."""
+
+TRUE_WORDS = frozenset({"是", "有", "√", "✓", "满意", "有效", "Y", "y", "yes", "TRUE", "True", "是的"})
+FALSE_WORDS = frozenset({"否", "无", "×", "✗", "不满意", "无效", "N", "n", "no", "FALSE", "False"})
+
+_DATE = re.compile(r"^\s*(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*(?:[-/.月])\s*(\d{1,2})\s*日?\s*(?:0?0:00(?::00)?)?\s*$")
+_DATE_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
+_MONTH = re.compile(r"^\s*(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*月?(?:份)?\s*$")
+_YEAR = re.compile(r"^\s*(\d{4})\s*年?(?:度)?\s*$")
+_QUARTER = re.compile(r"^\s*(\d{4})\s*年?\s*[-]?\s*(?:第\s*)?(?:Q|q)?([1-4一二三四])\s*(?:季度)?\s*$")
+_WHOLE_FLOAT = re.compile(r"^\s*(\d+)\.0*\s*$")
+_QUARTER_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4"}
+
+
+def iso_date(text: str) -> str | None:
+    m = _DATE.match(text) or _DATE_COMPACT.match(text)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+    except ValueError:
+        return None
+
+
+def period(text: str) -> str | None:
+    if m := _MONTH.match(text):
+        return f"{m[1]}-{int(m[2]):02d}" if 1 <= int(m[2]) <= 12 else None
+    if m := _YEAR.match(text):
+        return m[1]
+    if (m := _QUARTER.match(text)) and ("季" in text or "Q" in text.upper()):
+        return f"{m[1]}-Q{_QUARTER_DIGITS.get(m[2], m[2])}"
+    return None
+
+
+@functools.cache
+def shapes(type_name: str) -> dict[str, str]:
+    """Field → 'date' | 'whole' | 'period' | 'flag' | 'enum' | 'text' for one event type."""
+    from ..events import base
+    from ..events.catalog import CATALOG, _enumerated
+
+    model = CATALOG[type_name]
+    out = {}
+    for name, info in model.model_fields.items():
+        ann = info.annotation
+        options = (ann, *typing.get_args(ann))
+        if any(o is base.Date for o in options) or name in ("date", "due", "response_due"):
+            out[name] = "date"
+        elif any(o in (base.NonNegativeInt, base.PositiveInt) for o in options) or \
+                (ann is int or int in typing.get_args(ann)):
+            out[name] = "whole"
+        elif any(o is base.Period for o in options) or name == "period":
+            out[name] = "period"
+        elif any(o is base.Flag for o in options):
+            out[name] = "flag"
+        elif _enumerated(ann):
+            out[name] = "enum"
+        else:
+            out[name] = "text"
+    return out
+
+
+@functools.cache
+def choices(type_name: str, field: str) -> tuple[str, ...]:
+    from ..events.catalog import CATALOG, _enumerated
+
+    info = CATALOG[type_name].model_fields.get(field)
+    return tuple(_enumerated(info.annotation)) if info is not None else ()
+
+
+def describe_choices(type_name: str, field: str) -> str:
+    """``ok (合格), poor (质量差)``: the canonical values with their Chinese names."""
+    out = []
+    for value in choices(type_name, field):
+        term = names.values_of(field).get(value)
+        zh = next((w for w in (term.zh, *term.aliases) if w not in RELATIVE_LEVELS), None) if term else None
+        out.append(f"{value} ({zh})" if zh else value)
+    return ", ".join(out)
+
+
+def words_of(term: names.Term) -> tuple[str, ...]:
+    """A term's words: its name, its aliases, and each part of a name given as alternatives
+    ("检查发现/核查结论": 检查发现, 核查结论)."""
+    parts = tuple(p for p in term.zh.split("/") if p) if "/" in term.zh else ()
+    return (term.zh, *term.aliases, *parts)
+
+
+@functools.cache
+def type_by_word() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for key, term in names.TYPES.items():
+        for word in words_of(term):
+            found.setdefault(word, key)
+    return found
+
+
+@functools.cache
+def field_by_word() -> dict[str, str]:
+    """Header words → field names (the canonical name itself, the Chinese name, aliases)."""
+    found: dict[str, str] = {}
+    for key, term in names.FIELDS.items():
+        found.setdefault(key, key)
+        for word in words_of(term):
+            found.setdefault(word, key)
+    return found
+
+
+def value_for(type_name: str, field: str, word: str) -> str | None:
+    allowed = choices(type_name, field)
+    if word in allowed:
+        return word
+    for key, term in names.values_of(field).items():
+        if key in allowed and word in words_of(term):
+            return key
+    lowered = word.lower()
+    return lowered if lowered in allowed else None
+
+
+class Refused(ValueError):
+    """A cell that cannot be read as written: what is expected instead."""
+
+    def __init__(self, field: str, expected: str, got: str):
+        super().__init__(expected)
+        self.field, self.expected, self.got = field, expected, got
+
+
+def canonical(data: dict[str, Any], units: dict[str, str] | None = None,
+              values: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
+    """The row with the cells it recognises in canonical form (raises ``Refused`` for a
+    relative level, a unit name that is not registered, or an ambiguous one)."""
+    from ..events.catalog import CATALOG
+
+    row = dict(data)
+    kind = row.get("type")
+    if isinstance(kind, str) and kind.strip() not in CATALOG:
+        kind = type_by_word().get(kind.strip(), kind)
+        row["type"] = kind
+    if not isinstance(kind, str) or kind not in CATALOG:
+        return row
+    unit = row.get("unit")
+    if isinstance(unit, str) and units is not None and unit not in units.values():
+        row["unit"] = unit_for(unit.strip(), units)
+    mapped = values or {}
+    for field, shape in shapes(kind).items():
+        cell = row.get(field)
+        if not isinstance(cell, str):
+            continue
+        text = cell.strip()
+        if field in mapped and text in mapped[field]:
+            row[field] = mapped[field][text]
+            continue
+        if shape == "date":
+            row[field] = iso_date(text) or cell
+        elif shape == "whole":
+            m = _WHOLE_FLOAT.match(text)
+            row[field] = m[1] if m else cell
+        elif shape == "period":
+            row[field] = period(text) or cell
+        elif shape == "flag":
+            row[field] = "true" if text in TRUE_WORDS else "false" if text in FALSE_WORDS else cell
+        elif shape == "enum":
+            found = value_for(kind, field, text)
+            if text in RELATIVE_LEVELS and names.FIELD_VALUES.get(field, field) == "level":
+                raise Refused(field, f"a level that does not depend on who wrote it ({text!r} does; resolve it "
+                              f"with a --mapping values entry): one of {describe_choices(kind, field)}", repr(text))
+            row[field] = found or cell
+    return row
+
+
+def unit_for(word: str, units: dict[str, str]) -> str:
+    """A unit id from its id or its registered name (``units``: name → id, ambiguous names
+    mapped to ''); "did you mean" for a near miss."""
+    found = units.get(word)
+    if found:
+        return found
+    if found == "":
+        raise Refused("unit", "a unit id (more than one unit is registered under this name)", repr(word))
+    near = difflib.get_close_matches(word, [n for n in units if units[n]], n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(f'{n} ({units[n]})' for n in near)}?" if near else ""
+    raise Refused("unit", "a registered unit id or name (see `ledger units list`)" + hint, repr(word))
+
+
+def unit_names(roster: dict[str, Any]) -> dict[str, str]:
+    """name → id for every registered unit, and id → id; a name two units share maps to ''."""
+    out: dict[str, str] = {}
+    for unit_id, unit in roster.items():
+        name = getattr(unit, "name", None)
+        if name and name != unit_id:
+            out[name] = "" if name in out and out[name] != unit_id else unit_id
+    for unit_id in roster:
+        out[unit_id] = unit_id
+    return out
