@@ -65,8 +65,8 @@ def main() -> None:
     ledger = ledger_executable()
     with tempfile.TemporaryDirectory(prefix="ledger-startup-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'demo.db'}"
-        demo = subprocess.run([ledger, "--db", url, "demo"], capture_output=True, text=True, check=True,
-                              env=CHILD_ENV)
+        demo = subprocess.run([ledger, "--db", url, "--lang", "en", "demo"], capture_output=True, text=True,
+                              check=True, env=CHILD_ENV)  # English: the sentence parsed below
         match = re.search(r"The unit that lost most points under (\S+): (\S+) ", demo.stdout)
         if not match:
             sys.exit("startup_bench: `ledger demo` did not name the unit it explains")
