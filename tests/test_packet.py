@@ -226,3 +226,32 @@ def test_signed_packet_and_resigned_checkpoint(db_url, tmp_path, monkeypatch):
     files["checkpoint.json"] = stale.to_json().encode()
     run = verify(write_zip(tmp_path / "stale.zip", folder, files))
     assert run.code == 1 and "stale" in run.err, run.err
+
+
+def test_demo_cards_rederive_offline(db_url, tmp_path, monkeypatch):
+    """The demo's years: a daan township card (its media line ranks the track: every peer's
+    stream is in the packet) as known before the late write, and a jiangxian supervision card
+    (quotas and metric targets); both verify and re-derive with no store, and the events
+    import into another ledger."""
+    monkeypatch.chdir(tmp_path)
+    assert cli(db_url, "demo").code == 0
+    made = {}
+    for unit, args in (("da-chjd", ("--policy", "daan-2021", "--as-of", "2022-01-31", "--known-at", "6912")),
+                       ("jx-scj", ("--policy", "jiangxian-2021", "--track", "supervision", "--as-of", "2022-01-31"))):
+        out = tmp_path / f"{unit}.zip"
+        run = cli(db_url, "packet", unit, *args, "--output", str(out), "--no-pdf")
+        assert run.code == 0, run.err
+        made[unit] = out
+        run = verify(out)
+        assert run.code == 0 and "byte for byte" in run.out, run.err
+    _, files = read_zip(made["da-chjd"])
+    streams = {h["stream"] for h in json.loads(files["stream_heads.json"])["present"]}
+    assert len({s for s in streams if s.startswith("unit:da-") and s.endswith("jd:2021")}) > 1  # peers (街道)
+    # A peer's media report removed: the rank line would change, and the packet says so.
+    folder, files = read_zip(made["da-chjd"])
+    peer = next(s for s in streams if s.startswith("unit:da-") and s != "unit:da-chjd:2021")
+    lines = files["records.jsonl"].decode().splitlines()
+    dropped = [ln for ln in lines if json.loads(ln)["stream"] == peer][-1]
+    files["records.jsonl"] = "".join(ln + "\n" for ln in lines if ln != dropped).encode()
+    run = verify(write_zip(tmp_path / "t.zip", folder, files))
+    assert run.code == 1 and f"stream {peer}" in run.err, run.err

@@ -58,7 +58,9 @@ def streams_read(ex: explain_report.Explanation) -> tuple[list[str], list[str]]:
 
 
 def import_line(data: dict[str, Any]) -> str:
-    return json.dumps({k: v for k, v in data.items() if k not in ENVELOPE}, ensure_ascii=False, sort_keys=True)
+    # Decimals as their text: the catalog reads numbers from text exactly (no float rounding).
+    return json.dumps({k: v for k, v in data.items() if k not in ENVELOPE}, ensure_ascii=False, sort_keys=True,
+                      default=str)
 
 
 def build_packet(ledger: Ledger, ex: explain_report.Explanation, policy_text: str, bom: bool = True,
