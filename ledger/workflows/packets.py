@@ -64,14 +64,17 @@ def import_line(data: dict[str, Any]) -> str:
 
 
 def build_packet(ledger: Ledger, ex: explain_report.Explanation, policy_text: str, bom: bool = True,
-                 policy_origin: str = "bundled", pdf: bool = False) -> bytes:
+                 policy_origin: str | None = None, pdf: bool = False) -> bytes:
     """The packet's zip; ``explanation.csv`` starts with a UTF-8 BOM unless ``bom`` is false.
-    ``policy_origin``: "bundled", "revision N" (a published version) or "draft" (a what-if file)."""
+    ``policy_origin``: "bundled", "revision N" (a published version) or "draft" (a what-if
+    file); by default the registry's for the card's policy."""
     from .. import checkpoints
     from ..events import codec
     from ..store import proofs
 
     board, card = ex.board, ex.card
+    if policy_origin is None:
+        policy_origin = "draft" if board.policy.is_draft else ledger.policies.find(board.policy.ref).origin
     streams, _peers = streams_read(ex)
     head, heads = proofs.heads_snapshot(ledger.store)
     private = checkpoints.load_private()
