@@ -1,26 +1,59 @@
-"""`ledger packet`: one zip with everything a reviewer needs, re-derivable byte for byte."""
+"""`ledger packet`: one zip a reviewer checks and re-derives with no store (`verify-packet`),
+and every tampering caught by name."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import zipfile
 from pathlib import Path
 
+import pytest
 from helpers import cli
 from test_cli_scoring import POLICY, setup
 
 
-def test_packet_contents_and_rederivation(db_url, tmp_path):
+def read_zip(path: Path) -> tuple[str, dict[str, bytes]]:
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        return names[0].rpartition("/")[0], {Path(n).name: archive.read(n) for n in names}
+
+
+def write_zip(path: Path, folder: str, files: dict[str, bytes], manifest: bool = True) -> Path:
+    """The packet as someone who tampered with it would send it: the manifest made to match."""
+    if manifest:
+        sums = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())
+                if name != "manifest.json"}
+        files = {**files, "manifest.json": (json.dumps(sums, indent=2) + "\n").encode()}
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in sorted(files.items()):
+            archive.writestr(f"{folder}/{name}", data)
+    return path
+
+
+def verify(path: Path, *extra: str):
+    """verify-packet with no store: the ledger URL points at nothing."""
+    return cli("sqlite:///" + str(path.parent / "no-store-here.db"), "verify-packet", str(path), *extra)
+
+
+@pytest.fixture
+def packet(db_url, tmp_path):
     setup(db_url, tmp_path)
     known = json.loads(cli(db_url, "score", "--policy", "cli-test", "--format", "json").out)["known_at"]
     correction = cli(db_url, "correct", "b-c1", "--set", "source=某办〔2021〕7号", "--reason", "文号").out.split()[0]
     out = tmp_path / "b.zip"
-    run = cli(db_url, "packet", "b", "--policy", "cli-test", "--known-at", str(known), "--output", str(out))
+    run = cli(db_url, "packet", "b", "--policy", "cli-test", "--known-at", str(known), "--output", str(out),
+              "--no-pdf")
     assert run.code == 0, run.err
-    with zipfile.ZipFile(out) as archive:
-        files = {Path(n).name: archive.read(n) for n in archive.namelist()}
-    assert set(files) == {"explanation.html", "explanation.json", "explanation.csv", "events.json",
+    return out, known, correction
+
+
+def test_packet_contents_and_rederivation(db_url, tmp_path, packet):
+    out, known, correction = packet
+    _, files = read_zip(out)
+    assert set(files) == {"explanation.html", "explanation.json", "explanation.csv", "events.jsonl",
+                          "records.jsonl", "stream_heads.json", "checkpoint.json", "packet.json",
                           "policy.yaml", "README.txt", "manifest.json"}
     manifest = json.loads(files["manifest.json"])
     assert all(hashlib.sha256(files[name]).hexdigest() == digest for name, digest in manifest.items())
@@ -31,17 +64,194 @@ def test_packet_contents_and_rederivation(db_url, tmp_path):
                "--known-at", str(known), "--format", "csv", "--output", str(same_csv)).code == 0
     assert files["explanation.csv"].startswith(b"\xef\xbb\xbfunit,")
     assert files["explanation.csv"] == same_csv.read_bytes()
-    # Re-derivable: the same explain command prints explanation.json byte for byte.
+    # Re-derivable on the ledger too: the same explain command prints explanation.json byte for byte.
     again = cli(db_url, "explain", "b", "--policy", "cli-test@1", "--track", "main", "--as-of", "2021-12-31",
                 "--known-at", str(known), "--format", "json")
     assert (again.out if again.out.endswith("\n") else again.out + "\n").encode() == files["explanation.json"]
     explanation = json.loads(files["explanation.json"])
     assert explanation["total"] == 10 and explanation["known_at"] == known
-    events = {e["event"]["id"]: e for e in json.loads(files["events.json"])}
-    # Cited: b's criticism and the media reports behind b's rank line.
-    assert {"b-c1", "b-m0", "b-m1"} <= set(events)
-    (amendment,) = events["b-c1"]["amendments"]
-    assert amendment["id"] == correction and amendment["known_at_result"] is False
+    # Every record of the unit's stream, the peers' (the rank line) and the roster, the later
+    # correction included (after known-at: the re-derivation leaves it out).
+    records = [json.loads(line) for line in files["records.jsonl"].decode().splitlines()]
+    streams = {r["stream"] for r in records}
+    assert {"unit:b:2021", "unit:a:2021", "ledger:units", "ledger:policies"} <= streams
+    ids = {json.loads(r["state"]).get("id") for r in records}
+    assert {"b-c1", "b-m0", "b-m1", correction} <= ids
+    meta = json.loads(files["packet.json"])
+    assert meta["policy"]["origin"].startswith("revision ") and meta["versions"]["ledger"]
     readme = files["README.txt"].decode()
     assert f"--known-at {known}" in readme and explanation["head"]["hash"] in readme
-    assert "ledger verify" in readme
+    assert "ledger verify-packet" in readme
+
+
+def test_events_jsonl_imports(db_url, tmp_path, packet):
+    out, _, _ = packet
+    _, files = read_zip(out)
+    (tmp_path / "events.jsonl").write_bytes(files["events.jsonl"])
+    other = "sqlite:///" + str(tmp_path / "other.db")
+    (tmp_path / "u2.csv").write_text((tmp_path / "u.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    assert cli(other, "init").code == 0
+    assert cli(other, "units", "import", str(tmp_path / "u2.csv")).code == 0
+    run = cli(other, "import", str(tmp_path / "events.jsonl"))
+    assert run.code == 0, run.err
+
+
+def test_verify_packet_offline(tmp_path, packet, monkeypatch):
+    out, _, _ = packet
+    monkeypatch.chdir(tmp_path)
+    run = verify(out)
+    assert run.code == 0, run.err
+    assert "byte for byte" in run.out and "UNSIGNED" in run.out
+
+
+def tampered(tmp_path: Path, out: Path, change) -> Path:
+    folder, files = read_zip(out)
+    change(files)
+    return write_zip(tmp_path / "tampered.zip", folder, files)
+
+
+def edit_records(edit):
+    def change(files):
+        lines = files["records.jsonl"].decode().splitlines()
+        files["records.jsonl"] = ("\n".join(edit(lines)) + "\n").encode()
+    return change
+
+
+def _line_of(lines, event_id):
+    return next(i for i, line in enumerate(lines) if json.loads(json.loads(line)["state"]).get("id") == event_id)
+
+
+def _edit_event(lines, event_id, old, new):
+    i = _line_of(lines, event_id)
+    row = json.loads(lines[i])
+    assert old in row["state"]
+    row["state"] = row["state"].replace(old, new)
+    lines[i] = json.dumps(row, ensure_ascii=False)
+    return lines
+
+
+def _remove(lines, event_id):
+    del lines[_line_of(lines, event_id)]
+    return lines
+
+
+def _add(lines, event_id):
+    i = _line_of(lines, event_id)
+    row = json.loads(lines[i])
+    row["state"] = row["state"].replace(f'"id":"{event_id}"', f'"id":"{event_id}-copy"')
+    row["version"] += 100
+    lines.append(json.dumps(row, ensure_ascii=False))
+    return lines
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    (edit_records(lambda ls: _edit_event(ls, "b-c1", '"date":"2021-', '"date":"2020-')), "not in the checkpointed log"),
+    (edit_records(lambda ls: _remove(ls, "b-c1")), "unit:b:2021"),
+    (edit_records(lambda ls: _add(ls, "b-c1")), "not in the checkpointed log"),
+    (edit_records(lambda ls: _edit_event(ls, "a-m0", '"date":"2021-', '"date":"2020-')), "not in the checkpointed log"),
+    (edit_records(lambda ls: _remove(ls, "a-m0")), "unit:a:2021"),
+])
+def test_tampered_records_fail(tmp_path, packet, change, named):
+    out, _, _ = packet
+    run = verify(tampered(tmp_path, out, change))
+    assert run.code == 1 and named in run.err, run.err
+
+
+def test_peer_stream_dropped_fails(tmp_path, packet):
+    out, _, _ = packet
+
+    def change(files):
+        heads = json.loads(files["stream_heads.json"])
+        heads["present"] = [h for h in heads["present"] if h["stream"] != "unit:a:2021"]
+        files["stream_heads.json"] = json.dumps(heads).encode()
+        lines = [ln for ln in files["records.jsonl"].decode().splitlines() if json.loads(ln)["stream"] != "unit:a:2021"]
+        files["records.jsonl"] = ("\n".join(lines) + "\n").encode()
+    run = verify(tampered(tmp_path, out, change))
+    assert run.code == 1 and "stream unit:a:2021" in run.err and "peer" in run.err, run.err
+
+
+def test_policy_edited_fails(tmp_path, packet):
+    out, _, _ = packet
+
+    def change(files):
+        files["policy.yaml"] = files["policy.yaml"].replace(b"amount: -1}", b"amount: -2}")
+    run = verify(tampered(tmp_path, out, change))
+    assert run.code == 1 and "policy.yaml" in run.err and "edited" in run.err, run.err
+
+
+def test_explanation_edited_fails(tmp_path, packet):
+    out, _, _ = packet
+
+    def change(files):
+        doc = json.loads(files["explanation.json"])
+        doc["total"] = doc["total"] + 5
+        files["explanation.json"] = (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode()
+    run = verify(tampered(tmp_path, out, change))
+    assert run.code == 1 and "explanation.json" in run.err and "total" in run.err, run.err
+
+
+def test_signed_packet_and_resigned_checkpoint(db_url, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LEDGER_KEY", str(tmp_path / "ledger-key.pem"))
+    setup(db_url, tmp_path)
+    assert cli(db_url, "keys", "init").code == 0
+    out = tmp_path / "signed.zip"
+    assert cli(db_url, "packet", "b", "--policy", "cli-test", "--output", str(out), "--no-pdf").code == 0
+    monkeypatch.delenv("LEDGER_KEY")
+    os.rename(tmp_path / "ledger-key.pub", tmp_path / "office.pub")
+    run = verify(out, "--key", str(tmp_path / "office.pub"))
+    assert run.code == 0 and "signed by key" in run.out, run.err
+    assert verify(out).code == 1  # signed, and no public key to check it against
+    # The checkpoint re-signed with another key
+    from ledger import checkpoints
+
+    monkeypatch.setenv("LEDGER_KEY", str(tmp_path / "other.pem"))
+    checkpoints.init_keys()
+    folder, files = read_zip(out)
+    cp = checkpoints.Checkpoint.from_json(files["checkpoint.json"].decode(), "cp")
+    import dataclasses
+    import datetime as dt
+
+    head = dataclasses.replace(cp)
+    from ledger.store.merkle import TreeHead
+
+    again = checkpoints.make(TreeHead(head.size, head.root, head.stream_heads_root, head.chain_hash, head.time,
+                                      head.streams), checkpoints.load_private(), dt.datetime.fromisoformat(
+                                          head.time.replace("Z", "+00:00")))
+    files["checkpoint.json"] = again.to_json().encode()
+    run = verify(write_zip(tmp_path / "resigned.zip", folder, files), "--key", str(tmp_path / "office.pub"))
+    assert run.code == 1 and "another key" in run.err, run.err
+    # A stale checkpoint: dated before its last record
+    stale = dataclasses.replace(cp, time="2000-01-01T00:00:00.000000Z", key_id=None, signature=None)
+    files["checkpoint.json"] = stale.to_json().encode()
+    run = verify(write_zip(tmp_path / "stale.zip", folder, files))
+    assert run.code == 1 and "stale" in run.err, run.err
+
+
+def test_demo_cards_rederive_offline(db_url, tmp_path, monkeypatch):
+    """The demo's years: a daan township card (its media line ranks the track: every peer's
+    stream is in the packet) as known before the late write, and a jiangxian supervision card
+    (quotas and metric targets); both verify and re-derive with no store, and the events
+    import into another ledger."""
+    monkeypatch.chdir(tmp_path)
+    assert cli(db_url, "demo").code == 0
+    made = {}
+    for unit, args in (("da-chjd", ("--policy", "daan-2021", "--as-of", "2022-01-31", "--known-at", "6912")),
+                       ("jx-scj", ("--policy", "jiangxian-2021", "--track", "supervision", "--as-of", "2022-01-31"))):
+        out = tmp_path / f"{unit}.zip"
+        run = cli(db_url, "packet", unit, *args, "--output", str(out), "--no-pdf")
+        assert run.code == 0, run.err
+        made[unit] = out
+        run = verify(out)
+        assert run.code == 0 and "byte for byte" in run.out, run.err
+    _, files = read_zip(made["da-chjd"])
+    streams = {h["stream"] for h in json.loads(files["stream_heads.json"])["present"]}
+    assert len({s for s in streams if s.startswith("unit:da-") and s.endswith("jd:2021")}) > 1  # peers (街道)
+    # A peer's media report removed: the rank line would change, and the packet says so.
+    folder, files = read_zip(made["da-chjd"])
+    peer = next(s for s in streams if s.startswith("unit:da-") and s != "unit:da-chjd:2021")
+    lines = files["records.jsonl"].decode().splitlines()
+    dropped = [ln for ln in lines if json.loads(ln)["stream"] == peer][-1]
+    files["records.jsonl"] = "".join(ln + "\n" for ln in lines if ln != dropped).encode()
+    run = verify(write_zip(tmp_path / "t.zip", folder, files))
+    assert run.code == 1 and f"stream {peer}" in run.err, run.err

@@ -1,4 +1,4 @@
-"""Reviewer packets: one zip with the explanation, cited events, the policy and how to check."""
+"""Reviewer packets: `packet` writes one zip a reviewer checks with `verify-packet`, no store needed."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ from .base import Context, as_of_options, board, bom_option, main, pass_ctx, pol
 @click.option("--track")
 @as_of_options
 @click.option("--output", help="the zip to write (default UNIT-POLICY.zip)")
+@click.option("--pdf/--no-pdf", default=None, help="add explanation.pdf (default: when a browser is installed)")
 @bom_option
 @pass_ctx
 def packet(c: Context, unit: str, policy_ref: str | None, policy_file: str | None, track: str | None,
-           as_of: str | None, known_at: str | None, output: str | None, no_bom: bool) -> None:
-    """One zip for a reviewer: explanation (html, json, csv), cited events with their
-    history, the policy file, the pinned chain hash and how to verify and re-derive."""
+           as_of: str | None, known_at: str | None, output: str | None, pdf: bool | None, no_bom: bool) -> None:
+    """One zip a reviewer checks and re-derives with no store: explanation (html, json, csv,
+    pdf), every record the card reads with inclusion and completeness proofs, a checkpoint,
+    the policy file and the events as JSONL (`ledger verify-packet`)."""
     from ..workflows.packets import build_packet
 
     scored = board(c, policy_ref, policy_file, as_of, known_at, track, None, focus=unit)
@@ -28,11 +30,37 @@ def packet(c: Context, unit: str, policy_ref: str | None, policy_file: str | Non
     if policy_file:
         with open(policy_file, encoding="utf-8-sig") as handle:
             text = handle.read()
+        origin = "draft"
     else:
-        text = c.ledger.policies.find(scored.policy.ref).text  # the version the card was scored under
-    data = build_packet(c.ledger, ex, text, bom=not no_bom)
+        entry = c.ledger.policies.find(scored.policy.ref)  # the version the card was scored under
+        text, origin = entry.text, entry.origin
+    if pdf is None:
+        from ..reports import pdf as pdf_engine
+
+        try:
+            pdf_engine.browser()
+            pdf = pdf_engine.has_cjk_font()
+        except pdf_engine.EngineMissing:
+            pdf = False
+    data = build_packet(c.ledger, ex, text, bom=not no_bom, policy_origin=origin, pdf=pdf)
     path = output or file_name(f"{unit}-{scored.policy.ref.replace('@', '-')}") + ".zip"  # in this folder
     with open(path, "wb") as handle:
         handle.write(data)
     click.echo(f"wrote {path} ({len(data):,} bytes): explanation for {unit} under {scored.policy.ref} as of "
                f"{scored.as_of} known at revision {scored.known_at}")
+
+
+@main.command("verify-packet")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--key", help="the office's public key (default: the .pub beside LEDGER_KEY, ./ledger-key.pub)")
+def verify_packet(file: str, key: str | None) -> None:
+    """Check a packet with no store: the checkpoint's signature, every inclusion and
+    completeness proof, and the card scored again from the packet alone (exit 1 naming the
+    first thing that fails)."""
+    from ..workflows.verify_packet import verify_packet as check
+    from .proofs import _public_key
+
+    report = check(file, _public_key(key))
+    for line in report.lines:
+        click.echo(line)
+    click.echo(f"ok: {file}")

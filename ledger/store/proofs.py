@@ -5,6 +5,8 @@ only ``merkle.verify_*``."""
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,3 +162,73 @@ def stream_head_proof(store: EventStore, stream: str) -> StreamHeadProof:
     path = [merkle.root_of(leaves[lo:hi]) for lo, hi in merkle.inclusion_ranges(index, len(leaves))]
     _, count, last = heads[index]
     return StreamHeadProof(stream, count, last, index, len(leaves), path, merkle.root_of(leaves))
+
+
+def inclusion_proofs(store: EventStore, revisions: Iterable[int], size: int) -> dict[int, InclusionProof]:
+    """Inclusion proofs of many records in the tree of the first ``size`` records, read in one
+    snapshot (one node query for all of them): what a packet carries for every record."""
+    backend = store.backend
+    wanted = sorted(set(revisions))
+    with backend.snapshot() as c:
+        size = _size(backend, c, size, "size")
+        for revision in wanted:
+            if not 1 <= revision <= size:
+                raise InputError(f"a revision from 1 to {size}", field="revision", got=str(revision))
+        ranges = {r: merkle.inclusion_ranges(r - 1, size) for r in wanted}
+        nodes = _Nodes(backend, c, [rg for rs in ranges.values() for rg in rs] + [(0, size)])
+        rows = _rows_at(backend, c, set(wanted))
+        root = nodes.hash(0, size) if size else merkle.EMPTY_ROOT
+        return {r: InclusionProof(r, size, str(rows[r]["originator_id"]), int(rows[r]["originator_version"]),
+                                  rows[r]["topic"], bytes(rows[r]["state"]), _leaf(rows[r]),
+                                  [nodes.hash(*rg) for rg in ranges[r]], root) for r in wanted}
+
+
+def heads_snapshot(store: EventStore) -> tuple[merkle.TreeHead, list[tuple[str, int, int]]]:
+    """The current tree head and every stream head (sorted by the stream's bytes, as in the
+    stream-heads tree), read together so that they describe the same log."""
+    with store.backend.snapshot() as c:
+        head = tree_head(store.backend, c)
+        heads = sorted(heads_of(store.backend, c), key=lambda h: h[0].encode())
+    return head, heads
+
+
+def head_path(heads: list[tuple[str, int, int]], index: int) -> dict[str, Any]:
+    """Stream head ``index`` of ``heads`` with its path in the stream-heads tree (JSON-ready);
+    check with ``verify_head``."""
+    leaves = [merkle.head_leaf(*h) for h in heads]
+    stream, count, last = heads[index]
+    return {"stream": stream, "count": count, "last_revision": last, "index": index,
+            "path": [merkle.root_of(leaves[lo:hi]).hex() for lo, hi in merkle.inclusion_ranges(index, len(leaves))]}
+
+
+def absence_proof(heads: list[tuple[str, int, int]], stream: str) -> list[dict[str, Any]]:
+    """That ``stream`` has no head (no records): the heads on either side of where it would
+    sort, each with its path (one at either end of the tree)."""
+    names = [h[0].encode() for h in heads]
+    at = bisect.bisect_left(names, stream.encode())
+    if at < len(names) and names[at] == stream.encode():
+        raise InputError("a stream with no records", field="stream", got=repr(stream))
+    return [head_path(heads, i) for i in (at - 1, at) if 0 <= i < len(heads)]
+
+
+def verify_head(head: dict[str, Any], size: int, heads_root: bytes) -> bool:
+    leaf = merkle.head_leaf(str(head["stream"]), int(head["count"]), int(head["last_revision"]))
+    return merkle.verify_inclusion(int(head["index"]), size, leaf, [bytes.fromhex(p) for p in head["path"]],
+                                   heads_root)
+
+
+def verify_absence(stream: str, neighbours: list[dict[str, Any]], size: int, heads_root: bytes) -> bool:
+    """``absence_proof``'s answer checked: proven neighbours, adjacent, sorting around ``stream``."""
+    if not all(verify_head(n, size, heads_root) for n in neighbours):
+        return False
+    key = stream.encode()
+    if len(neighbours) == 2:
+        left, right = neighbours
+        return (int(right["index"]) == int(left["index"]) + 1 and str(left["stream"]).encode() < key
+                < str(right["stream"]).encode())
+    if len(neighbours) == 1:
+        only = neighbours[0]
+        if int(only["index"]) == 0:
+            return key < str(only["stream"]).encode()
+        return int(only["index"]) == size - 1 and str(only["stream"]).encode() < key
+    return size == 0
