@@ -8,6 +8,7 @@ date. It is the only input scoring uses.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import typing
 from collections import defaultdict
@@ -201,6 +202,7 @@ class FactView:
     def __init__(self, store: EventStore):
         self.store = store
         self._slices: dict[tuple[str, frozenset[str] | None], tuple[int, list[Record]]] = {}
+        self._rosters: dict[int, dict[str, Unit]] = {}
 
     def _slice(self, streams: list[str], topics: frozenset[str] | None) -> dict[str, list[Record]]:
         versions = self.store.stream_versions(streams)
@@ -242,7 +244,16 @@ class FactView:
         return {u: effective_facts(slices[unit_stream(u, year)], as_of, known_at) for u in units}
 
     def roster(self, known_at: int | None = None) -> dict[str, Unit]:
+        """The registered units as known at ``known_at``. Built once per prefix of the
+        ``ledger:units`` slice (its records' revisions grow with the stream's versions, so the
+        records known at a revision are a prefix, named by its length); a copy is returned."""
         records = self._slice(["ledger:units"], None)["ledger:units"]
-        if known_at is not None:
-            records = [r for r in records if r.data["revision"] <= known_at]
-        return roster_from(records)
+        cut = len(records) if known_at is None else \
+            bisect.bisect_right(records, known_at, key=lambda r: r.data["revision"])
+        found = self._rosters.get(cut)
+        if found is None:
+            found = roster_from(records[:cut])
+            if len(self._rosters) >= 8:
+                self._rosters.pop(next(iter(self._rosters)))
+            self._rosters[cut] = found
+        return dict(found)

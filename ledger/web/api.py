@@ -5,10 +5,13 @@ history UNIT --format json``) and ``/api/log``."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.responses import Response
 
+from .. import i18n
 from ..cli.base import parse_date
 from ..reports import explain as explain_report
 from ..reports import formats
@@ -17,9 +20,12 @@ from . import access, readers
 from .app import JSON_TYPE, Ctx
 
 if TYPE_CHECKING:
+    from ..policies.model import Policy
     from ..projections.record_views import Publication
     from ..projections.scoreboard import Scoreboard
     from .app import Workbench
+
+T = TypeVar("T")
 
 
 def json_bytes(text: str) -> Response:
@@ -34,11 +40,38 @@ def score_board(ctx: Ctx, policy: str | None, track: str | None, unit: str | Non
                                  tracks=[track] if track else None, units=[unit] if unit else None, focus=focus)
 
 
+def resolved(ctx: Ctx, policy: str | None, as_of: str | None, known_at: str | None) -> tuple[Policy, dt.date, int]:
+    """The policy, as-of date and known-at revision a result is computed for, resolved as
+    ``ledger.scoreboard`` resolves them (the as-of defaults to the policy year's end, the known-at
+    to the head): what a cached result is keyed by."""
+    from ..projections.scoreboard import default_as_of
+
+    pol = ctx.ledger.policy(policy, None)
+    day = parse_date(as_of, "--as-of") or default_as_of(pol)
+    return pol, day, ctx.ledger.resolve_known_at(known_at)
+
+
+def result_key(report: str, policy: Policy, track: str | None, unit: str | None, as_of: dt.date,
+               known_at: int) -> tuple[Any, ...]:
+    """(policy, track, unit, as-of, known-at) — and the report, the policy's content and the
+    language its words are in."""
+    return (report, policy.ref, policy.content_hash, track, unit, as_of, known_at, i18n.lang())
+
+
+def cached_board(ctx: Ctx, policy: str | None, track: str | None, as_of: str | None,
+                 known_at: str | None) -> tuple[Scoreboard, dict[Any, Any]]:
+    """``score_board`` for a whole table (every unit of the policy or of one track), kept in the
+    workbench's cache under its resolved (policy, track, as-of, known-at); with it, a dict for
+    what pages derive from it (its rows in each order)."""
+    pol, day, known = resolved(ctx, policy, as_of, known_at)
+    return ctx.cache.tables.get(result_key("score", pol, track, None, day, known), lambda: (ctx.ledger.scoreboard(
+        pol, as_of=day, known_at=known, tracks=[track] if track else None), {}))
+
+
 def published_match(ctx: Ctx, board: Scoreboard, track: str | None) -> Publication | None:
     """The score publication this table is (policy, as-of, known-at, track), if any."""
-    from ..workflows import publishing
 
-    for pub in publishing.publications(ctx.ledger):
+    for pub in ctx.publications():
         if pub.kind == "score" and pub.policy == board.policy.ref and pub.as_of == board.as_of and \
                 pub.known_at == board.known_at and (pub.track is None or pub.track == track):
             return pub
@@ -67,6 +100,27 @@ def explanation(ctx: Ctx, route: str, unit: str, policy: str | None = None) -> e
     track = ctx.q("track")
     scored = score_board(ctx, policy or ctx.q("policy"), track, None, ctx.q("as_of"), ctx.q("known_at"), focus=unit)
     return explain_report.Explanation(scored, scored.card(unit, track))
+
+
+def cached_explanation(ctx: Ctx, route: str, unit: str, policy: str | None,
+                       derive: Callable[[explain_report.Explanation], T]) -> T:
+    """``explanation`` after the same checks, and ``derive(explanation)`` (what a page shows of
+    it), kept in the workbench's cache under the resolved (policy, track, unit, as-of,
+    known-at). The explanation's facts are read before it is kept, so a kept result reads
+    no store (nor the connection of the request that made it)."""
+    rule = access.rule(route, ctx.account)
+    access.check_unit(rule, ctx.account, unit)
+    access.check_latest(rule, ctx.q("known_at"))
+    track = ctx.q("track")
+    pol, day, known = resolved(ctx, policy or ctx.q("policy"), ctx.q("as_of"), ctx.q("known_at"))
+
+    def make() -> T:
+        scored = ctx.ledger.scoreboard(pol, as_of=day, known_at=known, tracks=[track] if track else None, focus=unit)
+        ex = explain_report.Explanation(scored, scored.card(unit, track))
+        _ = ex.facts
+        return derive(ex)
+
+    return ctx.cache.results.get(result_key("explain", pol, track, unit, day, known), make)
 
 
 def api_explain(ctx: Ctx) -> Response:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from starlette.applications import Starlette
@@ -37,6 +37,10 @@ from ..store.backends import StoreUnavailable
 from ..store.eventstore import utc_now
 from ..store.url import StoreUrl, parse_store_url
 from . import access, auth, i18n
+from .cache import WebCache
+
+if TYPE_CHECKING:
+    from ..projections.record_views import Appeal, Publication
 
 HERE = Path(__file__).parent
 JSON_TYPE = "application/json; charset=utf-8"
@@ -112,6 +116,22 @@ class Ctx:
         value = self.request.query_params.get(name)
         return value if value not in (None, "") else None
 
+    @property
+    def cache(self) -> WebCache:
+        return self.request.app.state.workbench.cache
+
+    def appeals(self) -> list[Appeal]:
+        """Every appeal (``workflows.appeals.appeals``), read once per head revision."""
+        from ..workflows import appeals
+
+        return self.cache.at_head(self.ledger, "appeals", lambda: appeals.appeals(self.ledger))
+
+    def publications(self) -> list[Publication]:
+        """Every publication (``workflows.publishing.publications``), read once per head revision."""
+        from ..workflows import publishing
+
+        return self.cache.at_head(self.ledger, "publications", lambda: publishing.publications(self.ledger))
+
     def f(self, name: str) -> str | None:
         value = self.form.get(name)
         return value.strip() if isinstance(value, str) and value.strip() else None
@@ -158,6 +178,7 @@ class Workbench:
         self.sleep = sleep
         self.secure_cookies = secure_cookies
         self.pool = LedgerPool(self.url, pool_size, clock)
+        self.cache = WebCache()
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
                                       autoescape=True, trim_blocks=True, lstrip_blocks=True)
         self.env.filters["num"] = render.number_text
@@ -168,7 +189,7 @@ class Workbench:
 
     # --- who is asking -----------------------------------------------------------------------
     def _account(self, ledger: Ledger, name: str) -> accounts.Account | None:
-        found = {a.name: a for a in accounts.accounts(ledger)}.get(name)
+        found = self.cache.at_head(ledger, "accounts", lambda: {a.name: a for a in accounts.accounts(ledger)}).get(name)
         return found if found is not None and found.active else None
 
     def _basic(self, request: Request, ledger: Ledger) -> accounts.Account | None:

@@ -13,7 +13,7 @@ from ..errors import InputError, NotFound
 from ..reports import explain as explain_report
 from ..reports import formats
 from . import access, readers
-from .api import check_published, explanation, published_match, score_board
+from .api import cached_board, cached_explanation, check_published, explanation, published_match, score_board
 from .app import Ctx, rendered
 
 if TYPE_CHECKING:
@@ -42,11 +42,9 @@ def result_meta(board: Scoreboard) -> dict[str, Any]:
 
 # --- home ------------------------------------------------------------------------------------
 def home(ctx: Ctx) -> Response:
-    from ..workflows import appeals, publishing
-
     entries = ctx.ledger.policies.entries()
-    pubs = list(reversed(publishing.publications(ctx.ledger)))[:10]
-    open_appeals = [a for a in appeals.appeals(ctx.ledger) if a.open and
+    pubs = list(reversed(ctx.publications()))[:10]
+    open_appeals = [a for a in ctx.appeals() if a.open and
                     (ctx.role != "unit" or a.unit == ctx.account.unit)]
     due: list[dict[str, Any]] | None = None
     today = ctx.ledger.today()
@@ -87,10 +85,8 @@ SORTS = {"rank": lambda c: (c.rank or 10**9, c.unit), "unit": lambda c: c.unit, 
 def _score_params(ctx: Ctx, policy: str) -> dict[str, str | None]:
     params = {"track": ctx.q("track"), "as_of": ctx.q("as_of"), "known_at": _known_at(ctx)}
     if access.rule("scores", ctx.account) == access.PUBLISHED and not (params["as_of"] or params["known_at"]):
-        from ..workflows import publishing
-
         ref = ctx.ledger.policies.find(policy).ref
-        pubs = [p for p in publishing.publications(ctx.ledger) if p.kind == "score" and p.policy == ref]
+        pubs = [p for p in ctx.publications() if p.kind == "score" and p.policy == ref]
         if pubs:  # a unit account is shown the latest publication of the policy
             pub = pubs[-1]
             params = {"track": params["track"] or pub.track, "as_of": pub.as_of.isoformat(),
@@ -101,22 +97,28 @@ def _score_params(ctx: Ctx, policy: str) -> dict[str, str | None]:
 def scores(ctx: Ctx) -> Response:
     policy = ctx.request.path_params["policy"]
     params = _score_params(ctx, policy)
-    board = score_board(ctx, policy, params["track"], None, params["as_of"], params["known_at"])
+    board, derived = cached_board(ctx, policy, params["track"], params["as_of"], params["known_at"])
     check_published(ctx, access.rule("scores", ctx.account), board, params["track"])
     sort = str(ctx.q("sort")) if ctx.q("sort") in SORTS else "rank"
     descending = ctx.q("dir") == "desc"
-    tables = []
-    for track_id, cards in board.cards.items():
-        track = board.policy.track(track_id)
-        ordered = sorted(cards, key=SORTS[sort], reverse=descending)
-        tops = [(i.id, i.name) for i in track.indicators]
-        tables.append((track, tops, [(c, {i.id: i.points for i in c.indicators}) for c in ordered]))
+    tables = derived.get((sort, descending)) or derived.setdefault((sort, descending),
+                                                                   _score_rows(board, sort, descending))
     pub = published_match(ctx, board, params["track"])
     query = {"policy": board.policy.ref, "as_of": board.as_of.isoformat(), "known_at": board.known_at,
              "track": params["track"]}
     return ctx_page(ctx, "scores.html", board=board, meta=result_meta(board), tables=tables, sort=sort,
                     descending=descending, pub=pub, params=params, result_query=query,
                     formats=[f for f in formats.formats("score") if f != "table"])
+
+
+def _score_rows(board: Scoreboard, sort: str, descending: bool) -> list[Any]:
+    tables = []
+    for track_id, cards in board.cards.items():
+        track = board.policy.track(track_id)
+        ordered = sorted(cards, key=SORTS[sort], reverse=descending)
+        tops = [(i.id, i.name) for i in track.indicators]
+        tables.append((track, tops, [(c, {i.id: i.points for i in c.indicators}) for c in ordered]))
+    return tables
 
 
 def scores_download(ctx: Ctx) -> Response:
@@ -143,23 +145,34 @@ def default_policy(ctx: Ctx, unit: str) -> str:
     raise InputError(f"--policy ID (no policy has a track for unit '{unit}')", field="policy")
 
 
+class _Card:
+    """What the unit page shows of an explanation, derived once per cached result."""
+
+    def __init__(self, ex: explain_report.Explanation):
+        self.ex = ex
+        self.meta = result_meta(ex.board)
+        self.header = explain_report.header_lines(ex)
+        notes = ex.indicator_notes()
+        self.indicators = [(node, node.id.count("."), notes.get(node.id, ("", ""))) for top in ex.card.indicators
+                           for node in top.walk()]
+        self.groups: dict[str, Any] = {}
+        """Lines grouped by each grouping asked for."""
+
+
 def unit_page(ctx: Ctx) -> Response:
     unit = ctx.request.path_params["unit"]
     access.check_unit(access.rule("unit", ctx.account), ctx.account, unit)
-    ex = explanation(ctx, "unit", unit, default_policy(ctx, unit))
+    shown = cached_explanation(ctx, "unit", unit, default_policy(ctx, unit), _Card)
+    ex = shown.ex
     board = ex.board
     by = str(ctx.q("by")) if ctx.q("by") in explain_report.GROUPINGS else "indicator"
-    notes = ex.indicator_notes()
-    indicators = [(node, node.id.count("."), notes.get(node.id, ("", ""))) for top in ex.card.indicators
-                  for node in top.walk()]
+    groups = shown.groups.get(by) or shown.groups.setdefault(by, ex.groups(by))
     query = {"policy": board.policy.ref, "as_of": board.as_of.isoformat(), "track": ex.card.track,
              "known_at": _known_at(ctx)}
-    from ..workflows import appeals
-
-    own_appeals = [a for a in appeals.appeals(ctx.ledger) if a.unit == unit]
+    own_appeals = [a for a in ctx.appeals() if a.unit == unit]
     can_file = ctx.role == "unit" and ctx.account.unit == unit
-    return ctx_page(ctx, "unit.html", ex=ex, card=ex.card, board=board, meta=result_meta(board),
-                    header=explain_report.header_lines(ex), indicators=indicators, groups=ex.groups(by), by=by,
+    return ctx_page(ctx, "unit.html", ex=ex, card=ex.card, board=board, meta=shown.meta,
+                    header=shown.header, indicators=shown.indicators, groups=groups, by=by,
                     groupings=explain_report.GROUPINGS, result_query=query, appeals=own_appeals, can_file=can_file,
                     formats=[f for f in formats.formats("explain") if f != "table"])
 
@@ -260,9 +273,7 @@ def diff_download(ctx: Ctx) -> Response:
 
 # --- publications ----------------------------------------------------------------------------
 def publications_page(ctx: Ctx) -> Response:
-    from ..workflows import publishing
-
-    return ctx_page(ctx, "publications.html", pubs=list(reversed(publishing.publications(ctx.ledger))))
+    return ctx_page(ctx, "publications.html", pubs=list(reversed(ctx.publications())))
 
 
 def publication_page(ctx: Ctx) -> Response:
@@ -290,9 +301,7 @@ def publish(ctx: Ctx) -> Response:
 
 # --- appeals ---------------------------------------------------------------------------------
 def appeals_page(ctx: Ctx) -> Response:
-    from ..workflows import appeals
-
-    rows = [a for a in appeals.appeals(ctx.ledger) if ctx.role != "unit" or a.unit == ctx.account.unit]
+    rows = [a for a in ctx.appeals() if ctx.role != "unit" or a.unit == ctx.account.unit]
     return ctx_page(ctx, "appeals.html", appeals=list(reversed(rows)))
 
 
