@@ -80,11 +80,12 @@ class Ledger:
 
     # --- writing -----------------------------------------------------------------------
     def _intake(self, lines: Iterable[SourceLine], *, dry_run: bool = False,
-                keep_ids: bool = False, problems: Problems | None = None) -> IntakeResult:
+                keep_ids: bool = False, problems: Problems | None = None,
+                values: dict[str, dict[str, str]] | None = None) -> IntakeResult:
         from .intake.batches import prepared_batches
 
         return self._write(lambda roster: prepared_batches(lines, roster, problems), dry_run=dry_run,
-                           keep_ids=keep_ids, problems=problems)
+                           keep_ids=keep_ids, problems=problems, values=values)
 
     def _write(self, batches: Callable[[frozenset[str]], Iterable[Sequence[PreparedRow]]], *, dry_run: bool = False,
                keep_ids: bool = False, problems: Problems | None = None,
@@ -111,16 +112,18 @@ class Ledger:
         from .intake.problems import Problems
 
         problems = Problems() if problems is None else problems
+        values = options.mapping.value_words if options is not None and options.mapping is not None else None
         if path.lower().endswith((".xlsx", ".xlsm")):
             parallel = False  # openpyxl reads a sheet in one process
         if not parallel:
             from .intake.batches import csv_kinds
 
-            return self._intake(read_lines(path, on_bytes, csv_kinds, options), dry_run=dry_run, problems=problems)
+            return self._intake(read_lines(path, on_bytes, csv_kinds, options), dry_run=dry_run, problems=problems,
+                                values=values)
         from .intake.preparer import prepared_by_producer
 
         return self._write(lambda roster: prepared_by_producer(path, roster, on_bytes, problems, options),
-                           dry_run=dry_run, problems=problems)
+                           dry_run=dry_run, problems=problems, values=values)
 
     def import_lines(self, lines: Iterable[SourceLine], *, dry_run: bool = False) -> IntakeResult:
         return self._intake(lines, dry_run=dry_run, keep_ids=True)
