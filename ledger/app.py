@@ -80,47 +80,72 @@ class Ledger:
 
     # --- writing -----------------------------------------------------------------------
     def _intake(self, lines: Iterable[SourceLine], *, dry_run: bool = False,
-                keep_ids: bool = False, problems: Problems | None = None) -> IntakeResult:
+                keep_ids: bool = False, problems: Problems | None = None,
+                values: dict[str, dict[str, str]] | None = None, **vocabulary: Any) -> IntakeResult:
         from .intake.batches import prepared_batches
 
         return self._write(lambda roster: prepared_batches(lines, roster, problems), dry_run=dry_run,
-                           keep_ids=keep_ids, problems=problems)
+                           keep_ids=keep_ids, problems=problems, values=values, **vocabulary)
 
     def _write(self, batches: Callable[[frozenset[str]], Iterable[Sequence[PreparedRow]]], *, dry_run: bool = False,
                keep_ids: bool = False, problems: Problems | None = None,
-               values: dict[str, dict[str, str]] | None = None) -> IntakeResult:
+               values: dict[str, dict[str, str]] | None = None, check_origin: str | None = None,
+               strict: bool = False) -> IntakeResult:
         """One atomic write of prepared batches, validated against the roster as it stands
         under the lock. With ``problems``, every problem is gathered and raised at the end
-        (nothing is written then)."""
+        (nothing is written then). ``check_origin``: run the vocabulary check for that file
+        (``strict``: its findings are problems)."""
         from .intake.batches import Intake, Roster
 
         with gc_paused(), self.store.write(self.actor, dry_run=dry_run) as writer:
-            roster = Roster.of(roster_from(writer.records("ledger:units")), values)
-            return Intake(writer, roster, self.actor, keep_ids=keep_ids,
-                          problems=problems).run_prepared(batches(roster))
+            units = roster_from(writer.records("ledger:units"))
+            roster = Roster.of(units, values)
+            check = None
+            if check_origin is not None:
+                def check(observed: Any) -> Any:
+                    return self._vocabulary(observed, units, writer, check_origin)
+            return Intake(writer, roster, self.actor, keep_ids=keep_ids, problems=problems,
+                          vocabulary=check, strict=strict).run_prepared(batches(roster))
+
+    def _vocabulary(self, observed: Any, units: dict[str, Any], writer: Any, origin: str) -> Any:
+        """The vocabulary check of one import: the policies (bundled and published, every
+        version) of the years its events belong to, read inside the write."""
+        from .intake.vocabulary import check
+        from .policies.registry import bundled_entries
+
+        years = {year for _, _, year, _ in observed.seen}
+        merged = {e.ref: e for e in bundled_entries()}
+        merged.update((e.ref, e) for e in self.policy_entries(writer.records("ledger:policies")))
+        policies = [e.policy() for e in merged.values() if e.year in years]
+        groups = {u: tuple(getattr(unit, "groups", ()) or ()) for u, unit in units.items()}
+        return check(observed, policies, groups, origin)
 
     def import_file(self, path: str, *, dry_run: bool = False, on_bytes: Callable[[int], None] | None = None,
                     parallel: bool | None = None, options: ReadOptions | None = None,
-                    problems: Problems | None = None) -> IntakeResult:
+                    problems: Problems | None = None, strict: bool = False) -> IntakeResult:
         """Import a JSONL/CSV file atomically and idempotently. Large files are prepared
         (read, validated, encoded) by a second process while this one writes
-        (``parallel=None`` decides by file size and cores)."""
+        (``parallel=None`` decides by file size and cores). Items, report kinds, metrics,
+        panels and channels no policy of the year names are ``result.warnings`` (``strict``:
+        problems)."""
         if parallel is None:
             parallel = (os.cpu_count() or 1) >= 2 and os.path.isfile(path) and \
                 os.path.getsize(path) >= PARALLEL_FROM_BYTES
         from .intake.problems import Problems
 
         problems = Problems() if problems is None else problems
+        values = options.mapping.value_words if options is not None and options.mapping is not None else None
         if path.lower().endswith((".xlsx", ".xlsm")):
             parallel = False  # openpyxl reads a sheet in one process
         if not parallel:
             from .intake.batches import csv_kinds
 
-            return self._intake(read_lines(path, on_bytes, csv_kinds, options), dry_run=dry_run, problems=problems)
+            return self._intake(read_lines(path, on_bytes, csv_kinds, options), dry_run=dry_run, problems=problems,
+                                values=values, check_origin=path, strict=strict)
         from .intake.preparer import prepared_by_producer
 
         return self._write(lambda roster: prepared_by_producer(path, roster, on_bytes, problems, options),
-                           dry_run=dry_run, problems=problems)
+                           dry_run=dry_run, problems=problems, values=values, check_origin=path, strict=strict)
 
     def import_lines(self, lines: Iterable[SourceLine], *, dry_run: bool = False) -> IntakeResult:
         return self._intake(lines, dry_run=dry_run, keep_ids=True)

@@ -75,19 +75,33 @@ def record(c: Context, type_name: str, unit: str, date: str, event_id: str | Non
 @click.option("--encoding", metavar="E", help="a CSV file's encoding (default: detected; e.g. gb18030, utf-16)")
 @click.option("--errors", "errors_out", metavar="OUT",
               help="write the failing rows with 错误字段/错误说明 columns to OUT.csv or OUT.xlsx")
+@click.option("--mapping", "mapping_file", metavar="FILE.yaml",
+              help="read a platform export through a mapping (its columns → events; words → values); "
+                   "a bundled one by name, e.g. 12345-tickets")
+@click.option("--strict", is_flag=True,
+              help="refuse items, report kinds, metrics, panels and channels no policy of the year names")
 @pass_ctx
 def import_(c: Context, file: str, dry_run: bool, sheet: str | None, header_row: int | None,
-            encoding: str | None, errors_out: str | None) -> None:
+            encoding: str | None, errors_out: str | None, mapping_file: str | None, strict: bool) -> None:
     """Bulk import per EVENTS.md: JSONL, CSV or .xlsx (all-or-nothing, idempotent on id; every problem in one pass)."""
     from ..intake.sources import ReadOptions
 
     if errors_out and not errors_out.lower().endswith((".csv", ".xlsx")):
         raise InputError("a file name ending in .csv or .xlsx", field="--errors", got=repr(errors_out))
-    options = ReadOptions(encoding=encoding, sheet=sheet, header_row=header_row)
+    mapping = None
+    if mapping_file:
+        from ..intake.mapping import bundled, load_mapping
+
+        if not os.path.exists(mapping_file) and os.path.isfile(bundled(mapping_file + ".yaml")):
+            mapping_file = bundled(mapping_file + ".yaml")
+        mapping = load_mapping(mapping_file)
+        header_row = header_row or mapping.header_row
+    options = ReadOptions(encoding=encoding, sheet=sheet, header_row=header_row, mapping=mapping)
     size = os.path.getsize(file) if os.path.exists(file) else None
     progress = Progress(f"importing {os.path.basename(file)}", size)
     try:
-        result = c.ledger.import_file(file, dry_run=dry_run, on_bytes=progress.advance, options=options)
+        result = c.ledger.import_file(file, dry_run=dry_run, on_bytes=progress.advance, options=options,
+                                      strict=strict)
     except InputError as exc:
         if errors_out and os.path.isfile(file):
             from ..intake.errors_file import write_errors
@@ -99,6 +113,8 @@ def import_(c: Context, file: str, dry_run: bool, sheet: str | None, header_row:
         raise
     finally:
         progress.close()
+    for warning in result.warnings:
+        click.echo(i18n.f("warning: {text}", text=warning), err=True)
     verb = "would import" if dry_run else "imported"
     click.echo(f"{verb}: {result.new} new, {result.present} already present")
 

@@ -10,7 +10,7 @@ import difflib
 import json
 import os
 import uuid
-from collections.abc import Iterable, Iterator, Sequence, Set
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
@@ -23,6 +23,7 @@ from ..events.base import CALLER_ID_EXPECTED, Event, caller_id_problem
 from ..events.catalog import AMENDMENTS, CATALOG, NUMBER_FIELDS, EventValidationError, field_kinds, validate
 from ..projections.fact_view import Amendments
 from ..store.eventstore import IdEntry, Pending, PendingRow, Record, Writer, unit_stream
+from . import vocabulary as vocabulary_module
 from . import words
 from .problems import Problems
 from .sources import SourceLine, read_lines
@@ -40,6 +41,8 @@ class IntakeResult:
     revisions: list[int] = field(default_factory=list)
     present_ids: list[str] = field(default_factory=list)
     keep_ids: bool = False
+    warnings: list[str] = field(default_factory=list)
+    """The vocabulary check's warnings (values no policy of the year names; years without a policy)."""
 
 
 def csv_kinds(row: dict[str, Any]) -> dict[str, str]:
@@ -305,8 +308,13 @@ class Intake:
     on the first problem (the caller's transaction then rolls back)."""
 
     def __init__(self, writer: Writer, roster: Set[str], default_actor: str, *, keep_ids: bool = False,
-                 problems: Problems | None = None):
+                 problems: Problems | None = None,
+                 vocabulary: Callable[[vocabulary_module.Observed], tuple[list[InputError], list[str]]] | None = None,
+                 strict: bool = False):
         self.w = writer
+        self.vocabulary, self.strict = vocabulary, strict
+        """The vocabulary check (import only): values no policy names are warnings, errors when strict."""
+        self.observed = vocabulary_module.Observed()
         self.problems = problems
         """Where problems go (every problem in one pass; raised at the end); None: the first raises."""
         self.roster = frozenset(roster)
@@ -321,11 +329,31 @@ class Intake:
         self.stored: dict[str, list[Record]] = {}  # stream -> its stored records, read once a batch
 
     def run_prepared(self, batches: Iterable[Sequence[PreparedRow]]) -> IntakeResult:
+        watched = vocabulary_module.WATCHED if self.vocabulary is not None else {}
         for batch in batches:
+            if watched:
+                self._observe(batch, watched)
             self._batch(batch)
+        if self.vocabulary is not None and self.observed.seen:
+            found, notes = self.vocabulary(self.observed)
+            self.result.warnings.extend(notes)
+            if self.strict and self.problems is not None:
+                for problem in found:
+                    self.problems.add(problem)
+            else:
+                self.result.warnings.extend(str(p) for p in found)
         if self.problems is not None:
             self.problems.raise_all()
         return self.result
+
+    def _observe(self, batch: Sequence[PreparedRow], watched: dict[str, tuple[str, str]]) -> None:
+        """Note the checked values (an item, report kind, metric, panel, channel) of a batch."""
+        for row in batch:
+            kind = row[3]
+            if kind in watched:
+                value = codec.loads(row[10]).get(watched[kind][0])
+                if isinstance(value, str):
+                    self.observed.add(kind, row[4], int(row[5].rpartition(":")[2]), value, row[0], row[1])
 
     def _try_item(self, it: Prepared, known: dict[str, IdEntry], local: dict[str, tuple[PreparedRow, str]],
                   thread_streams: dict[str, str], pending: list[PendingRow]) -> None:

@@ -62,8 +62,10 @@ def _rows(path: str, options: ReadOptions) -> tuple[list[str], dict[int, list[st
             if not any(c.strip() for c in cells):
                 continue
             looked.append((line, cells))
-            if _is_header(cells) or len(looked) >= HEADER_SEARCH_ROWS:
-                header_line, header = (line, cells) if _is_header(cells) else looked[0]
+            is_header = options.mapping.is_header if options.mapping is not None and options.mapping.events \
+                else _is_header
+            if is_header(cells) or len(looked) >= HEADER_SEARCH_ROWS:
+                header_line, header = (line, cells) if is_header(cells) else looked[0]
                 out.update(looked[1:] if header is looked[0][1] else [])
             continue
         out[line] = cells

@@ -57,6 +57,9 @@ class ReadOptions:
     """An .xlsx file's sheet: its name, or its number from 1 (default: the first)."""
     header_row: int | None = None
     """The header row (from 1); default: found (the first of the first 20 rows naming two fields)."""
+    mapping: Any = None
+    """A platform export's mapping (``intake.mapping.Mapping``, ``--mapping``): with events, each
+    row of the export becomes the events it names."""
 
 
 IGNORED_COLUMNS = frozenset({"错误字段", "错误说明"})
@@ -131,7 +134,14 @@ def read_lines(path: str, on_read: Callable[[int], None] | None = None,
     ``InputError`` (reported with the rest; the column is left out of every row)."""
     ext = os.path.splitext(path)[1].lower()
     options = options or ReadOptions()
-    if ext == ".jsonl" or ext == ".ndjson":
+    if options.mapping is not None and options.mapping.events:
+        if ext in (".csv", ".txt", ".tsv"):
+            yield from options.mapping.lines(csv_rows(path, on_read, options), path, options.header_row)
+        elif ext in (".xlsx", ".xlsm"):
+            yield from options.mapping.lines(sheet_rows(path, options.sheet), path, options.header_row)
+        else:
+            raise InputError("a .csv or .xlsx export (with --mapping)", origin=path, got=repr(ext or "no extension"))
+    elif ext == ".jsonl" or ext == ".ndjson":
         yield from _read_jsonl(path, on_read)
     elif ext in (".csv", ".txt", ".tsv"):
         yield from _read_csv(path, on_read, list_fields, options, headers)
@@ -220,6 +230,13 @@ def _row(header: Header, cells: list[str], path: str, line: int,
 def _read_csv(path: str, on_read: Callable[[int], None] | None,
               list_fields: Callable[[dict[str, Any]], dict[str, str]] | None,
               options: ReadOptions, words: bool) -> Iterator[SourceLine]:
+    yield from _table_lines(csv_rows(path, on_read, options), path, list_fields, options, words)
+
+
+def csv_rows(path: str, on_read: Callable[[int], None] | None,
+             options: ReadOptions) -> Iterator[tuple[int, list[str]]]:
+    """(line where the row starts, cells) of a CSV file, blank rows included; the encoding
+    detected (or ``--encoding``), the delimiter detected."""
     encoding = options.encoding or detect_encoding(path)
     try:
         "".encode(encoding)
@@ -234,33 +251,9 @@ def _read_csv(path: str, on_read: Callable[[int], None] | None,
             # strict: a quote left open (or text after a closing quote) is an error, not a cell
             # that swallows every following row.
             reader = csv.reader(itertools.chain([first], handle), delimiter=delimiter, strict=True)
-            looked: list[tuple[int, list[str]]] = []  # rows read while looking for the header
-            header: Header | None = None
             for cells in reader:
                 line, start = start, reader.line_num + 1
-                if header is not None:
-                    if any(cell.strip() for cell in cells):
-                        yield _row(header, cells, path, line, list_fields)
-                    continue
-                if options.header_row is not None and line < options.header_row:
-                    continue
-                if not any(c.strip() for c in cells) and (words or line > 1):
-                    continue
-                looked.append((line, cells))
-                if options.header_row is not None or not words or _is_header(cells):
-                    header = Header(cells, path, line, words)
-                    looked = []
-                    yield from _header_problems(header, path, line)
-                elif len(looked) >= HEADER_SEARCH_ROWS:  # no row names two fields: the first is the header
-                    header = Header(looked[0][1], path, looked[0][0], words)
-                    yield from _header_problems(header, path, looked[0][0])
-                    for n, c in looked[1:]:
-                        yield _row(header, c, path, n, list_fields)
-            if header is None and looked:
-                header = Header(looked[0][1], path, looked[0][0], words)
-                yield from _header_problems(header, path, looked[0][0])
-                for n, c in looked[1:]:
-                    yield _row(header, c, path, n, list_fields)
+                yield line, cells
         except UnicodeDecodeError as exc:
             what = f"{encoding} text ({exc.reason}; or name the file's encoding with --encoding)"
             if encoding.startswith("utf-8"):
@@ -274,6 +267,39 @@ def _read_csv(path: str, on_read: Callable[[int], None] | None,
                                  "inside a quoted cell", origin=path,
                                  line=_open_quote_line(path, start, encoding)) from None
             raise InputError(f"well-formed CSV ({exc})", origin=path, line=reader.line_num) from None
+
+
+def _table_lines(rows: Iterator[tuple[int, list[str]]], path: str,
+                 list_fields: Callable[[dict[str, Any]], dict[str, str]] | None,
+                 options: ReadOptions, words: bool) -> Iterator[SourceLine]:
+    """A CSV file's or a sheet's rows as event lines: the header row found (or named), then
+    one line per non-blank row."""
+    looked: list[tuple[int, list[str]]] = []  # rows read while looking for the header
+    header: Header | None = None
+    for line, cells in rows:
+        if header is not None:
+            if any(cell.strip() for cell in cells):
+                yield _row(header, cells, path, line, list_fields)
+            continue
+        if options.header_row is not None and line < options.header_row:
+            continue
+        if not any(c.strip() for c in cells) and (words or line > 1):
+            continue
+        looked.append((line, cells))
+        if options.header_row is not None or not words or _is_header(cells):
+            header = Header(cells, path, line, words)
+            looked = []
+            yield from _header_problems(header, path, line)
+        elif len(looked) >= HEADER_SEARCH_ROWS:  # no row names two fields: the first is the header
+            header = Header(looked[0][1], path, looked[0][0], words)
+            yield from _header_problems(header, path, looked[0][0])
+            for n, c in looked[1:]:
+                yield _row(header, c, path, n, list_fields)
+    if header is None and looked:
+        header = Header(looked[0][1], path, looked[0][0], words)
+        yield from _header_problems(header, path, looked[0][0])
+        for n, c in looked[1:]:
+            yield _row(header, c, path, n, list_fields)
 
 
 def _header_problems(header: Header, path: str, line: int) -> Iterator[SourceLine]:
@@ -331,29 +357,7 @@ def sheet_rows(path: str, sheet: str | None) -> Iterator[tuple[int, list[str]]]:
 def _read_xlsx(path: str, on_read: Callable[[int], None] | None,
                list_fields: Callable[[dict[str, Any]], dict[str, str]] | None,
                options: ReadOptions) -> Iterator[SourceLine]:
-    looked: list[tuple[int, list[str]]] = []
-    header: Header | None = None
-    for number, cells in sheet_rows(path, options.sheet):
-        if header is not None:
-            yield _row(header, cells, path, number, list_fields)
-            continue
-        if options.header_row is not None and number < options.header_row:
-            continue
-        looked.append((number, cells))
-        if options.header_row is not None or _is_header(cells):
-            header = Header(cells, path, number, True)
-            looked = []
-            yield from _header_problems(header, path, number)
-        elif len(looked) >= HEADER_SEARCH_ROWS:
-            header = Header(looked[0][1], path, looked[0][0], True)
-            yield from _header_problems(header, path, looked[0][0])
-            for n, c in looked[1:]:
-                yield _row(header, c, path, n, list_fields)
-    if header is None and looked:
-        header = Header(looked[0][1], path, looked[0][0], True)
-        yield from _header_problems(header, path, looked[0][0])
-        for n, c in looked[1:]:
-            yield _row(header, c, path, n, list_fields)
+    yield from _table_lines(sheet_rows(path, options.sheet), path, list_fields, options, True)
 
 
 def _open_quote_line(path: str, start: int, encoding: str = "utf-8-sig") -> int:

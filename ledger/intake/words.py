@@ -69,14 +69,16 @@ def shapes(type_name: str) -> dict[str, str]:
     for name, info in model.model_fields.items():
         ann = info.annotation
         options = (ann, *typing.get_args(ann))
-        if any(o is base.Date for o in options) or name in ("date", "due", "response_due"):
+        if info.metadata:  # a required Annotated field: pydantic keeps its type and metadata apart
+            options += (typing.Annotated[(ann, *info.metadata)],)
+        if any(o == base.Date for o in options) or name in ("date", "due", "response_due"):
             out[name] = "date"
         elif any(o in (base.NonNegativeInt, base.PositiveInt) for o in options) or \
                 (ann is int or int in typing.get_args(ann)):
             out[name] = "whole"
-        elif any(o is base.Period for o in options) or name == "period":
+        elif any(o == base.Period for o in options) or name == "period":
             out[name] = "period"
-        elif any(o is base.Flag for o in options):
+        elif any(o == base.Flag for o in options):
             out[name] = "flag"
         elif _enumerated(ann):
             out[name] = "enum"

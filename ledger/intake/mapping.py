@@ -1,0 +1,274 @@
+"""``ledger import --mapping FILE.yaml``: a platform export's own columns as events (issue #15).
+
+A mapping file names, for each row of the export, the events it becomes::
+
+    values:                      # field → the export's word → the catalogue's value
+      satisfied: {基本满意: true}
+      issuer_level: {市级: city, 本级: district}   # relative words, resolved for this issuer
+    events:
+      - type: hotline_ticket
+        fields:
+          id: "12345-{工单编号}"         # {column}: the row's cell; {column|date}: its date part
+          unit: "{承办单位}"
+          ticket: "{工单编号}"
+          date: "{受理时间|date}"
+      - type: hotline_replied
+        when: 办结时间                  # only rows where this column (or each of a list) has a value
+        fields: {…, quality: ok}        # text without braces is a constant
+
+A field whose template names a blank cell is left out (the validator then reports a required
+one). Cells go through the same spreadsheet words as any CSV (Chinese names, registered unit
+names, Excel dates), so ids derived from the export's keys make a re-import idempotent.
+Without ``events`` the file is read as usual (the catalogue's columns) and only ``values`` apply.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import InputError
+from ..reports.safe import unmark
+from .sources import HEADER_SEARCH_ROWS, SourceLine
+
+KEYS = ("values", "events", "header_row")
+EVENT_KEYS = ("type", "fields", "when")
+FILTERS = ("date",)
+_PLACEHOLDER = re.compile(r"\{([^{}|]+)(?:\|([^{}]*))?\}")
+_DATE_PART = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A field's value: literal text and ``{column}`` / ``{column|filter}`` placeholders."""
+
+    parts: tuple[tuple[str, str | None, str | None], ...]
+    """(literal text before, column or None, filter or None) …"""
+
+    def render(self, row: dict[str, str]) -> str | None:
+        out = []
+        for text, column, filt in self.parts:
+            out.append(text)
+            if column is None:
+                continue
+            cell = row.get(column, "").strip()
+            if not cell:
+                return None
+            if filt == "date" and (m := _DATE_PART.match(cell)):
+                cell = f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}"
+            out.append(cell)
+        return "".join(out)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(c for _, c, _ in self.parts if c is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    type: str
+    fields: tuple[tuple[str, Template], ...]
+    when: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    path: str
+    events: tuple[EventSpec, ...]
+    values: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+    header_row: int | None = None
+
+    @property
+    def value_words(self) -> dict[str, dict[str, str]]:
+        """field → word → value (``Roster.values``)."""
+        return {field: dict(words) for field, words in self.values}
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every export column the mapping reads, in the order named."""
+        found: dict[str, None] = {}
+        for spec in self.events:
+            for _, template in spec.fields:
+                found.update(dict.fromkeys(template.columns))
+            found.update(dict.fromkeys(spec.when))
+        return tuple(found)
+
+    def is_header(self, cells: list[str]) -> bool:
+        names = {c.strip() for c in cells}
+        return all(c in names for c in self.columns)
+
+    def lines(self, rows: Iterator[tuple[int, list[str]]], path: str,
+              header_row: int | None = None) -> Iterator[SourceLine]:
+        """The events of each row of an export (several lines with the row's number)."""
+        wanted = header_row or self.header_row
+        header: list[str] | None = None
+        looked: list[tuple[int, list[str]]] = []
+        for number, cells in rows:
+            if header is None:
+                if wanted is not None and number < wanted:
+                    continue
+                if not any(c.strip() for c in cells):
+                    continue
+                looked.append((number, cells))
+                if wanted is not None or self.is_header(cells):
+                    header = [c.strip() for c in cells]
+                    missing = [c for c in self.columns if c not in header]
+                    if missing:
+                        raise InputError(f"the columns the mapping {self.path} reads ({', '.join(missing)} "
+                                         "missing from this header row)", origin=path, line=number)
+                elif len(looked) >= HEADER_SEARCH_ROWS:
+                    break
+                continue
+            if not any(c.strip() for c in cells):
+                continue
+            row = {name: unmark(cell) for name, cell in zip(header, cells, strict=False) if name}
+            for spec in self.events:
+                if any(not row.get(c, "").strip() for c in spec.when):
+                    continue
+                data: dict[str, Any] = {"type": spec.type}
+                for name, template in spec.fields:
+                    value = template.render(row)
+                    if value is not None:
+                        data[name] = value
+                yield SourceLine(path, number, data)
+        if header is None:
+            raise InputError(f"a header row naming the columns the mapping {self.path} reads "
+                             f"({', '.join(self.columns)}) among the first {HEADER_SEARCH_ROWS} rows",
+                             origin=path, line=looked[0][0] if looked else None)
+
+
+class MappingError(InputError):
+    """A problem of the mapping file: its field is a key of that file, never a command's option."""
+
+    def relabelled(self, field: str | None) -> InputError:
+        return self
+
+
+def _fail(path: str, key: str, expected: str, got: Any = None) -> InputError:
+    return MappingError(expected, origin=path, field=key, got=None if got is None else repr(got)[:80])
+
+
+def _template(path: str, key: str, value: Any) -> Template:
+    if isinstance(value, bool):
+        return Template((("true" if value else "false", None, None),))
+    if isinstance(value, int | float):
+        return Template(((str(value), None, None),))
+    if not isinstance(value, str):
+        raise _fail(path, key, "text, a number, or a {column} template", value)
+    parts: list[tuple[str, str | None, str | None]] = []
+    pos = 0
+    for m in _PLACEHOLDER.finditer(value):
+        filt = m[2].strip() if m[2] is not None else None
+        if filt is not None and filt not in FILTERS:
+            raise _fail(path, key, f"a filter among {', '.join(FILTERS)} after '|'", filt)
+        parts.append((value[pos:m.start()], m[1].strip(), filt))
+        pos = m.end()
+    rest = value[pos:]
+    if "{" in rest or "}" in rest or any("{" in t or "}" in t for t, _, _ in parts):
+        raise _fail(path, key, "braces only around a column name: {列名} or {列名|date}", value)
+    parts.append((rest, None, None))
+    return Template(tuple(parts))
+
+
+def _scalar(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    return None
+
+
+def parse_mapping(data: Any, path: str) -> Mapping:
+    """A mapping document, checked: errors name the file, the key and what was expected."""
+    if not isinstance(data, dict):
+        raise _fail(path, "(document)", f"a YAML mapping with the keys {', '.join(KEYS)}", type(data).__name__)
+    for key in data:
+        if key not in KEYS:
+            raise _fail(path, str(key), f"one of the keys {', '.join(KEYS)}", key)
+    header_row = data.get("header_row")
+    if header_row is not None and (not isinstance(header_row, int) or isinstance(header_row, bool)
+                                   or header_row < 1):
+        raise _fail(path, "header_row", "a row number from 1", header_row)
+    values = _values(path, data.get("values") or {})
+    raw_events = data.get("events")
+    if raw_events is None:
+        raw_events = []
+    if not isinstance(raw_events, list):
+        raise _fail(path, "events", "a list of events (each with type and fields)", raw_events)
+    specs = [_event_spec(path, f"events[{i}]", spec) for i, spec in enumerate(raw_events, start=1)]
+    if not specs and not values:
+        raise _fail(path, "events", "events (or values) to map")
+    return Mapping(path, tuple(specs), values, header_row)
+
+
+def _values(path: str, raw: Any) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    if not isinstance(raw, dict):
+        raise _fail(path, "values", "a mapping: field → {word: value}", raw)
+    values = []
+    for field, words in raw.items():
+        if not isinstance(words, dict) or not words:
+            raise _fail(path, f"values.{field}", "a mapping of the export's words to values", words)
+        pairs = []
+        for word, value in words.items():
+            text = _scalar(value)
+            if text is None:
+                raise _fail(path, f"values.{field}.{word}", "a value (text, number, true/false)", value)
+            pairs.append((str(word), text))
+        values.append((str(field), tuple(pairs)))
+    return tuple(values)
+
+
+def _event_spec(path: str, where: str, spec: Any) -> EventSpec:
+    from ..events.catalog import CATALOG
+
+    if not isinstance(spec, dict):
+        raise _fail(path, where, "a mapping with type, fields (and when)", spec)
+    for key in spec:
+        if key not in EVENT_KEYS:
+            raise _fail(path, f"{where}.{key}", f"one of the keys {', '.join(EVENT_KEYS)}", key)
+    kind = spec.get("type")
+    model = CATALOG.get(kind) if isinstance(kind, str) else None
+    if model is None or not model.importable:
+        raise _fail(path, f"{where}.type", "an event type (see `ledger types`)", kind)
+    fields = spec.get("fields")
+    if not isinstance(fields, dict) or not fields:
+        raise _fail(path, f"{where}.fields", f"a mapping: field of {kind} → value or {{column}} template", fields)
+    known = model.model_fields
+    templates = []
+    for name, value in fields.items():
+        if name not in known or name == "type":
+            raise _fail(path, f"{where}.fields.{name}",
+                        f"a field of {kind}: {', '.join(n for n in known if n != 'type')}", name)
+        templates.append((str(name), _template(path, f"{where}.fields.{name}", value)))
+    missing = [n for n, info in known.items() if info.is_required() and n != "type" and n not in fields]
+    if missing:
+        raise _fail(path, f"{where}.fields", f"every required field of {kind} (missing: {', '.join(missing)})")
+    when = spec.get("when", [])
+    when = [when] if isinstance(when, str) else when
+    if not isinstance(when, list) or not all(isinstance(c, str) and c.strip() for c in when):
+        raise _fail(path, f"{where}.when", "a column name, or a list of them", spec.get("when"))
+    return EventSpec(model.type_name, tuple(templates), tuple(c.strip() for c in when))
+
+
+def load_mapping(path: str) -> Mapping:
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            data = yaml.safe_load(handle)
+    except OSError as exc:
+        raise InputError(f"a readable mapping file ({exc.strerror})", origin=path, field="--mapping") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(f"YAML ({getattr(exc, 'problem', None) or exc})", origin=path,
+                         line=mark.line + 1 if mark is not None else None) from None
+    return parse_mapping(data, path)
+
+
+def bundled(name: str) -> str:
+    """The path of a mapping shipped with the package (``ledger/intake/mappings/``)."""
+    import os
+
+    return os.path.join(os.path.dirname(__file__), "mappings", name)
