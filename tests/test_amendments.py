@@ -233,3 +233,39 @@ def test_diff_of_a_clause_a_floor_a_track_setting_and_an_added_indicator(url, tm
     assert "rule text before: 被警示的扣1分/件次,通报批评的扣2分/件次,扣完为止。" in table
     assert "rule text after:  被警示的扣1分/件次,通报批评的扣2分/件次,扣至9分为止。" in table
     assert "main/extra added" in table
+
+
+def test_a_quota_is_priced_at_each_periods_deadline():
+    """Issue #17: obligations at their deadline — a quota too, not at as-of."""
+    import datetime as dt
+
+    from ledger.policies.loader import load_policy_text
+    from ledger.projections.scoring import score_track
+    from ledger.units import Unit
+
+    text = """
+id: dated-quota
+version: 1
+year: 2021
+title: t
+tracks:
+  - id: t
+    name: t
+    group: g
+    indicators:
+      - id: q
+        name: 专栏信息
+        points: 10
+        mode: deduction
+        rule: {kind: quota, event: training_session, every: month, periods: [5, 6, 7], target: 1,
+               short: {2021-01-01: -1, 2021-06-30: -2}}
+"""
+    policy = load_policy_text(text)
+    cards = score_track(policy, "t", [Unit("u", "u", ("g",), ())], {}, dt.date(2021, 12, 31))
+    short = [ln for ln in cards[0].lines if ln.kind == "missing_obligation"]
+    # no training in May, June or July; each month is due at its last day (end_of_period):
+    # May 31 → −1; June 30 → −2 (in force from 2021-06-30); July 31 → −2. At as-of all would be −2.
+    assert [ln.period for ln in short] == ["2021-05", "2021-06", "2021-07"]
+    assert [ln.delta for ln in short] == [-1, -2, -2]
+    assert cards[0].total == 10 - 5
+    assert "value from 2021-06-30: -2" in short[1].detail and "value from" in short[0].detail

@@ -14,6 +14,7 @@ from ledger.policies.vocabulary import (
     Amount,
     Band,
     Contains,
+    Dated,
     Due,
     EventTypes,
     Every,
@@ -171,6 +172,12 @@ class ReportRule(Evaluator[Report]):
                                           date=due, period=label))
 
 
+def _dated_first(detail: str, *amounts: Decimal) -> str:
+    """``detail`` naming the date of the first of ``amounts`` that changed within the version."""
+    dated = next((a for a in amounts if since_of(a) is not None), None)
+    return detail if dated is None else _dated(dated, detail)
+
+
 def _dated(amount: Decimal, detail: str) -> str:
     """The obligation's detail, naming the date its dated value applies from."""
     since = since_of(amount)
@@ -231,11 +238,24 @@ class QuotaRule(Evaluator[Quota]):
                     continue
             ids = tuple(f.id for f in got)
             desc = f"{label}: {count} × {self.matcher.describe} (target {fmt(target)}{target_note})"
+            met, per_extra, short, per_short = self._amounts_at(ctx, end)
             if ok:
-                delta = self.met + self.per_extra * (Decimal(count) - target)
-                out.append(aggregate_line(node, delta, "quota", self.text, ctx, detail=desc, events=ids,
-                                          period=label))
+                delta = met + per_extra * (Decimal(count) - target)
+                out.append(aggregate_line(node, delta, "quota", self.text, ctx,
+                                          detail=_dated_first(desc, met, per_extra), events=ids, period=label))
             else:
-                delta = self.short + self.per_short * (target - Decimal(count))
-                out.append(aggregate_line(node, delta, "missing_obligation", self.text, ctx, detail=desc,
-                                          events=ids, period=label))
+                delta = short + per_short * (target - Decimal(count))
+                out.append(aggregate_line(node, delta, "missing_obligation", self.text, ctx,
+                                          detail=_dated_first(desc, short, per_short), events=ids,
+                                          period=label))
+
+    def _amounts_at(self, ctx: Ctx, end: dt.date) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        """met, per_extra, short, per_short as in force at the period's deadline (an obligation is
+        priced at its deadline); plain amounts are the same on every day, so no deadline is
+        looked up for them."""
+        amounts = (self.met, self.per_extra, self.short, self.per_short)
+        if not any(isinstance(a, Dated) for a in amounts):
+            return amounts
+        deadline = due_date(self.due, end, ctx.cal)
+        met, per_extra, short, per_short = (value_at(a, deadline) for a in amounts)
+        return met, per_extra, short, per_short
