@@ -35,20 +35,7 @@ from eventsourcing.persistence import StoredEvent  # noqa: E402
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore  # noqa: E402
 from runinfo import print_header  # noqa: E402
 
-from ledger.app import Ledger  # noqa: E402
-
 BATCH = 5000
-
-
-def ledger_import(url: str, units: str, events: str) -> tuple[int, float]:
-    ledger = Ledger(url, actor="bench")
-    ledger.init()
-    ledger.import_units(units)
-    start = time.perf_counter()
-    result = ledger.import_file(events)
-    elapsed = time.perf_counter() - start
-    ledger.close()
-    return result.new, elapsed
 
 
 def _recorder(path: str) -> SQLiteApplicationRecorder:
@@ -120,7 +107,8 @@ def postgres_rates(server: str, units: str, events: str, rows: list[tuple]) -> t
         for name in names:
             admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        ledger = ledger_import(base.set(database=names[0]).render_as_string(hide_password=False), units, events)
+        first_url = base.set(database=names[0]).render_as_string(hide_password=False)
+        ledger = synthetic.timed_import(first_url, units, events)
         datastore = PostgresDatastore(names[1], base.host or "127.0.0.1", base.port or 5432,
                                       base.username or "postgres", base.password or "", originator_id_type="text")
         target = PostgresApplicationRecorder(datastore, events_table_name="ledger_events")
@@ -169,7 +157,7 @@ def main() -> None:
         # the fork, before its exec).
         rss_quarter = child_peak_rss_mb(str(t / "q.db"), units, quarter)
         rss_full = child_peak_rss_mb(str(t / "f.db"), units, events)
-        imported, secs = ledger_import(f"sqlite:///{t / 'ledger.db'}", units, events)
+        imported, secs = synthetic.timed_import(f"sqlite:///{t / 'ledger.db'}", units, events)
         ledger_rate = imported / secs
         rows, ids = stored_rows(str(t / "ledger.db"))
         raw_n, raw_secs = raw_recorder_rate(rows, str(t / "raw.db"))

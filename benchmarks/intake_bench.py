@@ -32,7 +32,6 @@ sys.path.insert(0, str(HERE))
 import synthetic  # noqa: E402
 from runinfo import print_header  # noqa: E402
 
-from ledger.app import Ledger  # noqa: E402
 from ledger.events import names  # noqa: E402
 
 
@@ -89,14 +88,7 @@ def write_files(folder: Path, rows: list[dict]) -> dict[str, str]:
 
 
 def timed_import(folder: Path, name: str, units: str, path: str) -> tuple[int, float]:
-    ledger = Ledger(f"sqlite:///{folder / (name + '.db')}", actor="bench")
-    ledger.init()
-    ledger.import_units(units)
-    start = time.perf_counter()
-    result = ledger.import_file(path)
-    elapsed = time.perf_counter() - start
-    ledger.close()
-    return result.new, elapsed
+    return synthetic.timed_import(f"sqlite:///{folder / (name + '.db')}", units, path)
 
 
 def main() -> None:

@@ -37,27 +37,13 @@ from ledger.store.migrate import migrate  # noqa: E402
 from ledger.store.url import parse_store_url  # noqa: E402
 
 
-def timed_import(url: str, units: str, events: str, tree: bool) -> tuple[int, float]:
-    ledger = Ledger(url, actor="bench")
-    ledger.store.tree = tree
-    ledger.init()
-    ledger.import_units(units)
-    start = time.perf_counter()
-    result = ledger.import_file(events)
-    elapsed = time.perf_counter() - start
-    ledger.close()
-    return result.new, elapsed
-
-
 def import_rates(tmp: Path, n_units: int, per_unit: int, rounds: int) -> None:
-    units, events = str(tmp / "units.csv"), str(tmp / "events.jsonl")
-    synthetic.write_units(units, n_units)
-    n = synthetic.write_events(events, n_units, per_unit)
+    units, events, n = synthetic.write_year(str(tmp), n_units, per_unit)
     best: dict[bool, float] = {True: float("inf"), False: float("inf")}
     order = [True, False, False, True] * rounds
     for i, tree in enumerate(order[:2 * rounds]):
         db = tmp / f"import-{i}.db"
-        new, seconds = timed_import(f"sqlite:///{db}", units, events, tree)
+        new, seconds = synthetic.timed_import(f"sqlite:///{db}", units, events, tree=tree)
         best[tree] = min(best[tree], seconds)
         print(f"  import {new:,} events, tree {'on ' if tree else 'off'}: {seconds:6.2f} s  "
               f"{new / seconds:9,.0f} events/s")

@@ -163,6 +163,24 @@ def year_arguments(doc: str, *, per_unit: int = 60, pg: bool = False) -> argpars
     return parser.parse_args()
 
 
+def timed_import(url: str, units: str, events: str, *, tree: bool = True) -> tuple[int, float]:
+    """Register ``units`` in a new store at ``url``, then import ``events`` through the library:
+    (new events, seconds of the import alone). ``tree=False`` skips the Merkle tree (merkle_bench)."""
+    import time
+
+    from ledger.app import Ledger
+
+    ledger = Ledger(url, actor="bench")
+    ledger.store.tree = tree
+    ledger.init()
+    ledger.import_units(units)
+    start = time.perf_counter()
+    result = ledger.import_file(events)
+    elapsed = time.perf_counter() - start
+    ledger.close()
+    return result.new, elapsed
+
+
 def write_year(folder: str, n_units: int, per_unit: int) -> tuple[str, str, int]:
     """units.csv and events.jsonl of a synthetic year in ``folder``: (units, events, event count)."""
     units_path, events_path = os.path.join(folder, "units.csv"), os.path.join(folder, "events.jsonl")
