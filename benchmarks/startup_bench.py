@@ -14,7 +14,6 @@ measured in the same run, and whether each goal (on wall time) is met; see docs/
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import re
 import shlex
@@ -25,6 +24,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from runinfo import print_header  # noqa: E402
 
 GOALS = {"version": 0.12, "explain": 0.35}  # seconds over `python -c pass`
 
@@ -90,7 +93,8 @@ def main() -> None:
     medians = {name: statistics.median(values) for name, values in times.items()}
     cpu_medians = {name: statistics.median(values) for name, values in cpu.items()}
     base = medians["baseline"]
-    print(f"start-up benchmark, {dt.datetime.now().astimezone().isoformat(timespec='seconds')}")
+    print_header()
+    print("start-up benchmark")
     print(f"load average (1, 5, 15 min) at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
           f"{os.cpu_count()} cores; Python {sys.version.split()[0]}")
     print(f"median of {args.runs} new processes per command, caches warm (bytecode written in a warm-up round), "
