@@ -151,3 +151,36 @@ def test_explain_names_the_date_in_zh_and_en(url):
     cap = next(ln for ln in doc["lines"] if ln["indicator"] == "crit" and ln.get("kind") == "cap")
     assert cap["detail"] == "rule capped at 5; cap 5 from 2021-07-01"
     assert set(cap) == {"indicator", "delta", "event", "kind", "rule", "detail", "policy_version"}
+
+
+# ---------------------------------------------------------------- policy show: dated values in full
+
+
+def test_policy_show_lists_every_dated_value_and_marks_the_one_in_force(url):
+    june = cli(url, "--lang", "en", "policy", "show", "dated-cli", "--as-of", "2021-06-30").out
+    assert "dated values (✓ in force at 2021-06-30):" in june
+    assert "rule.cap: 2021-01-01 → 3 ✓; 2021-07-01 → 5" in june
+    assert "rule.bands[0].at_least: 2021-01-01 → 90 ✓; 2021-07-01 → 95" in june
+    assert "rule.factor: 2021-01-01 → 10 ✓; 2021-07-01 → 20" in june
+    assert "rule.max: 2021-01-01 → 5 ✓; 2021-07-01 → 4" in june
+    zh = cli(url, "--lang", "zh", "policy", "show", "dated-cli", "--as-of", "2021-07-01").out
+    assert "分期取值（✓ 为 2021-07-01 适用的值）：" in zh and "rule.cap: 2021-01-01 → 3; 2021-07-01 → 5 ✓" in zh
+    doc = json.loads(cli(url, "policy", "show", "dated-cli", "--as-of", "2021-06-30", "--format", "json").out)
+    # the existing keys are as they were (a dated value there is its latest value) …
+    crit = doc["tracks"][0]["indicators"][0]
+    assert crit["rule"]["cap"] == "5" and doc["id"] == "dated-cli" and doc["version"] == 1
+    # … and dated_values lists each in full, in document order
+    assert doc["as_of"] == "2021-06-30"
+    assert [(d["indicator"], d["field"]) for d in doc["dated_values"]] == [
+        ("crit", "rule.cap"), ("band", "rule.bands[0].at_least"), ("band", "rule.bands[1].amount"),
+        ("weight", "rule.factor"), ("f", "rule.max")]
+    assert doc["dated_values"][0]["values"] == [{"from": "2021-01-01", "value": "3", "in_force": True},
+                                                {"from": "2021-07-01", "value": "5", "in_force": False}]
+    december = json.loads(cli(url, "policy", "show", "dated-cli", "--as-of", "2021-12-31", "--format", "json").out)
+    assert [v["in_force"] for v in december["dated_values"][0]["values"]] == [False, True]
+
+
+def test_policy_show_of_a_policy_without_dated_values_is_unchanged(url):
+    doc = json.loads(cli(url, "policy", "show", "jingkai-2021", "--format", "json").out)
+    assert "dated_values" not in doc and "as_of" not in doc
+    assert "dated values" not in cli(url, "--lang", "en", "policy", "show", "jingkai-2021").out
