@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import _
-from ..policies.vocabulary import Dated, dated_values, value_at
 from . import text as render
 from .formats import renders
 from .records import short
@@ -16,6 +15,7 @@ from .records import short
 if TYPE_CHECKING:
     from ..policies.model import Indicator
     from ..policies.registry import Entry
+    from ..policies.vocabulary import Dated
 
 
 def _in_force(entries: Sequence[Entry], today: dt.date | None) -> set[str]:
@@ -60,6 +60,8 @@ def list_json(entries: Sequence[Entry], today: dt.date | None = None) -> str:
 @renders("policy", "tree")
 def tree(entry: Entry, as_of: dt.date | None = None) -> str:
     """``as_of``: the day whose values are shown (points) and marked ✓ among dated values."""
+    from ..policies.vocabulary import dated_values  # start-up: pydantic only when a policy is shown
+
     pol = entry.policy()
     out = [f"{pol.ref}  {pol.title}  (year {pol.year}; {entry.origin}; {entry.sha256[:23]}…)"]
     for src in pol.sources:
@@ -75,6 +77,8 @@ def tree(entry: Entry, as_of: dt.date | None = None) -> str:
 
 def _at(value: Decimal, as_of: dt.date | None) -> str:
     """A value as in force at ``as_of`` (a dated value's latest without one)."""
+    from ..policies.vocabulary import value_at
+
     return render.number_text(value_at(value, as_of) if as_of is not None else value)
 
 
@@ -97,6 +101,8 @@ def _dated_lines(found: list[tuple[str, Dated]], depth: int, as_of: dt.date | No
 
 
 def _walk(nodes: Sequence[Indicator], depth: int, out: list[str], as_of: dt.date | None = None) -> None:
+    from ..policies.vocabulary import dated_values
+
     for n in nodes:
         points = f" ({_at(n.points, as_of)})" if n.points is not None else ""
         out.append(f"{'  ' * depth}{n.id} {n.name}{points}")
@@ -122,6 +128,8 @@ def policy_json(entry: Entry, as_of: dt.date | None = None) -> str:
     """The policy as loaded (a dated value there is its latest value), plus ``dated_values``:
     every dated value in full, each date with ``in_force`` at ``as_of`` (and ``as_of`` itself);
     values are written as the rest of the document writes numbers (text)."""
+    from ..policies.vocabulary import dated_values
+
     pol = entry.policy()
     doc = pol.model_dump(mode="json", exclude_none=True)
     found = []
