@@ -76,6 +76,8 @@ def detail(text: Any, policy: Policy | None) -> str:
             values[key] = word(policy, _LABELLED[key], v)
         elif key == "event_type":
             values[key] = event_type(str(v))
+        elif key == "kind":
+            values[key] = kind(str(v))
         elif key == "field":
             values[key] = field(str(v))
         elif key == "finding":
