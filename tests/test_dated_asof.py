@@ -184,3 +184,60 @@ def test_policy_show_of_a_policy_without_dated_values_is_unchanged(url):
     doc = json.loads(cli(url, "policy", "show", "jingkai-2021", "--format", "json").out)
     assert "dated_values" not in doc and "as_of" not in doc
     assert "dated values" not in cli(url, "--lang", "en", "policy", "show", "jingkai-2021").out
+
+
+# ---------------------------------------------------------------- more kinds: starting points, indicator cap,
+# a quota's target, rank places, a downgrade threshold (same three criticisms of March)
+
+MORE = """
+id: dated-more
+version: 1
+year: 2021
+title: t
+tracks:
+  - id: t
+    name: t
+    group: g
+    downgrade:
+      when: [{total_below: {2021-01-01: 5, 2021-07-01: 100}}]
+    indicators:
+      - id: start
+        name: 起扣
+        points: {2021-01-01: 10, 2021-07-01: 12}
+        mode: deduction
+        rule: {kind: per_event, event: criticism, amount: -2}
+      - id: capped
+        name: 封顶
+        cap: {2021-01-01: 1, 2021-07-01: 2}
+        rule: {kind: per_event, event: criticism, amount: 1}
+      - id: q
+        name: 定额
+        rule: {kind: quota, event: criticism, every: quarter, periods: [1], target: {2021-01-01: 2, 2021-07-01: 4},
+               met: 1, short: -1}
+      - id: r
+        name: 排名
+        rule: {kind: rank, by: {count: {event: criticism}}, places: [{2021-01-01: 3, 2021-07-01: 5}]}
+"""
+
+
+def _more(as_of: str):
+    return score_track(load_policy_text(MORE), "t", [Unit("u", "u", ("g",), ())], {"u": FACTS[:3]},
+                       dt.date.fromisoformat(as_of))[0]
+
+
+def test_more_kinds_name_their_dated_values():
+    june, december = _more("2021-06-30"), _more("2021-12-31")
+    # June: 10 − 6 = 4; 3 capped at 1; Q1 3 ≥ target 2: +1; place 1: 3 → 9, not below 5
+    assert [i.points for i in june.indicators] == [4, 1, 1, 3] and june.total == 9 and not june.downgraded
+    assert _line(june, "start", "base").detail == "starts at 10; points 10 from 2021-01-01"
+    assert _line(june, "capped", "cap").detail == "capped at 1; cap 1 from 2021-01-01"
+    assert _line(june, "q", "quota").detail.endswith("; target 2 from 2021-01-01")
+    assert _line(june, "r", "rank").detail.endswith("; points for place 1: 3 from 2021-01-01")
+    # December: 12 − 6 = 6; capped at 2; 3 < target 4: −1; place 1: 5 → 12, below 100: downgraded
+    assert [i.points for i in december.indicators] == [6, 2, -1, 5] and december.total == 12
+    assert _line(december, "start", "base").detail == "starts at 12; points 12 from 2021-07-01"
+    assert _line(december, "capped", "cap").detail == "capped at 2; cap 2 from 2021-07-01"
+    assert _line(december, "q", "missing_obligation").detail.endswith("; target 4 from 2021-07-01")
+    assert _line(december, "r", "rank").detail.endswith("; points for place 1: 5 from 2021-07-01")
+    assert december.downgraded
+    assert _line(december, None, "downgrade").detail == "total 12 < 100; threshold 100 from 2021-07-01"
