@@ -269,3 +269,31 @@ tracks:
     assert [ln.delta for ln in short] == [-1, -2, -2]
     assert cards[0].total == 10 - 5
     assert "value from 2021-06-30: -2" in short[1].detail and "value from" in short[0].detail
+
+
+def test_diff_speaks_chinese_under_zh(url, tmp_path):
+    """Every label, heading and cause of the diff table in Chinese; English and JSON as before."""
+    text = (BASE.replace("version: 1", "version: 2").replace("floor: 0", "floor: 5")
+            .replace("{event: criticism, amount: -2}", f"{{event: criticism, amount: {DATED}}}"))
+    assert cli(url, "policy", "load", write(tmp_path, "v2.yaml", text)).code == 0
+    zh = cli(url, "--lang", "zh", "diff", "--policy", "cli-test@1", "--against", "cli-test@2").out
+    for said in ("变更前：cli-test@1 · 截至 2021-12-31", "变更后：cli-test@2", "规则变化：",
+                 "main/daily 有修改（floor, rule）：被警示的扣1分", "main/daily 有修改：", "floor: 0 → 5",
+                 "条款（未修改）：被警示的扣1分/件次", "考核类别", "原因",
+                 "规则：main/daily 有修改（floor, rule）",
+                 "事件 b-c7（通报批评，发生于 2021-07-15）：-2 → -3"):  # b: 10 − 2 − 3 = 5, was 10 − 2 − 2 = 6
+        assert said in zh, said
+    assert "总分" in zh  # b's total 6 → 5
+    for english in ("before:", "after:", "rule changes", "rule text", "event ", "because", "indicator", "changed"):
+        assert english not in zh, english
+    en = cli(url, "--lang", "en", "diff", "--policy", "cli-test@1", "--against", "cli-test@2").out
+    assert "event b-c7 (criticism, dated 2021-07-15): -2 → -3" in en and "rule text (unchanged):" in en
+    # a change of knowledge: the retraction and its reason, in Chinese
+    known = json.loads(cli(url, "score", "--policy", "cli-test@1", "--format", "json").out)["known_at"]
+    assert cli(url, "retract", "b-c6", "--reason", "错报").code == 0
+    zh = cli(url, "--lang", "zh", "diff", "--policy", "cli-test@1", "--known-at", str(known)).out
+    assert "事件 b-c6（通报批评）已被 " in zh and f"撤销（第 {known + 1} 号记录）：错报" in zh
+    doc = json.loads(cli(url, "--lang", "zh", "diff", "--policy", "cli-test@1", "--known-at", str(known),
+                         "--format", "json").out)
+    cause = next(c for c in doc["changes"] if c["indicator"] == "daily")["causes"][0]
+    assert cause.startswith("event b-c6 (criticism) retracted by ") and cause.endswith(f"at revision {known + 1}: 错报")

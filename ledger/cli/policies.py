@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .base import Context, format_option, main, pass_ctx, show
+from .base import Context, format_option, main, parse_date, pass_ctx, show
 
 
 @main.group()
@@ -32,8 +32,11 @@ def policy_list(c: Context, fmt: str) -> None:
 
 @policy.command("show")
 @click.argument("ref", metavar="ID[@VERSION]")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
+              help="mark the dated values in force that day, and show an ID's version in force then (default: today)")
 @format_option("policy", default="tree")
 @pass_ctx
-def policy_show(c: Context, ref: str, fmt: str) -> None:
+def policy_show(c: Context, ref: str, as_of: str | None, fmt: str) -> None:
     """The indicator tree with points, 原文, 计分方式, 数据来源 and readings (or the policy file itself)."""
-    show("policy", fmt, c.ledger.policies.find(ref, "ID"))
+    day = parse_date(as_of, "--as-of")
+    show("policy", fmt, c.ledger.policies.find(ref, "ID", as_of=day), as_of=day or c.ledger.today())

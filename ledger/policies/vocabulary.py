@@ -150,6 +150,26 @@ def has_dated(node: Any) -> bool:
     return False
 
 
+def dated_values(node: Any, path: str = "", skip: tuple[str, ...] = ()) -> list[tuple[str, Dated]]:
+    """Every dated value in a piece of a policy with its path inside it (``rule.cases[1].amount``),
+    in document order; fields named in ``skip`` (a track's ``indicators``, an indicator's
+    ``children``) are left out, so that each value is listed once, under its own node."""
+    out: list[tuple[str, Dated]] = []
+    if isinstance(node, Dated):
+        out.append((path, node))
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            if name not in skip:
+                out.extend(dated_values(getattr(node, name), f"{path}.{name}" if path else name))
+    elif isinstance(node, (list, tuple)):
+        for i, item in enumerate(node):
+            out.extend(dated_values(item, f"{path}[{i}]"))
+    elif isinstance(node, dict):
+        for key, item in node.items():
+            out.extend(dated_values(item, f"{path}.{key}" if path else str(key)))
+    return out
+
+
 def resolved_at(node: Any, day: dt.date) -> Any:
     """A copy of a piece of a policy with every dated value resolved at ``day`` (still Dated,
     carrying its schedule, so a per-event amount can be priced at the event's own date)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,7 +19,18 @@ from ..store.eventstore import stream_year, unit_stream
 from .fact_view import Amendments
 from .scoreboard import Scoreboard
 from .scoring import ScoreCard
+from .scoring.card import Detail
 from .scoring.context import fmt
+
+
+def _joined(items: Sequence[str]) -> str:
+    """``items`` joined by "; ", each still translatable (a ``Detail`` keeps its words)."""
+    if not items:
+        return ""
+    out = items[0]
+    for item in items[1:]:
+        out = Detail("{a}; {b}", a=out, b=item)
+    return out
 
 
 @dataclass
@@ -166,33 +178,35 @@ def rule_changes(a: Policy, b: Policy) -> tuple[list[str], dict[tuple[str, str],
     notes: list[str] = []
     by_indicator: dict[tuple[str, str], str] = {}
     if a.ref != b.ref and b.change_note:
-        notes.append(f"{b.ref}: {b.change_note}")
+        notes.append(Detail("{ref}: {note}", ref=b.ref, note=b.change_note))
     tracks_a = {t.id: t for t in a.tracks}
     for tb in b.tracks:
         ta = tracks_a.get(tb.id)
         if ta is None:
-            notes.append(f"track {tb.id} added")
+            notes.append(Detail("track {track} added", track=tb.id))
             continue
         for key in ("grades", "veto", "downgrade", "cap", "floor", "max", "group"):
             if getattr(ta, key) != getattr(tb, key):
-                notes.append(f"track {tb.id}: {key} changed")
-                by_indicator[(tb.id, "*")] = f"track {tb.id}: {key} changed"
+                notes.append(Detail("track {track}: {setting} changed", track=tb.id, setting=key))
+                by_indicator[(tb.id, "*")] = Detail("track {track}: {setting} changed", track=tb.id, setting=key)
         ia, ib = _indicators(ta), _indicators(tb)
         for iid in sorted(set(ia) | set(ib)):
             if iid not in ia:
-                note = f"{tb.id}/{iid} added: {ib[iid].clause or ib[iid].name}"
+                note = Detail("{track}/{indicator} added: {text}", track=tb.id, indicator=iid,
+                              text=ib[iid].clause or ib[iid].name)
             elif iid not in ib:
-                note = f"{tb.id}/{iid} removed"
+                note = Detail("{track}/{indicator} removed", track=tb.id, indicator=iid)
             elif _own(ia[iid]) != _own(ib[iid]):
                 changed = [k for k in _own(ia[iid]) if _own(ia[iid])[k] != _own(ib[iid]).get(k)]
-                note = f"{tb.id}/{iid} changed ({', '.join(changed)}): {ib[iid].clause or ib[iid].name}"
+                note = Detail("{track}/{indicator} changed ({settings}): {text}", track=tb.id, indicator=iid,
+                              settings=", ".join(changed), text=ib[iid].clause or ib[iid].name)
             else:
                 continue
             notes.append(note)
             by_indicator[(tb.id, iid)] = note
     for ta in a.tracks:
         if ta.id not in {t.id for t in b.tracks}:
-            notes.append(f"track {ta.id} removed")
+            notes.append(Detail("track {track} removed", track=ta.id))
     return notes, by_indicator
 
 
@@ -259,30 +273,36 @@ class _EventStatus:
         data = self._unit(unit)
         record = data["records"].get(event_id)
         if record is None:
-            return f"event {event_id}"
+            return Detail("event {event}", event=event_id)
         year = stream_year(record.stream)
         if len(self.years) > 1 and year in self.year_of:
-            return (f"event {event_id} ({record.type}, dated {record.data['date']}) belongs to {year}, "
-                    f"scored only by {self.year_of[year]}")
+            return Detail("event {event} ({event_type}, dated {date}) belongs to {year}, scored only by {policy}",
+                          event=event_id, event_type=record.type, date=record.data["date"], year=year,
+                          policy=self.year_of[year])
         if self.k0 < record.revision <= self.k1:
-            return (f"event {event_id} ({record.type}, dated {record.data['date']}) recorded late at "
-                    f"revision {record.revision}")
+            return Detail("event {event} ({event_type}, dated {date}) recorded late at revision {revision}",
+                          event=event_id, event_type=record.type, date=record.data["date"], revision=record.revision)
         if self.k1 < record.revision <= self.k0:
-            return f"event {event_id} ({record.type}) not yet recorded at revision {self.k1}"
+            return Detail("event {event} ({event_type}) not yet recorded at revision {revision}", event=event_id,
+                          event_type=record.type, revision=self.k1)
         notes = []
         before = Amendments([r for r in data["all"] if r.revision <= self.k0])
         after = Amendments([r for r in data["all"] if r.revision <= self.k1])
         r_after, r_before = after.retracted_by(event_id), before.retracted_by(event_id)
         if r_after and not r_before:
-            notes.append(f"retracted by {r_after.id} at revision {r_after.revision}: {r_after.data.get('reason')}")
+            notes.append(Detail("retracted by {by} at revision {revision}: {reason}", by=r_after.id,
+                                revision=r_after.revision, reason=r_after.data.get("reason")))
         elif r_before and not r_after:
-            notes.append(f"counts again (retraction {r_before.id} not in force at revision {self.k1})")
+            notes.append(Detail("counts again (retraction {by} not in force at revision {revision})", by=r_before.id,
+                                revision=self.k1))
         known_before = {x.id for x in before.corrections_of(event_id)}
         for c in after.corrections_of(event_id):
             if c.id not in known_before:
-                notes.append(f"corrected by {c.id} at revision {c.revision} ({c.data.get('reason')}): "
-                             + ", ".join(f"{k}→{v}" for k, v in c.data["changes"].items()))
-        return f"event {event_id} ({record.type}) " + ("; ".join(notes) if notes else "counts differently")
+                notes.append(Detail("corrected by {by} at revision {revision} ({reason}): {changes}", by=c.id,
+                                    revision=c.revision, reason=c.data.get("reason"),
+                                    changes=", ".join(f"{k}→{v}" for k, v in c.data["changes"].items())))
+        return Detail("event {event} ({event_type}) {what}", event=event_id, event_type=record.type,
+                      what=_joined(notes) if notes else Detail("counts differently"))
 
 
 def diff(before: Scoreboard, after: Scoreboard) -> Diff:
@@ -303,9 +323,9 @@ def diff(before: Scoreboard, after: Scoreboard) -> Diff:
                 pa, pb = points_a.get(iid), points_b.get(iid)
                 if pa == pb:
                     continue  # evidence may differ (a retraction below a floor), the score does not
-                causes = []
+                causes: list[str] = []
                 if (track_id, iid) in by_indicator:
-                    causes.append("rule: " + by_indicator[(track_id, iid)])
+                    causes.append(Detail("rule: {note}", note=by_indicator[(track_id, iid)]))
                 ev_a, ev_b = _event_lines(ca, iid), _event_lines(cb, iid)
                 for event in sorted({e for e, _ in (ev_a - ev_b) + (ev_b - ev_a)}):
                     if (track_id, iid) in by_indicator:  # the rule moved it: say by how much
@@ -315,12 +335,13 @@ def diff(before: Scoreboard, after: Scoreboard) -> Diff:
                 for kind, _ in sorted(((_kinds(ca, iid) - _kinds(cb, iid)) + (_kinds(cb, iid) - _kinds(ca, iid))),
                                       key=str):
                     if kind == "rank":
-                        text = "rank-based points moved: the track's ranking changed" + (
-                            " because " + "; ".join(peers_changed[:5]) if peers_changed else "")
+                        text = (Detail("rank-based points moved: the track's ranking changed because {why}",
+                                       why=_joined(peers_changed[:5])) if peers_changed
+                                else Detail("rank-based points moved: the track's ranking changed"))
                     elif kind in ("base", "cap", "floor", "rounding"):
                         continue
                     else:
-                        text = f"{kind} line changed"
+                        text = Detail("{kind} line changed", kind=kind)
                     if text not in causes:
                         causes.append(text)
                 changes.append(Change(track_id, unit, name, iid, pa, pb, causes))
@@ -329,7 +350,8 @@ def diff(before: Scoreboard, after: Scoreboard) -> Diff:
                                 ("vetoed", ca and ca.vetoed, cb and cb.vetoed),
                                 ("downgraded", ca and ca.downgraded, cb and cb.downgraded)):
                 if va != vb:
-                    causes = [f"rule: {by_indicator[(track_id, '*')]}"] if (track_id, "*") in by_indicator else []
+                    causes = ([Detail("rule: {note}", note=by_indicator[(track_id, "*")])]
+                              if (track_id, "*") in by_indicator else [])
                     changes.append(Change(track_id, unit, name, key, va, vb, causes))
     return Diff(before, after, notes, changes, rule_details(before.policy, after.policy))
 
@@ -342,6 +364,7 @@ def _priced(unit: str, event: str, ca: ScoreCard | None, cb: ScoreCard | None, i
         return fmt(sum((ln.delta for ln in got), Decimal(0))) if got else "—"
 
     line = next((ln for c in (cb, ca) if c for ln in c.lines if ln.event == event), None)
-    what = f"{line.event_type}, dated {line.date.isoformat()}" if line is not None and line.date else ""
-    head = f"event {event} ({what})" if what else status.explain(unit, event)
-    return f"{head}: {points(ca)} → {points(cb)}"
+    head = (Detail("event {event} ({event_type}, dated {date})", event=event, event_type=line.event_type,
+                   date=line.date.isoformat())
+            if line is not None and line.date else status.explain(unit, event))
+    return Detail("{head}: {before} → {after}", head=head, before=points(ca), after=points(cb))

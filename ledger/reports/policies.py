@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import _
@@ -14,6 +15,7 @@ from .records import short
 if TYPE_CHECKING:
     from ..policies.model import Indicator
     from ..policies.registry import Entry
+    from ..policies.vocabulary import Dated
 
 
 def _in_force(entries: Sequence[Entry], today: dt.date | None) -> set[str]:
@@ -56,21 +58,53 @@ def list_json(entries: Sequence[Entry], today: dt.date | None = None) -> str:
 
 
 @renders("policy", "tree")
-def tree(entry: Entry) -> str:
+def tree(entry: Entry, as_of: dt.date | None = None) -> str:
+    """``as_of``: the day whose values are shown (points) and marked ✓ among dated values."""
+    from ..policies.vocabulary import dated_values  # start-up: pydantic only when a policy is shown
+
     pol = entry.policy()
     out = [f"{pol.ref}  {pol.title}  (year {pol.year}; {entry.origin}; {entry.sha256[:23]}…)"]
     for src in pol.sources:
         out.append(f"  source: {src.title} {src.doc_number or ''} {src.ref or ''}".rstrip())
     for track in pol.tracks:
-        grades = ", ".join(f"{g.grade}≥{g.min}" if g.min is not None else g.grade for g in track.grades or [])
+        grades = ", ".join(f"{g.grade}≥{_at(g.min, as_of)}" if g.min is not None else g.grade
+                           for g in track.grades or [])
         out.append(f"\ntrack {track.id} {track.name} — group {track.group}" + (f"; grades {grades}" if grades else ""))
-        _walk(track.indicators, 1, out)
+        _dated_lines(dated_values(track, skip=("indicators",)), 1, as_of, out)
+        _walk(track.indicators, 1, out, as_of)
     return "\n".join(out)
 
 
-def _walk(nodes: Sequence[Indicator], depth: int, out: list[str]) -> None:
+def _at(value: Decimal, as_of: dt.date | None) -> str:
+    """A value as in force at ``as_of`` (a dated value's latest without one)."""
+    from ..policies.vocabulary import value_at
+
+    return render.number_text(value_at(value, as_of) if as_of is not None else value)
+
+
+def _in_force_from(value: Dated, as_of: dt.date | None) -> dt.date | None:
+    return value.at(as_of).since if as_of is not None else None
+
+
+def _dated_lines(found: list[tuple[str, Dated]], depth: int, as_of: dt.date | None, out: list[str]) -> None:
+    """Each dated value in full — every date → value — the one in force at ``as_of`` marked ✓."""
+    if not found:
+        return
+    indent = "  " * depth + "  "
+    out.append(indent + (_("dated values (✓ in force at {day}):").format(day=as_of.isoformat()) if as_of is not None
+                         else _("dated values:")))
+    for path, value in found:
+        live = _in_force_from(value, as_of)
+        out.append(f"{indent}  {path}: " + "; ".join(
+            f"{day.isoformat()} → {render.number_text(v)}" + (" ✓" if day == live else "")
+            for day, v in value.schedule))
+
+
+def _walk(nodes: Sequence[Indicator], depth: int, out: list[str], as_of: dt.date | None = None) -> None:
+    from ..policies.vocabulary import dated_values
+
     for n in nodes:
-        points = f" ({render.number_text(n.points)})" if n.points is not None else ""
+        points = f" ({_at(n.points, as_of)})" if n.points is not None else ""
         out.append(f"{'  ' * depth}{n.id} {n.name}{points}")
         for label, text in ((_("original text"), n.clause), (_("method"), n.method), (_("data source"), n.data_source),
                             (_("reading"), n.reading)):
@@ -80,7 +114,8 @@ def _walk(nodes: Sequence[Indicator], depth: int, out: list[str]) -> None:
                 indent = f"{'  ' * depth}  "
                 out.append(f"{indent}{label}: {short(first, 100)}")
                 out.extend(f"{indent}{' ' * render.display_width(label + ': ')}{short(ln, 100)}" for ln in more)
-        _walk(n.children or [], depth + 1, out)
+        _dated_lines(dated_values(n, skip=("children",)), depth, as_of, out)
+        _walk(n.children or [], depth + 1, out, as_of)
 
 
 @renders("policy", "yaml", exact=True)
@@ -89,5 +124,30 @@ def policy_file(entry: Entry) -> str:
 
 
 @renders("policy", "json")
-def policy_json(entry: Entry) -> str:
-    return render.to_json(entry.policy().model_dump(mode="json", exclude_none=True))
+def policy_json(entry: Entry, as_of: dt.date | None = None) -> str:
+    """The policy as loaded (a dated value there is its latest value), plus ``dated_values``:
+    every dated value in full, each date with ``in_force`` at ``as_of`` (and ``as_of`` itself);
+    values are written as the rest of the document writes numbers (text)."""
+    from ..policies.vocabulary import dated_values
+
+    pol = entry.policy()
+    doc = pol.model_dump(mode="json", exclude_none=True)
+    found = []
+    for track in pol.tracks:
+        pieces = [("*", dated_values(track, skip=("indicators",)))]
+        pieces += [(ind.id, dated_values(ind, skip=("children",))) for ind in _indicators(track.indicators)]
+        for indicator, values in pieces:
+            for path, value in values:
+                live = _in_force_from(value, as_of)
+                found.append({"track": track.id, "indicator": indicator, "field": path,
+                              "values": [{"from": day.isoformat(), "value": str(v), "in_force": day == live}
+                                         for day, v in value.schedule]})
+    if found:
+        doc["as_of"] = as_of.isoformat() if as_of is not None else None
+        doc["dated_values"] = found
+    return render.to_json(doc)
+
+
+def _indicators(nodes: Sequence[Indicator]) -> list[Indicator]:
+    """Every indicator of a tree, depth first in document order."""
+    return [x for n in nodes for x in (n, *_indicators(n.children or []))]

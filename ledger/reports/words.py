@@ -70,8 +70,14 @@ def detail(text: Any, policy: Policy | None) -> str:
 
     values = {}
     for key, v in text.values.items():
-        if key in _LABELLED:
+        if getattr(v, "template", None) is not None:  # a detail inside a detail ("{detail}; {dated}")
+            values[key] = detail(v, policy)
+        elif key in _LABELLED:
             values[key] = word(policy, _LABELLED[key], v)
+        elif key == "event_type":
+            values[key] = event_type(str(v))
+        elif key == "kind":
+            values[key] = kind(str(v))
         elif key == "field":
             values[key] = field(str(v))
         elif key == "finding":

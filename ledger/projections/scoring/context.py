@@ -94,16 +94,28 @@ def dated_detail(amount: Decimal, detail: str | None) -> str | None:
     return said
 
 
-def value_note(amount: Decimal | None, what: str) -> str | None:
-    """``what`` (cap, band …) with the date its dated value applies from, or None."""
+def as_of_note(detail: str | None, template: str, amount: Decimal | None, **values: object) -> str | None:
+    """``detail`` naming the dated value in force at as-of that the line used (a cap, a band, a
+    target, a formula constant …) and the date it applies from: ``template`` is the note, e.g.
+    ``"cap {amount} from {since}"`` ("封顶值自2021-07-01起为5"); ``detail`` unchanged when
+    ``amount`` is not a value that changes within the version (published bytes stay as they
+    were). Pass the value as the policy gives it (before ``abs``/rounding: those drop its date)."""
     from ledger.policies.vocabulary import since_of
 
     since = since_of(amount)
     if since is None or amount is None:
-        return None
+        return detail
     from .card import Detail
 
-    return Detail("{what} {amount} from {since}", what=what, amount=fmt(amount), since=since.isoformat())
+    note = Detail(template, amount=fmt(amount), since=since.isoformat(), **values)
+    return Detail("{detail}; {dated}", detail=detail, dated=note) if detail else note
+
+
+def as_of_notes(detail: str | None, *used: tuple[str, Decimal | None]) -> str | None:
+    """``as_of_note`` for each (template, amount) in turn."""
+    for template, amount in used:
+        detail = as_of_note(detail, template, amount)
+    return detail
 
 
 def fmt(d: Decimal) -> str:

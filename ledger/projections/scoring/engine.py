@@ -24,7 +24,7 @@ from ledger.policies.vocabulary import Condition, TotalBelow, has_dated, resolve
 from ledger.units import Unit
 
 from .card import Detail, IndicatorScore, Line, Rounding, ScoreCard, q
-from .context import ZERO, Ctx, cite_corrections, fmt
+from .context import ZERO, Ctx, as_of_note, cite_corrections, fmt
 from .index import UnitFacts
 from .matching import Matcher
 from .rules.base import Evaluator, RankedEvaluator
@@ -64,7 +64,7 @@ def _rounding(p: Any) -> Rounding | None:
 class Node:
     __slots__ = ("id", "name", "points", "max", "deduction", "floor", "cap", "zero_when",
                  "evaluators", "children", "divisions", "text", "rounding", "reports", "value_unit", "desc",
-                 "bound")
+                 "bound", "given")
 
     def __init__(self, ind: M.Indicator) -> None:
         self.id = ind.id
@@ -73,6 +73,8 @@ class Node:
         self.deduction = ind.mode == "deduction"
         self.floor = q(ind.floor) if ind.floor is not None else None
         self.cap = q(ind.cap) if ind.cap is not None else None
+        self.given = (ind.floor, ind.cap)
+        """The floor and cap as the policy gives them (a dated one names its date on the line)."""
         self.zero_when = [Cond(c) for c in ind.zero_when]
         self.divisions = tuple(ind.divisions)
         self.text = ind.clause or ind.name
@@ -112,7 +114,7 @@ class Node:
 class CompiledTrack:
     __slots__ = ("id", "name", "group", "nodes", "max", "cap", "floor", "grades", "veto_grade",
                  "vetoes", "downgrades", "ranks", "policy_ref", "version", "year", "cal", "rounding",
-                 "by_id", "valued", "value_only")
+                 "by_id", "valued", "value_only", "given")
 
     def __init__(self, policy: M.Policy, track: M.Track) -> None:
         self.id, self.name, self.group = track.id, track.name, track.group
@@ -130,6 +132,7 @@ class CompiledTrack:
                 self.ranks.append(ev)
         self.cap = q(track.cap) if track.cap is not None else None
         self.floor = q(track.floor) if track.floor is not None else None
+        self.given = (track.floor, track.cap)
         self.max: Decimal | None
         scored = [n for n in self.nodes if n.scored]
         if track.max is not None:
@@ -237,7 +240,8 @@ def _eval_node(node: Node, ctx: Ctx, uf: UnitFacts, lines: list[Line]) -> Indica
         assert node.points is not None  # a deduction indicator starts at its points (policy model)
         base = q(node.points)
         lines.append(Line(node.id, base, "base", None, None, None, node.text, None, ctx.version,
-                          (), Detail("starts at {points}", points=fmt(base))))
+                          (), as_of_note(Detail("starts at {points}", points=fmt(base)),
+                                         "points {amount} from {since}", node.points)))
         total = base
     children = []
     rounded = False
@@ -282,11 +286,13 @@ def _eval_node(node: Node, ctx: Ctx, uf: UnitFacts, lines: list[Line]) -> Indica
             total = ZERO
     if node.floor is not None and total < node.floor:
         lines.append(Line(node.id, node.floor - total, "floor", None, None, None, node.text, None,
-                          ctx.version, (), Detail("floors at {points}", points=fmt(node.floor))))
+                          ctx.version, (), as_of_note(Detail("floors at {points}", points=fmt(node.floor)),
+                                                      "floor {amount} from {since}", node.given[0])))
         total = node.floor
     if node.cap is not None and total > node.cap:
         lines.append(Line(node.id, node.cap - total, "cap", None, None, None, node.text, None,
-                          ctx.version, (), Detail("capped at {points}", points=fmt(node.cap))))
+                          ctx.version, (), as_of_note(Detail("capped at {points}", points=fmt(node.cap)),
+                                                      "cap {amount} from {since}", node.given[1])))
         total = node.cap
     return IndicatorScore(node.id, node.name, total, node.max, node.divisions, children)
 
@@ -394,11 +400,13 @@ def score_track(
             total = r
         if ct.floor is not None and total < ct.floor:
             lines.append(Line(None, ct.floor - total, "floor", None, None, None,
-                              f"track {ct.id} floors at {fmt(ct.floor)}", None, ctx.version))
+                              as_of_note(f"track {ct.id} floors at {fmt(ct.floor)}", "floor {amount} from {since}",
+                                         ct.given[0]), None, ctx.version))
             total = ct.floor
         if ct.cap is not None and total > ct.cap:
             lines.append(Line(None, ct.cap - total, "cap", None, None, None,
-                              f"track {ct.id} capped at {fmt(ct.cap)}", None, ctx.version))
+                              as_of_note(f"track {ct.id} capped at {fmt(ct.cap)}", "cap {amount} from {since}",
+                                         ct.given[1]), None, ctx.version))
             total = ct.cap
         vetoed = False
         veto_reasons = []
@@ -420,8 +428,9 @@ def score_track(
                     downgraded = True
                     down_reasons.append(cond.reason)
                     lines.append(Line(None, ZERO, "downgrade", None, None, None, cond.reason, None,
-                                      ctx.version, (), Detail("total {total} < {below}", total=fmt(total),
-                                                              below=fmt(cond.total_below))))
+                                      ctx.version, (), as_of_note(Detail("total {total} < {below}", total=fmt(total),
+                                                                         below=fmt(cond.total_below)),
+                                                                  "threshold {amount} from {since}", cond.total_below)))
                 continue
             hits = cond.hits(uf, ctx.year)
             if hits:

@@ -21,7 +21,7 @@ from ledger.policies.vocabulary import (
 )
 
 from ..card import Detail, Line
-from ..context import ONE, ZERO, Ctx, Site, aggregate_line, dated_detail, event_line, fmt
+from ..context import ONE, ZERO, Ctx, Site, aggregate_line, as_of_note, dated_detail, event_line, fmt
 from ..index import UnitFacts, fact_key
 from ..matching import Matcher
 from .base import Evaluator, rule_kind
@@ -216,11 +216,13 @@ class PerEventRule(Evaluator[PerEvent]):
             if abs(s) > lim:
                 adj = (lim if s > 0 else -lim) - s
                 out.append(aggregate_line(node, adj, "cap", c.text, ctx,
-                                          detail=f"{c.matcher.describe} capped at {fmt(lim)} in all"))
+                                          detail=as_of_note(f"{c.matcher.describe} capped at {fmt(lim)} in all",
+                                                            "cap {amount} from {since}", c.cap)))
                 total += adj
         if self.cap is not None:
             lim = abs(self.cap)
             if abs(total) > lim:
                 adj = (lim if total > 0 else -lim) - total
                 out.append(aggregate_line(node, adj, "cap", self.text, ctx,
-                                          detail=Detail("rule capped at {cap}", cap=fmt(lim))))
+                                          detail=as_of_note(Detail("rule capped at {cap}", cap=fmt(lim)),
+                                                            "cap {amount} from {since}", self.cap)))

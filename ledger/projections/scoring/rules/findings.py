@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 from ledger.policies.vocabulary import Amount, RuleSpec
 
 from ..card import Detail, Line
-from ..context import ZERO, Ctx, Site, event_line
+from ..context import ZERO, Ctx, Site, as_of_note, event_line
 from ..index import UnitFacts
 from .base import Evaluator, rule_kind
 
@@ -58,7 +58,8 @@ class RequirementRule(Evaluator[Requirement]):
                                                                                result=result)))
         else:
             out.append(event_line(node, f, amount, self.text, ctx,
-                                  detail=Detail("latest finding: {result}", result=result)))
+                                  detail=as_of_note(Detail("latest finding: {result}", result=result),
+                                                    "points {amount} from {since}", amount)))
 
 
 @rule_kind(Checklist, reads={"finding"})
@@ -87,4 +88,5 @@ class ChecklistRule(Evaluator[Checklist]):
             else:
                 delta = ZERO
             out.append(event_line(node, f, delta, self.text, ctx,
-                                  detail=Detail("{item}: {result}", item=item, result=result)))
+                                  detail=as_of_note(Detail("{item}: {result}", item=item, result=result),
+                                                    "points {amount} from {since}", pts if delta else None)))

@@ -22,7 +22,7 @@ from ledger.events.fact import Fact
 from ledger.policies.vocabulary import Amount, Ident, Match, RuleSpec, Spec, Window, as_decimal
 
 from ..card import Line
-from ..context import HUNDRED, ZERO, Ctx, Site, aggregate_line, fmt
+from ..context import HUNDRED, ZERO, Ctx, Site, aggregate_line, as_of_note, as_of_notes, fmt
 from ..index import UnitFacts
 from ..matching import Matcher
 from ..periods import window_bounds, window_text
@@ -292,6 +292,8 @@ class FormulaRule(Evaluator[Formula]):
             out.append(aggregate_line(node, ZERO, "formula_term", self.text, ctx,
                                       detail=f"{name}: no data ({got.detail}); when_empty {when} → "
                                              f"{fmt(values[name])}"))
+            if when == "full":
+                out[-1].detail = as_of_note(out[-1].detail, "full value {amount} from {since}", m.full)
         if missing:
             self.missing_data(ctx, node, out, f"formula not computed: no data for {', '.join(missing)}")
             return
@@ -318,5 +320,10 @@ class FormulaRule(Evaluator[Formula]):
             if rounded != value:
                 detail += f", rounded half-up to {self.round} place{'s' if self.round != 1 else ''}: {fmt(rounded)}"
             value = rounded
+        low = self.min is not None and raw < self.min
+        lifted = self.min if low and self.min is not None else raw
+        high = self.max is not None and lifted > self.max
+        detail = as_of_notes(detail, ("at least {amount} from {since}", self.min if low else None),
+                             ("at most {amount} from {since}", self.max if high else None)) or detail
         out.append(aggregate_line(node, value, "formula", self.text, ctx, detail=detail,
                                   events=tuple(dict.fromkeys(events))))

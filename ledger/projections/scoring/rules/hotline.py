@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 from ledger.policies.vocabulary import Amount, MetricRef, RuleSpec, Spec, Where, Window
 
 from ..card import Line, q
-from ..context import ZERO, Ctx, Site, aggregate_line, event_line, fmt
+from ..context import ZERO, Ctx, Site, aggregate_line, as_of_notes, event_line, fmt
 from ..hotline import HOTLINE_TYPES, MEASURES, HotlineCount, hotline_count
 from ..index import UnitFacts
 from ..matching import Matcher
@@ -94,6 +94,16 @@ class RateRule(Evaluator[Rate]):
         d = min(d, self.points)
         return -d, f"({fmt(self.full_at)} − {fmt(v)}) × {fmt(self.per_point)}"
 
+    def _dated(self, detail: str, v: Decimal) -> str:
+        """``detail`` naming the dated values (in force at as-of) the deduction used."""
+        below = self.zero_below is not None and v < self.zero_below
+        all_lost = below or self.per_point * max(ZERO, self.full_at - v) >= self.points
+        noted = as_of_notes(detail, ("zero below {amount} from {since}", self.zero_below),
+                            ("full at {amount} from {since}", None if below else self.full_at),
+                            ("per point {amount} from {since}", None if below else self.per_point),
+                            ("points {amount} from {since}", self.points if all_lost else None))
+        return noted or detail
+
     def evaluate(self, ctx: Ctx, uf: UnitFacts, node: Site, out: list[Line]) -> None:
         if self.metric is not None:
             f, v = metric_value(uf, self.metric)
@@ -101,7 +111,8 @@ class RateRule(Evaluator[Rate]):
                 self.missing_data(ctx, node, out, f"metric {self.metric} missing")
                 return
             delta, how = self._deduction(v)
-            out.append(event_line(node, f, delta, self.text, ctx, detail=f"{self.metric} = {fmt(v)}: {how}"))
+            out.append(event_line(node, f, delta, self.text, ctx,
+                                  detail=self._dated(f"{self.metric} = {fmt(v)}: {how}", v)))
             return
         assert self.hotline is not None
         m = measure_hotline(self.hotline, self.matcher, ctx, uf, self.ret, self.ext)
@@ -113,7 +124,7 @@ class RateRule(Evaluator[Rate]):
             return
         delta, how = self._deduction(v)
         out.append(aggregate_line(node, delta, "rate", self.text, ctx,
-                                  detail=f"{name} {len(m.good)}/{len(m.base)} = {fmt(q(v))}%: {how}",
+                                  detail=self._dated(f"{name} {len(m.good)}/{len(m.base)} = {fmt(q(v))}%: {how}", v),
                                   events=tuple(t.fact.id for t in m.good)))
         for t in m.bad:
             out.append(event_line(node, t.fact, ZERO, self.text, ctx, kind="ticket",

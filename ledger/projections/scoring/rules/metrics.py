@@ -12,7 +12,7 @@ from ledger.events.fact import Fact
 from ledger.policies.vocabulary import Amount, Band, Ident, MetricRef, RuleSpec, as_decimal, check_bands
 
 from ..card import Detail, Line
-from ..context import ZERO, Ctx, Site, aggregate_line, event_line, fmt
+from ..context import ZERO, Ctx, Site, aggregate_line, as_of_note, as_of_notes, event_line, fmt
 from ..index import UnitFacts
 from .base import Evaluator, rule_kind
 
@@ -45,6 +45,15 @@ def band_text(b: Band) -> str:
         if val is not None:
             parts.append(f"{sym} {fmt(val)}")
     return " and ".join(parts) or "otherwise"
+
+
+def band_notes(detail: str | None, bands: list[Band], points: str = "band points {amount} from {since}") -> str | None:
+    """``detail`` naming the dated bounds (and amounts or values) of ``bands`` in force at as-of."""
+    for b in bands:
+        for name in ("at_least", "above", "at_most", "below"):
+            detail = as_of_note(detail, "band bound {amount} from {since}", getattr(b, name))
+        detail = as_of_notes(detail, (points, b.amount), (points, b.value))
+    return detail
 
 
 class MetricBands(RuleSpec):
@@ -83,11 +92,12 @@ class MetricBandsRule(Evaluator[MetricBands]):
             if band_match(b, v):
                 assert b.amount is not None  # metric bands give amounts (checked by the model)
                 out.append(event_line(node, f, b.amount, self.text, ctx,
-                                      detail=Detail("{metric} = {value} ({band})", metric=self.metric, value=fmt(v),
-                                                    band=band_text(b))))
+                                      detail=band_notes(Detail("{metric} = {value} ({band})", metric=self.metric,
+                                                               value=fmt(v), band=band_text(b)), [b])))
                 return
-        out.append(event_line(node, f, ZERO, self.text, ctx, detail=Detail("{metric} = {value}: no band applies",
-                                                                          metric=self.metric, value=fmt(v))))
+        out.append(event_line(node, f, ZERO, self.text, ctx,
+                              detail=band_notes(Detail("{metric} = {value}: no band applies", metric=self.metric,
+                                                       value=fmt(v)), self.bands)))
 
 
 @rule_kind(Ratio, reads={"metric"})
@@ -128,5 +138,9 @@ class RatioRule(Evaluator[Ratio]):
             value = self.cap
             template += ", capped at {cap}"
             parts["cap"] = fmt(self.cap)
-        detail = Detail(template, **parts, **({"den": dname} if dname else {}))
+        den = None if isinstance(self.den, MetricRef) else self.den
+        detail = as_of_notes(Detail(template, **parts, **({"den": dname} if dname else {})),
+                             ("denominator {amount} from {since}", den),
+                             ("factor {amount} from {since}", self.factor),
+                             ("cap {amount} from {since}", self.cap if capped else None))
         out.append(aggregate_line(node, value, "ratio", self.text, ctx, detail=detail, events=tuple(events)))

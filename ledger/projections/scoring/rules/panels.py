@@ -9,7 +9,7 @@ from ledger.events.fact import Fact
 from ledger.policies.vocabulary import Amount, Ident, RuleSpec, as_decimal
 
 from ..card import Detail, Line
-from ..context import ZERO, Ctx, Site, aggregate_line, fmt
+from ..context import ZERO, Ctx, Site, aggregate_line, as_of_note, fmt
 from ..index import UnitFacts, fact_key
 from .base import Evaluator, rule_kind
 
@@ -51,6 +51,7 @@ class PanelRule(Evaluator[Panel]):
         total = sum((s for _f, s in scores), ZERO)
         mean = total / Decimal(len(scores))
         out.append(aggregate_line(node, mean, "average", self.text, ctx,
-                                  detail=Detail("panel {panel}: mean of {n} score(s) = {mean}", panel=self.panel,
-                                                n=len(scores), mean=fmt(mean)),
+                                  detail=as_of_note(Detail("panel {panel}: mean of {n} score(s) = {mean}",
+                                                           panel=self.panel, n=len(scores), mean=fmt(mean)),
+                                                    "top score {amount} from {since}", self.max_score),
                                   events=tuple(f.id for f, _s in scores)))

@@ -29,12 +29,12 @@ from ledger.policies.vocabulary import (
 )
 
 from ..card import Detail, Line
-from ..context import Ctx, Site, aggregate_line, event_line, fmt
+from ..context import Ctx, Site, aggregate_line, as_of_note, event_line, fmt
 from ..index import UnitFacts
 from ..matching import Matcher
 from ..periods import due_date, due_text, labels_within, normalise_period, periods_of
 from .base import Evaluator, rule_kind
-from .metrics import band_match, latest_metric
+from .metrics import band_match, band_notes, latest_metric
 
 
 class Report(RuleSpec):
@@ -238,6 +238,7 @@ class QuotaRule(Evaluator[Quota]):
                     continue
             ids = tuple(f.id for f in got)
             desc = f"{label}: {count} × {self.matcher.describe} (target {fmt(target)}{target_note})"
+            desc = self._dated_target(desc, target)
             met, per_extra, short, per_short = self._amounts_at(ctx, end)
             if ok:
                 delta = met + per_extra * (Decimal(count) - target)
@@ -248,6 +249,16 @@ class QuotaRule(Evaluator[Quota]):
                 out.append(aggregate_line(node, delta, "missing_obligation", self.text, ctx,
                                           detail=_dated_first(desc, short, per_short), events=ids,
                                           period=label))
+
+    def _dated_target(self, desc: str, target: Decimal) -> str:
+        """``desc`` naming the date of a dated target in force at as-of (and of the dated bounds
+        of the metric band that chose it)."""
+        if isinstance(self.target, MetricTarget):
+            matched = [b for b in self.target.bands if b.value is target]
+            desc = band_notes(desc, matched, "target {amount} from {since}") or desc
+            if matched:
+                return desc
+        return as_of_note(desc, "target {amount} from {since}", target) or desc
 
     def _amounts_at(self, ctx: Ctx, end: dt.date) -> tuple[Decimal, Decimal, Decimal, Decimal]:
         """met, per_extra, short, per_short as in force at the period's deadline (an obligation is

@@ -12,7 +12,7 @@ from pydantic import model_validator
 from ledger.policies.vocabulary import Amount, Match, MetricRef, RuleSpec, Spec
 
 from ..card import Detail, Line
-from ..context import ZERO, Ctx, Site, aggregate_line, fmt
+from ..context import ZERO, Ctx, Site, aggregate_line, as_of_note, as_of_notes, fmt
 from ..index import UnitFacts
 from ..matching import Matcher
 from .base import RankedEvaluator, rule_kind
@@ -96,4 +96,16 @@ class RankRule(RankedEvaluator[Rank]):
         else:
             detail = Detail("place {place} of {n} by count of {what} = {value}", place=place, n=n,
                             what=self.matcher.describe if self.matcher else "", value=fmt(value))
-        out.append(aggregate_line(node, self.amount(place), "rank", self.text, ctx, detail=detail, events=ids))
+        out.append(aggregate_line(node, self.amount(place), "rank", self.text, ctx, detail=self._dated(detail, place),
+                                  events=ids))
+
+    def _dated(self, detail: str, place: int) -> str:
+        """``detail`` naming the dated points for the place (or linear constants) in force at as-of."""
+        if self.places is not None:
+            got = self.places[place - 1] if place <= len(self.places) else None
+            return as_of_note(detail, "points for place {place}: {amount} from {since}", got, place=place) or detail
+        lin = self.linear
+        assert lin is not None
+        return as_of_notes(detail, ("first place {amount} from {since}", lin.first),
+                           ("step {amount} from {since}", lin.step),
+                           ("at least {amount} from {since}", lin.min)) or detail

@@ -10,7 +10,7 @@ from pydantic import Field
 from ledger.policies.vocabulary import Amount, RuleSpec
 
 from ..card import Detail, Line
-from ..context import Ctx, Site, event_line
+from ..context import Ctx, Site, as_of_note, event_line
 from ..index import UnitFacts
 from .base import Evaluator, rule_kind
 
@@ -46,12 +46,15 @@ class SupervisedItemsRule(Evaluator[SupervisedItems]):
                     cf = c[0]
                     if cf.date > due:
                         lines.append(event_line(node, cf, self.late, self.text, ctx, kind="late",
-                                                detail=Detail("item {item} due {due}, closed {closed}", item=item,
-                                                              due=due.isoformat(), closed=cf.date.isoformat())))
+                                                detail=as_of_note(Detail("item {item} due {due}, closed {closed}",
+                                                                         item=item, due=due.isoformat(),
+                                                                         closed=cf.date.isoformat()),
+                                                                  "points {amount} from {since}", self.late)))
                 elif due < ctx.as_of:
                     lines.append(event_line(node, a, self.late, self.text, ctx, kind="late",
-                                            detail=Detail("item {item} due {due}, still open", item=item,
-                                                          due=due.isoformat())))
+                                            detail=as_of_note(Detail("item {item} due {due}, still open", item=item,
+                                                                     due=due.isoformat()),
+                                                              "points {amount} from {since}", self.late)))
         if self.findings:
             for f in uf.of("supervised_item_finding"):
                 if f.date.year != ctx.year:
@@ -59,7 +62,9 @@ class SupervisedItemsRule(Evaluator[SupervisedItems]):
                 amt = self.findings.get(f.fields.get("finding"))  # type: ignore[arg-type]
                 if amt is not None:
                     lines.append(event_line(node, f, amt, self.text, ctx,
-                                            detail=Detail("item {item}: {finding}", item=f.fields.get("item"),
-                                                          finding=f.fields.get("finding"))))
+                                            detail=as_of_note(Detail("item {item}: {finding}",
+                                                                     item=f.fields.get("item"),
+                                                                     finding=f.fields.get("finding")),
+                                                              "points {amount} from {since}", amt)))
         lines.sort(key=lambda ln: (ln.date, ln.event))
         out.extend(lines)
