@@ -14,9 +14,11 @@ traceback; so is a browser that fails or hangs (the message carries its last wor
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import glob
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -101,3 +103,23 @@ def html_to_pdf(page: str) -> bytes:
             last = [line for line in (run.stderr or "").splitlines() if line.strip()][-1:]
             raise EngineMissing(f"{FAILED} (exit {run.returncode}{': ' + last[0] if last else ''})")
         return target.read_bytes()
+
+
+_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}[^)]{0,7}\)")
+
+
+def fixed_dates(data: bytes, when: dt.datetime) -> bytes:
+    """The PDF with its CreationDate and ModDate set to ``when`` (naive UTC) instead of the
+    moment Chromium printed it: the only bytes that differ between two prints of one page on
+    one machine (Skia writes no document /ID). Each date keeps its length, so the
+    cross-reference offsets stay right."""
+    stamp = when.strftime("%Y%m%d%H%M%S").encode()
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        name = match.group(1)
+        body = b"D:" + stamp + b"+00'00'"
+        old = match.group(0)
+        new = b"/" + name + b" (" + body + b")"
+        return new if len(new) == len(old) else old[:len(name) + 5] + stamp + old[len(name) + 19:]
+
+    return _DATE.sub(replace, data)
