@@ -132,9 +132,9 @@ def as_html(doc: PublishedDocument) -> str:
 @renders("publication", "pdf", binary=True)
 def as_pdf(doc: PublishedDocument) -> bytes:
     """The page printed by headless Chromium, its dates set to the publication's."""
-    from .pdf import fixed_dates, html_to_pdf
+    from .pdf import html_to_pdf, stable
 
-    return fixed_dates(html_to_pdf(as_html(doc)), doc.when)
+    return stable(html_to_pdf(as_html(doc)), doc.when)
 
 
 @renders("publication", "xlsx", binary=True)
