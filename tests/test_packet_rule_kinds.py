@@ -115,3 +115,43 @@ def test_card_of_each_kind_rederives_offline(demo, kind, tmp_path, monkeypatch):
     assert Decimal(str(explanation["total"])) == total
     deltas = [Decimal(str(line["delta"])) for line in explanation["lines"] if line["indicator"] == indicator]
     assert delta in deltas, (kind, indicator, deltas)
+
+
+def _half_up(value: Decimal) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+
+
+def test_supervision_lines_worked_by_hand_from_the_packet(demo, tmp_path):
+    """jx-czj's supervision card (jiangxian-2021): its ratio and rank lines worked out here
+    from the packet's own events (the latest value of each cumulative metric), as the
+    policy's 原文 says — actions ÷ objects × 40 (at most 40), coverage ÷ 80 × 30 (at most 30),
+    10 for the most actions and 0.1 less per place (ties share a place) — equal the lines of
+    the packet's explanation, which verify-packet re-derives with no store."""
+    url, _chosen = demo
+    out = tmp_path / "czj.zip"
+    assert cli(url, "packet", "jx-czj", "--policy", "jiangxian-2021", "--track", "supervision", "--as-of",
+               "2022-01-31", "--output", str(out), "--no-pdf").code == 0
+    run = cli("sqlite:///" + str(tmp_path / "none.db"), "verify-packet", str(out))
+    assert run.code == 0 and "byte for byte" in run.out, run.err
+    with zipfile.ZipFile(out) as archive:
+        read = {n.rpartition("/")[2]: archive.read(n) for n in archive.namelist()}
+    events = [json.loads(line) for line in read["events.jsonl"].decode().splitlines()]
+    amended = {e.get("target") for e in events if e["type"] in ("retraction", "correction")}
+    latest: dict[tuple[str, str], tuple[str, str, Decimal]] = {}
+    for e in events:
+        if e["type"] == "metric" and e["id"] not in amended:
+            key, seen = (e["unit"], e["name"]), (e["period"], e["date"], Decimal(str(e["value"])))
+            if key not in latest or seen[:2] > latest[key][:2]:
+                latest[key] = seen
+    value = {key: v for key, (_p, _d, v) in latest.items()}
+    ratio = min(value[("jx-czj", "supervision_actions")] / value[("jx-czj", "supervision_objects")] * 40, 40)
+    coverage = min(value[("jx-czj", "supervision_coverage")] / 80 * 30, 30)
+    actions = {unit: v for (unit, name), v in value.items() if name == "supervision_actions"}
+    place = 1 + sum(1 for v in actions.values() if v > actions["jx-czj"])
+    rank = max(Decimal(10) - Decimal("0.1") * (place - 1), Decimal(0))
+    explanation = json.loads(read["explanation.json"])
+    lines = {line["indicator"]: Decimal(str(line["delta"])) for line in explanation["lines"]
+             if line["indicator"] in ("supervision.1", "supervision.2", "supervision.3")}
+    assert lines == {"supervision.1": _half_up(ratio), "supervision.2": _half_up(rank),
+                     "supervision.3": _half_up(coverage)}
+    assert len(actions) > 1 and ratio < 40  # a real ratio (not the cap) and a real ranking
