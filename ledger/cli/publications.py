@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from ..errors import InputError
+from .. import i18n
+from ..errors import CheckFailed, InputError
 from .base import Context, format_option, main, parse_date, pass_ctx, show
 
 
@@ -37,23 +38,59 @@ def publish(c: Context, policy_ref: str | None, policy_file: str | None, as_of: 
                f"chain hash {pub.head[:16]} content sha256 {pub.content_sha256[:16]}")
 
 
+DOCUMENTS = ("xlsx", "html", "pdf")
+"""The publication's formats that are documents (``ledger.reports.published``): rendered
+from the regenerated publication, each carrying its verification code."""
+
+
 @main.command()
 @click.argument("pub_id", metavar="[ID]", required=False)
 @click.option("--content", is_flag=True, help="print the regenerated published content")
 @format_option("publication")
+@click.option("--output", help="the file to write (xlsx and pdf need one, or redirected output)")
 @pass_ctx
-def published(c: Context, pub_id: str | None, content: bool, fmt: str) -> None:
-    """List publications; with ID, regenerate it and check it byte for byte."""
+def published(c: Context, pub_id: str | None, content: bool, fmt: str, output: str | None) -> None:
+    """List publications; with ID, regenerate it and check it byte for byte; with --format
+    xlsx, html or pdf, write its document carrying a verification code (`ledger
+    verify-publication FILE` checks it)."""
     from ..workflows import publishing
 
     if pub_id is None:
-        show("publications", fmt, publishing.publications(c.ledger))
+        if fmt in DOCUMENTS:
+            raise InputError("a publication ID with --format xlsx, html or pdf", field="ID", got=fmt)
+        show("publications", fmt, publishing.publications(c.ledger), output)
         return
     pub = publishing.find(c.ledger, pub_id)
-    text, same = publishing.reproduce(c.ledger, pub)
+    result, text, same = publishing.regenerate(c.ledger, pub)
     if content:
         click.echo(text, nl=False)
         return
-    show("publication", fmt, (pub, same))
+    if fmt in DOCUMENTS:
+        from ..reports.published import PublishedDocument
+
+        if not same:
+            raise CheckFailed(i18n.f("publication {id}: the ledger no longer reproduces its content (sha256 "
+                                     "differs); no document is made from it", id=pub.id))
+        show("publication", fmt, PublishedDocument(pub, result), output)
+        return
+    show("publication", fmt, (pub, same), output)
     if not same:
         sys.exit(1)
+
+
+@main.command("verify-publication")
+@click.argument("file")
+@click.option("--values-only", "values_only", is_flag=True,
+              help="accept a file whose values are the publication's though its bytes differ (saved again by "
+                   "another program)")
+@pass_ctx
+def verify_publication(c: Context, file: str, values_only: bool) -> None:
+    """Check a received xlsx, HTML or PDF of a publication against this ledger: its code
+    names the publication, which is rendered again and compared (byte for byte, or value by
+    value when the renderer differs); exit 1 naming what differs."""
+    from ..workflows.verify_publication import verify_publication as check
+
+    report = check(c.ledger, file, values_only=values_only)
+    for line in report.lines:
+        click.echo(line)
+    click.echo(f"ok: {file}")

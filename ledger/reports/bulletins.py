@@ -153,8 +153,9 @@ def _html_table(report: BulletinReport, table: BulletinTable, index: int) -> str
 
 
 @renders("bulletin", "html")
-def as_html(report: BulletinReport) -> str:
-    """The 通报 as a self-contained page (inline CSS, no scripts, no network), printable on A4."""
+def as_html(report: BulletinReport, verification: str = "") -> str:
+    """The 通报 as a self-contained page (inline CSS, no scripts, no network), printable on A4;
+    ``verification``: a published bulletin's code line (HTML, ``ledger.reports.published``)."""
     pol = report.policy
     heading = i18n.f("{period} assessment bulletin", period=period_text(report.period))
     tables = "".join(_html_table(report, t, i) for i, t in enumerate(report.tables, start=1))
@@ -176,7 +177,7 @@ def as_html(report: BulletinReport) -> str:
 {tables}
 <footer class="end{last}">
 {signature(pol, report.as_of)}
-<p class="provenance" id="provenance">{h(provenance(report))}</p>
+<p class="provenance" id="provenance">{h(provenance(report))}</p>{verification}
 </footer>
 </body></html>
 """

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-RENDERERS = ("scores", "explain", "bulletins", "records", "policies", "diffs", "workflows", "accounts")
+RENDERERS = ("scores", "explain", "bulletins", "records", "policies", "diffs", "workflows", "accounts",
+             "published")
 """The modules of ``ledger.reports`` that register formats (imported on first lookup)."""
 
 F = TypeVar("F", bound=Callable[..., Any])

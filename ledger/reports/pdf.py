@@ -14,9 +14,11 @@ traceback; so is a browser that fails or hangs (the message carries its last wor
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import glob
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -101,3 +103,31 @@ def html_to_pdf(page: str) -> bytes:
             last = [line for line in (run.stderr or "").splitlines() if line.strip()][-1:]
             raise EngineMissing(f"{FAILED} (exit {run.returncode}{': ' + last[0] if last else ''})")
         return target.read_bytes()
+
+
+_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}[^)]{0,7}\)")
+_NODE = re.compile(rb"\(node(\d+)\)")
+
+
+def stable(data: bytes, when: dt.datetime) -> bytes:
+    """The PDF made reproducible: its CreationDate and ModDate set to ``when`` (naive UTC)
+    instead of the moment Chromium printed it, and the tagged structure's element ids
+    (``node00000016``: DOM node numbers, which shift from one run to the next) renumbered
+    1, 2, … in their order. Skia writes no document /ID; every replacement keeps its length,
+    so the cross-reference offsets stay right. Byte-stable for one Chromium and one set of
+    fonts; another Chromium may lay out other bytes (verify-publication then compares text)."""
+    stamp = when.strftime("%Y%m%d%H%M%S").encode()
+
+    def date(match: re.Match[bytes]) -> bytes:
+        name, old = match.group(1), match.group(0)
+        new = b"/" + name + b" (D:" + stamp + b"+00'00')"
+        return new if len(new) == len(old) else old[:len(name) + 5] + stamp + old[len(name) + 19:]
+
+    numbers = sorted({int(n) for n in _NODE.findall(data)})
+    order = {n: i for i, n in enumerate(numbers, start=1)}  # the i-th smallest is ≥ i: it fits its width
+
+    def node(match: re.Match[bytes]) -> bytes:
+        digits = match.group(1)
+        return b"(node" + str(order[int(digits)]).zfill(len(digits)).encode() + b")"
+
+    return _NODE.sub(node, _DATE.sub(date, data))

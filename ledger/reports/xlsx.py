@@ -187,8 +187,49 @@ def _summary_sheet(book: Any, style: _Style, title: str, summary: Sequence[tuple
     ws.page_setup.orientation = "portrait"
 
 
+@dataclass(frozen=True)
+class Stamp:
+    """What makes a workbook reproducible byte for byte and checkable (a publication's
+    documents): fixed dates (the document properties and every zip member's time) instead of
+    now, and a code in the properties and in every sheet's footer."""
+    code: str
+    when: dt.datetime
+    """Naive UTC; the properties' created and modified dates and the members' times."""
+    footer: str
+    """The footer line (left) of every printed page."""
+    language: str = ""
+    version: str = ""
+
+
+def _stamped(book: Any, stamp: Stamp, title: str) -> bytes:
+    """Saved without openpyxl's "modified = now", then re-packed with fixed member times."""
+    import io
+    import zipfile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    props = book.properties
+    props.creator, props.lastModifiedBy, props.title = "ledger", "ledger", title or None
+    props.identifier, props.keywords, props.description = stamp.code, stamp.code, stamp.footer
+    props.language, props.version = stamp.language or None, stamp.version or None
+    props.created = props.modified = stamp.when
+    for ws in book.worksheets:
+        ws.oddFooter.left.text = stamp.footer
+        ws.oddFooter.left.size = 7
+    first = io.BytesIO()
+    ExcelWriter(book, zipfile.ZipFile(first, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
+    out = io.BytesIO()
+    moment = stamp.when.timetuple()[:6]
+    with zipfile.ZipFile(first) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=moment)
+            member.compress_type, member.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
+            target.writestr(member, source.read(info.filename))
+    return out.getvalue()
+
+
 def write_workbook(path: str | BinaryIO, sheets: Sequence[Sheet | Table], notes: Sequence[str] = (), *,
-                   summary: Sequence[tuple[str, Any]] = (), title: str = "") -> None:
+                   summary: Sequence[tuple[str, Any]] = (), title: str = "", stamp: Stamp | None = None) -> None:
     """A summary sheet first (``title``, the ``summary`` pairs — label, value — then ``notes``),
     then one sheet per table (``Table``, or a (name, headers, rows) tuple)."""
     from openpyxl import Workbook  # lazy: ~70 ms, only for --format xlsx
@@ -203,14 +244,22 @@ def write_workbook(path: str | BinaryIO, sheets: Sequence[Sheet | Table], notes:
         table = sheet if isinstance(sheet, Table) else Table(sheet[0], sheet[1], sheet[2])
         _table_sheet(book, style, table, taken)
     book.active = 0
-    book.save(path)
+    if stamp is None:
+        book.save(path)
+        return
+    data = _stamped(book, stamp, title)
+    if isinstance(path, str):
+        with open(path, "wb") as handle:
+            handle.write(data)
+    else:
+        path.write(data)
 
 
 def workbook_bytes(sheets: Sequence[Sheet | Table], notes: Sequence[str] = (), *,
-                   summary: Sequence[tuple[str, Any]] = (), title: str = "") -> bytes:
+                   summary: Sequence[tuple[str, Any]] = (), title: str = "", stamp: Stamp | None = None) -> bytes:
     """The workbook as bytes (what an xlsx format renders)."""
     import io
 
     buffer = io.BytesIO()
-    write_workbook(buffer, sheets, notes, summary=summary, title=title)
+    write_workbook(buffer, sheets, notes, summary=summary, title=title, stamp=stamp)
     return buffer.getvalue()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import Any
 
 from .. import checkpoints
 from ..app import Ledger
@@ -31,19 +32,28 @@ from ..store.eventstore import Pending
 STREAM = "ledger:publications"
 
 
+def build_result(view: Snapshot, kind: str, policy: Policy, as_of: dt.date, period: str | None,
+                 track: str | None) -> Any:
+    """The published read model: a ``Scoreboard`` or a ``BulletinReport``."""
+    from ..projections.bulletin_tables import build_bulletin
+
+    if kind == "bulletin":
+        return build_bulletin(view, policy, period or "", track=track, as_of=as_of)
+    return build_scoreboard(view, policy, as_of=as_of, tracks=[track] if track else None)
+
+
+def content_of(kind: str, result: Any) -> str:
+    """The published content: exactly `score --format json` / `bulletin --format json`."""
+    from ..reports import bulletins as bulletin_report
+    from ..reports import scores as score_report
+
+    return bulletin_report.as_json(result) if kind == "bulletin" else score_report.as_json(result)
 
 
 def render_result(view: Snapshot, kind: str, policy: Policy, as_of: dt.date, period: str | None,
                   track: str | None) -> str:
     """The published content: exactly `score --format json` / `bulletin --format json`."""
-    from ..projections.bulletin_tables import build_bulletin
-    from ..reports import bulletins as bulletin_report
-    from ..reports import scores as score_report
-
-    if kind == "bulletin":
-        return bulletin_report.as_json(build_bulletin(view, policy, period or "", track=track, as_of=as_of))
-    board = build_scoreboard(view, policy, as_of=as_of, tracks=[track] if track else None)
-    return score_report.as_json(board)
+    return content_of(kind, build_result(view, kind, policy, as_of, period, track))
 
 
 def _pin_policy(ledger: Ledger, ref: str, as_of: dt.date | None) -> tuple[Policy, str]:
@@ -120,6 +130,14 @@ def policy_of(ledger: Ledger, pub: Publication) -> Policy:
 
 def reproduce(ledger: Ledger, pub: Publication) -> tuple[str, bool]:
     """Regenerate the published content; (content, its hash equals the published one)."""
-    content = render_result(ledger.view(pub.known_at), pub.kind, policy_of(ledger, pub), pub.as_of, pub.period,
-                            pub.track)
-    return content, hashlib.sha256(content.encode()).hexdigest() == pub.content_sha256
+    _result, content, same = regenerate(ledger, pub)
+    return content, same
+
+
+def regenerate(ledger: Ledger, pub: Publication) -> tuple[Any, str, bool]:
+    """The publication's read model again, its content, and whether the content's hash is the
+    published one (what its documents — xlsx, HTML, PDF — are rendered from)."""
+    result = build_result(ledger.view(pub.known_at), pub.kind, policy_of(ledger, pub), pub.as_of, pub.period,
+                          pub.track)
+    content = content_of(pub.kind, result)
+    return result, content, hashlib.sha256(content.encode()).hexdigest() == pub.content_sha256
