@@ -229,6 +229,8 @@ class Explanation:
         a line goes to its indicator's lead division (牵头, the first named; the others are
         named on the line as 配合), and an indicator short of its points with no line yet
         (no finding) shows as a 0-point ``gap`` row, so each division sees every gap it owns."""
+        from .. import i18n
+        from ..reports import words
         from .scoring.card import Detail
 
         lines = self.lines()
@@ -246,7 +248,7 @@ class Explanation:
                     line["detail"] = (Detail("{detail} 配合: {divisions}", detail=line["detail"], divisions=helpers)
                                       if line.get("detail") else Detail("配合: {divisions}", divisions=helpers))
             elif by == "event":
-                key = line["event"] or f"({line.get('kind')})"
+                key = line["event"] or f"({words.kind(line.get('kind')) if i18n.is_zh() else line.get('kind')})"
             else:
                 key = f"{ind} {names_of.get(ind, '')}".strip() if ind else _("(整体 track)")
             groups.setdefault(key, []).append(line)

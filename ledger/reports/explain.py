@@ -337,7 +337,7 @@ tr.folded td {{ color: #555; font-style: italic; }}
 <h2>{_h(_("Indicators"))}</h2>
 <table id="indicators">{INDICATOR_COLUMNS}<thead><tr>{ind_heads}</tr></thead>
 <tbody>{''.join(rows)}</tbody></table>
-<h2>{_h(_("Lines"))} ({_h(by)})</h2>
+<h2>{_h(_("Lines"))} ({_h(_(by))})</h2>
 {''.join(groups)}
 {signature(ex.board.policy, ex.board.as_of)}
 </body></html>
