@@ -21,6 +21,7 @@ from .errors import InputError
 from .events import codec
 from .events.base import NAME_PATTERN
 from .events.catalog import EventValidationError, validate
+from .i18n import Msg
 from .store.eventstore import Pending, Record
 
 if TYPE_CHECKING:
@@ -124,7 +125,8 @@ def _append(ledger: Ledger, writer: Any, data: dict[str, Any]) -> int:
 
 def _check_password_text(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise InputError(f"a password of at least {MIN_PASSWORD} characters", field="password")
+        raise InputError(Msg("a password of at least {min_password} characters", min_password=MIN_PASSWORD),
+                         field="password")
 
 
 def add(ledger: Ledger, name: str, role: str, password: str, unit: str | None = None) -> int:
@@ -135,7 +137,7 @@ def add(ledger: Ledger, name: str, role: str, password: str, unit: str | None = 
         raise InputError("a user name on one line, without ':' or surrounding spaces", field="name",
                          got=repr(name))
     if role not in ROLES:
-        raise InputError("one of " + ", ".join(ROLES), field="role", got=repr(role))
+        raise InputError(Msg("one of {values}", values=", ".join(ROLES)), field="role", got=repr(role))
     if (role == "unit") != (unit is not None):
         raise InputError("--unit U for a unit account (and only for one)", field="unit")
     _check_password_text(password)
@@ -143,8 +145,9 @@ def add(ledger: Ledger, name: str, role: str, password: str, unit: str | None = 
     with ledger.store.write(ledger.actor) as writer:
         found, _ = replay(writer.records(STREAM))
         if name in found and found[name].active:
-            raise InputError(f"a new user name ('{name}' is an active {found[name].role} account; "
-                             "disable it first to re-add it with another role)", field="name")
+            raise InputError(Msg("a new user name ('{name}' is an active {role} account; disable it first to re-add"
+                                 " it with another role)",
+                                 name=name, role=found[name].role), field="name")
         if unit is not None:
             from .projections.fact_view import roster_from
 

@@ -21,6 +21,7 @@ from .events.base import CALLER_ID_EXPECTED, caller_id_problem
 from .events.catalog import EventValidationError, validate
 from .events.ledger_records import UnitRegistered
 from .gc_pause import gc_paused
+from .i18n import Msg
 from .intake.sources import ReadOptions, SourceLine, read_lines
 from .projections.fact_view import Amendments, FactView, roster_from
 from .projections.record_views import HistoryRow
@@ -165,7 +166,8 @@ class Ledger:
         if entry is None:
             raise InputError("the id of an event in the ledger", field="event", got=repr(event_id))
         if not entry.unit:
-            raise InputError(f"the id of a fact ({event_id} is a {entry.type} record, the ledger's own)",
+            raise InputError(Msg("the id of a fact ({event_id} is a {type} record, the ledger's own)",
+                                 event_id=event_id, type=entry.type),
                              field="event")
         return entry.unit
 
@@ -313,7 +315,7 @@ class Ledger:
         if text.isdigit():
             revision = int(text)
             if revision > head:
-                raise InputError(f"a revision between 0 and the head ({head})", field="known_at",
+                raise InputError(Msg("a revision between 0 and the head ({head})", head=head), field="known_at",
                                  got=text)
             return revision
         try:
@@ -327,7 +329,7 @@ class Ledger:
 
     def history(self, unit: str) -> list[HistoryRow]:
         if unit not in self.facts.roster():
-            raise NotFound(f"unit '{unit}' is not registered (see `ledger units list`)")
+            raise NotFound(Msg("unit '{unit}' is not registered (see `ledger units list`)", unit=unit))
         rows: list[HistoryRow] = []
         for stream, _ in self.store.streams_of(unit):
             records = self.store.read_stream(stream)
@@ -359,7 +361,7 @@ def _as_object(src: SourceLine) -> dict[str, Any]:
     try:
         data = json.loads(src.data)
     except json.JSONDecodeError as exc:
-        raise InputError(f"a JSON object ({exc.msg})", origin=src.origin, line=src.line) from None
+        raise InputError(Msg("a JSON object ({msg})", msg=exc.msg), origin=src.origin, line=src.line) from None
     if not isinstance(data, dict):
         raise InputError("a JSON object per line", origin=src.origin, line=src.line)
     return data

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CheckFailed, InputError
+from .i18n import Msg
 from .store.merkle import TreeHead
 
 FORMAT = "ledger-checkpoint/1"
@@ -45,8 +46,9 @@ def init_keys(key: str | None = None) -> tuple[Path, Path, str]:
     private_path, public_path = key_paths(key)
     for path in (private_path, public_path):
         if path.exists():
-            raise InputError(f"a path where no key exists yet ({path} exists: keys are never overwritten; move it "
-                             "away first, or set LEDGER_KEY to another file)", field="LEDGER_KEY", problem=True)
+            raise InputError(Msg("a path where no key exists yet ({path} exists: keys are never overwritten; move it"
+                                 " away first, or set LEDGER_KEY to another file)",
+                                 path=path), field="LEDGER_KEY", problem=True)
     private = Ed25519PrivateKey.generate()
     pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
@@ -77,14 +79,17 @@ def load_private(key: str | None = None) -> Any | None:
         return None
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
-        raise InputError(f"a private key file only its owner can read ({path} has mode {mode:04o}: "
-                         f"chmod 600 {path})", field="LEDGER_KEY", problem=True)
+        raise InputError(Msg("a private key file only its owner can read ({path} has mode {mode:04o}: chmod 600"
+                             " {path})",
+                             path=path, mode=mode), field="LEDGER_KEY", problem=True)
     try:
         private = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (ValueError, TypeError) as exc:
-        raise InputError(f"an Ed25519 private key in PEM ({path}: {exc})", field="LEDGER_KEY", problem=True) from None
+        raise InputError(Msg("an Ed25519 private key in PEM ({path}: {exc})", path=path, exc=exc), field="LEDGER_KEY",
+                         problem=True) from None
     if not isinstance(private, Ed25519PrivateKey):
-        raise InputError(f"an Ed25519 private key ({path} holds another kind)", field="LEDGER_KEY", problem=True)
+        raise InputError(Msg("an Ed25519 private key ({path} holds another kind)", path=path), field="LEDGER_KEY",
+                         problem=True)
     return private
 
 
@@ -95,9 +100,11 @@ def load_public(path: str | Path) -> Any:
     try:
         public = serialization.load_pem_public_key(Path(path).read_bytes())
     except (ValueError, TypeError) as exc:
-        raise InputError(f"an Ed25519 public key in PEM ({path}: {exc})", field="--key", problem=True) from None
+        raise InputError(Msg("an Ed25519 public key in PEM ({path}: {exc})", path=path, exc=exc), field="--key",
+                         problem=True) from None
     if not isinstance(public, Ed25519PublicKey):
-        raise InputError(f"an Ed25519 public key ({path} holds another kind)", field="--key", problem=True)
+        raise InputError(Msg("an Ed25519 public key ({path} holds another kind)", path=path), field="--key",
+                         problem=True)
     return public
 
 
@@ -134,14 +141,14 @@ class Checkpoint:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(f"a checkpoint file (JSON: {exc.msg})", origin=origin, problem=True) from None
+            raise InputError(Msg("a checkpoint file (JSON: {msg})", msg=exc.msg), origin=origin, problem=True) from None
         if not isinstance(data, dict) or data.get("checkpoint") != FORMAT:
-            raise InputError(f"a checkpoint file ({FORMAT})", origin=origin, problem=True)
+            raise InputError(Msg("a checkpoint file ({format})", format=FORMAT), origin=origin, problem=True)
         try:
             cp = cls(int(data["size"]), str(data["root"]), str(data["stream_heads_root"]), int(data["streams"]),
                      str(data["chain_hash"]), str(data["time"]), data.get("key_id"), data.get("signature"))
         except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"a checkpoint file (field {exc} missing or malformed)", origin=origin,
+            raise InputError(Msg("a checkpoint file (field {exc} missing or malformed)", exc=exc), origin=origin,
                              problem=True) from None
         for name in ("root", "stream_heads_root", "chain_hash"):
             value = getattr(cp, name)
@@ -176,17 +183,20 @@ def check_signature(cp: Checkpoint, public: Any | None, origin: str) -> str:
     if cp.signature is None:
         return "UNSIGNED (no key was set up when it was made: nothing vouches for it but its agreement with the log)"
     if public is None:
-        raise CheckFailed(f"{origin}: signed by key {cp.key_id}, but no public key to check it against "
-                          "(--key FILE.pub, or ledger-key.pub beside LEDGER_KEY)")
+        raise CheckFailed(Msg("{origin}: signed by key {key_id}, but no public key to check it against (--key"
+                              " FILE.pub, or ledger-key.pub beside LEDGER_KEY)",
+                              origin=origin, key_id=cp.key_id))
     kid = key_id(_raw(public))
     if cp.key_id != kid:
-        raise CheckFailed(f"{origin}: signed by key {cp.key_id}, not by the office's key {kid} (signed with another "
-                          "key)")
+        raise CheckFailed(Msg("{origin}: signed by key {key_id}, not by the office's key {kid} (signed with another"
+                              " key)",
+                              origin=origin, key_id=cp.key_id, kid=kid))
     try:
         public.verify(base64.b64decode(cp.signature, validate=True), cp.message())
     except (InvalidSignature, ValueError):
-        raise CheckFailed(f"{origin}: the signature does not verify with key {kid} (checkpoint altered, or "
-                          "re-signed with another key)") from None
+        raise CheckFailed(Msg("{origin}: the signature does not verify with key {kid} (checkpoint altered, or"
+                              " re-signed with another key)",
+                              origin=origin, kid=kid)) from None
     return f"signed by key {kid}"
 
 
@@ -194,17 +204,21 @@ def check_against(cp: Checkpoint, head: TreeHead | None, log_size: int, origin: 
     """The checkpoint against the log's recomputed tree head at its size (exit 1 when it
     disagrees: history rewritten, cut, or a checkpoint of another log)."""
     if head is None or cp.size > log_size:
-        raise CheckFailed(f"{origin}: the checkpoint is of {cp.size} records but the log has {log_size} (records "
-                          "removed, or a checkpoint of another log)")
+        raise CheckFailed(Msg("{origin}: the checkpoint is of {size} records but the log has {log_size} (records"
+                              " removed, or a checkpoint of another log)",
+                              origin=origin, size=cp.size, log_size=log_size))
     for name, mine, theirs in (("Merkle root", cp.root, head.root),
                                ("stream-heads root", cp.stream_heads_root, head.heads_root),
                                ("chain hash", cp.chain_hash, head.chain_hash)):
         if mine != theirs:
-            raise CheckFailed(f"{origin}: the log's {name} at size {cp.size} is {theirs[:16]}…, the checkpoint says "
-                              f"{mine[:16]}… (history rewritten since, or a checkpoint of another log)")
+            raise CheckFailed(Msg("{origin}: the log's {name} at size {size} is {theirs}…, the checkpoint says"
+                                  " {mine}… (history rewritten since, or a checkpoint of another log)",
+                                  origin=origin, name=name, size=cp.size, theirs=theirs[:16], mine=mine[:16]))
     if cp.streams != head.streams:
-        raise CheckFailed(f"{origin}: the log has {head.streams} streams at size {cp.size}, the checkpoint says "
-                          f"{cp.streams}")
+        raise CheckFailed(Msg("{origin}: the log has {streams} streams at size {size}, the checkpoint says"
+                              " {streams_2}",
+                              origin=origin, streams=head.streams, size=cp.size, streams_2=cp.streams))
     if cp.time < head.recorded_at:
-        raise CheckFailed(f"{origin}: dated {cp.time}, before its last record was written ({head.recorded_at}): a "
-                          "stale or back-dated checkpoint")
+        raise CheckFailed(Msg("{origin}: dated {time}, before its last record was written ({recorded_at}): a stale or"
+                              " back-dated checkpoint",
+                              origin=origin, time=cp.time, recorded_at=head.recorded_at))

@@ -7,6 +7,12 @@ needs no build step, and ``tests/test_i18n.py`` checks it matches the .po). The 
 events (types, fields, values) come from the event catalogue (``ledger.events.names``), the
 words a policy defines from its labels (``ledger.policies.labels``).
 
+Sentences with values (``"expected {n} columns"``) are ``Msg`` objects: the English text
+itself (a ``str``: JSON, logs and English output see exactly the old f-string), which also
+keeps its template and values so that ``tr`` can say it in the chosen language where it is
+shown (error messages, explanation details). One mechanism for every sentence that is made
+in one place and shown in another.
+
 Start-up: this module imports only the standard library; the catalogue is read on the
 first translation (a small file, stdlib ``gettext``), never by ``--version``.
 JSON is never translated: its keys and values are the same in every language.
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +86,54 @@ def pick(zh: str, en: str) -> str:
 def f(message: str, **values: Any) -> str:
     """A translated sentence with named places: ``f("{n} lines", n=3)``."""
     return _(message).format(**values)
+
+
+class Msg(str):
+    """An English sentence made now and shown later, perhaps in another language: the value
+    is the English text (``template.format(**values)``), and it keeps ``template`` (the
+    message id) and ``values`` for ``tr``. Values that are ``Msg`` are translated in turn;
+    other values are shown as they are (ids, numbers, dates, what the user typed)."""
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, /, **values: Any) -> Msg:
+        self = super().__new__(cls, template.format(**values) if values else template)
+        self.template = template
+        self.values = values
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _remade, (type(self), self.template, self.values)
+
+
+def _remade(cls: type[Msg], template: str, values: dict[str, Any]) -> Msg:
+    return cls(template, **values)
+
+
+Convert = Callable[[str, Any, dict[str, Any]], Any]
+"""How a caller names a value in the chosen language: (key, value, all values) → shown value."""
+
+
+def tr(text: Any, convert: Convert | None = None) -> str:
+    """``text`` in the chosen language: a ``Msg`` by its translated template and its values
+    (``convert`` may name them: policy words, event fields), other text through the catalogue
+    as a whole. A translation that names other places than the code gives says it in English."""
+    if text is None:
+        return ""
+    if not isinstance(text, Msg):
+        return _(text) if isinstance(text, str) else str(text)
+    if not is_zh():
+        return str(text)
+    values = {}
+    for key, value in text.values.items():
+        if isinstance(value, Msg):
+            values[key] = tr(value, convert)
+        elif convert is not None:
+            values[key] = convert(key, value, text.values)
+        else:
+            values[key] = value
+    try:
+        return _(text.template).format(**values) if text.values else _(text.template)
+    except (KeyError, IndexError, ValueError):
+        return str(text)

@@ -17,7 +17,7 @@ import click
 
 from .. import i18n
 from ..errors import InputError, LedgerError
-from ..i18n import _
+from ..i18n import Msg, _
 from ..policies.errors import CalendarError, PolicyError
 from ..reports import formats
 from ..store.backends import StoreUnavailable
@@ -98,9 +98,17 @@ def warn(message: str) -> None:
 
 def error_text(exc: BaseException) -> str:
     """A library error in the chosen language: an ``InputError``'s parts (where, field, what
-    was expected, what came) are put together again around the translated expectation."""
-    if not isinstance(exc, InputError) or not i18n.is_zh():
-        return _(str(exc))
+    was expected, what came) are put together again around the translated expectation, a
+    ``PolicyError``'s (file, place in the document, what was wrong) likewise; another error's
+    message is an ``i18n.Msg`` (or a catalogue message id) translated as a whole."""
+    if not i18n.is_zh():
+        return str(exc)
+    if isinstance(exc, PolicyError):
+        where = f"{exc.origin}: {exc.path}" if exc.path else exc.origin
+        return f"{where}：{i18n.tr(exc.expected)}"
+    if not isinstance(exc, InputError):
+        message = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], i18n.Msg) else str(exc)
+        return i18n.tr(message)
     problems = getattr(exc, "problems", None)
     if problems:
         from ..intake.problems import MAX_SHOWN
@@ -118,7 +126,7 @@ def error_text(exc: BaseException) -> str:
         parts.append(where)
     if exc.field:
         parts.append(i18n.f("field '{field}'", field=exc.field))
-    text = _(exc.expected) if exc.problem else i18n.f("expected {expected}", expected=_(exc.expected))
+    text = i18n.tr(exc.expected) if exc.problem else i18n.f("expected {expected}", expected=i18n.tr(exc.expected))
     if exc.got is not None:
         text += i18n.f(" (got {got})", got=exc.got)
     parts.append(text)
@@ -248,7 +256,7 @@ class LedgerGroup(Localised, click.Group):
         except StoreUrlError as exc:
             fail(error_text(exc), 2)
         except StoreUnavailable as exc:
-            fail(i18n.f("store unavailable: {reason}", reason=exc), 3)
+            fail(i18n.f("store unavailable: {reason}", reason=error_text(exc)), 3)
         except LedgerError as exc:
             fail(error_text(exc), exc.exit_code)
         except (PolicyError, CalendarError) as exc:
@@ -257,7 +265,7 @@ class LedgerGroup(Localised, click.Group):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(0)
         except OSError as exc:  # e.g. --output into a folder that does not exist
-            fail(f"{exc.filename or 'file'}: {exc.strerror or exc}", 2)
+            fail(f"{exc.filename or 'file'}: {_(exc.strerror) if exc.strerror else exc}", 2)
         finally:
             obj = ctx.obj
             if isinstance(obj, Context):
@@ -321,7 +329,8 @@ def need_output(fmt: str, output: str | None) -> Any:
     if output:
         return output
     if sys.stdout.isatty():
-        raise InputError(f"--output FILE, or standard output redirected to a file (the {fmt} format is binary)",
+        raise InputError(Msg("--output FILE, or standard output redirected to a file (the {fmt} format is binary)",
+                             fmt=fmt),
                          field="--output")
     sys.stdout.flush()
     return sys.stdout.buffer

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from ..errors import CheckFailed, InputError
+from ..i18n import Msg
 from . import records
 from .base import main
 
@@ -61,7 +62,8 @@ def checkpoint(c: Any, output: str | None, pub_id: str | None) -> None:
     if pub_id is not None:
         stored = {name: body for name, _, body in c.ledger.store.recorded_checkpoints()}
         if pub_id not in stored:
-            raise InputError(f"a publication with a recorded checkpoint (known: {', '.join(stored) or 'none'})",
+            raise InputError(Msg("a publication with a recorded checkpoint (known: {value})",
+                                 value=', '.join(stored) or 'none'),
                              field="--publication", got=repr(pub_id))
         cp = checkpoints.Checkpoint.from_json(stored[pub_id], f"publication {pub_id}")
     else:
@@ -161,22 +163,27 @@ def prove_consistency(c: Any, old_file: str, new_file: str, key: str | None) -> 
     public = _public_key(key)
     signatures = [checkpoints.check_signature(cp, public, path) for cp, path in ((a, old_file), (b, new_file))]
     if b.size < a.size or (b.size == a.size and b.time < a.time):
-        raise CheckFailed(f"{new_file} (size {b.size}, {b.time}) is older than {old_file} (size {a.size}, {a.time}): "
-                          "give the older checkpoint first")
+        raise CheckFailed(Msg("{new_file} (size {size}, {time}) is older than {old_file} (size {size_2}, {time_2}):"
+                              " give the older checkpoint first",
+                              new_file=new_file, size=b.size, time=b.time, old_file=old_file, size_2=a.size,
+                              time_2=a.time))
     head = c.ledger.store.tree_head()
     if b.size > head.size:
-        raise CheckFailed(f"{new_file} is of {b.size} records but the log has {head.size} (records removed, or a "
-                          "checkpoint of another log)")
+        raise CheckFailed(Msg("{new_file} is of {size} records but the log has {size_2} (records removed, or a"
+                              " checkpoint of another log)",
+                              new_file=new_file, size=b.size, size_2=head.size))
     _, proof, old_root, new_root = proofs.consistency_proof(c.ledger.store, a.size, b.size)
     click.echo(json.dumps({"old_size": a.size, "new_size": b.size, "old_root": a.root, "new_root": b.root,
                            "proof": [p.hex() for p in proof]}, indent=2))
     if new_root.hex() != b.root:
-        raise CheckFailed(f"the log's root at size {b.size} is {new_root.hex()[:16]}…, {new_file} says {b.root[:16]}… "
-                          "(history rewritten since, or a checkpoint of another log)")
+        raise CheckFailed(Msg("the log's root at size {size} is {new_root}…, {new_file} says {root}… (history"
+                              " rewritten since, or a checkpoint of another log)",
+                              size=b.size, new_root=new_root.hex()[:16], new_file=new_file, root=b.root[:16]))
     if not merkle.verify_consistency(a.size, b.size, bytes.fromhex(a.root), bytes.fromhex(b.root), proof):
-        raise CheckFailed(f"{new_file}'s log does not extend {old_file}'s: the records up to size {a.size} were "
-                          f"changed since A was made (the log's root there is {old_root.hex()[:16]}…, A says "
-                          f"{a.root[:16]}…)")
+        raise CheckFailed(Msg("{new_file}'s log does not extend {old_file}'s: the records up to size {size} were"
+                              " changed since A was made (the log's root there is {old_root}…, A says {root}…)",
+                              new_file=new_file, old_file=old_file, size=a.size, old_root=old_root.hex()[:16],
+                              root=a.root[:16]))
     click.echo(f"ok: {new_file} (size {b.size}) extends {old_file} (size {a.size}); A {signatures[0]}; "
                f"B {signatures[1]}", err=True)
 
@@ -203,7 +210,8 @@ def prove_inclusion(c: Any, event_id: str, checkpoint_file: str | None, key: str
     proof = proofs.inclusion_proof(c.ledger.store, found[event_id].revision, size)
     click.echo(json.dumps({"id": event_id, **proof.to_dict()}, indent=2))
     if checkpoint_file and proof.root.hex() != cp.root:
-        raise CheckFailed(f"the log's root at size {cp.size} is not {checkpoint_file}'s (history rewritten since)")
+        raise CheckFailed(Msg("the log's root at size {size} is not {checkpoint_file}'s (history rewritten since)",
+                              size=cp.size, checkpoint_file=checkpoint_file))
     if not merkle.verify_inclusion(proof.revision - 1, proof.size, proof.leaf, proof.path, proof.root):
         raise CheckFailed("the inclusion proof does not verify (the tree table is damaged: run `ledger verify`)")
     click.echo(f"ok: revision {proof.revision} is leaf {proof.revision - 1} of the tree of {proof.size}"

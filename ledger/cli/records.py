@@ -9,6 +9,7 @@ import click
 
 from .. import i18n
 from ..errors import InputError
+from ..i18n import Msg
 from .base import Context, Progress, format_option, main, parse_date, parse_sets, pass_ctx, show
 
 
@@ -58,7 +59,8 @@ def record(c: Context, type_name: str, unit: str, date: str, event_id: str | Non
     fields = parse_sets(sets)
     named = sorted(set(fields) & {"type", "unit", "date", "id", "source", "note"})
     if named:
-        raise InputError(f"--unit/--date/--id/--source/--note for envelope keys, not --set {named[0]}=…",
+        raise InputError(Msg("--unit/--date/--id/--source/--note for envelope keys, not --set {named}=…",
+                             named=named[0]),
                          field="--set")
     data = {"type": type_name, "unit": unit, "date": date, "id": event_id, "source": source,
             "note": note, **fields}

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Union
 from pydantic import Field, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
+from ..i18n import Msg
 from . import corrections, hotline, ledger_records, publicity, sanctions, supervision, work
 from .base import CALLER_ID_EXPECTED, ENVELOPE_KEYS, NAME_PATTERN, TEXT_PATTERN, Event
 
@@ -84,7 +85,7 @@ class EventValidationError(ValueError):
 def model_for(type_name: Any, *, internal: bool = False) -> type[Event]:
     model = CATALOG.get(type_name) if isinstance(type_name, str) else None
     if model is None or (not model.importable and not internal):
-        raise EventValidationError("type", "one of: " + ", ".join(IMPORTABLE), type_name)
+        raise EventValidationError("type", Msg("one of: {values}", values=", ".join(IMPORTABLE)), type_name)
     return model
 
 
@@ -95,7 +96,7 @@ def _describe(error: ErrorDetails, model: type[Event]) -> tuple[str, str]:
         if error["loc"][0] == "evidence":
             return loc, "no unknown keys; an evidence entry has: name, sha256"
         known = ", ".join(name for name in model.model_fields if name != "type")
-        return loc, f"no unknown keys; the fields of '{model.type_name}' are: {known}"
+        return loc, Msg("no unknown keys; the fields of '{type}' are: {known}", type=model.type_name, known=known)
     if kind in ("model_attributes_type", "dict_type", "model_type"):
         if error["loc"][0] == "evidence":
             return loc, 'an object {"name": …, "sha256": …} (one per supporting file)'
@@ -106,12 +107,8 @@ def _describe(error: ErrorDetails, model: type[Event]) -> tuple[str, str]:
         return loc, "a value (required field)"
     if loc == "id" and kind.startswith("string"):
         return loc, CALLER_ID_EXPECTED
-    if kind == "literal_error":
-        ctx = error.get("ctx", {})
-        return loc, f"one of {ctx.get('expected', '')}"
-    if kind == "enum":
-        ctx = error.get("ctx", {})
-        return loc, f"one of {ctx.get('expected', '')}"
+    if kind in ("literal_error", "enum"):
+        return loc, Msg("one of {values}", values=_choices(str(error.get("ctx", {}).get("expected", ""))))
     if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == NAME_PATTERN:
         return loc, "text with a visible character on one line (a name: no line breaks, tabs or control characters)"
     if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == TEXT_PATTERN:
@@ -128,12 +125,20 @@ def _describe(error: ErrorDetails, model: type[Event]) -> tuple[str, str]:
     if kind.startswith("decimal") or kind.startswith("float"):
         return loc, "a number"
     if kind == "value_error":
-        return loc, str(error.get("ctx", {}).get("error", error["msg"]))
+        raised = error.get("ctx", {}).get("error", error["msg"])
+        return loc, raised.args[0] if isinstance(raised, ValueError) and raised.args and \
+            isinstance(raised.args[0], Msg) else str(raised)
     message = error["msg"]
     for prefix in ("Input should be ", "Value should be ", "Value error, "):
         if message.startswith(prefix):
             message = message[len(prefix):]
     return loc, message
+
+
+def _choices(text: str) -> str:
+    """pydantic's "'a', 'b' or 'c'" with its "or" translatable."""
+    head, sep, last = text.rpartition(" or ")
+    return Msg("{values} or {last}", values=head, last=last) if sep else text
 
 
 def validate(raw: dict[str, Any] | bytes, *, internal: bool = False) -> Event:
@@ -150,10 +155,10 @@ def validate(raw: dict[str, Any] | bytes, *, internal: bool = False) -> Event:
         error = exc.errors(include_url=False)[0]
         kind = error["type"]
         if kind == "json_invalid":
-            raise EventValidationError(None, f"a JSON object ({error['ctx']['error']})") from None
+            raise EventValidationError(None, Msg("a JSON object ({error})", error=error['ctx']['error'])) from None
         if kind in ("union_tag_invalid", "union_tag_not_found"):
             got = error.get("ctx", {}).get("tag")
-            raise EventValidationError("type", "one of: " + ", ".join(IMPORTABLE), got) from None
+            raise EventValidationError("type", Msg("one of: {values}", values=", ".join(IMPORTABLE)), got) from None
         loc = error["loc"]
         if kind in ("model_attributes_type", "dict_type", "model_type") and len(loc) <= 1:
             raise EventValidationError(None, "a JSON object with a 'type' key") from None

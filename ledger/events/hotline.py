@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import ValidationInfo, field_validator
 
+from ..i18n import Msg
 from .base import Date, Event, Flag, Name, Text
 
 
@@ -35,7 +36,8 @@ class HotlineTicket(HotlineEvent):
         late — or on time — whatever was done)."""
         received = info.data.get("date")
         if received is not None and due < received:
-            raise ValueError(f"a due date on or after the day the ticket was received ({received.isoformat()})")
+            raise ValueError(Msg("a due date on or after the day the ticket was received ({received})",
+                                 received=received.isoformat()))
         return due
 
     @field_validator("response_due")
@@ -43,8 +45,8 @@ class HotlineTicket(HotlineEvent):
     def _response_due_after_received(cls, due: dt.date | None, info: ValidationInfo) -> dt.date | None:
         received = info.data.get("date")
         if due is not None and received is not None and due < received:
-            raise ValueError(f"a response deadline on or after the day the ticket was received "
-                             f"({received.isoformat()})")
+            raise ValueError(Msg("a response deadline on or after the day the ticket was received ({received})",
+                                 received=received.isoformat()))
         return due
 
 

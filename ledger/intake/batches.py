@@ -21,6 +21,7 @@ from ..events import codec
 from ..events import names as names_module
 from ..events.base import CALLER_ID_EXPECTED, Event, caller_id_problem
 from ..events.catalog import AMENDMENTS, CATALOG, NUMBER_FIELDS, EventValidationError, field_kinds, validate
+from ..i18n import Msg
 from ..projections.fact_view import Amendments
 from ..store.eventstore import IdEntry, Pending, PendingRow, Record, Writer, unit_stream
 from . import vocabulary as vocabulary_module
@@ -228,7 +229,7 @@ def _check_unique_keys(src: SourceLine, raw: bytes) -> None:
         seen: set[str] = set()
         for key, _ in items:
             if key in seen:
-                raise InputError(f"each key once (this line gives '{key}' twice)", origin=src.origin,
+                raise InputError(Msg("each key once (this line gives '{key}' twice)", key=key), origin=src.origin,
                                  line=src.line, field=key)
             seen.add(key)
         return dict(items)
@@ -241,8 +242,9 @@ def _check_exact_number(src: SourceLine, raw: bytes, name: str, value: Decimal) 
     not be the number written, so the line is read again exactly and must agree."""
     written = json.loads(raw, parse_float=Decimal, parse_int=Decimal).get(name)
     if Decimal(written) != value:
-        raise InputError(f"a number a double holds exactly ({written} would be stored as {value}); at most 15 "
-                         "significant digits are always safe", origin=src.origin, line=src.line, field=name)
+        raise InputError(Msg("a number a double holds exactly ({written} would be stored as {value}); at most 15"
+                             " significant digits are always safe",
+                             written=written, value=value), origin=src.origin, line=src.line, field=name)
 
 
 def _check_amendment_ids(event: Event, src: SourceLine) -> Event:
@@ -258,7 +260,7 @@ def _check_amendment_ids(event: Event, src: SourceLine) -> Event:
         return event
     decision_id = f"{event.appeal}/decision"  # type: ignore[attr-defined]
     if event.id not in (None, decision_id):
-        raise InputError(f"no id, or the id '{decision_id}' (an appeal is decided once)",
+        raise InputError(Msg("no id, or the id '{decision_id}' (an appeal is decided once)", decision_id=decision_id),
                          origin=src.origin, line=src.line, field="id", got=_show(event.id))
     return event.model_copy(update={"id": decision_id})
 
@@ -419,9 +421,10 @@ class Intake:
             previous = Prepared._make(local[it.event_id][0])
             if previous.digest != it.digest:
                 raise ConflictError(
-                    f"id '{it.event_id}' is used twice with different content: line "
-                    f"{previous.line} has {previous.content_json}, this line has "
-                    f"{it.content_json}", origin=it.origin, line=it.line, field="id")
+                    Msg("id '{event_id}' is used twice with different content: line {line} has {content_json}, this"
+                        " line has {content_json_2}",
+                        event_id=it.event_id, line=previous.line, content_json=previous.content_json,
+                        content_json_2=it.content_json), origin=it.origin, line=it.line, field="id")
             self.result.present += 1
             return
         entry = known.get(it.event_id)
@@ -431,18 +434,23 @@ class Intake:
                 for key in ("actor", "recorded_at", "revision", "hash"):
                     stored.pop(key, None)
                 if it.type == "appeal_decided" and entry.type == "appeal_decided":
-                    raise InputError(f"an open appeal ({it.refs[0]} was already decided at revision "
-                                     f"{entry.revision})", origin=it.origin, line=it.line, field="appeal")
+                    raise InputError(Msg("an open appeal ({refs} was already decided at revision {revision})",
+                                         refs=it.refs[0], revision=entry.revision), origin=it.origin, line=it.line,
+                                     field="appeal")
                 if entry.revision >= self.w.first_revision:  # an earlier batch of this import
                     line = _earlier_line(it.origin, it.event_id, it.line)
                     where = f"line {line}" if line else "earlier in this import"
                     raise ConflictError(
-                        f"id '{it.event_id}' is used twice with different content: {where} has "
-                        f"{codec.dumps(stored)}, this line has {it.content_json}", origin=it.origin,
+                        Msg("id '{event_id}' is used twice with different content: {where} has {stored}, this line"
+                            " has {content_json}",
+                            event_id=it.event_id, where=where, stored=codec.dumps(stored),
+                            content_json=it.content_json), origin=it.origin,
                         line=it.line, field="id")
                 raise ConflictError(
-                    f"id '{it.event_id}' is already stored (revision {entry.revision}) with different "
-                    f"content: {_differences(it.event_id, stored, it.content)}", origin=it.origin,
+                    Msg("id '{event_id}' is already stored (revision {revision}) with different content: {event_id_2}",
+                        event_id=it.event_id, revision=entry.revision, event_id_2=_differences(it.event_id, stored,
+                                                                                               it.content)),
+                                    origin=it.origin,
                     line=it.line, field="id")
             self.result.present += 1
             if self.result.keep_ids:
@@ -483,8 +491,9 @@ class Intake:
         if kind == "rectification_failed":  # `of`: the sanction whose rectification failed
             _, ttype, tunit, _ = self._target(it, it.refs[0], "of", known, local)
             if tunit != it.unit or CATALOG[ttype].family != "sanctions" or ttype == kind:
-                raise InputError(f"the id of a sanction (warning, criticism, admonition…) of unit '{it.unit}' "
-                                 f"(event '{it.refs[0]}' is a {ttype} of unit '{tunit}')", field="of",
+                raise InputError(Msg("the id of a sanction (warning, criticism, admonition…) of unit '{unit}' (event"
+                                     " '{refs}' is a {ttype} of unit '{tunit}')",
+                                     unit=it.unit, refs=it.refs[0], ttype=ttype, tunit=tunit), field="of",
                                  got=_show(it.refs[0]), **where)
             return it.home, None
         if it.thread:
@@ -500,7 +509,8 @@ class Intake:
         target = it.refs[0]
         stream, ttype, tunit, _ = self._target(it, target, fieldname, known, local)
         if tunit != unit:
-            raise InputError(f"an event of unit '{unit}' (event '{target}' belongs to '{tunit}')",
+            raise InputError(Msg("an event of unit '{unit}' (event '{target}' belongs to '{tunit}')",
+                                 unit=unit, target=target, tunit=tunit),
                              field=fieldname, **where)
         if kind == "appeal_decided":
             if ttype != "appeal_filed":
@@ -511,7 +521,7 @@ class Intake:
         if ttype in ("appeal_filed", "appeal_decided") or not _amendable(ttype):
             what = "appeals are decided, not retracted" if ttype.startswith("appeal") else \
                 f"{ttype} records are the ledger's own"
-            raise InputError(f"the id of a fact, correction or retraction ({what})", field="target",
+            raise InputError(Msg("the id of a fact, correction or retraction ({what})", what=what), field="target",
                              got=_show(target), **where)
         appeal = it.refs[1] if len(it.refs) > 1 else None
         if appeal is not None:
@@ -519,8 +529,8 @@ class Intake:
         if ttype in ("retraction", "correction"):
             amended = self._content(target, known, local)
             if amended.get("appeal") and appeal is None:
-                raise InputError(f"an order of appeal {amended['appeal']} is undone only by another "
-                                 "appeal's decision", field="target", got=_show(target), **where)
+                raise InputError(Msg("an order of appeal {appeal} is undone only by another appeal's decision",
+                                     appeal=amended['appeal']), field="target", got=_show(target), **where)
             if kind == "retraction" and ttype == "retraction":
                 self._check_restore(it, amended, known, local, where)
         if kind == "retraction":
@@ -532,13 +542,16 @@ class Intake:
         decision, written in this same write."""
         decision = self.decisions.get(appeal)
         if decision is None:
-            raise InputError(f"an order written together with appeal {appeal}'s decision (appeal "
-                             "orders are recorded only by `ledger appeal decide`, in one write)",
+            raise InputError(Msg("an order written together with appeal {appeal}'s decision (appeal orders are"
+                                 " recorded only by `ledger appeal decide`, in one write)",
+                                 appeal=appeal),
                              field="appeal", got=_show(appeal), **where)
         if decision[0] == "rejected":
-            raise InputError(f"no orders for appeal {appeal}: it was rejected", field="appeal", **where)
+            raise InputError(Msg("no orders for appeal {appeal}: it was rejected", appeal=appeal), field="appeal",
+                             **where)
         if target not in decision[2]:
-            raise InputError(f"one of appeal {appeal}'s targets ({', '.join(sorted(decision[2]))})",
+            raise InputError(Msg("one of appeal {appeal}'s targets ({decision})",
+                                 appeal=appeal, decision=', '.join(sorted(decision[2]))),
                              field="target", got=_show(target), **where)
 
     def _resolve_appeal_filed(self, it: Prepared, known: dict[str, IdEntry],
@@ -550,10 +563,11 @@ class Intake:
         for target in it.refs:
             stream, ttype, tunit, _ = self._target(it, target, "targets", known, local)
             if tunit != unit:
-                raise InputError(f"events of unit '{unit}' (event '{target}' belongs to '{tunit}')",
+                raise InputError(Msg("events of unit '{unit}' (event '{target}' belongs to '{tunit}')",
+                                     unit=unit, target=target, tunit=tunit),
                                  field="targets", **where)
             if ttype in AMENDMENTS or not _amendable(ttype):
-                raise InputError(f"ids of facts (an appeal targets facts, not {ttype})",
+                raise InputError(Msg("ids of facts (an appeal targets facts, not {ttype})", ttype=ttype),
                                  field="targets", **where)
             streams.append(stream)
         publication = it.content.get("publication")
@@ -571,14 +585,16 @@ class Intake:
         _, thread, key = thread_key.split("\x1f", 2)
         if it.opens:
             if thread_key in thread_streams and not self._reopenable(thread_key, thread_streams[thread_key]):
-                raise InputError(f"a new {thread} id ({thread} {key!r} of unit '{it.unit}' was already "
-                                 "opened and that record is in force)", field=thread, **where)
+                raise InputError(Msg("a new {thread} id ({thread} {key!r} of unit '{unit}' was already opened and"
+                                     " that record is in force)",
+                                     thread=thread, key=key, unit=it.unit), field=thread, **where)
             return it.home, thread_key
         stream = thread_streams.get(thread_key)
         if stream is None:
             opener = "hotline_ticket" if thread == "ticket" else "supervised_item_assigned"
-            raise InputError(f"the {thread} id of a {opener} of unit '{it.unit}' already in the "
-                             "ledger or earlier in this file", field=thread, got=_show(key), **where)
+            raise InputError(Msg("the {thread} id of a {opener} of unit '{unit}' already in the ledger or earlier in"
+                                 " this file",
+                                 thread=thread, opener=opener, unit=it.unit), field=thread, got=_show(key), **where)
         return stream, None
 
     def _content(self, event_id: str, known: dict[str, IdEntry],
@@ -608,9 +624,10 @@ class Intake:
         stream = self.w.lookup_threads([key]).get(key)
         others = [r for r in (self._openers_in_force(key, stream) if stream else []) if r != fact_id]
         if others:
-            raise InputError(f"a retraction that leaves one record per {thread}: {fact_id} would count "
-                             f"again beside {others[0]}, which opened {thread} {fact[thread]!r} anew "
-                             f"(retract {others[0]} first)", field="target", **where)
+            raise InputError(Msg("a retraction that leaves one record per {thread}: {fact_id} would count again"
+                                 " beside {others}, which opened {thread} {fact!r} anew (retract {others} first)",
+                                 thread=thread, fact_id=fact_id, others=others[0], fact=fact[thread]), field="target",
+                             **where)
 
     def _stored_records(self, stream: str) -> list[Record]:
         """A stream's stored records (this batch's own are still pending: they are appended
@@ -627,8 +644,9 @@ class Intake:
         earlier = Amendments(records).retracted_by(target)
         if earlier is not None:
             when = f"at revision {earlier.data['revision']}" if "revision" in earlier.data else "earlier in this write"
-            raise InputError(f"an event that counts ({target} is already retracted by {earlier.id} {when}; "
-                             f"retract {earlier.id} to restore it)", field="target", got=_show(target), **where)
+            raise InputError(Msg("an event that counts ({target} is already retracted by {id} {when}; retract {id} to"
+                                 " restore it)",
+                                 target=target, id=earlier.id, when=when), field="target", got=_show(target), **where)
 
     def _reopenable(self, thread: str, stream: str) -> bool:
         """A ticket/item (``thread``, its key) may be opened again once every record that
@@ -655,7 +673,7 @@ class Intake:
         target = it.refs[0]
         stream, ttype, _, tcontent = self._target(it, target, "target", known, local)
         if ttype in AMENDMENTS or CATALOG.get(ttype) is None or not CATALOG[ttype].importable:
-            raise InputError(f"the id of a fact (corrections cannot target {ttype} events)",
+            raise InputError(Msg("the id of a fact (corrections cannot target {ttype} events)", ttype=ttype),
                              origin=it.origin, line=it.line, field="target")
         if tcontent is None:
             entry = known[target]
@@ -674,8 +692,8 @@ class Intake:
         fixed = UNCORRECTABLE | ({thread} if thread else set())
         for name in changes:
             if name in fixed:
-                raise InputError(f"fields other than {', '.join(sorted(fixed))} "
-                                 "(retract and record anew instead)", field=f"changes.{name}", **where)
+                raise InputError(Msg("fields other than {fixed} (retract and record anew instead)",
+                                     fixed=', '.join(sorted(fixed))), field=f"changes.{name}", **where)
         merged = {k: v for k, v in tcontent.items() if k not in ("actor", "recorded_at", "revision", "hash")}
         merged.update(changes)
         merged = {k: v for k, v in merged.items() if v is not None}
@@ -685,8 +703,8 @@ class Intake:
             raise InputError(exc.expected, field=f"changes.{exc.field}", got=_show(exc.got), **where) from None
         follow_up = corrected.thread is not None and not corrected.opens_thread  # lives in its thread's stream
         if not follow_up and unit_stream(corrected.unit, corrected.ledger_year()) != stream:
-            raise InputError("a change that keeps the event in its assessment year "
-                             f"({stream.rpartition(':')[2]})", field="changes.date", **where)
+            raise InputError(Msg("a change that keeps the event in its assessment year ({stream})",
+                                 stream=stream.rpartition(':')[2]), field="changes.date", **where)
         return corrected
 
 

@@ -25,9 +25,9 @@ FIELD_COLUMN, MESSAGE_COLUMN = "错误字段", "错误说明"
 
 
 def _message(error: InputError) -> str:
-    from ..i18n import _, f
+    from ..i18n import f, tr
 
-    text = _(error.expected) if error.problem else f("expected {expected}", expected=_(error.expected))
+    text = tr(error.expected) if error.problem else f("expected {expected}", expected=tr(error.expected))
     if error.got is not None:
         text += f(" (got {got})", got=error.got)
     return text

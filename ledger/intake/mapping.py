@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
+from ..i18n import Msg
 from ..reports.safe import unmark
 from .sources import HEADER_SEARCH_ROWS, SourceLine
 
@@ -116,8 +117,9 @@ class Mapping:
                     header = [c.strip() for c in cells]
                     missing = [c for c in self.columns if c not in header]
                     if missing:
-                        raise InputError(f"the columns the mapping {self.path} reads ({', '.join(missing)} "
-                                         "missing from this header row)", origin=path, line=number)
+                        raise InputError(Msg("the columns the mapping {path} reads ({missing} missing from this"
+                                             " header row)",
+                                             path=self.path, missing=', '.join(missing)), origin=path, line=number)
                 elif len(looked) >= HEADER_SEARCH_ROWS:
                     break
                 continue
@@ -134,8 +136,10 @@ class Mapping:
                         data[name] = value
                 yield SourceLine(path, number, data)
         if header is None:
-            raise InputError(f"a header row naming the columns the mapping {self.path} reads "
-                             f"({', '.join(self.columns)}) among the first {HEADER_SEARCH_ROWS} rows",
+            raise InputError(Msg("a header row naming the columns the mapping {path} reads ({columns}) among the"
+                                 " first {header_search_rows} rows",
+                                 path=self.path, columns=', '.join(self.columns),
+                                 header_search_rows=HEADER_SEARCH_ROWS),
                              origin=path, line=looked[0][0] if looked else None)
 
 
@@ -162,7 +166,7 @@ def _template(path: str, key: str, value: Any) -> Template:
     for m in _PLACEHOLDER.finditer(value):
         filt = m[2].strip() if m[2] is not None else None
         if filt is not None and filt not in FILTERS:
-            raise _fail(path, key, f"a filter among {', '.join(FILTERS)} after '|'", filt)
+            raise _fail(path, key, Msg("a filter among {filters} after '|'", filters=', '.join(FILTERS)), filt)
         parts.append((value[pos:m.start()], m[1].strip(), filt))
         pos = m.end()
     rest = value[pos:]
@@ -183,10 +187,11 @@ def _scalar(value: Any) -> str | None:
 def parse_mapping(data: Any, path: str) -> Mapping:
     """A mapping document, checked: errors name the file, the key and what was expected."""
     if not isinstance(data, dict):
-        raise _fail(path, "(document)", f"a YAML mapping with the keys {', '.join(KEYS)}", type(data).__name__)
+        raise _fail(path, "(document)", Msg("a YAML mapping with the keys {keys}", keys=', '.join(KEYS)),
+                    type(data).__name__)
     for key in data:
         if key not in KEYS:
-            raise _fail(path, str(key), f"one of the keys {', '.join(KEYS)}", key)
+            raise _fail(path, str(key), Msg("one of the keys {keys}", keys=', '.join(KEYS)), key)
     header_row = data.get("header_row")
     if header_row is not None and (not isinstance(header_row, int) or isinstance(header_row, bool)
                                    or header_row < 1):
@@ -227,24 +232,28 @@ def _event_spec(path: str, where: str, spec: Any) -> EventSpec:
         raise _fail(path, where, "a mapping with type, fields (and when)", spec)
     for key in spec:
         if key not in EVENT_KEYS:
-            raise _fail(path, f"{where}.{key}", f"one of the keys {', '.join(EVENT_KEYS)}", key)
+            raise _fail(path, f"{where}.{key}", Msg("one of the keys {event_keys}", event_keys=', '.join(EVENT_KEYS)),
+                        key)
     kind = spec.get("type")
     model = CATALOG.get(kind) if isinstance(kind, str) else None
     if model is None or not model.importable:
         raise _fail(path, f"{where}.type", "an event type (see `ledger types`)", kind)
     fields = spec.get("fields")
     if not isinstance(fields, dict) or not fields:
-        raise _fail(path, f"{where}.fields", f"a mapping: field of {kind} → value or {{column}} template", fields)
+        raise _fail(path, f"{where}.fields", Msg("a mapping: field of {kind} → value or {{column}} template",
+                                                 kind=kind), fields)
     known = model.model_fields
     templates = []
     for name, value in fields.items():
         if name not in known or name == "type":
             raise _fail(path, f"{where}.fields.{name}",
-                        f"a field of {kind}: {', '.join(n for n in known if n != 'type')}", name)
+                        Msg("a field of {kind}: {value}", kind=kind,
+                            value=', '.join(n for n in known if n != 'type')), name)
         templates.append((str(name), _template(path, f"{where}.fields.{name}", value)))
     missing = [n for n, info in known.items() if info.is_required() and n != "type" and n not in fields]
     if missing:
-        raise _fail(path, f"{where}.fields", f"every required field of {kind} (missing: {', '.join(missing)})")
+        raise _fail(path, f"{where}.fields", Msg("every required field of {kind} (missing: {missing})",
+                                                 kind=kind, missing=', '.join(missing)))
     when = spec.get("when", [])
     when = [when] if isinstance(when, str) else when
     if not isinstance(when, list) or not all(isinstance(c, str) and c.strip() for c in when):
@@ -259,10 +268,11 @@ def load_mapping(path: str) -> Mapping:
         with open(path, encoding="utf-8-sig") as handle:
             data = yaml.safe_load(handle)
     except OSError as exc:
-        raise InputError(f"a readable mapping file ({exc.strerror})", origin=path, field="--mapping") from None
+        raise InputError(Msg("a readable mapping file ({strerror})", strerror=Msg(str(exc.strerror))), origin=path,
+                         field="--mapping") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"YAML ({getattr(exc, 'problem', None) or exc})", origin=path,
+        raise InputError(Msg("YAML ({value})", value=getattr(exc, 'problem', None) or exc), origin=path,
                          line=mark.line + 1 if mark is not None else None) from None
     return parse_mapping(data, path)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError
+from ..i18n import Msg
 
 MAX_SHOWN = 200
 """Problems listed in the message; the total is always given."""
@@ -77,7 +78,8 @@ class Problems:
             if error.field and error.field.split(".")[0] in REF_FIELDS and error.line:
                 earlier = [self.failed_keys[r] for r in refs if self.failed_keys.get(r, error.line) < error.line]
                 if earlier:
-                    error = InputError(f"{error.expected} (follows from line {min(earlier)})", origin=error.origin,
+                    error = InputError(Msg("{expected} (follows from line {earlier})",
+                                           expected=error.expected, earlier=min(earlier)), origin=error.origin,
                                        line=error.line, field=error.field, got=error.got, problem=error.problem)
             out.append(error)
         out.sort(key=lambda e: (e.origin or "", e.line or 0))

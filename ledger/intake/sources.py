@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from ..errors import InputError
+from ..i18n import Msg
 from ..reports.safe import unmark
 
 
@@ -78,7 +79,7 @@ def detect_encoding(path: str) -> str:
         with open(path, "rb") as raw:
             head = raw.read(1 << 16)
     except OSError as exc:
-        raise InputError(f"a readable file ({exc.strerror})", origin=path) from None
+        raise InputError(Msg("a readable file ({strerror})", strerror=Msg(str(exc.strerror))), origin=path) from None
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -118,7 +119,7 @@ def _open_text(path: str, on_read: Callable[[int], None] | None, encoding: str =
     try:
         raw = open(path, "rb")  # noqa: SIM115
     except OSError as exc:
-        raise InputError(f"a readable file ({exc.strerror})", origin=path) from None
+        raise InputError(Msg("a readable file ({strerror})", strerror=Msg(str(exc.strerror))), origin=path) from None
     return io.TextIOWrapper(io.BufferedReader(ByteCounter(raw, on_read), 1 << 16),
                             encoding=encoding, newline="")
 
@@ -156,7 +157,7 @@ def _read_jsonl(path: str, on_read: Callable[[int], None] | None) -> Iterator[So
     try:
         raw = open(path, "rb")  # noqa: SIM115
     except OSError as exc:
-        raise InputError(f"a readable file ({exc.strerror})", origin=path) from None
+        raise InputError(Msg("a readable file ({strerror})", strerror=Msg(str(exc.strerror))), origin=path) from None
     with raw:
         for number, line in enumerate(raw, start=1):
             if on_read:
@@ -210,7 +211,8 @@ def _row(header: Header, cells: list[str], path: str, line: int,
     fields = header.fields
     if len(cells) > len(fields) and any(c.strip() for c in cells[len(fields):]):
         return SourceLine(path, line, InputError(  # type: ignore[arg-type] # reported with the rest
-            f"at most {len(fields)} cells (one per header column)", origin=path, line=line, got=str(len(cells))))
+            Msg("at most {n_fields} cells (one per header column)", n_fields=len(fields)), origin=path, line=line,
+                                                 got=str(len(cells))))
     # One leading ' is the marker spreadsheet-safe exports put before text (dropped);
     # blank cells are absent.
     data: dict[str, Any]
@@ -255,10 +257,11 @@ def csv_rows(path: str, on_read: Callable[[int], None] | None,
                 line, start = start, reader.line_num + 1
                 yield line, cells
         except UnicodeDecodeError as exc:
-            what = f"{encoding} text ({exc.reason}; or name the file's encoding with --encoding)"
+            what = Msg("{encoding} text ({reason}; or name the file's encoding with --encoding)", encoding=encoding,
+                       reason=exc.reason)
             if encoding.startswith("utf-8"):
-                what = (f"UTF-8 text ({exc.reason}; from Excel save as “CSV UTF-8”, or give --encoding gb18030 "
-                        "for a GBK file)")
+                what = Msg("UTF-8 text ({reason}; from Excel save as “CSV UTF-8”, or give --encoding gb18030 "
+                           "for a GBK file)", reason=exc.reason)
             raise InputError(what,
                              origin=path, line=_first_undecodable_line(path, encoding)) from None
         except csv.Error as exc:
@@ -266,7 +269,7 @@ def csv_rows(path: str, on_read: Callable[[int], None] | None,
                 raise InputError("a closing quote (\") for the quote opened on this line: the file ended "
                                  "inside a quoted cell", origin=path,
                                  line=_open_quote_line(path, start, encoding)) from None
-            raise InputError(f"well-formed CSV ({exc})", origin=path, line=reader.line_num) from None
+            raise InputError(Msg("well-formed CSV ({exc})", exc=exc), origin=path, line=reader.line_num) from None
 
 
 def _table_lines(rows: Iterator[tuple[int, list[str]]], path: str,
@@ -329,7 +332,8 @@ def open_sheet(path: str, sheet: str | None) -> Any:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)  # data_only: formulas' cached values
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
-        raise InputError(f"an .xlsx workbook ({type(exc).__name__}: {exc})", origin=path) from None
+        raise InputError(Msg("an .xlsx workbook ({name}: {exc})", name=type(exc).__name__, exc=exc),
+                         origin=path) from None
     if sheet is None:
         return book, book.worksheets[0]
     if sheet in book.sheetnames:
@@ -337,7 +341,8 @@ def open_sheet(path: str, sheet: str | None) -> Any:
     if sheet.isdigit() and 1 <= int(sheet) <= len(book.worksheets):
         return book, book.worksheets[int(sheet) - 1]
     book.close()
-    raise InputError("a sheet of the workbook: " + ", ".join(book.sheetnames), field="--sheet", got=repr(sheet))
+    raise InputError(Msg("a sheet of the workbook: {sheets}", sheets=", ".join(book.sheetnames)), field="--sheet",
+                     got=repr(sheet))
 
 
 def sheet_rows(path: str, sheet: str | None) -> Iterator[tuple[int, list[str]]]:
@@ -405,7 +410,7 @@ def _structured(value: str, kind: str, path: str, line: int, key: str) -> Any:
         try:
             return json.loads(text)
         except json.JSONDecodeError:
-            raise InputError(f"JSON text for a {'list' if kind == 'list' else 'object'}",
+            raise InputError(Msg("JSON text for a {value}", value='list' if kind == 'list' else 'object'),
                              origin=path, line=line, field=key, got=repr(value[:60])) from None
     if kind == "list":
         return [part.strip() for part in text.split(";") if part.strip()]

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..errors import InputError
+from ..i18n import Msg
 
 WATCHED: dict[str, tuple[str, str]] = {
     "finding": ("item", "an item"),
@@ -154,7 +155,9 @@ def check(observed: Observed, policies: Iterable[Any], groups: dict[str, tuple[s
             listed = ", ".join(sorted(allowed)) if allowed else "none"
             more = f"; {count} lines give it" if count > 1 else ""
             problems.append(InputError(
-                f"{label} a policy of {year} names for the unit's groups ({', '.join(unit_groups) or 'none'}): "
-                f"{listed} ({value!r} would import and never score{more})",
+                Msg("{label} a policy of {year} names for the unit's groups ({value}): {listed} ({value_2!r} would"
+                    " import and never score{more})",
+                    label=label, year=year, value=', '.join(unit_groups) or 'none', listed=listed, value_2=value,
+                    more=more),
                 origin=where, line=line, field=checked, got=repr(value), problem=False))
     return problems, notes

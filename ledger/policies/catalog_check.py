@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..events.catalog import CATALOG, NUMBER_FIELDS
+from ..i18n import Msg
 from .errors import PolicyError
 
 ENVELOPE = {"type", "unit", "date", "id", "source", "note", "actor", "evidence"}
@@ -80,7 +81,8 @@ def check_policy(policy: Any, origin: str) -> None:
             continue
         for t in types:
             if t not in CATALOG:
-                raise PolicyError(origin, f"{path}.event", f"an event type of the catalog (EVENTS.md), not {t!r}")
+                raise PolicyError(origin, f"{path}.event", Msg("an event type of the catalog (EVENTS.md), not {t!r}",
+                                                               t=t))
         fields: dict[str, Any] = {}
         for t in types:
             for name, info in CATALOG[t].model_fields.items():
@@ -89,28 +91,32 @@ def check_policy(policy: Any, origin: str) -> None:
         for field, cond in where.items():
             if field not in fields:
                 raise PolicyError(origin, f"{path}.where.{field}",
-                                  f"a field of {'/'.join(types)} (fields: {', '.join(sorted(fields))})")
+                                  Msg("a field of {types} (fields: {fields})",
+                                      types='/'.join(types), fields=', '.join(sorted(fields))))
             allowed = _allowed(fields[field])
             if allowed is not None:
                 for value in _values(cond):
                     if isinstance(value, bool) or str(value) not in allowed:
                         raise PolicyError(origin, f"{path}.where.{field}",
-                                          f"one of {', '.join(sorted(allowed))} (not {value!r})")
+                                          Msg("one of {allowed} (not {value!r})",
+                                              allowed=', '.join(sorted(allowed)), value=value))
         by = getattr(node, "by", None)
         if isinstance(by, str):
             if by not in fields:
-                raise PolicyError(origin, f"{path}.by", f"a field of {'/'.join(types)}")
+                raise PolicyError(origin, f"{path}.by", Msg("a field of {types}", types='/'.join(types)))
             allowed = _allowed(fields[by])
             if allowed is not None:
                 for key in (getattr(node, "amounts", None) or {}):
                     if str(key) not in allowed:
                         raise PolicyError(origin, f"{path}.amounts.{key}",
-                                          f"a value of {by}: one of {', '.join(sorted(allowed))}")
+                                          Msg("a value of {by}: one of {allowed}",
+                                              by=by, allowed=', '.join(sorted(allowed))))
         contains = getattr(node, "contains", None)
         if contains is not None:
             for field in contains.fields:
                 if field not in fields:
-                    raise PolicyError(origin, f"{path}.contains.fields", f"a text field of {'/'.join(types)}")
+                    raise PolicyError(origin, f"{path}.contains.fields", Msg("a text field of {types}",
+                                                                             types='/'.join(types)))
         _check_number_field(node, path, types, fields, origin)
 
 
@@ -119,9 +125,11 @@ def _check_number_field(node: Any, path: str, types: list[str], fields: dict[str
     if isinstance(field, str):  # a sum over a number field
         if field not in fields:
             raise PolicyError(origin, f"{path}.field",
-                              f"a field of {'/'.join(types)} (fields: {', '.join(sorted(fields))})")
+                              Msg("a field of {types} (fields: {fields})",
+                                  types='/'.join(types), fields=', '.join(sorted(fields))))
         if not all(field in NUMBER_FIELDS.get(t, ()) or _whole(CATALOG[t], field) for t in types):
-            raise PolicyError(origin, f"{path}.field", f"a number field of {'/'.join(types)}, not {field!r}")
+            raise PolicyError(origin, f"{path}.field", Msg("a number field of {types}, not {field!r}",
+                                                           types='/'.join(types), field=field))
 
 
 def _whole(model: Any, field: str) -> bool:

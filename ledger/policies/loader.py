@@ -10,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from ..i18n import Msg
 from . import rule_kinds
 from .catalog_check import check_policy
 from .errors import PolicyError
@@ -44,11 +45,12 @@ def load_policy_file(path: str | Path) -> Policy:
     try:
         raw = p.read_bytes()
     except OSError as e:
-        raise PolicyError(str(p), "", f"a readable policy file ({e.strerror or e})") from None
+        raise PolicyError(str(p), "", Msg("a readable policy file ({value})",
+                                          value=Msg(e.strerror) if e.strerror else e)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise PolicyError(str(p), "", f"UTF-8 text (bad byte at offset {e.start})") from None
+        raise PolicyError(str(p), "", Msg("UTF-8 text (bad byte at offset {start})", start=e.start)) from None
     return _load(text, str(p), policy_text_hash(raw))
 
 
@@ -63,7 +65,7 @@ def _load(text: str, origin: str, digest: str) -> Policy:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(e, "problem", None) or str(e)
-        raise PolicyError(origin, where, f"valid YAML ({problem})") from None
+        raise PolicyError(origin, where, Msg("valid YAML ({problem})", problem=problem)) from None
     if not isinstance(data, dict):
         raise PolicyError(origin, "", "a YAML mapping with id, version, year, title and tracks")
     try:
@@ -119,20 +121,24 @@ def _describe(err: ErrorDetails) -> str:
     msg = err.get("msg", "")
     loc = err.get("loc", ())
     if typ == "missing":
-        return f"required key `{loc[-1]}` is missing"
+        return Msg("required key `{key}` is missing", key=loc[-1])
     if typ == "extra_forbidden":
-        return f"unknown key `{loc[-1]}`"
+        return Msg("unknown key `{key}`", key=loc[-1])
     if typ == "union_tag_invalid":
         ctx = err.get("ctx", {})
-        return (f"kind: one of {ctx.get('expected_tags', ', '.join(rule_kinds.kinds()))}, "
-                f"not {ctx.get('tag')!r}")
+        return Msg("kind: one of {kinds}, not {tag!r}", kinds=ctx.get('expected_tags', ', '.join(rule_kinds.kinds())),
+                   tag=ctx.get('tag'))
     if typ == "union_tag_not_found":
-        return f"`kind`: one of {', '.join(rule_kinds.kinds())}"
+        return Msg("`kind`: one of {kinds}", kinds=', '.join(rule_kinds.kinds()))
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
+        raised = err.get("ctx", {}).get("error")
+        if isinstance(raised, ValueError) and raised.args and isinstance(raised.args[0], Msg) \
+                and str(raised.args[0]) == msg:
+            msg = raised.args[0]  # the model's own sentence, translatable
     inp = err.get("input")
     if typ not in ("value_error",) and not isinstance(inp, (dict, list)):
-        msg = f"{msg} (got {inp!r})"
+        msg = Msg("{problem} (got {got!r})", problem=msg, got=inp)
     return msg
 
 
@@ -151,7 +157,8 @@ def _to_policy_error(e: ValidationError, data: Any, origin: str) -> PolicyError:
     if len(errors) > 1:
         others = {(_clean_loc(tuple(x["loc"]), data)) for x in errors[1:]} - {path}
         if others:
-            expected += f" (and {len(errors) - 1} more problem(s), e.g. at {sorted(others)[0]})"
+            expected = Msg("{problem} (and {n} more problem(s), e.g. at {path})", problem=expected, n=len(errors) - 1,
+                           path=sorted(others)[0])
     return PolicyError(origin, path, expected)
 
 

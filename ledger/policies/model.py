@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import Field, PrivateAttr, SerializeAsAny, TypeAdapter, WrapValidator, model_validator
 
+from ..i18n import Msg
 from . import rule_kinds
 from .vocabulary import (
     Amount,
@@ -135,7 +136,7 @@ class Track(Spec):
             mins = [g.min for g in self.grades]
             for i, m in enumerate(mins[:-1]):
                 if m is None:
-                    raise ValueError(f"grades[{i}]: only the last grade may omit `min`")
+                    raise ValueError(Msg("grades[{i}]: only the last grade may omit `min`", i=i))
             given = [m for m in mins if m is not None]
             if given != sorted(given, reverse=True):
                 raise ValueError("grades: list from the highest `min` down")
@@ -144,7 +145,8 @@ class Track(Spec):
         def walk(inds: list[Indicator], path: str) -> None:
             for i, ind in enumerate(inds):
                 if ind.id in seen:
-                    raise ValueError(f"{path}[{i}]: indicator id {ind.id!r} used twice in the track")
+                    raise ValueError(Msg("{path}[{i}]: indicator id {id!r} used twice in the track",
+                                         path=path, i=i, id=ind.id))
                 seen.add(ind.id)
                 if ind.children:
                     walk(ind.children, f"{path}[{i}].children")
@@ -172,8 +174,8 @@ def _check_references(indicators: list[Indicator]) -> None:
     for ind_id, d in deps.items():
         unknown = d - deps.keys()
         if unknown:
-            raise ValueError(f"indicator {ind_id!r} reads indicator(s) {', '.join(sorted(unknown))} "
-                             "not in the track")
+            raise ValueError(Msg("indicator {ind_id!r} reads indicator(s) {unknown} not in the track",
+                                 ind_id=ind_id, unknown=', '.join(sorted(unknown))))
     state: dict[str, int] = {}
     stack: list[str] = []
 
@@ -210,7 +212,7 @@ class CalendarSection(Spec):
     def _shape(self) -> CalendarSection:
         both = set(self.workdays) & set(self.holidays)
         if both:
-            raise ValueError(f"days both workday and holiday: {sorted(d.isoformat() for d in both)}")
+            raise ValueError(Msg("days both workday and holiday: {value}", value=sorted(d.isoformat() for d in both)))
         return self
 
 
@@ -294,10 +296,11 @@ class Policy(Spec):
         ids = [t.id for t in self.tracks]
         dup = {i for i in ids if ids.count(i) > 1}
         if dup:
-            raise ValueError(f"track ids used twice: {sorted(dup)}")
+            raise ValueError(Msg("track ids used twice: {dup}", dup=sorted(dup)))
         for b in self.bulletins:
             if b.track not in ids:
-                raise ValueError(f"bulletin '{b.title}' names track {b.track!r}; tracks: {', '.join(ids)}")
+                raise ValueError(Msg("bulletin '{title}' names track {track!r}; tracks: {ids}",
+                                     title=b.title, track=b.track, ids=', '.join(ids)))
         return self
 
     @property

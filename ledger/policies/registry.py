@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from ..errors import InputError
+from ..i18n import Msg
 from .errors import PolicyError
 from .loader import bundled_policy_files, load_policy_file, load_policy_text, policy_text_hash
 from .model import Policy
@@ -156,7 +157,7 @@ class PolicyRegistry:
         candidates = [e for e in self.entries() if e.id == pid]
         if not candidates:
             known = ", ".join(sorted({e.id for e in self.entries()})) or "none"
-            raise InputError(f"a bundled or published policy id (known: {known})", field=option,
+            raise InputError(Msg("a bundled or published policy id (known: {known})", known=known), field=option,
                              got=repr(pid))
         if version is None:
             return in_force(candidates, as_of)
@@ -164,7 +165,8 @@ class PolicyRegistry:
             if entry.version == int(version):
                 return entry, ("forced",)
         versions = ", ".join(str(e.version) for e in candidates)
-        raise InputError(f"a published version of {pid} (versions: {versions})", field=option, got=repr(ref))
+        raise InputError(Msg("a published version of {pid} (versions: {versions})", pid=pid, versions=versions),
+                         field=option, got=repr(ref))
 
     def resolve(self, ref: str | None = None, file: str | None = None, option: str = "--policy",
                 as_of: dt.date | None = None) -> Policy:
@@ -172,12 +174,13 @@ class PolicyRegistry:
         (an unpublished what-if: its ref is marked ``+draft:<sha8>``). The policy carries why it
         was used (``Policy.basis``)."""
         if file and ref:
-            raise InputError(f"either {option} or {option}-file, not both (got {option} {ref} and {option}-file "
-                             f"{file})", field=option)
+            raise InputError(Msg("either {option} or {option}-file, not both (got {option} {ref} and {option}-file"
+                                 " {file})",
+                                 option=option, ref=ref, file=file), field=option)
         if file:
             return load_policy_file(file).as_draft()
         if not ref:
-            raise InputError(f"{option} ID[@VERSION] or {option}-file FILE", field=option)
+            raise InputError(Msg("{option} ID[@VERSION] or {option}-file FILE", option=option), field=option)
         entry, basis = self.choose(ref, option, as_of)
         return entry.policy().chosen(*basis)
 
@@ -193,9 +196,10 @@ class PolicyRegistry:
                 if entry.sha256 == digest:
                     return policy, raw.decode("utf-8-sig"), digest, entry
                 raise InputError(
-                    f"a new version number: {policy.ref} is already published ({entry.origin}, "
-                    f"{entry.sha256[:19]}…) with other content ({digest[:19]}…); published versions "
-                    "are immutable — raise `version:` and describe the amendment in `change_note:`",
+                    Msg("a new version number: {ref} is already published ({origin}, {sha256}…) with other content"
+                        " ({digest}…); published versions are immutable — raise `version:` and describe the amendment"
+                        " in `change_note:`",
+                        ref=policy.ref, origin=entry.origin, sha256=entry.sha256[:19], digest=digest[:19]),
                     origin=path, field="version")
         return policy, raw.decode("utf-8-sig"), digest, None
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..i18n import Msg
 from .vocabulary import RuleSpec
 
 BUILTIN_KINDS = "ledger.projections.scoring.rules"
@@ -49,7 +50,8 @@ def register(model: type[RuleSpec], evaluator: type[Any], *, reads: Iterable[str
     global _generation
     name = kind_name(model)
     if name in _kinds and _kinds[name].model is not model:
-        raise ValueError(f"rule kind {name!r} is already registered by {_kinds[name].model.__name__}")
+        raise ValueError(Msg("rule kind {name!r} is already registered by {name_2}",
+                             name=name, name_2=_kinds[name].model.__name__))
     kind = RuleKind(name, model, evaluator, frozenset(reads))
     model.reads = kind.reads
     _kinds[name] = kind

@@ -14,6 +14,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WrapValidator, model_validator
 
+from ..i18n import Msg
+
 
 def as_decimal(v: Any) -> Decimal | None:
     """``v`` as a Decimal when it is a number — a Decimal, an int (not a bool), a float (by
@@ -51,10 +53,10 @@ def to_decimal(v: Any) -> Any:
                 return Decimal(a.strip()) / den
             return Decimal(s)
         except (InvalidOperation, ValueError):
-            raise ValueError(f"a number such as 2, -0.5 or 10/12, not {v!r}") from None
+            raise ValueError(Msg("a number such as 2, -0.5 or 10/12, not {v!r}", v=v)) from None
     d = as_decimal(v)
     if d is None:
-        raise ValueError(f"a number such as 2, -0.5 or 10/12, not {v!r}")
+        raise ValueError(Msg("a number such as 2, -0.5 or 10/12, not {v!r}", v=v))
     return d
 
 
@@ -110,7 +112,7 @@ def dated_from(v: dict[Any, Any]) -> Dated:
             except ValueError:
                 day = None
         if day is None:
-            raise ValueError(f"dated values are {{YYYY-MM-DD: amount, …}}; {key!r} is not a date")
+            raise ValueError(Msg("dated values are {{YYYY-MM-DD: amount, …}}; {key!r} is not a date", key=key))
         entries.append((day, to_decimal(value)))
     entries.sort(key=lambda e: e[0])
     return Dated(tuple(entries))
@@ -230,10 +232,10 @@ def _check_where(v: Any) -> Any:
         raise ValueError("a mapping of field: value, field: [values] or field: {op: value}")
     for field, cond in v.items():
         if not isinstance(field, str):
-            raise ValueError(f"field names must be text, not {field!r}")
+            raise ValueError(Msg("field names must be text, not {field!r}", field=field))
         if isinstance(cond, dict):
             if not cond:
-                raise ValueError(f"{field}: an operator such as {{gte: 30}}")
+                raise ValueError(Msg("{field}: an operator such as {{gte: 30}}", field=field))
             for op, val in cond.items():
                 if op not in CondOps.__args__:  # type: ignore[attr-defined]
                     raise ValueError(
@@ -241,11 +243,11 @@ def _check_where(v: Any) -> Any:
                         + ", ".join(CondOps.__args__)  # type: ignore[attr-defined]
                     )
                 if op in ("in", "not_in", "contains_any") and not isinstance(val, list):
-                    raise ValueError(f"{field}.{op}: a list")
+                    raise ValueError(Msg("{field}.{op}: a list", field=field, op=op))
                 if op in ("gt", "gte", "lt", "lte"):
                     to_decimal(val)
                 if op == "exists" and not isinstance(val, bool):
-                    raise ValueError(f"{field}.exists: true or false")
+                    raise ValueError(Msg("{field}.exists: true or false", field=field))
     return v
 
 
@@ -311,7 +313,7 @@ class Band(Spec):
 def check_bands(bands: list[Band], what: str) -> None:
     for i, b in enumerate(bands):
         if b.amount is None or b.value is not None:
-            raise ValueError(f"bands[{i}]: {what} bands give `amount`, not `value`")
+            raise ValueError(Msg("bands[{i}]: {what} bands give `amount`, not `value`", i=i, what=what))
 
 
 class MetricRef(Spec):
@@ -327,7 +329,7 @@ class Due(Spec):
     @model_validator(mode="after")
     def _shape(self) -> Due:
         if self.rule in ("day_of_month", "day_of_next_month") and self.day is None:
-            raise ValueError(f"{self.rule} needs `day`")
+            raise ValueError(Msg("{rule} needs `day`", rule=self.rule))
         if self.rule == "workday_of_next_period" and self.n is None:
             raise ValueError("workday_of_next_period needs `n` (the Nth working day)")
         if self.rule == "end_of_period" and (self.day or self.n):
@@ -344,7 +346,8 @@ def check_periods(every: str, periods: list[int] | None) -> None:
     top = {"month": 12, "quarter": 4, "year": 1}[every]
     bad = [p for p in periods if not 1 <= p <= top]
     if bad:
-        raise ValueError(f"periods for every {every} are numbers 1..{top}, not {bad}")
+        raise ValueError(Msg("periods for every {every} are numbers 1..{top}, not {bad}",
+                             every=every, top=top, bad=bad))
     if len(set(periods)) != len(periods):
         raise ValueError("periods listed twice")
 
@@ -372,12 +375,13 @@ def _check_window(v: Any) -> Any:
     if not isinstance(v, str):
         raise ValueError("month, quarter, year, a period (2023-03, 2023-Q1) or a range (2023-01/2023-04)")
     if not re.match(_WINDOW, v):
-        raise ValueError(f"month, quarter, year, a period (2023-03, 2023-Q1) or a range (2023-01/2023-04), "
-                         f"not {v!r}")
+        raise ValueError(Msg("month, quarter, year, a period (2023-03, 2023-Q1) or a range (2023-01/2023-04), not"
+                             " {v!r}",
+                             v=v))
     if "/" in v:
         a, b = v.split("/", 1)
         if a[:4] != b[:4] or len(a) != len(b) or a > b:
-            raise ValueError(f"a range within one year, first period first (2023-01/2023-04), not {v!r}")
+            raise ValueError(Msg("a range within one year, first period first (2023-01/2023-04), not {v!r}", v=v))
     return v
 
 

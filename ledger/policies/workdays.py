@@ -21,6 +21,7 @@ import calendar as _stdcal
 import datetime as dt
 from collections.abc import Iterable
 
+from ..i18n import Msg
 from .errors import CalendarError
 
 __all__ = [
@@ -48,7 +49,7 @@ class WorkCalendar:
         self.holidays = frozenset(holidays)
         both = self.workdays & self.holidays
         if both:
-            raise ValueError(f"days listed both as workday and holiday: {sorted(both)}")
+            raise ValueError(Msg("days listed both as workday and holiday: {both}", both=sorted(both)))
         self.years = frozenset(int(y) for y in years)
         self._cache: dict[dt.date, bool] = {}
 

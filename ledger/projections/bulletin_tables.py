@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from ..i18n import Msg
 from ..policies.model import Bulletin, Policy
 from .scoreboard import build_scoreboard, track_units
 from .scoring.context import Ctx
@@ -131,12 +132,13 @@ def build_bulletin(view: Snapshot, policy: Policy, period: str, *, track: str | 
                    as_of: dt.date | None = None) -> BulletinReport:
     first, last = month_bounds(period)
     if first.year != policy.year:
-        raise InputError(f"a month of {policy.year} (the year of {policy.ref})", field="period", got=period)
+        raise InputError(Msg("a month of {year} (the year of {ref})", year=policy.year, ref=policy.ref),
+                         field="period", got=period)
     as_of = as_of or last
     tracks = [track] if track else [t.id for t in policy.tracks]
     for t in tracks:
         if t not in {x.id for x in policy.tracks}:
-            raise InputError("one of the policy's tracks: " + ", ".join(x.id for x in policy.tracks),
+            raise InputError(Msg("one of the policy's tracks: {tracks}", tracks=", ".join(x.id for x in policy.tracks)),
                              field="track", got=repr(t))
     specs = {b.track: b for b in policy.bulletins}
     roster = view.roster().values()

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..events import names
+from ..i18n import _
 from ..policies.labels import labels_of
 
 if TYPE_CHECKING:
@@ -228,6 +229,10 @@ class Explanation:
         a line goes to its indicator's lead division (牵头, the first named; the others are
         named on the line as 配合), and an indicator short of its points with no line yet
         (no finding) shows as a 0-point ``gap`` row, so each division sees every gap it owns."""
+        from .. import i18n
+        from ..reports import words
+        from .scoring.card import Detail
+
         lines = self.lines()
         names_of = self.indicator_names()
         if by == "division":
@@ -237,13 +242,15 @@ class Explanation:
             ind = line.get("indicator")
             if by == "division":
                 divisions = self.card.divisions_of(ind) if ind else ()
-                key = f"{divisions[0]} (牵头)" if divisions else "(未指定处室 no division)"
+                key = f"{divisions[0]} (牵头)" if divisions else _("(未指定处室 no division)")
                 if len(divisions) > 1:
-                    line["detail"] = " ".join(filter(None, [line.get("detail"), "配合: " + "、".join(divisions[1:])]))
+                    helpers = "、".join(divisions[1:])
+                    line["detail"] = (Detail("{detail} 配合: {divisions}", detail=line["detail"], divisions=helpers)
+                                      if line.get("detail") else Detail("配合: {divisions}", divisions=helpers))
             elif by == "event":
-                key = line["event"] or f"({line.get('kind')})"
+                key = line["event"] or f"({words.kind(line.get('kind')) if i18n.is_zh() else line.get('kind')})"
             else:
-                key = f"{ind} {names_of.get(ind, '')}".strip() if ind else "(整体 track)"
+                key = f"{ind} {names_of.get(ind, '')}".strip() if ind else _("(整体 track)")
             groups.setdefault(key, []).append(line)
         return list(groups.items())
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from ..gc_pause import gc_paused
+from ..i18n import Msg
 from ..policies.model import Policy
 from ..units import Unit
 from .scoring import ScoreCard, rank_fact_types, score_track, track_fact_types
@@ -45,11 +46,12 @@ class Scoreboard:
         found = [c for c in self.all_cards() if c.unit == unit and (track is None or c.track == track)]
         if not found:
             where = f" in track '{track}'" if track else ""
-            raise InputError(f"a unit scored by {self.policy.ref}{where} (unit '{unit}' is not in the "
-                             "track's group)", field="unit")
+            raise InputError(Msg("a unit scored by {ref}{where} (unit '{unit}' is not in the track's group)",
+                                 ref=self.policy.ref, where=where, unit=unit), field="unit")
         if len(found) > 1:
             tracks = ", ".join(c.track for c in found)
-            raise InputError(f"one of the tracks unit '{unit}' is scored in: {tracks}", field="track")
+            raise InputError(Msg("one of the tracks unit '{unit}' is scored in: {tracks}", unit=unit, tracks=tracks),
+                             field="track")
         return found[0]
 
     def envelope(self) -> dict:
@@ -90,7 +92,7 @@ def _build(view: Snapshot, policy: Policy, as_of: dt.date | None,
     wanted = list(tracks) if tracks else [t.id for t in policy.tracks]
     for track_id in wanted:
         if track_id not in {t.id for t in policy.tracks}:
-            raise InputError("one of the policy's tracks: " + ", ".join(t.id for t in policy.tracks),
+            raise InputError(Msg("one of the policy's tracks: {tracks}", tracks=", ".join(t.id for t in policy.tracks)),
                              field="track", got=repr(track_id))
     board = Scoreboard(policy, as_of, view)
     only = set(units) if units else None
@@ -114,8 +116,9 @@ def _build(view: Snapshot, policy: Policy, as_of: dt.date | None,
         cards = score_track(policy, track_id, members, facts, as_of)
         board.cards[track_id] = [c for c in cards if only is None or c.unit in only]
     if only is not None and not board.all_cards():
-        raise InputError(f"a unit scored by {policy.ref}", field="unit", got=", ".join(sorted(only)))
+        raise InputError(Msg("a unit scored by {ref}", ref=policy.ref), field="unit", got=", ".join(sorted(only)))
     if focus is not None and not board.all_cards():
-        raise InputError(f"a unit scored by {policy.ref} (unit '{focus}' is in none of its tracks' groups)",
+        raise InputError(Msg("a unit scored by {ref} (unit '{focus}' is in none of its tracks' groups)",
+                             ref=policy.ref, focus=focus),
                          field="unit", got=repr(focus))
     return board

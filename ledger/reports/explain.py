@@ -153,9 +153,9 @@ def header_lines(ex: Explanation) -> list[str]:
         total += "   " + _("[provisional]")
     out.append(total)
     if c.vetoed:
-        out.append(_("Veto (一票否决): ") + "；".join(c.veto_reasons))
+        out.append(_("Veto (一票否决): ") + "；".join(words.detail(r, pol) for r in c.veto_reasons))
     if c.downgraded:
-        out.append(_("Downgraded (降档): ") + "；".join(c.downgrade_reasons))
+        out.append(_("Downgraded (降档): ") + "；".join(words.detail(r, pol) for r in c.downgrade_reasons))
     losses = losses_text(ex)
     if losses:
         out.append(losses)
@@ -169,9 +169,11 @@ def header_lines(ex: Explanation) -> list[str]:
 
 def _rows(ex: Explanation, lines: list[dict[str, Any]], folded: list[dict[str, Any]],
           clause_width: int | None) -> list[list[str]]:
+    pol = ex.board.policy
     rows = [[_delta(ln["delta"]), ln.get("indicator") or "", _what(ex, ln), ln.get("date") or "",
              ln.get("source") or "", _event(ln),
-             _cut(ln.get("rule"), clause_width) if clause_width else (ln.get("rule") or "").replace("\n", " ")]
+             _cut(words.detail(ln.get("rule"), pol), clause_width) if clause_width
+             else words.detail(ln.get("rule"), pol).replace("\n", " ")]
             for ln in lines]
     if folded:
         rows.append(["0", folded[0].get("indicator") or "", folded_text(folded), "", "", "", ""])
@@ -335,7 +337,7 @@ tr.folded td {{ color: #555; font-style: italic; }}
 <h2>{_h(_("Indicators"))}</h2>
 <table id="indicators">{INDICATOR_COLUMNS}<thead><tr>{ind_heads}</tr></thead>
 <tbody>{''.join(rows)}</tbody></table>
-<h2>{_h(_("Lines"))} ({_h(by)})</h2>
+<h2>{_h(_("Lines"))} ({_h(_(by))})</h2>
 {''.join(groups)}
 {signature(ex.board.policy, ex.board.as_of)}
 </body></html>

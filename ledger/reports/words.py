@@ -18,6 +18,7 @@ KINDS = {
     "missing_obligation": "not submitted", "quota": "quota", "average": "average", "rank": "rank",
     "ratio": "ratio", "rate": "rate", "veto": "veto", "downgrade": "downgrade", "missing_data": "no data",
     "unscored": "not scored", "on_time": "on time", "late": "late", "poor": "poor quality", "gap": "gap",
+    "ticket": "ticket",
 }
 """Line kinds → their English message ids (translated by the catalogue)."""
 
@@ -60,31 +61,31 @@ def value(field_name: str, code: Any) -> str:
 
 def detail(text: Any, policy: Policy | None) -> str:
     """An engine detail in the chosen language: a ``Detail`` keeps its template and values
-    (policy words labelled, event fields and values named); other text is shown as it is."""
+    (policy words labelled, event types, fields and values named, inner details said in
+    turn); other text is shown as it is."""
     if text is None:
         return ""
-    template = getattr(text, "template", None)
-    if template is None or not i18n.is_zh():
+    if not isinstance(text, i18n.Msg) or not i18n.is_zh():
         return str(text)
     from ..policies.labels import word
 
-    values = {}
-    for key, v in text.values.items():
-        if getattr(v, "template", None) is not None:  # a detail inside a detail ("{detail}; {dated}")
-            values[key] = detail(v, policy)
-        elif key in _LABELLED:
-            values[key] = word(policy, _LABELLED[key], v)
-        elif key == "event_type":
-            values[key] = event_type(str(v))
-        elif key == "kind":
-            values[key] = kind(str(v))
-        elif key == "field":
-            values[key] = field(str(v))
-        elif key == "finding":
-            values[key] = value("finding", v)
-        else:
-            values[key] = v
-    try:
-        return _(template).format(**values)
-    except (KeyError, IndexError, ValueError):  # a translation that names other places: say it in English
-        return str(text)
+    def convert(key: str, v: Any, values: dict[str, Any]) -> Any:
+        if key in _LABELLED:
+            return word(policy, _LABELLED[key], v)
+        if key == "event_type":
+            return event_type(str(v))
+        if key == "kind":
+            return kind(str(v))
+        base, _sep, suffix = key.partition("_")
+        if base == "type" and isinstance(v, str):
+            return "/".join(event_type(t) for t in v.split("/"))
+        if base == "field" and isinstance(v, str):
+            return field(v)
+        if base == "value":
+            name = values.get("field" + (_sep + suffix if suffix else ""))
+            return value(str(name), v) if name is not None and isinstance(v, str) else v
+        if key == "finding":
+            return value("finding", v)
+        return v
+
+    return i18n.tr(text, convert)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..errors import InputError
+from ..i18n import Msg
 from .url import StoreUrl
 
 EVENTS_TABLE = "ledger_events"
@@ -126,7 +127,8 @@ class Backend:
         """The store's format as ``ledger_meta`` records it ("1" when there is no such table)."""
         tables = self.tables(c)
         if "ledger_head" not in tables:
-            raise StoreUnavailable(f"store {self.url.display} is not initialised: run `ledger init`")
+            raise StoreUnavailable(Msg("store {display} is not initialised: run `ledger init`",
+                                       display=self.url.display))
         found = self.query(c, "SELECT value FROM ledger_meta WHERE key = 'format'") if "ledger_meta" in tables else []
         return str(found[0]["value"]) if found else "1"
 
@@ -145,8 +147,9 @@ class Backend:
             else:
                 way = "use the (newer) ledger version that made it"
             raise StoreUnavailable(
-                f"store {self.url.display} has the ledger's store format {version}; this version of the "
-                f"ledger reads format {STORE_FORMAT}: {way}")
+                Msg("store {display} has the ledger's store format {version}; this version of the ledger reads format"
+                    " {store_format}: {way}",
+                    display=self.url.display, version=version, store_format=STORE_FORMAT, way=way))
         self.format_checked = True
 
     lock_timeout = LOCK_TIMEOUT
@@ -176,9 +179,11 @@ class Backend:
         if foreign and "ledger_head" not in tables:
             where = "file" if self.url.dialect == "sqlite" else "schema"
             raise StoreUnavailable(
-                f"store {self.url.display}: this {where} holds other tables ({', '.join(foreign[:5])}"
-                f"{', …' if len(foreign) > 5 else ''}) and is not a ledger: `init` makes a store only in an empty "
-                f"{where} (use another {'file' if where == 'file' else 'database or ?schema=NAME'})")
+                Msg("store {display}: this {where} holds other tables ({foreign}{value}) and is not a ledger: `init`"
+                    " makes a store only in an empty {where} (use another {value_2})",
+                    display=self.url.display, where=where, foreign=', '.join(foreign[:5]),
+                    value=', …' if len(foreign) > 5 else '',
+                    value_2='file' if where == 'file' else 'database or ?schema=NAME'))
 
     def create(self, layout: str = STORE_FORMAT) -> None:
         """Make the store (``layout="2"``: the format-2 tables, as that version made them —
@@ -295,7 +300,8 @@ class SqliteBackend(Backend):
         from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
         if not create and not os.path.exists(url.database):
-            raise StoreUnavailable(f"no store at {url.database}: run `ledger init` there (or check --db)")
+            raise StoreUnavailable(Msg("no store at {database}: run `ledger init` there (or check --db)",
+                                       database=url.database))
         self.url = url
         self.lock_timeout = lock_timeout
         datastore = SQLiteDatastore(url.database, lock_timeout=lock_timeout,
@@ -353,7 +359,7 @@ class PostgresBackend(Backend):
             self.recorder = PostgresApplicationRecorder(datastore,
                                                         events_table_name=EVENTS_TABLE)
         except PersistenceError as exc:
-            raise StoreUnavailable(f"store {url.display}: {exc}") from exc
+            raise StoreUnavailable(Msg("store {display}: {exc}", display=url.display, exc=exc)) from exc
 
     def create(self, layout: str = STORE_FORMAT) -> None:
         from eventsourcing.persistence import PersistenceError

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import CheckFailed
+from ..i18n import Msg
 from . import merkle
 from .backends import FORMAT3_STEP, STORE_FORMAT, Backend, StoreUnavailable
 
@@ -107,19 +108,23 @@ def migrate(backend: Backend, on_progress: Callable[[int], None] | None = None) 
                                    time.perf_counter() - start)
         if version not in MIGRATABLE:
             raise StoreUnavailable(
-                f"store {backend.url.display} has the ledger's store format {version}, which `ledger migrate` "
-                f"cannot upgrade to format {STORE_FORMAT} (it upgrades format {', '.join(sorted(MIGRATABLE))}): "
-                "record its events into a new store, or use the ledger version that made it")
+                Msg("store {display} has the ledger's store format {version}, which `ledger migrate` cannot upgrade"
+                    " to format {store_format} (it upgrades format {migratable}): record its events into a new store,"
+                    " or use the ledger version that made it",
+                    display=backend.url.display, version=version, store_format=STORE_FORMAT,
+                    migratable=', '.join(sorted(MIGRATABLE))))
         before = _verify(backend, c, None, layout=version)
         if not before.ok:
-            raise CheckFailed(f"store {backend.url.display} does not verify as format {version}, so it is not "
-                              f"migrated (nothing was changed): {before.problem} — restore it from a backup")
+            raise CheckFailed(Msg("store {display} does not verify as format {version}, so it is not migrated"
+                                  " (nothing was changed): {problem} — restore it from a backup",
+                                  display=backend.url.display, version=version, problem=before.problem))
         digest = records_digest(backend, c)
         _format_3(backend, c)
         nodes, root = _fill_format_3(backend, c, on_progress)
         after = _verify(backend, c, None)
         if not after.ok or after.hash != before.hash or after.records != before.records:
-            raise CheckFailed(f"the migrated store does not verify ({after.problem}); nothing was changed")
+            raise CheckFailed(Msg("the migrated store does not verify ({problem}); nothing was changed",
+                                  problem=after.problem))
         if records_digest(backend, c) != digest:
             raise CheckFailed("the migration changed stored records; nothing was changed")
         c.execute(backend.sql("UPDATE ledger_meta SET value = ? WHERE key = 'format'"), (STORE_FORMAT,))

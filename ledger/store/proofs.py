@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
+from ..i18n import Msg
 from . import merkle
 from .backends import Backend
 from .eventstore import EventStore, heads_of, leaves_of, tree_head  # noqa: F401 - tree_head: part of this API
@@ -63,7 +64,9 @@ def _rows_at(backend: Backend, c: Any, revisions: set[int]) -> dict[int, Any]:
         rows = backend.query(c, f"SELECT originator_id, originator_version, topic, state FROM {table} "
                                 f"WHERE {backend.nid_column} = ?", (nid,))
         if not rows:
-            raise InputError(f"a revision of the log (revision {revision}'s record is missing: run `ledger verify`)",
+            raise InputError(Msg("a revision of the log (revision {revision}'s record is missing: run `ledger"
+                                 " verify`)",
+                                 revision=revision),
                              field="revision", got=str(revision), problem=True)
         found[revision] = rows[0]
     return found
@@ -99,8 +102,9 @@ class _Nodes:
         missing = wanted - set(self.nodes)
         if missing:
             level, index = min(missing)
-            raise InputError(f"a stored Merkle tree (node level {level}, index {index} is missing: run "
-                             "`ledger verify`)", problem=True)
+            raise InputError(Msg("a stored Merkle tree (node level {level}, index {index} is missing: run `ledger"
+                                 " verify`)",
+                                 level=level, index=index), problem=True)
 
     def hash(self, lo: int, hi: int) -> bytes:
         return merkle.range_hash(lo, hi, lambda level, index: self.nodes[(level, index)])
@@ -111,7 +115,7 @@ def _size(backend: Backend, c: Any, size: int | None, field: str) -> int:
     if size is None:
         return head
     if not 0 <= size <= head:
-        raise InputError(f"a tree size from 0 to {head} (the log's size)", field=field, got=str(size))
+        raise InputError(Msg("a tree size from 0 to {head} (the log's size)", head=head), field=field, got=str(size))
     return size
 
 
@@ -128,7 +132,7 @@ def inclusion_proof(store: EventStore, revision: int, size: int | None = None) -
     with backend.snapshot() as c:
         size = _size(backend, c, size, "size")
         if not 1 <= revision <= size:
-            raise InputError(f"a revision from 1 to {size}", field="revision", got=str(revision))
+            raise InputError(Msg("a revision from 1 to {size}", size=size), field="revision", got=str(revision))
         ranges = merkle.inclusion_ranges(revision - 1, size)
         nodes = _Nodes(backend, c, [*ranges, (0, size), (revision - 1, revision)])
         row = _rows_at(backend, c, {revision})[revision]
@@ -143,7 +147,7 @@ def consistency_proof(store: EventStore, old: int, new: int | None = None) -> tu
     with backend.snapshot() as c:
         new = _size(backend, c, new, "new size")
         if not 0 <= old <= new:
-            raise InputError(f"an older size from 0 to {new}", field="old size", got=str(old))
+            raise InputError(Msg("an older size from 0 to {new}", new=new), field="old size", got=str(old))
         ranges = merkle.consistency_ranges(old, new)
         wanted = [*ranges] + [(0, s) for s in (old, new) if s]
         nodes = _Nodes(backend, c, wanted)
@@ -173,7 +177,7 @@ def inclusion_proofs(store: EventStore, revisions: Iterable[int], size: int) -> 
         size = _size(backend, c, size, "size")
         for revision in wanted:
             if not 1 <= revision <= size:
-                raise InputError(f"a revision from 1 to {size}", field="revision", got=str(revision))
+                raise InputError(Msg("a revision from 1 to {size}", size=size), field="revision", got=str(revision))
         ranges = {r: merkle.inclusion_ranges(r - 1, size) for r in wanted}
         nodes = _Nodes(backend, c, [rg for rs in ranges.values() for rg in rs] + [(0, size)])
         rows = _rows_at(backend, c, set(wanted))

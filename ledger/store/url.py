@@ -6,6 +6,8 @@ import os
 import re
 from dataclasses import dataclass
 
+from ..i18n import Msg
+
 DEFAULT_URL = "sqlite:///ledger.db"
 SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 """``?schema=NAME`` on PostgreSQL URLs: an unquoted identifier, so it means the same in
@@ -51,15 +53,17 @@ def parse_store_url(text: str | None) -> StoreUrl:
         url = make_url(text)
     except ArgumentError:
         raise StoreUrlError(
-            f"--db: cannot read store URL {text!r}; expected sqlite:///path/to/ledger.db "
-            "or postgresql://user@host:port/dbname") from None
+            Msg("--db: cannot read store URL {text!r}; expected sqlite:///path/to/ledger.db or"
+                " postgresql://user@host:port/dbname",
+                text=text)) from None
     backend = url.get_backend_name()
     if backend == "sqlite":
         if not url.database or url.database == ":memory:":
             raise StoreUrlError("--db: a SQLite store needs a file path, e.g. sqlite:///ledger.db")
         if url.query:
-            raise StoreUrlError(f"--db: a SQLite URL takes no options (got ?{'&'.join(sorted(url.query))}); "
-                                "?schema=NAME is for PostgreSQL")
+            raise StoreUrlError(Msg("--db: a SQLite URL takes no options (got ?{query}); ?schema=NAME is for"
+                                    " PostgreSQL",
+                                    query='&'.join(sorted(url.query))))
         return StoreUrl("sqlite", url.database)
     if backend in ("postgresql", "postgres"):
         if not url.database:
@@ -67,11 +71,14 @@ def parse_store_url(text: str | None) -> StoreUrl:
                                 "postgresql://postgres@127.0.0.1:5432/test")
         unknown = sorted(set(url.query) - {"schema"})
         if unknown:
-            raise StoreUrlError(f"--db: unknown PostgreSQL URL option {unknown[0]!r}; the ledger reads ?schema=NAME")
+            raise StoreUrlError(Msg("--db: unknown PostgreSQL URL option {unknown!r}; the ledger reads ?schema=NAME",
+                                    unknown=unknown[0]))
         schema = url.query.get("schema", "")
         if not isinstance(schema, str) or (schema and not SCHEMA.fullmatch(schema)):
-            raise StoreUrlError(f"--db: ?schema= takes one lower-case name (letters, digits, _; at most 63), "
-                                f"got {schema!r}")
+            raise StoreUrlError(Msg("--db: ?schema= takes one lower-case name (letters, digits, _; at most 63), got"
+                                    " {schema!r}",
+                                    schema=schema))
         return StoreUrl("postgresql", url.database, url.host or "127.0.0.1", url.port or 5432,
                         url.username or os.environ.get("USER", "postgres"), url.password or "", schema)
-    raise StoreUrlError(f"--db: unsupported store {backend!r}; expected sqlite:/// or postgresql://")
+    raise StoreUrlError(Msg("--db: unsupported store {backend!r}; expected sqlite:/// or postgresql://",
+                            backend=backend))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..app import Ledger
 from ..errors import InputError
+from ..i18n import Msg
 from ..intake.sources import SourceLine
 from ..projections.diff import diff
 from ..projections.record_views import Appeal, AppealEffect
@@ -96,7 +97,8 @@ def file(ledger: Ledger, unit: str, targets: list[str], grounds: str, *, appeal_
         if entry is None:
             raise InputError("ids of events in the ledger", field="target", got=repr(target))
         if entry.unit != unit:
-            raise InputError(f"events of unit '{unit}' (event '{target}' belongs to '{entry.unit}')",
+            raise InputError(Msg("events of unit '{unit}' (event '{target}' belongs to '{unit_2}')",
+                                 unit=unit, target=target, unit_2=entry.unit),
                              field="target")
     pub = _publication_for(ledger, unit, on, publication)
     note = "no published result covers this unit yet: no appeal window applies"
@@ -108,9 +110,11 @@ def file(ledger: Ledger, unit: str, targets: list[str], grounds: str, *, appeal_
                 f"until {deadline}")
         if on > deadline:
             if not late_override:
-                raise InputError(f"an appeal within {window} working days of publication {pub.id} "
-                                 f"({pub.published_on}; last day {deadline}), or --late-override REASON "
-                                 "to accept it late (the override is recorded)", field="late_override",
+                raise InputError(Msg("an appeal within {window} working days of publication {id} ({published_on};"
+                                     " last day {deadline}), or --late-override REASON to accept it late (the"
+                                     " override is recorded)",
+                                     window=window, id=pub.id, published_on=pub.published_on, deadline=deadline),
+                                 field="late_override",
                                  got=f"filed {on.isoformat()}")
             note += f"; filed late on {on}, accepted by override: {late_override}"
         elif late_override:
@@ -127,12 +131,15 @@ def decide(ledger: Ledger, appeal_id: str, outcome: str, reason: str, *, retract
     """Record the decision and the orders it makes in one write; returns (id, revision) of each."""
     appeal = get(ledger, appeal_id)
     if appeal.decision is not None:
-        raise InputError(f"an open appeal ({appeal_id} was decided {appeal.decision['outcome']} at revision "
-                         f"{appeal.decision['revision']}; file a new appeal to reopen)", field="appeal")
+        raise InputError(Msg("an open appeal ({appeal_id} was decided {outcome} at revision {revision}; file a new"
+                             " appeal to reopen)",
+                             appeal_id=appeal_id, outcome=appeal.decision['outcome'],
+                             revision=appeal.decision['revision']), field="appeal")
     if outcome == "rejected" and (retract or correct):
         raise InputError("no --retract/--correct with a rejected appeal (it orders nothing)", field="outcome")
     if outcome != "rejected" and not (retract or correct):
-        raise InputError(f"at least one --retract ID or --correct ID field=value for an {outcome} appeal",
+        raise InputError(Msg("at least one --retract ID or --correct ID field=value for an {outcome} appeal",
+                             outcome=outcome),
                          field="retract")
     on = ledger.today().isoformat()
     # Each order is named by the option that gave it (no line number: this is no file).

@@ -22,6 +22,7 @@ from ..app import Ledger
 from ..errors import InputError
 from ..events import codec
 from ..events.catalog import validate
+from ..i18n import Msg
 from ..policies.loader import bundled_policy_files, load_policy_text
 from ..policies.model import Policy
 from ..projections.record_views import Publication
@@ -115,7 +116,7 @@ def find(ledger: Ledger, pub_id: str) -> Publication:
         if p.id == pub_id:
             return p
     known = ", ".join(p.id for p in pubs) or "none yet"
-    raise InputError(f"a publication id (see `ledger published`; known: {known})", field="publication",
+    raise InputError(Msg("a publication id (see `ledger published`; known: {known})", known=known), field="publication",
                      got=repr(pub_id))
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import CheckFailed
+from ..i18n import Msg
 
 # Packets are small: everything is read into memory.
 
@@ -42,12 +43,13 @@ def _files(path: str) -> dict[str, bytes]:
             names = [n for n in archive.namelist() if not n.endswith("/")]
             out = {n.rpartition("/")[2]: archive.read(n) for n in names}
     except (OSError, zipfile.BadZipFile) as exc:
-        raise CheckFailed(f"{path}: not a packet zip ({exc})") from None
+        raise CheckFailed(Msg("{path}: not a packet zip ({exc})", path=path, exc=exc)) from None
     for name in ("packet.json", "checkpoint.json", "records.jsonl", "stream_heads.json", "policy.yaml",
                  "explanation.json"):
         if name not in out:
-            raise CheckFailed(f"{path}: {name} is missing (not a self-sufficient packet: made by a ledger before "
-                              "ledger-packet/2?)")
+            raise CheckFailed(Msg("{path}: {name} is missing (not a self-sufficient packet: made by a ledger before"
+                                  " ledger-packet/2?)",
+                                  path=path, name=name))
     return out
 
 
@@ -99,16 +101,19 @@ def verify_packet(path: str, public: Any | None) -> Report:
     # 2. the chain hashes: at the checkpoint's size, and at known-at
     last = by_revision.get(cp.size)
     if last is None or last.data.get("hash") != cp.chain_hash:
-        raise CheckFailed(f"checkpoint.json: the record at revision {cp.size} is not in the packet or does not carry "
-                          "the checkpoint's chain hash")
+        raise CheckFailed(Msg("checkpoint.json: the record at revision {size} is not in the packet or does not carry"
+                              " the checkpoint's chain hash",
+                              size=cp.size))
     if cp.time < last.data["recorded_at"]:
-        raise CheckFailed(f"checkpoint.json: dated {cp.time}, before its last record was written "
-                          f"({last.data['recorded_at']}): a stale or back-dated checkpoint")
+        raise CheckFailed(Msg("checkpoint.json: dated {time}, before its last record was written ({recorded_at}): a"
+                              " stale or back-dated checkpoint",
+                              time=cp.time, recorded_at=last.data['recorded_at']))
     known_at = int(meta["known_at"])
     anchor = by_revision.get(known_at)
     if known_at and (anchor is None or anchor.data.get("hash") != meta["chain_hash"]):
-        raise CheckFailed(f"packet.json: the chain hash after revision {known_at} is not the one the record at "
-                          f"revision {known_at} carries (or that record is missing)")
+        raise CheckFailed(Msg("packet.json: the chain hash after revision {known_at} is not the one the record at"
+                              " revision {known_at} carries (or that record is missing)",
+                              known_at=known_at))
     report.ok(f"chain hashes: after revision {cp.size} (checkpoint) and after revision {known_at} (the result)")
 
     proven = _heads(files, cp, streams)
@@ -117,8 +122,9 @@ def verify_packet(path: str, public: Any | None) -> Report:
     needed = _streams_needed(policy, meta, PacketFacts(streams).roster(known_at))
     for stream in needed:
         if stream not in proven:
-            raise CheckFailed(f"stream {stream}: the card reads it, but the packet neither proves it complete nor "
-                              "proves it absent (a peer's facts removed)")
+            raise CheckFailed(Msg("stream {stream}: the card reads it, but the packet neither proves it complete nor"
+                                  " proves it absent (a peer's facts removed)",
+                                  stream=stream))
     report.ok(f"streams: {len(needed)} read by the card, each complete or proven absent")
     report.ok(f"policy.yaml: {policy.ref} ({meta['policy']['origin']})")
 
@@ -138,14 +144,14 @@ def verify_packet(path: str, public: Any | None) -> Report:
     given = files["explanation.json"]
     if theirs == mine:
         if again != given:
-            raise CheckFailed("explanation.json: the card scored again from the packet differs from it"
-                              f"{_first_difference(json.loads(given), json.loads(again))}")
+            raise CheckFailed(Msg("explanation.json: the card scored again from the packet differs from it{given}",
+                                  given=_first_difference(json.loads(given), json.loads(again))))
         report.ok(f"explanation.json: scored again from the packet, byte for byte (total {ex.card.total})")
     else:
         report.versions_differ = f"packet made by {theirs}, checked by {mine}"
         if json.loads(again) != json.loads(given):
-            raise CheckFailed("explanation.json: the card scored again from the packet differs from it"
-                              f"{_first_difference(json.loads(given), json.loads(again))}")
+            raise CheckFailed(Msg("explanation.json: the card scored again from the packet differs from it{given}",
+                                  given=_first_difference(json.loads(given), json.loads(again))))
         report.ok(f"explanation.json: scored again from the packet, the same values (total {ex.card.total}; "
                   f"versions differ: {report.versions_differ})")
 
@@ -159,7 +165,7 @@ def verify_packet(path: str, public: Any | None) -> Report:
     manifest = json.loads(files.get("manifest.json", b"{}"))
     for name, data in sorted(files.items()):
         if name != "manifest.json" and manifest.get(name) != hashlib.sha256(data).hexdigest():
-            raise CheckFailed(f"manifest.json: {name} is not the file the manifest lists")
+            raise CheckFailed(Msg("manifest.json: {name} is not the file the manifest lists", name=name))
     report.ok("events.jsonl and manifest.json agree with the rest")
     return report
 
@@ -184,9 +190,10 @@ def _records(files: dict[str, bytes], cp: Any) -> tuple[dict[int, Any], dict[str
         where = f"records.jsonl line {number}: the record at revision {revision} (stream {stream}, id {data.get('id')})"
         leaf = merkle.record_leaf(stream, version, topic, state)
         if not merkle.verify_inclusion(revision - 1, cp.size, leaf, [bytes.fromhex(p) for p in row["path"]], root):
-            raise CheckFailed(f"{where} is not in the checkpointed log (an event edited or added)")
+            raise CheckFailed(Msg("{where} is not in the checkpointed log (an event edited or added)", where=where))
         if data.get("revision") != revision or data.get("type") != topic or revision in by_revision:
-            raise CheckFailed(f"{where} does not say what its row says (revision, type) or is given twice")
+            raise CheckFailed(Msg("{where} does not say what its row says (revision, type) or is given twice",
+                                  where=where))
         record = Record(stream, version, data)
         by_revision[revision] = record
         streams[stream].append(record)
@@ -203,22 +210,27 @@ def _heads(files: dict[str, bytes], cp: Any, streams: dict[str, list[Any]]) -> s
     for head in heads["present"]:
         stream = head["stream"]
         if not proofs.verify_head(head, cp.streams, heads_root):
-            raise CheckFailed(f"stream_heads.json: the head of stream {stream} ({head['count']} records, last at "
-                              f"revision {head['last_revision']}) is not in the checkpoint's stream-heads tree")
+            raise CheckFailed(Msg("stream_heads.json: the head of stream {stream} ({count} records, last at revision"
+                                  " {last_revision}) is not in the checkpoint's stream-heads tree",
+                                  stream=stream, count=head['count'], last_revision=head['last_revision']))
         got = sorted(r.version for r in streams.get(stream, ()))
         count = int(head["count"])
         if got != list(range(1, count + 1)):
             missing = sorted(set(range(1, count + 1)) - set(got))
-            raise CheckFailed(f"stream {stream}: the packet has {len(got)} of its {count} records (version "
-                              f"{missing[0] if missing else '?'} missing: an event removed)")
+            raise CheckFailed(Msg("stream {stream}: the packet has {n_got} of its {count} records (version {missing}"
+                                  " missing: an event removed)",
+                                  stream=stream, n_got=len(got), count=count, missing=missing[0] if missing else '?'))
         if max((r.revision for r in streams[stream]), default=0) != int(head["last_revision"]):
-            raise CheckFailed(f"stream {stream}: its last record is not at revision {head['last_revision']}")
+            raise CheckFailed(Msg("stream {stream}: its last record is not at revision {last_revision}",
+                                  stream=stream, last_revision=head['last_revision']))
         proven.add(stream)
     for gone in heads["absent"]:
         if not proofs.verify_absence(gone["stream"], gone["neighbours"], cp.streams, heads_root):
-            raise CheckFailed(f"stream_heads.json: stream {gone['stream']} is not proven absent from the log")
+            raise CheckFailed(Msg("stream_heads.json: stream {stream} is not proven absent from the log",
+                                  stream=gone['stream']))
         if streams.get(gone["stream"]):
-            raise CheckFailed(f"stream {gone['stream']}: proven absent, yet the packet has records of it")
+            raise CheckFailed(Msg("stream {stream}: proven absent, yet the packet has records of it",
+                                  stream=gone['stream']))
         proven.add(gone["stream"])
 
     return proven
@@ -235,20 +247,23 @@ def _policy(files: dict[str, bytes], meta: dict[str, Any], by_revision: dict[int
     if origin.startswith("revision "):
         record = by_revision.get(int(origin.split()[1]))
         if record is None or record.type != "policy_published" or record.data["content"] != text:
-            raise CheckFailed(f"policy.yaml: not the text of {ref} published at {origin} (the policy edited)")
+            raise CheckFailed(Msg("policy.yaml: not the text of {ref} published at {origin} (the policy edited)",
+                                  ref=ref, origin=origin))
     elif origin == "bundled":
         sums = {policy_text_hash(p.read_bytes()) for p in bundled_policy_files()}
         if policy_text_hash(raw) not in sums:
-            raise CheckFailed(f"policy.yaml: not the bundled policy {ref} of this ledger (the policy edited, or a "
-                              "version this install does not bundle)")
+            raise CheckFailed(Msg("policy.yaml: not the bundled policy {ref} of this ledger (the policy edited, or a"
+                                  " version this install does not bundle)",
+                                  ref=ref))
     try:
         policy = load_policy_text(text, "policy.yaml")
     except PolicyError as exc:
-        raise CheckFailed(f"policy.yaml: {exc}") from None
+        raise CheckFailed(Msg("policy.yaml: {exc}", exc=exc)) from None
     if origin == "draft":
         policy = policy.as_draft()
     if policy.ref != ref:
-        raise CheckFailed(f"policy.yaml: it is {policy.ref}, the packet says {ref} (the policy edited)")
+        raise CheckFailed(Msg("policy.yaml: it is {ref}, the packet says {ref_2} (the policy edited)",
+                              ref=policy.ref, ref_2=ref))
     return policy, text
 
 

@@ -16,6 +16,8 @@ from decimal import (
     Decimal,
 )
 
+from ...i18n import Msg
+
 CENT = Decimal("0.01")
 
 
@@ -24,29 +26,16 @@ def q(x: Decimal) -> Decimal:
     return x.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-class Detail(str):
+class Detail(Msg):
     """A line's detail as the engine words it: the English text (what JSON and every
     stored result carry, unchanged), which also keeps its message template and values so
     that a human format can say it in another language (``ledger.reports.words``). A rule
     writes ``Detail("{report} {period} submitted by {due}", report=..., period=..., due=...)``
     where it used to write the f-string; values named ``report``, ``item``, ``result``,
-    ``metric``, ``panel`` are policy words (labelled), other values are shown as they are."""
-
-    template: str
-    values: dict[str, object]
-
-    def __new__(cls, template: str, **values: object) -> Detail:
-        self = super().__new__(cls, template.format(**values))
-        self.template = template
-        self.values = values
-        return self
-
-    def __reduce__(self) -> tuple:
-        return _detail, (self.template, self.values)
-
-
-def _detail(template: str, values: dict[str, object]) -> Detail:
-    return Detail(template, **values)
+    ``metric``, ``panel`` are policy words (labelled), ``type``/``field``/``value`` (also with a
+    suffix: ``field_2``, ``value_2``) event types, fields and a field's values (named by the
+    event catalogue); a value that is a ``Detail`` is said in turn; other values are shown as
+    they are."""
 
 
 MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "half_down": ROUND_HALF_DOWN,
@@ -63,7 +52,7 @@ class Rounding:
     def __init__(self, places: int, mode: str) -> None:
         self.exp = Decimal(1).scaleb(-places)
         self.mode = MODES[mode]
-        self.text = f"{MODE_TEXT[mode]} to {places} place{'' if places == 1 else 's'}"
+        self.text = Detail(MODE_TEXT[mode] + " to {places} place" + ("" if places == 1 else "s"), places=places)
 
     def __call__(self, x: Decimal) -> Decimal:
         return x.quantize(self.exp, rounding=self.mode)

@@ -42,13 +42,14 @@ class Cond:
             self.matcher = None
             self.min_count = 1
             self.total_below = c.total_below
-            self.reason = c.reason or f"total below {fmt(c.total_below)}"
+            self.reason: str = c.reason or Detail("total below {below}", below=fmt(c.total_below))
         else:
             matcher = Matcher(c.event, c.where, c.contains)
             self.matcher = matcher
             self.min_count = c.min_count
             self.total_below = None
-            self.reason = c.reason or (f"{c.min_count} × " if c.min_count > 1 else "") + matcher.describe
+            self.reason = c.reason or (Detail("{n} × {events}", n=c.min_count, events=matcher.describe)
+                                       if c.min_count > 1 else matcher.describe)
 
     def hits(self, uf: UnitFacts, year: int) -> list[Fact]:
         if self.matcher is None:
@@ -310,7 +311,8 @@ def _eval_value(node: Node, ctx: Ctx, uf: UnitFacts, lines: list[Line]) -> Indic
     for ln in raw_lines:
         if ln.kind == "formula" and value is not None:
             ln.kind = "value"
-            ln.detail = f"{ln.detail} → value {fmt(value)}{node.value_unit or ''} (reported, no points)"
+            ln.detail = Detail("{detail} → value {value}{unit} (reported, no points)", detail=ln.detail,
+                               value=fmt(value), unit=node.value_unit or "")
         ln.delta = ZERO
     lines.extend(raw_lines)
     return IndicatorScore(node.id, node.name, ZERO, None, node.divisions, [], True, value, node.value_unit)
@@ -405,8 +407,8 @@ def score_track(
             total = ct.floor
         if ct.cap is not None and total > ct.cap:
             lines.append(Line(None, ct.cap - total, "cap", None, None, None,
-                              as_of_note(f"track {ct.id} capped at {fmt(ct.cap)}", "cap {amount} from {since}",
-                                         ct.given[1]), None, ctx.version))
+                              as_of_note(Detail("track {track} capped at {cap}", track=ct.id, cap=fmt(ct.cap)),
+                                         "cap {amount} from {since}", ct.given[1]), None, ctx.version))
             total = ct.cap
         vetoed = False
         veto_reasons = []
@@ -417,7 +419,7 @@ def score_track(
                 veto_reasons.append(cond.reason)
                 f = hits[-1] if cond.min_count > 1 else hits[0]
                 lines.append(Line(None, ZERO, "veto", f.id, f.type, f.date, cond.reason, f.source,
-                                  ctx.version, f.corrections, "一票否决: " + cond.reason,
+                                  ctx.version, f.corrections, Detail("一票否决: {reason}", reason=cond.reason),
                                   tuple(h.id for h in hits)))
         downgraded = False
         down_reasons = []
@@ -438,7 +440,7 @@ def score_track(
                 down_reasons.append(cond.reason)
                 f = hits[cond.min_count - 1]
                 lines.append(Line(None, ZERO, "downgrade", f.id, f.type, f.date, cond.reason, f.source,
-                                  ctx.version, f.corrections, "直接降档: " + cond.reason,
+                                  ctx.version, f.corrections, Detail("直接降档: {reason}", reason=cond.reason),
                                   tuple(h.id for h in hits)))
         cite_corrections(lines, uf)
         grade = _grade(ct.grades, total)

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from ledger.events.fact import Fact
 
+from .card import Detail
 from .context import HUNDRED, Ctx
 from .index import UnitFacts
 
@@ -121,24 +122,24 @@ def hotline_tickets(uf: UnitFacts, ctx: Ctx, return_within: int, max_ext: int) -
 
 Pick = Callable[[TicketState, dt.date], bool]
 
-MEASURES: dict[str, tuple[str, Pick, Pick]] = {
+MEASURES: dict[str, tuple[Detail, Pick, Pick]] = {
     # name: (what it is, which tickets form the base (denominator) as of a day, which of those count)
-    "completion": ("completion rate (办结率)", lambda t, d: t.counted, lambda t, d: t.completed),
-    "on_time": ("on-time rate (按期回复率)", lambda t, d: t.counted, lambda t, d: t.on_time),
-    "satisfaction": ("satisfaction rate (满意率)", lambda t, d: t.counted, lambda t, d: t.satisfied),
-    "first_response": ("first-response on-time rate (按时反馈率)",
+    "completion": (Detail("completion rate (办结率)"), lambda t, d: t.counted, lambda t, d: t.completed),
+    "on_time": (Detail("on-time rate (按期回复率)"), lambda t, d: t.counted, lambda t, d: t.on_time),
+    "satisfaction": (Detail("satisfaction rate (满意率)"), lambda t, d: t.counted, lambda t, d: t.satisfied),
+    "first_response": (Detail("first-response on-time rate (按时反馈率)"),
                        lambda t, d: t.response_due is not None and (t.responded is not None or t.response_due <= d),
                        lambda t, d: t.responded_on_time),
-    "valid_callback": ("valid-callback rate (有效回访率)", lambda t, d: t.counted and t.has_callback,
+    "valid_callback": (Detail("valid-callback rate (有效回访率)"), lambda t, d: t.counted and t.has_callback,
                        lambda t, d: t.reached),
-    "valid_satisfaction": ("satisfaction over valid callbacks (有效回访满意率)",
+    "valid_satisfaction": (Detail("satisfaction over valid callbacks (有效回访满意率)"),
                            lambda t, d: t.counted and t.reached, lambda t, d: t.satisfied),
 }
 """Hotline measures. A ticket without a ``response_due`` takes no part in ``first_response``."""
 
-WHY_NOT = {"completion": "no ok reply", "satisfaction": "callback not satisfied",
-           "valid_callback": "callback did not reach the citizen",
-           "valid_satisfaction": "callback not satisfied"}
+WHY_NOT = {"completion": Detail("no ok reply"), "satisfaction": Detail("callback not satisfied"),
+           "valid_callback": Detail("callback did not reach the citizen"),
+           "valid_satisfaction": Detail("callback not satisfied")}
 
 
 class HotlineCount:
@@ -161,14 +162,14 @@ class HotlineCount:
             return None
         return Decimal(len(self.good)) * HUNDRED / Decimal(len(self.base))
 
-    def why_not(self, t: TicketState) -> str:
+    def why_not(self, t: TicketState) -> Detail:
         if t.returned_late:
-            return "returned after the time limit"
+            return Detail("returned after the time limit")
         if self.name == "on_time":
-            return f"no ok reply by {t.due.isoformat()}"
+            return Detail("no ok reply by {due}", due=t.due.isoformat())
         if self.name == "first_response":
             assert t.response_due is not None
-            return f"no response by {t.response_due.isoformat()}"
+            return Detail("no response by {due}", due=t.response_due.isoformat())
         return WHY_NOT[self.name]
 
 

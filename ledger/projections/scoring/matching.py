@@ -10,6 +10,7 @@ from typing import Any
 from ledger.events.fact import Fact
 from ledger.policies.vocabulary import Contains, as_decimal, to_decimal
 
+from .card import Detail
 from .index import UnitFacts, fact_key
 
 _num = as_decimal  # a fact field (or a where-comparison value) as a Decimal, or None
@@ -36,6 +37,16 @@ def _in(value: Any, allowed: frozenset[Any]) -> bool:
         return value in allowed
     except TypeError:
         return False
+
+
+def describe(types: Sequence[str], where: Mapping[str, Any]) -> Detail:
+    """``publication[channel=column]``: the types and conditions, each a code a human format
+    names in its language (the event catalogue's types, fields and values)."""
+    conds = ", ".join(f"{{field_{i}}}={{value_{i}}}" for i in range(len(where)))
+    values: dict[str, Any] = {"type": "/".join(types)}
+    for i, (k, v) in enumerate(where.items()):
+        values[f"field_{i}"], values[f"value_{i}"] = k, v
+    return Detail("{type}" + (f"[{conds}]" if where else ""), **values)
 
 
 class Matcher:
@@ -75,8 +86,7 @@ class Matcher:
         self.key_field = key_field
         self.key_values = key_values
         self.contains = (tuple(contains.fields), tuple(contains.any)) if contains else None
-        parts = [f"{k}={v}" for k, v in where.items()]
-        self.describe = "/".join(self.types) + (f"[{', '.join(parts)}]" if parts else "")
+        self.describe = describe(self.types, where)
 
     def test(self, f: Fact) -> bool:
         fields = f.fields

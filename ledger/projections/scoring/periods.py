@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from ledger.policies.vocabulary import Due
 
+from .card import Detail
+
 if TYPE_CHECKING:
     from ledger.policies.workdays import WorkCalendar
 
@@ -51,14 +53,14 @@ def due_date(due: Due, end: dt.date, cal: WorkCalendar) -> dt.date:
     return cal.nth_workday_from(nxt, due.n)
 
 
-def due_text(due: Due) -> str:
+def due_text(due: Due) -> Detail:
     if due.rule == "end_of_period":
-        return "the last day of the period"
+        return Detail("the last day of the period")
     if due.rule == "day_of_month":
-        return f"day {due.day} of the period's (last) month"
+        return Detail("day {day} of the period's (last) month", day=due.day)
     if due.rule == "day_of_next_month":
-        return f"day {due.day} of the next month"
-    return f"working day {due.n} of the next period"
+        return Detail("day {day} of the next month", day=due.day)
+    return Detail("working day {n} of the next period", n=due.n)
 
 
 def normalise_period(p: Any) -> str | None:
@@ -143,4 +145,5 @@ def window_bounds(window: str | None, as_of: dt.date, year: int) -> tuple[dt.dat
 def window_text(window: str | None, start: dt.date, end: dt.date) -> str:
     if window is None or window == "year":
         return ""
-    return f" [{window}: {start.isoformat()}…{end.isoformat()}]"
+    named = Detail(window) if window in ("month", "quarter") else window  # a period label is shown as it is
+    return Detail(" [{window}: {start}…{end}]", window=named, start=start.isoformat(), end=end.isoformat())

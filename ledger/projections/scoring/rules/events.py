@@ -166,7 +166,7 @@ class PerEventRule(Evaluator[PerEvent]):
                     amount = tier_amount
                     break
             amount = value_at(amount, f.date)
-            return amount, f"#{n}: {fmt(amount)}", amount
+            return amount, Detail("#{n}: {amount}", n=n, amount=fmt(amount)), amount
         amount = value_at(c.amount, f.date)
         delta, detail = self._multiplied(f, amount)
         return delta, detail, amount
@@ -178,8 +178,10 @@ class PerEventRule(Evaluator[PerEvent]):
             a = as_decimal(f.fields.get(mul.excess_of))
             b = as_decimal(f.fields.get(mul.over))
             excess = max(ZERO, a - b) if a is not None and b is not None else ZERO
-            return c_amount * excess, (f"{mul.excess_of} {fmt(a) if a is not None else '?'} − {mul.over} "
-                                       f"{fmt(b) if b is not None else '?'} → {fmt(excess)} × {fmt(c_amount)}")
+            return c_amount * excess, Detail("{field} {a} − {field_2} {b} → {excess} × {amount}", field=mul.excess_of,
+                                             a=fmt(a) if a is not None else "?", field_2=mul.over,
+                                             b=fmt(b) if b is not None else "?", excess=fmt(excess),
+                                             amount=fmt(c_amount))
         if mul:
             given = as_decimal(f.fields.get(mul))
             count = ONE if given is None else given
@@ -216,7 +218,8 @@ class PerEventRule(Evaluator[PerEvent]):
             if abs(s) > lim:
                 adj = (lim if s > 0 else -lim) - s
                 out.append(aggregate_line(node, adj, "cap", c.text, ctx,
-                                          detail=as_of_note(f"{c.matcher.describe} capped at {fmt(lim)} in all",
+                                          detail=as_of_note(Detail("{events} capped at {cap} in all",
+                                                                   events=c.matcher.describe, cap=fmt(lim)),
                                                             "cap {amount} from {since}", c.cap)))
                 total += adj
         if self.cap is not None:

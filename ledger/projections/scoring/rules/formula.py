@@ -21,7 +21,7 @@ from pydantic import Discriminator, Field, Tag, model_validator
 from ledger.events.fact import Fact
 from ledger.policies.vocabulary import Amount, Ident, Match, RuleSpec, Spec, Window, as_decimal
 
-from ..card import Line
+from ..card import Detail, Line
 from ..context import HUNDRED, ZERO, Ctx, Site, aggregate_line, as_of_note, as_of_notes, fmt
 from ..index import UnitFacts
 from ..matching import Matcher
@@ -200,7 +200,7 @@ _NAME = re.compile(r"(?<![\w.])[^\W\d]\w*")
 class _Value:
     __slots__ = ("value", "detail", "events")
 
-    def __init__(self, value: Decimal | None, detail: str, events: tuple[str, ...] = ()) -> None:
+    def __init__(self, value: Decimal | None, detail: Detail, events: tuple[str, ...] = ()) -> None:
         self.value, self.detail, self.events = value, detail, events
 
 
@@ -234,39 +234,46 @@ class FormulaRule(Evaluator[Formula]):
             f = facts[-1] if facts else None
             v = as_decimal(f.fields.get("value")) if f is not None else None
             if f is None or v is None:
-                return _Value(None, f"metric {m.metric}{win}: none")
-            return _Value(v, f"metric {m.metric}{win} dated {f.date.isoformat()}", (f.id,))
+                return _Value(None, Detail("metric {metric}{window}: none", metric=m.metric, window=win))
+            return _Value(v, Detail("metric {metric}{window} dated {date}", metric=m.metric, window=win,
+                                    date=f.date.isoformat()), (f.id,))
         if isinstance(m, (CountMeasure, SumMeasure)):
             matcher = self.matchers[name]
             assert matcher is not None
             facts, win = self._in_window(matcher.select(uf, ctx.year), m.window, ctx)
             ids = tuple(f.id for f in facts)
             if isinstance(m, CountMeasure):
-                return _Value(Decimal(len(facts)), f"count of {matcher.describe}{win}", ids)
+                return _Value(Decimal(len(facts)), Detail("count of {events}{window}", events=matcher.describe,
+                                                          window=win), ids)
             total = sum((as_decimal(f.fields.get(m.sum.field)) or ZERO for f in facts), ZERO)
-            return _Value(total, f"sum of {m.sum.field} over {len(facts)} × {matcher.describe}{win}", ids)
+            return _Value(total, Detail("sum of {field} over {n} × {events}{window}", field=m.sum.field, n=len(facts),
+                                        events=matcher.describe, window=win), ids)
         if isinstance(m, IndicatorMeasure):
             assert ctx.resolve is not None  # set by the engine
             score = ctx.resolve(m.indicator, uf)
             if score.reports:
                 unit = score.value_unit or ""
-                return _Value(score.value, f"value of indicator {m.indicator}" + (f" ({unit})" if unit else ""))
-            return _Value(score.points, f"points of indicator {m.indicator}")
+                return _Value(score.value, Detail("value of indicator {indicator}" + (" ({unit})" if unit else ""),
+                                                  indicator=m.indicator, **({"unit": unit} if unit else {})))
+            return _Value(score.points, Detail("points of indicator {indicator}", indicator=m.indicator))
         assert isinstance(m, HotlineMeasure)
         hc = measure_hotline(m, self.matchers[name], ctx, uf, self.ret, self.ext)
         what = m.describe()
         win = window_text(m.window, hc.start, hc.end) if m.window else ""
         if m.value == "count":
-            return _Value(Decimal(len(hc.good)), f"tickets counted by {what}{win}: {len(hc.good)}",
+            return _Value(Decimal(len(hc.good)), Detail("tickets counted by {measure}{window}: {n}", measure=what,
+                                                        window=win, n=len(hc.good)),
                           tuple(t.fact.id for t in hc.good))
         if m.value == "base":
-            return _Value(Decimal(len(hc.base)), f"tickets in the base of {what}{win}: {len(hc.base)}",
+            return _Value(Decimal(len(hc.base)), Detail("tickets in the base of {measure}{window}: {n}", measure=what,
+                                                        window=win, n=len(hc.base)),
                           tuple(t.fact.id for t in hc.base))
         rate = hc.rate()
         ids = tuple(t.fact.id for t in hc.base)
         if rate is None:
-            return _Value(None, f"{what}{win}: no tickets")
-        return _Value(rate, f"{what}{win} {len(hc.good)}/{len(hc.base)}", ids)
+            return _Value(None, Detail("{measure}{window}: no tickets", measure=what, window=win))
+        return _Value(rate, Detail("{measure}{window} {good}/{base}", measure=what, window=win, good=len(hc.good),
+                                   base=len(hc.base)), ids)
 
     def evaluate(self, ctx: Ctx, uf: UnitFacts, node: Site, out: list[Line]) -> None:
         values: dict[str, Decimal] = {}
@@ -279,23 +286,27 @@ class FormulaRule(Evaluator[Formula]):
                 values[name] = got.value
                 pct = "%" if _is_rate(m) else ""
                 out.append(aggregate_line(node, ZERO, "formula_term", self.text, ctx,
-                                          detail=f"{name} = {fmt(got.value)}{pct} ({got.detail})", events=got.events))
+                                          detail=Detail("{name} = {value}{pct} ({how})", name=name,
+                                                        value=fmt(got.value), pct=pct, how=got.detail),
+                                          events=got.events))
                 continue
             when = m.when_empty or self.when_empty
             if when == "missing":
                 missing.append(name)
                 out.append(aggregate_line(node, ZERO, "formula_term", self.text, ctx,
-                                          detail=f"{name}: no data ({got.detail}); when_empty missing"))
+                                          detail=Detail("{name}: no data ({how}); when_empty missing", name=name,
+                                                        how=got.detail)))
                 continue
             full = m.full if m.full is not None else HUNDRED
             values[name] = ZERO if when == "zero" else full
             out.append(aggregate_line(node, ZERO, "formula_term", self.text, ctx,
-                                      detail=f"{name}: no data ({got.detail}); when_empty {when} → "
-                                             f"{fmt(values[name])}"))
+                                      detail=Detail("{name}: no data ({how}); when_empty {when} → {value}", name=name,
+                                                    how=got.detail, when=when, value=fmt(values[name]))))
             if when == "full":
                 out[-1].detail = as_of_note(out[-1].detail, "full value {amount} from {since}", m.full)
         if missing:
-            self.missing_data(ctx, node, out, f"formula not computed: no data for {', '.join(missing)}")
+            self.missing_data(ctx, node, out, Detail("formula not computed: no data for {names}",
+                                                     names=", ".join(missing)))
             return
         global _EVAL
         if _EVAL is None:
@@ -305,20 +316,22 @@ class FormulaRule(Evaluator[Formula]):
         try:
             raw = Decimal(cls(operators=ops, functions=funcs, names=values).eval(self.formula, self.tree))
         except ArithmeticError:
-            self.missing_data(ctx, node, out, f"formula not computed: {numbers} divides by zero")
+            self.missing_data(ctx, node, out, Detail("formula not computed: {numbers} divides by zero",
+                                                     numbers=numbers))
             return
-        detail = f"{self.formula} = {numbers} = {fmt(raw)}"
+        detail: str = Detail("{formula} = {numbers} = {value}", formula=self.formula, numbers=numbers, value=fmt(raw))
         value = raw
         if self.min is not None and value < self.min:
             value = self.min
-            detail += f", at least {fmt(self.min)}"
+            detail = Detail("{detail}, at least {min}", detail=detail, min=fmt(self.min))
         if self.max is not None and value > self.max:
             value = self.max
-            detail += f", at most {fmt(self.max)}"
+            detail = Detail("{detail}, at most {max}", detail=detail, max=fmt(self.max))
         if self.round is not None:
             rounded = _round(value, self.round)
             if rounded != value:
-                detail += f", rounded half-up to {self.round} place{'s' if self.round != 1 else ''}: {fmt(rounded)}"
+                detail = Detail("{detail}, rounded half-up to {places} place" + ("s" if self.round != 1 else "")
+                                + ": {value}", detail=detail, places=self.round, value=fmt(rounded))
             value = rounded
         low = self.min is not None and raw < self.min
         lifted = self.min if low and self.min is not None else raw

@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 
 from ledger.policies.vocabulary import Amount, MetricRef, RuleSpec, Spec, Where, Window
 
-from ..card import Line, q
+from ..card import Detail, Line, q
 from ..context import ZERO, Ctx, Site, aggregate_line, as_of_notes, event_line, fmt
 from ..hotline import HOTLINE_TYPES, MEASURES, HotlineCount, hotline_count
 from ..index import UnitFacts
@@ -36,10 +36,15 @@ class HotlineRef(Spec):
     def matcher(self) -> Matcher | None:
         return Matcher(["hotline_ticket"], self.where) if self.where else None
 
-    def describe(self) -> str:
-        parts = [f"{k}={v}" for k, v in self.where.items()]
-        return (MEASURES[self.hotline][0] + (f" [{', '.join(parts)}]" if parts else "")
-                + (f" ({self.window})" if self.window else ""))
+    def describe(self) -> Detail:
+        conds = ", ".join(f"{{field_{i}}}={{value_{i}}}" for i in range(len(self.where)))
+        values: dict[str, Any] = {"measure": MEASURES[self.hotline][0]}
+        for i, (k, v) in enumerate(self.where.items()):
+            values[f"field_{i}"], values[f"value_{i}"] = k, v
+        if self.window:
+            values["window"] = Detail(self.window) if self.window in ("month", "quarter", "year") else self.window
+        return Detail("{measure}" + (f" [{conds}]" if conds else "") + (" ({window})" if self.window else ""),
+                      **values)
 
 
 def measure_hotline(ref: HotlineRef, matcher: Matcher | None, ctx: Ctx, uf: UnitFacts, ret: int,
@@ -87,12 +92,13 @@ class RateRule(Evaluator[Rate]):
         self.points: Decimal = points
         self.ret, self.ext = r.return_within_workdays, r.max_extension_workdays
 
-    def _deduction(self, v: Decimal) -> tuple[Decimal, str]:
+    def _deduction(self, v: Decimal) -> tuple[Decimal, Detail]:
         if self.zero_below is not None and v < self.zero_below:
-            return -self.points, f"{fmt(v)} < {fmt(self.zero_below)}: no points"
+            return -self.points, Detail("{rate} < {below}: no points", rate=fmt(v), below=fmt(self.zero_below))
         d = self.per_point * max(ZERO, self.full_at - v)
         d = min(d, self.points)
-        return -d, f"({fmt(self.full_at)} − {fmt(v)}) × {fmt(self.per_point)}"
+        return -d, Detail("({full} − {rate}) × {per_point}", full=fmt(self.full_at), rate=fmt(v),
+                          per_point=fmt(self.per_point))
 
     def _dated(self, detail: str, v: Decimal) -> str:
         """``detail`` naming the dated values (in force at as-of) the deduction used."""
@@ -108,11 +114,12 @@ class RateRule(Evaluator[Rate]):
         if self.metric is not None:
             f, v = metric_value(uf, self.metric)
             if f is None or v is None:
-                self.missing_data(ctx, node, out, f"metric {self.metric} missing")
+                self.missing_data(ctx, node, out, Detail("metric {metric} missing", metric=self.metric))
                 return
             delta, how = self._deduction(v)
             out.append(event_line(node, f, delta, self.text, ctx,
-                                  detail=self._dated(f"{self.metric} = {fmt(v)}: {how}", v)))
+                                  detail=self._dated(Detail("{metric} = {rate}: {how}", metric=self.metric,
+                                                            rate=fmt(v), how=how), v)))
             return
         assert self.hotline is not None
         m = measure_hotline(self.hotline, self.matcher, ctx, uf, self.ret, self.ext)
@@ -120,12 +127,15 @@ class RateRule(Evaluator[Rate]):
         v = m.rate()
         if v is None:
             out.append(aggregate_line(node, ZERO, "rate", self.text, ctx,
-                                      detail=f"{name}: no counted tickets, full points"))
+                                      detail=Detail("{measure}: no counted tickets, full points", measure=name)))
             return
         delta, how = self._deduction(v)
         out.append(aggregate_line(node, delta, "rate", self.text, ctx,
-                                  detail=self._dated(f"{name} {len(m.good)}/{len(m.base)} = {fmt(q(v))}%: {how}", v),
+                                  detail=self._dated(Detail("{measure} {good}/{base} = {rate}%: {how}", measure=name,
+                                                            good=len(m.good), base=len(m.base), rate=fmt(q(v)),
+                                                            how=how), v),
                                   events=tuple(t.fact.id for t in m.good)))
         for t in m.bad:
             out.append(event_line(node, t.fact, ZERO, self.text, ctx, kind="ticket",
-                                  detail=f"ticket {t.fact.fields.get('ticket')}: {m.why_not(t)}"))
+                                  detail=Detail("ticket {ticket}: {why}", ticket=t.fact.fields.get("ticket"),
+                                                why=m.why_not(t))))

@@ -6,7 +6,7 @@ from typing import Literal
 
 from ledger.policies.vocabulary import RuleSpec
 
-from ..card import Line
+from ..card import Detail, Line
 from ..context import ZERO, Ctx, Site, aggregate_line
 from ..index import UnitFacts
 from .base import Evaluator, rule_kind
@@ -26,4 +26,4 @@ class ManualRule(Evaluator[Manual]):
 
     def evaluate(self, ctx: Ctx, uf: UnitFacts, node: Site, out: list[Line]) -> None:
         out.append(aggregate_line(node, ZERO, "unscored", self.text, ctx,
-                                  detail=self.note or "no event feeds this indicator yet"))
+                                  detail=self.note or Detail("no event feeds this indicator yet")))

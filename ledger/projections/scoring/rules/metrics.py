@@ -44,7 +44,9 @@ def band_text(b: Band) -> str:
         val = getattr(b, name)
         if val is not None:
             parts.append(f"{sym} {fmt(val)}")
-    return " and ".join(parts) or "otherwise"
+    if not parts:
+        return Detail("otherwise")
+    return Detail(" and ".join(f"{{b{i}}}" for i in range(len(parts))), **{f"b{i}": p for i, p in enumerate(parts)})
 
 
 def band_notes(detail: str | None, bands: list[Band], points: str = "band points {amount} from {since}") -> str | None:

@@ -143,7 +143,7 @@ class ReportRule(Evaluator[Report]):
                     late_first = f
             if not due_passed and on_time_ok is None:
                 continue
-            due_s = due.isoformat() if due is not None else "its deadline"
+            due_s = due.isoformat() if due is not None else Detail("its deadline")
             # an obligation is priced by the values in force at its deadline (as-of if not known)
             day = due or ctx.as_of
             on_time, poor, late, missing = (value_at(a, day) for a in (self.on_time, self.poor, self.late,
@@ -209,16 +209,17 @@ class QuotaRule(Evaluator[Quota]):
         if v is not None:
             for b in target.bands:
                 if band_match(b, v):
-                    return b.value, f"; target by {target.metric} = {fmt(v)}"
+                    return b.value, Detail("; target by {metric} = {value}", metric=target.metric, value=fmt(v))
         if target.default is None:
             return None, ""
-        return target.default, f"; default target ({target.metric} missing or out of bands)"
+        return target.default, Detail("; default target ({metric} missing or out of bands)", metric=target.metric)
 
     def evaluate(self, ctx: Ctx, uf: UnitFacts, node: Site, out: list[Line]) -> None:
         target, target_note = self._target(uf)
         if target is None:
             assert isinstance(self.target, MetricTarget)
-            self.missing_data(ctx, node, out, f"metric {self.target.metric} missing: target unknown")
+            self.missing_data(ctx, node, out, Detail("metric {metric} missing: target unknown",
+                                                     metric=self.target.metric))
             return
         buckets: dict[int, list[Fact]] = {}
         for f in self.matcher.select(uf, ctx.year):
@@ -237,7 +238,8 @@ class QuotaRule(Evaluator[Quota]):
                 if not (self.early and ok):
                     continue
             ids = tuple(f.id for f in got)
-            desc = f"{label}: {count} × {self.matcher.describe} (target {fmt(target)}{target_note})"
+            desc: str = Detail("{period}: {count} × {events} (target {target}{note})", period=label, count=count,
+                               events=self.matcher.describe, target=fmt(target), note=target_note)
             desc = self._dated_target(desc, target)
             met, per_extra, short, per_short = self._amounts_at(ctx, end)
             if ok:

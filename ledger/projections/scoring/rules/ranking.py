@@ -94,8 +94,8 @@ class RankRule(RankedEvaluator[Rank]):
             detail = Detail("place {place} of {n} by {metric} = {value}", place=place, n=n, metric=self.metric,
                             value=fmt(value))
         else:
-            detail = Detail("place {place} of {n} by count of {what} = {value}", place=place, n=n,
-                            what=self.matcher.describe if self.matcher else "", value=fmt(value))
+            detail = Detail("place {place} of {n} by count of {events} = {value}", place=place, n=n,
+                            events=self.matcher.describe if self.matcher else "", value=fmt(value))
         out.append(aggregate_line(node, self.amount(place), "rank", self.text, ctx, detail=self._dated(detail, place),
                                   events=ids))
 
