@@ -5,7 +5,10 @@ latency percentiles printed beside the same calls made in-process in the same ru
     .venv/bin/python benchmarks/web_bench.py [--units 3000] [--per-unit 133] [--clients 8] [--seconds 60] [--db PATH]
 
 (3,000 units × 133 events ≈ 400k events: the issue's figure.) Every request goes to the loopback
-address only; the load stops by itself after --seconds (at most 300) or 200,000 requests.
+address only; the load stops by itself after --seconds (at most 300) or 200,000 requests. The
+clients are threads of this process (which does nothing else meanwhile), each on a keep-alive
+``http.client`` connection; the tables are asked after the load, then once more of a fresh
+server (nothing kept).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -39,6 +43,25 @@ POLICY = "jiangxian-2021"
 policy scores all 3,000 units: each scores its own groups."""
 PASSWORD = "bench-password-1"
 MAX_REQUESTS = 200_000
+SESSION = "ledger_session"
+
+
+def serve(path: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """``ledger serve`` on 127.0.0.1:port, once it accepts connections."""
+    env = {**os.environ, "LEDGER_WEB_SECRET": "bench-secret"}
+    server = subprocess.Popen([sys.executable, str(HERE.parent / "cli.py"), "--db", f"sqlite:///{path}", "serve",
+                               "--port", str(port), "--workers", str(workers)], env=env)
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server
+
+
+def card_path(track: str, unit: str) -> str:
+    return f"/units/{unit}?" + urllib.parse.urlencode({"policy": POLICY, "track": track})
 
 
 def pct(values: list[float], p: float) -> float:
@@ -63,6 +86,27 @@ def signed_in_client(base: str):  # -> httpx.Client
     done = client.post("/login", data={"name": "bench", "password": PASSWORD, "csrf": token, "next": "/"})
     assert done.status_code == 303, done.text
     return client
+
+
+class Lean:
+    """One client of the load: a keep-alive ``http.client`` connection with a signed-in
+    session's cookie (httpx costs several times its CPU per request, and the load generator
+    shares the 2 cores with the server)."""
+
+    def __init__(self, port: int, cookie: str):
+        import http.client
+
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.headers = {"Cookie": cookie}
+
+    def get(self, path: str) -> tuple[int, int]:
+        """(status, body length), the body read whole."""
+        self.connection.request("GET", path, headers=self.headers)
+        response = self.connection.getresponse()
+        return response.status, len(response.read())
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def main() -> None:
@@ -99,42 +143,36 @@ def main() -> None:
     start = time.perf_counter()
     ledger.scoreboard(policy)
     table_in_process = time.perf_counter() - start
+    earlier = head - 100
     ledger.close()
 
     port = free_port()
-    env = {**os.environ, "LEDGER_WEB_SECRET": "bench-secret"}
-    server = subprocess.Popen([sys.executable, str(HERE.parent / "cli.py"), "--db", f"sqlite:///{path}", "serve",
-                               "--port", str(port), "--workers", str(min(args.clients, 8))], env=env)
+    server = serve(path, port, min(args.clients, 8))
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        clients = [signed_in_client(base) for _ in range(args.clients)]
+        signed = [signed_in_client(base) for _ in range(args.clients)]
+        clients = [Lean(port, f"{SESSION}={c.cookies[SESSION]}") for c in signed]
         first = time.perf_counter()
-        served = clients[0].get(f"/units/{sample[0][1]}", params={"policy": POLICY, "track": sample[0][0]})
+        status, _ = clients[0].get(card_path(*sample[0]))
         first_card = time.perf_counter() - first  # the server has served one request
-        if served.status_code != 200:
-            raise SystemExit(f"first card: {served.status_code}")
+        if status != 200:
+            raise SystemExit(f"first card: {status}")
         latencies: list[float] = []
         seen: list[tuple[str, str]] = []
         errors: list[str] = []
         lock = threading.Lock()
         stop = time.monotonic() + args.seconds
 
-        def work(client, seed: int) -> None:
+        def work(client: Lean, seed: int) -> None:
             local = random.Random(seed)
             while time.monotonic() < stop:
                 track, unit = local.choice(members)
                 began = time.perf_counter()
-                response = client.get(f"/units/{unit}", params={"policy": POLICY, "track": track})
+                status, _ = client.get(card_path(track, unit))
                 took = time.perf_counter() - began
                 with lock:
-                    if response.status_code != 200:
-                        errors.append(f"{unit}: {response.status_code}")
+                    if status != 200:
+                        errors.append(f"{unit}: {status}")
                     latencies.append(took)
                     seen.append((track, unit))
                     if len(latencies) >= MAX_REQUESTS:
@@ -149,12 +187,35 @@ def main() -> None:
         table_times = []
         for _ in range(args.tables):
             began = time.perf_counter()
-            response = clients[0].get(f"/scores/{POLICY}")
+            status, _ = clients[0].get(f"/scores/{POLICY}")
             table_times.append(time.perf_counter() - began)
-            if response.status_code != 200:
-                errors.append(f"table: {response.status_code}")
+            if status != 200:
+                errors.append(f"table: {status}")
+        # the first request at a known-at no request asked for before (nothing of it is kept)
+        began = time.perf_counter()
+        status, _ = clients[0].get(f"/scores/{POLICY}?known_at={earlier}")
+        table_earlier = time.perf_counter() - began
+        if status != 200:
+            errors.append(f"table at {earlier}: {status}")
         for c in clients:
             c.close()
+        for h in signed:
+            h.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    # A fresh server (nothing kept): the first request of the table at the head.
+    port = free_port()
+    server = serve(path, port, 1)
+    try:
+        fresh = signed_in_client(f"http://127.0.0.1:{port}")
+        began = time.perf_counter()
+        response = fresh.get(f"/scores/{POLICY}")
+        table_fresh = time.perf_counter() - began
+        if response.status_code != 200:
+            errors.append(f"table on a fresh server: {response.status_code}")
+        fresh.close()
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -170,6 +231,8 @@ def main() -> None:
     print(f"score table ({len(members)} unit cards), in-process {table_in_process:.2f} s, over HTTP: first "
           f"{table_times[0]:.2f} s, then median {statistics.median(table_times[1:] or table_times):.2f} s "
           f"({len(table_times)} requests)")
+    print(f"  first at a new known-at ({earlier}, after the head's) {table_earlier:.2f} s; "
+          f"first on a fresh server (nothing kept) {table_fresh:.2f} s")
     if errors:
         print("errors:", errors[:10])
         sys.exit(1)

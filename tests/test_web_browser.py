@@ -114,13 +114,27 @@ class Shots:
 
 def go(driver, element) -> None:
     """Click a link or a submit button and wait for the next page (a click does not wait)."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(old))
+
+    def gone(_: object) -> bool:
+        # staleness_of, also when chromedriver catches the old page mid-teardown: it answers
+        # "Node with given id does not belong to the document" rather than a stale reference
+        try:
+            old.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" not in str(exc):
+                raise
+            return True
+        return False
+
+    WebDriverWait(driver, 30).until(gone)
 
 
 def sign_in(driver, base: str, name: str) -> None:

@@ -96,3 +96,59 @@ def test_a_disabled_account_is_out_at_once_through_the_head_cache(db_url, tmp_pa
     with Ledger(db_url, create=False) as ledger:
         accounts.disable(ledger, "insp")  # another process's write: only the head tells this server
     assert client.get("/").status_code == 303
+
+
+def _score_json(ledger: Ledger, **options) -> str:
+    from ledger.reports import formats
+
+    return str(formats.render("score", "json", ledger.scoreboard(ledger.policy("cli-test"), **options)))
+
+
+def test_kept_facts_give_the_ledgers_own_scores_and_follow_a_new_record(db_url, tmp_path):
+    """The facts of a whole stream are kept by (stream, types, version): a new record in a's
+    stream makes a's a new entry and leaves b's and c's kept; an as-of reuses them; a known-at
+    before a stream's last record reads it as then known (not kept)."""
+    import datetime as dt
+
+    from ledger.web.cache import Bounded
+
+    w = make_world(db_url, tmp_path, with_appeals=False)
+    plain, kept_ledger = Ledger(w.url, create=False), Ledger(w.url, create=False)
+    kept = Bounded(64)
+    kept_ledger.facts.kept = kept
+    try:
+        assert _score_json(kept_ledger) == _score_json(plain)
+        streams = kept.misses
+        assert streams == len(kept) == 3  # units a, b, c: one stream each, all read once
+        assert _score_json(kept_ledger) == _score_json(plain) and (kept.hits, kept.misses) == (3, 3)
+        before = plain.head()[0]
+        assert cli(w.url, "retract", "a-m0", "--reason", "非省级媒体").code == 0
+        assert _score_json(kept_ledger) == _score_json(plain)
+        assert (kept.hits, kept.misses) == (5, 4)  # a's stream has a new version; b's and c's kept
+        early = dt.date(2021, 3, 31)
+        assert _score_json(kept_ledger, as_of=early) == _score_json(plain, as_of=early)
+        assert (kept.hits, kept.misses) == (8, 4)  # the as-of cut is made on the kept facts
+        # as known before the retraction: a's stream was not whole then (read as known, not kept)
+        assert _score_json(kept_ledger, known_at=before) == _score_json(plain, known_at=before)
+        assert (kept.hits, kept.misses) == (10, 4)
+    finally:
+        plain.close()
+        kept_ledger.close()
+
+
+def test_a_kept_card_renders_its_parts_for_the_role_and_language(db_url, tmp_path):
+    """One kept result, its lines rendered apart for a unit that may file an appeal (check
+    boxes) and for an inspector (none), and in each page language."""
+    w = make_world(db_url, tmp_path, with_appeals=False)
+    inspector = w.client("inspector")
+    unit = w.client("unit")  # ub: unit b's own card
+    cache = inspector.app.state.workbench.cache
+    card = "/units/b?policy=cli-test"
+    seen = inspector.get(card + "&lang=en").text
+    assert 'name="targets"' not in seen and "<h2>Indicators</h2>" in seen
+    own = unit.get(card).text
+    assert 'name="targets"' in own and "<h2>指标</h2>" in own  # another app: its own cache
+    again = inspector.get(card + "&lang=zh").text  # the same kept result, now in Chinese
+    assert "<h2>指标</h2>" in again and 'name="targets"' not in again
+    assert len(cache.results) == 1 and cache.results.hits == 1
+    assert set(map(_total, (seen, own, again))) == {_total(seen)}

@@ -12,14 +12,14 @@ import bisect
 import datetime as dt
 import typing
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from ..events.catalog import CATALOG, FACT_TYPES
 from ..events.fact import Fact
 from ..store.backends import StoreDamaged
-from ..store.eventstore import EventStore, Record, unit_stream
+from ..store.eventstore import EventStore, Record, select_in, unit_stream
 from ..units import Unit
 
 NOT_FIELDS = frozenset({"type", "unit", "date", "id", "source", "note", "actor", "evidence",
@@ -191,16 +191,24 @@ def _roster_from(records: Iterable[Record]) -> dict[str, Unit]:
     return units
 
 
+class KeptFacts(Protocol):
+    """A thread-safe bounded map (``ledger.web.cache.Bounded``): ``get(key, make)``."""
+
+    def get(self, key: Hashable, make: Callable[[], list[Fact]]) -> list[Fact]: ...
+
+
 class FactView:
     """Facts of units for one assessment year, as of a date and as known at a revision.
 
     Small, often-read slices — the roster, and peers' rank inputs read by type — are kept in
     memory and brought up to date incrementally (only records appended since are read), like
-    an eventsourcing projection with its tracking position. Full unit streams are not kept.
+    an eventsourcing projection with its tracking position. Full unit streams are not kept,
+    unless ``kept`` is given (a long-running server's shared map, see ``facts``).
     """
 
-    def __init__(self, store: EventStore):
+    def __init__(self, store: EventStore, kept: KeptFacts | None = None):
         self.store = store
+        self.kept = kept
         self._slices: dict[tuple[str, frozenset[str] | None], tuple[int, list[Record]]] = {}
         self._rosters: dict[int, dict[str, Unit]] = {}
 
@@ -221,6 +229,8 @@ class FactView:
               types: Iterable[str] | None = None) -> list[Fact]:
         """With ``types``, only facts of those types (and the amendments that may touch them)
         are read."""
+        if self.kept is not None:
+            return self.facts_for([unit], year, as_of, known_at, types)[unit]
         topics = None if types is None else set(types) | {"retraction", "correction"}
         records = self.store.read_stream(unit_stream(unit, year), upto=known_at, topics=topics)
         return effective_facts(records, as_of, known_at)
@@ -228,12 +238,59 @@ class FactView:
     def facts_for(self, units: Iterable[str], year: int, as_of: dt.date | None, known_at: int | None,
                   types: Iterable[str] | None = None,
                   on_unit: Callable[[int], None] | None = None) -> dict[str, list[Fact]]:
+        units = list(units)
+        whole = self._whole(units, year, known_at) if self.kept is not None else {}
         out = {}
         for u in units:
-            out[u] = self.facts(u, year, as_of, known_at, types)
+            version = whole.get(u)
+            out[u] = self.facts_of_whole(u, year, as_of, version, types) if version is not None else \
+                self.facts_uncached(u, year, as_of, known_at, types)
             if on_unit:
                 on_unit(1)
         return out
+
+    def facts_uncached(self, unit: str, year: int, as_of: dt.date | None, known_at: int | None,
+                       types: Iterable[str] | None = None) -> list[Fact]:
+        topics = None if types is None else set(types) | {"retraction", "correction"}
+        records = self.store.read_stream(unit_stream(unit, year), upto=known_at, topics=topics)
+        return effective_facts(records, as_of, known_at)
+
+    def _whole(self, units: list[str], year: int, known_at: int | None) -> dict[str, int]:
+        """Units whose year stream is known whole at ``known_at`` (its last record's revision
+        is at or before it), with the stream's version then: one indexed read for them all.
+        A stream not written yet is whole at version 0."""
+        streams = {unit_stream(u, year): u for u in units}
+        found = dict.fromkeys(units, 0)
+        backend = self.store.backend
+        with backend.transaction(commit=False) as c:
+            rows = select_in(backend, c, "SELECT stream, version, last_revision FROM ledger_streams "
+                                         "WHERE stream IN ({marks})", streams)
+        for r in rows:
+            unit, last = streams[r["stream"]], r["last_revision"]
+            if last is None or (known_at is not None and int(last) > known_at):
+                del found[unit]  # read as known at the revision, not kept
+            else:
+                found[unit] = int(r["version"])
+        return found
+
+    def facts_of_whole(self, unit: str, year: int, as_of: dt.date | None, version: int,
+                       types: Iterable[str] | None) -> list[Fact]:
+        """The facts of a stream's first ``version`` records (all it held at the known-at),
+        kept in ``kept`` (one map per store) by (stream, types, version): the records of a stream up to a version
+        never change (the ledger only grows), so a later known-at that added nothing to this
+        stream — or another as-of date — reuses them. Kept without the as-of cut (a filter on
+        each fact's effective date, as ``effective_facts`` applies it)."""
+        assert self.kept is not None
+        stream = unit_stream(unit, year)
+        topics = None if types is None else frozenset(types) | {"retraction", "correction"}
+
+        def make() -> list[Fact]:
+            if version == 0:
+                return []
+            return effective_facts(self.store.read_stream(stream, topics=topics, to_version=version), None, None)
+
+        facts = self.kept.get(("facts", stream, topics, version), make)
+        return facts if as_of is None else [f for f in facts if f.date <= as_of]
 
     def peer_facts(self, units: Iterable[str], year: int, as_of: dt.date | None, known_at: int | None,
                    types: Iterable[str]) -> dict[str, list[Fact]]:

@@ -18,6 +18,7 @@ from ..reports import formats
 from ..reports import text as render
 from . import access, readers
 from .app import JSON_TYPE, Ctx
+from .cache import DERIVED, Bounded
 
 if TYPE_CHECKING:
     from ..policies.model import Policy
@@ -46,9 +47,19 @@ def resolved(ctx: Ctx, policy: str | None, as_of: str | None, known_at: str | No
     to the head): what a cached result is keyed by."""
     from ..projections.scoreboard import default_as_of
 
-    pol = ctx.ledger.policy(policy, None)
+    pol = policy_at_head(ctx, policy)
     day = parse_date(as_of, "--as-of") or default_as_of(pol)
-    return pol, day, ctx.ledger.resolve_known_at(known_at)
+    known = ctx.head if known_at is None or known_at == "" else ctx.ledger.resolve_known_at(known_at)
+    return pol, day, known
+
+
+def policy_at_head(ctx: Ctx, ref: str | None) -> Policy:
+    """``ledger.policy(ref)``, resolved once per head revision (the policies published in the
+    ledger are records: a new one moves the head). A ref that resolves to nothing raises
+    each time (errors are not kept)."""
+    if not ref:
+        return ctx.ledger.policy(ref, None)
+    return ctx.cache.at_head(ctx.head, ("policy", ref), lambda: ctx.ledger.policy(ref, None))
 
 
 def result_key(report: str, policy: Policy, track: str | None, unit: str | None, as_of: dt.date,
@@ -59,13 +70,13 @@ def result_key(report: str, policy: Policy, track: str | None, unit: str | None,
 
 
 def cached_board(ctx: Ctx, policy: str | None, track: str | None, as_of: str | None,
-                 known_at: str | None) -> tuple[Scoreboard, dict[Any, Any]]:
+                 known_at: str | None) -> tuple[Scoreboard, Bounded]:
     """``score_board`` for a whole table (every unit of the policy or of one track), kept in the
-    workbench's cache under its resolved (policy, track, as-of, known-at); with it, a dict for
-    what pages derive from it (its rows in each order)."""
+    workbench's cache under its resolved (policy, track, as-of, known-at); with it, a bounded
+    map of what pages derive from it (its rows in each order, its rendered tables)."""
     pol, day, known = resolved(ctx, policy, as_of, known_at)
     return ctx.cache.tables.get(result_key("score", pol, track, None, day, known), lambda: (ctx.ledger.scoreboard(
-        pol, as_of=day, known_at=known, tracks=[track] if track else None), {}))
+        pol, as_of=day, known_at=known, tracks=[track] if track else None), Bounded(DERIVED)))
 
 
 def published_match(ctx: Ctx, board: Scoreboard, track: str | None) -> Publication | None:
@@ -103,16 +114,18 @@ def explanation(ctx: Ctx, route: str, unit: str, policy: str | None = None) -> e
 
 
 def cached_explanation(ctx: Ctx, route: str, unit: str, policy: str | None,
-                       derive: Callable[[explain_report.Explanation], T]) -> T:
-    """``explanation`` after the same checks, and ``derive(explanation)`` (what a page shows of
-    it), kept in the workbench's cache under the resolved (policy, track, unit, as-of,
-    known-at). The explanation's facts are read before it is kept, so a kept result reads
-    no store (nor the connection of the request that made it)."""
+                       derive: Callable[[explain_report.Explanation], T]) -> tuple[tuple[Any, ...], Callable[[], T]]:
+    """After ``explanation``'s checks: the key of the result under the resolved (policy, track,
+    unit, as-of, known-at), and a function giving ``derive(explanation)`` (what a page shows of
+    it), kept in the workbench's cache of explanations under that key. The explanation's
+    facts are read before it is kept, so a kept result reads no store (nor the connection of
+    the request that made it)."""
     rule = access.rule(route, ctx.account)
     access.check_unit(rule, ctx.account, unit)
     access.check_latest(rule, ctx.q("known_at"))
     track = ctx.q("track")
     pol, day, known = resolved(ctx, policy or ctx.q("policy"), ctx.q("as_of"), ctx.q("known_at"))
+    key = result_key("explain", pol, track, unit, day, known)
 
     def make() -> T:
         scored = ctx.ledger.scoreboard(pol, as_of=day, known_at=known, tracks=[track] if track else None, focus=unit)
@@ -120,7 +133,7 @@ def cached_explanation(ctx: Ctx, route: str, unit: str, policy: str | None,
         _ = ex.facts
         return derive(ex)
 
-    return ctx.cache.results.get(result_key("explain", pol, track, unit, day, known), make)
+    return key, lambda: ctx.cache.explanations.get(key, make)
 
 
 def api_explain(ctx: Ctx) -> Response:

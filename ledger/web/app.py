@@ -40,6 +40,7 @@ from . import access, auth, i18n
 from .cache import WebCache
 
 if TYPE_CHECKING:
+    from ..projections.fact_view import KeptFacts
     from ..projections.record_views import Appeal, Publication
 
 HERE = Path(__file__).parent
@@ -67,8 +68,8 @@ class LedgerPool:
     """A few ``Ledger`` objects (one store connection set each) shared by the request threads:
     a request holds one for its duration."""
 
-    def __init__(self, url: StoreUrl, size: int, clock: Callable[[], dt.datetime]):
-        self.url, self.size, self.clock = url, size, clock
+    def __init__(self, url: StoreUrl, size: int, clock: Callable[[], dt.datetime], kept: KeptFacts | None = None):
+        self.url, self.size, self.clock, self.kept = url, size, clock, kept
         self._idle: queue.LifoQueue[Ledger] = queue.LifoQueue()
         self._made = 0
         self._lock = threading.Lock()
@@ -81,7 +82,11 @@ class LedgerPool:
             with self._lock:
                 make = self._made < self.size
                 self._made += make
-            item = Ledger(self.url, actor=actor, clock=self.clock, create=False) if make else self._idle.get()
+            if make:
+                item = Ledger(self.url, actor=actor, clock=self.clock, create=False)
+                item.facts.kept = self.kept  # the facts of whole streams, shared by the pool's ledgers
+            else:
+                item = self._idle.get()
         item.actor = actor  # this request's user is the actor of whatever it writes
         try:
             yield item
@@ -107,6 +112,8 @@ class Ctx:
     lang: str
     csrf: str
     form: dict[str, Any]
+    head: int
+    """The head revision, read once when the request began: what "now" means for its reads."""
 
     @property
     def role(self) -> str:
@@ -124,13 +131,13 @@ class Ctx:
         """Every appeal (``workflows.appeals.appeals``), read once per head revision."""
         from ..workflows import appeals
 
-        return self.cache.at_head(self.ledger, "appeals", lambda: appeals.appeals(self.ledger))
+        return self.cache.at_head(self.head, "appeals", lambda: appeals.appeals(self.ledger))
 
     def publications(self) -> list[Publication]:
         """Every publication (``workflows.publishing.publications``), read once per head revision."""
         from ..workflows import publishing
 
-        return self.cache.at_head(self.ledger, "publications", lambda: publishing.publications(self.ledger))
+        return self.cache.at_head(self.head, "publications", lambda: publishing.publications(self.ledger))
 
     def f(self, name: str) -> str | None:
         value = self.form.get(name)
@@ -177,8 +184,8 @@ class Workbench:
         self.throttle = auth.Throttle(clock=clock, delay=failure_delay)
         self.sleep = sleep
         self.secure_cookies = secure_cookies
-        self.pool = LedgerPool(self.url, pool_size, clock)
         self.cache = WebCache()
+        self.pool = LedgerPool(self.url, pool_size, clock, self.cache.facts)
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
                                       autoescape=True, trim_blocks=True, lstrip_blocks=True)
         self.env.filters["num"] = render.number_text
@@ -188,8 +195,8 @@ class Workbench:
         self.env.globals["download"] = _download
 
     # --- who is asking -----------------------------------------------------------------------
-    def _account(self, ledger: Ledger, name: str) -> accounts.Account | None:
-        found = self.cache.at_head(ledger, "accounts", lambda: {a.name: a for a in accounts.accounts(ledger)}).get(name)
+    def _account(self, ledger: Ledger, name: str, head: int) -> accounts.Account | None:
+        found = self.cache.at_head(head, "accounts", lambda: {a.name: a for a in accounts.accounts(ledger)}).get(name)
         return found if found is not None and found.active else None
 
     def _basic(self, request: Request, ledger: Ledger) -> accounts.Account | None:
@@ -229,7 +236,8 @@ class Workbench:
                 with self.pool.ledger() as ledger:
                     cookie = request.cookies.get(auth.SESSION_COOKIE)
                     session = self.sessions.get(cookie)
-                    account = self._account(ledger, session.user) if session else None
+                    head = ledger.head()[0]
+                    account = self._account(ledger, session.user, head) if session else None
                     if account is None and api:
                         account = self._basic(request, ledger)
                     if account is None:
@@ -244,7 +252,7 @@ class Workbench:
                                       "try again.")
                     ledger.actor = account.name
                     response = handler(Ctx(request, account, ledger, lang, self.sessions.csrf_token(bound)
-                                           if bound else "", form))
+                                           if bound else "", form, head))
             except Exception as exc:  # noqa: BLE001 - every error becomes an answer
                 response = self.error(request, name, exc, api, lang)
             if request.query_params.get("lang") in ("zh", "en"):

@@ -1,15 +1,21 @@
 """What the workbench keeps between requests (benchmarks/web_bench.py measures why).
 
-* **Results** — a unit's explanation, a score table's scoreboard — in a bounded LRU keyed by
-  what determines them: (report, policy ref and content hash, track, unit, as-of date,
-  known-at revision, language). The known-at is always the *resolved* revision (the head when
+* **Results** — a unit's card as the page shows it (its header and its parts rendered once),
+  a unit's explanation, a score table's scoreboard (with its rows and rendered tables) — in
+  bounded LRUs keyed by what determines them: (report, policy ref and content hash, track,
+  unit, as-of date, known-at revision, language); a rendered part adds what else it shows
+  (grouping, page language, role). The known-at is always the *resolved* revision (the head when
   the request names none), so a new record makes a new key and an old result is never shown as
   the current one; a result pinned to an earlier revision stays right for ever, since the
   ledger only grows.
-* **Small reads at the head** — the accounts, the appeals index, the publications — keyed by
-  the head revision, read once per request (one indexed row): any write, by this server or
-  another process, moves the head and so re-reads them. Disabling an account is a record, so a
-  disabled account is still refused at once.
+* **Facts of whole streams** — a unit-year stream's effective facts, keyed by (stream, fact
+  types, the stream's version) when the known-at saw the stream whole: a table or card at
+  another known-at or as-of reuses every stream the records since did not touch
+  (``FactView.facts_of_whole``).
+* **Small reads at the head** — the accounts, the appeals index, the publications, a policy
+  resolved from its ref — keyed by the head revision, read once per request (one indexed
+  row): any write, by this server or another process, moves the head and so re-reads them.
+  Disabling an account is a record, so a disabled account is still refused at once.
 
 Everything is in memory, per server process, and thread-safe (a lock around each map; two
 requests missing the same key at once both compute it, and the first stored wins).
@@ -20,17 +26,23 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any, TypeVar
-
-if TYPE_CHECKING:
-    from ..app import Ledger
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-RESULTS = 256
-"""Results kept (a unit's card holds its lines: tens of kB; a 3,000-unit table a few MB)."""
+RESULTS = 4096
+"""Unit cards kept as pages (their header and rendered parts: a few to tens of kB each), enough
+for every card of the largest table."""
+EXPLANATIONS = 32
+"""Explanations kept (a unit's facts and lines: ~170 kB on the benchmark's store): what a card's
+part is rendered from, and a new grouping of a kept card."""
 TABLES = 8
-"""Whole score tables kept (their own, smaller bound)."""
+"""Whole score tables kept (their own, smaller bound: a 3,000-unit table is a few MB)."""
+FACTS = 4096
+"""Unit-year streams whose effective facts are kept (``FactView.facts_of_whole``): every
+stream of the largest table a few times over (one entry per set of fact types read)."""
+DERIVED = 32
+"""What a kept table keeps derived from it (rows in an order, rendered tables)."""
 
 
 class Bounded:
@@ -66,11 +78,14 @@ class Bounded:
 
 
 class WebCache:
-    def __init__(self, results: int = RESULTS, tables: int = TABLES):
+    def __init__(self, results: int = RESULTS, tables: int = TABLES, explanations: int = EXPLANATIONS):
         self.results = Bounded(results)
+        self.explanations = Bounded(explanations)
         self.tables = Bounded(tables)
-        self.heads = Bounded(16)
+        self.facts = Bounded(FACTS)
+        self.heads = Bounded(64)
 
-    def at_head(self, ledger: Ledger, name: str, read: Callable[[], T]) -> T:
-        """``read()`` (accounts, appeals, publications: read at the head), once per head revision."""
-        return self.heads.get((name, ledger.head()[0]), read)
+    def at_head(self, head: int, name: Hashable, read: Callable[[], T]) -> T:
+        """``read()`` (accounts, appeals, publications, a policy: read at the head revision
+        ``head``, which the request read once), once per head revision."""
+        return self.heads.get((name, head), read)

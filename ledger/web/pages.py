@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup
 from starlette.responses import RedirectResponse, Response
 
 from .. import accounts
@@ -12,7 +13,7 @@ from ..cli.base import parse_date, parse_sets
 from ..errors import InputError, NotFound
 from ..reports import explain as explain_report
 from ..reports import formats
-from . import access, readers
+from . import access, i18n, readers
 from .api import cached_board, cached_explanation, check_published, explanation, published_match, score_board
 from .app import Ctx, rendered
 
@@ -101,13 +102,23 @@ def scores(ctx: Ctx) -> Response:
     check_published(ctx, access.rule("scores", ctx.account), board, params["track"])
     sort = str(ctx.q("sort")) if ctx.q("sort") in SORTS else "rank"
     descending = ctx.q("dir") == "desc"
-    tables = derived.get((sort, descending)) or derived.setdefault((sort, descending),
-                                                                   _score_rows(board, sort, descending))
+    path, request_query = ctx.request.url.path, dict(ctx.request.query_params)
+    unit_role = ctx.role == "unit"  # its unit links carry no known-at
+
+    def render_tables() -> Markup:
+        wb: Workbench = ctx.request.app.state.workbench
+        tables = derived.get(("rows", sort, descending), lambda: _score_rows(board, sort, descending))
+        return Markup(wb.env.get_template("scores_tables.html").render(
+            _=i18n.translator(ctx.lang), lang=ctx.lang, board=board, tables=tables, sort=sort, descending=descending,
+            path=path, query=request_query, account=ctx.account))
+
+    tables_html = derived.get(("html", sort, descending, unit_role, ctx.lang, path,
+                               tuple(sorted(request_query.items()))), render_tables)
     pub = published_match(ctx, board, params["track"])
     query = {"policy": board.policy.ref, "as_of": board.as_of.isoformat(), "known_at": board.known_at,
              "track": params["track"]}
-    return ctx_page(ctx, "scores.html", board=board, meta=result_meta(board), tables=tables, sort=sort,
-                    descending=descending, pub=pub, params=params, result_query=query,
+    return ctx_page(ctx, "scores.html", board=board, meta=result_meta(board), tables_html=tables_html,
+                    sort=sort, descending=descending, pub=pub, params=params, result_query=query,
                     formats=[f for f in formats.formats("score") if f != "table"])
 
 
@@ -146,7 +157,7 @@ def default_policy(ctx: Ctx, unit: str) -> str:
 
 
 class _Card:
-    """What the unit page shows of an explanation, derived once per cached result."""
+    """What the unit page shows of an explanation, derived once per kept explanation."""
 
     def __init__(self, ex: explain_report.Explanation):
         self.ex = ex
@@ -155,24 +166,48 @@ class _Card:
         notes = ex.indicator_notes()
         self.indicators = [(node, node.id.count("."), notes.get(node.id, ("", ""))) for top in ex.card.indicators
                            for node in top.walk()]
-        self.groups: dict[str, Any] = {}
-        """Lines grouped by each grouping asked for."""
+
+
+class CardPage:
+    """A unit card as its page shows it, kept per result (``cache.results``): the few values
+    the page's frame shows and its two long parts — the indicator table and the lines —
+    rendered once for each (grouping, may file an appeal, page language) asked for. Every
+    request renders only the frame around them (who is signed in, CSRF, appeals, pickers), so
+    a kept card costs no template work in proportion to its lines; the explanation itself
+    (~170 kB on the benchmark's store) is kept in a smaller cache of its own."""
+
+    def __init__(self, shown: _Card):
+        card, board = shown.ex.card, shown.ex.board
+        self.unit, self.name, self.track, self.total = card.unit, card.name, card.track, card.total
+        self.policy, self.as_of = board.policy.ref, board.as_of
+        self.meta, self.header = shown.meta, shown.header
+        self.parts: dict[tuple[str, ...], Markup] = {}
+
+
+def _card_part(wb: Workbench, template: str, lang: str, **values: Any) -> Markup:
+    return Markup(wb.env.get_template(template).render(_=i18n.translator(lang), lang=lang, **values))
 
 
 def unit_page(ctx: Ctx) -> Response:
     unit = ctx.request.path_params["unit"]
     access.check_unit(access.rule("unit", ctx.account), ctx.account, unit)
-    shown = cached_explanation(ctx, "unit", unit, default_policy(ctx, unit), _Card)
-    ex = shown.ex
-    board = ex.board
+    key, explained = cached_explanation(ctx, "unit", unit, default_policy(ctx, unit), _Card)
+    page = ctx.cache.results.get(key, lambda: CardPage(explained()))
     by = str(ctx.q("by")) if ctx.q("by") in explain_report.GROUPINGS else "indicator"
-    groups = shown.groups.get(by) or shown.groups.setdefault(by, ex.groups(by))
-    query = {"policy": board.policy.ref, "as_of": board.as_of.isoformat(), "track": ex.card.track,
+    can_file = ctx.role == "unit" and ctx.account.unit == unit
+    wb: Workbench = ctx.request.app.state.workbench
+    parts = ("indicators", ctx.lang), ("lines", by, str(can_file), ctx.lang)
+    if any(part not in page.parts for part in parts):
+        shown = explained()
+        page.parts.setdefault(parts[0], _card_part(wb, "unit_indicators.html", ctx.lang,
+                                                   indicators=shown.indicators))
+        page.parts.setdefault(parts[1], _card_part(wb, "unit_lines.html", ctx.lang, groups=shown.ex.groups(by),
+                                                   can_file=can_file))
+    query = {"policy": page.policy, "as_of": page.as_of.isoformat(), "track": page.track,
              "known_at": _known_at(ctx)}
     own_appeals = [a for a in ctx.appeals() if a.unit == unit]
-    can_file = ctx.role == "unit" and ctx.account.unit == unit
-    return ctx_page(ctx, "unit.html", ex=ex, card=ex.card, board=board, meta=shown.meta,
-                    header=shown.header, indicators=shown.indicators, groups=groups, by=by,
+    return ctx_page(ctx, "unit.html", card=page, meta=page.meta, header=page.header,
+                    indicators_html=page.parts[parts[0]], lines_html=page.parts[parts[1]], by=by,
                     groupings=explain_report.GROUPINGS, result_query=query, appeals=own_appeals, can_file=can_file,
                     formats=[f for f in formats.formats("explain") if f != "table"])
 
