@@ -66,6 +66,8 @@ def _load(text: str, origin: str, digest: str) -> Policy:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(e, "problem", None) or str(e)
         raise PolicyError(origin, where, Msg("valid YAML ({problem})", problem=problem)) from None
+    except ValueError as e:  # a timestamp-shaped scalar that is no day (2021-13-01): raised by the YAML loader
+        raise PolicyError(origin, "", Msg("valid YAML with real dates ({problem})", problem=str(e))) from None
     if not isinstance(data, dict):
         raise PolicyError(origin, "", "a YAML mapping with id, version, year, title and tracks")
     try:
