@@ -112,25 +112,27 @@ def check_formula(text: str, names: set[str], constants: Collection[str] = ()) -
     try:
         tree = ast.parse(normalise_formula(text), mode="eval")
     except SyntaxError as exc:
-        raise ValueError(f"formula: not an arithmetic expression ({exc.msg})") from None
+        # the parser's own words, translated where the catalogue has them ("invalid syntax")
+        raise ValueError(Msg("formula: not an arithmetic expression ({problem})", problem=Msg(exc.msg))) from None
     funcs = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     used: set[str] = set()
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
-            raise ValueError(f"formula: only numbers, measure names, + - * /, brackets and "
-                             f"{', '.join(FUNCTIONS)}; not {type(node).__name__}")
+            raise ValueError(Msg("formula: only numbers, measure names, + - * /, brackets and {functions}; not {node}",
+                                 functions=", ".join(FUNCTIONS), node=Msg(type(node).__name__)))
         if isinstance(node, ast.Constant) and (isinstance(node.value, bool)
                                                or not isinstance(node.value, (int, float))):
-            raise ValueError(f"formula: {node.value!r} is not a number")
+            raise ValueError(Msg("formula: {value!r} is not a number", value=node.value))
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS or node.keywords:
-                raise ValueError(f"formula: the functions are {', '.join(FUNCTIONS)} (positional arguments)")
+                raise ValueError(Msg("formula: the functions are {functions} (positional arguments)",
+                                     functions=", ".join(FUNCTIONS)))
             if node.func.id == "round" and not 1 <= len(node.args) <= 2:
                 raise ValueError("formula: round(x) or round(x, places)")
             if node.func.id == "abs" and len(node.args) != 1:
                 raise ValueError("formula: abs(x)")
             if node.func.id in ("min", "max") and len(node.args) < 2:
-                raise ValueError(f"formula: {node.func.id}(a, b, …)")
+                raise ValueError(Msg("formula: {function}(a, b, …)", function=node.func.id))
         elif isinstance(node, ast.Name) and id(node) not in funcs:
             used.add(node.id)
     unknown = used - names - set(constants)
@@ -139,8 +141,8 @@ def check_formula(text: str, names: set[str], constants: Collection[str] = ()) -
                              unknown=", ".join(sorted(unknown)), names=", ".join(sorted(names)) or NONE_DECLARED,
                              constants=", ".join(sorted(constants))))
     if unknown:
-        raise ValueError(f"formula: {', '.join(sorted(unknown))} not among the measures "
-                         f"({', '.join(sorted(names)) or 'none declared'})")
+        raise ValueError(Msg("formula: {unknown} not among the measures ({names})", unknown=", ".join(sorted(unknown)),
+                             names=", ".join(sorted(names)) or NONE_DECLARED))
     return used
 
 
@@ -164,11 +166,13 @@ class Formula(RuleSpec):
     def _shape(self) -> Formula:
         for name, m in self.measures.items():
             if not name.isidentifier() or name in FUNCTIONS or name in ("True", "False", "None"):
-                raise ValueError(f"measures.{name}: a measure name is a word (letters, digits, _; "
-                                 f"not starting with a digit; not {', '.join(FUNCTIONS)})")
+                raise ValueError(Msg("measures.{name}: a measure name is a word (letters, digits, _; "
+                                     "not starting with a digit; not {functions})", name=name,
+                                     functions=", ".join(FUNCTIONS)))
             if (m.when_empty or self.when_empty) == "full" and m.full is None and not _is_rate(m) \
                     and isinstance(m, (MetricMeasure, IndicatorMeasure)):
-                raise ValueError(f"measures.{name}: when_empty full needs `full` (the measure's full value)")
+                raise ValueError(Msg("measures.{name}: when_empty full needs `full` (the measure's full value)",
+                                     name=name))
         constants = self.constants or {}
         for name in constants:
             if not name.isidentifier() or name in FUNCTIONS or name in ("True", "False", "None"):
@@ -181,7 +185,7 @@ class Formula(RuleSpec):
         used = check_formula(self.formula, set(self.measures), set(constants))
         unused = set(self.measures) - used
         if unused:
-            raise ValueError(f"measures not used by the formula: {', '.join(sorted(unused))}")
+            raise ValueError(Msg("measures not used by the formula: {names}", names=", ".join(sorted(unused))))
         unused = set(constants) - used
         if unused:
             raise ValueError(Msg("constants not used by the formula: {names}", names=", ".join(sorted(unused))))
