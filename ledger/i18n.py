@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,8 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "ledger"
 
 _chosen: str | None = None
+_speaking: ContextVar[str | None] = ContextVar("ledger_speaking", default=None)
+"""The language of what is being said now, when it is not the process's (``speaking``)."""
 
 
 def set_lang(value: str | None) -> None:
@@ -47,7 +51,21 @@ def normalise(value: str) -> str:
     return head if head in LANGS else DEFAULT
 
 
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Say things in ``language`` within the block, whatever the process chose: a web page in
+    its visitor's language (a context variable, so requests in other threads keep theirs)."""
+    token = _speaking.set(normalise(language))
+    try:
+        yield
+    finally:
+        _speaking.reset(token)
+
+
 def lang() -> str:
+    speaking_now = _speaking.get()
+    if speaking_now is not None:
+        return speaking_now
     if _chosen is not None:
         return _chosen
     env = os.environ.get(ENV)
@@ -72,6 +90,13 @@ def _(message: str) -> str:
     if not message:
         return message
     return _catalogue(lang()).gettext(message)
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the chosen language where the same English word needs another translation
+    in another place (``pgettext("column", "year")``: 年度, not the window word 本年度); the
+    .po entry carries ``msgctxt "column"``."""
+    return _catalogue(lang()).pgettext(context, message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -241,3 +241,92 @@ def test_more_kinds_name_their_dated_values():
     assert _line(december, "r", "rank").detail.endswith("; points for place 1: 5 from 2021-07-01")
     assert december.downgraded
     assert _line(december, None, "downgrade").detail == "total 12 < 100; threshold 100 from 2021-07-01"
+
+
+# ---------------------------------------------------------------- formula constants: a weight amended mid-year
+# Hand-worked (metric m = 92 on 03-01, the 办结率 measure):
+#     as of 2021-06-30: w = 0.2 (from 2021-01-01): 0.2 × 92 + 1 = 18.4 + 1 = 19.4
+#     as of 2021-12-31: w = 0.3 (from 2021-07-01): 0.3 × 92 + 1 = 27.6 + 1 = 28.6
+# b = 1 is a plain constant: substituted in the numbers, no date named.
+
+CONSTANTS = """
+id: dated-constants
+version: 1
+year: 2021
+title: t
+tracks:
+  - id: t
+    name: t
+    group: g
+    indicators:
+      - id: k
+        name: 加权办结率
+        rule:
+          kind: formula
+          measures: {办结率: {metric: m}}
+          constants: {w: {2021-01-01: 0.2, 2021-07-01: 0.3}, b: 1}
+          formula: w*办结率 + b
+"""
+
+
+def _constants_card(as_of: str, text: str = CONSTANTS):
+    return score_track(load_policy_text(text), "t", [Unit("u", "u", ("g",), ())], {"u": FACTS[3:]},
+                       dt.date.fromisoformat(as_of))[0]
+
+
+def test_formula_constants_are_taken_at_as_of_and_named_with_their_date():
+    from ledger import i18n
+    from ledger.reports.words import detail
+
+    june, december = _constants_card("2021-06-30"), _constants_card("2021-12-31")
+    assert june.indicators[0].points == Decimal("19.4") and december.indicators[0].points == Decimal("28.6")
+    assert _line(june, "k", "formula").detail == "w*办结率 + b = 0.2*92 + 1 = 19.4; constant w 0.2 from 2021-01-01"
+    assert _line(december, "k", "formula").detail == \
+        "w*办结率 + b = 0.3*92 + 1 = 28.6; constant w 0.3 from 2021-07-01"
+    policy = load_policy_text(CONSTANTS)
+    i18n.set_lang("zh")
+    try:
+        assert detail(_line(december, "k", "formula").detail, policy) == \
+            "w*办结率 + b = 0.3*92 + 1 = 28.6；常数w自2021-07-01起为0.3"
+        assert detail(_line(june, "k", "formula").detail, policy).endswith("；常数w自2021-01-01起为0.2")
+    finally:
+        i18n.set_lang(None)
+    # a constant with one value (or one date) is plain: no note
+    plain = _constants_card("2021-12-31", CONSTANTS.replace("{2021-01-01: 0.2, 2021-07-01: 0.3}", "{2021-07-01: 0.3}"))
+    assert _line(plain, "k", "formula").detail == "w*办结率 + b = 0.3*92 + 1 = 28.6"
+
+
+def test_formula_constants_through_explain_and_policy_show(url, tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(CONSTANTS, encoding="utf-8")
+    assert cli(url, "policy", "load", str(path)).code == 0
+    args = ("explain", "u", "--policy", "dated-constants", "--as-of", "2021-12-31")
+    for fmt in ("table", "md", "html"):
+        assert "常数w自2021-07-01起为0.3" in cli(url, "--lang", "zh", *args, "--format", fmt).out, fmt
+        assert "constant w 0.3 from 2021-07-01" in cli(url, "--lang", "en", *args, "--format", fmt).out, fmt
+    june = cli(url, "--lang", "zh", "explain", "u", "--policy", "dated-constants", "--as-of", "2021-06-30").out
+    assert "常数w自2021-01-01起为0.2" in june
+    doc = json.loads(cli(url, *args, "--format", "json").out)
+    assert doc["lines"][-1]["detail"] == "w*办结率 + b = 0.3*92 + 1 = 28.6; constant w 0.3 from 2021-07-01"
+    shown = cli(url, "--lang", "en", "policy", "show", "dated-constants", "--as-of", "2021-06-30").out
+    assert "rule.constants.w: 2021-01-01 → 0.2 ✓; 2021-07-01 → 0.3" in shown
+
+
+@pytest.mark.parametrize("constants, formula, expected", [
+    ("{1w: 0.2}", "x", "constants.1w: a constant name is a word"),
+    ("{min: 0.2}", "x", "constants.min: a constant name is a word"),
+    ("{x: 0.2}", "x", "constants.x: also the name of a measure"),
+    ("{w: 0.2, v: 1}", "w*x", "constants not used by the formula: v"),
+    ("{w: 0.2}", "w*x + z", "formula: z not among the measures (x) or constants (w)"),
+    ("{w: {2021-13-01: 0.2}}", "w*x", "valid YAML with real dates (month must be in 1..12)"),
+    ("{w: {2021-07: 0.2}}", "w*x", "is not a date"),
+])
+def test_formula_constants_refused_at_load(constants, formula, expected):
+    from ledger.policies import PolicyError
+
+    text = CONSTANTS.replace("measures: {办结率: {metric: m}}", "measures: {x: {metric: m}}")
+    text = text.replace("constants: {w: {2021-01-01: 0.2, 2021-07-01: 0.3}, b: 1}", f"constants: {constants}")
+    text = text.replace("formula: w*办结率 + b", f"formula: {formula}")
+    with pytest.raises(PolicyError) as err:
+        load_policy_text(text, "c.yaml")
+    assert expected in str(err.value)

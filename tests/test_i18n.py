@@ -155,3 +155,100 @@ def test_a_chinese_explanation_has_no_english_words(demo_ledger, policy_id, monk
                 for word in english_words(line, typed):
                     found.setdefault(word, f"{card.unit}: {line.strip()[:160]}")
     assert found == {}
+
+
+# ---------------------------------------------------------------- policy list and policy show under zh
+
+
+def _policy_typed(pol) -> list[str]:
+    """What the policy's authors wrote and `policy show` quotes as it is: ids, names, the title,
+    sources, groups, grades and the indicators' 原文/计分方式/数据来源/解读 (which quote event
+    types, fields and the policy's own codes: `finding item three_year_plan_task`), each line
+    also as the tree cuts it to 100 characters."""
+    from ledger.reports.records import short
+
+    typed = [pol.ref, pol.id, pol.title]
+    for src in pol.sources:
+        typed.extend([src.title, src.doc_number or "", src.ref or ""])
+
+    def walk(nodes):
+        for n in nodes or []:
+            typed.extend([n.id, n.name])
+            for text in (n.clause, n.method, n.data_source, n.reading):
+                for line in (text or "").splitlines():
+                    typed.extend([line.strip(), short(line.strip(), 100)])
+            walk(n.children)
+
+    for track in pol.tracks:
+        typed.extend([track.id, track.name, track.group, *(g.grade for g in track.grades or [])])
+        walk(track.indicators)
+    return sorted({t for t in typed if t}, key=len, reverse=True)
+
+
+@pytest.fixture
+def store_with_a_loaded_version(tmp_path):
+    """A store with a second version of a bundled policy loaded (origin: a revision)."""
+    from helpers import cli
+
+    from ledger.policies.loader import bundled_dir
+
+    url = f"sqlite:///{tmp_path}/l.db"
+    assert cli(url, "init").code == 0
+    text = (bundled_dir() / "daan-2021.yaml").read_text(encoding="utf-8").replace("\nversion: 1\n", "\nversion: 2\n", 1)
+    (tmp_path / "daan2.yaml").write_text(text, encoding="utf-8")
+    assert cli(url, "policy", "load", str(tmp_path / "daan2.yaml")).code == 0
+    return url
+
+
+def test_policy_list_and_show_in_chinese_have_no_english_words(store_with_a_loaded_version):
+    from helpers import cli
+
+    from ledger.policies.loader import load_bundled_policy
+
+    url = store_with_a_loaded_version
+    listed = cli(url, "--lang", "zh", "policy", "list").out
+    head = listed.splitlines()[0].split()
+    assert head == ["考核办法", "年度", "名称", "来源", "sha256摘要", "生效日期", "今日现行"]
+    assert "内置" in listed and "第 1 号记录" in listed
+    pols = {p: load_bundled_policy(p) for p in DEMO_POLICIES}
+    # sha256 is the digest's own name (the tree writes digests as `sha256:…`), not a word to translate
+    typed = sorted({t for p in pols.values() for t in (p.ref, p.id, p.title, "daan-2021@2", "sha256")}, key=len,
+                   reverse=True)
+    assert english_words(listed, typed) == set()
+    found: dict[str, str] = {}
+    for ref, pol in [*((p, pols[p]) for p in DEMO_POLICIES), ("daan-2021@2", pols["daan-2021"])]:
+        shown = cli(url, "--lang", "zh", "policy", "show", ref).out
+        typed = [ref, "sha256", *_policy_typed(pol)]
+        for line in shown.splitlines():
+            for word in english_words(line, typed):
+                found.setdefault(word, f"{ref}: {line.strip()[:160]}")
+    assert found == {}
+    shown = cli(url, "--lang", "zh", "policy", "show", "daan-2021@2").out.splitlines()
+    assert shown[0].endswith("（2021年度；第 1 号记录；sha256:" + shown[0].split("sha256:")[1].split("…")[0] + "…）")
+    assert shown[1].startswith("  来源文件: ")
+    assert "考核类别 department 各部门 — 分组 daan-department" in shown
+    jingkai = cli(url, "--lang", "zh", "policy", "show", "jingkai-2021").out
+    assert "考核类别 main 各局(室、公司)、各基层单位、各双管单位 — 分组 jingkai-unit；等次 优秀≥90, 达标≥70, 不达标" \
+        in jingkai
+
+
+def test_policy_list_and_show_in_english_are_as_before(store_with_a_loaded_version):
+    from helpers import cli
+
+    url = store_with_a_loaded_version
+    listed = cli(url, "--lang", "en", "policy", "list").out.splitlines()
+    assert listed[0].split() == ["policy", "year", "title", "origin", "sha256", "effective_from", "in", "force",
+                                 "today"]
+    assert any(line.startswith("daan-2021@2 ") and " revision 1 " in line for line in listed)
+    assert any(line.startswith("jingkai-2021@1 ") and " bundled " in line for line in listed)
+    shown = cli(url, "--lang", "en", "policy", "show", "daan-2021@2").out.splitlines()
+    assert shown[0].startswith("daan-2021@2  大安市") and "  (year 2021; revision 1; sha256:" in shown[0]
+    assert shown[1].startswith("  source: 大安市")
+    assert "track department 各部门 — group daan-department" in shown
+    jingkai = cli(url, "--lang", "en", "policy", "show", "jingkai-2021").out
+    assert "track main 各局(室、公司)、各基层单位、各双管单位 — group jingkai-unit; grades 优秀≥90, 达标≥70, 不达标" \
+        in jingkai
+    assert cli(url, "--lang", "en", "policy", "load", str(Path(url[10:]).parent / "daan2.yaml")).out == \
+        "daan-2021@2 (already published, unchanged)\n"
+    assert cli(url, "--lang", "zh", "policy", "load", str(Path(url[10:]).parent / "daan2.yaml")).out == \
+        "daan-2021@2（已发布，内容未变）\n"

@@ -139,3 +139,99 @@ def test_msg_is_its_english_text_and_translates_where_shown(monkeypatch):
     nested = Msg("{problem} (got {got!r})", problem=Msg("a whole number"), got="x")
     assert i18n.tr(nested) == "整数（实际为 'x'）"
     assert i18n.tr(Msg("a sentence no catalogue has: {n}", n=1)) == "a sentence no catalogue has: 1"
+
+
+# ---------------------------------------------------------------- policy-load errors of each kind
+
+POLICY_HEAD = """id: p
+version: 1
+year: 2021
+title: t
+tracks:
+  - id: t
+    name: t
+    group: g
+    indicators:
+"""
+_F = "kind: formula, measures: {x: {metric: m}}"
+LOAD_CASES = [
+    # (the indicator, what `policy load` has always said in English after "p.yaml: ")
+    (f"{{id: a, name: a, rule: {{{_F}, formula: x, round: 7}}}}",
+     "tracks[0].indicators[0].rule.round: Input should be less than or equal to 6 (got 7)"),
+    (f"{{id: a, name: a, rule: {{{_F}, formula: x, return_within_workdays: -1}}}}",
+     "tracks[0].indicators[0].rule.return_within_workdays: Input should be greater than or equal to 0 (got -1)"),
+    ("{id: a, name: a, rule: {kind: formula, measures: {}, formula: x}}",
+     "tracks[0].indicators[0].rule.measures: Dictionary should have at least 1 item after validation, not 0"),
+    ("{id: a, name: a, mode: foo, rule: {kind: per_event, event: criticism, amount: 1}}",
+     "tracks[0].indicators[0].mode: Input should be 'bonus' or 'deduction' (got 'foo')"),
+    (f"{{id: a, name: a, rule: {{{_F}, formula: x, round: abc}}}}",
+     "tracks[0].indicators[0].rule.round: Input should be a valid integer, unable to parse string as an integer "
+     "(got 'abc')"),
+    ("{id: a, name: [1], rule: {kind: per_event, event: criticism, amount: 1}}",
+     "tracks[0].indicators[0].name: Input should be a valid string"),
+    (f"{{id: a, name: a, rule: {{{_F}, formula: x ** 2}}}}",
+     "tracks[0].indicators[0].rule: formula: only numbers, measure names, + - * /, brackets and min, max, abs, "
+     "round; not Pow"),
+    (f"{{id: a, name: a, rule: {{{_F}, formula: x.real}}}}",
+     "tracks[0].indicators[0].rule: formula: only numbers, measure names, + - * /, brackets and min, max, abs, "
+     "round; not Attribute"),
+    (f"{{id: a, name: a, rule: {{{_F}, formula: 'x +'}}}}",
+     "tracks[0].indicators[0].rule: formula: not an arithmetic expression (invalid syntax)"),
+    (f"{{id: a, name: a, rule: {{{_F}, formula: 'x + \"a\"'}}}}",
+     "tracks[0].indicators[0].rule: formula: 'a' is not a number"),
+    (f"{{id: a, name: a, rule: {{{_F}, formula: 'min(x)'}}}}",
+     "tracks[0].indicators[0].rule: formula: min(a, b, …)"),
+    (f"{{id: a, name: a, rule: {{{_F}, formula: 'sqrt(x)'}}}}",
+     "tracks[0].indicators[0].rule: formula: the functions are min, max, abs, round (positional arguments)"),
+    ("{id: a, name: a, rule: {kind: formula, measures: {x: {metric: m}, y: {metric: n}}, formula: x}}",
+     "tracks[0].indicators[0].rule: measures not used by the formula: y"),
+    (f"{{id: a, name: a, rule: {{{_F}, formula: x + y}}}}",
+     "tracks[0].indicators[0].rule: formula: y not among the measures (x)"),
+    ("{id: a, name: a, rule: {kind: formula, measures: {min: {metric: m}}, formula: x}}",
+     "tracks[0].indicators[0].rule: measures.min: a measure name is a word (letters, digits, _; not starting "
+     "with a digit; not min, max, abs, round)"),
+    ("{id: a, name: a, rule: {kind: formula, when_empty: full, measures: {x: {metric: m}}, formula: x}}",
+     "tracks[0].indicators[0].rule: measures.x: when_empty full needs `full` (the measure's full value)"),
+    (f"{{id: a, name: a, rule: {{{_F}, formula: x, min: 5, max: 1}}}}",
+     "tracks[0].indicators[0].rule: min above max"),
+    (f"{{id: a, name: a, rule: {{{_F}, constants: {{w: 1}}, formula: x}}}}",
+     "tracks[0].indicators[0].rule: constants not used by the formula: w"),
+    ("{id: a, name: a, rule: {kind: per_event, event: criticism, by: issuer_level, amounts: {city: -1}, "
+     "caps: {county: 2}}}",
+     "tracks[0].indicators[0].rule: caps for values without an amount: ['county']"),
+    ("{id: a, name: a, rule: {kind: per_event, cases: [{amount: -1}]}}",
+     "tracks[0].indicators[0].rule: cases[0] needs `event` (or give `event` on the rule)"),
+    ("{id: a, name: a, rule: {kind: checklist, items: {a: 1}, earn_on: [met], deduct_on: [met]}}",
+     "tracks[0].indicators[0].rule: results both earning and deducting: ['met']"),
+    ("{id: a, name: a, rule: {kind: formula, measures: {x: {indicator: a}}, formula: x}}",
+     "tracks[0]: indicators depend on themselves: a → a"),
+    ("{id: a, name: a, rule: {kind: per_event, event: criticism, where: {issuer_level: {foo: 1}}, amount: 1}}",
+     "tracks[0].indicators[0].rule.where: issuer_level: unknown operator 'foo'; expected one of eq, ne, in, "
+     "not_in, gt, gte, lt, lte, exists, contains_any"),
+    ("{id: a, name: a, rule: {kind: per_event, event: criticism, amount: {2021-13-01: 1}}}",
+     "valid YAML with real dates (month must be in 1..12)"),
+]
+"""Codes a Chinese policy-load message may show besides what the file says: the formula's
+functions, the operators of `where`, and the YAML format's name."""
+LOAD_CODES = ("min", "max", "abs", "round", "not_in", "gte", "lte", "exists", "contains_any", "YAML")
+
+
+def _load(store, tmp_path, monkeypatch, indicator):
+    (tmp_path / "p.yaml").write_text(POLICY_HEAD + f"      - {indicator}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    run = cli(store, "policy", "load", "p.yaml")
+    return run.code, run.err.strip()
+
+
+@pytest.mark.parametrize(("indicator", "english"), LOAD_CASES, ids=[c[1][:60] for c in LOAD_CASES])
+def test_policy_load_errors_are_chinese_under_zh_and_unchanged_under_en(store, tmp_path, monkeypatch, indicator,
+                                                                         english):
+    code, message = _load(store, tmp_path, monkeypatch, indicator)
+    assert (code, message) == (2, f"ledger: p.yaml: {english}")
+    monkeypatch.setenv("LEDGER_LANG", "zh")
+    code, message = _load(store, tmp_path, monkeypatch, indicator)
+    assert code == 2 and re.search(r"[\u4e00-\u9fff]", message), message
+    # after the place in the file (field paths are the file's own words); quoted values are codes
+    said = re.sub(r"'[^']*'", " ", message.split("：", 1)[1])
+    for word in sorted(set(re.findall(r"[A-Za-z_]{3,}", said))):
+        assert word in indicator or word in LOAD_CODES, (word, message)

@@ -479,14 +479,15 @@ def test_cli_scores_explains_and_bulletins_reported_values_and_formulas(tmp_path
 
 
 def test_the_documented_examples_load():
-    """docs/policies.md: the formula, adoption and reported-value examples load as written."""
+    """docs/policies.md: the formula, formula-constants, adoption and reported-value examples load
+    as written."""
     import re
     import textwrap
 
     doc = (Path(__file__).parents[1] / "docs" / "policies.md").read_text(encoding="utf-8")
     start = doc.index("### formula")
     blocks = re.findall(r"```yaml\n(.*?)```", doc[start:doc.index("## Precision")], re.S)
-    assert len(blocks) == 3
+    assert len(blocks) == 4  # the 12345 scheme, its dated constants, adoptions, a reported value
     for block in blocks:
         pol = load(textwrap.indent(block, "      "))
         assert pol.tracks[0].indicators

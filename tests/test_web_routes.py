@@ -335,3 +335,33 @@ def test_the_matrix_helper_names_every_role():
 
 
 _ = sign_in
+
+
+def test_error_pages_speak_the_page_language(world):
+    """Issue #13: a page's error is in the page's language (Chinese by default, WEB.md); with
+    ?lang=en the English the ledger always said; the API's JSON keeps the English."""
+    import html
+    import re
+
+    unit, office = world.client("unit"), world.client("office")
+    cases = [
+        (unit, "/units/a", 403, "被考核单位账户只能查看本单位", "a unit account sees its own unit only"),
+        (office, "/units/nosuch", 404, "单位“nosuch”未登记（见 `ledger units list`）",
+         "unit 'nosuch' is not registered (see `ledger units list`)"),
+        (office, "/units/b/download.nope", 404, "得分说明没有“nope”格式", "no format 'nope' of the explain report"),
+        (office, "/events/nosuch", 404, "台账中没有事件“nosuch”", "event 'nosuch' is not in the ledger"),
+        (unit, f"/units/b?known_at={world.rev}", 403, "被考核单位账户只能查看台账当前所知的结果",
+         "a unit account sees results as the ledger knows them now (no known-at)"),
+        (office, "/scores/cli-test?as_of=2021-13-01", 400, "应为", "expected an ISO date"),
+    ]
+    for client, path, status, zh, en in cases:
+        sep = "&" if "?" in path else "?"
+        page = client.get(path) if client.cookies.get("ledger_lang") is None else client.get(path + sep + "lang=zh")
+        message = html.unescape(re.search(r'<p class="error" id="error">(.*?)</p>', page.text, re.S)[1])
+        assert page.status_code == status and zh in message, (path, message)
+        assert not re.search(r"\b[A-Za-z]{2,} [A-Za-z]{2,}\b", re.sub(r"`[^`]*`", "", message)), (path, message)
+        english = client.get(path + sep + "lang=en")  # remembered in a cookie: hence lang=zh above
+        message = html.unescape(re.search(r'<p class="error" id="error">(.*?)</p>', english.text, re.S)[1])
+        assert english.status_code == status and en in message, (path, message)
+    answer = office.get("/api/events/nosuch")
+    assert answer.status_code == 404 and answer.json()["error"] == "event 'nosuch' is not in the ledger"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .. import i18n
 from .base import Context, format_option, main, parse_date, pass_ctx, show
 
 
@@ -19,7 +20,7 @@ def policy_load(c: Context, file: str) -> None:
     """Publish an immutable policy version (identical content again is a no-op)."""
     c.ledger.init()
     ref, new = c.ledger.load_policy(file)
-    click.echo(ref if new else f"{ref} (already published, unchanged)")
+    click.echo(ref if new else i18n.f("{ref} (already published, unchanged)", ref=ref))
 
 
 @policy.command("list")

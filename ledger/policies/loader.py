@@ -66,6 +66,8 @@ def _load(text: str, origin: str, digest: str) -> Policy:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(e, "problem", None) or str(e)
         raise PolicyError(origin, where, Msg("valid YAML ({problem})", problem=problem)) from None
+    except ValueError as e:  # a timestamp-shaped scalar that is no day (2021-13-01): raised by the YAML loader
+        raise PolicyError(origin, "", Msg("valid YAML with real dates ({problem})", problem=Msg(str(e)))) from None
     if not isinstance(data, dict):
         raise PolicyError(origin, "", "a YAML mapping with id, version, year, title and tracks")
     try:
@@ -116,6 +118,48 @@ def _clean_loc(loc: tuple[int | str, ...], data: Any) -> str:
     return "".join(parts).lstrip(".")
 
 
+_PYDANTIC = {
+    "greater_than_equal": "Input should be greater than or equal to {ge}",
+    "less_than_equal": "Input should be less than or equal to {le}",
+    "greater_than": "Input should be greater than {gt}",
+    "less_than": "Input should be less than {lt}",
+    "too_short": "{field_type} should have at least {min_length} item{expected_plural} after validation, "
+                 "not {actual_length}",
+    "literal_error": "Input should be {expected}",
+    "int_parsing": "Input should be a valid integer, unable to parse string as an integer",
+    "int_type": "Input should be a valid integer",
+    "int_from_float": "Input should be a valid integer, got a number with a fractional part",
+    "string_type": "Input should be a valid string",
+    "bool_type": "Input should be a valid boolean",
+    "bool_parsing": "Input should be a valid boolean, unable to interpret input",
+    "dict_type": "Input should be a valid dictionary",
+    "list_type": "Input should be a valid list",
+    "string_pattern_mismatch": "String should match pattern '{pattern}'",
+    "date_type": "Input should be a valid date",
+}
+"""pydantic's own sentences for the commonest errors, as message ids (its templates), so that
+they can be said in Chinese; an error whose text is not exactly the template's stays as
+pydantic wrote it (the English is never changed)."""
+
+
+def _pydantic_said(typ: str, msg: str, ctx: dict[str, Any]) -> str:
+    template = _PYDANTIC.get(typ)
+    if template is None:
+        return msg
+    values = dict(ctx)
+    if typ == "too_short":
+        values["expected_plural"] = "" if values.get("min_length") == 1 else "s"
+    expected = values.get("expected")
+    if typ == "literal_error" and isinstance(expected, str) and " or " in expected:
+        head, last = expected.rsplit(" or ", 1)
+        values["expected"] = Msg("{choices} or {last}", choices=head, last=last)
+    try:
+        said = Msg(template, **values)
+    except (KeyError, IndexError, ValueError):
+        return msg
+    return said if str(said) == msg else msg
+
+
 def _describe(err: ErrorDetails) -> str:
     typ = err.get("type", "")
     msg = err.get("msg", "")
@@ -136,6 +180,8 @@ def _describe(err: ErrorDetails) -> str:
         if isinstance(raised, ValueError) and raised.args and isinstance(raised.args[0], Msg) \
                 and str(raised.args[0]) == msg:
             msg = raised.args[0]  # the model's own sentence, translatable
+    else:
+        msg = _pydantic_said(typ, msg, err.get("ctx", {}))
     inp = err.get("input")
     if typ not in ("value_error",) and not isinstance(inp, (dict, list)):
         msg = Msg("{problem} (got {got!r})", problem=msg, got=inp)

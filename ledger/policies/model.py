@@ -185,7 +185,7 @@ def _check_references(indicators: list[Indicator]) -> None:
         for nxt in sorted(deps[node]):
             if state.get(nxt) == 1:
                 cycle = stack[stack.index(nxt):] + [nxt]
-                raise ValueError("indicators depend on themselves: " + " → ".join(cycle))
+                raise ValueError(Msg("indicators depend on themselves: {cycle}", cycle=" → ".join(cycle)))
             if nxt not in state:
                 visit(nxt)
         stack.pop()

@@ -238,10 +238,8 @@ def _check_where(v: Any) -> Any:
                 raise ValueError(Msg("{field}: an operator such as {{gte: 30}}", field=field))
             for op, val in cond.items():
                 if op not in CondOps.__args__:  # type: ignore[attr-defined]
-                    raise ValueError(
-                        f"{field}: unknown operator {op!r}; expected one of "
-                        + ", ".join(CondOps.__args__)  # type: ignore[attr-defined]
-                    )
+                    raise ValueError(Msg("{field}: unknown operator {op!r}; expected one of {ops}", field=field, op=op,
+                                         ops=", ".join(CondOps.__args__)))  # type: ignore[attr-defined]
                 if op in ("in", "not_in", "contains_any") and not isinstance(val, list):
                     raise ValueError(Msg("{field}.{op}: a list", field=field, op=op))
                 if op in ("gt", "gte", "lt", "lte"):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .. import i18n
 from ..i18n import _
 from . import text as render
 from .formats import renders
@@ -42,14 +43,26 @@ def _rows(entries: Sequence[Entry], today: dt.date | None = None) -> list[dict[s
     return rows
 
 
+def origin_text(origin: str) -> str:
+    """Where a version comes from, in the chosen language: ``bundled`` or ``revision N`` (the
+    ledger record that published it); JSON keeps the English value."""
+    if origin == "bundled":
+        return _("bundled")
+    head, _sep, number = origin.partition(" ")
+    if head == "revision" and number.isdigit():
+        return i18n.f("revision {revision}", revision=number)
+    return origin
+
+
 @renders("policies", "table")
 def list_table(entries: Sequence[Entry], today: dt.date | None = None) -> str:
     """``today``: mark per policy the version in force that day (the default of ``--policy ID``)."""
     rows = _rows(entries, today)
-    return render.table([(r["policy"], r["year"], r["title"], r["origin"], r["sha256"][7:23], r["effective_from"] or "",
-                          ("✓" if r.get("in_force_today") else ""))
-                         for r in rows], ["policy", "year", "title", "origin", "sha256", "effective_from",
-                                          _("in force today")])
+    words = ("policy", "year", "title", "origin", "sha256", "effective_from")
+    headers = [i18n.pgettext("column", word) for word in words]
+    return render.table([(r["policy"], r["year"], r["title"], origin_text(r["origin"]), r["sha256"][7:23],
+                          r["effective_from"] or "", ("✓" if r.get("in_force_today") else ""))
+                         for r in rows], [*headers, _("in force today")])
 
 
 @renders("policies", "json")
@@ -63,13 +76,16 @@ def tree(entry: Entry, as_of: dt.date | None = None) -> str:
     from ..policies.vocabulary import dated_values  # start-up: pydantic only when a policy is shown
 
     pol = entry.policy()
-    out = [f"{pol.ref}  {pol.title}  (year {pol.year}; {entry.origin}; {entry.sha256[:23]}…)"]
+    head = i18n.f("(year {year}; {origin}; {sha256}…)", year=pol.year, origin=origin_text(entry.origin),
+                  sha256=entry.sha256[:23])
+    out = [f"{pol.ref}  {pol.title}  {head}"]
     for src in pol.sources:
-        out.append(f"  source: {src.title} {src.doc_number or ''} {src.ref or ''}".rstrip())
+        out.append(f"  {_('source')}: {src.title} {src.doc_number or ''} {src.ref or ''}".rstrip())
     for track in pol.tracks:
         grades = ", ".join(f"{g.grade}≥{_at(g.min, as_of)}" if g.min is not None else g.grade
                            for g in track.grades or [])
-        out.append(f"\ntrack {track.id} {track.name} — group {track.group}" + (f"; grades {grades}" if grades else ""))
+        heading = i18n.f("track {track} {name} — group {group}", track=track.id, name=track.name, group=track.group)
+        out.append("\n" + heading + (i18n.f("; grades {grades}", grades=grades) if grades else ""))
         _dated_lines(dated_values(track, skip=("indicators",)), 1, as_of, out)
         _walk(track.indicators, 1, out, as_of)
     return "\n".join(out)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import LedgerError
+from ..i18n import Msg
 
 if TYPE_CHECKING:
     from ..accounts import Account
@@ -70,7 +71,7 @@ def check(route: str, account: Account) -> str:
     """The account's rule on the route; refused when ``no``."""
     found = rule(route, account)
     if found == NO:
-        raise Refused(f"the {account.role} role may not use this page ({route})")
+        raise Refused(Msg("the {role} role may not use this page ({route})", role=account.role, route=route))
     return found
 
 

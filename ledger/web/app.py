@@ -160,6 +160,11 @@ CLI_COMMAND = {"scores": "score", "api_score": "score", "scores_download": "scor
 
 def cli_message(route: str, exc: InputError) -> str:
     """The error as the CLI's command prints it (its field named as that command's option)."""
+    return str(cli_error(route, exc))
+
+
+def cli_error(route: str, exc: InputError) -> InputError:
+    """``exc`` with its field named as the route's CLI command names it."""
     from ..cli import main
     from ..cli.base import option_label
 
@@ -167,10 +172,23 @@ def cli_message(route: str, exc: InputError) -> str:
     for word in CLI_COMMAND.get(route, "").split():
         command = getattr(command, "commands", {}).get(word)
         if command is None:
-            return str(exc)
+            return exc
     if command is main:
-        return str(exc)
-    return str(exc.relabelled(option_label(command, exc.field)))
+        return exc
+    return exc.relabelled(option_label(command, exc.field))
+
+
+def page_message(route: str, exc: Exception, lang: str) -> str:
+    """An error as a page shows it: in the page's language (the API's JSON keeps the English)."""
+    from .. import i18n as words
+    from ..cli.base import error_text
+
+    with words.speaking(lang):
+        if isinstance(exc, InputError):
+            return error_text(cli_error(route, exc))
+        if isinstance(exc, StoreUnavailable):
+            return words.f("store unavailable: {reason}", reason=error_text(exc))
+        return error_text(exc)
 
 
 class Workbench:
@@ -297,8 +315,7 @@ class Workbench:
             return JSONResponse({"error": message, "field": field}, status, headers=headers)
         _ = i18n.translator(lang)
         title = {401: _("Not signed in"), 403: _("Not allowed"), 404: _("Not found")}.get(status, _("Error"))
-        if isinstance(exc, BadForm):
-            message = _(message)
+        message = _(message) if isinstance(exc, BadForm) else page_message(route, exc, lang)
         body = self.env.get_template("error.html").render(_=_, lang=lang, title=title, message=message,
                                                           status=status, account=None, csrf="")
         return HTMLResponse(body, status, headers=headers)
@@ -345,7 +362,7 @@ class Workbench:
                 except Unauthorized:
                     status, message = 401, _("Wrong name or password.")
                 except StoreUnavailable as exc:
-                    status, message = 503, f"store unavailable: {exc}"
+                    status, message = 503, page_message("login", exc, lang)
         body = self.env.get_template("login.html").render(
             _=_, lang=lang, account=None, csrf=self.sessions.csrf_token(nonce), message=message,
             next=_safe_next(next_path))

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from .. import accounts
 from ..cli.base import parse_date, parse_sets
 from ..errors import InputError, NotFound
+from ..i18n import Msg
 from ..reports import explain as explain_report
 from ..reports import formats
 from . import access, i18n, readers
@@ -135,7 +136,7 @@ def _score_rows(board: Scoreboard, sort: str, descending: bool) -> list[Any]:
 def scores_download(ctx: Ctx) -> Response:
     policy, fmt = ctx.request.path_params["policy"], ctx.request.path_params["fmt"]
     if fmt not in formats.formats("score"):
-        raise NotFound(f"no format '{fmt}' of the score report")
+        raise NotFound(Msg("no format '{fmt}' of the score report", fmt=fmt))
     params = _score_params(ctx, policy)
     board = score_board(ctx, policy, params["track"], None, params["as_of"], params["known_at"])
     check_published(ctx, access.rule("scores_download", ctx.account), board, params["track"])
@@ -149,11 +150,11 @@ def default_policy(ctx: Ctx, unit: str) -> str:
         return str(ctx.q("policy"))
     registered = ctx.ledger.facts.roster().get(unit)
     if registered is None:
-        raise NotFound(f"unit '{unit}' is not registered (see `ledger units list`)")
+        raise NotFound(Msg("unit '{unit}' is not registered (see `ledger units list`)", unit=unit))
     for entry in _latest_entries(ctx.ledger.policies.entries()):
         if any(registered.in_group(t.group) for t in entry.policy().tracks):
             return entry.ref
-    raise InputError(f"--policy ID (no policy has a track for unit '{unit}')", field="policy")
+    raise InputError(Msg("--policy ID (no policy has a track for unit '{unit}')", unit=unit), field="policy")
 
 
 class _Card:
@@ -215,7 +216,7 @@ def unit_page(ctx: Ctx) -> Response:
 def unit_download(ctx: Ctx) -> Response:
     unit, fmt = ctx.request.path_params["unit"], ctx.request.path_params["fmt"]
     if fmt not in formats.formats("explain"):
-        raise NotFound(f"no format '{fmt}' of the explain report")
+        raise NotFound(Msg("no format '{fmt}' of the explain report", fmt=fmt))
     access.check_unit(access.rule("unit_download", ctx.account), ctx.account, unit)
     ex = explanation(ctx, "unit_download", unit, default_policy(ctx, unit))
     by = str(ctx.q("by")) if ctx.q("by") in explain_report.GROUPINGS else "indicator"
@@ -298,7 +299,7 @@ def diff_page(ctx: Ctx) -> Response:
 def diff_download(ctx: Ctx) -> Response:
     fmt = ctx.request.path_params["fmt"]
     if fmt not in formats.formats("diff"):
-        raise NotFound(f"no format '{fmt}' of the diff report")
+        raise NotFound(Msg("no format '{fmt}' of the diff report", fmt=fmt))
     result = _diff(ctx)
     if result is None:
         raise InputError("--against ID[@VERSION], --known-at/--against-known-at or --since-publication ID",

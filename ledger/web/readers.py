@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .. import accounts
 from ..errors import InputError, NotFound
 from ..events import codec
+from ..i18n import Msg
 
 if TYPE_CHECKING:
     from ..app import Ledger
@@ -90,7 +91,7 @@ def _shown(data: dict[str, Any]) -> dict[str, Any]:
 def event_unit(ledger: Ledger, event_id: str) -> str | None:
     entry = ledger.store.lookup_ids([event_id]).get(event_id)
     if entry is None:
-        raise NotFound(f"event '{event_id}' is not in the ledger")
+        raise NotFound(Msg("event '{event_id}' is not in the ledger", event_id=event_id))
     return entry.unit
 
 
@@ -100,7 +101,7 @@ def story(ledger: Ledger, event_id: str) -> Story:
     decisions and orders."""
     entry = ledger.store.lookup_ids([event_id]).get(event_id)
     if entry is None:
-        raise NotFound(f"event '{event_id}' is not in the ledger")
+        raise NotFound(Msg("event '{event_id}' is not in the ledger", event_id=event_id))
     records = ledger.store.read_stream(entry.stream)
     record = next(r for r in records if r.id == event_id)
     found = Story(_shown(record.data), entry.stream, entry.unit)

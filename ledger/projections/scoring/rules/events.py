@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ledger.events.fact import Fact
+from ledger.i18n import Msg
 from ledger.policies.vocabulary import (
     Amount,
     Contains,
@@ -81,13 +82,13 @@ class PerEvent(RuleSpec):
         if self.caps:
             extra = set(self.caps) - set(self.amounts or {})
             if extra:
-                raise ValueError(f"caps for values without an amount: {sorted(extra)}")
+                raise ValueError(Msg("caps for values without an amount: {values}", values=sorted(extra)))
         if self.event is None and self.cases is None:
             raise ValueError("`event`: the event type(s) this rule counts")
         if self.cases is not None:
             for i, c in enumerate(self.cases):
                 if c.event is None and self.event is None:
-                    raise ValueError(f"cases[{i}] needs `event` (or give `event` on the rule)")
+                    raise ValueError(Msg("cases[{i}] needs `event` (or give `event` on the rule)", i=i))
         if self.tiers is not None:
             if self.multiply_by:
                 raise ValueError("tiers count events one by one; drop multiply_by")

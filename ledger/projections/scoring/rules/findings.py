@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from ledger.i18n import Msg
 from ledger.policies.vocabulary import Amount, RuleSpec
 
 from ..card import Detail, Line
@@ -35,7 +36,7 @@ class Checklist(RuleSpec):
             raise ValueError("earn_on or deduct_on must name at least one result")
         both = set(self.earn_on) & set(self.deduct_on)
         if both:
-            raise ValueError(f"results both earning and deducting: {sorted(both)}")
+            raise ValueError(Msg("results both earning and deducting: {results}", results=sorted(both)))
         return self
 
 

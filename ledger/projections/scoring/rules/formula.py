@@ -2,8 +2,10 @@
 counts, sums, metrics, 12345 hotline measures, other indicators' points), e.g. a 12345 scheme's
 ``0.2*办结率 + 0.3*满意率 + 0.3*按时反馈率 + 0.2*有效回访率``.
 
-The expression is checked when the policy loads (only numbers, the declared measure names,
-``+ - * /``, brackets and ``min max abs round``) and evaluated by ``simpleeval`` over Decimals.
+The expression is checked when the policy loads (only numbers, the declared measure and
+constant names, ``+ - * /``, brackets and ``min max abs round``) and evaluated by ``simpleeval``
+over Decimals. Named ``constants`` are amounts, so they may be dated (taken at as-of); a number
+written in the expression is text and cannot be.
 Explained term by term: a ``formula_term`` line (delta 0) per measure with the events behind
 it, then a ``formula`` line carrying the points with the formula and its numbers.
 """
@@ -13,13 +15,15 @@ from __future__ import annotations
 import ast
 import operator
 import re
+from collections.abc import Collection
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from ledger.events.fact import Fact
-from ledger.policies.vocabulary import Amount, Ident, Match, RuleSpec, Spec, Window, as_decimal
+from ledger.i18n import Msg
+from ledger.policies.vocabulary import Amount, Ident, Match, RuleSpec, Spec, Window, as_decimal, value_at
 
 from ..card import Detail, Line
 from ..context import HUNDRED, ZERO, Ctx, Site, aggregate_line, as_of_note, as_of_notes, fmt
@@ -31,6 +35,7 @@ from .hotline import HotlineRef, measure_hotline
 
 WhenEmpty = Literal["full", "zero", "missing"]
 FUNCTIONS = ("min", "max", "abs", "round")
+NONE_DECLARED = Msg("none declared")
 
 
 class _Measure(Spec):
@@ -101,37 +106,43 @@ def normalise_formula(text: str) -> str:
     return " ".join(text.split())
 
 
-def check_formula(text: str, names: set[str]) -> set[str]:
-    """The measure names the formula uses; ValueError when it is not a plain arithmetic
-    expression over ``names``."""
+def check_formula(text: str, names: set[str], constants: Collection[str] = ()) -> set[str]:
+    """The measure and constant names the formula uses; ValueError when it is not a plain
+    arithmetic expression over ``names`` (the measures) and ``constants``."""
     try:
         tree = ast.parse(normalise_formula(text), mode="eval")
     except SyntaxError as exc:
-        raise ValueError(f"formula: not an arithmetic expression ({exc.msg})") from None
+        # the parser's own words, translated where the catalogue has them ("invalid syntax")
+        raise ValueError(Msg("formula: not an arithmetic expression ({problem})", problem=Msg(exc.msg))) from None
     funcs = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     used: set[str] = set()
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
-            raise ValueError(f"formula: only numbers, measure names, + - * /, brackets and "
-                             f"{', '.join(FUNCTIONS)}; not {type(node).__name__}")
+            raise ValueError(Msg("formula: only numbers, measure names, + - * /, brackets and {functions}; not {node}",
+                                 functions=", ".join(FUNCTIONS), node=Msg(type(node).__name__)))
         if isinstance(node, ast.Constant) and (isinstance(node.value, bool)
                                                or not isinstance(node.value, (int, float))):
-            raise ValueError(f"formula: {node.value!r} is not a number")
+            raise ValueError(Msg("formula: {value!r} is not a number", value=node.value))
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS or node.keywords:
-                raise ValueError(f"formula: the functions are {', '.join(FUNCTIONS)} (positional arguments)")
+                raise ValueError(Msg("formula: the functions are {functions} (positional arguments)",
+                                     functions=", ".join(FUNCTIONS)))
             if node.func.id == "round" and not 1 <= len(node.args) <= 2:
                 raise ValueError("formula: round(x) or round(x, places)")
             if node.func.id == "abs" and len(node.args) != 1:
                 raise ValueError("formula: abs(x)")
             if node.func.id in ("min", "max") and len(node.args) < 2:
-                raise ValueError(f"formula: {node.func.id}(a, b, …)")
+                raise ValueError(Msg("formula: {function}(a, b, …)", function=node.func.id))
         elif isinstance(node, ast.Name) and id(node) not in funcs:
             used.add(node.id)
-    unknown = used - names
+    unknown = used - names - set(constants)
+    if unknown and constants:
+        raise ValueError(Msg("formula: {unknown} not among the measures ({names}) or constants ({constants})",
+                             unknown=", ".join(sorted(unknown)), names=", ".join(sorted(names)) or NONE_DECLARED,
+                             constants=", ".join(sorted(constants))))
     if unknown:
-        raise ValueError(f"formula: {', '.join(sorted(unknown))} not among the measures "
-                         f"({', '.join(sorted(names)) or 'none declared'})")
+        raise ValueError(Msg("formula: {unknown} not among the measures ({names})", unknown=", ".join(sorted(unknown)),
+                             names=", ".join(sorted(names)) or NONE_DECLARED))
     return used
 
 
@@ -139,6 +150,10 @@ class Formula(RuleSpec):
     kind: Literal["formula"]
     measures: dict[str, Measure] = Field(min_length=1)
     formula: str
+    constants: dict[str, Amount] | None = None
+    """Named numbers the formula uses (``w: 0.2``). Unlike a number written in the expression,
+    a constant may be dated (``{2021-01-01: 0.2, 2021-07-01: 0.3}``): taken at as-of, and the
+    formula line names the value and its date."""
     min: Amount | None = None
     max: Amount | None = None
     round: int | None = Field(default=None, ge=0, le=6)
@@ -151,15 +166,29 @@ class Formula(RuleSpec):
     def _shape(self) -> Formula:
         for name, m in self.measures.items():
             if not name.isidentifier() or name in FUNCTIONS or name in ("True", "False", "None"):
-                raise ValueError(f"measures.{name}: a measure name is a word (letters, digits, _; "
-                                 f"not starting with a digit; not {', '.join(FUNCTIONS)})")
+                raise ValueError(Msg("measures.{name}: a measure name is a word (letters, digits, _; "
+                                     "not starting with a digit; not {functions})", name=name,
+                                     functions=", ".join(FUNCTIONS)))
             if (m.when_empty or self.when_empty) == "full" and m.full is None and not _is_rate(m) \
                     and isinstance(m, (MetricMeasure, IndicatorMeasure)):
-                raise ValueError(f"measures.{name}: when_empty full needs `full` (the measure's full value)")
-        used = check_formula(self.formula, set(self.measures))
+                raise ValueError(Msg("measures.{name}: when_empty full needs `full` (the measure's full value)",
+                                     name=name))
+        constants = self.constants or {}
+        for name in constants:
+            if not name.isidentifier() or name in FUNCTIONS or name in ("True", "False", "None"):
+                raise ValueError(Msg("constants.{name}: a constant name is a word (letters, digits, _; "
+                                     "not starting with a digit; not {functions})", name=name,
+                                     functions=", ".join(FUNCTIONS)))
+            if name in self.measures:
+                raise ValueError(Msg("constants.{name}: also the name of a measure; a name is one or the other",
+                                     name=name))
+        used = check_formula(self.formula, set(self.measures), set(constants))
         unused = set(self.measures) - used
         if unused:
-            raise ValueError(f"measures not used by the formula: {', '.join(sorted(unused))}")
+            raise ValueError(Msg("measures not used by the formula: {names}", names=", ".join(sorted(unused))))
+        unused = set(constants) - used
+        if unused:
+            raise ValueError(Msg("constants not used by the formula: {names}", names=", ".join(sorted(unused))))
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("min above max")
         return self
@@ -206,10 +235,12 @@ class _Value:
 
 @rule_kind(Formula, reads=())
 class FormulaRule(Evaluator[Formula]):
-    __slots__ = ("measures", "matchers", "formula", "tree", "min", "max", "round", "when_empty", "ret", "ext")
+    __slots__ = ("measures", "constants", "matchers", "formula", "tree", "min", "max", "round", "when_empty", "ret",
+                 "ext")
 
     def setup(self, r: Formula, site: Site) -> None:
         self.measures = list(r.measures.items())
+        self.constants = list((r.constants or {}).items())
         self.matchers: dict[str, Matcher | None] = {}
         for name, m in self.measures:
             if isinstance(m, CountMeasure):
@@ -308,6 +339,8 @@ class FormulaRule(Evaluator[Formula]):
             self.missing_data(ctx, node, out, Detail("formula not computed: no data for {names}",
                                                      names=", ".join(missing)))
             return
+        constants = [(name, value_at(c, ctx.as_of)) for name, c in self.constants]
+        values.update(constants)
         global _EVAL
         if _EVAL is None:
             _EVAL = _make_evaluator()
@@ -338,5 +371,7 @@ class FormulaRule(Evaluator[Formula]):
         high = self.max is not None and lifted > self.max
         detail = as_of_notes(detail, ("at least {amount} from {since}", self.min if low else None),
                              ("at most {amount} from {since}", self.max if high else None)) or detail
+        for name, c in constants:
+            detail = as_of_note(detail, "constant {name} {amount} from {since}", c, name=name) or detail
         out.append(aggregate_line(node, value, "formula", self.text, ctx, detail=detail,
                                   events=tuple(dict.fromkeys(events))))
