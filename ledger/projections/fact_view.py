@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import json
 import typing
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
+from ..events import codec
 from ..events.catalog import CATALOG, FACT_TYPES
 from ..events.fact import Fact
 from ..store.backends import StoreDamaged
@@ -191,10 +193,113 @@ def _roster_from(records: Iterable[Record]) -> dict[str, Unit]:
     return units
 
 
+READ_BATCH = 250
+"""Unit streams read in one read transaction (``stream_rows``): a bounded number of stored
+records held at once."""
+
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder(parse_float=Decimal).scan_once  # type: ignore[attr-defined]
+"""``codec.loads``'s decoder without its wrapper (a third of its time): a stored record is one
+JSON object with nothing around it, so a record that is not that is read again by
+``codec.loads``, which raises as it always did."""
+
+Rows = list[tuple[int, bytes]]
+"""A stream's stored records as read: (version, stored state), in version order."""
+
+
+def stream_rows(store: EventStore, streams: Iterable[str], topics: frozenset[str] | None,
+                to_version: dict[str, int] | None = None) -> dict[str, Rows]:
+    """Several streams' stored records (of ``topics`` only, and up to each stream's
+    ``to_version``), undecoded, from one read transaction (measured on a cold score table:
+    opening one per stream cost a sixth of its reading time; one ``IN`` query for all the
+    streams was no faster than a query per stream)."""
+    backend = store.backend
+    statement = (f"SELECT originator_version, state FROM {backend.recorder.events_table_name} "
+                 "WHERE originator_id = ?")
+    wanted: list[str] = []
+    if topics is not None:
+        wanted = sorted(topics)
+        statement += f" AND topic IN ({','.join('?' * len(wanted))})"
+    capped = statement + " AND originator_version <= ? ORDER BY originator_version"
+    statement += " ORDER BY originator_version"
+    out = {}
+    with backend.transaction(commit=False) as c:
+        for stream in streams:
+            if to_version is None:
+                rows = backend.query(c, statement, [stream, *wanted])
+            else:
+                rows = backend.query(c, capped, [stream, *wanted, to_version[stream]])
+            out[stream] = [(int(r["originator_version"]), bytes(r["state"])) for r in rows]
+    return out
+
+
+def facts_of_rows(stream: str, rows: Rows, as_of: dt.date | None, known_at: int | None) -> list[Fact]:
+    """``effective_facts`` of a stream's stored records, decoded here. With no retraction or
+    correction among them (the common case) the facts are built straight from the decoded
+    records, without a ``Record`` each or a copy of its fields: a cold score table decodes
+    120k records, and those objects were a fifth of its reading time."""
+    scan = _SCAN
+    decoded: list[dict[str, Any]] = []
+    try:
+        for _version, state in rows:
+            text = state.decode()
+            data, end = scan(text, 0)
+            if end != len(text):
+                raise ValueError("extra data after the record")
+            if known_at is not None and data["revision"] > known_at:
+                break  # revisions grow with versions: the rest are later too
+            kind = data["type"]
+            if kind == "retraction" or kind == "correction":
+                break
+            decoded.append(data)
+        else:
+            return _plain_facts(decoded, as_of)
+    except (*READ_ERRORS, StopIteration):
+        pass  # read again below, as Records: effective_facts names the record at fault
+    loads = codec.loads
+    records = []
+    for version, state in rows:  # as EventStore.read_stream reads them
+        data = loads(state)
+        if known_at is not None and data["revision"] > known_at:
+            break
+        records.append(Record(stream, version, data))
+    return effective_facts(records, as_of, known_at)
+
+
+def _plain_facts(decoded: list[dict[str, Any]], as_of: dt.date | None) -> list[Fact]:
+    """``_effective_facts`` of records none of which is a retraction or a correction (each
+    decoded dict is this function's own: its envelope is popped off to leave the fields)."""
+    facts: list[Fact] = []
+    append = facts.append
+    fromiso = dt.date.fromisoformat
+    for data in decoded:
+        kind = data["type"]
+        if kind not in FACT_TYPES:
+            continue
+        event_id = data["id"]
+        day = fromiso(data["date"])
+        if as_of is not None and day > as_of:
+            continue
+        unit, revision, recorded_at = data["unit"], data["revision"], data["recorded_at"]
+        source, note = data.get("source"), data.get("note")
+        pop = data.pop
+        for key in NOT_FIELDS:
+            pop(key, None)
+        for key in DATE_FIELDS[kind]:
+            if key in data:
+                data[key] = _as_date(data[key])
+        for key in NUMBER_FIELDS[kind]:
+            if key in data and not isinstance(data[key], Decimal):
+                data[key] = Decimal(data[key])
+        append(Fact(event_id, kind, unit, day, data, revision, recorded_at, source, note, ()))
+    return facts
+
+
 class KeptFacts(Protocol):
     """A thread-safe bounded map (``ledger.web.cache.Bounded``): ``get(key, make)``."""
 
     def get(self, key: Hashable, make: Callable[[], list[Fact]]) -> list[Fact]: ...
+
+    def __contains__(self, key: Hashable) -> bool: ...
 
 
 class FactView:
@@ -231,29 +336,42 @@ class FactView:
         are read."""
         if self.kept is not None:
             return self.facts_for([unit], year, as_of, known_at, types)[unit]
-        topics = None if types is None else set(types) | {"retraction", "correction"}
-        records = self.store.read_stream(unit_stream(unit, year), upto=known_at, topics=topics)
-        return effective_facts(records, as_of, known_at)
+        return self.facts_uncached(unit, year, as_of, known_at, types)
 
     def facts_for(self, units: Iterable[str], year: int, as_of: dt.date | None, known_at: int | None,
                   types: Iterable[str] | None = None,
                   on_unit: Callable[[int], None] | None = None) -> dict[str, list[Fact]]:
+        """Every unit's facts, their streams read ``READ_BATCH`` at a time in one transaction."""
         units = list(units)
+        topics = None if types is None else frozenset(types) | {"retraction", "correction"}
         whole = self._whole(units, year, known_at) if self.kept is not None else {}
         out = {}
-        for u in units:
-            version = whole.get(u)
-            out[u] = self.facts_of_whole(u, year, as_of, version, types) if version is not None else \
-                self.facts_uncached(u, year, as_of, known_at, types)
-            if on_unit:
-                on_unit(1)
+        for i in range(0, len(units), READ_BATCH):
+            batch = units[i:i + READ_BATCH]
+            if self.kept is None:
+                read = stream_rows(self.store, [unit_stream(u, year) for u in batch], topics)
+                for u in batch:
+                    stream = unit_stream(u, year)
+                    out[u] = facts_of_rows(stream, read[stream], as_of, known_at)
+                    if on_unit:
+                        on_unit(1)
+                continue
+            wanted = {unit_stream(u, year): whole[u] for u in batch if whole.get(u) and
+                      ("facts", unit_stream(u, year), topics, whole[u]) not in self.kept}
+            read = stream_rows(self.store, wanted, topics, wanted)
+            for u in batch:
+                version = whole.get(u)
+                out[u] = self.facts_of_whole(u, year, as_of, version, types, read.get(unit_stream(u, year))) \
+                    if version is not None else self.facts_uncached(u, year, as_of, known_at, types)
+                if on_unit:
+                    on_unit(1)
         return out
 
     def facts_uncached(self, unit: str, year: int, as_of: dt.date | None, known_at: int | None,
                        types: Iterable[str] | None = None) -> list[Fact]:
-        topics = None if types is None else set(types) | {"retraction", "correction"}
-        records = self.store.read_stream(unit_stream(unit, year), upto=known_at, topics=topics)
-        return effective_facts(records, as_of, known_at)
+        topics = None if types is None else frozenset(types) | {"retraction", "correction"}
+        stream = unit_stream(unit, year)
+        return facts_of_rows(stream, stream_rows(self.store, [stream], topics)[stream], as_of, known_at)
 
     def _whole(self, units: list[str], year: int, known_at: int | None) -> dict[str, int]:
         """Units whose year stream is known whole at ``known_at`` (its last record's revision
@@ -274,12 +392,13 @@ class FactView:
         return found
 
     def facts_of_whole(self, unit: str, year: int, as_of: dt.date | None, version: int,
-                       types: Iterable[str] | None) -> list[Fact]:
+                       types: Iterable[str] | None, rows: Rows | None = None) -> list[Fact]:
         """The facts of a stream's first ``version`` records (all it held at the known-at),
         kept in ``kept`` (one map per store) by (stream, types, version): the records of a stream up to a version
         never change (the ledger only grows), so a later known-at that added nothing to this
         stream — or another as-of date — reuses them. Kept without the as-of cut (a filter on
-        each fact's effective date, as ``effective_facts`` applies it)."""
+        each fact's effective date, as ``effective_facts`` applies it). ``rows``: the stream's
+        stored records up to ``version`` of those types, when the caller read them already."""
         assert self.kept is not None
         stream = unit_stream(unit, year)
         topics = None if types is None else frozenset(types) | {"retraction", "correction"}
@@ -287,7 +406,8 @@ class FactView:
         def make() -> list[Fact]:
             if version == 0:
                 return []
-            return effective_facts(self.store.read_stream(stream, topics=topics, to_version=version), None, None)
+            read = stream_rows(self.store, [stream], topics, {stream: version})[stream] if rows is None else rows
+            return facts_of_rows(stream, read, None, None)
 
         facts = self.kept.get(("facts", stream, topics, version), make)
         return facts if as_of is None else [f for f in facts if f.date <= as_of]

@@ -18,9 +18,10 @@ from ..reports import formats
 from ..reports import text as render
 from . import access, readers
 from .app import JSON_TYPE, Ctx
-from .cache import DERIVED, Bounded
+from .cache import DERIVED, Bounded, WebCache
 
 if TYPE_CHECKING:
+    from ..app import Ledger
     from ..policies.model import Policy
     from ..projections.record_views import Publication
     from ..projections.scoreboard import Scoreboard
@@ -75,8 +76,15 @@ def cached_board(ctx: Ctx, policy: str | None, track: str | None, as_of: str | N
     workbench's cache under its resolved (policy, track, as-of, known-at); with it, a bounded
     map of what pages derive from it (its rows in each order, its rendered tables)."""
     pol, day, known = resolved(ctx, policy, as_of, known_at)
-    return ctx.cache.tables.get(result_key("score", pol, track, None, day, known), lambda: (ctx.ledger.scoreboard(
-        pol, as_of=day, known_at=known, tracks=[track] if track else None), Bounded(DERIVED)))
+    return kept_board(ctx.cache, ctx.ledger, pol, track, day, known)
+
+
+def kept_board(cache: WebCache, ledger: Ledger, pol: Policy, track: str | None, day: dt.date, known: int,
+               on_unit: Callable[[int], None] | None = None) -> tuple[Scoreboard, Bounded]:
+    """The kept table of (policy, track, as-of, known-at), computed if not kept: what a request
+    asks for (``cached_board``) and what the warm-up computes before it (``warm.Warmer``)."""
+    return cache.tables.get(result_key("score", pol, track, None, day, known), lambda: (ledger.scoreboard(
+        pol, as_of=day, known_at=known, tracks=[track] if track else None, on_unit=on_unit), Bounded(DERIVED)))
 
 
 def published_match(ctx: Ctx, board: Scoreboard, track: str | None) -> Publication | None:

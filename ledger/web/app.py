@@ -11,8 +11,8 @@ import queue
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -195,7 +195,7 @@ class Workbench:
     def __init__(self, url: str | StoreUrl | None, *, secret: str | None = None,
                  clock: Callable[[], dt.datetime] = utc_now, pool_size: int = 4,
                  failure_delay: float = 0.5, sleep: Callable[[float], None] = time.sleep,
-                 secure_cookies: bool = False):
+                 secure_cookies: bool = False, warm: bool = True):
         self.url = url if isinstance(url, StoreUrl) else parse_store_url(url)
         self.clock = clock
         self.sessions = auth.Sessions(auth.load_secret(self.url, secret), clock)
@@ -204,6 +204,12 @@ class Workbench:
         self.secure_cookies = secure_cookies
         self.cache = WebCache()
         self.pool = LedgerPool(self.url, pool_size, clock, self.cache.facts)
+        self.warm = warm
+        """Warm the tables in a background thread while the app runs (``warm.Warmer``: started
+        by the app's lifespan, i.e. by ``ledger serve``, not by a test client used without it)."""
+        self.busy = 0
+        """Requests being answered now (the warm-up gives way to them)."""
+        self._busy_lock = threading.Lock()
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
                                       autoescape=True, trim_blocks=True, lstrip_blocks=True)
         self.env.filters["num"] = render.number_text
@@ -248,6 +254,15 @@ class Workbench:
     def route(self, path: str, name: str, handler: Callable[[Ctx], Response], *, api: bool = False,
               methods: tuple[str, ...] = ("GET",)) -> Route:
         def run(request: Request, form: dict[str, Any]) -> Response:
+            with self._busy_lock:
+                self.busy += 1
+            try:
+                return answer(request, form)
+            finally:
+                with self._busy_lock:
+                    self.busy -= 1
+
+        def answer(request: Request, form: dict[str, Any]) -> Response:
             lang = i18n.language(request.query_params.get("lang"), request.cookies.get("ledger_lang"),
                                  request.headers.get("accept-language"))
             try:
@@ -395,7 +410,21 @@ class Workbench:
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ]
         routes += api.routes(self) + pages.routes(self)
-        app = Starlette(routes=routes)
+
+        @asynccontextmanager
+        async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+            from .warm import Warmer
+
+            warmer = Warmer(self) if self.warm else None
+            if warmer is not None:
+                warmer.start()
+            try:
+                yield
+            finally:
+                if warmer is not None:
+                    warmer.stop()
+
+        app = Starlette(routes=routes, lifespan=lifespan)
         app.state.workbench = self
         return app
 

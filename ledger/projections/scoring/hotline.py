@@ -45,6 +45,9 @@ class TicketState:
         return self.reached and self.satisfied
 
 
+_NONE: list[Fact] = []
+
+
 def _upto(lst: list[Fact] | None, until: dt.date | None) -> list[Fact]:
     if not lst:
         return []
@@ -65,31 +68,39 @@ def ticket_states(uf: UnitFacts, ctx: Ctx, return_within: int, max_ext: int,
         return got
     cal = ctx.cal
     as_of = ctx.as_of if until is None else until
+    year = ctx.year
     returned = uf.index("hotline_returned", "ticket")
     extended = uf.index("hotline_extended", "ticket")
     responded = uf.index("hotline_responded", "ticket")
     replied = uf.index("hotline_replied", "ticket")
     callbacks = uf.index("hotline_callback", "ticket")
+    # a ticket's later events as known on ``until`` (as they are: the facts stop at the scoring date)
+    upto: Callable[[list[Fact] | None], list[Fact]] = \
+        (lambda lst: lst or _NONE) if until is None else (lambda lst: _upto(lst, until))
     out: list[TicketState] = []
+    append = out.append
     for t in uf.of("hotline_ticket"):
-        if t.date.year != ctx.year or t.date > as_of:
+        day = t.date
+        if day.year != year or day > as_of:
             continue
-        tid = t.fields.get("ticket")
-        orig_due = t.fields.get("due") or t.date
-        ret = _upto(returned.get(tid), until)
+        fields = t.fields
+        tid = fields.get("ticket")
+        orig_due = fields.get("due") or day
         returned_late = False
-        if ret:
-            if ret[0].date <= cal.add_workdays(t.date, return_within):
-                continue  # returned in time: not the unit's ticket
-            returned_late = True
+        if tid in returned:
+            ret = upto(returned[tid])
+            if ret:
+                if ret[0].date <= cal.add_workdays(day, return_within):
+                    continue  # returned in time: not the unit's ticket
+                returned_late = True
         due = orig_due
-        ext = _upto(extended.get(tid), until)
+        ext = upto(extended.get(tid))
         if ext:
             new_due = ext[-1].fields.get("due")
             if new_due is not None:
                 limit = cal.add_workdays(orig_due, max_ext)
                 due = max(orig_due, min(new_due, limit))
-        replies = _upto(replied.get(tid), until)
+        replies = upto(replied.get(tid))
         ok_reply = None
         if not returned_late:
             for r in replies:
@@ -97,14 +108,20 @@ def ticket_states(uf: UnitFacts, ctx: Ctx, return_within: int, max_ext: int,
                     ok_reply = r
                     break
         completed = ok_reply is not None
-        counted = due <= as_of or completed
-        on_time = ok_reply is not None and ok_reply.date <= due
-        cb = _upto(callbacks.get(tid), until)
-        satisfied = bool(cb[-1].fields.get("satisfied")) if cb else False
-        reached = cb[-1].fields.get("reached") is not False if cb else False
-        first = [f.date for f in (*_upto(responded.get(tid), until)[:1], *replies[:1])]
-        out.append(TicketState(t, due, completed, on_time, satisfied, returned_late, ok_reply, counted,
-                               t.fields.get("response_due"), min(first) if first else None, bool(cb), reached))
+        cb = upto(callbacks.get(tid))
+        if cb:
+            last = cb[-1].fields
+            satisfied, reached = bool(last.get("satisfied")), last.get("reached") is not False
+        else:
+            satisfied = reached = False
+        answered = upto(responded.get(tid))
+        if answered and replies:
+            first: dt.date | None = min(answered[0].date, replies[0].date)
+        else:
+            first = answered[0].date if answered else replies[0].date if replies else None
+        append(TicketState(t, due, completed, ok_reply is not None and ok_reply.date <= due, satisfied,
+                           returned_late, ok_reply, due <= as_of or completed, fields.get("response_due"), first,
+                           bool(cb), reached))
     uf.cache[key] = out
     return out
 
