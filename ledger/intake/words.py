@@ -217,3 +217,84 @@ def unit_names(roster: dict[str, Any]) -> dict[str, str]:
     for unit_id in roster:
         out[unit_id] = unit_id
     return out
+
+
+class Reading:
+    """``canonical`` for one import at the speed of a lookup: per event type, the shape of
+    each field and each enumerated field's words → value, worked out once (not per cell).
+
+    ``convert`` gives what ``canonical`` gives, or None where it cannot be sure the row means
+    the same as it would read as written (a unit with spaces around it, a ``--mapping`` value
+    word): the caller then takes the careful path (validate as written, then in other words)."""
+
+    def __init__(self, units: dict[str, str] | None = None, values: dict[str, dict[str, str]] | None = None):
+        self.units, self.values = units, values or {}
+        self.ids = frozenset(v for v in units.values() if v) if units is not None else frozenset()
+        self.plans: dict[str, dict[str, str]] = {}
+        self.enums: dict[tuple[str, str], tuple[dict[str, str], tuple[str, ...]]] = {}
+
+    def _plan(self, kind: str) -> dict[str, str]:
+        plan = self.plans.get(kind)
+        if plan is None:
+            plan = self.plans[kind] = shapes(kind)
+        return plan
+
+    def _enum(self, kind: str, field: str) -> tuple[dict[str, str], tuple[str, ...]]:
+        """``value_for``'s answers as a dict: allowed values first, then each term's words
+        in the catalogue's order (the first term naming a word wins, as in ``value_for``)."""
+        found = self.enums.get((kind, field))
+        if found is None:
+            allowed = choices(kind, field)
+            table = {value: value for value in allowed}
+            for key, term in names.values_of(field).items():
+                if key in allowed:
+                    for word in words_of(term):
+                        table.setdefault(word, key)
+            found = self.enums[(kind, field)] = (table, allowed)
+        return found
+
+    def convert(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        from ..events.catalog import CATALOG
+
+        kind = data.get("type")
+        if isinstance(kind, str) and kind not in CATALOG:
+            stripped = kind.strip()
+            if stripped not in CATALOG:
+                kind = type_by_word().get(stripped, kind)
+        if not isinstance(kind, str) or kind not in CATALOG:
+            return data  # no type to read the cells by: the validator names the problem
+        row = dict(data)
+        row["type"] = kind
+        unit = row.get("unit")
+        if isinstance(unit, str) and self.units is not None and unit not in self.ids:
+            if not unit or unit != unit.strip():
+                return None
+            row["unit"] = unit_for(unit, self.units)
+        plan, mapped = self._plan(kind), self.values
+        for field, cell in list(row.items()):  # type and unit as read above, as in ``canonical``
+            shape = plan.get(field)
+            if shape is None or shape == "text" or not isinstance(cell, str):
+                continue
+            text = cell.strip()
+            if field in mapped and text in mapped[field]:
+                return None
+            if shape == "date":
+                row[field] = iso_date(text) or cell
+            elif shape == "whole":
+                if "." in text:
+                    m = _WHOLE_FLOAT.match(text)
+                    row[field] = m[1] if m else cell
+            elif shape == "period":
+                row[field] = period(text) or cell
+            elif shape == "flag":
+                row[field] = "true" if text in TRUE_WORDS else "false" if text in FALSE_WORDS else cell
+            elif shape == "enum":
+                if text in RELATIVE_LEVELS and names.FIELD_VALUES.get(field, field) == "level":
+                    return None  # refused: the careful path names the choices
+                table, allowed = self._enum(kind, field)
+                found = table.get(text)
+                if found is None:
+                    lowered = text.lower()
+                    found = lowered if lowered in allowed else None
+                row[field] = found or cell
+        return row
