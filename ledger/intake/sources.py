@@ -381,36 +381,46 @@ def _text_rows(values: Iterable[Sequence[Any]]) -> Iterator[tuple[int, list[str]
             yield number, cells
 
 
-def _calamine_grid(path: str, sheet: str | None) -> list[list[Any]] | None:
-    """The sheet's cells from row 1 and column A (python-calamine), or None: not installed,
+def _calamine_grid(path: str, sheet: str | None) -> Iterable[Sequence[Any]] | None:
+    """The sheet's rows from row 1 and column A (python-calamine), or None: not installed,
     the file or the sheet not readable by it (openpyxl then reads it or names the problem),
-    or a workbook with error cells."""
+    or a workbook with error cells (looked for while calamine reads: it lets go of the GIL)."""
     try:
         import python_calamine
     except ImportError:
         return None
-    try:
-        book = python_calamine.CalamineWorkbook.from_path(path)
-    except Exception:  # noqa: BLE001 - any problem: openpyxl reads the file or names the problem
-        return None
-    try:
-        worksheets = [m.name for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
-        if sheet is None:
-            name = worksheets[0] if worksheets else None
-        elif sheet in book.sheet_names:
-            name = sheet
-        elif sheet.isdigit() and 1 <= int(sheet) <= len(worksheets):
-            name = worksheets[int(sheet) - 1]
-        else:
-            name = None
-        if name is None or name not in worksheets or _has_error_cells(path):
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        errors = pool.submit(_has_error_cells, path)
+        try:
+            book = python_calamine.CalamineWorkbook.from_path(path)
+        except Exception:  # noqa: BLE001 - any problem: openpyxl reads the file or names the problem
             return None
-        # from A1, as openpyxl reads it: row numbers and column positions as the clerk sees them
-        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except Exception:  # noqa: BLE001
-        return None
-    finally:
-        book.close()
+        try:
+            worksheets = [m.name for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
+            if sheet is None:
+                name = worksheets[0] if worksheets else None
+            elif sheet in book.sheet_names:
+                name = sheet
+            elif sheet.isdigit() and 1 <= int(sheet) <= len(worksheets):
+                name = worksheets[int(sheet) - 1]
+            else:
+                name = None
+            if name is None or name not in worksheets:
+                return None
+            found = book.get_sheet_by_name(name)
+            if errors.result():
+                return None
+            if found.start in (None, (0, 0)):
+                return found.iter_rows()  # rows made as they are read
+            # data from a later row or column: padded from A1, as openpyxl reads it (row numbers
+            # and column positions as the clerk sees them)
+            return found.to_python(skip_empty_area=False)
+        except Exception:  # noqa: BLE001
+            return None
+        finally:
+            book.close()
 
 
 ERROR_CELL = (b't="e"', b"t='e'")
@@ -419,10 +429,14 @@ ERROR_CELL = (b't="e"', b"t='e'")
 
 def _has_error_cells(path: str) -> bool:
     """Whether any worksheet of the workbook holds an error cell (its XML read in blocks,
-    ~0.15 s per 100k rows)."""
+    ~0.15 s per 100k rows); a file that is not a zip: False (calamine says what is wrong)."""
     import zipfile
 
-    with zipfile.ZipFile(path) as archive:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile):
+        return False
+    with archive:
         for name in archive.namelist():
             if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
                 continue

@@ -219,6 +219,11 @@ def unit_names(roster: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def _iso_shaped(cell: str) -> bool:
+    return len(cell) == 10 and cell[4] == cell[7] == "-" and cell.isascii() and \
+        cell[:4].isdigit() and cell[5:7].isdigit() and cell[8:].isdigit()
+
+
 class Reading:
     """``canonical`` for one import at the speed of a lookup: per event type, the shape of
     each field and each enumerated field's words → value, worked out once (not per cell).
@@ -279,7 +284,8 @@ class Reading:
             if field in mapped and text in mapped[field]:
                 return None
             if shape == "date":
-                row[field] = iso_date(text) or cell
+                if not _iso_shaped(cell):  # YYYY-MM-DD as written: iso_date would give it back (or refuse it)
+                    row[field] = iso_date(text) or cell
             elif shape == "whole":
                 if "." in text:
                     m = _WHOLE_FLOAT.match(text)

@@ -1,0 +1,128 @@
+"""The fast reading of spreadsheet rows (issue #15's speed goal): rows read in their words once
+and validated once, .xlsx read by python-calamine in the producer process — with the same
+events and the same errors as the careful path (validate as written, then in other words)
+and as openpyxl."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+from helpers import cli, setup_units
+
+from ledger.app import Ledger
+from ledger.intake import sources
+from ledger.intake.words import Reading, canonical
+
+UNITS = {"发改局": "jk-fgj", "jk-fgj": "jk-fgj", "财政局": "jk-czj", "jk-czj": "jk-czj"}
+
+
+def test_reading_gives_the_canonical_row():
+    reading = Reading(UNITS)
+    row = {"type": "通报批评", "unit": "发改局", "date": "2021/6/3", "id": "c1", "issuer_level": "区级"}
+    assert reading.convert(row) == {"type": "criticism", "unit": "jk-fgj", "date": "2021-06-03", "id": "c1",
+                                    "issuer_level": "district"}
+    finding = {"type": "检查发现", "unit": "jk-fgj", "date": "2021年6月7日", "id": "f1", "item": "消防",
+               "result": "不合格", "count": "35.0"}
+    assert reading.convert(finding) == {"type": "finding", "unit": "jk-fgj", "date": "2021-06-07", "id": "f1",
+                                        "item": "消防", "result": "不合格", "count": "35"}
+    replied = {"type": "工单答复", "unit": "财政局", "date": "2021-06-06", "ticket": "T1", "quality": "合格"}
+    assert reading.convert(replied)["quality"] == "ok"
+    canonical_row = {"type": "warning", "unit": "jk-fgj", "date": "2021-06-04", "issuer_level": "county"}
+    assert reading.convert(canonical_row) == canonical_row
+    for given in (row, finding, replied, canonical_row):  # what the careful path reads
+        assert reading.convert(given) == canonical(given, UNITS)
+
+
+def test_rows_the_fast_reading_cannot_be_sure_of():
+    reading = Reading(UNITS, {"issuer_level": {"县里": "county"}})
+    base = {"type": "warning", "unit": "jk-fgj", "date": "2021-06-04", "issuer_level": "county"}
+    assert reading.convert({**base, "unit": " 发改局"}) is None  # as written it is a valid (unregistered) name
+    assert reading.convert({**base, "issuer_level": "县里"}) is None  # a --mapping value word
+    assert reading.convert({**base, "issuer_level": "市级"}) is None  # a relative level: refused, with choices
+    unknown = {**base, "type": "警告函"}
+    assert reading.convert(unknown) is unknown  # no type to read by: the validator names it
+
+
+def test_a_unit_with_spaces_is_read_as_before(tmp_path):
+    """As the careful path reads it: a row valid as written keeps its unit as written (a name
+    with a space before it is no registered name); a row read in other words (its type in
+    Chinese) has the unit's spaces trimmed first."""
+    url = f"sqlite:///{tmp_path}/l.db"
+    setup_units(url, tmp_path)
+    path = tmp_path / "a.csv"
+    path.write_text("类型,单位,日期,发文层级,编号\nwarning, 发改局,2021-03-01,county,w1\n"
+                    "警示, 发改局,2021-03-01,县级,w2\n", encoding="utf-8")
+    run = cli(url, "--lang", "en", "import", str(path))
+    assert run.code == 2
+    assert "a.csv:2: field 'unit'" in run.err and "did you mean 发改局 (jk-fgj)?" in run.err
+    assert "a.csv:3" not in run.err
+
+
+def ledger_book(path, rows=(), *, corner="A1"):
+    """A clerk's workbook: a title row, a blank row, the header, rows; ``corner``: where the
+    title row starts (a sheet may leave its first column empty)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "台账"
+    column = ord(corner[0]) - ord("A")
+    for cells in [["2021年度扣分台账"], [], ["类型", "单位", "日期", "编号", "发文层级", "件数", "事项", "结论"], *rows]:
+        sheet.append([None] * column + list(cells))
+    book.save(path)
+    return str(path)
+
+
+ROWS = [["警示", "发改局", dt.datetime(2021, 6, 3), "w1", "县级"],
+        ["检查发现", "jk-fgj", dt.date(2021, 6, 7), "f1", None, 35.0, "消防", True]]
+
+
+@pytest.mark.parametrize("corner", ["A1", "C1"])
+def test_calamine_reads_the_sheet_as_openpyxl_does(tmp_path, monkeypatch, corner):
+    path = ledger_book(tmp_path / "a.xlsx", ROWS, corner=corner)
+    assert sources._calamine_grid(path, None) is not None  # read by calamine, not the fallback
+    fast = list(sources.sheet_rows(path, None))
+    pad = [""] * (ord(corner[0]) - ord("A"))
+    assert fast == [(1, pad + ["2021年度扣分台账"]), (3, pad + ["类型", "单位", "日期", "编号", "发文层级", "件数", "事项", "结论"]),
+                    (4, pad + ["警示", "发改局", "2021-06-03", "w1", "县级"]),
+                    (5, pad + ["检查发现", "jk-fgj", "2021-06-07", "f1", "", "35", "消防", "true"])]
+    monkeypatch.setattr(sources, "_calamine_grid", lambda *_: None)
+    assert list(sources.sheet_rows(path, None)) == fast
+
+
+def test_error_cells_are_read_as_their_text(tmp_path):
+    """calamine reads #N/A as a blank cell: such a workbook is read by openpyxl, so the
+    error names the cell's value instead of a missing field."""
+    url = f"sqlite:///{tmp_path}/l.db"
+    setup_units(url, tmp_path)
+    path = ledger_book(tmp_path / "a.xlsx", [["警示", "#N/A", "2021-06-03", "w1", "县级"]])
+    assert sources._calamine_grid(path, None) is None
+    run = cli(url, "--lang", "en", "import", path)
+    assert run.code == 2 and "a.xlsx:4: field 'unit'" in run.err and "'#N/A'" in run.err
+
+
+def test_xlsx_through_the_producer_as_in_one_process(tmp_path):
+    """The same workbook imported with the producer process and without: the same problems,
+    word for word, then (fixed) the same events."""
+    bad = [["警示", "发改局", f"2021-03-{day:02d}", f"w{day}", "县级" if day % 7 else "市级"] for day in range(1, 29)]
+    bad.append(["工单答复", "财政局", "2021-03-06", "r1", None, None, None, None])  # no ticket
+    path = ledger_book(tmp_path / "a.xlsx", bad)
+    errors = []
+    for parallel in (True, False):
+        url = f"sqlite:///{tmp_path}/{parallel}.db"
+        setup_units(url, tmp_path)
+        with Ledger(url) as ledger, pytest.raises(Exception) as failed:
+            ledger.import_file(path, parallel=parallel)
+        errors.append(str(failed.value))
+    assert errors[0] == errors[1]
+    assert "5 problems" in errors[0] and errors[0].count("(got '市级')") == 4
+    assert [f"a.xlsx:{line}: field 'issuer_level'" in errors[0] for line in (10, 17, 24, 31)] == [True] * 4
+    assert "a.xlsx:32: field 'ticket': expected a value (required field)" in errors[0]
+    good = ledger_book(tmp_path / "b.xlsx", [row for row in bad[:-1] if row[4] != "市级"])
+    heads = []
+    for parallel in (True, False):
+        with Ledger(f"sqlite:///{tmp_path}/{parallel}.db") as ledger:
+            result = ledger.import_file(good, parallel=parallel)
+            assert result.new == 24
+            heads.append(sorted(ledger.store.lookup_ids([f"w{d}" for d in range(1, 29) if d % 7])))
+    assert heads[0] == heads[1] and len(heads[0]) == 24
