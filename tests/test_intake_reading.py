@@ -60,6 +60,9 @@ def test_a_unit_with_spaces_is_read_as_before(tmp_path):
     assert "a.csv:3" not in run.err
 
 
+HEADER = ["类型", "单位", "日期", "编号", "发文层级", "件数", "事项", "结论"]
+
+
 def ledger_book(path, rows=(), *, corner="A1"):
     """A clerk's workbook: a title row, a blank row, the header, rows; ``corner``: where the
     title row starts (a sheet may leave its first column empty)."""
@@ -67,7 +70,7 @@ def ledger_book(path, rows=(), *, corner="A1"):
     sheet = book.active
     sheet.title = "台账"
     column = ord(corner[0]) - ord("A")
-    for cells in [["2021年度扣分台账"], [], ["类型", "单位", "日期", "编号", "发文层级", "件数", "事项", "结论"], *rows]:
+    for cells in [["2021年度扣分台账"], [], HEADER, *rows]:
         sheet.append([None] * column + list(cells))
     book.save(path)
     return str(path)
@@ -83,7 +86,7 @@ def test_calamine_reads_the_sheet_as_openpyxl_does(tmp_path, monkeypatch, corner
     assert sources._calamine_grid(path, None) is not None  # read by calamine, not the fallback
     fast = list(sources.sheet_rows(path, None))
     pad = [""] * (ord(corner[0]) - ord("A"))
-    assert fast == [(1, pad + ["2021年度扣分台账"]), (3, pad + ["类型", "单位", "日期", "编号", "发文层级", "件数", "事项", "结论"]),
+    assert fast == [(1, pad + ["2021年度扣分台账"]), (3, pad + HEADER),
                     (4, pad + ["警示", "发改局", "2021-06-03", "w1", "县级"]),
                     (5, pad + ["检查发现", "jk-fgj", "2021-06-07", "f1", "", "35", "消防", "true"])]
     monkeypatch.setattr(sources, "_calamine_grid", lambda *_: None)
