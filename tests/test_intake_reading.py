@@ -36,10 +36,12 @@ def test_reading_gives_the_canonical_row():
 
 
 def test_rows_the_fast_reading_cannot_be_sure_of():
-    reading = Reading(UNITS, {"issuer_level": {"县里": "county"}})
+    reading = Reading(UNITS, {"issuer_level": {"县里": "county"}, "item": {"消防检查": "fire"}})
     base = {"type": "warning", "unit": "jk-fgj", "date": "2021-06-04", "issuer_level": "county"}
     assert reading.convert({**base, "unit": " 发改局"}) is None  # as written it is a valid (unregistered) name
     assert reading.convert({**base, "issuer_level": "县里"}) is None  # a --mapping value word
+    finding = {"type": "检查发现", "unit": "jk-fgj", "date": "2021-06-07", "item": "消防检查", "result": "x"}
+    assert reading.convert(finding) is None  # in a text field too
     assert reading.convert({**base, "issuer_level": "市级"}) is None  # a relative level: refused, with choices
     unknown = {**base, "type": "警告函"}
     assert reading.convert(unknown) is unknown  # no type to read by: the validator names it

@@ -14,10 +14,11 @@ import datetime as dt
 import io
 import itertools
 import json
+import operator
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from ..errors import InputError
 from ..reports.safe import MARK, unmark
@@ -216,28 +217,32 @@ def _row(header: Header, cells: list[str], path: str, line: int,
     if len(cells) > len(fields) and not _blank(cells[len(fields):]):
         return SourceLine(path, line, InputError(  # type: ignore[arg-type] # reported with the rest
             f"at most {len(fields)} cells (one per header column)", origin=path, line=line, got=str(len(cells))))
-    # One leading ' is the marker spreadsheet-safe exports put before text (dropped);
-    # blank cells are absent.
-    data: dict[str, Any]
-    if header.plain:
-        data = {k: v for k, v in zip(cast(list[str], fields), cells, strict=False) if v}
-    else:
-        data = {k: v for k, v in zip(fields, cells, strict=False) if v and k is not None}
-    odd = [k for k, v in data.items() if v[0] == MARK or v.isspace()]  # rare: a marked or a blank cell
-    for key in odd:
-        value = unmark(data[key])
-        if value.strip():
-            data[key] = value
-        else:
-            del data[key]
+    # Blank cells are absent; one leading ' is the marker spreadsheet-safe exports put before
+    # text (dropped). The cells are paired and filtered at C speed; a row with a ' or a cell
+    # of spaces is then looked at cell by cell.
+    data: dict[Any, Any] = dict(filter(_second, zip(fields, cells, strict=False)))
+    if not header.plain:
+        data.pop(None, None)
+    values = data.values()
+    if MARK in "".join(values) or any(map(str.isspace, values)):
+        for key in [k for k, v in data.items() if v[0] == MARK or v.isspace()]:
+            value = unmark(data[key])
+            if value.strip():
+                data[key] = value
+            else:
+                del data[key]
     if list_fields:
         kinds = list_fields(data)
-        for key in [k for k in data if k in kinds]:
-            kind = kinds[key]
-            value = data[key]
-            if kind in ("list", "dict") and isinstance(value, str):
-                data[key] = _structured(value, kind, path, line, key)
+        if kinds and not kinds.keys().isdisjoint(data):
+            for key in [k for k in data if k in kinds]:
+                kind = kinds[key]
+                value = data[key]
+                if kind in ("list", "dict") and isinstance(value, str):
+                    data[key] = _structured(value, kind, path, line, key)
     return SourceLine(path, line, data)
+
+
+_second = operator.itemgetter(1)
 
 
 def _read_csv(path: str, on_read: Callable[[int], None] | None,
@@ -372,13 +377,21 @@ def sheet_rows(path: str, sheet: str | None) -> Iterator[tuple[int, list[str]]]:
 
 def _text_rows(values: Iterable[Sequence[Any]]) -> Iterator[tuple[int, list[str]]]:
     for number, row in enumerate(values, start=1):
-        cells = [v if type(v) is str else cell_text(v) for v in row]
-        end = len(cells)
-        while end and (not cells[end - 1] or cells[end - 1].isspace()):  # trailing blank cells dropped
+        cells = row if type(row) is list else list(row)
+        # the few cells that are not text (dates, numbers), found at C speed, as text
+        for i in itertools.compress(itertools.count(), map(operator.is_not, map(type, cells), _STR)):
+            value = cells[i]
+            cells[i] = value.isoformat() if type(value) is dt.date else cell_text(value)
+        # trailing blank cells dropped: the empty ones counted at C speed, then cells of spaces
+        end = len(cells) - next(itertools.compress(itertools.count(), map(bool, reversed(cells))), len(cells))
+        while end and (not cells[end - 1] or cells[end - 1].isspace()):
             end -= 1
         if end:
             del cells[end:]
             yield number, cells
+
+
+_STR = itertools.repeat(str)
 
 
 def _calamine_grid(path: str, sheet: str | None) -> Iterable[Sequence[Any]] | None:
