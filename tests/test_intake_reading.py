@@ -131,3 +131,41 @@ def test_xlsx_through_the_producer_as_in_one_process(tmp_path):
             assert result.new == 24
             heads.append(sorted(ledger.store.lookup_ids([f"w{d}" for d in range(1, 29) if d % 7])))
     assert heads[0] == heads[1] and len(heads[0]) == 24
+
+
+def test_the_writers_share_of_a_large_file_reports_as_the_producer_does(tmp_path, monkeypatch):
+    """Past the first four batches (500 rows, then 5,000 each) the writer validates every fourth
+    batch itself (rows 10,501–15,500 here): its problems, and "(follows from line N)" across the
+    two processes, read as in one process."""
+    header = "type,unit,date,id,issuer_level,ticket,due,quality,target,reason\n"
+    rows = [f"warning,jk-fgj,2021-03-01,w{i},county,,,,," for i in range(1, 16_101)]
+    rows[999] = "hotline_ticket,jk-czj,2021-03-05,t1,,T1,2021-03-01,,,"  # line 1001: due before it was received
+    rows[1999] = "warning,jk-fgj,2021-02-30,dup,county,,,,,"  # line 2001: no such date
+    rows[11_999] = "hotline_replied,jk-czj,2021-03-06,t1r,,T1,,ok,,"  # line 12001: follows from 1001
+    rows[12_499] = "warning,jk-fgj,2021-02-31,dup,county,,,,,"  # line 12501: no such date, dup again
+    rows[15_999] = "retraction,jk-fgj,2021-03-09,r1,,,,,dup,wrong"  # line 16001: follows from 2001
+    path = tmp_path / "big.csv"
+    path.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    from ledger.intake import preparer
+
+    shared = []  # the batches this process (the writer) validated: the producer's copy records its own
+
+    def prepare_chunk(chunk, roster, problems):
+        shared.append((chunk[0].line, chunk[-1].line))
+        return real(chunk, roster, problems)
+
+    real = preparer.prepare_chunk
+    monkeypatch.setattr(preparer, "prepare_chunk", prepare_chunk)
+    errors = []
+    for parallel in (True, False):
+        url = f"sqlite:///{tmp_path}/{parallel}.db"
+        setup_units(url, tmp_path)
+        with Ledger(url) as ledger, pytest.raises(Exception) as failed:
+            ledger.import_file(str(path), parallel=parallel)
+        errors.append(str(failed.value))
+    assert shared == [(10_502, 15_501)]
+    assert errors[0] == errors[1]
+    assert "5 problems" in errors[0]
+    lines = [line.strip() for line in errors[0].splitlines()[1:]]
+    assert [line.split(":")[1] for line in lines] == ["1001", "2001", "12001", "12501", "16001"]
+    assert "(follows from line 1001)" in lines[2] and "(follows from line 2001)" in lines[4]
