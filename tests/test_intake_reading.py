@@ -169,3 +169,56 @@ def test_the_writers_share_of_a_large_file_reports_as_the_producer_does(tmp_path
     lines = [line.strip() for line in errors[0].splitlines()[1:]]
     assert [line.split(":")[1] for line in lines] == ["1001", "2001", "12001", "12501", "16001"]
     assert "(follows from line 1001)" in lines[2] and "(follows from line 2001)" in lines[4]
+
+
+WORDS = ["warning", "警示", "通报批评", "criticism", "hotline_ticket", "12345工单受理", "工单答复", "工单回访",
+         "检查发现", "finding", " warning", "warnung", "", " ", "2021-06-03", "2021/6/3", "2021年6月3日",
+         "20210603",
+         "2021-02-30", " 2021-06-03", "2021-06-03 00:00", "２０２１-06-03", "2021-7", "2021年7月", "2021年第三季度",
+         "2021-Q3", "2021-01/2021-04", "35", "35.0", " 35 ", "3.5", "-1", "１２", "TRUE", "true", "1", "yes",
+         "是", "否",
+         "满意", "不满意", "N", "区级", "县级", "市级", "本级", "district", "County", "合格", "ok", "poor", "发改局",
+         " 发改局", "财政局", "jk-fgj", "jk-czj", "nobody", "T1", "t1", "消防", "'=x", "'"]
+FIELDS = ["type", "unit", "date", "id", "issuer_level", "ticket", "due", "quality", "satisfied", "count", "item",
+          "result", "period", "metric", "value", "recorded_at"]
+
+
+@pytest.mark.parametrize("values", [None, {"issuer_level": {"县里": "county", "district": "city"},
+                                           "item": {"消防": "fire"}, "quality": {"ok": "poor"}}])
+def test_the_fast_reading_decides_as_the_careful_path(monkeypatch, values):
+    """Rows drawn from the words the reading handles (and ones it must not): each prepared with
+    the fast reading and again with the careful path alone gives the same event or the same error."""
+    import random
+
+    from ledger.errors import InputError
+    from ledger.intake import batches
+    from ledger.intake.sources import SourceLine
+
+    units = {"jk-fgj": type("U", (), {"name": "发改局"})(), "jk-czj": type("U", (), {"name": "财政局"})()}
+    roster = batches.Roster.of(units, values)
+    draw = random.Random(15)
+    templates = [{"type": "warning", "unit": "jk-fgj", "date": "2021-06-03", "issuer_level": "county"},
+                 {"type": "通报批评", "unit": "发改局", "date": "2021/6/3", "issuer_level": "区级"},
+                 {"type": "hotline_ticket", "unit": "jk-czj", "date": "2021-06-03", "ticket": "T1",
+                  "due": "2021-06-09"},
+                 {"type": "工单答复", "unit": "财政局", "date": "2021-06-04", "ticket": "T1", "quality": "合格"},
+                 {"type": "检查发现", "unit": "jk-fgj", "date": "2021年6月5日", "item": "消防", "result": "不合格",
+                  "count": "35.0"}]
+    rows = []
+    for n in range(3000):
+        row = {**draw.choice(templates), "id": f"x{n}"}
+        for field in draw.sample(FIELDS, draw.randint(0, 2)):
+            row[field] = draw.choice(WORDS)
+        rows.append(row)
+
+    def outcome(row):
+        try:
+            return batches.prepare(SourceLine("f.csv", 2, row), roster)
+        except InputError as exc:
+            return str(exc)
+
+    fast = [outcome(row) for row in rows]
+    monkeypatch.setattr(batches, "_read_row", lambda data, roster: None)
+    careful = [outcome(row) for row in rows]
+    assert fast == careful
+    assert 300 < sum(not isinstance(o, str) for o in fast) < 2700  # both kinds are drawn
