@@ -47,8 +47,19 @@ class IntakeResult:
 
 
 def csv_kinds(row: dict[str, Any]) -> dict[str, str]:
-    model = CATALOG.get(row.get("type", ""))
-    return field_kinds(model.type_name) if model else {}
+    """The fields of the row's type whose CSV cells carry a list or an object (JSON text or
+    ``a;b``); one look-up per row, the kinds worked out once per type."""
+    kind = row.get("type", "")
+    found = _STRUCTURED.get(kind) if type(kind) is str else None
+    if found is None:
+        model = CATALOG.get(kind)
+        if model is None:
+            return {}
+        found = _STRUCTURED[kind] = {k: v for k, v in field_kinds(model.type_name).items() if v != "scalar"}
+    return found
+
+
+_STRUCTURED: dict[str, dict[str, str]] = {}
 
 
 def thread_key(unit: str, kind: str, key: str) -> str:
@@ -98,18 +109,9 @@ class Where(TypedDict):
 
 def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
     """Validate and encode one line (pure: no store access)."""
-    try:
-        event = validate(src.data)
-    except EventValidationError as exc:
-        if exc.field in ("recorded_at", "revision"):
-            raise InputError("no such key: the ledger assigns recorded_at and revision itself",
-                             origin=src.origin, line=src.line, field=exc.field, problem=True) from None
-        if isinstance(src.data, InputError):  # a problem of the file's header, reported with the rest
-            raise src.data from None
-        if type(src.data) is not dict:
-            raise InputError(exc.expected, origin=src.origin, line=src.line, field=exc.field,
-                             got=_show(exc.got)) from None
-        event = _in_other_words(src, roster)  # a spreadsheet row: Chinese words, Excel's dates …
+    event = _read_row(src.data, roster) if type(src.data) is dict else None
+    if event is None:
+        event = _validated(src, roster)
     raw = src.data
     if type(raw) is bytes:
         if raw.count(b":") > len(event.model_fields_set):
@@ -152,19 +154,54 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
                     event.opens_thread, refs, event.actor, content_json, digest)
 
 
+def _read_row(data: dict[str, Any], roster: Set[str]) -> Event | None:
+    """A row (a spreadsheet's, the command line's) read in its words and validated once: the
+    event, or None when the careful path must decide (a row that fails, or one the fast
+    reading cannot be sure of: ``words.Reading``)."""
+    reading = roster.reading if isinstance(roster, Roster) else _PLAIN_READING
+    try:
+        row = reading.convert(data)
+        return validate(row) if row is not None else None
+    except (words.Refused, EventValidationError):
+        return None
+
+
+def _validated(src: SourceLine, roster: Set[str]) -> Event:
+    """A line validated as written, then (a row) in the words a spreadsheet uses: the careful
+    path, whose errors are the ones the import reports."""
+    try:
+        return validate(src.data)
+    except EventValidationError as exc:
+        if exc.field in ("recorded_at", "revision"):
+            raise InputError("no such key: the ledger assigns recorded_at and revision itself",
+                             origin=src.origin, line=src.line, field=exc.field, problem=True) from None
+        if isinstance(src.data, InputError):  # a problem of the file's header, reported with the rest
+            raise src.data from None
+        if type(src.data) is not dict:
+            raise InputError(exc.expected, origin=src.origin, line=src.line, field=exc.field,
+                             got=_show(exc.got)) from None
+        return _in_other_words(src, roster)  # a spreadsheet row: Chinese words, Excel's dates …
+
+
 class Roster(frozenset[str]):
     """The registered unit ids, with ``names`` (registered name → id, for spreadsheet rows)
-    and ``values`` (a mapping file's field → word → value)."""
+    and ``values`` (a mapping file's field → word → value); ``reading`` reads rows in those
+    words (``words.Reading``)."""
 
     names: dict[str, str]
     values: dict[str, dict[str, str]]
+    reading: words.Reading
 
     @classmethod
     def of(cls, units: dict[str, Any], values: dict[str, dict[str, str]] | None = None) -> Roster:
         roster = cls(units)
         roster.names = words.unit_names(units)
         roster.values = values or {}
+        roster.reading = words.Reading(roster.names, roster.values)
         return roster
+
+
+_PLAIN_READING = words.Reading()
 
 
 def _in_other_words(src: SourceLine, roster: Set[str]) -> Event:

@@ -20,16 +20,21 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from ..errors import InputError
 from .batches import PreparedRow, _chunks, csv_kinds, prepare_chunk
 from .problems import Problems
-from .sources import ReadOptions, read_lines
+from .sources import ReadOptions, SourceLine, read_lines
 
 QUEUE_BATCHES = 4
 FIRST_BATCH = 500
 """The first batch is small so the writer starts within milliseconds."""
+WRITER_SHARE = 4
+"""Of a spreadsheet's rows, every 4th batch crosses unprepared and the writer validates it: a
+spreadsheet row costs the producer about half as much again as it costs the writer (reading
+the cells, then its words), so the writer would otherwise wait (docs/performance.md). JSON
+Lines, whose producer is no slower than its writer, are all prepared by the producer."""
 
 
 def _context() -> Any:
@@ -71,8 +76,10 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _produce(path: str, roster: frozenset[str], out: Any, parent: int | None = None,
-             options: ReadOptions | None = None) -> None:
-    """Producer process: put ("batch", bytes read, rows) …, then ("done", …) or ("error", …)."""
+             options: ReadOptions | None = None, share: bool = False) -> None:
+    """Producer process: put ("batch", bytes read, rows) … (with ``share``, every
+    ``WRITER_SHARE``-th batch of spreadsheet rows as ("lines", bytes read, unprepared lines)),
+    then ("done", …) or ("error", …)."""
     if parent is not None:
         _die_with_parent(parent)
     read = [0]
@@ -84,8 +91,11 @@ def _produce(path: str, roster: frozenset[str], out: Any, parent: int | None = N
     problems = Problems()
     try:
         try:
-            for chunk in _chunks(read_lines(path, count, csv_kinds, options), first=FIRST_BATCH):
-                out.put(("batch", read[0], [tuple(it) for it in prepare_chunk(chunk, roster, problems)]))
+            for number, chunk in enumerate(_chunks(read_lines(path, count, csv_kinds, options), first=FIRST_BATCH)):
+                if share and number % WRITER_SHARE == WRITER_SHARE - 1 and all(type(s.data) is dict for s in chunk):
+                    out.put(("lines", read[0], [(s.origin, s.line, s.data) for s in chunk]))
+                else:
+                    out.put(("batch", read[0], [tuple(it) for it in prepare_chunk(chunk, roster, problems)]))
                 read[0] = 0
         except InputError as exc:  # the file itself: reading stops
             problems.add(exc)
@@ -106,7 +116,9 @@ def prepared_by_producer(path: str, roster: frozenset[str], on_bytes: Callable[[
 
         build_all()  # the models are built on first use (start-up): build them once, here, for the child
     channel = context.Queue(maxsize=QUEUE_BATCHES)
-    producer = context.Process(target=_produce, args=(path, roster, channel, os.getpid(), options), daemon=True)
+    share = problems is not None and not path.lower().endswith((".jsonl", ".ndjson"))
+    producer = context.Process(target=_produce, args=(path, roster, channel, os.getpid(), options, share),
+                               daemon=True)
     producer.start()
     try:
         while True:
@@ -121,6 +133,10 @@ def prepared_by_producer(path: str, roster: frozenset[str], on_bytes: Callable[[
                 on_bytes(nbytes)
             if kind == "batch":
                 yield payload
+            elif kind == "lines":  # the writer's share: prepared here, its problems noted here
+                assert problems is not None
+                chunk = [SourceLine(origin, line, data) for origin, line, data in payload]
+                yield [cast(PreparedRow, tuple(it)) for it in prepare_chunk(chunk, roster, problems)]
             elif kind == "done":
                 found = Problems.from_payload(payload)
                 if problems is not None:

@@ -66,9 +66,12 @@ class Problems:
                     self.failed_keys[value] = error.line
 
     def merge(self, other: Problems) -> None:
+        """``other``'s problems too; a key that failed in both keeps its first line (the
+        producer's lines and the writer's share of them interleave)."""
         self.items.extend(other.items)
         for key, line in other.failed_keys.items():
-            self.failed_keys.setdefault(key, line)
+            if line < self.failed_keys.get(key, line + 1):
+                self.failed_keys[key] = line
         self.fatal = self.fatal or other.fatal
 
     def errors(self) -> list[InputError]:

@@ -217,3 +217,111 @@ def unit_names(roster: dict[str, Any]) -> dict[str, str]:
     for unit_id in roster:
         out[unit_id] = unit_id
     return out
+
+
+_ISO_SHAPED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+"""YYYY-MM-DD as written (ASCII digits, nothing around): ``iso_date`` gives such a cell back
+unchanged, or refuses it (then the cell stays as written too)."""
+
+
+class Reading:
+    """``canonical`` for one import at the speed of a lookup: per event type, the shape of
+    each field and each enumerated field's words → value, worked out once (not per cell).
+
+    ``convert`` gives what ``canonical`` gives, or None where it cannot be sure the row means
+    the same as it would read as written (a unit with spaces around it, a ``--mapping`` value
+    word): the caller then takes the careful path (validate as written, then in other words)."""
+
+    def __init__(self, units: dict[str, str] | None = None, values: dict[str, dict[str, str]] | None = None):
+        self.units, self.values = units, values or {}
+        self.ids = frozenset(v for v in units.values() if v) if units is not None else frozenset()
+        self.plans: dict[str, dict[str, str]] = {}
+        self.enums: dict[tuple[str, str], tuple[dict[str, str], tuple[str, ...]]] = {}
+        from ..events.catalog import CATALOG
+
+        self.catalog = CATALOG
+
+    def _plan(self, kind: str) -> dict[str, str]:
+        """The fields of ``kind`` that ``canonical`` may change (its text fields it leaves)."""
+        plan = self.plans.get(kind)
+        if plan is None:
+            plan = self.plans[kind] = {field: shape for field, shape in shapes(kind).items() if shape != "text"}
+        return plan
+
+    def _enum(self, kind: str, field: str) -> tuple[dict[str, str], tuple[str, ...]]:
+        """``value_for``'s answers as a dict: allowed values first, then each term's words
+        in the catalogue's order (the first term naming a word wins, as in ``value_for``)."""
+        found = self.enums.get((kind, field))
+        if found is None:
+            allowed = choices(kind, field)
+            table = {value: value for value in allowed}
+            for key, term in names.values_of(field).items():
+                if key in allowed:
+                    for word in words_of(term):
+                        table.setdefault(word, key)
+            found = self.enums[(kind, field)] = (table, allowed)
+        return found
+
+    def _mapped(self, kind: str, row: dict[str, Any]) -> bool:
+        """Whether a cell of ``row`` is a word of the mapping's ``values``."""
+        mapped, fields = self.values, shapes(kind)
+        return any(field in fields and isinstance(row[field], str) and row[field].strip() in mapped[field]
+                   for field in mapped.keys() & row.keys())
+
+    def _kind(self, kind: Any) -> str | None:
+        """The row's event type, from its name or its Chinese words; None: none."""
+        if not isinstance(kind, str):
+            return None
+        if kind not in self.catalog:
+            stripped = kind.strip()
+            if stripped not in self.catalog:
+                kind = type_by_word().get(stripped, kind)
+            if kind not in self.catalog:
+                return None
+        return kind
+
+    def convert(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        kind = self._kind(data.get("type"))
+        if kind is None:
+            return data  # no type to read the cells by: the validator names the problem
+        changed: dict[str, Any] = {}  # field → value read; the row is copied only when a cell changes
+        if kind is not data["type"]:
+            changed["type"] = kind
+        unit = data.get("unit")
+        if isinstance(unit, str) and self.units is not None and unit not in self.ids:
+            if not unit or unit != unit.strip():
+                return None
+            changed["unit"] = unit = unit_for(unit, self.units)
+        if self.values and self._mapped(kind, {**data, **changed}):
+            return None  # a --mapping value word: the careful path applies it as ``canonical`` does
+        plan = self.plans.get(kind) or self._plan(kind)
+        # each field's cell is read alone, so the order does not matter: the fields in common, at C speed
+        for field in plan.keys() & data.keys():
+            cell = changed.get(field, data[field])
+            if not isinstance(cell, str):
+                continue
+            shape = plan[field]
+            if shape == "date":
+                if len(cell) != 10 or not _ISO_SHAPED.fullmatch(cell):
+                    changed[field] = iso_date(cell.strip()) or cell
+            elif shape == "whole":
+                if "." in cell:
+                    m = _WHOLE_FLOAT.match(cell.strip())
+                    changed[field] = m[1] if m else cell
+            elif shape == "period":
+                changed[field] = period(cell.strip()) or cell
+            elif shape == "flag":
+                text = cell.strip()
+                changed[field] = "true" if text in TRUE_WORDS else "false" if text in FALSE_WORDS else cell
+            elif shape == "enum":
+                text = cell.strip()
+                if text in RELATIVE_LEVELS and names.FIELD_VALUES.get(field, field) == "level":
+                    return None  # refused: the careful path names the choices
+                table, allowed = self.enums.get((kind, field)) or self._enum(kind, field)
+                found = table.get(text)
+                if found is None:
+                    lowered = text.lower()
+                    found = lowered if lowered in allowed else None
+                if found is not None and found != cell:
+                    changed[field] = found
+        return {**data, **changed} if changed else data
