@@ -84,19 +84,17 @@ class Ledger:
                 values: dict[str, dict[str, str]] | None = None, **vocabulary: Any) -> IntakeResult:
         from .intake.batches import prepared_batches
 
-        return self._write(lambda roster, _: prepared_batches(lines, roster, problems), dry_run=dry_run,
+        return self._write(lambda roster: prepared_batches(lines, roster, problems), dry_run=dry_run,
                            keep_ids=keep_ids, problems=problems, values=values, **vocabulary)
 
-    def _write(self, batches: Callable[[frozenset[str], Callable[[], bool]], Iterable[Sequence[PreparedRow]]], *,
-               dry_run: bool = False,
+    def _write(self, batches: Callable[[frozenset[str]], Iterable[Sequence[PreparedRow]]], *, dry_run: bool = False,
                keep_ids: bool = False, problems: Problems | None = None,
                values: dict[str, dict[str, str]] | None = None, check_origin: str | None = None,
                strict: bool = False) -> IntakeResult:
         """One atomic write of prepared batches, validated against the roster as it stands
         under the lock. With ``problems``, every problem is gathered and raised at the end
         (nothing is written then). ``check_origin``: run the vocabulary check for that file
-        (``strict``: its findings are problems). ``batches(roster, idle)``: ``idle`` is the
-        writer's deferred work, for a source that waits (``Writer.idle``)."""
+        (``strict``: its findings are problems)."""
         from .intake.batches import Intake, Roster
 
         with gc_paused(), self.store.write(self.actor, dry_run=dry_run) as writer:
@@ -107,7 +105,7 @@ class Ledger:
                 def check(observed: Any) -> Any:
                     return self._vocabulary(observed, units, writer, check_origin)
             return Intake(writer, roster, self.actor, keep_ids=keep_ids, problems=problems,
-                          vocabulary=check, strict=strict).run_prepared(batches(roster, writer.idle))
+                          vocabulary=check, strict=strict).run_prepared(batches(roster))
 
     def _vocabulary(self, observed: Any, units: dict[str, Any], writer: Any, origin: str) -> Any:
         """The vocabulary check of one import: the policies (bundled and published, every
@@ -146,7 +144,7 @@ class Ledger:
                                 values=values, check_origin=path, strict=strict)
         from .intake.preparer import prepared_by_producer
 
-        return self._write(lambda roster, idle: prepared_by_producer(path, roster, on_bytes, problems, options, idle),
+        return self._write(lambda roster: prepared_by_producer(path, roster, on_bytes, problems, options),
                            dry_run=dry_run, problems=problems, values=values, check_origin=path, strict=strict)
 
     def import_lines(self, lines: Iterable[SourceLine], *, dry_run: bool = False) -> IntakeResult:

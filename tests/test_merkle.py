@@ -21,10 +21,7 @@ from helpers import cli, setup_units, write_jsonl
 
 from ledger import checkpoints
 from ledger.app import Ledger
-from ledger.intake.batches import prepared_batches
-from ledger.intake.preparer import prepared_by_producer
-from ledger.intake.sources import read_lines
-from ledger.store import eventstore, merkle, proofs
+from ledger.store import merkle, proofs
 
 # --- an independent RFC 6962 §2.1, recursive as written there ---------------------------------
 
@@ -275,65 +272,6 @@ def test_store_proofs_match_an_independent_recomputation(db_url, tmp_path):
         assert sp.heads_root.hex() == head.heads_root
         assert merkle.verify_inclusion(sp.index, sp.size, merkle.head_leaf(sp.stream, sp.count, sp.last_revision),
                                        sp.path, sp.heads_root)
-
-
-def tree_rows(url):
-    with Ledger(url) as ledger:
-        b = ledger.store.backend
-        with b.transaction(commit=False) as c:
-            return {(int(r["level"]), int(r["idx"])): bytes(r["hash"])
-                    for r in b.query(c, "SELECT level, idx, hash FROM ledger_merkle")}
-
-
-def test_leaves_hashed_while_the_writer_waits_give_the_same_tree(db_url, tmp_path, monkeypatch):
-    """The writer hashes appended rows into the tree while it waits for input (``idle``), the
-    oldest at once when more than TREE_BACKLOG wait, the rest at commit: the stored subtrees
-    and the root are those of the log, recomputed from its rows."""
-    monkeypatch.setattr(eventstore, "TREE_BACKLOG", 10)
-    monkeypatch.setattr(eventstore, "IDLE_SLICE", 3)
-    monkeypatch.setattr(eventstore, "NODES_PER_INSERT", 2)
-    setup_units(db_url, tmp_path)  # revisions 1-2
-    files = [write_jsonl(tmp_path / f"b{i}.jsonl", warnings(f"b{i}-", n)) for i, n in enumerate((25, 6, 40))]
-    answers = []
-
-    def batches(roster, idle):
-        for file in files:
-            yield from prepared_batches(read_lines(file), roster)
-            answers.append([idle() for _ in range(5)])  # after the file's rows were appended
-
-    with Ledger(db_url, actor="t") as ledger:
-        assert ledger._write(batches).new == 71
-    # 25 rows: 15 hashed at once, 10 wait (3 + 3 + 3 + 1 while idle); 6 rows: 3 + 3; 40: 30 at once, 3 + 3 + 3 + 1
-    assert answers == [[True, True, True, False, False], [True, False, False, False, False],
-                       [True, True, True, False, False]]
-    data = log_data(db_url)
-    assert len(data) == 73
-    expected = {(level, i): mth(data[i << level:(i + 1) << level]) for level in (4, 5, 6) for i in range(73 >> level)}
-    assert tree_rows(db_url) == expected and len(expected) == 4 + 2 + 1
-    with Ledger(db_url, actor="t") as ledger:
-        assert ledger.store.tree_head().root == mth(data).hex()
-        assert ledger.verify().ok
-        # the next write starts from the stored right edge; through the producer process
-        more = write_jsonl(tmp_path / "more.jsonl", warnings("m-", 60, month=4))
-        assert ledger.import_file(more, parallel=True).new == 60
-    data = log_data(db_url)
-    with Ledger(db_url) as ledger:
-        assert ledger.store.tree_head().root == mth(data).hex() and ledger.verify().ok
-    assert tree_rows(db_url) == {(level, i): mth(data[i << level:(i + 1) << level])
-                                 for level in (4, 5, 6, 7) for i in range(133 >> level)}
-
-
-def test_the_producer_lets_the_writer_work_while_no_batch_is_ready(tmp_path):
-    path = write_jsonl(tmp_path / "e.jsonl", warnings("p-", 700))
-    calls = []
-
-    def idle():
-        calls.append(len(calls))
-        return len(calls) < 5
-
-    got = list(prepared_by_producer(path, frozenset({"jk-fgj"}), idle=idle))
-    assert [len(b) for b in got] == [500, 200]  # the first batch is small (FIRST_BATCH)
-    assert calls  # the producer needs a while for its first batch: the writer got the time
 
 
 # --- tampering ------------------------------------------------------------------------------------

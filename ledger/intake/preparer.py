@@ -97,11 +97,9 @@ def _produce(path: str, roster: frozenset[str], out: Any, parent: int | None = N
 
 def prepared_by_producer(path: str, roster: frozenset[str], on_bytes: Callable[[int], None] | None = None,
                          problems: Problems | None = None,
-                         options: ReadOptions | None = None,
-                         idle: Callable[[], bool] | None = None) -> Iterator[list[PreparedRow]]:
+                         options: ReadOptions | None = None) -> Iterator[list[PreparedRow]]:
     """Batches prepared by a second process; the lines that fail go to ``problems`` (without:
-    the first raises). While no batch is ready, ``idle()`` is called (the writer's deferred
-    work, a slice at a time) until it returns False or a batch arrives."""
+    the first raises)."""
     context = _context()
     if context.get_start_method() == "fork":
         from ..events.catalog import build_all
@@ -112,9 +110,6 @@ def prepared_by_producer(path: str, roster: frozenset[str], on_bytes: Callable[[
     producer.start()
     try:
         while True:
-            if idle is not None:
-                while channel.empty() and idle():
-                    pass
             try:
                 kind, nbytes, payload = channel.get(timeout=1.0)
             except queue_module.Empty:

@@ -8,7 +8,6 @@ Stream ids: ``unit:<unit>:<year>`` for a unit's events of one assessment year, a
 from __future__ import annotations
 
 import datetime as dt
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -85,16 +84,6 @@ PendingRow = tuple[str, str, str, str, str, str, str | None]
 """A ``Pending`` as a plain tuple (its fields in order)."""
 
 
-TREE_BACKLOG = 20_000
-"""Appended rows the writer may hold before hashing them into the tree (~4 import batches,
-a few MB): beyond it, the oldest are hashed at once."""
-IDLE_SLICE = 1_000
-"""Rows hashed per ``Writer.idle`` call (about a millisecond): the caller checks between
-slices whether its input has arrived."""
-NODES_PER_INSERT = 1_000
-"""New tree rows gathered before they are inserted (and at commit)."""
-
-
 class Writer:
     """One atomic write holding the ledger lock: what is appended becomes visible at commit,
     all of it or none."""
@@ -109,12 +98,6 @@ class Writer:
         # The Merkle tree's right edge, from the stored nodes (and the last few records' leaves):
         # appending costs O(log n). ``tree=False`` only for the benchmark's comparison.
         self.frontier = _load_frontier(backend, cursor, int(row["revision"]), row["tree_root"]) if tree else None
-        # Rows appended but not yet hashed into the tree, oldest first, and the new subtrees
-        # not yet inserted: the leaves are hashed while the writer waits for its producer
-        # (``idle``), else once the backlog is full, and at the latest at commit.
-        self._unhashed: deque[list[tuple[str, int, str, bytes]]] = deque()
-        self._backlog = 0
-        self._made: list[tuple[int, int, bytes]] = []
         self._last_revisions: dict[str, int] = {}
         self.checkpoint: tuple[str, Callable[[merkle.TreeHead], str]] | None = None
         self.first_revision = int(row["revision"]) + 1
@@ -185,47 +168,16 @@ class Writer:
         b, c = self.backend, self.c
         b.insert(c, stored)
         if self.frontier is not None:
-            self._unhashed.append(stored)
-            self._backlog += len(stored)
-            if self._backlog > TREE_BACKLOG:
-                self._hash_leaves(self._backlog - TREE_BACKLOG)
-            if len(self._made) >= NODES_PER_INSERT:
-                b.insert_nodes(c, self._made)
-                self._made = []
+            made: list[tuple[int, int, bytes]] = []
+            self.frontier.append_records(stored, made)
+            b.insert_nodes(c, made)
         b.insert_ids(c, id_rows)
         b.upsert(c, "ledger_threads", ("thread", "stream"), ("text", "text"), thread_rows)
         self.hash, self.revision = previous, revision
         self.appended += len(pending)
         return list(range(first, revision + 1))
 
-    def idle(self) -> bool:
-        """Hash a slice of the appended rows into the tree while the caller has nothing else
-        to do (the import's writer waiting for its producer): the tree's work then costs the
-        import no time. True while rows remain."""
-        if self._backlog:
-            self._hash_leaves(IDLE_SLICE)
-        return self._backlog > 0
-
-    def _hash_leaves(self, limit: int) -> None:
-        """Append the oldest ``limit`` unhashed rows' leaves to the tree (in revision order)."""
-        assert self.frontier is not None
-        queue, made = self._unhashed, self._made
-        while limit > 0 and queue:
-            rows = queue[0]
-            if len(rows) > limit:
-                queue[0] = rows[limit:]
-                rows = rows[:limit]
-            else:
-                queue.popleft()
-            self.frontier.append_records(rows, made)
-            self._backlog -= len(rows)
-            limit -= len(rows)
-
     def _finish(self) -> None:
-        if self.frontier is not None:
-            self._hash_leaves(self._backlog)
-            self.backend.insert_nodes(self.c, self._made)
-            self._made = []
         if self.appended:
             b, c = self.backend, self.c
             # The stream index once per write, not per batch: a batch touches most streams.

@@ -120,7 +120,7 @@ class Frontier:
         """``append(record_leaf(*row), made)`` for each stored row, inlined (a write's hot loop)."""
         stack, size = self.stack, self.size
         for stream, version, topic, state in rows:
-            h = sha256(f"\x00{stream}\n{version}\n{topic}\n".encode() + state).digest()
+            h = sha256(b"\x00%s\n%d\n%s\n%s" % (stream.encode(), version, topic.encode(), state)).digest()
             index, level = size, 0
             while index & 1:
                 h = sha256(b"\x01" + stack.pop() + h).digest()
