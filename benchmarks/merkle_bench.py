@@ -1,7 +1,9 @@
 """The Merkle log's costs (issue #18), on SQLite:
 
-1. import rate with the tree maintained vs not (``EventStore.tree = False``, benchmark only),
-   the same synthetic file into fresh stores, alternating on/off, best of ``--rounds`` each;
+1. import rate with the tree maintained vs not (``EventStore.tree = False``, benchmark only):
+   the same synthetic file into fresh stores after one untimed import, alternating on/off, best
+   of ``--rounds`` each, and each on/off pair's ratio (``--pg URL``: on PostgreSQL too, a fresh
+   database per import);
 2. inclusion and consistency proofs on a store of ``--records`` records (default 200,000;
    ``--million`` for 1,000,000): median and 99th percentile over 1,000 random revisions;
 3. ``ledger migrate`` of that store turned back into format 2 (the tree's tables and columns
@@ -9,6 +11,7 @@
 
     .venv/bin/python benchmarks/merkle_bench.py [--units 1000] [--per-unit 60] [--rounds 2]
                                                [--records 200000 | --million] [--skip-import]
+                                               [--skip-proofs] [--pg URL]
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -37,20 +42,55 @@ from ledger.store.migrate import migrate  # noqa: E402
 from ledger.store.url import parse_store_url  # noqa: E402
 
 
-def import_rates(tmp: Path, n_units: int, per_unit: int, rounds: int) -> None:
-    units, events, n = synthetic.write_year(str(tmp), n_units, per_unit)
+def import_rates(label: str, fresh: Callable[[int], AbstractContextManager[str]], units: str, events: str,
+                 n: int, rounds: int) -> None:
+    """After one untimed import, alternate tree on/off (on, off, off, on, …) into fresh stores:
+    best of ``rounds`` each, and the ratio of each adjacent on/off pair (the two ran under about
+    the same load)."""
+    with fresh(-1) as url:  # untimed: the first import of a process also loads modules and builds models
+        synthetic.timed_import(url, units, events)
     best: dict[bool, float] = {True: float("inf"), False: float("inf")}
     order = [True, False, False, True] * rounds
+    times: list[float] = []
     for i, tree in enumerate(order[:2 * rounds]):
-        db = tmp / f"import-{i}.db"
-        new, seconds = synthetic.timed_import(f"sqlite:///{db}", units, events, tree=tree)
+        with fresh(i) as url:
+            new, seconds = synthetic.timed_import(url, units, events, tree=tree)
+        times.append(seconds)
         best[tree] = min(best[tree], seconds)
         print(f"  import {new:,} events, tree {'on ' if tree else 'off'}: {seconds:6.2f} s  "
               f"{new / seconds:9,.0f} events/s")
-        db.unlink()
     on, off = n / best[True], n / best[False]
-    print(f"import ({n:,} events, best of {rounds}): tree on {on:,.0f} events/s, off {off:,.0f} events/s, "
-          f"on/off {on / off:.1%} ({(on / off - 1) * 100:+.1f} %)\n")
+    pairs = [(times[i + 1] / times[i]) if order[i] else (times[i] / times[i + 1]) for i in range(0, len(times), 2)]
+    print(f"import → {label} ({n:,} events, best of {rounds}): tree on {on:,.0f} events/s, off {off:,.0f} events/s, "
+          f"on/off {on / off:.1%} ({(on / off - 1) * 100:+.1f} %)")
+    print(f"  on/off of each pair: {', '.join(f'{r:.1%}' for r in pairs)} (median {statistics.median(pairs):.1%})\n")
+
+
+@contextmanager
+def sqlite_store(tmp: Path, i: int) -> Iterator[str]:
+    db = tmp / f"import-{i}.db"
+    yield f"sqlite:///{db}"
+    db.unlink()
+
+
+@contextmanager
+def postgres_store(server: str, i: int) -> Iterator[str]:
+    """A fresh database on ``server`` for one import, dropped after it."""
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(server)
+    name = f"ledger_bench_merkle_{uuid.uuid4().hex[:8]}"
+    admin_url = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def build_large(tmp: Path, records: int) -> str:
@@ -139,15 +179,21 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--million", action="store_true", help="the large store holds 1,000,000 records")
     parser.add_argument("--skip-import", action="store_true", help="leave out the import comparison")
+    parser.add_argument("--skip-proofs", action="store_true", help="leave out the proofs and the migration")
+    parser.add_argument("--pg", metavar="URL", help="also compare the import on this PostgreSQL server")
     args = parser.parse_args()
     print_header()
     with tempfile.TemporaryDirectory(prefix="merkle-bench-") as name:
         tmp = Path(name)
         if not args.skip_import:
-            import_rates(tmp, args.units, args.per_unit, args.rounds)
-        url = build_large(tmp, 1_000_000 if args.million else args.records)
-        proof_times(url)
-        migration_time(tmp, url)
+            units, events, n = synthetic.write_year(str(tmp), args.units, args.per_unit)
+            import_rates("SQLite", lambda i: sqlite_store(tmp, i), units, events, n, args.rounds)
+            if args.pg:
+                import_rates("PostgreSQL", lambda i: postgres_store(args.pg, i), units, events, n, args.rounds)
+        if not args.skip_proofs:
+            url = build_large(tmp, 1_000_000 if args.million else args.records)
+            proof_times(url)
+            migration_time(tmp, url)
 
 
 if __name__ == "__main__":
