@@ -52,6 +52,8 @@ def get_cases(w: World) -> list[tuple[str, dict[str, str]]]:
         ("/publications", everyone),
         (f"/publications/{w.pub}", everyone),
         (f"/publications/{w.pub}?check=1", everyone),
+        (f"/publications/{w.pub}/download.xlsx", everyone),
+        (f"/publications/{w.pub}/download.html", everyone),
         ("/appeals", everyone),
         (f"/appeals/{w.appeal_b}", everyone),
         (f"/appeals/{w.appeal_a}", staff),
@@ -142,6 +144,32 @@ def test_api_answers_the_bytes_of_the_cli(world, tmp_path):
     assert client.get("/api/history/b").content + b"\n" == run.out.encode()
 
 
+def test_publication_documents_are_the_cli_bytes_and_verify(world, tmp_path):
+    """A publication's page offers its documents: the bytes `ledger published ID --format F`
+    writes (in the page's language), which `ledger verify-publication` then accepts."""
+    client = world.client("unit")  # every role may fetch published documents
+    page = client.get(f"/publications/{world.pub}").text
+    assert f"/publications/{world.pub}/download.xlsx" in page and "带验证码的文件" in page
+    for fmt in ("xlsx", "html"):
+        response = client.get(f"/publications/{world.pub}/download.{fmt}?lang=en")
+        assert response.status_code == 200
+        assert response.headers["content-disposition"] == f'attachment; filename="{world.pub}.{fmt}"'
+        out = tmp_path / f"cli.{fmt}"
+        run = cli(world.url, "published", world.pub, "--format", fmt, "--output", str(out))
+        assert run.code == 0, run.err
+        assert response.content == out.read_bytes()
+        got = tmp_path / f"web.{fmt}"
+        got.write_bytes(response.content)
+        assert cli(world.url, "verify-publication", str(got)).code == 0
+    # the Chinese page's document is the Chinese one: it verifies too, and differs from the English
+    zh = client.get(f"/publications/{world.pub}/download.html?lang=zh").content
+    assert "验证码".encode() in zh and zh != (tmp_path / "cli.html").read_bytes()
+    (tmp_path / "zh.html").write_bytes(zh)
+    assert cli(world.url, "verify-publication", str(tmp_path / "zh.html")).code == 0
+    assert client.get(f"/publications/{world.pub}/download.csv").status_code == 404
+    assert client.get("/publications/pub-000000000000/download.xlsx").status_code == 404
+
+
 def test_api_errors_are_json_with_the_cli_message(world):
     client = world.client("office")
     for path, args, field in [
@@ -161,6 +189,7 @@ def test_api_errors_are_json_with_the_cli_message(world):
     assert client.get("/api/events/no-such-event").status_code == 404
     assert client.get("/api/history/nobody").status_code == 404
     assert client.get("/appeals/no-such-appeal").status_code == 404
+    assert client.get("/publications/pub-000000000000").status_code == 404
 
 
 def test_api_takes_http_basic_and_log_and_events_carry_no_password(world):

@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import accounts
 from ..app import Ledger
-from ..errors import ConflictError, InputError, LedgerError, NotFound
+from ..errors import CheckFailed, ConflictError, InputError, LedgerError, NotFound
 from ..policies.errors import CalendarError, PolicyError
 from ..reports import formats
 from ..reports import text as render
@@ -310,11 +310,14 @@ class Workbench:
             status, message = 404, str(exc)
         elif isinstance(exc, ConflictError):
             status, message, field = 409, cli_message(route, exc), _field_name(exc.field)
+        elif isinstance(exc, CheckFailed):  # the ledger no longer reproduces what was published
+            status, message = 409, str(exc)
         elif isinstance(exc, InputError):
             status, message, field = 400, cli_message(route, exc), _field_name(exc.field)
             if exc.field in ("appeal", "publication") and "expected the id" in message or \
+                    exc.field == "publication" and "expected a publication id" in message or \
                     exc.field == "event" and "the id of an event" in message:
-                status = 404
+                status = 404  # an unknown id in the path: not found, as for the other pages
         elif isinstance(exc, StoreUnavailable):
             status, message = 503, f"store unavailable: {exc}"
         elif isinstance(exc, PolicyError | CalendarError):

@@ -100,6 +100,7 @@ ZH: dict[str, str] = {
     "Orders": "执行记录",
     "Publish this table": "发布此得分表",
     "Regenerate and compare": "重新生成并比对",
+    "Documents with the verification code": "带验证码的文件",
     "reproduced byte for byte": "逐字节一致",
     "DIFFERS from what was published": "与发布内容不一致",
     "Published": "发布时间",

@@ -326,6 +326,21 @@ def publication_page(ctx: Ctx) -> Response:
     return ctx_page(ctx, "publication.html", pub=pub, same=same, digest=digest)
 
 
+def publication_download(ctx: Ctx) -> Response:
+    """``ledger published ID --format xlsx|html|pdf``: the publication's document with its
+    verification code — the same bytes the CLI writes (``ledger verify-publication`` checks it)."""
+    from ..workflows import publishing
+
+    fmt = ctx.request.path_params["fmt"]
+    if fmt not in publishing.DOCUMENTS:
+        raise NotFound(Msg("no format '{fmt}' of a publication's documents", fmt=fmt))
+    from .. import i18n as words
+
+    pub = publishing.find(ctx.ledger, ctx.request.path_params["pub_id"])
+    with words.speaking(ctx.lang):  # the document in the page's language (its code line says which)
+        return rendered("publication", fmt, publishing.document(ctx.ledger, pub), pub.id)
+
+
 def publish(ctx: Ctx) -> Response:
     """``ledger publish`` by the signed-in office user."""
     from ..workflows import publishing
@@ -439,6 +454,7 @@ def routes(wb: Workbench) -> list[Any]:
         r("/publications", "publications", publications_page),
         r("/publications", "publish", publish, methods=post),
         r("/publications/{pub_id}", "publication", publication_page),
+        r("/publications/{pub_id}/download.{fmt}", "publication_download", publication_download),
         r("/appeals", "appeals", appeals_page),
         r("/appeals", "appeal_file", appeal_file, methods=post),
         r("/appeals/{appeal_id}", "appeal", appeal_page),

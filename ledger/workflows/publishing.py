@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import checkpoints
 from ..app import Ledger
-from ..errors import InputError
+from ..errors import CheckFailed, InputError
 from ..events import codec
 from ..events.catalog import validate
 from ..i18n import Msg
@@ -142,3 +142,21 @@ def regenerate(ledger: Ledger, pub: Publication) -> tuple[Any, str, bool]:
                           pub.track)
     content = content_of(pub.kind, result)
     return result, content, hashlib.sha256(content.encode()).hexdigest() == pub.content_sha256
+
+
+DOCUMENTS = ("xlsx", "html", "pdf")
+"""The formats of a publication that are documents (``ledger.reports.published``), each
+carrying its verification code."""
+
+
+def document(ledger: Ledger, pub: Publication) -> Any:
+    """The publication's documents' input (``PublishedDocument``), regenerated; refused when the
+    ledger no longer reproduces the published content — a document must carry what was
+    published, never what the ledger says now. Used by the CLI and the workbench alike."""
+    from ..reports.published import PublishedDocument
+
+    result, _text, same = regenerate(ledger, pub)
+    if not same:
+        raise CheckFailed(Msg("publication {id}: the ledger no longer reproduces its content (sha256 "
+                              "differs); no document is made from it", id=pub.id))
+    return PublishedDocument(pub, result)
