@@ -170,6 +170,25 @@ def test_publication_documents_are_the_cli_bytes_and_verify(world, tmp_path):
     assert client.get("/publications/pub-000000000000/download.xlsx").status_code == 404
 
 
+def test_the_card_speaks_the_pages_language(world):
+    """The card's lines say what happened as `explain` does, in the page's language — Chinese by
+    default — whatever language the server process runs in (the tests run it in English)."""
+    import re
+
+    def text(path: str) -> str:
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(path).text))
+
+    client = world.client("office")
+    zh = text("/units/b")
+    assert "名次：" in zh and "按媒体宣传报道（层级：省级）件数 2 排第 2 名（共 3 个单位）" in zh
+    assert "b-c1 通报批评：" in zh and "place 2 of 3" not in zh and "media_report" not in zh
+    en = text("/units/b?lang=en")
+    assert "rank: " in en and "place 2 of 3 by count of media_report[level=province] = 2" in en
+    assert "b-c1 criticism: " in en and "排第" not in en
+    # each language's parts are kept apart: asking again in Chinese is Chinese still
+    assert "排第 2 名" in client.get("/units/b?lang=zh").text
+
+
 def test_api_errors_are_json_with_the_cli_message(world):
     client = world.client("office")
     for path, args, field in [

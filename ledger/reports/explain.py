@@ -40,8 +40,9 @@ def _signed(value: Any) -> str:
     return _delta(value).replace("-", "−")
 
 
-def _what(ex: Explanation, line: dict[str, Any]) -> str:
-    """依据: what the line is (event type or line kind) and what happened, in the chosen language."""
+def what_happened(ex: Explanation, line: dict[str, Any]) -> str:
+    """依据: what the line is (event type or line kind) and what happened, in the chosen language
+    (the table, Markdown, HTML and the workbench's card all say it so)."""
     policy = ex.board.policy
     if line.get("event"):
         label = words.event_type(line.get("event_type"))
@@ -170,7 +171,7 @@ def header_lines(ex: Explanation) -> list[str]:
 def _rows(ex: Explanation, lines: list[dict[str, Any]], folded: list[dict[str, Any]],
           clause_width: int | None) -> list[list[str]]:
     pol = ex.board.policy
-    rows = [[_delta(ln["delta"]), ln.get("indicator") or "", _what(ex, ln), ln.get("date") or "",
+    rows = [[_delta(ln["delta"]), ln.get("indicator") or "", what_happened(ex, ln), ln.get("date") or "",
              ln.get("source") or "", _event(ln),
              _cut(words.detail(ln.get("rule"), pol), clause_width) if clause_width
              else words.detail(ln.get("rule"), pol).replace("\n", " ")]
@@ -356,7 +357,7 @@ def xlsx_sheets(ex: Explanation, by: str = "indicator") -> list[Table]:
     names = ex.indicator_names()
     lines = [[group, ln.get("indicator") or "", names.get(ln.get("indicator") or "", ""), ln["delta"],
               ln.get("event") or "", ln.get("event_type") or "", ln.get("kind") or "", ln.get("date") or "",
-              ln.get("rule") or "", ln.get("source") or "", _what(ex, ln)]
+              ln.get("rule") or "", ln.get("source") or "", what_happened(ex, ln)]
              for group, group_lines in ex.groups(by) for ln in group_lines]
     notes = ex.indicator_notes()
     tree = [[node.id, node.name, node.shown(), node.max, *notes.get(node.id, ("", ""))]

@@ -11,9 +11,9 @@ from starlette.responses import RedirectResponse, Response
 from .. import accounts
 from ..cli.base import parse_date, parse_sets
 from ..errors import InputError, NotFound
-from ..i18n import Msg
+from ..i18n import Msg, speaking
 from ..reports import explain as explain_report
-from ..reports import formats
+from ..reports import formats, words
 from . import access, i18n, readers
 from .api import cached_board, cached_explanation, check_published, explanation, published_match, score_board
 from .app import Ctx, rendered
@@ -158,21 +158,32 @@ def default_policy(ctx: Ctx, unit: str) -> str:
 
 
 class _Card:
-    """What the unit page shows of an explanation, derived once per kept explanation."""
+    """What the unit page shows of an explanation; its words are made in the language being
+    spoken (``unit_page`` renders each part inside ``i18n.speaking(page language)``)."""
 
     def __init__(self, ex: explain_report.Explanation):
         self.ex = ex
         self.meta = result_meta(ex.board)
-        self.header = explain_report.header_lines(ex)
-        notes = ex.indicator_notes()
-        self.indicators = [(node, node.id.count("."), notes.get(node.id, ("", ""))) for top in ex.card.indicators
-                           for node in top.walk()]
+
+    def header(self) -> list[str]:
+        return explain_report.header_lines(self.ex)
+
+    def indicators(self) -> list[tuple[Any, int, tuple[str, str]]]:
+        notes = self.ex.indicator_notes()
+        return [(node, node.id.count("."), notes.get(node.id, ("", ""))) for top in self.ex.card.indicators
+                for node in top.walk()]
+
+    def what(self, line: dict[str, Any]) -> str:
+        return explain_report.what_happened(self.ex, line)
+
+    def rule(self, line: dict[str, Any]) -> str:
+        return words.detail(line.get("rule"), self.ex.board.policy)
 
 
 class CardPage:
     """A unit card as its page shows it, kept per result (``cache.results``): the few values
-    the page's frame shows and its two long parts — the indicator table and the lines —
-    rendered once for each (grouping, may file an appeal, page language) asked for. Every
+    the page's frame shows and its long parts — the heading, the indicator table and the lines —
+    made once for each (grouping, may file an appeal, page language) asked for. Every
     request renders only the frame around them (who is signed in, CSRF, appeals, pickers), so
     a kept card costs no template work in proportion to its lines; the explanation itself
     (~170 kB on the benchmark's store) is kept in a smaller cache of its own."""
@@ -181,7 +192,8 @@ class CardPage:
         card, board = shown.ex.card, shown.ex.board
         self.unit, self.name, self.track, self.total = card.unit, card.name, card.track, card.total
         self.policy, self.as_of = board.policy.ref, board.as_of
-        self.meta, self.header = shown.meta, shown.header
+        self.meta = shown.meta
+        self.headers: dict[str, list[str]] = {}
         self.parts: dict[tuple[str, ...], Markup] = {}
 
 
@@ -198,16 +210,18 @@ def unit_page(ctx: Ctx) -> Response:
     can_file = ctx.role == "unit" and ctx.account.unit == unit
     wb: Workbench = ctx.request.app.state.workbench
     parts = ("indicators", ctx.lang), ("lines", by, str(can_file), ctx.lang)
-    if any(part not in page.parts for part in parts):
+    if ctx.lang not in page.headers or any(part not in page.parts for part in parts):
         shown = explained()
-        page.parts.setdefault(parts[0], _card_part(wb, "unit_indicators.html", ctx.lang,
-                                                   indicators=shown.indicators))
-        page.parts.setdefault(parts[1], _card_part(wb, "unit_lines.html", ctx.lang, groups=shown.ex.groups(by),
-                                                   can_file=can_file))
+        with speaking(ctx.lang):  # the card's own words (lines, notes, heading) in the page's language
+            page.headers.setdefault(ctx.lang, shown.header())
+            page.parts.setdefault(parts[0], _card_part(wb, "unit_indicators.html", ctx.lang,
+                                                       indicators=shown.indicators()))
+            page.parts.setdefault(parts[1], _card_part(wb, "unit_lines.html", ctx.lang, groups=shown.ex.groups(by),
+                                                       can_file=can_file, what=shown.what, rule=shown.rule))
     query = {"policy": page.policy, "as_of": page.as_of.isoformat(), "track": page.track,
              "known_at": _known_at(ctx)}
     own_appeals = [a for a in ctx.appeals() if a.unit == unit]
-    return ctx_page(ctx, "unit.html", card=page, meta=page.meta, header=page.header,
+    return ctx_page(ctx, "unit.html", card=page, meta=page.meta, header=page.headers[ctx.lang],
                     indicators_html=page.parts[parts[0]], lines_html=page.parts[parts[1]], by=by,
                     groupings=explain_report.GROUPINGS, result_query=query, appeals=own_appeals, can_file=can_file,
                     formats=[f for f in formats.formats("explain") if f != "table"])
@@ -334,10 +348,8 @@ def publication_download(ctx: Ctx) -> Response:
     fmt = ctx.request.path_params["fmt"]
     if fmt not in publishing.DOCUMENTS:
         raise NotFound(Msg("no format '{fmt}' of a publication's documents", fmt=fmt))
-    from .. import i18n as words
-
     pub = publishing.find(ctx.ledger, ctx.request.path_params["pub_id"])
-    with words.speaking(ctx.lang):  # the document in the page's language (its code line says which)
+    with speaking(ctx.lang):  # the document in the page's language (its code line says which)
         return rendered("publication", fmt, publishing.document(ctx.ledger, pub), pub.id)
 
 
