@@ -189,6 +189,30 @@ def test_the_card_speaks_the_pages_language(world):
     assert "排第 2 名" in client.get("/units/b?lang=zh").text
 
 
+def test_the_diff_page_shows_the_rule_and_speaks_the_pages_language(world, tmp_path):
+    """/diff as `ledger diff` says it: the changed rule's values old → new and each unit's causes,
+    in the page's language (Chinese by default)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parent / "policies" / "cli.yaml").read_text(encoding="utf-8")
+    v2 = tmp_path / "v2.yaml"
+    v2.write_text(text.replace("version: 1", "version: 2", 1)
+                  .replace("{event: criticism, amount: -2}", "{event: criticism, amount: -3}"), encoding="utf-8")
+    assert cli(world.url, "policy", "load", str(v2)).code == 0
+    client = world.client("inspector")
+
+    def page(lang: str) -> str:
+        html = client.get(f"/diff?policy=cli-test@1&against=cli-test@2&lang={lang}").text
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+    zh, en = page("zh"), page("en")
+    assert "有改动的规则 考核类别 指标 设置项 之前 之后 main daily (已修改) rule.cases[1].amount -2 -3" in zh
+    assert "事件 b-c1（通报批评，发生于 2021-04-01）：-2 → -3" in zh
+    assert "event b-c1 (criticism, dated 2021-04-01): -2 → -3" in en and "Rules that changed" in en
+    assert "event b-c1" not in zh and "criticism" not in zh
+
+
 def test_api_errors_are_json_with_the_cli_message(world):
     client = world.client("office")
     for path, args, field in [

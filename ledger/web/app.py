@@ -217,6 +217,7 @@ class Workbench:
         self.env.filters["short"] = lambda text, n=16: (text or "")[:n]
         self.env.globals["url"] = _url
         self.env.globals["download"] = _download
+        self.env.globals["say"] = _say
 
     # --- who is asking -----------------------------------------------------------------------
     def _account(self, ledger: Ledger, name: str, head: int) -> accounts.Account | None:
@@ -339,9 +340,12 @@ class Workbench:
         return HTMLResponse(body, status, headers=headers)
 
     def page(self, ctx: Ctx, template: str, status: int = 200, **values: Any) -> HTMLResponse:
-        body = self.env.get_template(template).render(
-            _=i18n.translator(ctx.lang), lang=ctx.lang, account=ctx.account, csrf=ctx.csrf,
-            request=ctx.request, path=ctx.request.url.path, query=dict(ctx.request.query_params), **values)
+        from .. import i18n as words
+
+        with words.speaking(ctx.lang):  # the library's words (``say``) in the page's language too
+            body = self.env.get_template(template).render(
+                _=i18n.translator(ctx.lang), lang=ctx.lang, account=ctx.account, csrf=ctx.csrf,
+                request=ctx.request, path=ctx.request.url.path, query=dict(ctx.request.query_params), **values)
         return HTMLResponse(body, status)
 
     # --- sign-in ---------------------------------------------------------------------------------
@@ -461,6 +465,14 @@ def _url(path: str, **params: Any) -> str:
 
 def _download(path: str, fmt: str, params: dict[str, Any]) -> str:
     return _url(f"{path}/download.{fmt}", **params)
+
+
+def _say(text: Any, policy: Any = None) -> str:
+    """A template's ``say(x, policy)``: an engine detail or library message in the language
+    being spoken (policy words by the policy's labels), as the CLI's reports word it."""
+    from ..reports import words
+
+    return words.detail(text, policy)
 
 
 def rendered(report: str, fmt: str, value: Any, filename: str, **options: Any) -> Response:
