@@ -204,5 +204,5 @@ def test_each_role_does_its_work_in_a_browser(browser, server, tmp_path):
     assert total_of(d, "b") == "12"
     shot("scores-after")
     d.get(base + "/events/b-c1")
-    assert appeal_id in d.page_source and "retraction" in d.page_source
+    assert appeal_id in d.page_source and "<td>撤销</td>" in d.page_source  # the Chinese page names the retraction
     assert len(shot.saved) == 7 and all(p.stat().st_size > 10_000 for p in shot.saved)

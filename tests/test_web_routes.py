@@ -259,7 +259,8 @@ def test_event_page_tells_the_whole_story(world):
                                 "csrf": token})
     assert decided.status_code == 303
     page = office.get("/events/b-c1").text
-    assert world.appeal_b in page and "withdrawn by the county" in page and "retraction" in page
+    assert world.appeal_b in page and "withdrawn by the county" in page and "<td>撤销</td>" in page  # Chinese page
+    assert "<td>retraction</td>" in office.get("/events/b-c1?lang=en").text
     assert ">off<" in page and ">ub<" in page  # who decided, who filed
     story = office.get("/api/events/b-c1").json()
     assert story["amendments"][0]["type"] == "retraction" and story["amendments"][0]["actor"] == "off"

@@ -218,6 +218,9 @@ class Workbench:
         self.env.globals["url"] = _url
         self.env.globals["download"] = _download
         self.env.globals["say"] = _say
+        from ..reports import words  # the event catalogue's names, in the language being spoken
+
+        self.env.globals.update(event_type=words.event_type, field_name=words.field, field_value=words.value)
 
     # --- who is asking -----------------------------------------------------------------------
     def _account(self, ledger: Ledger, name: str, head: int) -> accounts.Account | None:
