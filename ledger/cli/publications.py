@@ -77,9 +77,10 @@ def verify_publication(c: Context, file: str, values_only: bool) -> None:
     """Check a received xlsx, HTML or PDF of a publication against this ledger: its code
     names the publication, which is rendered again and compared (byte for byte, or value by
     value when the renderer differs); exit 1 naming what differs."""
+    from ..workflows.verify_publication import shown
     from ..workflows.verify_publication import verify_publication as check
 
     report = check(c.ledger, file, values_only=values_only)
     for line in report.lines:
         click.echo(line)
-    click.echo(f"ok: {file}")
+    click.echo(f"ok: {shown(file)}")

@@ -27,12 +27,25 @@ from typing import Any
 from .. import i18n
 from ..app import Ledger
 from ..errors import CheckFailed, InputError
-from ..i18n import _
+from ..i18n import Msg, _
 
 ZH_MARK = "验证码"
 """The zh code line starts with this word: the file's language, to render it again alike."""
 SHOWN = 5
 """Differences named at most (the first ones)."""
+MAX_BYTES = 64 * 2**20
+"""A received file larger than this is refused unread (exit 2): a publication's xlsx, HTML or
+PDF is a few MB at most, and a huge file (or a device like /dev/zero) must not fill memory."""
+MAX_UNPACKED = 64 * 2**20
+"""The most an xlsx may unpack to (the sum of its members' declared sizes, which bound what
+``zipfile`` inflates): a zip bomb is refused before anything is inflated."""
+MAX_MEMBERS = 1000
+
+
+def shown(path: str) -> str:
+    """A file name as messages print it: control characters (a line break, a terminal escape)
+    written as escapes, so a hostile name cannot forge a line or colour the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in path)
 
 
 @dataclass
@@ -161,6 +174,22 @@ def html_text(data: bytes, origin: str) -> tuple[list[str], dict[str, str]]:
     return parser.lines, parser.attrs
 
 
+def _zip_guard(data: bytes, origin: str) -> None:
+    """Refuse a workbook that would unpack to more than ``MAX_UNPACKED`` (a zip bomb) before
+    anything is inflated: ``zipfile`` inflates a member only up to its declared size."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError("an Excel workbook (xlsx) with its document properties", origin=origin,
+                         got=str(exc)) from None
+    unpacked = sum(m.file_size for m in members)
+    if len(members) > MAX_MEMBERS or unpacked > MAX_UNPACKED:
+        raise InputError(Msg("an Excel workbook that unpacks to at most {mb} MiB in at most {n} parts",
+                             mb=MAX_UNPACKED // 2**20, n=MAX_MEMBERS), origin=origin,
+                         got=Msg("{size} bytes in {count} parts", size=unpacked, count=len(members)))
+
+
 def _xlsx_properties(data: bytes, origin: str) -> dict[str, str]:
     """The workbook's core properties (docProps/core.xml), read without running anything."""
     from xml.etree import ElementTree
@@ -179,14 +208,21 @@ def read(path: str) -> Received:
     """The received file, its kind and its code (InputError, exit 2: unreadable, or no code)."""
     from ..reports.published import CODE, LINE
 
+    origin = shown(path)
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)  # never more: a huge file or a device is refused unread
     except OSError as exc:
-        raise InputError("a readable file", origin=path, got=exc.strerror or str(exc)) from None
+        raise InputError("a readable file", origin=origin, got=exc.strerror or str(exc)) from None
+    if len(data) > MAX_BYTES:
+        raise InputError(Msg("a document of at most {mb} MiB (a publication's xlsx, HTML or PDF is far smaller)",
+                             mb=MAX_BYTES // 2**20), origin=origin, got=Msg("a larger file"))
+    path = origin
     kind = _kind(data, path)
     text: list[str] = []
     engine = ""
     if kind == "xlsx":
+        _zip_guard(data, path)
         props = _xlsx_properties(data, path)
         found = CODE.fullmatch(props.get("identifier", ""))
         line = props.get("description", "")
@@ -260,12 +296,165 @@ def _line_differences(got: list[str], want: list[str]) -> list[str]:
     return out
 
 
+def _unversioned(lines: list[str]) -> list[str]:
+    """The lines with the renderer's version on the code line left out: a file made by another
+    renderer version says so there, and is compared by its values (the version is reported
+    apart)."""
+    from ..reports.published import LINE
+
+    return [LINE.sub(lambda m: m.group(0)[:m.start(3) - m.start(0)] + "…", line) for line in lines]
+
+
 def _differences(received: Received, expected: bytes) -> list[str]:
     if received.kind == "xlsx":
         return _xlsx_differences(received.data, expected, received.path)
     if received.kind == "html":
-        return _line_differences(received.text, html_text(expected, "the publication")[0])
-    return _line_differences(received.text, pdf_text(expected, "the publication"))
+        return _line_differences(_unversioned(received.text), _unversioned(html_text(expected, "the publication")[0]))
+    return _line_differences(_unversioned(received.text), _unversioned(pdf_text(expected, "the publication")))
+
+
+# --- what a reader is shown besides the values -------------------------------------------------
+ACTIVE_TAGS = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "link", "form",
+               "input", "button", "img", "video", "audio", "source", "svg", "math", "template", "noscript",
+               "portal"}
+"""Tags a publication's page never has: what runs, loads, sends or draws something (not text)."""
+URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "ping"}
+
+
+class _Markup(html.parser.HTMLParser):
+    """A page's active content (scripts, handlers, loads) and its styling, as the page's text
+    parser does not see them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.active: list[str] = []
+        self.styles: list[str] = []
+        self.shape: list[tuple[str, str, str, str]] = []
+        self._in_style = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ACTIVE_TAGS:
+            self.active.append(f"<{tag}>")
+        if tag == "meta" and any(k == "http-equiv" for k, _v in attrs):
+            self.active.append("<meta http-equiv>")
+        for name, value in attrs:
+            text = "".join((value or "").split()).lower()
+            if name.startswith("on") or name in ("srcdoc", "formaction"):
+                self.active.append(f"{name}=")
+            elif name in URL_ATTRS and not text.startswith("#"):
+                self.active.append(f"{name}={(value or '')[:40]!r}")
+            elif name == "style" and ("url(" in text or "expression(" in text):
+                self.active.append(f"style={(value or '')[:40]!r}")
+        if tag == "style":
+            self._in_style += 1
+        if tag not in ("tbody", "meta"):  # what a browser's saving may add
+            found = dict(attrs)
+            self.shape.append((tag, found.get("class") or "", " ".join((found.get("style") or "").split()),
+                               "hidden" if "hidden" in found else ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self._in_style = max(0, self._in_style - 1)
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            text = " ".join(data.split())
+            self.styles.append(text)
+            low = "".join(text.split()).lower()
+            if "url(" in low or "@import" in low or "expression(" in low:
+                self.active.append("<style> url()/@import")
+
+
+def _markup(data: bytes) -> _Markup:
+    parser = _Markup()
+    parser.feed(data.decode("utf-8-sig", "replace"))
+    parser.close()
+    return parser
+
+
+PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|OpenAction|AA|Launch|EmbeddedFiles?|RichMedia|SubmitForm|ImportData|"
+                        rb"GoToR|URI|ObjStm|XFA)(?![A-Za-z0-9#+._-])")
+"""PDF names of actions, attachments and packed objects: Chromium's print of a publication has none."""
+
+
+def _pdf_active(data: bytes) -> list[str]:
+    names = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), data)  # /J#61vaScript
+    found = sorted({"/" + m.group(1).decode() for m in PDF_ACTIVE.finditer(names)})
+    if len(re.findall(rb"startxref", data)) > 1 and b"/Linearized" not in data[:2048]:
+        found.insert(0, _("an incremental update appended after printing"))
+    return found
+
+
+HIDING = re.compile(rb'<(?:\w+:)?(row|col|sheet)\b[^>]*?\b(?:hidden="(?:1|true)"|state="(?:hidden|veryHidden)"|'
+                    rb'ht="0(?:\.0*)?"|width="0(?:\.0*)?")[^>]*>')
+XLSX_EXTRAS = ("xl/drawings/", "xl/comments", "xl/vbaProject", "xl/externalLinks/", "xl/embeddings/",
+               "xl/activeX/", "xl/ctrlProps/", "xl/media/")
+"""Parts a publication's workbook never has: shapes and text boxes drawn over cells, notes,
+macros, links to other files, embedded objects."""
+MASKING = set('"\\;[@*_')
+"""A number format with any of these can show something else than the cell's value
+(quoted text, conditions, colours, sections)."""
+
+
+def _xlsx_shown(data: bytes) -> tuple[set[str], dict[tuple[str, str], str]]:
+    """What a workbook hides or draws besides its cells' values: hidden or zero-size sheets,
+    rows and columns, conditional formats, extra parts; and each cell's number format."""
+    from openpyxl import load_workbook
+
+    features: set[str] = set()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = {}
+        for info in archive.infolist():
+            name = info.filename
+            if name.startswith(XLSX_EXTRAS):
+                features.add(name.rpartition("/")[0] + "/" if name.endswith(".xml") and "/" in name else name)
+            if name.startswith("xl/worksheets/sheet") or name == "xl/workbook.xml":
+                sheets[name] = archive.read(info)
+    for name, xml in sorted(sheets.items()):
+        for match in HIDING.finditer(xml):
+            features.add(f"{name}: {match.group(0)[:120].decode('utf-8', 'replace')}")
+        for tag in (b"conditionalFormatting", b"dataValidations"):
+            if tag in xml:
+                features.add(f"{name}: <{tag.decode()}>")
+    formats: dict[tuple[str, str], str] = {}
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        for ws in book.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.value is not None and hasattr(cell, "coordinate"):
+                        formats[(ws.title, cell.coordinate)] = str(cell.number_format)
+    finally:
+        book.close()
+    return features, formats
+
+
+def _shown_differences(received: Received, want: bytes, same_version: bool) -> list[str]:
+    """What the file shows a reader besides its values that the publication does not: active
+    content in a page or PDF (always), hidden parts and masking number formats in a workbook
+    (always), a page's styles (when the file names this renderer)."""
+    if received.kind == "html":
+        got, pub = _markup(received.data), _markup(want)
+        out = [i18n.f("the page carries {what}, which a publication never has", what=", ".join(
+            sorted(set(got.active) - set(pub.active))))] if set(got.active) - set(pub.active) else []
+        if same_version and (got.styles != pub.styles or got.shape != pub.shape):
+            out.append(_("the page's styles, classes or hidden parts differ from the publication's (they can "
+                         "hide or change what is shown)"))
+        return out
+    if received.kind == "pdf":
+        extra = sorted(set(_pdf_active(received.data)) - set(_pdf_active(want)))
+        return [i18n.f("the PDF carries {what}, which a publication never has", what=", ".join(extra))] if extra \
+            else []
+    (got_features, got_formats), (pub_features, pub_formats) = _xlsx_shown(received.data), _xlsx_shown(want)
+    out = [i18n.f("the workbook has {what}, which the publication does not", what=what)
+           for what in sorted(got_features - pub_features)]
+    for key in sorted(got_formats, key=lambda k: (k[0], len(k[1]), k[1])):
+        fmt = got_formats[key]
+        if fmt != pub_formats.get(key, "General") and (same_version or MASKING & set(fmt)):
+            out.append(i18n.f("sheet '{sheet}' cell {cell}: number format {got} in the file, {want} in the "
+                              "publication (a format can show another value)", sheet=key[0], cell=key[1],
+                              got=repr(fmt), want=repr(pub_formats.get(key, "General"))))
+    return out
 
 
 def verify_publication(ledger: Ledger, path: str, *, values_only: bool = False) -> Report:
@@ -281,10 +470,10 @@ def verify_publication(ledger: Ledger, path: str, *, values_only: bool = False) 
     pub = pubs.get(received.pub_id)
     if pub is None:
         raise CheckFailed(i18n.f("{file}: its code names publication {id}, which this ledger has not recorded",
-                                 file=path, id=received.pub_id))
+                                 file=received.path, id=received.pub_id))
     if not pub.content_sha256.startswith(received.short_hash):
         raise CheckFailed(i18n.f("{file}: its code carries content hash {code}, but publication {id} hashes to "
-                                 "{hash}", file=path, code=received.short_hash, id=pub.id,
+                                 "{hash}", file=received.path, code=received.short_hash, id=pub.id,
                                  hash=pub.content_sha256[:16]))
     what = f"{pub.kind} {pub.policy} {pub.as_of}" + (f" {pub.period}" if pub.period else "")
     report.ok(i18n.f("code {code}: publication {id} ({what}, known at revision {known_at})",
@@ -309,16 +498,16 @@ def verify_publication(ledger: Ledger, path: str, *, values_only: bool = False) 
         report.ok(i18n.f("{kind}: the same bytes as the publication rendered again (renderer {version})",
                          kind=received.kind, version=mine))
         return report
-    differences = _differences(received, want)
+    same_maker = received.version == mine and received.engine == engine
+    differences = _differences(received, want) or _shown_differences(received, want, same_maker)
     if differences:
         more = i18n.f(" (and {n} more)", n=len(differences) - SHOWN) if len(differences) > SHOWN else ""
-        raise CheckFailed(i18n.f("{file}: differs from publication {id}: {what}", file=path, id=pub.id,
+        raise CheckFailed(i18n.f("{file}: differs from publication {id}: {what}", file=received.path, id=pub.id,
                                  what="; ".join(differences[:SHOWN]) + more))
-    same_maker = received.version == mine and received.engine == engine
     if same_maker and not values_only:
         raise CheckFailed(i18n.f("{file}: every value is the publication's, but the bytes differ though the file "
                                  "names this renderer ({version}): changed formatting or properties, or saved "
-                                 "again by another program (--values-only accepts that)", file=path,
+                                 "again by another program (--values-only accepts that)", file=received.path,
                                  version=mine + (f", {engine}" if engine else "")))
     report.ok(i18n.f("{kind}: every value is the publication's (cells compared)", kind=received.kind)
               if received.kind == "xlsx" else
