@@ -7,10 +7,12 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from ..errors import InputError
+from ..reports.safe import FORMULA_START, MARK
 from .sources import (
     HEADER_SEARCH_ROWS,
     IGNORED_COLUMNS,
@@ -101,16 +103,31 @@ def write_errors(source: str, options: ReadOptions, errors: list[InputError], ta
         book = openpyxl.Workbook()
         sheet = book.active
         sheet.title = "错误"
-        sheet.append(out_header)
-        for row in table:
-            sheet.append(row)
+        for number, row in enumerate([out_header, *table], start=1):
+            for column, value in enumerate(row, start=1):
+                cell = sheet.cell(row=number, column=column, value=_xlsx_text(value))
+                cell.data_type = "s"  # text, whatever it starts with (openpyxl makes ``=…`` a formula)
         book.save(target)
     else:
         with open(target, "w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(out_header)
-            writer.writerows(table)
+            writer.writerows([_csv_text(v) for v in row] for row in table)
     return len(table)
+
+
+def _csv_text(cell: str) -> str:
+    """A cell a spreadsheet would run (``= + - @``…) gets the one ``'`` import drops; a cell
+    already starting with ``'`` is written as it was (import drops that one, as it did)."""
+    return MARK + cell if cell.startswith(FORMULA_START) and cell != "-" else cell
+
+
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xlsx_text(cell: str) -> str:
+    """A control character (which an .xlsx cannot hold) as its escape, visible to the clerk."""
+    return _ILLEGAL.sub(lambda m: f"\\x{ord(m[0]):02x}", cell)
 
 
 def _jsonl_rows(path: str, wanted: set[int]) -> tuple[list[str], dict[int, list[str]], int]:

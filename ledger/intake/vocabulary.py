@@ -157,7 +157,12 @@ def check(observed: Observed, policies: Iterable[Any], groups: dict[str, tuple[s
             problems.append(InputError(
                 Msg("{label} a policy of {year} names for the unit's groups ({value}): {listed} ({value_2!r} would"
                     " import and never score{more})",
-                    label=label, year=year, value=', '.join(unit_groups) or 'none', listed=listed, value_2=value,
-                    more=more),
-                origin=where, line=line, field=checked, got=repr(value), problem=False))
+                    label=label, year=year, value=', '.join(unit_groups) or 'none', listed=listed,
+                    value_2=_short(value), more=more),
+                origin=where, line=line, field=checked, got=repr(_short(value)), problem=False))
     return problems, notes
+
+
+def _short(value: str) -> str:
+    """A value as messages quote it: at most 80 characters (a cell may hold 100,000)."""
+    return value if len(value) <= 80 else value[:77] + "..."

@@ -33,7 +33,7 @@ _DATE = re.compile(r"^\s*(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*(?:[-/.月])\s*(\d
 _DATE_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
 _MONTH = re.compile(r"^\s*(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*月?(?:份)?\s*$")
 _YEAR = re.compile(r"^\s*(\d{4})\s*年?(?:度)?\s*$")
-_QUARTER = re.compile(r"^\s*(\d{4})\s*年?\s*[-]?\s*(?:第\s*)?(?:Q|q)?([1-4一二三四])\s*(?:季度)?\s*$")
+_QUARTER = re.compile(r"^\s*(\d{4})\s*年?\s*[-]?\s*(?:第\s*)?(?:Q|q)?([1-4１-４一二三四])\s*(?:季度)?\s*$")
 _WHOLE_FLOAT = re.compile(r"^\s*(\d+)\.0*\s*$")
 _QUARTER_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4"}
 
@@ -49,12 +49,14 @@ def iso_date(text: str) -> str | None:
 
 
 def period(text: str) -> str | None:
+    """The canonical period, in ASCII digits (``\\d`` also matches a clerk's full-width ２０２１,
+    which ``int`` reads: the stored period is then the one ASCII digits give)."""
     if m := _MONTH.match(text):
-        return f"{m[1]}-{int(m[2]):02d}" if 1 <= int(m[2]) <= 12 else None
+        return f"{int(m[1]):04d}-{int(m[2]):02d}" if 1 <= int(m[2]) <= 12 else None
     if m := _YEAR.match(text):
-        return m[1]
+        return f"{int(m[1]):04d}"
     if (m := _QUARTER.match(text)) and ("季" in text or "Q" in text.upper()):
-        return f"{m[1]}-Q{_QUARTER_DIGITS.get(m[2], m[2])}"
+        return f"{int(m[1]):04d}-Q{int(_QUARTER_DIGITS.get(m[2], m[2]))}"
     return None
 
 
