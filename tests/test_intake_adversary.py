@@ -115,6 +115,19 @@ def test_full_width_digits_in_a_period_are_stored_canonically(db_url, tmp_path):
     assert run.code == 0 and "0 new, 2 already present" in run.out and head(db_url) == before
 
 
+def test_a_json_line_with_a_full_width_period_is_refused(db_url, tmp_path):
+    """JSON Lines are the canonical form: `２０２１-07` there is not a period (Python's \\d would
+    have taken it and stored it as written, a second spelling of 2021-07); nothing is written."""
+    setup_units(db_url, tmp_path)
+    line = {"type": "metric", "unit": "jk-fgj", "date": "2021-06-03", "id": "m9", "name": "x", "value": 35,
+            "period": "２０２１-07"}
+    path = tmp_path / "wide.jsonl"
+    path.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    before = head(db_url)
+    run = cli(db_url, "--lang", "en", "import", str(path))
+    assert run.code == 2 and "period" in run.err and "2021-06" in run.err and head(db_url) == before
+
+
 def test_a_bad_row_in_each_process_share_fails_the_whole_import(db_url, tmp_path, monkeypatch):
     """Batches of 5 rows: the producer validates rows 2–16, the writer rows 17–21 (every 4th
     batch). One bad row in each share: both reported, exit 2, nothing written."""

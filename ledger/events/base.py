@@ -139,8 +139,10 @@ def caller_id_problem(value: object) -> bool:
     """True when ``value`` is not an id a caller may give (see ``CALLER_ID``)."""
     return not (isinstance(value, str) and CALLER_ID.fullmatch(value))
 
-_PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")
-_RANGE = re.compile(r"^(\d{4})-(Q[1-4]|0[1-9]|1[0-2])/(\d{4})-(Q[1-4]|0[1-9]|1[0-2])$")
+# ASCII digits only (re's \d takes ２０２１ too): a stored period is canonical, so the same facts
+# written with full-width digits could never be a second, different event (intake converts them).
+_PERIOD = re.compile(r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")
+_RANGE = re.compile(r"^([0-9]{4})-(Q[1-4]|0[1-9]|1[0-2])/([0-9]{4})-(Q[1-4]|0[1-9]|1[0-2])$")
 
 
 def _period(value: str) -> str:
