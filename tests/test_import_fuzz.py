@@ -112,13 +112,25 @@ def test_the_import_boundary_exits_0_or_2_writes_nothing_on_2_and_verifies(db_ur
 
 @pytest.mark.slow
 def test_an_import_killed_at_random_moments_is_all_or_nothing_and_leaves_nothing_behind(db_url, tmp_path):
-    from crash_bench import run_kills, write_events
+    import subprocess
+    import time
+
+    from crash_bench import ledger_command, run_kills, write_events
 
     setup_units(db_url, tmp_path)
     events = write_events(tmp_path / "e.jsonl", 30_000)
+    # The kills fall within how long the whole import takes on this machine now (a fixed window
+    # missed it on a quiet machine, where the import had finished before every kill): timed once
+    # as a child process into a SQLite store of its own (PostgreSQL's import takes longer).
+    (tmp_path / "probe").mkdir()
+    probe = f"sqlite:///{tmp_path / 'probe' / 'probe.db'}"
+    setup_units(probe, tmp_path / "probe")
+    start = time.monotonic()
+    subprocess.run(ledger_command(probe, "import", str(tmp_path / "e.jsonl")), check=True, capture_output=True)
+    took = time.monotonic() - start
     seed = int(os.environ.get("LEDGER_CRASH_SEED", random.SystemRandom().randrange(2 ** 32)))
-    print(f"crash test seed {seed} (replay: LEDGER_CRASH_SEED={seed})")
-    outcomes = run_kills(db_url, str(tmp_path / "e.jsonl"), events, kills=3, seed=seed, max_delay=2.0)
+    print(f"crash test seed {seed} (replay: LEDGER_CRASH_SEED={seed}); a whole import takes {took:.2f} s")
+    outcomes = run_kills(db_url, str(tmp_path / "e.jsonl"), events, kills=3, seed=seed, max_delay=0.9 * took)
     assert all(o.verified for o in outcomes), (seed, outcomes)
     assert not [o for o in outcomes if o.left_behind], (seed, outcomes)
     assert any(o.killed for o in outcomes), (seed, outcomes)
