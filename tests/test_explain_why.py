@@ -80,6 +80,9 @@ def test_each_line_says_what_happened_in_the_events_own_words(demo, zh):
     assert "2021-05-11" in row and "吉经开营商办〔2021〕8号" in row and "(7)发现在机关作风" in row
     # the policy's words, labelled: report kinds and the engine's detail in Chinese
     assert "报送（逾期）：工作动态信息 2021-03 应于 2021-03-31 前报送，2021-04-07 报送" in out
+    # an event with no words of its own is described in the catalogue's words, its type named once
+    row = next(ln for ln in out.splitlines() if "jk-zjj-evl-020" in ln)
+    assert "评议打分：企业评议 qy02 分数 5.9 不满意" in row and "评议打分：评议打分" not in row
 
 
 def test_json_what_only_on_lines_with_events_and_nothing_else_new(demo):

@@ -64,7 +64,10 @@ def what_happened(ex: Explanation, line: dict[str, Any]) -> str:
         parts.append(detail)
     if not parts and line.get("what"):
         parts.append(line["what"])
-    return label + (sep + ("；" if i18n.is_zh() else "; ").join(parts) if parts else "")
+    joined = ("；" if i18n.is_zh() else "; ").join(parts)
+    if joined.startswith(label + "："):  # the event described in the catalogue's words names its type already
+        return joined
+    return label + (sep + joined if parts else "")
 
 
 def _cut(text: Any, width: int) -> str:
