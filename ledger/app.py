@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from .errors import InputError, NotFound
+from .errors import InputError, NotFound, UnknownId
 from .events import codec
 from .events.base import CALLER_ID_EXPECTED, caller_id_problem
 from .events.catalog import EventValidationError, validate
@@ -163,7 +163,7 @@ class Ledger:
     def _target_unit(self, event_id: str) -> str:
         entry = self.store.lookup_ids([event_id]).get(event_id)
         if entry is None:
-            raise InputError("the id of an event in the ledger", field="event", got=repr(event_id))
+            raise UnknownId("the id of an event in the ledger", field="event", got=repr(event_id))
         if not entry.unit:
             raise InputError(Msg("the id of a fact ({event_id} is a {type} record, the ledger's own)",
                                  event_id=event_id, type=entry.type),

@@ -32,6 +32,12 @@ class InputError(LedgerError):
                           problem=self.problem)
 
 
+class UnknownId(InputError):
+    """An id that names nothing of the kind asked for in the ledger (an event, appeal or
+    publication): still bad input to the CLI (exit 2); the workbench answers 404 when the id was
+    the page's own (its path), 400 when a form named it."""
+
+
 class ConflictError(InputError):
     """The same event id with different content; the message names both versions."""
 

@@ -233,6 +233,13 @@ def test_api_errors_are_json_with_the_cli_message(world):
     assert client.get("/api/history/nobody").status_code == 404
     assert client.get("/appeals/no-such-appeal").status_code == 404
     assert client.get("/publications/pub-000000000000").status_code == 404
+    # an unknown id the page's path names is 404; one a form names is bad input, 400
+    token = page_csrf(client)
+    assert client.post("/appeals/no-such-appeal/decide", data={"outcome": "rejected", "reason": "x",
+                                                              "csrf": token}).status_code == 404
+    assert client.post(f"/appeals/{world.appeal_b}/decide", data={"outcome": "upheld", "reason": "x",
+                                                                  "retract": "no-such-event",
+                                                                  "csrf": token}).status_code == 400
 
 
 def test_api_takes_http_basic_and_log_and_events_carry_no_password(world):

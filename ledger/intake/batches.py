@@ -16,7 +16,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any, Final, NamedTuple, TypedDict
 
-from ..errors import ConflictError, InputError
+from ..errors import ConflictError, InputError, UnknownId
 from ..events import codec
 from ..events import names as names_module
 from ..events.base import CALLER_ID_EXPECTED, Event, caller_id_problem
@@ -512,7 +512,7 @@ class Intake:
             return stream, item.type, item.unit, item.content
         entry = known.get(target)
         if entry is None:
-            raise InputError("the id of an event already in the ledger (or earlier in this file)",
+            raise UnknownId("the id of an event already in the ledger (or earlier in this file)",
                              origin=it.origin, line=it.line, field=fieldname, got=_show(target))
         return entry.stream, entry.type, entry.unit or "", None
 
@@ -551,7 +551,7 @@ class Intake:
                              field=fieldname, **where)
         if kind == "appeal_decided":
             if ttype != "appeal_filed":
-                raise InputError("the id of an appeal_filed event", field="appeal", got=_show(target), **where)
+                raise UnknownId("the id of an appeal_filed event", field="appeal", got=_show(target), **where)
             filed = self._content(target, known, local)
             self.decisions[target] = (it.content["outcome"], tunit, set(filed["targets"]))
             return stream
@@ -611,7 +611,7 @@ class Intake:
         if publication is not None:
             entry = self.w.lookup_ids([publication]).get(publication)
             if entry is None or entry.type != "result_published":
-                raise InputError("the id of a published result (see `ledger published`)", field="publication",
+                raise UnknownId("the id of a published result (see `ledger published`)", field="publication",
                                  got=_show(publication), **where)
         return streams[0]
 

@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import accounts
 from ..app import Ledger
-from ..errors import CheckFailed, ConflictError, InputError, LedgerError, NotFound
+from ..errors import CheckFailed, ConflictError, InputError, LedgerError, NotFound, UnknownId
 from ..policies.errors import CalendarError, PolicyError
 from ..reports import formats
 from ..reports import text as render
@@ -48,6 +48,10 @@ JSON_TYPE = "application/json; charset=utf-8"
 MEDIA = {"json": JSON_TYPE, "csv": "text/csv; charset=utf-8", "xlsx":
          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "html": "text/html; charset=utf-8",
          "md": "text/markdown; charset=utf-8", "pdf": "application/pdf", "table": "text/plain; charset=utf-8"}
+
+
+PATH_IDS = ("appeal", "publication", "event")
+"""The fields naming the id in a page's own path (``/appeals/{id}`` …): unknown there, 404."""
 
 
 class Unauthorized(LedgerError):
@@ -318,9 +322,7 @@ class Workbench:
             status, message = 409, str(exc)
         elif isinstance(exc, InputError):
             status, message, field = 400, cli_message(route, exc), _field_name(exc.field)
-            if exc.field in ("appeal", "publication") and "expected the id" in message or \
-                    exc.field == "publication" and "expected a publication id" in message or \
-                    exc.field == "event" and "the id of an event" in message:
+            if isinstance(exc, UnknownId) and exc.field in PATH_IDS:
                 status = 404  # an unknown id in the path: not found, as for the other pages
         elif isinstance(exc, StoreUnavailable):
             status, message = 503, f"store unavailable: {exc}"

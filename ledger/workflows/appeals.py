@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..app import Ledger
-from ..errors import InputError
+from ..errors import InputError, UnknownId
 from ..i18n import Msg
 from ..intake.sources import SourceLine
 from ..projections.diff import diff
@@ -59,7 +59,7 @@ def get(ledger: Ledger, appeal_id: str) -> Appeal:
     for appeal in appeals(ledger):
         if appeal.id == appeal_id:
             return appeal
-    raise InputError("the id of a filed appeal (see `ledger appeal list`)", field="appeal", got=repr(appeal_id))
+    raise UnknownId("the id of a filed appeal (see `ledger appeal list`)", field="appeal", got=repr(appeal_id))
 
 
 def _publication_for(ledger: Ledger, unit: str, on: dt.date, pub_id: str | None) -> publishing.Publication | None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import checkpoints
 from ..app import Ledger
-from ..errors import CheckFailed, InputError
+from ..errors import CheckFailed, UnknownId
 from ..events import codec
 from ..events.catalog import validate
 from ..i18n import Msg
@@ -116,7 +116,7 @@ def find(ledger: Ledger, pub_id: str) -> Publication:
         if p.id == pub_id:
             return p
     known = ", ".join(p.id for p in pubs) or "none yet"
-    raise InputError(Msg("a publication id (see `ledger published`; known: {known})", known=known), field="publication",
+    raise UnknownId(Msg("a publication id (see `ledger published`; known: {known})", known=known), field="publication",
                      got=repr(pub_id))
 
 
