@@ -221,26 +221,20 @@ def main() -> None:
         for t in threads:
             t.join()
         distinct = len(set(seen))
-        table_times = []
-        for _ in range(args.tables):
+
+        def timed_table(path: str, label: str) -> float:
+            """Seconds one table request took; a status other than 200 is an error."""
             began = time.perf_counter()
-            status, _ = clients[0].get(f"/scores/{POLICY}")
-            table_times.append(time.perf_counter() - began)
+            status, _ = clients[0].get(path)
+            took = time.perf_counter() - began
             if status != 200:
-                errors.append(f"table: {status}")
+                errors.append(f"{label}: {status}")
+            return took
+
+        table_times = [timed_table(f"/scores/{POLICY}", "table") for _ in range(args.tables)]
         # the first request at a known-at no request asked for before (nothing of it is kept)
-        began = time.perf_counter()
-        status, _ = clients[0].get(f"/scores/{POLICY}?known_at={earlier}")
-        table_earlier = time.perf_counter() - began
-        if status != 200:
-            errors.append(f"table at {earlier}: {status}")
-        all_times = []
-        for _ in range(args.tables):
-            began = time.perf_counter()
-            status, _ = clients[0].get(f"/scores/{everyone}")
-            all_times.append(time.perf_counter() - began)
-            if status != 200:
-                errors.append(f"{everyone} table: {status}")
+        table_earlier = timed_table(f"/scores/{POLICY}?known_at={earlier}", f"table at {earlier}")
+        all_times = [timed_table(f"/scores/{everyone}", f"{everyone} table") for _ in range(args.tables)]
         for c in clients:
             c.close()
         for h in signed:
