@@ -11,7 +11,7 @@ from helpers import cli
 from webkit import make_world
 
 from ledger.app import Ledger
-from ledger.projections.fact_view import effective_facts, facts_of_rows, stream_rows
+from ledger.projections.fact_view import effective_facts, facts_of_rows
 from ledger.store.eventstore import unit_stream
 from ledger.web.warm import ENV, Warmer, warm_refs
 
@@ -80,8 +80,8 @@ def test_facts_of_rows_are_the_effective_facts_at_every_known_at(db_url, tmp_pat
     with Ledger(w.url, create=False) as ledger:
         head = ledger.head()[0]
         streams = [unit_stream(u, 2021) for u in ("a", "b", "c")]
-        read = stream_rows(ledger.store, streams, None)
-        typed = stream_rows(ledger.store, streams, frozenset({"criticism", "retraction", "correction"}))
+        read = ledger.store.stream_states(streams, None)
+        typed = ledger.store.stream_states(streams, frozenset({"criticism", "retraction", "correction"}))
         compared = 0
         for stream in streams:
             for known_at in (*range(1, head + 1), None):

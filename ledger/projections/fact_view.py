@@ -21,7 +21,7 @@ from ..events import codec
 from ..events.catalog import CATALOG, FACT_TYPES
 from ..events.fact import Fact
 from ..store.backends import StoreDamaged
-from ..store.eventstore import EventStore, Record, select_in, unit_stream
+from ..store.eventstore import EventStore, Record, StoredStates, unit_stream
 from ..units import Unit
 
 NOT_FIELDS = frozenset({"type", "unit", "date", "id", "source", "note", "actor", "evidence",
@@ -194,45 +194,15 @@ def _roster_from(records: Iterable[Record]) -> dict[str, Unit]:
 
 
 READ_BATCH = 250
-"""Unit streams read in one read transaction (``stream_rows``): a bounded number of stored
-records held at once."""
+"""Unit streams read in one read transaction (``EventStore.stream_states``): a bounded number of
+stored records held at once."""
 
 _SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder(parse_float=Decimal).scan_once  # type: ignore[attr-defined]
 """``codec.loads``'s decoder without its wrapper (a third of its time): a stored record is one
 JSON object with nothing around it, so a record that is not that is read again by
 ``codec.loads``, which raises as it always did."""
 
-Rows = list[tuple[int, bytes]]
-"""A stream's stored records as read: (version, stored state), in version order."""
-
-
-def stream_rows(store: EventStore, streams: Iterable[str], topics: frozenset[str] | None,
-                to_version: dict[str, int] | None = None) -> dict[str, Rows]:
-    """Several streams' stored records (of ``topics`` only, and up to each stream's
-    ``to_version``), undecoded, from one read transaction (measured on a cold score table:
-    opening one per stream cost a sixth of its reading time; one ``IN`` query for all the
-    streams was no faster than a query per stream)."""
-    backend = store.backend
-    statement = (f"SELECT originator_version, state FROM {backend.recorder.events_table_name} "
-                 "WHERE originator_id = ?")
-    wanted: list[str] = []
-    if topics is not None:
-        wanted = sorted(topics)
-        statement += f" AND topic IN ({','.join('?' * len(wanted))})"
-    capped = statement + " AND originator_version <= ? ORDER BY originator_version"
-    statement += " ORDER BY originator_version"
-    out = {}
-    with backend.transaction(commit=False) as c:
-        for stream in streams:
-            if to_version is None:
-                rows = backend.query(c, statement, [stream, *wanted])
-            else:
-                rows = backend.query(c, capped, [stream, *wanted, to_version[stream]])
-            out[stream] = [(int(r["originator_version"]), bytes(r["state"])) for r in rows]
-    return out
-
-
-def facts_of_rows(stream: str, rows: Rows, as_of: dt.date | None, known_at: int | None) -> list[Fact]:
+def facts_of_rows(stream: str, rows: StoredStates, as_of: dt.date | None, known_at: int | None) -> list[Fact]:
     """``effective_facts`` of a stream's stored records, decoded here. With no retraction or
     correction among them (the common case) the facts are built straight from the decoded
     records, without a ``Record`` each or a copy of its fields: a cold score table decodes
@@ -294,6 +264,15 @@ def _plain_facts(decoded: list[dict[str, Any]], as_of: dt.date | None) -> list[F
     return facts
 
 
+AMENDMENTS = frozenset({"retraction", "correction"})
+"""The record types that may change a fact of any type: read with whatever types are asked."""
+
+
+def topics_for(types: Iterable[str] | None) -> frozenset[str] | None:
+    """The stored topics to read for facts of ``types`` (None: all)."""
+    return None if types is None else frozenset(types) | AMENDMENTS
+
+
 class KeptFacts(Protocol):
     """A thread-safe bounded map (``ledger.web.cache.Bounded``): ``get(key, make)``."""
 
@@ -343,13 +322,13 @@ class FactView:
                   on_unit: Callable[[int], None] | None = None) -> dict[str, list[Fact]]:
         """Every unit's facts, their streams read ``READ_BATCH`` at a time in one transaction."""
         units = list(units)
-        topics = None if types is None else frozenset(types) | {"retraction", "correction"}
+        topics = topics_for(types)
         whole = self._whole(units, year, known_at) if self.kept is not None else {}
         out = {}
         for i in range(0, len(units), READ_BATCH):
             batch = units[i:i + READ_BATCH]
             if self.kept is None:
-                read = stream_rows(self.store, [unit_stream(u, year) for u in batch], topics)
+                read = self.store.stream_states([unit_stream(u, year) for u in batch], topics)
                 for u in batch:
                     stream = unit_stream(u, year)
                     out[u] = facts_of_rows(stream, read[stream], as_of, known_at)
@@ -358,7 +337,7 @@ class FactView:
                 continue
             wanted = {unit_stream(u, year): whole[u] for u in batch if whole.get(u) and
                       ("facts", unit_stream(u, year), topics, whole[u]) not in self.kept}
-            read = stream_rows(self.store, wanted, topics, wanted)
+            read = self.store.stream_states(wanted, topics, wanted)
             for u in batch:
                 version = whole.get(u)
                 out[u] = self.facts_of_whole(u, year, as_of, version, types, read.get(unit_stream(u, year))) \
@@ -369,9 +348,9 @@ class FactView:
 
     def facts_uncached(self, unit: str, year: int, as_of: dt.date | None, known_at: int | None,
                        types: Iterable[str] | None = None) -> list[Fact]:
-        topics = None if types is None else frozenset(types) | {"retraction", "correction"}
+        topics = topics_for(types)
         stream = unit_stream(unit, year)
-        return facts_of_rows(stream, stream_rows(self.store, [stream], topics)[stream], as_of, known_at)
+        return facts_of_rows(stream, self.store.stream_states([stream], topics)[stream], as_of, known_at)
 
     def _whole(self, units: list[str], year: int, known_at: int | None) -> dict[str, int]:
         """Units whose year stream is known whole at ``known_at`` (its last record's revision
@@ -379,20 +358,16 @@ class FactView:
         A stream not written yet is whole at version 0."""
         streams = {unit_stream(u, year): u for u in units}
         found = dict.fromkeys(units, 0)
-        backend = self.store.backend
-        with backend.transaction(commit=False) as c:
-            rows = select_in(backend, c, "SELECT stream, version, last_revision FROM ledger_streams "
-                                         "WHERE stream IN ({marks})", streams)
-        for r in rows:
-            unit, last = streams[r["stream"]], r["last_revision"]
-            if last is None or (known_at is not None and int(last) > known_at):
+        for stream, (version, last) in self.store.stream_heads(streams).items():
+            unit = streams[stream]
+            if last is None or (known_at is not None and last > known_at):
                 del found[unit]  # read as known at the revision, not kept
             else:
-                found[unit] = int(r["version"])
+                found[unit] = version
         return found
 
     def facts_of_whole(self, unit: str, year: int, as_of: dt.date | None, version: int,
-                       types: Iterable[str] | None, rows: Rows | None = None) -> list[Fact]:
+                       types: Iterable[str] | None, rows: StoredStates | None = None) -> list[Fact]:
         """The facts of a stream's first ``version`` records (all it held at the known-at),
         kept in ``kept`` (one map per store) by (stream, types, version): the records of a stream up to a version
         never change (the ledger only grows), so a later known-at that added nothing to this
@@ -401,12 +376,12 @@ class FactView:
         stored records up to ``version`` of those types, when the caller read them already."""
         assert self.kept is not None
         stream = unit_stream(unit, year)
-        topics = None if types is None else frozenset(types) | {"retraction", "correction"}
+        topics = topics_for(types)
 
         def make() -> list[Fact]:
             if version == 0:
                 return []
-            read = stream_rows(self.store, [stream], topics, {stream: version})[stream] if rows is None else rows
+            read = self.store.stream_states([stream], topics, {stream: version})[stream] if rows is None else rows
             return facts_of_rows(stream, read, None, None)
 
         facts = self.kept.get(("facts", stream, topics, version), make)
@@ -415,7 +390,7 @@ class FactView:
     def peer_facts(self, units: Iterable[str], year: int, as_of: dt.date | None, known_at: int | None,
                    types: Iterable[str]) -> dict[str, list[Fact]]:
         """Like ``facts_for`` with types, from the in-memory slices (for rank inputs)."""
-        topics = frozenset(types) | {"retraction", "correction"}
+        topics = frozenset(types) | AMENDMENTS
         units = list(units)
         slices = self._slice([unit_stream(u, year) for u in units], topics)
         return {u: effective_facts(slices[unit_stream(u, year)], as_of, known_at) for u in units}

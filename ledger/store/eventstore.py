@@ -321,6 +321,48 @@ class EventStore:
         with self.backend.transaction(commit=False) as c:
             return versions_of(self.backend, c, streams)
 
+    def stream_states(self, streams: Iterable[str], topics: frozenset[str] | None = None,
+                      to_version: dict[str, int] | None = None) -> dict[str, StoredStates]:
+        """Several streams' stored records (of ``topics`` only, and up to each stream's
+        ``to_version``), undecoded, from one read transaction (measured on a cold score table:
+        opening one per stream cost a sixth of its reading time; one ``IN`` query for all the
+        streams was no faster than a query per stream)."""
+        backend = self.backend
+        statement = (f"SELECT originator_version, state FROM {backend.recorder.events_table_name} "
+                     "WHERE originator_id = ?")
+        wanted: list[str] = []
+        if topics is not None:
+            wanted = sorted(topics)
+            statement += f" AND topic IN ({','.join('?' * len(wanted))})"
+        capped = statement + " AND originator_version <= ? ORDER BY originator_version"
+        statement += " ORDER BY originator_version"
+        out = {}
+        with backend.transaction(commit=False) as c:
+            for stream in streams:
+                if to_version is None:
+                    rows = backend.query(c, statement, [stream, *wanted])
+                else:
+                    rows = backend.query(c, capped, [stream, *wanted, to_version[stream]])
+                out[stream] = [(int(r["originator_version"]), bytes(r["state"])) for r in rows]
+        return out
+
+    def stream_heads(self, streams: Iterable[str]) -> dict[str, tuple[int, int | None]]:
+        """(version, last revision) of each stream among ``streams`` the ledger has written
+        (one indexed read for them all); a stream not written yet is absent."""
+        with self.backend.transaction(commit=False) as c:
+            rows = select_in(self.backend, c, "SELECT stream, version, last_revision FROM ledger_streams "
+                                              "WHERE stream IN ({marks})", streams)
+        return {r["stream"]: (int(r["version"]), None if r["last_revision"] is None else int(r["last_revision"]))
+                for r in rows}
+
+    def states_of_topics(self, topics: Sequence[str]) -> list[bytes]:
+        """The stored state of every record of these event types, in no particular order (a
+        read across all streams, e.g. the items falling due)."""
+        with self.backend.transaction(commit=False) as c:
+            rows = self.backend.query(c, f"SELECT state FROM {self.backend.recorder.events_table_name} "
+                                         f"WHERE topic IN ({','.join('?' * len(topics))})", list(topics))
+        return [bytes(r["state"]) for r in rows]
+
     def streams_of(self, unit: str) -> list[tuple[str, int]]:
         with self.backend.transaction(commit=False) as c:
             rows = self.backend.query(c, "SELECT stream, year FROM ledger_streams WHERE unit = ? ORDER BY year",
@@ -402,6 +444,10 @@ def leaves_of(backend: Backend, c: Any, first: int, last: int) -> list[bytes]:
         leaves.append(merkle.record_leaf(str(row["originator_id"]), int(row["originator_version"]), row["topic"],
                                          state))
     return leaves
+
+
+StoredStates = list[tuple[int, bytes]]
+"""A stream's stored records as read: (version, stored state), in version order."""
 
 
 def select_in(backend: Backend, c: Any, statement: str, keys: Iterable[Any]) -> list[Any]:

@@ -154,16 +154,12 @@ def _walk(node: Any) -> list[Any]:
 
 def _supervised_items(ledger: Ledger, today: dt.date, until: dt.date, policy: str) -> list[dict[str, Any]]:
     """Open supervised items due in the window (the two item types read straight by topic)."""
-    backend = ledger.store.backend
-    table = backend.recorder.events_table_name
-    with backend.transaction(commit=False) as c:
-        rows = backend.query(c, f"SELECT state FROM {table} WHERE topic IN "
-                                "('supervised_item_assigned', 'supervised_item_closed', 'retraction')")
+    states = ledger.store.states_of_topics(("supervised_item_assigned", "supervised_item_closed", "retraction"))
     opened: dict[tuple[str, str], dict[str, Any]] = {}
     closed: set[tuple[str, str]] = set()
     retracted: set[str] = set()
-    for row in rows:
-        d = codec.loads(bytes(row["state"]))
+    for state in states:
+        d = codec.loads(state)
         if d["type"] == "retraction":
             retracted.add(d["target"])
         elif d["type"] == "supervised_item_assigned":
