@@ -157,6 +157,19 @@ def test_tampered_records_fail(tmp_path, packet, change, named):
     assert run.code == 1 and named in run.err, run.err
 
 
+def test_a_packet_that_would_unpack_beyond_the_bound_is_refused_unread(tmp_path, packet, monkeypatch):
+    """A zip bomb must not fill the reviewer's memory: the members' declared sizes are checked
+    before anything is inflated (the bound lowered to below this packet's size to show it)."""
+    from ledger.workflows import verify_packet
+
+    out, _, _ = packet
+    declared = sum(m.file_size for m in zipfile.ZipFile(out).infolist())
+    monkeypatch.setattr(verify_packet, "MAX_UNPACKED", declared - 1)
+    monkeypatch.setattr(zipfile.ZipFile, "read", lambda *a, **k: pytest.fail("inflated a member"))
+    run = verify(out)
+    assert run.code == 1 and f"this one declares {declared} bytes in" in run.err, run.err
+
+
 def test_peer_stream_dropped_fails(tmp_path, packet):
     out, _, _ = packet
 

@@ -37,9 +37,22 @@ class Report:
         self.lines.append(f"ok  {text}")
 
 
+MAX_UNPACKED = 2**30
+"""The most a packet may unpack to (its members' declared sizes): a card's packet is a few MB
+— its streams and its peers' — and a zip bomb must not fill the reviewer's memory."""
+MAX_MEMBERS = 1000
+
+
 def _files(path: str) -> dict[str, bytes]:
+    from .archives import oversized
+
     try:
         with zipfile.ZipFile(path) as archive:
+            too_big = oversized(archive, MAX_UNPACKED, MAX_MEMBERS)
+            if too_big is not None:
+                raise CheckFailed(Msg("{path}: a packet unpacks to at most {mb} MiB in at most {n} parts; this one "
+                                      "declares {size} bytes in {count} parts", path=path, mb=MAX_UNPACKED // 2**20,
+                                      n=MAX_MEMBERS, size=too_big[0], count=too_big[1]))
             names = [n for n in archive.namelist() if not n.endswith("/")]
             out = {n.rpartition("/")[2]: archive.read(n) for n in names}
     except (OSError, zipfile.BadZipFile) as exc:

@@ -177,17 +177,19 @@ def html_text(data: bytes, origin: str) -> tuple[list[str], dict[str, str]]:
 def _zip_guard(data: bytes, origin: str) -> None:
     """Refuse a workbook that would unpack to more than ``MAX_UNPACKED`` (a zip bomb) before
     anything is inflated: ``zipfile`` inflates a member only up to its declared size."""
+    from .archives import oversized
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
+            too_big = oversized(archive, MAX_UNPACKED, MAX_MEMBERS)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise InputError("an Excel workbook (xlsx) with its document properties", origin=origin,
                          got=str(exc)) from None
-    unpacked = sum(m.file_size for m in members)
-    if len(members) > MAX_MEMBERS or unpacked > MAX_UNPACKED:
+    if too_big is not None:
+        unpacked, count = too_big
         raise InputError(Msg("an Excel workbook that unpacks to at most {mb} MiB in at most {n} parts",
                              mb=MAX_UNPACKED // 2**20, n=MAX_MEMBERS), origin=origin,
-                         got=Msg("{size} bytes in {count} parts", size=unpacked, count=len(members)))
+                         got=Msg("{size} bytes in {count} parts", size=unpacked, count=count))
 
 
 def _xlsx_properties(data: bytes, origin: str) -> dict[str, str]:
