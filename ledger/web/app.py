@@ -29,6 +29,7 @@ from starlette.staticfiles import StaticFiles
 from .. import accounts
 from ..app import Ledger
 from ..errors import CheckFailed, ConflictError, InputError, LedgerError, NotFound, UnknownId
+from ..i18n import speaking
 from ..policies.errors import CalendarError, PolicyError
 from ..reports import formats
 from ..reports import text as render
@@ -345,9 +346,7 @@ class Workbench:
         return HTMLResponse(body, status, headers=headers)
 
     def page(self, ctx: Ctx, template: str, status: int = 200, **values: Any) -> HTMLResponse:
-        from .. import i18n as words
-
-        with words.speaking(ctx.lang):  # the library's words (``say``) in the page's language too
+        with speaking(ctx.lang):  # the library's words (``say``) in the page's language too
             body = self.env.get_template(template).render(
                 _=i18n.translator(ctx.lang), lang=ctx.lang, account=ctx.account, csrf=ctx.csrf,
                 request=ctx.request, path=ctx.request.url.path, query=dict(ctx.request.query_params), **values)
