@@ -207,6 +207,11 @@ def test_the_diff_page_shows_the_rule_and_speaks_the_pages_language(world, tmp_p
         return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
     zh, en = page("zh"), page("en")
+    # the pickers keep the versions the diff used, also for a ref without @VERSION
+    html = client.get("/diff?policy=cli-test@1&against=cli-test@2").text
+    assert "<option selected>cli-test@1</option>" in html and "<option selected>cli-test@2</option>" in html
+    html = client.get(f"/diff?policy=cli-test&known_at={world.rev}").text
+    assert html.count("<option selected>") == 1 and "<option selected>cli-test@" in html
     assert "有改动的规则 考核类别 指标 设置项 之前 之后 main daily (已修改) rule.cases[1].amount -2 -3" in zh
     assert "事件 b-c1（通报批评，发生于 2021-04-01）：-2 → -3" in zh
     assert "event b-c1 (criticism, dated 2021-04-01): -2 → -3" in en and "Rules that changed" in en
