@@ -54,13 +54,22 @@ class BulletinTable:
     data_only: tuple[str, ...] = ()
     """Columns only the data (JSON, whose bytes are frozen) carries; a person is not shown them
     (the 总分 of a track whose indicators only report values)."""
+    places: tuple[int | None, ...] = ()
+    """Per column, the decimal places the policy declares for its numbers (a person reads 70.0
+    where the scheme publishes 70.0); empty or None: none declared."""
 
-    def shown(self) -> tuple[list[str], list[list[Any]]]:
-        """The headers and rows a person is shown (``data_only`` columns left out)."""
-        if not self.data_only:
-            return self.headers, self.rows
+    def shown(self, text: bool = False) -> tuple[list[str], list[list[Any]]]:
+        """The headers and rows a person is shown (``data_only`` columns left out); ``text``:
+        numbers of a column with declared places as text with those places (a workbook keeps
+        numbers as numbers)."""
         keep = [i for i, h in enumerate(self.headers) if h not in self.data_only]
-        return [self.headers[i] for i in keep], [[row[i] for i in keep] for row in self.rows]
+        places = [self.places[i] if i < len(self.places) else None for i in keep]
+        rows = [[row[i] for i in keep] for row in self.rows]
+        if text and any(p is not None for p in places):
+            rows = [[f"{v:.{p}f}" if p is not None and isinstance(v, Decimal) else v for v, p in zip(row, places,
+                                                                                                     strict=True)]
+                    for row in rows]
+        return [self.headers[i] for i in keep], rows
 
 
 @dataclass
@@ -245,14 +254,15 @@ def build_bulletin(view: Snapshot, policy: Policy, period: str, *, track: str | 
             cards = sorted(board.cards.get(t, []), key=lambda c: (c.rank or 10**9, c.unit))
             tops = [(i.id, i.name) for i in policy.track(t).indicators]
             headers = ["排名", "单位", "名称"] + [name for _, name in tops] + ["总分", "等级"]
+            ct = compile_track(policy, t, as_of)
+            places = (None, None, None, *(ct.by_id[i].places for i, _ in tops), ct.places, None)
             rows = []
             for c in cards:
                 points = {i.id: i.shown() for i in c.indicators}
                 rows.append([c.rank, c.unit, c.name] + [points.get(i) for i, _ in tops] + [c.total, c.grade or ""])
             months = f"{first.month}" if first.month == last.month else f"{first.month}-{last.month}"
-            value_only = compile_track(policy, t, as_of).value_only
             out.append(BulletinTable(t, f"{months}月份{policy.track(t).name}得分排名", "scores", headers,
-                                     rows, data_only=("总分",) if value_only else ()))
+                                     rows, data_only=("总分",) if ct.value_only else (), places=places))
     order = {t: i for i, t in enumerate(tracks)}
     out.sort(key=lambda tb: order[tb.track])
     return BulletinReport(policy, period, as_of, view.known_at, view.head, out)

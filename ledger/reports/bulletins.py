@@ -62,7 +62,7 @@ def as_table(report: BulletinReport) -> str:
     out = []
     for table in report.tables:
         out.append(f"{title(report, table)} ({table.track})")
-        headers, rows = table.shown()
+        headers, rows = table.shown(text=True)
         out.append(render.table([[_cell(v) for v in row] for row in rows], headers))
         out.extend(notes(report, table))
         out.append("")
@@ -129,7 +129,7 @@ def _html_cell(value: Any) -> str:
 def _document_columns(table: BulletinTable) -> tuple[list[str], list[list[Any]]]:
     """A score table as a 通报 prints it: rank, name and points (the ledger's unit ids, the
     "单位" column, stay in the data formats)."""
-    headers, rows = table.shown()
+    headers, rows = table.shown(text=True)
     if table.kind == "scores" and headers[1:3] == ["单位", "名称"]:
         return [headers[0]] + headers[2:], [[row[0]] + row[2:] for row in rows]
     return headers, rows

@@ -321,8 +321,9 @@ def _eval_value(node: Node, ctx: Ctx, uf: UnitFacts, lines: list[Line]) -> Indic
     for ln in raw_lines:
         if ln.kind == "formula" and value is not None:
             ln.kind = "value"
+            shown = fmt(value) if node.places is None else f"{value:.{node.places}f}"  # declared: 99.0
             ln.detail = Detail("{detail} → value {value}{unit} (reported, no points)", detail=ln.detail,
-                               value=fmt(value), unit=node.value_unit or "")
+                               value=shown, unit=node.value_unit or "")
         ln.delta = ZERO
     lines.extend(raw_lines)
     return IndicatorScore(node.id, node.name, ZERO, None, node.divisions, [], True, value, node.value_unit,
