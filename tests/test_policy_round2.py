@@ -10,37 +10,15 @@ import datetime as dt
 import hashlib
 import json
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
 from helpers import cli, setup_units, write_jsonl
-from seedkit import assert_lines_add_up, fact_maker, lines, pts
+from seedkit import lines, pts
+from test_rules_formula import ADOPTION, HERE, RATES, F, day, score
 
 from ledger.events.catalog import validate
 from ledger.policies import PolicyError, load_policy_file, load_policy_text
-from ledger.projections.scoring import pending_indicators, score_track
-from ledger.units import Unit
-
-HERE = Path(__file__).parent / "policies"
-H12345 = load_policy_file(HERE / "hotline-12345.yaml")
-ADOPTION = load_policy_file(HERE / "adoption-levels.yaml")
-RATES = load_policy_file(HERE / "rate-report.yaml")
-
-_fact = fact_maker(recorded_at="x", id_format="{unit}-{rev}")
-
-
-def F(type_, date, id=None, unit="u1", **fields):
-    return _fact(unit, type_, date, id, **fields)
-
-
-def day(s: str) -> dt.date:
-    return dt.date.fromisoformat(s)
-
-
-def score(policy, track, facts, as_of, units=("u1",)):
-    cards = score_track(policy, track, [Unit(u, u, ("g",)) for u in units], facts, day(as_of))
-    assert_lines_add_up(cards)
-    return cards
+from ledger.projections.scoring import pending_indicators
 
 
 def policy(indicators: str, year: int = 2023):
@@ -59,8 +37,8 @@ tracks:
 
 # ---------------------------------------------------------------- 1. provisional by the indicator's own window
 
-Q1_FORMULA = """      - {id: q1, name: 一季度表扬, rule: {kind: formula, measures: {n: {count: {event: praise}, window: 2023-Q1}},
-                                         formula: n}}
+Q1_FORMULA = """      - {id: q1, name: 一季度表扬,
+         rule: {kind: formula, measures: {n: {count: {event: praise}, window: 2023-Q1}}, formula: n}}
 """
 
 
@@ -75,8 +53,9 @@ def test_a_formula_over_a_closed_quarter_is_final_on_its_last_day():
 
 
 def test_each_kind_closes_with_its_window_periods_and_deadlines():
-    pol = policy("""      - {id: rep, name: 一季度月报, rule: {kind: report, report: monthly, every: month, periods: [1, 2, 3],
-                                  due: {rule: day_of_next_month, day: 10}, on_time: 1}}
+    pol = policy("""      - {id: rep, name: 一季度月报,
+         rule: {kind: report, report: monthly, every: month, periods: [1, 2, 3],
+                due: {rule: day_of_next_month, day: 10}, on_time: 1}}
       - {id: qtr, name: 本季度表扬, rule: {kind: per_event, event: praise, amount: 1, window: quarter}}
       - {id: ref, name: 引用, rule: {kind: formula, measures: {x: {indicator: q1}}, formula: 2 * x}}
 """ + Q1_FORMULA)
@@ -198,8 +177,8 @@ def test_a_hotline_bulletin_with_where_and_chosen_columns(db_url, tmp_path):
                          "--format", "json").out)
     (table,) = doc["tables"]
     assert (table["kind"], table["title"]) == ("hotline", "月份12345热线工单办理情况")
-    assert table["headers"] == ["序号", "承办单位", "转办数量", "办结数", "办结率", "按时反馈率", "有效回访率", "满意率",
-                                "不满意数"]
+    assert table["headers"] == ["序号", "承办单位", "转办数量", "办结数", "办结率", "按时反馈率", "有效回访率",
+                                "满意率", "不满意数"]
     # u1: 转办 A B C = 3; counted (due or completed) A B: 办结 2 → 100%; 按时反馈 over A B C (deadlines
     # passed or responded): A, C on time → 2/3 = 66.67%; callbacks A B, both reached → 100%; 满意率 over
     # the valid callbacks A B: A → 50%; 不满意 B → 1.

@@ -310,6 +310,10 @@ class Bulletin(Spec):
         return [c for c in self.columns if isinstance(c, HotlineColumn)]
 
     @property
+    def check_columns(self) -> list[BulletinColumn]:
+        return [c for c in self.columns if isinstance(c, BulletinColumn)]
+
+    @property
     def where_types(self) -> tuple[str, ...]:
         """A hotline bulletin's ``where`` filters tickets (checked against the catalog)."""
         return ("hotline_ticket",) if self.kind == "hotline" and self.where else ()

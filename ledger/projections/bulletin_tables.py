@@ -114,9 +114,9 @@ def _months_of(period: Any) -> list[str]:
 
 def _checks(spec: Bulletin, units: Sequence[Unit], facts: Mapping[str, list[Fact]], first: dt.date, last: dt.date,
             as_of: dt.date) -> BulletinTable:
-    headers = ["单位"] + [c.name for c in spec.columns]
+    headers = ["单位"] + [c.name for c in spec.check_columns]
     months = [f"{first.year}-{m:02d}" for m in range(first.month, last.month + 1)]
-    matchers = [(Matcher(c.event, c.where, c.contains) if c.event else None, c.report) for c in spec.columns]
+    matchers = [(Matcher(c.event, c.where, c.contains) if c.event else None, c.report) for c in spec.check_columns]
     rows: list[list[Any]] = []
     for unit in units:
         unit_facts = facts.get(unit.id, [])
@@ -202,21 +202,17 @@ def _where_text(where: Mapping[str, Any]) -> str:
     def named(field: str, v: Any) -> str:
         return (value_zh(field, v) or str(v)) if isinstance(v, str) else str(v)
 
+    said = {"eq": "为", "in": "为", "ne": "不为", "not_in": "不为", "gt": "大于", "gte": "不少于", "lt": "小于",
+            "lte": "不超过", "contains_any": "含"}
     parts = []
-    for field, cond in where.items():
-        label = field_zh(field) or field
-        if isinstance(cond, dict):
-            ops = {"eq": "为", "in": "为", "ne": "不为", "not_in": "不为", "gt": "大于", "gte": "不少于", "lt": "小于",
-                   "lte": "不超过", "contains_any": "含"}
-            for op, v in cond.items():
-                if op == "exists":
-                    parts.append(("有" if v else "无") + label)
-                else:
-                    values = v if isinstance(v, list) else [v]
-                    parts.append(label + ops[op] + "、".join(named(field, x) for x in values))
-        else:
-            values = cond if isinstance(cond, list) else [cond]
-            parts.append(label + "为" + "、".join(named(field, x) for x in values))
+    for name, cond in where.items():
+        label = field_zh(name) or name
+        ops = cond if isinstance(cond, dict) else {"in": cond}
+        for op, v in ops.items():
+            if op == "exists":
+                parts.append(("有" if v else "无") + label)
+            else:
+                parts.append(label + said[op] + "、".join(named(name, x) for x in (v if isinstance(v, list) else [v])))
     return "，".join(parts)
 
 

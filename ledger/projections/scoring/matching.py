@@ -66,7 +66,7 @@ def _condition(field: str, op: str, value: Any) -> Detail:
 def conditions(where: Mapping[str, Any]) -> Detail | None:
     """A ``where`` as a person reads it — ``channel=column, level=city/province, people≥30``;
     each field, value and operator named in the chosen language by a human format."""
-    parts = []
+    parts: list[Detail] = []
     for field, cond in where.items():
         ops = cond if isinstance(cond, dict) else ({"in": cond} if isinstance(cond, list) else {"eq": cond})
         parts.extend(_condition(field, op, value) for op, value in ops.items())
