@@ -189,6 +189,15 @@ def test_a_hotline_bulletin_with_where_and_chosen_columns(db_url, tmp_path):
     # the human formats carry the same columns and rows
     text = cli(db_url, "bulletin", "--policy-file", str(HERE / "hotline-12345.yaml"), "--period", "2023-03").out
     assert "按时反馈率" in text and "66.67%" in text and "三局" not in text
+    # `where` alone: the standard columns over the 12345-channel tickets — u1 转办 A B C; over A B:
+    # 办结 2 (100%), 逾期 B (replied 03-10, due 03-09) 1 (50%), 满意 A 1 (50%)
+    yaml = (HERE / "hotline-12345.yaml").read_text(encoding="utf-8")
+    where_only = tmp_path / "where-only.yaml"
+    where_only.write_text(yaml[:yaml.index("    columns:")], encoding="utf-8")
+    doc = json.loads(cli(db_url, "bulletin", "--policy-file", str(where_only), "--period", "2023-03",
+                         "--format", "json").out)
+    assert doc["tables"][0]["rows"] == [[1, "一局", 3, 2, "100.00%", 1, "50.00%", 1, "50.00%"],
+                                        [2, "二局", 1, 0, "—", 0, "—", 0, "—"]]
 
 
 def test_hostile_column_names_reach_every_format_escaped(tmp_path):
@@ -370,6 +379,14 @@ def test_explanations_of_the_three_schemes_in_chinese(tmp_path, monkeypatch):
     # a value-only track: its values, never 总分 0
     assert rates.splitlines()[1].startswith("不满意率 ") and "总分" not in rates.splitlines()[1]
     assert "报告数值：" in rates and "热线不满意率  数值 " in rates
+    # a bonus-only track without caps has no maximum: its total is shown without " / "
+    uncapped = tmp_path / "uncapped.yaml"
+    uncapped.write_text("id: t-bonus\nversion: 1\nyear: 2023\ntitle: 表扬\ntracks:\n  - id: t\n    name: t\n"
+                        "    group: g\n    indicators:\n"
+                        "      - {id: a, name: 表扬, rule: {kind: per_event, event: praise, amount: 1}}\n",
+                        encoding="utf-8")
+    head = cli(url, "explain", "u1", "--policy-file", str(uncapped), "--as-of", "2023-03-31").out.splitlines()[1]
+    assert head.startswith("总分 0   等级 -") and "/" not in head
 
 
 def test_a_window_is_said_once_and_declared_places_are_shown(tmp_path, monkeypatch):
