@@ -107,6 +107,30 @@ def test_supervised_items_wait_for_the_due_date_of_an_item_still_open():
     assert not c.provisional  # closed: its due date no longer matters
 
 
+def test_a_deadline_in_a_year_without_a_calendar_is_still_to_come():
+    """A 2040 scheme (its own calendar vouches for 2040, nobody's for 2041): scoring mid-year
+    needs no 2041 day, so it scores; the Q4 report due in January 2041 keeps the result
+    provisional, on a day not known yet."""
+    text = """
+id: t-2040
+version: 1
+year: 2040
+title: t
+calendar: {years: [2040]}
+tracks:
+  - id: t
+    name: t
+    group: g
+    indicators:
+      - {id: r, name: 季报, rule: {kind: report, report: q, every: quarter, due: {rule: workday_of_next_period, n: 5},
+                                 on_time: 1}}
+"""
+    pol = load_policy_text(text, "2040.yaml")
+    (c,) = score(pol, "t", {"u1": [F("report_submitted", "2040-04-02", report="q", period="2040-Q1")]}, "2040-06-30")
+    assert pts(c, "r") == 1  # Q1 by the 5th working day of April (2040's own calendar)
+    assert c.pending == ("r",) and c.final_on is None and c.provisional
+
+
 def test_explain_says_final_for_a_closed_window_on_both_stores(db_url, tmp_path):
     setup_units(db_url, tmp_path, "id,name,groups\nu1,一局,g\n")
     assert cli(db_url, "import", write_jsonl(tmp_path / "e.jsonl", [

@@ -143,12 +143,12 @@ class Explanation:
 
     # ------------------------------------------------------------------ summary
 
-    def provisional(self) -> tuple[bool, dt.date, list[str]]:
-        """(provisional?, the day from which the result is final, the indicators still open): by
-        each indicator's own window, periods and deadlines (``ScoreCard.pending``)."""
+    def provisional(self) -> tuple[bool, dt.date | None, list[str]]:
+        """(provisional?, the day from which the result is final — None when a deadline's year
+        has no working-day calendar yet —, the indicators still open): by each indicator's own
+        window, periods and deadlines (``ScoreCard.pending``)."""
         c = self.card
-        final_on = c.final_on or dt.date(self.board.policy.year, 12, 31)
-        return c.provisional, final_on, list(c.pending)
+        return c.provisional, c.final_on, list(c.pending)
 
     def losses(self) -> list[dict[str, Any]]:
         """The indicators that lost most, each with its losses by event type (or line kind)."""
@@ -175,7 +175,8 @@ class Explanation:
         return {"total": c.total, "max": c.max, "grade": c.grade,
                 "vetoed": c.vetoed, "veto_reasons": list(c.veto_reasons),
                 "downgraded": c.downgraded, "downgrade_reasons": list(c.downgrade_reasons),
-                "provisional": is_provisional, "final_on": until.isoformat(), "pending": pending,
+                "provisional": is_provisional, "final_on": until.isoformat() if until else None,
+                "pending": pending,
                 "main_losses": self.losses()}
 
     def document(self) -> dict[str, Any]:

@@ -189,10 +189,14 @@ def header_lines(ex: Explanation) -> list[str]:
     losses = losses_text(ex)
     if losses:
         out.append(losses)
-    if is_provisional:
+    if is_provisional and until is not None:
         out.append(i18n.f("Provisional: as of {as_of}, {n} indicator(s) still have data or a deadline to come "
                           "(final on {until})", as_of=ex.board.as_of.isoformat(), n=len(pending),
                           until=until.isoformat()))
+    elif is_provisional:
+        out.append(i18n.f("Provisional: as of {as_of}, {n} indicator(s) still have data or a deadline to come "
+                          "(the last deadline falls in a year the working-day calendar does not know yet)",
+                          as_of=ex.board.as_of.isoformat(), n=len(pending)))
     out.append(provenance(ex.board))
     return out
 

@@ -184,7 +184,8 @@ class ScoreCard:
     """Leaf indicators whose data is not complete as of the scoring date: a window or period
     not yet over, or a deadline still to come (a report's, a counted ticket's due date)."""
     final_on: dt.date | None = None
-    """The day the last of them completes: from then on the result is final."""
+    """The day the last of them completes: from then on the result is final (None: a deadline
+    falls in a year whose working days the calendar does not know yet)."""
     places: int | None = None
     """The decimal places the policy declares for the total (``precision``), if any."""
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from ledger.events.fact import Fact
 from ledger.policies import model as M
 from ledger.policies import rule_kinds
+from ledger.policies.errors import CalendarError
 from ledger.policies.vocabulary import Condition, TotalBelow, has_dated, resolved_at
 from ledger.units import Unit
 
@@ -359,7 +360,12 @@ def _closes(node: Node, ct: CompiledTrack, ctx: Ctx, uf: UnitFacts | None, memo:
     got = memo.get(node.id)
     if got is not None:
         return got
-    day = max((ev.closes(ctx, uf) for ev in node.evaluators), default=dt.date(ctx.year, 12, 31))
+    try:
+        day = max((ev.closes(ctx, uf) for ev in node.evaluators), default=dt.date(ctx.year, 12, 31))
+    except CalendarError:
+        # a deadline in a year the working-day calendar does not know: still to come (scoring
+        # itself needs that year only once the period is over), on a day not known yet
+        day = UNKNOWN
     for ev in node.evaluators:
         for ref in ev.indicator_refs():
             target = ct.by_id[ref]
@@ -382,17 +388,25 @@ def _closing(ct: CompiledTrack, ctx: Ctx) -> tuple[tuple[tuple[str, dt.date], ..
     return got
 
 
-def _pending(ct: CompiledTrack, ctx: Ctx, uf: UnitFacts | None) -> tuple[tuple[str, ...], dt.date]:
+UNKNOWN = dt.date.max
+"""The closing day of a deadline whose year's working days are not known."""
+
+
+def _known(day: dt.date) -> dt.date | None:
+    return None if day == UNKNOWN else day
+
+
+def _pending(ct: CompiledTrack, ctx: Ctx, uf: UnitFacts | None) -> tuple[tuple[str, ...], dt.date | None]:
     """(leaves still open as of ``ctx.as_of``, the day the last one completes) for one unit: the
     policy's own closing days, then — for the leaves whose windows have closed but that count
     the unit's own deadlines (tickets, supervised items) — those deadlines."""
     days, pending, final_on = _closing(ct, ctx)
     if uf is None or not ct.data_leaves or not any(i in ct.data_leaves and d <= ctx.as_of for i, d in days):
-        return pending, final_on
+        return pending, _known(final_on)
     memo: dict[str, dt.date] = {}
     by_unit = [(i, _closes(ct.by_id[i], ct, ctx, uf, memo) if i in ct.data_leaves and d <= ctx.as_of else d)
                for i, d in days]
-    return tuple(i for i, day in by_unit if day > ctx.as_of), max(day for _i, day in by_unit)
+    return tuple(i for i, day in by_unit if day > ctx.as_of), _known(max(day for _i, day in by_unit))
 
 
 @dataclass(frozen=True)
@@ -401,8 +415,9 @@ class Pending:
 
     indicators: tuple[str, ...]
     """Leaf indicators whose data is not complete yet, in document order."""
-    final_on: dt.date
-    """The day the last of them completes."""
+    final_on: dt.date | None
+    """The day the last of them completes (None: a deadline falls in a year whose working days
+    the calendar does not know yet)."""
 
     @property
     def provisional(self) -> bool:
