@@ -366,10 +366,30 @@ def test_the_website_channel():
     assert value_zh("channel", "website") == "政府网站信息"
 
 
+def test_windows_and_measures_through_the_store(db_url, tmp_path):
+    """Items 3 and 4 as `score` computes them from a store: the quarter-only website adoptions and
+    the 12345-channel 不满意率."""
+    url = three_schemes_store(db_url, tmp_path)
+    more = [{"type": "publication", "unit": "u1", "date": d, "channel": "website", "title": f"网站{d}", "level": lv,
+             "id": f"W-{d}"} for d, lv in (("2023-01-10", "county"), ("2023-04-03", "province"))]
+    assert cli(url, "import", write_jsonl(tmp_path / "w.jsonl", more)).code == 0
+    rows = json.loads(cli(url, "score", "--policy-file", str(HERE / "adoption-levels.yaml"), "--as-of", "2023-03-31",
+                          "--format", "json").out)["rows"]
+    u1 = next(r for r in rows if r["unit"] == "u1")
+    # Q1 website adoptions: 03-03 city 2 + 01-10 county 1 = 3 (April's is Q2's)
+    assert next(i for i in u1["indicators"] if i["id"] == "3")["points"] == 3.0
+    rows = json.loads(cli(url, "score", "--policy-file", str(HERE / "rate-report.yaml"), "--as-of", "2023-03-31",
+                          "--format", "json").out)["rows"]
+    u1 = next(r for r in rows if r["unit"] == "u1")
+    # u1's 12345-channel tickets counted as of 03-31: A B F (C not due; D online; E returned in time);
+    # dissatisfied B → 1/3 = 33.3 (one place)
+    assert u1["indicators"][2] == {"id": "hotline", "name": "热线不满意率", "points": None, "value": 33.3,
+                                   "value_unit": "%"}
+
+
 # ---------------------------------------------------------------- 5. explanations in Chinese
 
-def three_schemes_store(tmp_path):
-    url = f"sqlite:///{tmp_path / 'l.db'}"
+def three_schemes_store(url, tmp_path):
     hotline_store(url, tmp_path)
     more = [{"type": "publication", "unit": "u1", "date": "2023-03-02", "channel": "disclosure", "title": title,
              "level": lv, "id": f"P-{lv}"} for lv, title in (("city", "市级公开"), ("county", "县级公开"))]
@@ -379,11 +399,11 @@ def three_schemes_store(tmp_path):
     return url
 
 
-def test_explanations_of_the_three_schemes_in_chinese(tmp_path, monkeypatch):
+def test_explanations_of_the_three_schemes_in_chinese(db_url, tmp_path, monkeypatch):
     from test_i18n import english_words
 
     monkeypatch.setenv("LEDGER_LANG", "zh")
-    url = three_schemes_store(tmp_path)
+    url = three_schemes_store(db_url, tmp_path)
     out = {}
     for name in ("hotline-12345", "adoption-levels", "rate-report"):
         out[name] = cli(url, "explain", "u1", "--policy-file", str(HERE / f"{name}.yaml"), "--as-of", "2023-03-31",
@@ -413,9 +433,9 @@ def test_explanations_of_the_three_schemes_in_chinese(tmp_path, monkeypatch):
     assert head.startswith("总分 0   等级 -") and "/" not in head
 
 
-def test_a_window_is_said_once_and_declared_places_are_shown(tmp_path, monkeypatch):
+def test_a_window_is_said_once_and_declared_places_are_shown(db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("LEDGER_LANG", "zh")
-    url = three_schemes_store(tmp_path)
+    url = three_schemes_store(db_url, tmp_path)
     file = tmp_path / "q.yaml"
     file.write_text("""id: t-window
 version: 1
