@@ -384,6 +384,8 @@ def _closing(ct: CompiledTrack, ctx: Ctx) -> tuple[tuple[tuple[str, dt.date], ..
         memo: dict[str, dt.date] = {}
         days = tuple((leaf.id, _closes(leaf, ct, ctx, None, memo)) for leaf in ct.leaves)
         got = (days, tuple(i for i, day in days if day > ctx.as_of), max(day for _i, day in days))
+        if len(ct.closing) >= 400:  # a server asked for many dates: keep the memo small
+            ct.closing.clear()
         ct.closing[ctx.as_of] = got
     return got
 
