@@ -14,26 +14,11 @@ from decimal import Decimal as D
 import pytest
 from helpers import cli, setup_units, write_jsonl
 from seedkit import lines, pts
-from test_rules_formula import ADOPTION, HERE, RATES, F, day, score
+from test_rules_formula import ADOPTION, HERE, RATES, F, day, load, score
 
 from ledger.events.catalog import validate
 from ledger.policies import PolicyError, load_policy_file, load_policy_text
 from ledger.projections.scoring import pending_indicators
-
-
-def policy(indicators: str, year: int = 2023):
-    return load_policy_text(f"""
-id: t-round2
-version: 1
-year: {year}
-title: t
-tracks:
-  - id: t
-    name: t
-    group: g
-    indicators:
-{indicators}""", "round2.yaml")
-
 
 # ---------------------------------------------------------------- 1. provisional by the indicator's own window
 
@@ -43,7 +28,7 @@ Q1_FORMULA = """      - {id: q1, name: 一季度表扬,
 
 
 def test_a_formula_over_a_closed_quarter_is_final_on_its_last_day():
-    pol = policy(Q1_FORMULA)
+    pol = load(Q1_FORMULA)
     facts = {"u1": [F("praise", "2023-02-01", issuer_level="city")]}
     (c,) = score(pol, "t", facts, "2023-03-30")
     assert c.provisional and c.pending == ("q1",) and c.final_on == day("2023-03-31")
@@ -53,7 +38,7 @@ def test_a_formula_over_a_closed_quarter_is_final_on_its_last_day():
 
 
 def test_each_kind_closes_with_its_window_periods_and_deadlines():
-    pol = policy("""      - {id: rep, name: 一季度月报,
+    pol = load("""      - {id: rep, name: 一季度月报,
          rule: {kind: report, report: monthly, every: month, periods: [1, 2, 3],
                 due: {rule: day_of_next_month, day: 10}, on_time: 1}}
       - {id: qtr, name: 本季度表扬, rule: {kind: per_event, event: praise, amount: 1, window: quarter}}
@@ -73,7 +58,7 @@ def test_each_kind_closes_with_its_window_periods_and_deadlines():
 
 
 def test_a_rate_over_the_year_waits_for_the_due_dates_of_its_tickets():
-    pol = policy("""      - {id: h, name: 办结率, points: 10, mode: deduction,
+    pol = load("""      - {id: h, name: 办结率, points: 10, mode: deduction,
          rule: {kind: rate, of: {hotline: completion}, per_point: 0.5}}
 """)
 
@@ -97,7 +82,7 @@ def test_a_rate_over_the_year_waits_for_the_due_dates_of_its_tickets():
 
 
 def test_supervised_items_wait_for_the_due_date_of_an_item_still_open():
-    pol = policy("""      - {id: s, name: 督办, points: 5, mode: deduction, rule: {kind: supervised_items, late: -1}}
+    pol = load("""      - {id: s, name: 督办, points: 5, mode: deduction, rule: {kind: supervised_items, late: -1}}
 """)
     facts = {"u1": [F("supervised_item_assigned", "2023-12-20", item="i1", due=day("2024-01-10"))]}
     (c,) = score(pol, "t", facts, "2023-12-31")
@@ -296,7 +281,7 @@ def test_a_quarter_only_per_event_keeps_its_lines():
 
 
 def test_per_event_rank_and_supervised_items_take_a_period_window():
-    pol = policy("""      - {id: pe, name: 一季度, rule: {kind: per_event, event: praise, amount: 1, window: 2023-Q1}}
+    pol = load("""      - {id: pe, name: 一季度, rule: {kind: per_event, event: praise, amount: 1, window: 2023-Q1}}
       - {id: rk, name: 二月排名, rule: {kind: rank, by: {count: {event: praise}}, window: 2023-02, places: [3, 2]}}
       - {id: sv, name: 一季度督办, points: 5, mode: deduction,
          rule: {kind: supervised_items, late: -1, window: 2023-Q1}}
@@ -335,7 +320,7 @@ def test_dissatisfied_over_the_tickets_of_one_channel():
     # the valid-callback 不满意率 of the same scheme (indicator dissatisfied): 100 − satisfied over the
     # reached callbacks A B E → 100 − 1/3 × 100 = 66.67 (every channel)
     assert c.indicator("dissatisfied").value == D("66.67")
-    pol = policy("""      - {id: v, name: v, reports: value, rank_order: asc,
+    pol = load("""      - {id: v, name: v, reports: value, rank_order: asc,
          rule: {kind: formula, measures: {x: {hotline: valid_dissatisfied}}, formula: x}}
       - {id: o, name: o, reports: value, rank_order: asc,
          rule: {kind: formula, measures: {x: {hotline: overdue, value: count}, y: {hotline: received, value: count}},
@@ -353,7 +338,7 @@ def test_dissatisfied_over_the_tickets_of_one_channel():
 
 def test_a_rate_rule_refuses_a_measure_that_is_better_low():
     with pytest.raises(PolicyError, match="better the lower"):
-        policy("""      - {id: a, name: a, points: 5, mode: deduction, rule: {kind: rate, of: {hotline: dissatisfied},
+        load("""      - {id: a, name: a, points: 5, mode: deduction, rule: {kind: rate, of: {hotline: dissatisfied},
                                                          per_point: 1}}
 """)
 
