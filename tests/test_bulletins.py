@@ -9,9 +9,10 @@ June 2021, 12345 (tickets received in June, as of 06-30):
   T2 06-02 due 06-09, ok reply 06-11, not satisfied      → completed, overdue
   T3 06-03 due 06-10, perfunctory reply 06-09            → not completed, overdue
   T4 06-21 (Mon) returned 06-22 (1st working day after)  → not the unit's: left out
-  T5 06-25 due 07-05, no reply yet                       → not yet due: left out
+  T5 06-25 due 07-05, no reply yet                       → 转办 (SEEDS.md: open or not), not yet due:
+                                                            in no rate
   T6 05-28 (a May ticket)                                → not in June's table
-  → 转办 3, 办结 2 (66.67%), 逾期 2 (66.67%), 满意 1 (33.33%)
+  → 转办 4; over the 3 due or completed: 办结 2 (66.67%), 逾期 2 (66.67%), 满意 1 (33.33%)
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def test_jiangxian_progress_and_hotline_tables(db_url, tmp_path):
                                    "政策法规、业务知识培训情况"]
     assert progress["rows"] == [["县财政局", "✓", "✓", "✗", "✓"], ["县林业局", "✗", "✗", "✗", "✗"]]
     hotline = tables["hotline"]
-    assert hotline["rows"] == [[1, "县税务局", 3, 2, "66.67%", 2, "66.67%", 1, "33.33%"]]
+    assert hotline["rows"] == [[1, "县税务局", 4, 2, "66.67%", 2, "66.67%", 1, "33.33%"]]
     assert doc["as_of"] == "2021-06-30" and doc["policy"] == "jiangxian-2021@1"
     # Tracks without a declared table get scores and ranks (license has no units here).
     assert tables["license"]["kind"] == "scores" and tables["license"]["rows"] == []

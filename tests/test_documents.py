@@ -169,7 +169,8 @@ def test_workbooks_look_official(tmp_path):
     hotline = books["bulletin"]["“12345”政务服务便民热线办理情况"]
     assert hotline["A1"].value == "2021年6月份“12345”政务服务便民热线工作办理情况统计表"
     row = [c for c in hotline[3]]
-    assert [c.value for c in row[1:5]] == ["县税务局", 3, 2, 0.6667] and row[4].number_format == "0.00%"
+    # 转办 4 (T5 open, not yet due, counts: SEEDS.md), 办结 2 of the 3 due
+    assert [c.value for c in row[1:5]] == ["县税务局", 4, 2, 0.6667] and row[4].number_format == "0.00%"
     progress = books["bulletin"]["优化营商环境工作推进情况"]
     assert progress["A3"].value == "县财政局" and progress["A3"].data_type == "s"
     assert "注：已完成工作任务的打“✓”" in [c.value for c in progress["A"]]

@@ -130,8 +130,8 @@ def test_adoptions_scored_by_the_adopting_level():
     # 2: adopted above the county: 2 (city, central) → 2 × 2 = 4
     assert pts(c, "2") == D("4.00")
     assert c.total == D("24.00")
-    # a bonus-only track without max or cap: the indicators' caps, 20 + 10 — never 0
-    assert c.max == D("30")
+    # a bonus-only track without max or cap: the indicators' caps, 20 + 10 + 6 — never 0
+    assert c.max == D("36")
     assert c.indicators[0].max is None  # the indicator tree is unchanged (published bytes)
 
 
@@ -464,12 +464,15 @@ def test_cli_scores_explains_and_bulletins_reported_values_and_formulas(tmp_path
     assert "50%（第2）" in table and "0%（第1）" in table
     explain = json.loads(cli(url, "explain", "u1", "--policy-file", rates, "--as-of", "2023-03-31",
                              "--format", "json").out)
-    assert [ln["kind"] for ln in explain["lines"]] == ["formula_term", "value", "formula_term", "value"]
+    assert [ln["kind"] for ln in explain["lines"]] == ["formula_term", "value"] * 3
+    # the county's bulletin: 12345-channel tickets, 转办数量, 不满意数, 不满意率 (over the tickets):
+    # u1 A satisfied, B not (reached by default) → 2, 1, 50%; u2 C satisfied → 1, 0, 0%
     bulletin = json.loads(cli(url, "bulletin", "--policy-file", rates, "--period", "2023-01/2023-03",
                               "--format", "json").out)
     table = bulletin["tables"][0]
-    assert table["title"] == "1-3月份不满意率得分排名"
-    assert table["rows"][0][:4] == [1, "u2", "二局", "0%（第1）"]
+    assert (table["title"], table["kind"]) == ("月份12345热线工单不满意情况", "hotline")
+    assert table["headers"] == ["序号", "承办单位", "转办数量", "不满意数", "不满意率"]
+    assert table["rows"] == [[1, "一局", 2, 1, "50.00%"], [2, "二局", 1, 0, "0.00%"]]
     # the weighted scheme reads its tickets through the fact view: 100 on every rate for u2
     doc = json.loads(cli(url, "score", "--policy-file", str(HERE / "hotline-12345.yaml"), "--as-of", "2023-03-31",
                          "--format", "json").out)

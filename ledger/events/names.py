@@ -124,6 +124,7 @@ VALUES: dict[str, dict[str, Term]] = {
     "channel": _terms({"column": "营商环境专栏", "publicity": "电视报刊网站公众号宣传",
                        "disclosure": "政务公开信息报送", "gov_info": "政务信息上报",
                        "supervision_info": "互联网+监管信息报送", "supervision_exposure": "曝光台",
+                       "website": ("政府网站信息", "政府网站"),
                        "hotline": "12345热线", "online": "政民互动/网络"}),
     "quality": _terms({"ok": "合格", "poor": "质量差", "perfunctory": "答复言之无物",
                        "inconsistent": "与实际不符", "shirked": "推诿扯皮"}),

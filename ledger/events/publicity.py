@@ -72,7 +72,8 @@ class Publication(Recognition):
 
     type: Literal["publication"]
     channel: Literal["column", "publicity", "disclosure", "gov_info", "supervision_info",
-                     "supervision_exposure"]
+                     "supervision_exposure", "website"]
+    """``website``: 政府网站信息 (EVENTS.md, second round)."""
     title: Text
     level: Level | None = None
     """The level of the site or body that adopted or published it (EVENTS.md additions)."""

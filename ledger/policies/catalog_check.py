@@ -70,7 +70,7 @@ def _types(node: Any) -> list[str] | None:
     type (a hotline measure's `where` on tickets), that type."""
     if not isinstance(node, BaseModel):
         return None
-    types = getattr(node, "event", None) or list(getattr(type(node), "where_types", ()))
+    types = getattr(node, "event", None) or list(getattr(node, "where_types", ()))
     return types if isinstance(types, list) and types else None
 
 

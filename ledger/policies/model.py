@@ -12,25 +12,37 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import Field, PrivateAttr, SerializeAsAny, TypeAdapter, WrapValidator, model_validator
+from pydantic import (
+    Discriminator,
+    Field,
+    PrivateAttr,
+    SerializeAsAny,
+    Tag,
+    TypeAdapter,
+    WrapValidator,
+    model_validator,
+)
 
 from ..i18n import Msg
 from . import rule_kinds
 from .vocabulary import (
+    HOTLINE_COLUMNS,
     Amount,
     Condition,
     EventTypes,
+    HotlineName,
     Ident,
     Match,
     Precision,
     RuleSpec,
     Spec,
     TotalBelow,
+    Where,
     as_decimal,
     to_decimal,
 )
 
-__all__ = ["Policy", "Track", "Indicator", "Bulletin", "BulletinColumn", "validate_policy",
+__all__ = ["Policy", "Track", "Indicator", "Bulletin", "BulletinColumn", "HotlineColumn", "validate_policy",
            "as_decimal", "to_decimal"]
 
 if TYPE_CHECKING:
@@ -234,18 +246,77 @@ class BulletinColumn(Match):
         return self
 
 
+class HotlineColumn(Spec):
+    """A column of a hotline bulletin: one 12345 measure over the tickets received in the period
+    (``vocabulary.HOTLINE_COLUMNS``) — the count of tickets that meet it, its base, or its rate
+    in percent. Written as one of the standard words (``办结率``) or ``{name, hotline, value}``."""
+
+    name: str = Field(min_length=1)
+    hotline: HotlineName
+    value: Literal["rate", "count", "base"] = "rate"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _word(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            if v not in HOTLINE_COLUMNS:
+                raise ValueError(Msg("a hotline column: one of {words}, or {{name, hotline, value}} (not {v!r})",
+                                     words="、".join(HOTLINE_COLUMNS), v=v))
+            measure, value = HOTLINE_COLUMNS[v]
+            return {"name": v, "hotline": measure, "value": value}
+        return v
+
+
+def _column_kind(v: Any) -> str:
+    if isinstance(v, str) or (isinstance(v, dict) and "hotline" in v) or isinstance(v, HotlineColumn):
+        return "hotline"
+    return "check"
+
+
+Column = Annotated[Annotated[BulletinColumn, Tag("check")] | Annotated[HotlineColumn, Tag("hotline")],
+                   Discriminator(_column_kind)]
+
+
 class Bulletin(Spec):
     """A monthly bulletin table (月通报) of one track. ``checks``: a ✓/✗ table; ``hotline``:
-    received, completed, completion rate, overdue, overdue rate, satisfied, satisfaction rate
-    of the 12345 tickets received in the month. Tracks without a bulletin get the monthly
-    score-and-rank table."""
+    the 12345 tickets received in the period — by default received, completed, completion
+    rate, overdue, overdue rate, satisfied, satisfaction rate; with ``columns`` the measures
+    chosen, and with ``where`` only the tickets it keeps (channel, category …). Tracks without a
+    bulletin get the monthly score-and-rank table."""
 
     track: Ident
     title: str
     kind: Literal["checks", "hotline"]
-    columns: list[BulletinColumn] = Field(default_factory=list)
+    columns: list[Column] = Field(default_factory=list)
+    where: Where | None = None
+    """``hotline``: only the tickets whose fields meet it (``{channel: hotline}``)."""
     return_within_workdays: int = 2
     max_extension_workdays: int = 3
+
+    @model_validator(mode="after")
+    def _columns(self) -> Bulletin:
+        for i, c in enumerate(self.columns):
+            if isinstance(c, HotlineColumn) != (self.kind == "hotline"):
+                want = "a hotline measure (办结率, {name, hotline, value})" if self.kind == "hotline" else \
+                    "a ✓/✗ column ({name, event|report})"
+                raise ValueError(Msg("columns[{i}]: a {kind} bulletin's column is {want}", i=i, kind=self.kind,
+                                     want=want))
+        if self.where is not None and self.kind != "hotline":
+            raise ValueError("`where` filters a hotline bulletin's tickets; a ✓/✗ column has its own `where`")
+        return self
+
+    @property
+    def hotline_columns(self) -> list[HotlineColumn]:
+        return [c for c in self.columns if isinstance(c, HotlineColumn)]
+
+    @property
+    def check_columns(self) -> list[BulletinColumn]:
+        return [c for c in self.columns if isinstance(c, BulletinColumn)]
+
+    @property
+    def where_types(self) -> tuple[str, ...]:
+        """A hotline bulletin's ``where`` filters tickets (checked against the catalog)."""
+        return ("hotline_ticket",) if self.kind == "hotline" and self.where else ()
 
 
 class Labels(Spec):

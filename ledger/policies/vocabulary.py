@@ -350,6 +350,27 @@ def check_periods(every: str, periods: list[int] | None) -> None:
         raise ValueError("periods listed twice")
 
 
+# ---------------------------------------------------------------- 12345 hotline measures
+
+HotlineName = Literal["completion", "on_time", "satisfaction", "first_response", "valid_callback",
+                      "valid_satisfaction", "dissatisfied", "valid_dissatisfied", "overdue", "received"]
+"""The 12345 hotline measures (``ledger.projections.scoring.hotline.MEASURES``)."""
+
+HOTLINE_COLUMNS: dict[str, tuple[str, str]] = {
+    "转办数量": ("received", "count"), "办结数": ("completion", "count"), "办结率": ("completion", "rate"),
+    "按期回复数": ("on_time", "count"), "按期回复率": ("on_time", "rate"), "逾期数": ("overdue", "count"),
+    "逾期率": ("overdue", "rate"), "按时反馈数": ("first_response", "count"),
+    "按时反馈率": ("first_response", "rate"), "有效回访数": ("valid_callback", "count"),
+    "有效回访率": ("valid_callback", "rate"), "满意数": ("satisfaction", "count"),
+    "满意率": ("satisfaction", "rate"), "不满意数": ("dissatisfied", "count"),
+    "不满意率": ("dissatisfied", "rate"),
+}
+"""The hotline bulletin's columns by the words 12345 bulletins print: measure and value (the
+count of tickets that meet it, or its rate over its base). 满意率 and 不满意率 are over the
+counted tickets; a column over the valid callbacks names its measure
+(``{name: 满意率, hotline: valid_satisfaction}``)."""
+
+
 # ---------------------------------------------------------------- precision and windows
 
 RoundingMode = Literal["half_up", "half_even", "half_down", "down", "up", "floor", "ceiling"]

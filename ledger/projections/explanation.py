@@ -79,43 +79,6 @@ def describe(fact: Fact, policy: Policy) -> str:
     return f"{head}：{' '.join(shown)}" if shown else head
 
 
-def provisional(policy: Policy, track_id: str, as_of: dt.date) -> tuple[bool, dt.date, list[str]]:
-    """(provisional?, the day from which nothing more can change, indicators still open).
-
-    Every indicator's data window is the policy year; a periodic obligation (a report or
-    quota due each month/quarter) may have its last deadline in the next year (the Q4 report
-    due in January). A result computed before that day is provisional."""
-    from .scoring.periods import due_date, periods_of
-
-    year_end = dt.date(policy.year, 12, 31)
-    cal = policy.work_calendar()
-    pending: list[str] = []
-    until = year_end
-
-    def rules_of(ind: Any) -> list[Any]:
-        return list(ind.rules or []) + ([ind.rule] if ind.rule is not None else [])
-
-    def walk(nodes: Any) -> None:
-        nonlocal until
-        for ind in nodes or []:
-            if ind.children:
-                walk(ind.children)
-                continue
-            last = year_end
-            for rule in rules_of(ind):
-                every, due = getattr(rule, "every", None), getattr(rule, "due", None)
-                if every and due is not None:
-                    periods = periods_of(every, policy.year, getattr(rule, "periods", None))
-                    if periods:
-                        last = max(last, due_date(due, periods[-1][3], cal))
-            until = max(until, last)
-            if as_of < last:
-                pending.append(ind.id)
-
-    walk(policy.track(track_id).indicators)
-    return as_of < until, until, pending
-
-
 @dataclass
 class Explanation:
     board: Scoreboard
@@ -180,8 +143,12 @@ class Explanation:
 
     # ------------------------------------------------------------------ summary
 
-    def provisional(self) -> tuple[bool, dt.date, list[str]]:
-        return provisional(self.board.policy, self.card.track, self.board.as_of)
+    def provisional(self) -> tuple[bool, dt.date | None, list[str]]:
+        """(provisional?, the day from which the result is final — None when a deadline's year
+        has no working-day calendar yet —, the indicators still open): by each indicator's own
+        window, periods and deadlines (``ScoreCard.pending``)."""
+        c = self.card
+        return c.provisional, c.final_on, list(c.pending)
 
     def losses(self) -> list[dict[str, Any]]:
         """The indicators that lost most, each with its losses by event type (or line kind)."""
@@ -208,7 +175,8 @@ class Explanation:
         return {"total": c.total, "max": c.max, "grade": c.grade,
                 "vetoed": c.vetoed, "veto_reasons": list(c.veto_reasons),
                 "downgraded": c.downgraded, "downgrade_reasons": list(c.downgrade_reasons),
-                "provisional": is_provisional, "final_on": until.isoformat(), "pending": pending,
+                "provisional": is_provisional, "final_on": until.isoformat() if until else None,
+                "pending": pending,
                 "main_losses": self.losses()}
 
     def document(self) -> dict[str, Any]:

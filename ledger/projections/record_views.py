@@ -35,6 +35,9 @@ class Publication:
     revision: int
     recorded_at: str
     actor: str
+    tables: int = 1
+    """How a bulletin's tables counted when it was published (``bulletin_tables.TABLES``;
+    publications recorded before it was named: 1)."""
 
     @property
     def published_on(self) -> dt.date:

@@ -62,7 +62,8 @@ def as_table(report: BulletinReport) -> str:
     out = []
     for table in report.tables:
         out.append(f"{title(report, table)} ({table.track})")
-        out.append(render.table([[_cell(v) for v in row] for row in table.rows], table.headers))
+        headers, rows = table.shown(text=True)
+        out.append(render.table([[_cell(v) for v in row] for row in rows], headers))
         out.extend(notes(report, table))
         out.append("")
     out.append(provenance(report))
@@ -77,8 +78,9 @@ def as_csv(report: BulletinReport) -> str:
         if i:
             writer.writerow([])
         writer.writerow(csv_row([title(report, table), table.track, report.policy.ref]))
-        writer.writerow(csv_row(table.headers))
-        writer.writerows([csv_row(row) for row in table.rows])
+        headers, rows = table.shown()
+        writer.writerow(csv_row(headers))
+        writer.writerows([csv_row(row) for row in rows])
     return buffer.getvalue()
 
 
@@ -95,7 +97,7 @@ def _workbook(report: BulletinReport) -> dict[str, Any]:
     """The summary sheet, then one sheet per table: named by the track in the chosen language
     (its name; in English its id and the period), titled as the 通报 titles it, notes under it."""
     zh = i18n.is_zh()
-    sheets = [Table(report.policy.track(t.track).name if zh else f"{t.track} {report.period}", t.headers, t.rows,
+    sheets = [Table(report.policy.track(t.track).name if zh else f"{t.track} {report.period}", *t.shown(),
                     title=title(report, t), notes=notes(report, t)) for t in report.tables]
     heading = i18n.f("{period} assessment bulletin", period=period_text(report.period))
     return {"sheets": sheets, "notes": [provenance(report)], "title": f"{heading} — {report.policy.title}",
@@ -127,9 +129,10 @@ def _html_cell(value: Any) -> str:
 def _document_columns(table: BulletinTable) -> tuple[list[str], list[list[Any]]]:
     """A score table as a 通报 prints it: rank, name and points (the ledger's unit ids, the
     "单位" column, stay in the data formats)."""
-    if table.kind == "scores" and table.headers[1:3] == ["单位", "名称"]:
-        return [table.headers[0]] + table.headers[2:], [[row[0]] + row[2:] for row in table.rows]
-    return table.headers, table.rows
+    headers, rows = table.shown(text=True)
+    if table.kind == "scores" and headers[1:3] == ["单位", "名称"]:
+        return [headers[0]] + headers[2:], [[row[0]] + row[2:] for row in rows]
+    return headers, rows
 
 
 def _wide(table: BulletinTable) -> bool:
@@ -144,7 +147,7 @@ def _html_table(report: BulletinReport, table: BulletinTable, index: int) -> str
     if rows:
         body = "".join("<tr>" + "".join(_html_cell(v) for v in row) + "</tr>" for row in rows)
     else:
-        body = f'<tr><td colspan="{len(table.headers)}" class="c">{h(_("no unit in this table"))}</td></tr>'
+        body = f'<tr><td colspan="{len(headers)}" class="c">{h(_("no unit in this table"))}</td></tr>'
     told = "".join(f'<p class="note">{h(n)}</p>' for n in notes(report, table))
     return (f'<section class="table{" wide" if wide else ""}" id="t{index}" data-track="{h(table.track)}">'
             f'<p class="caption">{h(title(report, table))}</p>'

@@ -75,6 +75,16 @@ def _cut(text: Any, width: int) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
+def result_text(node: IndicatorScore) -> str:
+    """An indicator's result as a person reads it: its points with the declared decimal places
+    (99.0), or the value it reports with its unit (50%, never 0 points)."""
+    if not node.reports:
+        return render.number_text(node.points, node.places)
+    if node.value is None:
+        return "-"
+    return render.number_text(node.value, node.places) + (node.value_unit or "")
+
+
 def _scores(ex: Explanation) -> dict[str, IndicatorScore]:
     return {node.id: node for top in ex.card.indicators for node in top.walk()}
 
@@ -93,8 +103,10 @@ def heading(ex: Explanation, key: str, lines: list[dict[str, Any]], by: str) -> 
     sub-indicators' too) and why when the floor or cap decided (扣完为止, 封顶)."""
     ind = lines[0].get("indicator") if by == "indicator" else None
     node = _scores(ex).get(ind) if ind else None
+    if node is not None and node.reports:
+        return f"{key}  {i18n.f('value {value}', value=result_text(node))}"
     if node is not None:
-        score = render.number_text(node.points)
+        score = result_text(node)
         score += f" / {render.number_text(node.max)}" if node.max is not None else ""
         why = _why(lines)
         return f"{key}  {i18n.f('{points} points', points=score)}" + (f"（{why}）" if why and i18n.is_zh()
@@ -142,14 +154,28 @@ def losses_text(ex: Explanation) -> str:
     return _("Main losses: ") + ("；" if zh else "; ").join(out)
 
 
+def total_text(ex: Explanation) -> str:
+    """总分 77.3 / 100 (the declared places; no "/" without a maximum), or — for a track whose
+    indicators only report values — those values (不满意率 50%), never 总分 0; then the grade."""
+    c = ex.card
+    values = [n for top in c.indicators for n in top.walk() if not n.children]
+    if values and all(n.reports for n in values):
+        head = "   ".join(f"{n.name} {result_text(n)}" for n in values)
+        return head + ("   " + i18n.f("grade {grade}", grade=c.grade) if c.grade else "")
+    total = render.number_text(c.total, c.places)
+    if c.max is None:
+        return i18n.f("total {total}   grade {grade}", total=total, grade=c.grade or "-")
+    return i18n.f("total {total} / {max}   grade {grade}", total=total, max=render.number_text(c.max),
+                  grade=c.grade or "-")
+
+
 def header_lines(ex: Explanation) -> list[str]:
     """The summary, first: who, total and grade, veto/downgrade with reasons, provisional,
     the main losses, and where the result comes from."""
     c = ex.card
     pol = ex.board.policy
     out = [f"{c.unit} {c.name} — {pol.title} / {pol.track(c.track).name} ({c.track})"]
-    total = i18n.f("total {total} / {max}   grade {grade}", total=render.number_text(c.total),
-                   max=render.number_text(c.max), grade=c.grade or "-")
+    total = total_text(ex)
     if c.rank is not None:
         total += "   " + i18n.f("rank {rank}", rank=c.rank)
     is_provisional, until, pending = ex.provisional()
@@ -163,10 +189,14 @@ def header_lines(ex: Explanation) -> list[str]:
     losses = losses_text(ex)
     if losses:
         out.append(losses)
-    if is_provisional:
+    if is_provisional and until is not None:
         out.append(i18n.f("Provisional: as of {as_of}, {n} indicator(s) still have data or a deadline to come "
                           "(final on {until})", as_of=ex.board.as_of.isoformat(), n=len(pending),
                           until=until.isoformat()))
+    elif is_provisional:
+        out.append(i18n.f("Provisional: as of {as_of}, {n} indicator(s) still have data or a deadline to come "
+                          "(the last deadline falls in a year the working-day calendar does not know yet)",
+                          as_of=ex.board.as_of.isoformat(), n=len(pending)))
     out.append(provenance(ex.board))
     return out
 
@@ -246,7 +276,7 @@ def as_markdown(ex: Explanation, by: str = "indicator", all_lines: bool = False,
     for top in ex.card.indicators:
         for node in top.walk():
             method, data_source = notes.get(node.id, ("", ""))
-            out.append(f"| {md(node.id)} | {md(node.name)} | {render.number_text(node.shown())} | "
+            out.append(f"| {md(node.id)} | {md(node.name)} | {result_text(node)} | "
                        f"{render.number_text(node.max)} | {md(method)} | {md(data_source)} |")
     out += ["", f"## {_('Lines')}", ""]
     heads = _headers()
@@ -284,7 +314,7 @@ def as_html(ex: Explanation, by: str = "indicator", all_lines: bool = False, **_
             depth = node.id.count(".")
             method, data_source = notes.get(node.id, ("", ""))
             rows.append(f'<tr class="d{min(depth, 3)}"><td>{_h(node.id)}</td><td>{_h(node.name)}</td>'
-                        f'<td class="n">{_h(render.number_text(node.shown()))}</td>'
+                        f'<td class="n">{_h(result_text(node))}</td>'
                         f'<td class="n">{_h(render.number_text(node.max))}</td>'
                         f'<td class="note">{_h(method)}</td><td class="note">{_h(data_source)}</td></tr>')
     heads = _headers()
@@ -335,7 +365,7 @@ tr.folded td {{ color: #555; font-style: italic; }}
 <body>
 {masthead(ex.board.policy)}
 <h1 id="title">{_h(head[0])}</h1>
-<p class="total" id="total" data-total="{_h(render.number_text(c.total))}">{_h(head[1])}{provisional}</p>
+<p class="total" id="total" data-total="{_h(render.number_text(c.total, c.places))}">{_h(head[1])}{provisional}</p>
 <div id="summary">{summary}</div>
 <p class="meta" id="provenance">{_h(head[-1])}</p>
 <h2>{_h(_("Indicators"))}</h2>

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from ..projections.record_views import Publication
     from ..projections.scoreboard import Scoreboard
 
-RENDERER = "1"
+RENDERER = "2"
 """This module's version: bumped whenever a publication's xlsx, HTML or PDF bytes change."""
 CODE = re.compile(r"(pub-[0-9a-f]{12}):([0-9a-f]{16})")
 LINE = re.compile(CODE.pattern + r"\s*·\s*ledger\s+(\S+)")

@@ -93,8 +93,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def number_text(value: Any) -> str:
+def number_text(value: Any, places: int | None = None) -> str:
+    """A number as a person reads it: with ``places`` decimals when the policy declares them
+    (99.0), else without trailing zeros (99, 28.13)."""
     if isinstance(value, Decimal):
+        if places is not None:
+            return f"{value:.{places}f}"
         if value == value.to_integral_value():
             return str(int(value))
         return f"{value:.2f}".rstrip("0").rstrip(".")

@@ -18,7 +18,7 @@ KINDS = {
     "missing_obligation": "not submitted", "quota": "quota", "average": "average", "rank": "rank",
     "ratio": "ratio", "rate": "rate", "veto": "veto", "downgrade": "downgrade", "missing_data": "no data",
     "unscored": "not scored", "on_time": "on time", "late": "late", "poor": "poor quality", "gap": "gap",
-    "ticket": "ticket",
+    "ticket": "ticket", "formula_term": "formula measure", "formula": "formula result", "value": "reported value",
 }
 """Line kinds → their English message ids (translated by the catalogue)."""
 
@@ -83,6 +83,8 @@ def detail(text: Any, policy: Policy | None) -> str:
             return field(v)
         if base == "value":
             name = values.get("field" + (_sep + suffix if suffix else ""))
+            if name is not None and isinstance(v, tuple):  # a condition's values: 市级、省级
+                return "、".join(value(str(name), x) if isinstance(x, str) else str(x) for x in v)
             return value(str(name), v) if name is not None and isinstance(v, str) else v
         if key == "finding":
             return value("finding", v)

@@ -26,7 +26,7 @@ from ..reports import text as render
 from ..reports.safe import file_name, with_bom
 
 FORMAT = "ledger-packet/2"
-RENDERER = "explain/1"
+RENDERER = "explain/2"
 """The explanation renderer's version: bumped whenever ``explain --format json`` changes its bytes."""
 ENVELOPE = ("revision", "recorded_at", "hash")
 """What the store adds to an event (``ledger import`` takes the rest)."""

@@ -34,12 +34,13 @@ STREAM = "ledger:publications"
 
 
 def build_result(view: Snapshot, kind: str, policy: Policy, as_of: dt.date, period: str | None,
-                 track: str | None) -> Any:
-    """The published read model: a ``Scoreboard`` or a ``BulletinReport``."""
-    from ..projections.bulletin_tables import build_bulletin
+                 track: str | None, tables: int | None = None) -> Any:
+    """The published read model: a ``Scoreboard`` or a ``BulletinReport`` (``tables``: how its
+    tables count — a publication's recorded version; default the current one)."""
+    from ..projections.bulletin_tables import TABLES, build_bulletin
 
     if kind == "bulletin":
-        return build_bulletin(view, policy, period or "", track=track, as_of=as_of)
+        return build_bulletin(view, policy, period or "", track=track, as_of=as_of, tables=tables or TABLES)
     return build_scoreboard(view, policy, as_of=as_of, tracks=[track] if track else None)
 
 
@@ -83,10 +84,15 @@ def publish(ledger: Ledger, policy_ref: str, *, as_of: dt.date | None, period: s
     content_sha = hashlib.sha256(content.encode()).hexdigest()
     key = f"{kind}|{policy.ref}|{policy_sha}|{as_of}|{period}|{track}|{known}|{content_sha}"
     pub_id = "pub-" + hashlib.sha256(key.encode()).hexdigest()[:12]
+    params: dict[str, Any] = {"policy_sha256": policy_sha}
+    if kind == "bulletin":
+        from ..projections.bulletin_tables import TABLES
+
+        params["tables"] = TABLES  # how its tables count: it reproduces so after the ledger changes that
     event = validate({"type": "result_published", "id": pub_id, "date": ledger.today().isoformat(),
                       "kind": kind, "policy": policy.ref, "as_of": as_of, "period": period, "track": track,
                       "known_at": known, "head": head, "content_sha256": content_sha,
-                      "params": {"policy_sha256": policy_sha}}, internal=True)
+                      "params": params}, internal=True)
     text, digest = codec.encode_event(event)
     private = checkpoints.load_private()  # none: the publication's checkpoint is recorded unsigned
     with ledger.store.write(ledger.actor) as writer:
@@ -106,7 +112,7 @@ def publications(ledger: Ledger) -> list[Publication]:
         out.append(Publication(d["id"], d["kind"], d["policy"], d.get("params", {}).get("policy_sha256", ""),
                                dt.date.fromisoformat(d["as_of"]), d.get("period"), d.get("track"),
                                int(d["known_at"]), d["head"], d["content_sha256"], r.revision,
-                               d["recorded_at"], d["actor"]))
+                               d["recorded_at"], d["actor"], int(d.get("params", {}).get("tables", 1))))
     return out
 
 
@@ -139,7 +145,7 @@ def regenerate(ledger: Ledger, pub: Publication) -> tuple[Any, str, bool]:
     """The publication's read model again, its content, and whether the content's hash is the
     published one (what its documents — xlsx, HTML, PDF — are rendered from)."""
     result = build_result(ledger.view(pub.known_at), pub.kind, policy_of(ledger, pub), pub.as_of, pub.period,
-                          pub.track)
+                          pub.track, pub.tables)
     content = content_of(pub.kind, result)
     return result, content, hashlib.sha256(content.encode()).hexdigest() == pub.content_sha256
 

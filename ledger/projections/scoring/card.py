@@ -128,6 +128,9 @@ class IndicatorScore:
     value_unit: str | None = None
     value_rank: int | None = None
     """Place among the track's units by ``value`` in the declared ``rank_order`` (human formats)."""
+    places: int | None = None
+    """The decimal places the policy declares for it (``precision``), so that a person is shown
+    99.0 where it publishes 99.0; None: the default (shown without trailing zeros)."""
 
     def to_dict(self) -> dict:
         if self.reports:
@@ -177,6 +180,19 @@ class ScoreCard:
     lines: list[Line]
     veto_reasons: list[str] = field(default_factory=list)
     downgrade_reasons: list[str] = field(default_factory=list)
+    pending: tuple[str, ...] = ()
+    """Leaf indicators whose data is not complete as of the scoring date: a window or period
+    not yet over, or a deadline still to come (a report's, a counted ticket's due date)."""
+    final_on: dt.date | None = None
+    """The day the last of them completes: from then on the result is final (None: a deadline
+    falls in a year whose working days the calendar does not know yet)."""
+    places: int | None = None
+    """The decimal places the policy declares for the total (``precision``), if any."""
+
+    @property
+    def provisional(self) -> bool:
+        """暂定: some indicator's data is still to come as of the scoring date (``pending``)."""
+        return bool(self.pending)
 
     def to_row(self) -> dict:
         """The ``rows[]`` object of ``ledger score --format json``."""

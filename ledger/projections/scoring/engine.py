@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,7 @@ from pydantic import BaseModel
 from ledger.events.fact import Fact
 from ledger.policies import model as M
 from ledger.policies import rule_kinds
+from ledger.policies.errors import CalendarError
 from ledger.policies.vocabulary import Condition, TotalBelow, has_dated, resolved_at
 from ledger.units import Unit
 
@@ -65,7 +67,7 @@ def _rounding(p: Any) -> Rounding | None:
 class Node:
     __slots__ = ("id", "name", "points", "max", "deduction", "floor", "cap", "zero_when",
                  "evaluators", "children", "divisions", "text", "rounding", "reports", "value_unit", "desc",
-                 "bound", "given")
+                 "bound", "given", "places")
 
     def __init__(self, ind: M.Indicator) -> None:
         self.id = ind.id
@@ -84,6 +86,7 @@ class Node:
         self.evaluators: list[Evaluator[Any]] = [rule_kinds.get(r.kind).evaluator(r, self) for r in rules]
         self.rounding = _rounding(ind.precision)
         """A declared precision (None: half-up to 2 places)."""
+        self.places = ind.precision.places if ind.precision is not None else None
         self.reports = ind.reports == "value"
         self.value_unit = ind.value_unit
         self.desc = ind.rank_order != "asc"
@@ -115,7 +118,7 @@ class Node:
 class CompiledTrack:
     __slots__ = ("id", "name", "group", "nodes", "max", "cap", "floor", "grades", "veto_grade",
                  "vetoes", "downgrades", "ranks", "policy_ref", "version", "year", "cal", "rounding",
-                 "by_id", "valued", "value_only", "given")
+                 "by_id", "valued", "value_only", "given", "places", "leaves", "data_leaves", "closing")
 
     def __init__(self, policy: M.Policy, track: M.Track) -> None:
         self.id, self.name, self.group = track.id, track.name, track.group
@@ -126,6 +129,14 @@ class CompiledTrack:
         self.value_only = bool(self.valued) and not any(n.scored for n in self.nodes)
         """No indicator carries points: units are ranked by the first reported value."""
         self.rounding = _rounding(track.precision or policy.precision)
+        precision = track.precision or policy.precision
+        self.places = precision.places if precision is not None else None
+        self.leaves = [n for n in _walk(self.nodes) if not n.children]
+        self.data_leaves = frozenset(n.id for n in self.leaves if _reads_deadlines(n, self.by_id))
+        """Leaves whose data can stay open past their windows for the unit's own deadlines."""
+        self.closing: dict[dt.date, tuple[tuple[tuple[str, dt.date], ...], tuple[str, ...], dt.date]] = {}
+        """Per as-of date: each leaf's closing day by the policy alone, the leaves still open,
+        and the last closing day (``closing``)."""
         self.ranks: list[RankedEvaluator[Any]] = []
         for ev in _evaluators(self.nodes):
             if isinstance(ev, RankedEvaluator):
@@ -295,7 +306,7 @@ def _eval_node(node: Node, ctx: Ctx, uf: UnitFacts, lines: list[Line]) -> Indica
                           ctx.version, (), as_of_note(Detail("capped at {points}", points=fmt(node.cap)),
                                                       "cap {amount} from {since}", node.given[1])))
         total = node.cap
-    return IndicatorScore(node.id, node.name, total, node.max, node.divisions, children)
+    return IndicatorScore(node.id, node.name, total, node.max, node.divisions, children, places=node.places)
 
 
 def _eval_value(node: Node, ctx: Ctx, uf: UnitFacts, lines: list[Line]) -> IndicatorScore:
@@ -311,11 +322,13 @@ def _eval_value(node: Node, ctx: Ctx, uf: UnitFacts, lines: list[Line]) -> Indic
     for ln in raw_lines:
         if ln.kind == "formula" and value is not None:
             ln.kind = "value"
+            shown = fmt(value) if node.places is None else f"{value:.{node.places}f}"  # declared: 99.0
             ln.detail = Detail("{detail} → value {value}{unit} (reported, no points)", detail=ln.detail,
-                               value=fmt(value), unit=node.value_unit or "")
+                               value=shown, unit=node.value_unit or "")
         ln.delta = ZERO
     lines.extend(raw_lines)
-    return IndicatorScore(node.id, node.name, ZERO, None, node.divisions, [], True, value, node.value_unit)
+    return IndicatorScore(node.id, node.name, ZERO, None, node.divisions, [], True, value, node.value_unit,
+                          places=node.places)
 
 
 def _resolver(ct: CompiledTrack, ctx: Ctx) -> Any:
@@ -329,6 +342,102 @@ def _resolver(ct: CompiledTrack, ctx: Ctx) -> Any:
         return score
 
     return resolve
+
+
+# ====================================================================== provisional
+
+
+def _reads_deadlines(node: Node, by_id: Mapping[str, Node]) -> bool:
+    """The node's data can stay open for the unit's own deadlines (a ticket's due date) — its
+    rules', or those of the indicators it reads."""
+    return any(ev.has_data_deadlines() or any(_reads_deadlines(by_id[r], by_id) for r in ev.indicator_refs())
+               for ev in node.evaluators)
+
+
+def _closes(node: Node, ct: CompiledTrack, ctx: Ctx, uf: UnitFacts | None, memo: dict[str, dt.date]) -> dt.date:
+    """When a leaf's data is complete as of ``ctx.as_of``: the last closing day of its rules and
+    of the indicators they read (with ``uf``, the unit's own deadlines too)."""
+    got = memo.get(node.id)
+    if got is not None:
+        return got
+    try:
+        day = max((ev.closes(ctx, uf) for ev in node.evaluators), default=dt.date(ctx.year, 12, 31))
+    except CalendarError:
+        # a deadline in a year the working-day calendar does not know: still to come (scoring
+        # itself needs that year only once the period is over), on a day not known yet
+        day = UNKNOWN
+    for ev in node.evaluators:
+        for ref in ev.indicator_refs():
+            target = ct.by_id[ref]
+            for leaf in _walk([target]):
+                if not leaf.children:
+                    day = max(day, _closes(leaf, ct, ctx, uf, memo))
+    memo[node.id] = day
+    return day
+
+
+def _closing(ct: CompiledTrack, ctx: Ctx) -> tuple[tuple[tuple[str, dt.date], ...], tuple[str, ...], dt.date]:
+    """Each leaf's closing day by the policy alone (its windows, periods and deadlines), the
+    leaves still open as of ``ctx.as_of`` and the last closing day — once per as-of date."""
+    got = ct.closing.get(ctx.as_of)
+    if got is None:
+        memo: dict[str, dt.date] = {}
+        days = tuple((leaf.id, _closes(leaf, ct, ctx, None, memo)) for leaf in ct.leaves)
+        got = (days, tuple(i for i, day in days if day > ctx.as_of), max(day for _i, day in days))
+        if len(ct.closing) >= 400:  # a server asked for many dates: keep the memo small
+            ct.closing.clear()
+        ct.closing[ctx.as_of] = got
+    return got
+
+
+UNKNOWN = dt.date.max
+"""The closing day of a deadline whose year's working days are not known."""
+
+
+def _known(day: dt.date) -> dt.date | None:
+    return None if day == UNKNOWN else day
+
+
+def _pending(ct: CompiledTrack, ctx: Ctx, uf: UnitFacts | None) -> tuple[tuple[str, ...], dt.date | None]:
+    """(leaves still open as of ``ctx.as_of``, the day the last one completes) for one unit: the
+    policy's own closing days, then — for the leaves whose windows have closed but that count
+    the unit's own deadlines (tickets, supervised items) — those deadlines."""
+    days, pending, final_on = _closing(ct, ctx)
+    if uf is None or not ct.data_leaves or not any(i in ct.data_leaves and d <= ctx.as_of for i, d in days):
+        return pending, _known(final_on)
+    memo: dict[str, dt.date] = {}
+    by_unit = [(i, _closes(ct.by_id[i], ct, ctx, uf, memo) if i in ct.data_leaves and d <= ctx.as_of else d)
+               for i, d in days]
+    return tuple(i for i, day in by_unit if day > ctx.as_of), _known(max(day for _i, day in by_unit))
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What is still to come for a track as of a date (``pending_indicators``)."""
+
+    indicators: tuple[str, ...]
+    """Leaf indicators whose data is not complete yet, in document order."""
+    final_on: dt.date | None
+    """The day the last of them completes (None: a deadline falls in a year whose working days
+    the calendar does not know yet)."""
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.indicators)
+
+
+def pending_indicators(policy: M.Policy, track_id: str, as_of: dt.date,
+                       facts: Iterable[Fact] | None = None) -> Pending:
+    """Which of the track's indicators are still open as of ``as_of`` (暂定 / 暂不评定): an
+    indicator is final once its window or periods have ended on or before ``as_of`` and its
+    deadlines have passed — a report's due date, and, given one unit's ``facts``, the due dates
+    of the tickets and supervised items it counts. Without facts, the policy's own windows and
+    deadlines only (what is open for every unit). A score card carries the same for its unit
+    (``ScoreCard.pending``, ``.final_on``, ``.provisional``)."""
+    ct = compile_track(policy, track_id, as_of)
+    ctx = Ctx(as_of, ct.year, ct.cal, ct.version)
+    pending, final_on = _pending(ct, ctx, UnitFacts(facts, as_of) if facts is not None else None)
+    return Pending(pending, final_on)
 
 
 def _place(values: list[tuple[Any, Decimal]], desc: bool) -> dict[int, int]:
@@ -446,8 +555,10 @@ def score_track(
         grade = _grade(ct.grades, total)
         if vetoed and ct.veto_grade is not None:
             grade = ct.veto_grade
+        pending, final_on = _pending(ct, ctx, uf)
         cards.append(ScoreCard(u.id, u.name, ct.id, ct.policy_ref, ct.version, total, ct.max, grade,
-                               vetoed, downgraded, None, scores, lines, veto_reasons, down_reasons))
+                               vetoed, downgraded, None, scores, lines, veto_reasons, down_reasons, pending,
+                               final_on, ct.places))
     if focus is None:
         _rank(ct, cards)
     return cards

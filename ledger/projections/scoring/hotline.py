@@ -44,6 +44,11 @@ class TicketState:
     def valid_satisfied(self) -> bool:
         return self.reached and self.satisfied
 
+    @property
+    def dissatisfied(self) -> bool:
+        """不满意: the latest callback reached the citizen and says not satisfied."""
+        return self.has_callback and self.reached and not self.satisfied
+
 
 _NONE: list[Fact] = []
 
@@ -151,12 +156,28 @@ MEASURES: dict[str, tuple[Detail, Pick, Pick]] = {
                        lambda t, d: t.reached),
     "valid_satisfaction": (Detail("satisfaction over valid callbacks (有效回访满意率)"),
                            lambda t, d: t.counted and t.reached, lambda t, d: t.satisfied),
+    "dissatisfied": (Detail("dissatisfaction rate (不满意率)"), lambda t, d: t.counted,
+                     lambda t, d: t.dissatisfied),
+    "valid_dissatisfied": (Detail("dissatisfaction over valid callbacks (有效回访不满意率)"),
+                           lambda t, d: t.counted and t.reached, lambda t, d: not t.satisfied),
+    "overdue": (Detail("overdue rate (逾期率)"), lambda t, d: t.counted, lambda t, d: not t.on_time),
+    "received": (Detail("tickets received (转办数量)"), lambda t, d: True, lambda t, d: True),
 }
-"""Hotline measures. A ticket without a ``response_due`` takes no part in ``first_response``."""
+"""Hotline measures. A ticket without a ``response_due`` takes no part in ``first_response``.
+``dissatisfied`` is over the counted tickets (不满意数 ÷ 工单数, as schemes publish it),
+``valid_dissatisfied`` over the valid callbacks; a ticket is dissatisfied when its latest
+callback reached the citizen and says not satisfied. ``received`` counts every ticket received
+(not returned in time), open or not: its rate is 100 whenever there is one."""
+
+LOWER_IS_BETTER = frozenset({"dissatisfied", "valid_dissatisfied", "overdue", "received"})
+"""Measures a ``rate`` rule cannot read (it deducts for a rate below its level)."""
 
 WHY_NOT = {"completion": Detail("no ok reply"), "satisfaction": Detail("callback not satisfied"),
            "valid_callback": Detail("callback did not reach the citizen"),
-           "valid_satisfaction": Detail("callback not satisfied")}
+           "valid_satisfaction": Detail("callback not satisfied"),
+           "dissatisfied": Detail("no valid callback saying not satisfied"),
+           "valid_dissatisfied": Detail("callback satisfied"), "overdue": Detail("answered on time"),
+           "received": Detail("received")}
 
 
 class HotlineCount:
@@ -203,3 +224,13 @@ def hotline_count(uf: UnitFacts, ctx: Ctx, name: str, return_within: int, max_ex
                   if start <= t.fact.date <= end and (keep is None or keep(t.fact))]
     base = [t for t in states if in_base(t, end)]
     return HotlineCount(name, base, [t for t in base if counts(t, end)], start, end)
+
+
+def last_deadline(uf: UnitFacts, ctx: Ctx, return_within: int, max_ext: int,
+                  keep: Callable[[Fact], bool] | None = None) -> dt.date | None:
+    """The latest due date (extended, or the 按时反馈 deadline) of the unit's tickets of the year
+    received by the scoring date (``keep``: a filter on the ticket event); None without tickets.
+    A measure over the year is not final before it."""
+    days = [d for t in ticket_states(uf, ctx, return_within, max_ext) if keep is None or keep(t.fact)
+            for d in (t.due, t.response_due) if d is not None]
+    return max(days) if days else None

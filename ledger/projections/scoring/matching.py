@@ -39,14 +39,49 @@ def _in(value: Any, allowed: frozenset[Any]) -> bool:
         return False
 
 
+class Words(tuple):
+    """Values a condition allows (``level: [city, province]``): ``city/province`` in English,
+    each named and joined with 、 in Chinese (市级、省级) — never a Python list."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return "/".join(str(v) for v in self)
+
+    __format__ = lambda self, spec: format(str(self), spec)  # noqa: E731 - str.format shows it so
+
+
+_OPS = {"eq": "{field}={value}", "in": "{field}={value}", "ne": "{field}≠{value}", "not_in": "{field}≠{value}",
+        "gt": "{field}>{value}", "gte": "{field}≥{value}", "lt": "{field}<{value}", "lte": "{field}≤{value}",
+        "contains_any": "{field} contains {value}"}
+
+
+def _condition(field: str, op: str, value: Any) -> Detail:
+    if op == "exists":
+        return Detail("{field} present" if value else "{field} absent", field=field)
+    shown = Words(value) if isinstance(value, list) else value
+    return Detail(_OPS[op], field=field, value=shown)
+
+
+def conditions(where: Mapping[str, Any]) -> Detail | None:
+    """A ``where`` as a person reads it — ``channel=column, level=city/province, people≥30``;
+    each field, value and operator named in the chosen language by a human format."""
+    parts: list[Detail] = []
+    for field, cond in where.items():
+        ops = cond if isinstance(cond, dict) else ({"in": cond} if isinstance(cond, list) else {"eq": cond})
+        parts.extend(_condition(field, op, value) for op, value in ops.items())
+    if not parts:
+        return None
+    return Detail(", ".join(f"{{c{i}}}" for i in range(len(parts))), **{f"c{i}": p for i, p in enumerate(parts)})
+
+
 def describe(types: Sequence[str], where: Mapping[str, Any]) -> Detail:
     """``publication[channel=column]``: the types and conditions, each a code a human format
     names in its language (the event catalogue's types, fields and values)."""
-    conds = ", ".join(f"{{field_{i}}}={{value_{i}}}" for i in range(len(where)))
-    values: dict[str, Any] = {"type": "/".join(types)}
-    for i, (k, v) in enumerate(where.items()):
-        values[f"field_{i}"], values[f"value_{i}"] = k, v
-    return Detail("{type}" + (f"[{conds}]" if where else ""), **values)
+    conds = conditions(where)
+    if conds is None:
+        return Detail("{type}", type="/".join(types))
+    return Detail("{type}[{conditions}]", type="/".join(types), conditions=conds)
 
 
 class Matcher:

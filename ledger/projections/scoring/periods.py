@@ -142,6 +142,23 @@ def window_bounds(window: str | None, as_of: dt.date, year: int) -> tuple[dt.dat
     return bounds[0], min(bounds[1], as_of)
 
 
+def window_closes(window: str | None, as_of: dt.date, year: int) -> dt.date:
+    """The last day of the data a ``window`` covers as of ``as_of``: the year's last day
+    (``year`` or none), the last day of as-of's month or quarter (never after the year's end),
+    or a period's or range's last day. From then on the window is closed."""
+    year_end = dt.date(year, 12, 31)
+    if window is None or window == "year":
+        return year_end
+    if window == "month":
+        return min(year_end, _day_in(as_of.year, as_of.month, 31))
+    if window == "quarter":
+        last = 3 * ((as_of.month - 1) // 3) + 3
+        return min(year_end, _day_in(as_of.year, last, 31))
+    bounds = period_bounds(window)
+    assert bounds is not None  # checked by the policy model
+    return bounds[1]
+
+
 def window_text(window: str | None, start: dt.date, end: dt.date) -> str:
     if window is None or window == "year":
         return ""

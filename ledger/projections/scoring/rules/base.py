@@ -17,6 +17,7 @@ registry (``ledger.policies.rule_kinds``); nothing else names the kind.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
@@ -49,6 +50,22 @@ class Evaluator(Generic[S]):
 
     def evaluate(self, ctx: Ctx, uf: UnitFacts, node: Site, out: list[Line]) -> None:
         raise NotImplementedError
+
+    def closes(self, ctx: Ctx, uf: UnitFacts | None) -> dt.date:
+        """The day this rule's data is complete as of ``ctx.as_of``: the last day of its window
+        or periods, or a later deadline of what it counts (a report's due date; with the unit's
+        facts ``uf``, the due dates of the tickets or items it counts — see
+        ``has_data_deadlines``). Until then a result is provisional. Default: the policy
+        year's last day (the rule reads events of the whole year)."""
+        return dt.date(ctx.year, 12, 31)
+
+    def has_data_deadlines(self) -> bool:
+        """Whether ``closes`` can be later with the unit's facts than without them."""
+        return False
+
+    def indicator_refs(self) -> tuple[str, ...]:
+        """Other indicators of the track this rule reads (their data is its data too)."""
+        return ()
 
     def missing_data(self, ctx: Ctx, node: Site, out: list[Line], detail: str) -> None:
         """A 0-point line saying which data is missing (SEEDS.md: no deduction, and say so)."""

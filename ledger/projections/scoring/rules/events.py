@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
@@ -17,6 +18,7 @@ from ledger.policies.vocabulary import (
     RuleSpec,
     Spec,
     Where,
+    Window,
     as_decimal,
     value_at,
 )
@@ -25,6 +27,7 @@ from ..card import Detail, Line
 from ..context import ONE, ZERO, Ctx, Site, aggregate_line, as_of_note, dated_detail, event_line, fmt
 from ..index import UnitFacts, fact_key
 from ..matching import Matcher
+from ..periods import window_bounds, window_closes
 from .base import Evaluator, rule_kind
 
 
@@ -66,6 +69,9 @@ class PerEvent(RuleSpec):
     multiply_by: Ident | Excess | None = None
     cap: Amount | None = None
     max_events: int | None = Field(default=None, ge=1)
+    window: Window | None = None
+    """Only events dated in the window count (``quarter``: the scoring date's quarter to date;
+    ``2023-Q1``: that quarter), as a formula's measures read it."""
 
     @model_validator(mode="after")
     def _shape(self) -> PerEvent:
@@ -111,7 +117,7 @@ class _Case:
 
 @rule_kind(PerEvent, reads=())
 class PerEventRule(Evaluator[PerEvent]):
-    __slots__ = ("cases", "tiers", "multiply_by", "cap", "max_events")
+    __slots__ = ("cases", "tiers", "multiply_by", "cap", "max_events", "window")
 
     def setup(self, r: PerEvent, site: Site) -> None:
         cases = []
@@ -137,9 +143,20 @@ class PerEventRule(Evaluator[PerEvent]):
         self.multiply_by = r.multiply_by
         self.cap = r.cap
         self.max_events = r.max_events
+        self.window = r.window
+
+    def closes(self, ctx: Ctx, uf: UnitFacts | None) -> dt.date:
+        return window_closes(self.window, ctx.as_of, ctx.year)
 
     def _pairs(self, ctx: Ctx, uf: UnitFacts) -> list[tuple[Fact, _Case]]:
-        """Each matching fact with the first case it matches, in fact order."""
+        """Each matching fact (dated in the window) with the first case it matches, in fact order."""
+        pairs = self._matched(ctx, uf)
+        if self.window is None or not pairs:
+            return pairs
+        start, end = window_bounds(self.window, ctx.as_of, ctx.year)
+        return [(f, c) for f, c in pairs if start <= f.date <= end]
+
+    def _matched(self, ctx: Ctx, uf: UnitFacts) -> list[tuple[Fact, _Case]]:
         if len(self.cases) == 1:
             c = self.cases[0]
             return [(f, c) for f in c.matcher.select(uf, ctx.year)]

@@ -13,6 +13,7 @@ it, then a ``formula`` line carrying the points with the formula and its numbers
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import operator
 import re
 from collections.abc import Collection
@@ -29,9 +30,9 @@ from ..card import Detail, Line
 from ..context import HUNDRED, ZERO, Ctx, Site, aggregate_line, as_of_note, as_of_notes, fmt
 from ..index import UnitFacts
 from ..matching import Matcher
-from ..periods import window_bounds, window_text
+from ..periods import window_bounds, window_closes, window_text
 from .base import Evaluator, rule_kind
-from .hotline import HotlineRef, measure_hotline
+from .hotline import HotlineRef, hotline_closes, measure_hotline
 
 WhenEmpty = Literal["full", "zero", "missing"]
 FUNCTIONS = ("min", "max", "abs", "round")
@@ -226,6 +227,17 @@ _EVAL: Any = None
 _NAME = re.compile(r"(?<![\w.])[^\W\d]\w*")
 
 
+def worked(formula: str, numbers: str, value: str) -> Detail:
+    """``formula = its numbers = value``, each step said once: a formula without measures
+    or constants has no numbers of its own, and a lone measure's number is the value
+    (``工单 = 3``, never ``工单 = 3 = 3``)."""
+    if numbers == formula:
+        return Detail("{formula} = {value}", formula=formula, value=value)
+    if numbers == value:
+        return Detail("{formula} = {numbers}", formula=formula, numbers=numbers)
+    return Detail("{formula} = {numbers} = {value}", formula=formula, numbers=numbers, value=value)
+
+
 class _Value:
     __slots__ = ("value", "detail", "events")
 
@@ -254,6 +266,23 @@ class FormulaRule(Evaluator[Formula]):
         self.min, self.max, self.round = r.min, r.max, r.round
         self.when_empty = r.when_empty
         self.ret, self.ext = r.return_within_workdays, r.max_extension_workdays
+
+    def closes(self, ctx: Ctx, uf: UnitFacts | None) -> dt.date:
+        """The last of its measures' windows (and, over the year, its tickets' due dates); the
+        indicators it reads are followed by the engine."""
+        day = dt.date(ctx.year, 1, 1)
+        for name, m in self.measures:
+            if isinstance(m, HotlineMeasure):
+                day = max(day, hotline_closes(m, self.matchers[name], ctx, uf, self.ret, self.ext))
+            elif not isinstance(m, IndicatorMeasure):
+                day = max(day, window_closes(m.window, ctx.as_of, ctx.year))
+        return day
+
+    def has_data_deadlines(self) -> bool:
+        return any(isinstance(m, HotlineMeasure) and m.window in (None, "year") for _n, m in self.measures)
+
+    def indicator_refs(self) -> tuple[str, ...]:
+        return tuple(m.indicator for _n, m in self.measures if isinstance(m, IndicatorMeasure))
 
     def _in_window(self, facts: list[Fact], window: str | None, ctx: Ctx) -> tuple[list[Fact], str]:
         start, end = window_bounds(window, ctx.as_of, ctx.year)
@@ -352,7 +381,7 @@ class FormulaRule(Evaluator[Formula]):
             self.missing_data(ctx, node, out, Detail("formula not computed: {numbers} divides by zero",
                                                      numbers=numbers))
             return
-        detail: str = Detail("{formula} = {numbers} = {value}", formula=self.formula, numbers=numbers, value=fmt(raw))
+        detail: str = worked(self.formula, numbers, fmt(raw))
         value = raw
         if self.min is not None and value < self.min:
             value = self.min

@@ -3,19 +3,21 @@ or a 12345 hotline rate worked out from the unit's tickets (办结率, 按期回
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from ledger.policies.vocabulary import Amount, MetricRef, RuleSpec, Spec, Where, Window
+from ledger.i18n import Msg
+from ledger.policies.vocabulary import Amount, HotlineName, MetricRef, RuleSpec, Spec, Where, Window
 
 from ..card import Detail, Line, q
 from ..context import ZERO, Ctx, Site, aggregate_line, as_of_notes, event_line, fmt
-from ..hotline import HOTLINE_TYPES, MEASURES, HotlineCount, hotline_count
+from ..hotline import HOTLINE_TYPES, LOWER_IS_BETTER, MEASURES, HotlineCount, hotline_count, last_deadline
 from ..index import UnitFacts
-from ..matching import Matcher
-from ..periods import window_bounds
+from ..matching import Matcher, conditions
+from ..periods import window_bounds, window_closes, window_text
 from .base import Evaluator, rule_kind
 from .metrics import metric_value
 
@@ -24,8 +26,7 @@ class HotlineRef(Spec):
     """A 12345 hotline measure of the unit's tickets (see ``scoring.hotline.MEASURES``), over the
     tickets a ``where`` on the ticket's fields keeps (channel, category …), in a ``window``."""
 
-    hotline: Literal["completion", "on_time", "satisfaction", "first_response", "valid_callback",
-                     "valid_satisfaction"]
+    hotline: HotlineName
     where: Where = Field(default_factory=dict)
     window: Window | None = None
     value: Literal["rate", "count", "base"] = "rate"
@@ -37,20 +38,32 @@ class HotlineRef(Spec):
         return Matcher(["hotline_ticket"], self.where) if self.where else None
 
     def describe(self) -> Detail:
-        conds = ", ".join(f"{{field_{i}}}={{value_{i}}}" for i in range(len(self.where)))
-        values: dict[str, Any] = {"measure": MEASURES[self.hotline][0]}
-        for i, (k, v) in enumerate(self.where.items()):
-            values[f"field_{i}"], values[f"value_{i}"] = k, v
-        if self.window:
-            values["window"] = Detail(self.window) if self.window in ("month", "quarter", "year") else self.window
-        return Detail("{measure}" + (f" [{conds}]" if conds else "") + (" ({window})" if self.window else ""),
-                      **values)
+        """The measure and its ticket filter (``办结率 [channel=online]``); its window is said once,
+        with its days, by the line that shows it (``periods.window_text``)."""
+        conds = conditions(self.where)
+        if conds is None:
+            return MEASURES[self.hotline][0]
+        return Detail("{measure} [{conditions}]", measure=MEASURES[self.hotline][0], conditions=conds)
 
 
 def measure_hotline(ref: HotlineRef, matcher: Matcher | None, ctx: Ctx, uf: UnitFacts, ret: int,
                     ext: int) -> HotlineCount:
     start, end = window_bounds(ref.window, ctx.as_of, ctx.year)
     return hotline_count(uf, ctx, ref.hotline, ret, ext, start, end, matcher.test if matcher else None)
+
+
+def hotline_closes(ref: HotlineRef, matcher: Matcher | None, ctx: Ctx, uf: UnitFacts | None, ret: int,
+                   ext: int) -> dt.date:
+    """When a hotline measure's data is complete: its window's last day; over the year (no
+    window), also the due dates of the tickets it counts (with the unit's facts ``uf``). A
+    period window counts its tickets as of its own end, so their later due dates do not
+    matter; a month or quarter window moves with the scoring date."""
+    day = window_closes(ref.window, ctx.as_of, ctx.year)
+    if uf is not None and ref.window in (None, "year"):
+        due = last_deadline(uf, ctx, ret, ext, matcher.test if matcher else None)
+        if due is not None:
+            day = max(day, due)
+    return day
 
 
 class Rate(RuleSpec):
@@ -67,6 +80,9 @@ class Rate(RuleSpec):
     def _shape(self) -> Rate:
         if isinstance(self.of, HotlineRef) and self.of.value != "rate":
             raise ValueError("a rate rule reads a rate: drop `value`")
+        if isinstance(self.of, HotlineRef) and self.of.hotline in LOWER_IS_BETTER:
+            raise ValueError(Msg("a rate rule deducts for a rate below its level; {measure} is better the lower "
+                                 "it is: write it as a formula", measure=self.of.hotline))
         return self
 
     def check_indicator(self, indicator: Any) -> None:
@@ -91,6 +107,14 @@ class RateRule(Evaluator[Rate]):
         assert points is not None  # checked by check_indicator
         self.points: Decimal = points
         self.ret, self.ext = r.return_within_workdays, r.max_extension_workdays
+
+    def closes(self, ctx: Ctx, uf: UnitFacts | None) -> dt.date:
+        if self.hotline is None:
+            return super().closes(ctx, uf)
+        return hotline_closes(self.hotline, self.matcher, ctx, uf, self.ret, self.ext)
+
+    def has_data_deadlines(self) -> bool:
+        return self.hotline is not None and self.hotline.window in (None, "year")
 
     def _deduction(self, v: Decimal) -> tuple[Decimal, Detail]:
         if self.zero_below is not None and v < self.zero_below:
@@ -123,7 +147,9 @@ class RateRule(Evaluator[Rate]):
             return
         assert self.hotline is not None
         m = measure_hotline(self.hotline, self.matcher, ctx, uf, self.ret, self.ext)
-        name = self.hotline.describe()
+        name: str = self.hotline.describe()
+        if self.hotline.window:
+            name = Detail("{measure}{window}", measure=name, window=window_text(self.hotline.window, m.start, m.end))
         v = m.rate()
         if v is None:
             out.append(aggregate_line(node, ZERO, "rate", self.text, ctx,

@@ -90,6 +90,13 @@ class Quota(RuleSpec):
         return self
 
 
+def last_period_closes(every: str, periods: list[int] | None, due: Due, ctx: Ctx) -> dt.date:
+    """A periodic obligation is complete once its last period has ended and that period's
+    deadline has passed (the Q4 report due in January)."""
+    last = periods_of(every, ctx.year, periods)[-1][3]
+    return max(last, due_date(due, last, ctx.cal))
+
+
 def _reports_index(uf: UnitFacts) -> dict[tuple[Any, str | None], list[Fact]]:
     got: dict[tuple[Any, str | None], list[Fact]] | None = uf.cache.get("reports")
     if got is None:
@@ -116,6 +123,9 @@ class ReportRule(Evaluator[Report]):
         self.due = r.due
         self.on_time, self.missing, self.late, self.poor = r.on_time, r.missing, r.late, r.poor
         self.early = r.credit_before_due
+
+    def closes(self, ctx: Ctx, uf: UnitFacts | None) -> dt.date:
+        return last_period_closes(self.every, self.periods, self.due, ctx)
 
     def _deadline(self, ctx: Ctx, end: dt.date) -> dt.date | None:
         """The period's deadline, or None when it lies after as-of in a way known without a
@@ -198,6 +208,9 @@ class QuotaRule(Evaluator[Quota]):
         self.target = r.target
         self.met, self.per_extra, self.short, self.per_short = r.met, r.per_extra, r.short, r.per_short
         self.early = r.credit_before_due
+
+    def closes(self, ctx: Ctx, uf: UnitFacts | None) -> dt.date:
+        return last_period_closes(self.every, self.periods, self.due, ctx)
 
     def _target(self, uf: UnitFacts) -> tuple[Decimal | None, str]:
         """The target count, and a note on where it came from (None: unknown)."""

@@ -3,18 +3,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import model_validator
 
-from ledger.policies.vocabulary import Amount, Match, MetricRef, RuleSpec, Spec
+from ledger.policies.vocabulary import Amount, Match, MetricRef, RuleSpec, Spec, Window, as_decimal
 
 from ..card import Detail, Line
 from ..context import ZERO, Ctx, Site, aggregate_line, as_of_note, as_of_notes, fmt
 from ..index import UnitFacts
 from ..matching import Matcher
+from ..periods import window_bounds, window_closes, window_text
 from .base import RankedEvaluator, rule_kind
 from .metrics import metric_value
 
@@ -36,6 +38,8 @@ class Rank(RuleSpec):
     places: list[Amount] | None = None
     linear: LinearPlaces | None = None
     skip_zero: bool = True
+    window: Window | None = None
+    """Count only the events (or take the latest metric) dated in the window."""
 
     @model_validator(mode="after")
     def _shape(self) -> Rank:
@@ -48,7 +52,7 @@ class Rank(RuleSpec):
 class RankRule(RankedEvaluator[Rank]):
     """Rank within the track; the table of places is computed before the units are scored."""
 
-    __slots__ = ("metric", "matcher", "places", "linear", "skip_zero")
+    __slots__ = ("metric", "matcher", "places", "linear", "skip_zero", "window")
 
     def setup(self, r: Rank, site: Site) -> None:
         self.metric = r.by.metric if isinstance(r.by, MetricRef) else None
@@ -58,19 +62,31 @@ class RankRule(RankedEvaluator[Rank]):
         self.places = list(r.places) if r.places is not None else None
         self.linear = r.linear
         self.skip_zero = r.skip_zero
+        self.window = r.window
         self.key = -1  # set by the compiled track
+
+    def closes(self, ctx: Ctx, uf: UnitFacts | None) -> dt.date:
+        return window_closes(self.window, ctx.as_of, ctx.year)
 
     def measured_types(self) -> Iterable[str]:
         return ("metric",) if self.matcher is None else self.matcher.types
 
     def measure(self, ctx: Ctx, uf: UnitFacts) -> tuple[Decimal, tuple[str, ...]] | None:
+        bounds = window_bounds(self.window, ctx.as_of, ctx.year) if self.window else None
         if self.metric is not None:
-            f, v = metric_value(uf, self.metric)
+            if bounds is None:
+                f, v = metric_value(uf, self.metric)
+            else:
+                dated = [m for m in uf.index("metric", "name").get(self.metric, ()) if bounds[0] <= m.date <= bounds[1]]
+                f = dated[-1] if dated else None
+                v = as_decimal(f.fields.get("value")) if f is not None else None
             if f is None or v is None:
                 return None
             return v, (f.id,)
         assert self.matcher is not None
         facts = self.matcher.select(uf, ctx.year)
+        if bounds is not None:
+            facts = [f for f in facts if bounds[0] <= f.date <= bounds[1]]
         if not facts and self.skip_zero:
             return None
         return Decimal(len(facts)), tuple(f.id for f in facts)
@@ -96,6 +112,9 @@ class RankRule(RankedEvaluator[Rank]):
         else:
             detail = Detail("place {place} of {n} by count of {events} = {value}", place=place, n=n,
                             events=self.matcher.describe if self.matcher else "", value=fmt(value))
+        if self.window:
+            start, end = window_bounds(self.window, ctx.as_of, ctx.year)
+            detail = Detail("{detail}{window}", detail=detail, window=window_text(self.window, start, end))
         out.append(aggregate_line(node, self.amount(place), "rank", self.text, ctx, detail=self._dated(detail, place),
                                   events=ids))
 
