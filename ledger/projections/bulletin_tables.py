@@ -27,6 +27,7 @@ from .scoring.periods import labels_within
 if TYPE_CHECKING:
     from ..events.fact import Fact
     from ..units import Unit
+    from .scoreboard import Scoreboard
     from .snapshot import Snapshot
 
 CHECK, CROSS = "✓", "✗"
@@ -51,6 +52,9 @@ class BulletinReport:
     known_at: int
     head: tuple[int, str]
     tables: list[BulletinTable]
+    scoreboard: Scoreboard | None = None
+    """The cards behind the score tables (not in the JSON): the human formats show their
+    veto reasons and withheld grades (``ledger.reports.verdicts``)."""
 
 
 def month_bounds(period: str) -> tuple[dt.date, dt.date]:
@@ -154,6 +158,7 @@ def build_bulletin(view: Snapshot, policy: Policy, period: str, *, track: str | 
             tables.append(_checks(spec, units, facts, first, last, as_of))
         else:
             tables.append(_hotline(spec, policy, units, facts, first, last, as_of))
+    board = None
     if score_tracks:
         board = build_scoreboard(view, policy, as_of=as_of, tracks=score_tracks)
         for t in score_tracks:
@@ -169,4 +174,4 @@ def build_bulletin(view: Snapshot, policy: Policy, period: str, *, track: str | 
                                         rows))
     order = {t: i for i, t in enumerate(tracks)}
     tables.sort(key=lambda tb: order[tb.track])
-    return BulletinReport(policy, period, as_of, view.known_at, view.head, tables)
+    return BulletinReport(policy, period, as_of, view.known_at, view.head, tables, board)

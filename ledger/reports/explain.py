@@ -16,7 +16,7 @@ from .. import i18n
 from ..i18n import _
 from ..projections.explanation import FOLDED_KINDS, GROUPINGS, Explanation, own_words
 from . import text as render
-from . import words
+from . import verdicts, words
 from .document import FONTS, masthead, page_css, signature, summary_pairs
 from .formats import renders
 from .safe import csv_row, md
@@ -148,8 +148,9 @@ def header_lines(ex: Explanation) -> list[str]:
     c = ex.card
     pol = ex.board.policy
     out = [f"{c.unit} {c.name} — {pol.title} / {pol.track(c.track).name} ({c.track})"]
+    waiting = verdicts.hold(ex.board, c.track)
     total = i18n.f("total {total} / {max}   grade {grade}", total=render.number_text(c.total),
-                   max=render.number_text(c.max), grade=c.grade or "-")
+                   max=render.number_text(c.max), grade=verdicts.grade(c, waiting) or "-")
     if c.rank is not None:
         total += "   " + i18n.f("rank {rank}", rank=c.rank)
     is_provisional, until, pending = ex.provisional()
@@ -167,6 +168,8 @@ def header_lines(ex: Explanation) -> list[str]:
         out.append(i18n.f("Provisional: as of {as_of}, {n} indicator(s) still have data or a deadline to come "
                           "(final on {until})", as_of=ex.board.as_of.isoformat(), n=len(pending),
                           until=until.isoformat()))
+    if verdicts.withheld(c, waiting):
+        out.append(verdicts.hold_note(waiting))
     out.append(provenance(ex.board))
     return out
 
@@ -380,7 +383,8 @@ def xlsx_summary(ex: Explanation) -> list[tuple[str, Any]]:
     c, pol = ex.card, ex.board.policy
     pairs: list[tuple[str, Any]] = [(_("Unit"), f"{c.unit} {c.name}"),
                                     (_("Track"), f"{pol.track(c.track).name} ({c.track})"),
-                                    (_("Total"), c.total), (_("Maximum"), c.max), (_("Grade"), c.grade or "")]
+                                    (_("Total"), c.total), (_("Maximum"), c.max),
+                                    (_("Grade"), verdicts.grade(c, verdicts.hold(ex.board, c.track)))]
     if c.rank is not None:
         pairs.append((_("Rank"), c.rank))
     return pairs + summary_pairs(pol, ex.board.as_of, ex.board.known_at, ex.board.head)
