@@ -39,3 +39,15 @@ def test_renderer_1_documents_verify(r1, name):
     assert f"publication {pubs[DOCUMENTS[name][0]]}" in run.out
     if not name.endswith(".pdf"):  # a PDF is the same bytes only with the same Chromium and fonts
         assert "the same bytes" in run.out, run.out
+
+
+@pytest.mark.parametrize("name", ["score.html", "score.xlsx", "bulletin.html"])
+def test_old_publications_render_with_the_renderer_they_name(r1, tmp_path, name):
+    """A publication recorded before renderer 2 names none: `ledger published ID --format …`
+    still writes version 1's document, byte for byte the committed one."""
+    url, pubs = r1
+    out = tmp_path / name
+    which, fmt = DOCUMENTS[name]
+    run = cli(url, "published", pubs[which], "--format", fmt, "--output", str(out), "--lang", "zh")
+    assert run.code == 0, run.err
+    assert out.read_bytes() == (FIXTURE / name).read_bytes()

@@ -142,6 +142,21 @@ def test_pdf_with_an_incremental_update_fails(world, printer):  # noqa: F811
     assert run.code == 1 and "an incremental update appended" in run.err and "/JavaScript" in run.err, run.err
 
 
+@pytest.mark.parametrize("name", [b"/Annots", b"/XObject"])
+def test_pdf_with_drawn_objects_or_annotations_fails(world, printer, name):  # noqa: F811
+    """A text box (an annotation) or an image (an XObject) laid over the page shows what the text
+    does not say; Chromium's print of a publication has neither (#25): refused, with
+    --values-only too. Here the name is written over the catalog's /ViewerPreferences key, in
+    place (the cross-reference offsets stay right, the text is the publication's)."""
+    url, tmp, pubs = world
+    data = make(url, pubs["score"], "pdf", tmp / "s.pdf").read_bytes()
+    key = b"/ViewerPreferences <<"
+    assert data.count(key) == 1
+    (tmp / "drawn.pdf").write_bytes(data.replace(key, name.ljust(len(key) - 2) + b"<<"))
+    run = verify(url, tmp / "drawn.pdf", "--values-only")
+    assert run.code == 1 and f"the PDF carries {name.decode()}" in run.err, run.err
+
+
 def test_huge_file_and_zip_bomb_fail_fast(world):  # noqa: F811
     url, tmp, _pubs = world
     big = tmp / "big.html"
@@ -247,3 +262,51 @@ def test_kept_card_parts_per_language_and_role(web):
     indicators = pages[0].parts
     assert indicators[("indicators", "zh")] != indicators[("indicators", "en")]
     assert str(indicators[("indicators", "en")]) in en and str(indicators[("indicators", "zh")]) in zh
+
+
+# --- checking a received file on the publication's page (#27) -------------------------------
+def _check(client, pub, name, data, csrf=None):
+    csrf = csrf if csrf is not None else page_csrf(client, f"/publications/{pub}")
+    return client.post(f"/publications/{pub}/verify", data={"csrf": csrf},
+                       files={"file": (name, data, "application/octet-stream")})
+
+
+def test_a_received_file_is_checked_on_the_publication_page(web, monkeypatch):
+    """Any signed-in user uploads a file on a publication's page and reads whether it matches
+    (and which publication it is); an edited file, a file of another kind and an oversized one
+    are answered on the page; without the form's token, refused."""
+    office, unit = web.client("office"), web.client("unit")
+    page = office.get(f"/publications/{web.pub}?lang=zh").text
+    assert 'id="verify"' in page and 'enctype="multipart/form-data"' in page and "核对收到的文件" in page
+    genuine = office.get(f"/publications/{web.pub}/download.html?lang=zh").content
+    answer = _check(office, web.pub, "通报.html", genuine)
+    assert answer.status_code == 200 and 'id="verified" class="ok"' in answer.text, answer.text[-2000:]
+    assert "与发布结果一致" in answer.text and "逐字节相同" in answer.text and "通报.html" in answer.text
+    edited = genuine.replace("乙局".encode(), "丁局".encode())
+    answer = _check(unit, web.pub, "<b>edited</b>.html", edited)
+    assert answer.status_code == 200 and 'id="verified" class="error"' in answer.text
+    assert "丁局" in answer.text and "&lt;b&gt;edited&lt;/b&gt;.html" in answer.text and "<b>edited</b>" not in answer.text
+    answer = _check(office, web.pub, "notes.txt", b"hello")
+    assert 'class="error"' in answer.text and "xlsx、PDF 或 HTML" in answer.text and "另一种文件" in answer.text
+    from ledger.web import pages
+
+    monkeypatch.setattr(pages, "UPLOAD_LIMIT", 2**20)
+    answer = _check(office, web.pub, "big.html", genuine + b" " * 2**20)
+    assert 'class="error"' in answer.text and "不超过 1 MiB" in answer.text, answer.text[-800:]
+    monkeypatch.undo()
+    assert _check(office, web.pub, "x.html", genuine, csrf="forged").status_code == 403
+    answer = office.post(f"/publications/{web.pub}/verify", data={"csrf": page_csrf(office, "/publications")})
+    assert answer.status_code == 400 and "要核对的文件" in answer.text
+
+
+def test_the_workbench_publishes_with_the_document_words(web):
+    office = web.client("office")
+    csrf = page_csrf(office, "/scores/cli-test")
+    answer = office.post("/publications", data={"csrf": csrf, "policy": "cli-test", "as_of": "2021-12-31",
+                                                "doc_no": "测〔2022〕1号", "issued": "2022-01-05", "to": "各单位"})
+    assert answer.status_code == 303, answer.text
+    pub = answer.headers["location"].rsplit("/", 1)[1]
+    page = office.get(f"/publications/{pub}?lang=zh").text
+    assert '<td id="document-doc_no">测〔2022〕1号</td>' in page and '<td id="document-to">各单位</td>' in page
+    document = office.get(f"/publications/{pub}/download.html?lang=zh").text
+    assert 'id="doc-no">测〔2022〕1号<' in document and "二〇二二年一月五日" in document

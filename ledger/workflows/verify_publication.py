@@ -80,7 +80,7 @@ def _kind(data: bytes, path: str) -> str:
     if head.startswith((b"<!doctype html", b"<html")):
         return "html"
     raise InputError("an xlsx, PDF or HTML document of a publication (`ledger published ID --format …`)",
-                     origin=path, got="a file of another kind")
+                     origin=path, got=Msg("a file of another kind"))
 
 
 def _pdf_engine(data: bytes) -> str:
