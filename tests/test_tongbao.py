@@ -96,10 +96,10 @@ def test_the_page_has_head_lead_tables_closing_signoff_and_footer(store, tmp_pat
     pub = publish(url, "--as-of", "2022-01-31", "--doc-no", DOC_NO, "--issued", "2022-02-10", "--cc", CC)
     page = cli(url, "published", pub, "--format", "html", "--lang", "zh").out
     # the head in the order an official document has it
-    order = [page.index(x) for x in ('id="issuer">吉林经开区营商环境办公室<', f'id="doc-no">{DOC_NO}<', '<hr class="red">',
-                                      'id="title">2021年度考核结果通报<', f'id="to">{TO}：<', 'id="lead"',
-                                      'id="t1"', 'id="closing"', 'id="signature"', 'id="cc"', 'id="verification"',
-                                      'id="provenance"')]
+    parts = ('id="issuer">吉林经开区营商环境办公室<', f'id="doc-no">{DOC_NO}<', '<hr class="red">',
+             'id="title">2021年度考核结果通报<', f'id="to">{TO}：<', 'id="lead"', 'id="t1"', 'id="closing"',
+             'id="signature"', 'id="cc"', 'id="verification"', 'id="provenance"')
+    order = [page.index(x) for x in parts]
     assert order == sorted(order), order
     # the lead paragraph's figures, worked out from the JSON
     result = rows(url, "--as-of", "2022-01-31")
@@ -294,16 +294,14 @@ def test_labels_templates_are_checked(monkeypatch):
 
 
 def test_workbench_tables_show_vetoes_and_withheld_grades(store):
-    from webkit import PASSWORDS, sign_in
+    from webkit import PASSWORDS, TestClient, sign_in
+
+    from ledger import accounts
+    from ledger.web import create_app
 
     url = store
     with Ledger(url, actor="admin") as ledger:
-        from ledger import accounts
-
         accounts.add(ledger, "off", "office", PASSWORDS["off"])
-    from ledger.web import create_app
-    from starlette.testclient import TestClient
-
     client = TestClient(create_app(url, secret="s", failure_delay=0), follow_redirects=False)
     sign_in(client, "off")
     page = client.get("/scores/jingkai-2021?as_of=2021-09-30&lang=zh").text
@@ -312,3 +310,32 @@ def test_workbench_tables_show_vetoes_and_withheld_grades(store):
     assert page.count(">暂不评定<") == 4 and "注：等级暂不评定。" in page and "<th>否决</th>" in page
     page = client.get("/scores/jingkai-2021?as_of=2022-01-31&lang=zh").text
     assert "暂不评定" not in page and page.count(VETO) == 1
+
+
+def test_a_published_bulletin_is_signed_on_the_day_it_was_recorded(db_url):
+    """Without --issued the sign-off's date is the day the publication was recorded (China
+    time), not the bulletin's month end; the workbook's summary says the same."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from ledger import i18n
+    from ledger.reports import formats
+
+    ledger, _pubs = build(db_url)
+    try:
+        ledger.store.clock.now = dt.datetime(2022, 2, 9, 10, tzinfo=CHINA)
+        pub, _new = publishing.publish(ledger, "jingkai-2021", as_of=None, period="2021-06", track=None, known_at=None)
+        with i18n.speaking("zh"):
+            doc = publishing.document(ledger, pub)
+            page = formats.render("publication", "html", doc)
+            book = load_workbook(io.BytesIO(formats.render("publication", "xlsx", doc)))
+    finally:
+        ledger.close()
+    assert '<p id="date">二〇二二年二月九日</p>' in page and "二〇二一年六月三十日" not in page
+    assert 'id="doc-no"' not in page and f'id="to">{TO}：<' in page  # no 文号 given; 主送 from the labels
+    pairs = {r[0].value: r[1].value for r in book.worksheets[0].iter_rows(min_row=3) if r[0].value}
+    assert pairs["印发日期"] == "二〇二二年二月九日" and pairs["主送"] == TO and "文号" not in pairs
+    notes = [r[0].value for r in book.worksheets[0].iter_rows() if r[0].value]
+    assert any(str(n).startswith("根据《吉林经开区2021年营商环境建设考核评价工作实施方案》") for n in notes)
+    assert any("请向吉林经开区营商环境办公室查询" in str(n) for n in notes)

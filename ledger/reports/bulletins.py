@@ -6,6 +6,7 @@ reason (``ledger.reports.verdicts``); CSV and JSON keep the tables as built."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -116,11 +117,11 @@ def heading(report: BulletinReport) -> str:
     return i18n.f("{period} assessment bulletin", period=period_text(report.period))
 
 
-def _workbook(report: BulletinReport, issue: Issue | None = None) -> dict[str, Any]:
+def _workbook(report: BulletinReport, issue: Issue | None = None, day: dt.date | None = None) -> dict[str, Any]:
     """The summary sheet — the 通报's head (文号, 主送, 抄送, issue date), the policy and
     provenance, the lead and closing paragraphs — then one sheet per table: named by the track
     in the chosen language (its name; in English its id and the period), titled as the 通报
-    titles it, notes under it."""
+    titles it, notes under it. ``day``: a publication's issue date (a draft has none)."""
     from . import tongbao
 
     zh = i18n.is_zh()
@@ -130,7 +131,6 @@ def _workbook(report: BulletinReport, issue: Issue | None = None) -> dict[str, A
         sheets.append(Table(report.policy.track(t.track).name if zh else f"{t.track} {report.period}", headers,
                             rows, title=title(report, t), notes=told))
     issue = issue or tongbao.draft(report.policy)
-    day = issue.issued or report.as_of
     lead, closing = tongbao.paragraphs(issue, report.policy, report.as_of, report.period, report.scoreboard)
     head, prose = tongbao.summary(issue, day, lead, closing)
     return {"sheets": sheets, "notes": [*prose, provenance(report)],
@@ -169,10 +169,10 @@ def _html_table(report: BulletinReport, table: BulletinTable, index: int) -> tup
                          _("no unit in this table"))
 
 
-def document_html(report: BulletinReport, issue: Issue | None = None, verification: Verification | None = None
-                  ) -> str:
+def document_html(report: BulletinReport, issue: Issue | None = None, verification: Verification | None = None,
+                  day: dt.date | None = None) -> str:
     """The 通报 page of a bulletin: a draft (the policy's words, dated by its as-of) or a
-    publication's (its recorded 文号, 主送, issue date, and code)."""
+    publication's (its recorded 文号, 主送, code, and ``day``: its issue date)."""
     from . import tongbao
 
     issue = issue or tongbao.draft(report.policy)
@@ -180,7 +180,7 @@ def document_html(report: BulletinReport, issue: Issue | None = None, verificati
     lead, closing = tongbao.paragraphs(issue, report.policy, report.as_of, report.period, report.scoreboard)
     # The head on the first table's page, the sign-off on the last one's (a wide table's page
     # is landscape: no half-empty portrait page before or after it).
-    return tongbao.page(report.policy, title=heading(report), issue=issue, day=issue.issued or report.as_of,
+    return tongbao.page(report.policy, title=heading(report), issue=issue, day=day or report.as_of,
                         lead=lead, closing=closing, tables="\n".join(html for html, _w in sections),
                         provenance=provenance(report), verification=verification,
                         first_wide=bool(sections) and sections[0][1], last_wide=bool(sections) and sections[-1][1])

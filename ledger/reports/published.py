@@ -102,12 +102,6 @@ class PublishedDocument:
 
         return verification_line(self.code, self.version)
 
-    def footer(self) -> str:
-        """A workbook page's footer: the code line and whom to ask."""
-        from .tongbao import how_to_check
-
-        return f"{self.line()} · {how_to_check(self.issue)}"
-
 
 def _score_table(board: Scoreboard, track_id: str, index: int) -> tuple[str, bool]:
     """A track's table as the 通报 prints it: rank, name, each top indicator by its name, total,
@@ -162,7 +156,7 @@ def as_html(doc: PublishedDocument) -> str:
         return renderer1.as_html(doc, doc.version)
     verification = Verification(doc.code, doc.version)
     if doc.pub.kind == "bulletin":
-        return document_html(doc.result, doc.issue, verification)
+        return document_html(doc.result, doc.issue, verification, doc.day)
     return score_document(doc.result, doc.issue, doc.day, verification)
 
 
@@ -188,7 +182,7 @@ def as_xlsx(doc: PublishedDocument) -> bytes:
     if doc.pub.kind == "bulletin":
         from .bulletins import _workbook
 
-        book = _workbook(doc.result, doc.issue)
+        book = _workbook(doc.result, doc.issue, doc.day)
         sheets = book["sheets"]
     else:
         from . import tongbao
@@ -199,6 +193,10 @@ def as_xlsx(doc: PublishedDocument) -> bytes:
         head, prose = tongbao.summary(doc.issue, doc.day, lead, closing)
         book = {**book, "title": score_heading(doc.result), "summary": head + book["summary"],
                 "notes": [*prose, *book["notes"]]}
-    stamp = Stamp(doc.code, doc.when, doc.footer(), language="zh-CN" if i18n.is_zh() else "en", version=doc.version)
+    from .tongbao import how_to_check
+
+    # The footer carries the code line only: Excel allows 255 characters in a footer section.
+    stamp = Stamp(doc.code, doc.when, doc.line(), language="zh-CN" if i18n.is_zh() else "en", version=doc.version)
     summary = [*book["summary"], (_("Verification code"), doc.code)]
-    return workbook_bytes(sheets, book["notes"], summary=summary, title=book["title"], stamp=stamp)
+    return workbook_bytes(sheets, [*book["notes"], how_to_check(doc.issue)], summary=summary, title=book["title"],
+                          stamp=stamp)

@@ -188,13 +188,13 @@ TONGBAO_CSS = """
 table.doc th.k { white-space: nowrap; }
 table.doc td.reason { font-size: 90%; min-width: 14em; }
 .closing { margin-top: 1em; }
-.signoff { margin: 1.5em 2em 1em auto; width: max-content; }
-.seal-area { min-width: 46mm; min-height: 42mm; padding: 14mm 4mm 2mm; box-sizing: border-box;
+.signoff { margin: 1em 2em .5em auto; width: max-content; }
+.seal-area { min-width: 44mm; min-height: 36mm; padding: 11mm 4mm 2mm; box-sizing: border-box;
              text-align: center; border-radius: 50%; }
 .seal-area p { margin: .2em 0; }
-.cc { margin: 2em 0 0; padding: .3em 0; border-top: 1px solid #333; border-bottom: 1px solid #333;
+.cc { margin: 1.2em 0 0; padding: .3em 0; border-top: 1px solid #333; border-bottom: 1px solid #333;
       font-size: 10.5pt; }
-.check { color: #444; font-size: 8.5pt; margin-top: 1.2em; border-top: 1px solid #ccc; padding-top: .3em; }
+.check { color: #444; font-size: 8.5pt; margin-top: .8em; border-top: 1px solid #ccc; padding-top: .3em; }
 .check p { margin: .1em 0; overflow-wrap: anywhere; }
 @media screen { .seal-area { outline: 1px dashed #e3b5b5; outline-offset: -2mm; } }
 @media print { .signoff, .cc, .check { break-inside: avoid; } }
@@ -298,9 +298,9 @@ def page(policy: Policy, *, title: str, issue: Issue, day: dt.date, lead: str, c
 """
 
 
-def summary(issue: Issue, day: dt.date, lead: str, closing: str) -> tuple[list[tuple[str, Any]], list[str]]:
+def summary(issue: Issue, day: dt.date | None, lead: str, closing: str) -> tuple[list[tuple[str, Any]], list[str]]:
     """What a workbook's summary sheet adds for a 通报: (label, value) pairs — 文号, 主送, 抄送,
-    issue date — and the paragraphs as notes."""
+    issue date (a publication's; a draft has none) — and the paragraphs as notes."""
     pairs: list[tuple[str, Any]] = []
     if issue.doc_no:
         pairs.append((_("Document number"), issue.doc_no))
@@ -308,5 +308,6 @@ def summary(issue: Issue, day: dt.date, lead: str, closing: str) -> tuple[list[t
         pairs.append((_("To"), issue.to))
     if issue.cc:
         pairs.append((_("Copy to"), issue.cc))
-    pairs.append((_("Issued on"), chinese_date(day)))
+    if day is not None:
+        pairs.append((_("Issued on"), chinese_date(day)))
     return pairs, [lead, closing]
