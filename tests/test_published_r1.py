@@ -12,9 +12,6 @@ import pytest
 from helpers import cli
 from published_r1 import DOCUMENTS, FIXTURE, build
 
-pytestmark = pytest.mark.slow
-
-
 @pytest.fixture
 def r1(db_url):
     ledger, pubs = build(db_url)
@@ -29,7 +26,8 @@ def test_publication_ids_are_the_ones_the_documents_carry(r1):
         assert pubs[name.split(".")[0]] in (FIXTURE / name).read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n.endswith(".pdf") else n
+                                  for n in sorted(DOCUMENTS)])
 def test_renderer_1_documents_verify(r1, name):
     url, pubs = r1
     if name.endswith(".pdf") and shutil.which("pdftotext") is None:

@@ -176,7 +176,8 @@ def paragraphs(issue: Issue, policy: Policy, as_of: dt.date, period: str | None,
     lead = _template(issue, "lead").format_map(values)
     if board is not None:
         waiting = holds(board)
-        lead += "".join(_each(issue, board, t, waiting.get(t), values) for t in board.cards)
+        sentences = [_each(issue, board, t, waiting.get(t), values) for t in board.cards]
+        lead = ("" if i18n.is_zh() else " ").join([lead, *(x for x in sentences if x)])
     return lead, _template(issue, "closing").format_map(values)
 
 
