@@ -12,6 +12,7 @@ import pytest
 from helpers import cli
 from published_r1 import DOCUMENTS, FIXTURE, build
 
+
 @pytest.fixture
 def r1(db_url):
     ledger, pubs = build(db_url)
