@@ -28,9 +28,6 @@ def holds(board: Scoreboard) -> dict[str, GradeHold | None]:
     return {track: hold(board, track) for track in board.cards}
 
 
-__all__ = ["grade", "hold", "hold_note", "holds", "track_has_veto", "veto", "withheld"]
-
-
 def grade(card: ScoreCard, waiting: GradeHold | None) -> str:
     """The grade, or 暂不评定 while it waits for pending indicators."""
     if withheld(card, waiting):
