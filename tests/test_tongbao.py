@@ -154,7 +154,7 @@ def test_june_bulletin_withholds_grades(store, tmp_path):
     assert english.count("not yet graded") == 5 and "Not yet graded:" in english
 
 
-def test_a_vetoed_unit_keeps_its_grade_while_the_others_wait(store):
+def test_a_vetoed_unit_keeps_its_grade_while_the_others_wait(store, tmp_path):
     """September: jk-zrj was vetoed on 2021-08-26; its grade is the veto's (不达标), the others
     wait. The score table (text, xlsx) and the explanation say the same."""
     url = store
@@ -165,6 +165,20 @@ def test_a_vetoed_unit_keeps_its_grade_while_the_others_wait(store):
     by_unit = {line.split()[1]: line for line in text.splitlines() if line.startswith(tuple("12345"))}
     assert "不达标" in by_unit["jk-zrj"] and f"{VETO}（{VETO_EVENT}）" in by_unit["jk-zrj"]
     assert all("暂不评定" in by_unit[u] and VETO not in by_unit[u] for u in by_unit if u != "jk-zrj")
+    out = tmp_path / "s.xlsx"
+    assert cli(url, "score", "--policy", "jingkai-2021", "--as-of", "2021-09-30", "--format", "xlsx", "--lang", "zh",
+               "--output", str(out)).code == 0
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out).worksheets[1]
+    headers = [c.value for c in sheet[2]]
+    grade, veto = headers.index("等级 grade") + 1, headers.index("否决 vetoed") + 1
+    by_unit = {sheet.cell(r, 2).value: (sheet.cell(r, grade).value, sheet.cell(r, veto).value)
+               for r in range(3, 8)}
+    assert by_unit["jk-zrj"] == ("不达标", f"{VETO}（{VETO_EVENT}）")
+    assert {u: v for u, v in by_unit.items() if u != "jk-zrj"} == {u: ("暂不评定", None) for u in
+                                                                    ("jk-scj", "jk-fgj", "jk-tkgs", "jk-zjj")}
+    assert any(str(c.value).startswith("注：等级暂不评定。") for c in sheet["A"] if c.value)
     card = cli(url, "explain", "jk-scj", "--policy", "jingkai-2021", "--as-of", "2021-09-30", "--lang", "zh").out
     assert "等级 暂不评定" in card and "注：等级暂不评定。" in card
     json_card = json.loads(cli(url, "explain", "jk-scj", "--policy", "jingkai-2021", "--as-of", "2021-09-30",
