@@ -59,14 +59,14 @@ def test_bulletin_as_a_tongbao_in_html_and_pdf(printer, tmp_path):
     assert '<h1 id="title">2021年6月份考核情况通报</h1>' in page
     assert "2021年6月份优化营商环境工作推进情况" in page and "2021-06 月份" not in page
     assert "注：已完成工作任务的打“✓”" in page and "√" not in page
-    assert '<p id="date">2021年6月30日</p>' in page and "@page" in page and "size: A4" in page
+    assert '<p id="date">二〇二一年六月三十日</p>' in page and "@page" in page and "size: A4" in page
     assert "<script" not in page and "http" not in page
     out = tmp_path / "b.pdf"
     run = cli(url, "bulletin", "--policy", "jiangxian-2021", "--period", "2021-06", "--format", "pdf", "--lang", "zh",
               "--output", str(out))
     assert run.code == 0, run.err
     text = check_pdf(out, "县财政局", "县税务局", "注：已完成工作任务的打“✓”", "2021年6月份考核情况通报",
-                     "绛县优化营商环境领导小组办公室", "2021年6月30日")
+                     "绛县优化营商环境领导小组办公室", "二〇二一年六月三十日")
     assert re.search(r"第\s*1\s*页\s*共\s*\d+\s*页", text), text  # page numbers, from the page's CSS
     assert "file://" not in text and ".html" not in text  # no browser header or footer
     # JSON unchanged by the documents: the notes as the policy words them.

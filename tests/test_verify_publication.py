@@ -151,7 +151,7 @@ def test_changed_text_refused(world):
 def test_missing_code_or_unreadable_is_input_error(world):
     url, tmp, pubs = world
     page = make(url, pubs["score"], "html", tmp / "s.html").read_text(encoding="utf-8")
-    (tmp / "bare.html").write_text(re.sub(r'<p class="provenance verification".*?</p>', "", page), encoding="utf-8")
+    (tmp / "bare.html").write_text(re.sub(r'<p class="[^"]*verification"[^>]*>.*?</p>', "", page), encoding="utf-8")
     plain = tmp / "plain.xlsx"
     assert cli(url, "score", "--policy", "cli-test", "--format", "xlsx", "--output", str(plain)).code == 0
     (tmp / "notes.txt").write_text("hello", encoding="utf-8")
@@ -164,17 +164,19 @@ def test_missing_code_or_unreadable_is_input_error(world):
 
 
 def test_other_renderer_version_compares_values(world, monkeypatch):
-    """A file made by another renderer version: values compared, the version difference
-    reported apart; an edited value is still refused."""
+    """A workbook naming a renderer version this ledger does not have (a later ledger's): its
+    values compared with the publication's own renderer, the version difference reported
+    apart; an edited value is still refused."""
     url, tmp, pubs = world
     from ledger.reports import published
 
-    monkeypatch.setattr(published, "RENDERER", "0")
+    real = published.version
+    monkeypatch.setattr(published, "version", lambda renderer=None: "0.9.0/7")
     old = make(url, pubs["score"], "xlsx", tmp / "old.xlsx")
-    monkeypatch.setattr(published, "RENDERER", "1")
+    monkeypatch.setattr(published, "version", real)
     run = verify(url, old)
     assert run.code == 0, run.err
-    assert "renderer versions differ: the file names 0.1.0/0" in run.out and "cells compared" in run.out
+    assert "renderer versions differ: the file names 0.9.0/7" in run.out and "cells compared" in run.out
     from openpyxl import load_workbook
 
     book = load_workbook(old)
@@ -236,3 +238,84 @@ def test_published_keeps_its_listing_and_check(world):
     assert run.code == 0 and "byte for byte" in run.out
     run = cli(url, "published", "--format", "xlsx", "--output", "x.xlsx")
     assert run.code == 2 and "publication ID" in run.err
+
+
+# --- #25 item 6: no loopholes whatever renderer version a page names --------------------------
+def _pages(url, tmp, pub):
+    """The publication's page as renderer 2 (its own) and as renderer 1 made it, both genuine."""
+    from ledger import i18n
+    from ledger.app import Ledger
+    from ledger.reports import formats
+    from ledger.reports.published import PublishedDocument
+    from ledger.workflows import publishing
+
+    pages = {"2": make(url, pub, "html", tmp / "r2.html").read_text(encoding="utf-8")}
+    with Ledger(url) as ledger, i18n.speaking("en"):
+        doc = publishing.document(ledger, publishing.find(ledger, pub))
+        pages["1"] = formats.render("publication", "html", PublishedDocument(doc.pub, doc.result, "1"))
+    for version, page in pages.items():
+        (tmp / f"genuine{version}.html").write_text(page, encoding="utf-8")
+        run = verify(url, tmp / f"genuine{version}.html")
+        assert run.code == 0 and "the same bytes" in run.out and f"0.1.0/{version}" in run.out, run.err
+    return pages
+
+
+@pytest.mark.parametrize("version", ["1", "2"])
+def test_content_generating_css_is_refused(world, version):
+    """A ::before/::after content rule shows text that is not in the page: refused, with
+    --values-only too, whichever released renderer the page names."""
+    url, tmp, pubs = world
+    page = _pages(url, tmp, pubs["score"])[version]
+    for rule in ('td.n::after{content:"9"}', "p.caption:before { content: '已撤销' }", 'td{content:"9"}'):
+        (tmp / "css.html").write_text(page.replace("</style>", rule + "</style>"), encoding="utf-8")
+        run = verify(url, tmp / "css.html", "--values-only")
+        assert run.code == 1 and "content-generating CSS" in run.err and f"renderer 0.1.0/{version}'s" in run.err, \
+            (rule, run.err)
+
+
+@pytest.mark.parametrize("version", ["1", "2"])
+def test_hidden_or_overlaid_elements_are_refused(world, version):
+    """A row hidden, text folded away in <details>, a box laid over a figure, white-on-white:
+    each refused naming what it is, whichever released renderer the page names."""
+    url, tmp, pubs = world
+    page = _pages(url, tmp, pubs["score"])[version]
+    row = re.search(r"<tr><td[^>]*>\d+</td><td[^>]*>乙局</td>", page)
+    assert row, page
+    cell = re.search(r"<td[^>]*>10</td>", page)
+    assert cell, page
+    forgeries = {
+        "hidden": (page.replace(row.group(0), row.group(0).replace("<tr>", "<tr hidden>"), 1), "hidden"),
+        "details": (page.replace("<table", "<details><summary></summary><table", 1), "<details>"),
+        "overlay": (page.replace(cell.group(0), cell.group(0)[:-5] + '<span style="position:absolute;'
+                                 'margin-left:-2em;background:#fff">13</span></td>', 1), "style="),
+        "aria": (page.replace("<h1", '<h1 aria-hidden="true"', 1), "aria-hidden="),
+        "white": (page.replace("</style>", "td.n{color:#fff}</style>"), "CSS that can hide or overlay"),
+        "moved": (page.replace("</style>", ".caption{position:absolute;top:-999px}</style>"), "position"),
+    }
+    for name, (forged, said) in forgeries.items():
+        assert forged != page, name
+        (tmp / f"{name}.html").write_text(forged, encoding="utf-8")
+        run = verify(url, tmp / f"{name}.html", "--values-only")
+        assert run.code == 1 and said in run.err, (name, run.err)
+
+
+def test_a_page_naming_another_renderer_with_a_changed_stylesheet_is_refused(world):
+    """The stylesheet is checked against the renderer a page names, and only a released one
+    will do: a page naming an unreleased version, or renderer 1 with renderer 2's stylesheet,
+    or a renderer's page with its stylesheet edited (a colour), is refused."""
+    url, tmp, pubs = world
+    pages = _pages(url, tmp, pubs["score"])
+    later = pages["2"].replace('data-version="0.1.0/2"', 'data-version="0.1.0/9"').replace(
+        "color: #c00", "color: #fff")
+    (tmp / "later.html").write_text(later, encoding="utf-8")
+    run = verify(url, tmp / "later.html", "--values-only")
+    assert run.code == 1 and "names renderer 0.1.0/9, which no released ledger has" in run.err, run.err
+    older = pages["2"].replace('data-version="0.1.0/2"', 'data-version="0.1.0/1"')
+    (tmp / "older.html").write_text(older, encoding="utf-8")
+    run = verify(url, tmp / "older.html", "--values-only")
+    assert run.code == 1 and "a stylesheet other than renderer 0.1.0/1's" in run.err, run.err
+    edited = pages["1"].replace("border-top: 2px solid #c00", "border-top: 2px solid #fff")
+    assert edited != pages["1"]
+    (tmp / "edited.html").write_text(edited, encoding="utf-8")
+    run = verify(url, tmp / "edited.html", "--values-only")
+    assert run.code == 1 and "a stylesheet other than renderer 0.1.0/1's" in run.err, run.err

@@ -17,9 +17,15 @@ from .base import Context, format_option, main, parse_date, pass_ctx, show
 @click.option("--period", metavar="YYYY-MM", help="publish the monthly bulletin of this month")
 @click.option("--track")
 @click.option("--known-at", "known_at", metavar="REV|TIMESTAMP")
+@click.option("--doc-no", "doc_no", metavar="文号", help="the document number its 通报 prints under the masthead")
+@click.option("--issued", metavar="DATE", help="the issue date its 通报 is signed with (default: the day it is "
+                                               "recorded); the appeal window counts from the later of the two")
+@click.option("--to", "to", metavar="主送", help="whom its 通报 is addressed to (default: the policy's labels)")
+@click.option("--cc", "cc", metavar="抄送", help="whom copies go to (default: the policy's labels, else none)")
 @pass_ctx
 def publish(c: Context, policy_ref: str | None, policy_file: str | None, as_of: str | None, period: str | None,
-            track: str | None, known_at: str | None) -> None:
+            track: str | None, known_at: str | None, doc_no: str | None, issued: str | None, to: str | None,
+            cc: str | None) -> None:
     """Record that a score table (or, with --period, a bulletin) was published."""
     from ..workflows import publishing
 
@@ -31,7 +37,8 @@ def publish(c: Context, policy_ref: str | None, policy_file: str | None, as_of: 
         raise InputError("--policy ID[@VERSION]", field="--policy")
 
     pub, new = publishing.publish(c.ledger, policy_ref, as_of=parse_date(as_of, "--as-of"), period=period,
-                                  track=track, known_at=known_at)
+                                  track=track, known_at=known_at, doc_no=doc_no, issued=parse_date(issued, "--issued"),
+                                  to=to, cc=cc)
     click.echo(f"{pub.id}{'' if new else ' (already published)'}: {pub.kind} {pub.policy} as of {pub.as_of}"
                f"{' period ' + pub.period if pub.period else ''} known at revision {pub.known_at} "
                f"chain hash {pub.head[:16]} content sha256 {pub.content_sha256[:16]}")

@@ -115,6 +115,39 @@ def issuer(policy: Policy) -> str:
     return name
 
 
+DOCUMENT_KEYS = ("to", "cc", "lead", "each", "each_ungraded", "closing", "contact")
+"""The 通报's words a labels file may give under ``document:`` (docs/documents.md): its 主送 and
+抄送, the lead paragraph's templates (``lead`` once, ``each`` per score table, ``each_ungraded``
+for a track without grades), the ``closing`` paragraph and whom a recipient asks (``contact``)."""
+
+
+def document_words(policy: Policy) -> dict[str, str]:
+    """The labels file's ``document:`` words (Chinese: the office's own), checked: a mapping of
+    those keys to one-line or paragraph texts. A bad entry is an input error naming the file."""
+    cached: dict[str, str] | None = policy._compiled.get("__document__")
+    if cached is not None:
+        return cached
+    from ..errors import InputError
+    from ..i18n import Msg
+
+    raw = _labels_data(policy.id).get("document") or {}
+    origin = str(labels_file(policy.id))
+    if not isinstance(raw, dict):
+        raise InputError("a mapping of document words (to, cc, lead, each, each_ungraded, closing, contact)",
+                         origin=origin, field="document", got=type(raw).__name__)
+    found: dict[str, str] = {}
+    for key, value in raw.items():
+        if key not in DOCUMENT_KEYS:
+            raise InputError(Msg("one of {values}", values=", ".join(DOCUMENT_KEYS)), origin=origin,
+                             field=f"document.{key}", got=repr(key))
+        if not isinstance(value, str):
+            raise InputError("a text", origin=origin, field=f"document.{key}", got=repr(value))
+        found[key] = " ".join(value.split()) if key not in ("lead", "each", "each_ungraded", "closing") \
+            else value.strip()
+    policy._compiled["__document__"] = found
+    return found
+
+
 def labels_of(policy: Policy) -> dict[str, dict[str, str]]:
     """Domain → code → 中文 for this policy (cached on the policy)."""
     cached: dict[str, dict[str, str]] | None = policy._compiled.get("__labels__")

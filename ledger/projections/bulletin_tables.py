@@ -28,6 +28,7 @@ from .scoring.periods import labels_within
 if TYPE_CHECKING:
     from ..events.fact import Fact
     from ..units import Unit
+    from .scoreboard import Scoreboard
     from .snapshot import Snapshot
 
 CHECK, CROSS = "✓", "✗"
@@ -80,6 +81,9 @@ class BulletinReport:
     known_at: int
     head: tuple[int, str]
     tables: list[BulletinTable]
+    scoreboard: Scoreboard | None = None
+    """The cards behind the score tables (not in the JSON): the human formats show their
+    veto reasons and withheld grades (``ledger.reports.verdicts``)."""
 
 
 def month_bounds(period: str) -> tuple[dt.date, dt.date]:
@@ -244,6 +248,7 @@ def build_bulletin(view: Snapshot, policy: Policy, period: str, *, track: str | 
             out.append(_checks(spec, units, facts, first, last, as_of))
         else:
             out.append(_hotline(spec, policy, units, facts, first, last, as_of, tables))
+    board = None
     if score_tracks:
         board = build_scoreboard(view, policy, as_of=as_of, tracks=score_tracks)
         for t in score_tracks:
@@ -261,4 +266,4 @@ def build_bulletin(view: Snapshot, policy: Policy, period: str, *, track: str | 
                                      rows, data_only=("总分",) if ct.value_only else (), places=places))
     order = {t: i for i, t in enumerate(tracks)}
     out.sort(key=lambda tb: order[tb.track])
-    return BulletinReport(policy, period, as_of, view.known_at, view.head, out)
+    return BulletinReport(policy, period, as_of, view.known_at, view.head, out, board)

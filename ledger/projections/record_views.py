@@ -38,18 +38,40 @@ class Publication:
     tables: int = 1
     """How a bulletin's tables counted when it was published (``bulletin_tables.TABLES``;
     publications recorded before it was named: 1)."""
+    renderer: str = "1"
+    """The renderer version its documents are made by (a record naming none: version 1, the
+    one before 通报 documents had a head and sign-off)."""
+    document: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    """What its 通报 prints in its head and sign-off (``ledger.reports.tongbao.Issue``): 文号,
+    issue date, 主送, 抄送, office, paragraph templates; empty for a record from before."""
 
     @property
     def published_on(self) -> dt.date:
-        """The day (China time) the result was published: the appeal window opens then."""
+        """The day (China time) the result was recorded as published."""
         moment = dt.datetime.fromisoformat(self.recorded_at.replace("Z", "+00:00"))
         return moment.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
 
+    @property
+    def issued(self) -> dt.date | None:
+        """The issue date given when it was published (``publish --issued``)."""
+        day = self.document.get("issued")
+        return dt.date.fromisoformat(day) if day else None
+
+    @property
+    def window_opens(self) -> dt.date:
+        """The day the appeal window counts from: the later of the day recorded and the issue
+        date (a 通报 issued days after it was recorded gives its recipients their full window)."""
+        return max(self.published_on, self.issued or self.published_on)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "policy": self.policy, "policy_sha256": self.policy_sha256,
-                "as_of": self.as_of.isoformat(), "period": self.period, "track": self.track,
-                "known_at": self.known_at, "head": self.head, "content_sha256": self.content_sha256,
-                "revision": self.revision, "recorded_at": self.recorded_at, "actor": self.actor}
+        out: dict[str, Any] = {
+            "id": self.id, "kind": self.kind, "policy": self.policy, "policy_sha256": self.policy_sha256,
+            "as_of": self.as_of.isoformat(), "period": self.period, "track": self.track, "known_at": self.known_at,
+            "head": self.head, "content_sha256": self.content_sha256, "revision": self.revision,
+            "recorded_at": self.recorded_at, "actor": self.actor}
+        if self.document:  # recorded from renderer 2 on: a record from before lists as it did
+            out["document"] = {key: self.document.get(key) for key in ("doc_no", "issued", "to", "cc")}
+        return out
 
 
 @dataclass

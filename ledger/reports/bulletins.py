@@ -1,32 +1,27 @@
 """Bulletin renderers: terminal table, CSV, JSON, Excel (one sheet per table) and the 通报 as
-a document (HTML and PDF: masthead, title, tables, notes, issuing office and date)."""
+a document (HTML and PDF: ``ledger.reports.tongbao``). The human formats show a score table's
+grade as 暂不评定 while it waits for pending indicators and add a 否决 column with each veto's
+reason (``ledger.reports.verdicts``); CSV and JSON keep the tables as built."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .. import i18n
 from ..i18n import _
 from . import text as render
-from .document import (
-    DOCUMENT_CSS,
-    h,
-    masthead,
-    page_css,
-    period_text,
-    period_title,
-    signature,
-    size_class,
-    summary_pairs,
-)
+from . import verdicts
+from .document import period_text, period_title, summary_pairs
 from .formats import renders
 from .safe import csv_row
 from .xlsx import Table, workbook_bytes, write_workbook
 
 if TYPE_CHECKING:
     from ..projections.bulletin_tables import BulletinReport, BulletinTable
+    from .tongbao import Issue, Verification
 
 
 def provenance(report: BulletinReport) -> str:
@@ -34,8 +29,10 @@ def provenance(report: BulletinReport) -> str:
     from .scores import basis_text
 
     basis = basis_text(report.policy)
-    return (f"policy {report.policy.ref} · period {report.period} · as of {report.as_of.isoformat()} · "
-            f"known at revision {report.known_at} · chain hash {digest[:16]}" + (f" · {basis}" if basis else ""))
+    line = i18n.f("policy {ref} · period {period} · as of {as_of} · known at revision {known_at} · chain hash {hash}",
+                  ref=report.policy.ref, period=report.period, as_of=report.as_of.isoformat(),
+                  known_at=report.known_at, hash=digest[:16])
+    return line + (f" · {basis}" if basis else "")
 
 
 def _cell(value) -> str:
@@ -57,14 +54,40 @@ def title(report: BulletinReport, table: BulletinTable) -> str:
     return period_title(report.period, table.title)
 
 
+def shown(report: BulletinReport, table: BulletinTable, text: bool = False
+          ) -> tuple[list[str], list[list[Any]], list[str]]:
+    """A table as a person reads it: (headers, rows, notes) — ``BulletinTable.shown`` (data-only
+    columns left out; ``text``: declared places as text). A score table's grade is 暂不评定
+    while it waits for pending indicators (a note says why) and, when the track has a veto, a
+    否决 column carries each veto's reason; other tables as built."""
+    told = notes(report, table)
+    board = report.scoreboard
+    base_headers, base_rows = table.shown(text=text)
+    if table.kind != "scores" or board is None or table.track not in board.cards or "等级" not in base_headers:
+        return base_headers, base_rows, told
+    cards = {c.unit: c for c in board.cards[table.track]}
+    hold = verdicts.hold(board, table.track)
+    at, veto = base_headers.index("等级"), verdicts.track_has_veto(board.policy, table.track)
+    headers = base_headers + (["否决"] if veto else [])
+    rows = []
+    for row in base_rows:
+        card = cards.get(row[1])
+        shown_row = list(row)
+        if card is not None:
+            shown_row[at] = verdicts.grade(card, hold)
+        rows.append(shown_row + ([verdicts.veto(card) if card else ""] if veto else []))
+    note = verdicts.hold_note(hold)
+    return headers, rows, told + ([note] if note else [])
+
+
 @renders("bulletin", "table")
 def as_table(report: BulletinReport) -> str:
     out = []
     for table in report.tables:
+        headers, rows, told = shown(report, table, text=True)
         out.append(f"{title(report, table)} ({table.track})")
-        headers, rows = table.shown(text=True)
         out.append(render.table([[_cell(v) for v in row] for row in rows], headers))
-        out.extend(notes(report, table))
+        out.extend(told)
         out.append("")
     out.append(provenance(report))
     return "\n".join(out) + "\n"
@@ -93,15 +116,31 @@ def as_json(report: BulletinReport) -> str:
                                        "rows": t.rows, "notes": t.notes} for t in report.tables]})
 
 
-def _workbook(report: BulletinReport) -> dict[str, Any]:
-    """The summary sheet, then one sheet per table: named by the track in the chosen language
-    (its name; in English its id and the period), titled as the 通报 titles it, notes under it."""
+def heading(report: BulletinReport) -> str:
+    """2021年6月份考核情况通报."""
+    return i18n.f("{period} assessment bulletin", period=period_text(report.period))
+
+
+def _workbook(report: BulletinReport, issue: Issue | None = None, day: dt.date | None = None) -> dict[str, Any]:
+    """The summary sheet — the 通报's head (文号, 主送, 抄送, issue date), the policy and
+    provenance, the lead and closing paragraphs — then one sheet per table: named by the track
+    in the chosen language (its name; in English its id and the period), titled as the 通报
+    titles it, notes under it. ``day``: a publication's issue date (a draft has none)."""
+    from . import tongbao
+
     zh = i18n.is_zh()
-    sheets = [Table(report.policy.track(t.track).name if zh else f"{t.track} {report.period}", *t.shown(),
-                    title=title(report, t), notes=notes(report, t)) for t in report.tables]
-    heading = i18n.f("{period} assessment bulletin", period=period_text(report.period))
-    return {"sheets": sheets, "notes": [provenance(report)], "title": f"{heading} — {report.policy.title}",
-            "summary": summary_pairs(report.policy, report.as_of, report.known_at, report.head, report.period)}
+    sheets = []
+    for t in report.tables:
+        headers, rows, told = shown(report, t)
+        sheets.append(Table(report.policy.track(t.track).name if zh else f"{t.track} {report.period}", headers,
+                            rows, title=title(report, t), notes=told))
+    issue = issue or tongbao.draft(report.policy)
+    lead, closing = tongbao.paragraphs(issue, report.policy, report.as_of, report.period, report.scoreboard)
+    head, prose = tongbao.summary(issue, day, lead, closing)
+    return {"sheets": sheets, "notes": [*prose, provenance(report)],
+            "title": f"{heading(report)} — {report.policy.title}",
+            "summary": head + summary_pairs(report.policy, report.as_of, report.known_at, report.head,
+                                            report.period)}
 
 
 def write_xlsx(report: BulletinReport, path: str | BinaryIO) -> None:
@@ -115,75 +154,46 @@ def as_xlsx(report: BulletinReport) -> bytes:
     return workbook_bytes(book["sheets"], book["notes"], summary=book["summary"], title=book["title"])
 
 
-def _html_cell(value: Any) -> str:
-    from ..projections.bulletin_tables import CHECK, CROSS
-
-    text = _cell(value)
-    if value in (CHECK, CROSS):
-        return f'<td class="c">{h(text)}</td>'
-    if isinstance(value, (int, float)) or (text and text.replace(".", "", 1).replace("%", "").lstrip("-").isdigit()):
-        return f'<td class="n">{h(text)}</td>'
-    return f'<td class="k">{h(text)}</td>' if len(text) <= 16 else f"<td>{h(text)}</td>"  # k: kept on one line
-
-
-def _document_columns(table: BulletinTable) -> tuple[list[str], list[list[Any]]]:
+def _document_columns(headers: list[str], rows: list[list[Any]], table: BulletinTable
+                      ) -> tuple[list[str], list[list[Any]]]:
     """A score table as a 通报 prints it: rank, name and points (the ledger's unit ids, the
     "单位" column, stay in the data formats)."""
-    headers, rows = table.shown(text=True)
     if table.kind == "scores" and headers[1:3] == ["单位", "名称"]:
         return [headers[0]] + headers[2:], [[row[0]] + row[2:] for row in rows]
     return headers, rows
 
 
-def _wide(table: BulletinTable) -> bool:
-    """More than 12 columns: printed on a landscape A4 page."""
-    return len(_document_columns(table)[0]) > 12
+def _html_table(report: BulletinReport, table: BulletinTable, index: int) -> tuple[str, bool]:
+    """The table's section and whether it goes on a landscape page."""
+    from .tongbao import table_section
+
+    all_headers, all_rows, told = shown(report, table, text=True)
+    headers, rows = _document_columns(all_headers, all_rows, table)
+    return table_section(index, table.track, title(report, table), headers, rows, told,
+                         _("no unit in this table"))
 
 
-def _html_table(report: BulletinReport, table: BulletinTable, index: int) -> str:
-    headers, rows = _document_columns(table)
-    wide = _wide(table)
-    heads = "".join(f"<th>{h(x)}</th>" for x in headers)
-    if rows:
-        body = "".join("<tr>" + "".join(_html_cell(v) for v in row) + "</tr>" for row in rows)
-    else:
-        body = f'<tr><td colspan="{len(headers)}" class="c">{h(_("no unit in this table"))}</td></tr>'
-    told = "".join(f'<p class="note">{h(n)}</p>' for n in notes(report, table))
-    return (f'<section class="table{" wide" if wide else ""}" id="t{index}" data-track="{h(table.track)}">'
-            f'<p class="caption">{h(title(report, table))}</p>'
-            f'<table class="doc {size_class(len(headers))}"><thead><tr>{heads}</tr></thead>'
-            f"<tbody>{body}</tbody></table>{told}</section>")
+def document_html(report: BulletinReport, issue: Issue | None = None, verification: Verification | None = None,
+                  day: dt.date | None = None) -> str:
+    """The 通报 page of a bulletin: a draft (the policy's words, dated by its as-of) or a
+    publication's (its recorded 文号, 主送, code, and ``day``: its issue date)."""
+    from . import tongbao
+
+    issue = issue or tongbao.draft(report.policy)
+    sections = [_html_table(report, t, i) for i, t in enumerate(report.tables, start=1)]
+    lead, closing = tongbao.paragraphs(issue, report.policy, report.as_of, report.period, report.scoreboard)
+    # The head on the first table's page, the sign-off on the last one's (a wide table's page
+    # is landscape: no half-empty portrait page before or after it).
+    return tongbao.page(report.policy, title=heading(report), issue=issue, day=day or report.as_of,
+                        lead=lead, closing=closing, tables="\n".join(html for html, _w in sections),
+                        provenance=provenance(report), verification=verification,
+                        first_wide=bool(sections) and sections[0][1], last_wide=bool(sections) and sections[-1][1])
 
 
 @renders("bulletin", "html")
-def as_html(report: BulletinReport, verification: str = "") -> str:
-    """The 通报 as a self-contained page (inline CSS, no scripts, no network), printable on A4;
-    ``verification``: a published bulletin's code line (HTML, ``ledger.reports.published``)."""
-    pol = report.policy
-    heading = i18n.f("{period} assessment bulletin", period=period_text(report.period))
-    tables = "".join(_html_table(report, t, i) for i, t in enumerate(report.tables, start=1))
-    # The masthead and title on the first table's page, the signature on the last one's (a wide
-    # table's page is landscape: no half-empty portrait page before or after it).
-    first = " wide" if report.tables and _wide(report.tables[0]) else ""
-    last = " wide" if report.tables and _wide(report.tables[-1]) else ""
-    lang = "zh-CN" if i18n.is_zh() else "en"
-    return f"""<!DOCTYPE html>
-<html lang="{lang}"><head><meta charset="utf-8">
-<title>{h(heading)} — {h(pol.title)}</title>
-<style>{DOCUMENT_CSS}{page_css()}</style></head>
-<body>
-<header class="front{first}">
-{masthead(pol)}
-<h1 id="title">{h(heading)}</h1>
-<p class="subtitle" id="policy">{h(pol.title)}</p>
-</header>
-{tables}
-<footer class="end{last}">
-{signature(pol, report.as_of)}
-<p class="provenance" id="provenance">{h(provenance(report))}</p>{verification}
-</footer>
-</body></html>
-"""
+def as_html(report: BulletinReport) -> str:
+    """The 通报 as a self-contained page (inline CSS, no scripts, no network), printable on A4."""
+    return document_html(report)
 
 
 @renders("bulletin", "pdf", binary=True)

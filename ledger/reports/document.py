@@ -31,6 +31,24 @@ def date_text(day: dt.date) -> str:
     return f"{day.day} {_EN_MONTHS[day.month - 1]} {day.year}"
 
 
+_NUMERALS = "〇一二三四五六七八九"
+
+
+def _chinese_number(n: int) -> str:
+    """1–31 as official documents write a month or a day: 五, 十, 十二, 二十, 三十一."""
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else "十" if tens == 1 else _NUMERALS[tens] + "十"
+    return head + (_NUMERALS[ones] if ones or not head else "")
+
+
+def chinese_date(day: dt.date) -> str:
+    """The date as a 通报's sign-off writes it: 二〇二一年七月五日 (en: 5 July 2021)."""
+    if not i18n.is_zh():
+        return date_text(day)
+    year = "".join(_NUMERALS[int(d)] for d in str(day.year))
+    return f"{year}年{_chinese_number(day.month)}月{_chinese_number(day.day)}日"
+
+
 def _months(period: str) -> tuple[int, int, int] | None:
     parts = [_MONTH.match(p) for p in (period or "").split("/")]
     if not parts or len(parts) > 2 or not all(parts):

@@ -16,7 +16,7 @@ from .. import i18n
 from ..i18n import _
 from ..projections.explanation import FOLDED_KINDS, GROUPINGS, Explanation, own_words
 from . import text as render
-from . import words
+from . import verdicts, words
 from .document import FONTS, masthead, page_css, signature, summary_pairs
 from .formats import renders
 from .safe import csv_row, md
@@ -154,19 +154,20 @@ def losses_text(ex: Explanation) -> str:
     return _("Main losses: ") + ("；" if zh else "; ").join(out)
 
 
-def total_text(ex: Explanation) -> str:
+def total_text(ex: Explanation, grade: str | None) -> str:
     """总分 77.3 / 100 (the declared places; no "/" without a maximum), or — for a track whose
-    indicators only report values — those values (不满意率 50%), never 总分 0; then the grade."""
+    indicators only report values — those values (不满意率 50%), never 总分 0; then the grade
+    as shown (暂不评定 while it waits for pending indicators)."""
     c = ex.card
     values = [n for top in c.indicators for n in top.walk() if not n.children]
     if values and all(n.reports for n in values):
         head = "   ".join(f"{n.name} {result_text(n)}" for n in values)
-        return head + ("   " + i18n.f("grade {grade}", grade=c.grade) if c.grade else "")
+        return head + ("   " + i18n.f("grade {grade}", grade=grade) if grade else "")
     total = render.number_text(c.total, c.places)
     if c.max is None:
-        return i18n.f("total {total}   grade {grade}", total=total, grade=c.grade or "-")
+        return i18n.f("total {total}   grade {grade}", total=total, grade=grade or "-")
     return i18n.f("total {total} / {max}   grade {grade}", total=total, max=render.number_text(c.max),
-                  grade=c.grade or "-")
+                  grade=grade or "-")
 
 
 def header_lines(ex: Explanation) -> list[str]:
@@ -175,7 +176,8 @@ def header_lines(ex: Explanation) -> list[str]:
     c = ex.card
     pol = ex.board.policy
     out = [f"{c.unit} {c.name} — {pol.title} / {pol.track(c.track).name} ({c.track})"]
-    total = total_text(ex)
+    waiting = verdicts.hold(ex.board, c.track)
+    total = total_text(ex, verdicts.grade(c, waiting))
     if c.rank is not None:
         total += "   " + i18n.f("rank {rank}", rank=c.rank)
     is_provisional, until, pending = ex.provisional()
@@ -197,6 +199,8 @@ def header_lines(ex: Explanation) -> list[str]:
         out.append(i18n.f("Provisional: as of {as_of}, {n} indicator(s) still have data or a deadline to come "
                           "(the last deadline falls in a year the working-day calendar does not know yet)",
                           as_of=ex.board.as_of.isoformat(), n=len(pending)))
+    if verdicts.withheld(c, waiting):
+        out.append(verdicts.hold_note(waiting))
     out.append(provenance(ex.board))
     return out
 
@@ -410,7 +414,8 @@ def xlsx_summary(ex: Explanation) -> list[tuple[str, Any]]:
     c, pol = ex.card, ex.board.policy
     pairs: list[tuple[str, Any]] = [(_("Unit"), f"{c.unit} {c.name}"),
                                     (_("Track"), f"{pol.track(c.track).name} ({c.track})"),
-                                    (_("Total"), c.total), (_("Maximum"), c.max), (_("Grade"), c.grade or "")]
+                                    (_("Total"), c.total), (_("Maximum"), c.max),
+                                    (_("Grade"), verdicts.grade(c, verdicts.hold(ex.board, c.track)))]
     if c.rank is not None:
         pairs.append((_("Rank"), c.rank))
     return pairs + summary_pairs(pol, ex.board.as_of, ex.board.known_at, ex.board.head)

@@ -7,7 +7,9 @@ publication's recorded time), so rendering twice gives the same bytes and
 ``ledger verify-publication FILE`` can render again and compare.
 
 The code is ``<publication id>:<first 16 hex of the sha256 of the publication's JSON>``; the
-line that carries it also names the renderer's version (``ledger <version>/<RENDERER>``).
+line that carries it also names the renderer's version (``<ledger version>/<RENDERER>``). A
+publication is rendered by the version it was recorded with (a record naming none: version 1),
+so a document sent out once comes out the same bytes again.
 """
 
 from __future__ import annotations
@@ -19,23 +21,35 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__, i18n
 from ..i18n import _
-from . import text as render
-from .document import DOCUMENT_CSS, h, masthead, page_css, signature, size_class
+from . import verdicts
 from .formats import renders
 
 if TYPE_CHECKING:
     from ..projections.record_views import Publication
     from ..projections.scoreboard import Scoreboard
+    from .tongbao import Issue, Verification
 
 RENDERER = "2"
-"""This module's version: bumped whenever a publication's xlsx, HTML or PDF bytes change."""
+"""The version this ledger renders new publications with: bumped whenever a publication's
+xlsx, HTML or PDF bytes change (the previous versions stay, frozen, in ``RENDERERS``)."""
+RENDERERS = ("1", "2")
+"""Every released renderer version: ``1`` (``renderer1``: before the 通报 of issue #27) and
+``2`` (this module: the 通报 with 文号, 主送, paragraphs, sign-off and a Chinese footer)."""
 CODE = re.compile(r"(pub-[0-9a-f]{12}):([0-9a-f]{16})")
-LINE = re.compile(CODE.pattern + r"\s*·\s*ledger\s+(\S+)")
-"""The code line as any format carries it: the code, then the renderer's version."""
+LINE = re.compile(CODE.pattern + r"\s*·\s*(?:ledger|生成版本)\s+(\S+)")
+"""The code line as any format carries it: the code, then the renderer's version
+(``ledger 0.1.0/2``; in Chinese ``生成版本 0.1.0/2`` from version 2)."""
 
 
-def version() -> str:
-    return f"{__version__}/{RENDERER}"
+def version(renderer: str | None = None) -> str:
+    """``<ledger version>/<renderer>`` (this ledger's renderer when none is named)."""
+    return f"{__version__}/{renderer or RENDERER}"
+
+
+def renderer_of(claimed: str) -> str | None:
+    """The released renderer a version string names (``0.1.0/1`` → ``1``), else None."""
+    found = claimed.rpartition("/")[2]
+    return found if "/" in claimed and found in RENDERERS else None
 
 
 def code(pub: Publication) -> str:
@@ -45,9 +59,20 @@ def code(pub: Publication) -> str:
 @dataclass(frozen=True)
 class PublishedDocument:
     """A publication and its read model (``Scoreboard`` or ``BulletinReport``) regenerated
-    from the ledger: what its documents are rendered from."""
+    from the ledger: what its documents are rendered from, by ``renderer`` (the version the
+    publication was recorded with, or the one a received file names)."""
     pub: Publication
     result: Any
+    renderer: str = ""
+
+    @property
+    def version(self) -> str:
+        return version(self.renderer or self.pub.renderer)
+
+    @property
+    def frozen(self) -> bool:
+        """Rendered by renderer version 1 (``renderer1``), not this module."""
+        return (self.renderer or self.pub.renderer) == "1"
 
     @property
     def code(self) -> str:
@@ -59,74 +84,80 @@ class PublishedDocument:
         moment = dt.datetime.fromisoformat(self.pub.recorded_at.replace("Z", "+00:00"))
         return moment.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
 
+    @property
+    def issue(self) -> Issue:
+        """The head and sign-off the publication was recorded with."""
+        from .tongbao import Issue
+
+        return Issue.from_record(self.pub.document)
+
+    @property
+    def day(self) -> dt.date:
+        """The date of the sign-off: the issue date given, else the day it was published."""
+        return self.issue.issued or self.pub.published_on
+
     def line(self) -> str:
-        """验证码 pub-…:… · ledger 0.1.0/1 · …: the same words in every format."""
-        return i18n.f("Verification code {code} · ledger {version} · check it: ledger verify-publication FILE",
-                      code=self.code, version=version())
+        """验证码 pub-…:… · 生成版本 0.1.0/2: the same words in every format."""
+        from .tongbao import verification_line
+
+        return verification_line(self.code, self.version)
 
 
-def _line_html(doc: PublishedDocument) -> str:
-    return (f'\n<p class="provenance verification" id="verification" data-code="{h(doc.code)}" '
-            f'data-version="{h(version())}">{h(doc.line())}</p>')
+def _score_table(board: Scoreboard, track_id: str, index: int) -> tuple[str, bool]:
+    """A track's table as the 通报 prints it: rank, name, each top indicator by its name, total,
+    grade (暂不评定 while it waits), and 否决 with the reason when the track has a veto."""
+    from .scores import empty_reason, ordered
+    from .tongbao import table_section
 
-
-def _score_table(board: Scoreboard, track_id: str, index: int) -> str:
-    from .scores import _track_rows, empty_reason
-
-    headers, rows = _track_rows(board, track_id)
-    headers = [headers[0]] + headers[2:]  # a document names units; their ids stay in the data formats
-    rows = [[row[0]] + row[2:] for row in rows]
-    heads = "".join(f"<th>{h(x)}</th>" for x in headers)
-    if rows:
-        body = "".join("<tr>" + "".join(
-            f'<td class="n">{h(render.number_text(v))}</td>' if isinstance(v, (int, float)) and not isinstance(v, bool)
-            else f"<td>{h(render.number_text(v) if v is not None else '')}</td>" for v in row) + "</tr>"
-            for row in rows)
-    else:
-        body = f'<tr><td colspan="{len(headers)}" class="c">{h(empty_reason(board, track_id))}</td></tr>'
     track = board.policy.track(track_id)
-    wide = " wide" if len(headers) > 12 else ""
-    return (f'<section class="table{wide}" id="t{index}" data-track="{h(track_id)}">'
-            f'<p class="caption">{h(track.name)}</p>'
-            f'<table class="doc {size_class(len(headers))}"><thead><tr>{heads}</tr></thead>'
-            f"<tbody>{body}</tbody></table></section>")
+    waiting = verdicts.hold(board, track_id)
+    veto = verdicts.track_has_veto(board.policy, track_id)
+    headers = [_("Rank"), _("Name")] + [i.name for i in track.indicators] + [_("Total"), _("Grade")]
+    headers += [_("Veto")] if veto else []
+    rows = []
+    for card in ordered(board.cards.get(track_id, [])):
+        points = {i.id: i.shown() for i in card.indicators}
+        rows.append([card.rank, card.name] + [points.get(i.id) for i in track.indicators] +
+                    [card.total, verdicts.grade(card, waiting)] + ([verdicts.veto(card)] if veto else []))
+    note = verdicts.hold_note(waiting)
+    return table_section(index, track_id, track.name, headers, rows, [note] if note else [],
+                         empty_reason(board, track_id))
 
 
-def score_html(board: Scoreboard, verification: str = "") -> str:
-    """A published score table as a document: masthead, title, one table per track, the
-    issuing office and date, provenance and the code line."""
+def score_heading(board: Scoreboard) -> str:
+    """2021年度考核结果通报 (as of the year's end or later), else 截至2021年6月30日考核结果通报."""
+    from .tongbao import period_words
+
+    return i18n.f("Assessment results: {period}", period=period_words(board.policy, board.as_of, None))
+
+
+def score_document(board: Scoreboard, issue: Issue, day: dt.date, verification: Verification | None) -> str:
+    """A published score table as a 通报 (``ledger.reports.tongbao``)."""
+    from . import tongbao
     from .scores import provenance
 
-    pol = board.policy
-    heading = i18n.f("{policy}: scores", policy=pol.title)
-    tables = "".join(_score_table(board, t, i) for i, t in enumerate(board.cards, start=1))
-    lang = "zh-CN" if i18n.is_zh() else "en"
-    return f"""<!DOCTYPE html>
-<html lang="{lang}"><head><meta charset="utf-8">
-<title>{h(heading)}</title>
-<style>{DOCUMENT_CSS}{page_css()}</style></head>
-<body>
-<header class="front">
-{masthead(pol)}
-<h1 id="title">{h(heading)}</h1>
-</header>
-{tables}
-<footer class="end">
-{signature(pol, board.as_of)}
-<p class="provenance" id="provenance">{h(provenance(board))}</p>{verification}
-</footer>
-</body></html>
-"""
+    sections = [_score_table(board, t, i) for i, t in enumerate(board.cards, start=1)]
+    lead, closing = tongbao.paragraphs(issue, board.policy, board.as_of, None, board)
+    return tongbao.page(board.policy, title=score_heading(board), issue=issue, day=day, lead=lead, closing=closing,
+                        tables="\n".join(html for html, _w in sections), provenance=provenance(board),
+                        verification=verification, first_wide=bool(sections) and sections[0][1],
+                        last_wide=bool(sections) and sections[-1][1])
 
 
 @renders("publication", "html")
 def as_html(doc: PublishedDocument) -> str:
     """The publication as a page (the 通报 or the score table), its code in the footer."""
-    from .bulletins import as_html as bulletin_html
+    from .bulletins import document_html
+    from .tongbao import Verification
 
+    if doc.frozen:
+        from . import renderer1
+
+        return renderer1.as_html(doc, doc.version)
+    verification = Verification(doc.code, doc.version)
     if doc.pub.kind == "bulletin":
-        return bulletin_html(doc.result, verification=_line_html(doc))
-    return score_html(doc.result, verification=_line_html(doc))
+        return document_html(doc.result, doc.issue, verification, doc.day)
+    return score_document(doc.result, doc.issue, doc.day, verification)
 
 
 @renders("publication", "pdf", binary=True)
@@ -139,19 +170,33 @@ def as_pdf(doc: PublishedDocument) -> bytes:
 
 @renders("publication", "xlsx", binary=True)
 def as_xlsx(doc: PublishedDocument) -> bytes:
-    """The workbook of ``score``/``bulletin --format xlsx``, with the code in a summary cell,
-    the document properties and every sheet's footer; fixed dates."""
+    """The workbook of ``score``/``bulletin --format xlsx`` with the 通报's head and paragraphs
+    on its summary sheet, the code in a summary cell, the document properties and every
+    sheet's footer; fixed dates."""
     from .xlsx import Stamp, workbook_bytes
 
+    if doc.frozen:
+        from . import renderer1
+
+        return renderer1.as_xlsx(doc, doc.version)
     if doc.pub.kind == "bulletin":
         from .bulletins import _workbook
 
-        book = _workbook(doc.result)
+        book = _workbook(doc.result, doc.issue, doc.day)
         sheets = book["sheets"]
     else:
+        from . import tongbao
         from .scores import _sheets, _summary
 
         book, sheets = _summary(doc.result), _sheets(doc.result)
-    stamp = Stamp(doc.code, doc.when, doc.line(), language="zh-CN" if i18n.is_zh() else "en", version=version())
+        lead, closing = tongbao.paragraphs(doc.issue, doc.result.policy, doc.result.as_of, None, doc.result)
+        head, prose = tongbao.summary(doc.issue, doc.day, lead, closing)
+        book = {**book, "title": score_heading(doc.result), "summary": head + book["summary"],
+                "notes": [*prose, *book["notes"]]}
+    from .tongbao import how_to_check
+
+    # The footer carries the code line only: Excel allows 255 characters in a footer section.
+    stamp = Stamp(doc.code, doc.when, doc.line(), language="zh-CN" if i18n.is_zh() else "en", version=doc.version)
     summary = [*book["summary"], (_("Verification code"), doc.code)]
-    return workbook_bytes(sheets, book["notes"], summary=summary, title=book["title"], stamp=stamp)
+    return workbook_bytes(sheets, [*book["notes"], how_to_check(doc.issue)], summary=summary, title=book["title"],
+                          stamp=stamp)

@@ -1,4 +1,6 @@
-"""Score tables: `ledger score` as table, JSON, CSV and Excel."""
+"""Score tables: `ledger score` as table, JSON, CSV and Excel. The table and the workbook show
+a grade as 暂不评定 while it waits for pending indicators (with a note) and each veto's reason
+in the 否决 column (``ledger.reports.verdicts``); JSON and CSV keep the cards' values."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from .. import i18n
 from ..i18n import _
 from . import text as render
+from . import verdicts
 from .document import summary_pairs
 from .formats import renders
 from .safe import csv_row
@@ -78,12 +81,19 @@ def _track_rows(board: Scoreboard, track_id: str, sort: str = "rank",
     headers = fixed + [f"{_short(name)} {iid}" for iid, name in tops] + tail
     rows = []
     yes = "是" if workbook else _("yes")
+    hold = verdicts.hold(board, track_id)
     for card in ordered(board.cards.get(track_id, []), sort, lowest):
         points = {i.id: i.shown() for i in card.indicators}
         rows.append([card.rank, card.unit, card.name] + [points.get(iid) for iid, _n in tops] +
-                    [card.total, card.max, card.grade or "", yes if card.vetoed else "",
+                    [card.total, card.max, verdicts.grade(card, hold), verdicts.veto(card),
                      yes if card.downgraded else ""])
     return headers, rows
+
+
+def track_notes(board: Scoreboard, track_id: str) -> list[str]:
+    """What a person reads under a track's table: why its grades are not given yet."""
+    note = verdicts.hold_note(verdicts.hold(board, track_id))
+    return [note] if note else []
 
 
 def empty_reason(board: Scoreboard, track_id: str) -> str:
@@ -101,7 +111,10 @@ def as_table(board: Scoreboard, sort: str = "rank", lowest: int | None = None, w
         headers, rows = _track_rows(board, track_id, sort, lowest)
         out.append(f"{board.policy.title} — {track.name} ({track_id})")
         if rows:
-            out.append(render.table([[render.number_text(v) for v in row] for row in rows], headers))
+            veto_column = len(headers) - 2  # the reasons wrap on a narrow terminal
+            out.append(render.table([[render.number_text(v) for v in row] for row in rows], headers, width=width,
+                                    wrap=[veto_column]))
+            out.extend(track_notes(board, track_id))
         else:
             out.append(empty_reason(board, track_id))
         out.append("")
@@ -144,7 +157,7 @@ def _sheets(board: Scoreboard) -> list[Table]:
         track = board.policy.track(track_id)
         headers, rows = _track_rows(board, track_id, workbook=True)
         sheets.append(Table(track.name if i18n.is_zh() else track_id, headers, rows,
-                            title=f"{board.policy.title} — {track.name}"))
+                            title=f"{board.policy.title} — {track.name}", notes=track_notes(board, track_id)))
     return sheets
 
 

@@ -17,9 +17,10 @@ if TYPE_CHECKING:
 @renders("publications", "table")
 def publications_table(pubs: Sequence[Publication]) -> str:
     return render.table([(p.id, p.kind, p.policy, p.as_of, p.period or "", p.track or "", p.known_at,
-                          p.recorded_at[:19] + "Z", p.actor, p.content_sha256[:16]) for p in pubs],
+                          p.recorded_at[:19] + "Z", p.actor, p.content_sha256[:16], p.document.get("doc_no") or "")
+                         for p in pubs],
                         ["id", "kind", "policy", "as_of", "period", "track", "known_at", "published",
-                         "actor", "sha256"])
+                         "actor", "sha256", "doc_no"])
 
 
 @renders("publications", "json")
@@ -31,7 +32,9 @@ def publications_json(pubs: Sequence[Publication]) -> str:
 def publication_table(checked: tuple[Publication, bool]) -> str:
     """A publication and whether regenerating it gave the same bytes."""
     pub, same = checked
-    out = [f"{key:>15}: {value}" for key, value in pub.to_dict().items()]
+    fields = pub.to_dict()
+    out = [f"{key:>15}: {value}" for key, value in fields.items() if key != "document"]
+    out += [f"{key:>15}: {value or ''}" for key, value in fields.get("document", {}).items()]
     out.append(f"{'reproduced':>15}: " + ("yes, byte for byte (sha256 matches)" if same else
                                          "NO — the regenerated content differs"))
     return "\n".join(out)

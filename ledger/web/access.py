@@ -41,6 +41,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "publications":      {"office": ALL, "inspector": ALL, "unit": ALL},
     "publication":       {"office": ALL, "inspector": ALL, "unit": ALL},
     "publication_download": {"office": ALL, "inspector": ALL, "unit": ALL},
+    "publication_verify": {"office": ALL, "inspector": ALL, "unit": ALL},
     "publish":           {"office": ALL, "inspector": NO, "unit": NO},
     "appeals":           {"office": ALL, "inspector": ALL, "unit": OWN},
     "appeal":            {"office": ALL, "inspector": ALL, "unit": OWN},

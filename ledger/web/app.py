@@ -160,6 +160,7 @@ CLI_COMMAND = {"scores": "score", "api_score": "score", "scores_download": "scor
                "api_explain": "explain", "unit_download": "explain", "unit_trend": "explain", "packet": "packet",
                "diff": "diff", "diff_download": "diff", "publish": "publish", "appeal_file": "appeal file",
                "appeal_decide": "appeal decide", "appeal": "appeal show", "publication": "published",
+               "publication_verify": "verify-publication",
                "api_history": "history", "users_write": "users add"}
 
 
@@ -261,7 +262,9 @@ class Workbench:
 
     # --- a route ---------------------------------------------------------------------------------
     def route(self, path: str, name: str, handler: Callable[[Ctx], Response], *, api: bool = False,
-              methods: tuple[str, ...] = ("GET",)) -> Route:
+              methods: tuple[str, ...] = ("GET",), files: int = 0) -> Route:
+        """``files``: how many uploaded files the route's POST form may carry (its handler bounds
+        what it reads of them)."""
         def run(request: Request, form: dict[str, Any]) -> Response:
             with self._busy_lock:
                 self.busy += 1
@@ -302,7 +305,7 @@ class Workbench:
             return response
 
         async def endpoint(request: Request) -> Response:
-            form = await _form(request)
+            form = await _form(request, files)
             return await run_in_threadpool(run, request, form)
 
         return Route(path, endpoint, name=name, methods=list(methods))
@@ -440,14 +443,15 @@ class Workbench:
         return app
 
 
-async def _form(request: Request) -> dict[str, Any]:
-    """A POST's fields: text fields as text, repeated ones (``targets``) as lists."""
+async def _form(request: Request, files: int = 0) -> dict[str, Any]:
+    """A POST's fields: text fields as text, repeated ones (``targets``) as lists; uploaded
+    files (``UploadFile``) only where the route takes them."""
     if request.method != "POST":
         return {}
-    data = await request.form(max_files=0, max_fields=1000)
+    data = await request.form(max_files=files, max_fields=1000)
     out: dict[str, Any] = {}
     for key in data:
-        values = [v for v in data.getlist(key) if isinstance(v, str)]
+        values = [v for v in data.getlist(key) if isinstance(v, str) or (files and not isinstance(v, str))]
         out[key] = values if len(values) > 1 or key.endswith("[]") else (values[0] if values else "")
     return out
 

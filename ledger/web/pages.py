@@ -9,11 +9,11 @@ from markupsafe import Markup
 from starlette.responses import RedirectResponse, Response
 
 from .. import accounts
-from ..cli.base import parse_date, parse_sets
-from ..errors import InputError, NotFound
+from ..cli.base import error_text, parse_date, parse_sets
+from ..errors import CheckFailed, InputError, NotFound
 from ..i18n import Msg, speaking
 from ..reports import explain as explain_report
-from ..reports import formats, words
+from ..reports import formats, verdicts, words
 from . import access, i18n, readers
 from .api import cached_board, cached_explanation, check_published, explanation, published_match, score_board
 from .app import Ctx, rendered
@@ -109,9 +109,13 @@ def scores(ctx: Ctx) -> Response:
     def render_tables() -> Markup:
         wb: Workbench = ctx.request.app.state.workbench
         tables = derived.get(("rows", sort, descending), lambda: _score_rows(board, sort, descending))
+        with speaking(ctx.lang):  # the grades withheld, the vetoes' reasons and the notes in the page's language
+            shown = {track.id: (verdicts.track_has_veto(board.policy, track.id), verdicts.hold_note(waiting),
+                                {c.unit: (verdicts.grade(c, waiting), verdicts.veto(c)) for c, _p in rows})
+                     for track, _tops, rows, waiting in tables}
         return Markup(wb.env.get_template("scores_tables.html").render(
-            _=i18n.translator(ctx.lang), lang=ctx.lang, board=board, tables=tables, sort=sort, descending=descending,
-            path=path, query=request_query, account=ctx.account))
+            _=i18n.translator(ctx.lang), lang=ctx.lang, board=board, tables=tables, shown=shown, sort=sort,
+            descending=descending, path=path, query=request_query, account=ctx.account))
 
     tables_html = derived.get(("html", sort, descending, unit_role, ctx.lang, path,
                                tuple(sorted(request_query.items()))), render_tables)
@@ -124,12 +128,21 @@ def scores(ctx: Ctx) -> Response:
 
 
 def _score_rows(board: Scoreboard, sort: str, descending: bool) -> list[Any]:
+    """Per track: the track, its top indicators, the cards in the asked order with their points,
+    and its withheld grades (a grade not shown sorts as none: the order does not give it away)."""
+    from ..projections.grading import withheld
+
     tables = []
     for track_id, cards in board.cards.items():
         track = board.policy.track(track_id)
-        ordered = sorted(cards, key=SORTS[sort], reverse=descending)
+        waiting = verdicts.hold(board, track_id)
+        if sort == "grade" and waiting is not None:
+            shown = {c.unit: "" if withheld(c, waiting) else c.grade or "" for c in cards}
+            ordered = sorted(cards, key=lambda c: (shown[c.unit], c.unit), reverse=descending)
+        else:
+            ordered = sorted(cards, key=SORTS[sort], reverse=descending)
         tops = [(i.id, i.name) for i in track.indicators]
-        tables.append((track, tops, [(c, {i.id: i.points for i in c.indicators}) for c in ordered]))
+        tables.append((track, tops, [(c, {i.id: i.points for i in c.indicators}) for c in ordered], waiting))
     return tables
 
 
@@ -337,7 +350,7 @@ def publication_page(ctx: Ctx) -> Response:
     if ctx.q("check"):
         content, same = publishing.reproduce(ctx.ledger, pub)
     digest = hashlib.sha256(content.encode()).hexdigest() if content is not None else None
-    return ctx_page(ctx, "publication.html", pub=pub, same=same, digest=digest)
+    return ctx_page(ctx, "publication.html", pub=pub, same=same, digest=digest, checked=None)
 
 
 def publication_download(ctx: Ctx) -> Response:
@@ -353,12 +366,47 @@ def publication_download(ctx: Ctx) -> Response:
         return rendered("publication", fmt, publishing.document(ctx.ledger, pub), pub.id)
 
 
+UPLOAD_LIMIT = 16 * 2**20
+"""The most of an uploaded file the publication page reads (a publication's xlsx, HTML or PDF
+is a few hundred KB): a larger one is refused, not read into memory."""
+
+
+def publication_verify(ctx: Ctx) -> Response:
+    """``ledger verify-publication FILE`` on a file uploaded on a publication's page: the office
+    (any signed-in user) sees whether a received file is the publication, and which one."""
+    from ..workflows import publishing
+    from ..workflows.verify_publication import receive, shown, verify_received
+
+    pub = publishing.find(ctx.ledger, ctx.request.path_params["pub_id"])
+    upload = ctx.form.get("file")
+    if upload is None or isinstance(upload, str | list) or not getattr(upload, "filename", None):
+        raise InputError("a file to check (an xlsx, HTML or PDF of a publication)", field="file")
+    name = shown(str(upload.filename))[:200]
+    data = upload.file.read(UPLOAD_LIMIT + 1)
+    lines: list[str] = []
+    with speaking(ctx.lang):
+        try:
+            if len(data) > UPLOAD_LIMIT:
+                raise InputError(Msg("a document of at most {mb} MiB (a publication's xlsx, HTML or PDF is far "
+                                     "smaller)", mb=UPLOAD_LIMIT // 2**20), origin=name, got=Msg("a larger file"))
+            received = receive(data, name)
+            lines = verify_received(ctx.ledger, received).lines
+            verdict: tuple[bool, str] = (True, received.pub_id)
+        except (CheckFailed, InputError) as exc:
+            verdict = (False, error_text(exc))
+    return ctx_page(ctx, "publication.html", pub=pub, same=None, digest=None, checked=name, verdict=verdict,
+                    lines=lines)
+
+
 def publish(ctx: Ctx) -> Response:
-    """``ledger publish`` by the signed-in office user."""
+    """``ledger publish`` by the signed-in office user (with the 通报's 文号, issue date, 主送
+    and 抄送 when given)."""
     from ..workflows import publishing
 
     pub, _ = publishing.publish(ctx.ledger, ctx.f("policy") or "", as_of=parse_date(ctx.f("as_of"), "--as-of"),
-                                period=ctx.f("period"), track=ctx.f("track"), known_at=ctx.f("known_at"))
+                                period=ctx.f("period"), track=ctx.f("track"), known_at=ctx.f("known_at"),
+                                doc_no=ctx.f("doc_no"), issued=parse_date(ctx.f("issued"), "--issued"),
+                                to=ctx.f("to"), cc=ctx.f("cc"))
     return RedirectResponse(f"/publications/{pub.id}", 303)
 
 
@@ -467,6 +515,7 @@ def routes(wb: Workbench) -> list[Any]:
         r("/publications", "publish", publish, methods=post),
         r("/publications/{pub_id}", "publication", publication_page),
         r("/publications/{pub_id}/download.{fmt}", "publication_download", publication_download),
+        r("/publications/{pub_id}/verify", "publication_verify", publication_verify, methods=post, files=1),
         r("/appeals", "appeals", appeals_page),
         r("/appeals", "appeal_file", appeal_file, methods=post),
         r("/appeals/{appeal_id}", "appeal", appeal_page),

@@ -2,7 +2,8 @@
 corrections they order — all in one atomic write, each order linked to the appeal.
 
 The appeal window is a policy setting, ``settings.appeal_window_workdays`` (default 5),
-counted in working days from the day the appealed result was published. A late appeal is
+counted in working days from the day the appealed result was published (the later of the day
+it was recorded and the issue date given with `publish --issued`). A late appeal is
 accepted only with an explicit override, which is recorded in the appeal itself.
 """
 
@@ -105,15 +106,16 @@ def file(ledger: Ledger, unit: str, targets: list[str], grounds: str, *, appeal_
     if pub is not None:
         policy = publishing.policy_of(ledger, pub)
         window = _window(policy)
-        deadline = policy.work_calendar().add_workdays(pub.published_on, window)
-        note = (f"against {pub.id} published {pub.published_on}; window {window} working days, "
+        opens = pub.window_opens  # the later of the day recorded and the issue date (publish --issued)
+        deadline = policy.work_calendar().add_workdays(opens, window)
+        note = (f"against {pub.id} published {opens}; window {window} working days, "
                 f"until {deadline}")
         if on > deadline:
             if not late_override:
                 raise InputError(Msg("an appeal within {window} working days of publication {id} ({published_on};"
                                      " last day {deadline}), or --late-override REASON to accept it late (the"
                                      " override is recorded)",
-                                     window=window, id=pub.id, published_on=pub.published_on, deadline=deadline),
+                                     window=window, id=pub.id, published_on=opens, deadline=deadline),
                                  field="late_override",
                                  got=f"filed {on.isoformat()}")
             note += f"; filed late on {on}, accepted by override: {late_override}"

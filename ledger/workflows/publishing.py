@@ -6,6 +6,11 @@ content (the JSON of the score table or bulletin). Regenerating it later — aft
 of late events, retractions or corrections — gives the same bytes, because every input is
 fixed by those four values.
 
+What its 通报 prints in its head and sign-off is recorded beside (``params``: the renderer
+version, and ``document`` — 文号, issue date, 主送, 抄送, the issuing office and the paragraphs'
+templates as they stood), so neither the publication's id nor its content changes with them,
+and an edited labels file never changes a document already sent.
+
 Each new publication also records a checkpoint of the log just after it (``ledger_checkpoints``,
 id = the publication's id), signed with the office's key when there is one (``LEDGER_KEY``,
 default ./ledger-key.pem), unsigned otherwise.
@@ -19,7 +24,7 @@ from typing import Any
 
 from .. import checkpoints
 from ..app import Ledger
-from ..errors import CheckFailed, UnknownId
+from ..errors import CheckFailed, InputError, UnknownId
 from ..events import codec
 from ..events.catalog import validate
 from ..i18n import Msg
@@ -69,22 +74,61 @@ def _pin_policy(ledger: Ledger, ref: str, as_of: dt.date | None) -> tuple[Policy
     return entry.policy(), entry.sha256
 
 
+ISSUED_AHEAD = 31
+"""How many days after the day it is recorded an issue date may lie: further ahead, it would
+hold the appeal window open at will."""
+TEXT_LIMITS = {"doc_no": 60, "to": 300, "cc": 300}
+
+
+def _words(field: str, value: str | None) -> str | None:
+    """A 文号, 主送 or 抄送 as given: one line of at most a few hundred characters."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text or len(text) > TEXT_LIMITS[field] or any(not c.isprintable() for c in text):
+        raise InputError(Msg("one line of at most {n} characters", n=TEXT_LIMITS[field]), field=field,
+                         got=repr(value[:80]))
+    return text
+
+
+def _issue(ledger: Ledger, policy: Policy, as_of: dt.date, *, doc_no: str | None, issued: dt.date | None,
+           to: str | None, cc: str | None) -> dict[str, Any]:
+    """The 通报's head and sign-off as recorded: what was given, the rest from the policy's
+    labels (ledger.reports.tongbao.draft)."""
+    from ..reports import tongbao
+
+    today = ledger.today()
+    if issued is not None and not as_of <= issued <= today + dt.timedelta(days=ISSUED_AHEAD):
+        raise InputError(Msg("an issue date from the as-of date {as_of} to {days} days after today ({today})",
+                             as_of=as_of, days=ISSUED_AHEAD, today=today), field="issued",
+                         got=issued.isoformat())
+    issue = tongbao.draft(policy, doc_no=_words("doc_no", doc_no) or "", issued=issued, to=_words("to", to),
+                          cc=_words("cc", cc))
+    return issue.to_record()
+
+
 def publish(ledger: Ledger, policy_ref: str, *, as_of: dt.date | None, period: str | None,
-            track: str | None, known_at: str | int | None) -> tuple[Publication, bool]:
+            track: str | None, known_at: str | int | None, doc_no: str | None = None,
+            issued: dt.date | None = None, to: str | None = None, cc: str | None = None) -> tuple[Publication, bool]:
+    """Record a publication (a no-op when the same one is recorded: same id). ``doc_no``,
+    ``issued``, ``to``, ``cc``: what its 通报 prints (文号, issue date, 主送, 抄送), recorded
+    beside its content; the same publication recorded again with other ones is refused."""
     from ..projections.bulletin_tables import month_bounds
+    from ..reports.published import RENDERER
 
     kind = "bulletin" if period else "score"
     if period and as_of is None:
         as_of = month_bounds(period)[1]
     policy, policy_sha = _pin_policy(ledger, policy_ref, as_of)
     as_of = as_of or default_as_of(policy)
+    document = _issue(ledger, policy, as_of, doc_no=doc_no, issued=issued, to=to, cc=cc)
     view = ledger.view(known_at)
     known, head = view.head
     content = render_result(view, kind, policy, as_of, period, track)
     content_sha = hashlib.sha256(content.encode()).hexdigest()
     key = f"{kind}|{policy.ref}|{policy_sha}|{as_of}|{period}|{track}|{known}|{content_sha}"
     pub_id = "pub-" + hashlib.sha256(key.encode()).hexdigest()[:12]
-    params: dict[str, Any] = {"policy_sha256": policy_sha}
+    params: dict[str, Any] = {"policy_sha256": policy_sha, "renderer": RENDERER, "document": document}
     if kind == "bulletin":
         from ..projections.bulletin_tables import TABLES
 
@@ -97,6 +141,8 @@ def publish(ledger: Ledger, policy_ref: str, *, as_of: dt.date | None, period: s
     private = checkpoints.load_private()  # none: the publication's checkpoint is recorded unsigned
     with ledger.store.write(ledger.actor) as writer:
         new = pub_id not in writer.lookup_ids([pub_id])  # checked under the lock: publishing twice is a no-op
+        if not new:
+            _same_document(find_in(writer.records(STREAM), pub_id), doc_no=doc_no, issued=issued, to=to, cc=cc)
         if new:
             writer.append([Pending(pub_id, "result_published", STREAM, text, digest, ledger.actor)])
             # The log as it stands with the publication recorded, in the same transaction.
@@ -105,15 +151,37 @@ def publish(ledger: Ledger, policy_ref: str, *, as_of: dt.date | None, period: s
     return find(ledger, pub_id), new
 
 
+def _same_document(pub: Publication | None, **given: Any) -> None:
+    """Publishing a recorded publication again is a no-op only with the same 通报 words (or
+    none given): its document was recorded once and may already be out."""
+    if pub is None:
+        return
+    recorded = {"doc_no": pub.document.get("doc_no") or None, "issued": pub.issued,
+                "to": pub.document.get("to") or None, "cc": pub.document.get("cc") or None}
+    for field, value in given.items():
+        if value is not None and (value.strip() if isinstance(value, str) else value) != recorded[field]:
+            raise InputError(Msg("the {field} publication {id} was recorded with, {recorded} (a publication's "
+                                 "document is recorded once: publish without --known-at for a new publication)",
+                                 field=field, id=pub.id, recorded=recorded[field] or "none"), field=field,
+                             got=str(value))
+
+
+def _publication(r: Any) -> Publication:
+    d = r.data
+    params = d.get("params", {})
+    return Publication(d["id"], d["kind"], d["policy"], params.get("policy_sha256", ""),
+                       dt.date.fromisoformat(d["as_of"]), d.get("period"), d.get("track"), int(d["known_at"]),
+                       d["head"], d["content_sha256"], r.revision, d["recorded_at"], d["actor"],
+                       int(params.get("tables", 1)), str(params.get("renderer") or "1"),
+                       dict(params.get("document") or {}))
+
+
+def find_in(records: Any, pub_id: str) -> Publication | None:
+    return next((_publication(r) for r in records if r.data.get("id") == pub_id), None)
+
+
 def publications(ledger: Ledger) -> list[Publication]:
-    out = []
-    for r in ledger.store.read_stream(STREAM):
-        d = r.data
-        out.append(Publication(d["id"], d["kind"], d["policy"], d.get("params", {}).get("policy_sha256", ""),
-                               dt.date.fromisoformat(d["as_of"]), d.get("period"), d.get("track"),
-                               int(d["known_at"]), d["head"], d["content_sha256"], r.revision,
-                               d["recorded_at"], d["actor"], int(d.get("params", {}).get("tables", 1))))
-    return out
+    return [_publication(r) for r in ledger.store.read_stream(STREAM)]
 
 
 def find(ledger: Ledger, pub_id: str) -> Publication:

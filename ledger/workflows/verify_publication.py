@@ -80,7 +80,7 @@ def _kind(data: bytes, path: str) -> str:
     if head.startswith((b"<!doctype html", b"<html")):
         return "html"
     raise InputError("an xlsx, PDF or HTML document of a publication (`ledger published ID --format …`)",
-                     origin=path, got="a file of another kind")
+                     origin=path, got=Msg("a file of another kind"))
 
 
 def _pdf_engine(data: bytes) -> str:
@@ -208,18 +208,24 @@ def _xlsx_properties(data: bytes, origin: str) -> dict[str, str]:
 
 def read(path: str) -> Received:
     """The received file, its kind and its code (InputError, exit 2: unreadable, or no code)."""
-    from ..reports.published import CODE, LINE
-
     origin = shown(path)
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)  # never more: a huge file or a device is refused unread
     except OSError as exc:
         raise InputError("a readable file", origin=origin, got=exc.strerror or str(exc)) from None
+    return receive(data, origin)
+
+
+def receive(data: bytes, name: str) -> Received:
+    """A received document's bytes (a file read, or an upload on the workbench), its kind and
+    its code; ``name`` names it in messages (already made printable)."""
+    from ..reports.published import CODE, LINE
+
+    path = name
     if len(data) > MAX_BYTES:
         raise InputError(Msg("a document of at most {mb} MiB (a publication's xlsx, HTML or PDF is far smaller)",
-                             mb=MAX_BYTES // 2**20), origin=origin, got=Msg("a larger file"))
-    path = origin
+                             mb=MAX_BYTES // 2**20), origin=path, got=Msg("a larger file"))
     kind = _kind(data, path)
     text: list[str] = []
     engine = ""
@@ -321,20 +327,72 @@ ACTIVE_TAGS = {"script", "iframe", "frame", "frameset", "object", "embed", "appl
                "portal"}
 """Tags a publication's page never has: what runs, loads, sends or draws something (not text)."""
 URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "ping"}
+PAGE_TAGS = {"html", "head", "meta", "title", "style", "body", "header", "footer", "section", "div", "p", "h1",
+             "hr", "table", "thead", "tbody", "tr", "th", "td"}
+PAGE_ATTRS = {"lang", "charset", "class", "id", "colspan", "data-code", "data-version", "data-track"}
+"""Every element and attribute a released renderer writes into a publication's page: any other
+(``<details>``, ``<font>``, ``style=``, ``hidden``, ``aria-hidden`` …) can hide, overlay or
+restyle what is shown, whatever renderer version the page names."""
+HIDING_CSS = {"display", "visibility", "opacity", "position", "z-index", "transform", "translate", "scale",
+              "rotate", "clip", "clip-path", "mask", "filter", "mix-blend-mode", "color", "background",
+              "background-color", "font-size", "line-height", "height", "max-height", "width", "max-width",
+              "overflow", "text-indent", "margin", "margin-top", "margin-left", "top", "left", "right", "bottom",
+              "inset", "letter-spacing", "font-family", "content-visibility", "text-shadow", "direction",
+              "unicode-bidi", "writing-mode", "float", "columns", "order", "flex", "grid"}
+"""CSS properties that can hide a page's text, lay something over it or make one text look
+like another (white on white, zero size, moved out of sight, another font)."""
+
+
+def _declarations(styles: list[str]) -> set[tuple[str, str]]:
+    """A stylesheet's (property, value) declarations, whitespace folded, comments left out."""
+    css = re.sub(r"/\*.*?\*/", "", " ".join(styles), flags=re.S).lower()
+    found = set()
+    for block in re.findall(r"\{([^{}]*)\}", css):
+        for part in block.split(";"):
+            name, colon, value = part.partition(":")
+            if colon:
+                found.add(("".join(name.split()), " ".join(value.split())))
+    return found
+
+
+def _css_findings(got: list[str], released: list[str], version: str) -> list[str]:
+    """What a page's stylesheet does that the released renderer's does not: generated text
+    (``::before``/``::after`` ``content``), hiding or overlaying, or any other change (a page
+    passes only with its renderer's stylesheet, byte for byte)."""
+    if [" ".join(x.split()) for x in got] == [" ".join(x.split()) for x in released]:
+        return []
+    joined = re.sub(r"/\*.*?\*/", "", " ".join(got), flags=re.S).lower()
+    extra = _declarations(got) - _declarations(released)
+    out = []
+    if re.search(r"::?\s*(before|after|marker|first-letter|first-line|placeholder)\b", joined) or \
+            any(name == "content" for name, _v in extra):
+        out.append(_("content-generating CSS (::before/::after content): a page can show text that is not in it"))
+    hiding = sorted({name for name, _v in extra if name in HIDING_CSS or name.startswith(("-webkit-", "-moz-"))})
+    if hiding:
+        out.append(i18n.f("CSS that can hide or overlay what is shown ({properties})", properties=", ".join(hiding)))
+    out.append(i18n.f("a stylesheet other than renderer {version}'s (a publication's page passes only with the "
+                      "stylesheet of the released renderer it names)", version=version))
+    return out
 
 
 class _Markup(html.parser.HTMLParser):
-    """A page's active content (scripts, handlers, loads) and its styling, as the page's text
-    parser does not see them."""
+    """A page's active content (scripts, handlers, loads), its styling and any markup a
+    released renderer never writes, as the page's text parser does not see them."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.active: list[str] = []
+        self.foreign: list[str] = []
         self.styles: list[str] = []
         self.shape: list[tuple[str, str, str, str]] = []
         self._in_style = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in PAGE_TAGS and tag not in ACTIVE_TAGS:
+            self.foreign.append(f"<{tag}>")
+        for name, _value in attrs:
+            if name not in PAGE_ATTRS and not name.startswith("on"):
+                self.foreign.append(f"{name}=" if name != "hidden" else "hidden")
         if tag in ACTIVE_TAGS:
             self.active.append(f"<{tag}>")
         if tag == "meta" and any(k == "http-equiv" for k, _v in attrs):
@@ -375,8 +433,10 @@ def _markup(data: bytes) -> _Markup:
 
 
 PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|OpenAction|AA|Launch|EmbeddedFiles?|RichMedia|SubmitForm|ImportData|"
-                        rb"GoToR|URI|ObjStm|XFA)(?![A-Za-z0-9#+._-])")
-"""PDF names of actions, attachments and packed objects: Chromium's print of a publication has none."""
+                        rb"GoToR|URI|ObjStm|XFA|XObject|Annots)(?![A-Za-z0-9#+._-])")
+"""PDF names of actions, attachments, packed objects, drawn objects (an image laid over a
+figure) and annotations (a text box laid over the page): Chromium's print of a publication
+has none."""
 
 
 def _pdf_active(data: bytes) -> list[str]:
@@ -431,18 +491,31 @@ def _xlsx_shown(data: bytes) -> tuple[set[str], dict[tuple[str, str], str]]:
     return features, formats
 
 
+def _page_differences(received: Received, want: bytes, version: str) -> list[str]:
+    """What a page does besides its text that the released renderer's page does not, whatever
+    renderer version it names: active content, markup a renderer never writes (inline styles,
+    ``hidden``, other elements), a stylesheet other than the renderer's (generated text,
+    hiding, overlaying), other classes or structure."""
+    got, pub = _markup(received.data), _markup(want)
+    out = []
+    if set(got.active) - set(pub.active):
+        out.append(i18n.f("the page carries {what}, which a publication never has",
+                          what=", ".join(sorted(set(got.active) - set(pub.active)))))
+    foreign = sorted(set(got.foreign) - set(pub.foreign))
+    if foreign:
+        out.append(i18n.f("the page has {what}, which no released renderer writes (it can hide, overlay or "
+                          "restyle what is shown)", what=", ".join(foreign)))
+    out += _css_findings(got.styles, pub.styles, version)
+    if got.shape != pub.shape and not out:
+        out.append(_("the page's styles, classes or hidden parts differ from the publication's (they can "
+                     "hide or change what is shown)"))
+    return out
+
+
 def _shown_differences(received: Received, want: bytes, same_version: bool) -> list[str]:
     """What the file shows a reader besides its values that the publication does not: active
-    content in a page or PDF (always), hidden parts and masking number formats in a workbook
-    (always), a page's styles (when the file names this renderer)."""
-    if received.kind == "html":
-        got, pub = _markup(received.data), _markup(want)
-        out = [i18n.f("the page carries {what}, which a publication never has", what=", ".join(
-            sorted(set(got.active) - set(pub.active))))] if set(got.active) - set(pub.active) else []
-        if same_version and (got.styles != pub.styles or got.shape != pub.shape):
-            out.append(_("the page's styles, classes or hidden parts differ from the publication's (they can "
-                         "hide or change what is shown)"))
-        return out
+    content, drawn objects and annotations in a PDF (always), hidden parts and masking number
+    formats in a workbook (always; any other format when the file names this renderer)."""
     if received.kind == "pdf":
         extra = sorted(set(_pdf_active(received.data)) - set(_pdf_active(want)))
         return [i18n.f("the PDF carries {what}, which a publication never has", what=", ".join(extra))] if extra \
@@ -460,14 +533,20 @@ def _shown_differences(received: Received, want: bytes, same_version: bool) -> l
 
 
 def verify_publication(ledger: Ledger, path: str, *, values_only: bool = False) -> Report:
-    """Check ``path`` against the publication its code names (CheckFailed naming the first
-    differences; InputError for unreadable input or no code)."""
+    """Check the file at ``path`` against the publication its code names (CheckFailed naming
+    the first differences; InputError for unreadable input or no code)."""
+    return verify_received(ledger, read(path), values_only=values_only)
+
+
+def _expected(ledger: Ledger, received: Received) -> tuple[Any, bytes, str]:
+    """(the publication, its document rendered again as the file's renderer made it, the
+    renderer version): a file naming a released renderer is rendered by that one (a document
+    sent before renderer 2 by version 1), any other by the publication's own. A page naming no
+    released renderer is refused: its stylesheet cannot be checked."""
     from ..reports import formats
-    from ..reports.published import PublishedDocument, version
+    from ..reports.published import PublishedDocument, renderer_of, version
     from . import publishing
 
-    received = read(path)
-    report = Report()
     pubs = {p.id: p for p in publishing.publications(ledger)}
     pub = pubs.get(received.pub_id)
     if pub is None:
@@ -477,31 +556,40 @@ def verify_publication(ledger: Ledger, path: str, *, values_only: bool = False) 
         raise CheckFailed(i18n.f("{file}: its code carries content hash {code}, but publication {id} hashes to "
                                  "{hash}", file=received.path, code=received.short_hash, id=pub.id,
                                  hash=pub.content_sha256[:16]))
-    what = f"{pub.kind} {pub.policy} {pub.as_of}" + (f" {pub.period}" if pub.period else "")
-    report.ok(i18n.f("code {code}: publication {id} ({what}, known at revision {known_at})",
-                     code=f"{received.pub_id}:{received.short_hash}", id=pub.id, what=what, known_at=pub.known_at))
+    renderer = renderer_of(received.version)
+    if renderer is None and received.kind == "html":
+        raise CheckFailed(i18n.f("{file}: the page names renderer {version}, which no released ledger has: a "
+                                 "publication's page passes only with the stylesheet of a released renderer "
+                                 "version", file=received.path, version=received.version or "-"))
     result, _content, same = publishing.regenerate(ledger, pub)
     if not same:
         raise CheckFailed(i18n.f("publication {id}: the ledger no longer reproduces its content (sha256 differs): "
                                  "see `ledger published {id}`", id=pub.id))
+    renderer = renderer or pub.renderer
+    with i18n.speaking(received.lang):
+        expected = formats.render("publication", received.kind, PublishedDocument(pub, result, renderer))
+    assert isinstance(expected, bytes | str)
+    return pub, expected.encode() if isinstance(expected, str) else expected, version(renderer)
+
+
+def verify_received(ledger: Ledger, received: Received, *, values_only: bool = False) -> Report:
+    """Check a received document (``read`` or ``receive``) against its publication."""
+    report = Report()
+    pub, want, mine = _expected(ledger, received)
+    what = f"{pub.kind} {pub.policy} {pub.as_of}" + (f" {pub.period}" if pub.period else "")
+    report.ok(i18n.f("code {code}: publication {id} ({what}, known at revision {known_at})",
+                     code=f"{received.pub_id}:{received.short_hash}", id=pub.id, what=what, known_at=pub.known_at))
     report.ok(i18n.f("the publication's content regenerated byte for byte (sha256 {hash})",
                      hash=pub.content_sha256[:16]))
-    before = i18n.lang()
-    i18n.set_lang(received.lang)
-    try:
-        expected = formats.render("publication", received.kind, PublishedDocument(pub, result))
-    finally:
-        i18n.set_lang(before)
-    assert isinstance(expected, bytes | str)
-    want = expected.encode() if isinstance(expected, str) else expected
-    mine = version()
     engine = _pdf_engine(want) if received.kind == "pdf" else ""
     if received.data == want:
         report.ok(i18n.f("{kind}: the same bytes as the publication rendered again (renderer {version})",
                          kind=received.kind, version=mine))
         return report
     same_maker = received.version == mine and received.engine == engine
-    differences = _differences(received, want) or _shown_differences(received, want, same_maker)
+    differences = _page_differences(received, want, mine) if received.kind == "html" else []
+    differences = differences or _differences(received, want) or (
+        _shown_differences(received, want, same_maker) if received.kind != "html" else [])
     if differences:
         more = i18n.f(" (and {n} more)", n=len(differences) - SHOWN) if len(differences) > SHOWN else ""
         raise CheckFailed(i18n.f("{file}: differs from publication {id}: {what}", file=received.path, id=pub.id,
