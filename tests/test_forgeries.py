@@ -67,6 +67,10 @@ def verify_packet(path: Path, *args: str):
 
 @pytest.fixture
 def office(db_url, tmp_path, monkeypatch):
+    return open_office(db_url, tmp_path, monkeypatch)
+
+
+def open_office(db_url, tmp_path, monkeypatch) -> Office:
     """The office: the cli-test world, an Ed25519 key with its origin, its state beside it."""
     keys = tmp_path / "keys"
     keys.mkdir()
