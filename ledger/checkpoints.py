@@ -431,7 +431,7 @@ def check_signature(cp: Checkpoint, public: Verifier | None, origin: str, *, req
     if not ok:
         raise CheckFailed(Msg("{origin}: the signature of key {kid} does not verify: the checkpoint's text was changed "
                               "after it was signed (a signature over other bytes)", origin=origin, kid=kid))
-    return f"signed by key {kid}"
+    return Msg("signed by key {key}", key=kid)
 
 
 def _check_json_signature(cp: Checkpoint, public: Verifier, origin: str) -> str:
@@ -449,7 +449,7 @@ def _check_json_signature(cp: Checkpoint, public: Verifier, origin: str) -> str:
     except (InvalidSignature, ValueError):
         raise CheckFailed(Msg("{origin}: the signature of key {kid} does not verify: the checkpoint's text was changed "
                               "after it was signed (a signature over other bytes)", origin=origin, kid=kid)) from None
-    return f"signed by key {kid}"
+    return Msg("signed by key {key}", key=kid)
 
 
 def check_against(cp: Checkpoint, head: TreeHead | None, log_size: int, origin: str) -> None:

@@ -26,13 +26,15 @@ import hashlib
 import io
 import json
 import zipfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..app import Ledger
 from ..reports import explain as explain_report
 from ..reports import text as render
 from ..reports.safe import file_name, with_bom
+
+if TYPE_CHECKING:
+    from ..app import Ledger
 
 FORMAT = "ledger-packet/3"
 FORMATS = ("ledger-packet/2", FORMAT)

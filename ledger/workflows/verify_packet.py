@@ -23,11 +23,12 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from .. import __version__
 from ..errors import CheckFailed
-from ..i18n import Msg
+from ..i18n import Msg, f, tr
 
 # Packets are small: everything is read into memory.
 
@@ -137,21 +138,24 @@ def verify_packet(path: str, public: Any | None, allow_unsigned: bool = False) -
         raise CheckFailed(Msg("{path}: {name} is missing", path=path, name=cp_name))
     cp = checkpoints.Checkpoint.parse(files[cp_name].decode("utf-8", "replace"), cp_name)
     if public is not None:
-        report.verdict = checkpoints.check_signature(cp, public, cp_name, required=True)
+        report.verdict = tr(checkpoints.check_signature(cp, public, cp_name, required=True))
         report.signed = True
     else:
-        report.verdict = "UNSIGNED (no key given: its signature, if any, was not checked)"
+        report.verdict = f("UNSIGNED (no key given: its signature, if any, was not checked)")
     report.ok(f"{cp_name}: {report.verdict}")
     if current:
         _manifest(files, cp)
-        report.ok("manifest.json: every file of the packet, as listed with its SHA-256 in the manifest the checkpoint "
-                  + ("signs" if report.signed else "names"))
+        report.ok(f("manifest.json: every file of the packet, as listed with its SHA-256 in the manifest the "
+                    "checkpoint signs") if report.signed else
+                  f("manifest.json: every file of the packet, as listed with its SHA-256 in the manifest the "
+                    "checkpoint names"))
     elif report.signed and not allow_unsigned:
         raise CheckFailed(Msg("{path}: a {form} packet (made before manifests were signed): its explanation.html, "
                               ".csv, .pdf and README.txt are not covered by the signature; ask the office for a new "
                               "packet, or give --allow-unsigned to check what it proves", path=path, form=form))
     else:
-        report.verdict = "PARTLY UNSIGNED (a ledger-packet/2 packet: only its records and explanation.json are proven)"
+        report.verdict = f("PARTLY UNSIGNED (a ledger-packet/2 packet: only its records and explanation.json are "
+                           "proven)")
 
     by_revision, streams, withheld, leaves = _records(files, cp, current)
     known_at = int(meta["known_at"])
@@ -168,29 +172,57 @@ def verify_packet(path: str, public: Any | None, allow_unsigned: bool = False) -
                                   stream=stream))
     if current:
         _batch_root(files, cp, leaves)
-    report.ok(f"records.jsonl: {len(by_revision)} records in full and {len(withheld)} as leaf hashes, proven in the "
-              f"checkpoint's log of {cp.size} records (Merkle root {cp.root[:16]}…)")
+    report.ok(f("records.jsonl: {full} records in full and {held} as leaf hashes, proven in the checkpoint's log of "
+                "{size} records (Merkle root {root}…)", full=len(by_revision), held=len(withheld), size=cp.size,
+                root=cp.root[:16]))
     report.ok(_chain_hashes(cp, meta, known_at, by_revision, withheld))
-    report.ok(f"streams: {len(needed)} read by the card, each complete or proven absent"
-              + (f" ({len(held)} peers' as their stream heads only: a unit's packet)" if held else ""))
+    report.ok(f("streams: {n} read by the card, each complete or proven absent ({held} peers' as their stream heads "
+                "only: a unit's packet)", n=len(needed), held=len(held)) if held else
+              f("streams: {n} read by the card, each complete or proven absent", n=len(needed)))
     report.ok(f"policy.yaml: {policy.ref} ({meta['policy']['origin']})")
     places = _places(files, report) if unit_scope else None
     _rescore(files, meta, policy, known_at, streams, places, report)
 
     # the import file (and a packet before ledger-packet/3: its unsigned manifest)
-    from .packets import import_line
-
-    wanted = "".join(import_line(r.data) + "\n" for _, r in sorted(by_revision.items())
-                     if r.stream.startswith("unit:") and r.stream in meta["streams"])
-    if files.get("events.jsonl", b"").decode() != wanted:
-        raise CheckFailed("events.jsonl: not the proven records' events (edited, added or removed)")
+    _events(files, meta, by_revision)
     if not current:
         manifest = _json(files, "manifest.json") if "manifest.json" in files else {}
         for name, data in sorted(files.items()):
             if name != "manifest.json" and manifest.get(name) != hashlib.sha256(data).hexdigest():
                 raise CheckFailed(Msg("manifest.json: {name} is not the file the manifest lists", name=name))
-    report.ok("events.jsonl: the proven records' events")
+    report.ok(f("events.jsonl: the proven records' events"))
     return report
+
+
+def _events(files: dict[str, bytes], meta: dict[str, Any], by_revision: dict[int, Any]) -> None:
+    """events.jsonl holds the proven records' events, in order, as ``ledger import`` reads them:
+    compared as values (its bytes are the manifest's), numbers the catalog keeps as decimals
+    written as their text."""
+    from .packets import ENVELOPE
+
+    streams = set(meta["streams"])
+    wanted = [r.data for _, r in sorted(by_revision.items()) if r.stream.startswith("unit:") and r.stream in streams]
+    try:
+        lines = files.get("events.jsonl", b"").decode().splitlines()
+        given = [json.loads(line) for line in lines]
+    except ValueError:
+        given = None
+    plain = (str, int, bool, type(None))
+    if given is None or len(given) != len(wanted) or any(
+            g != {k: v if type(v) in plain else _as_text(v) for k, v in w.items() if k not in ENVELOPE}
+            for g, w in zip(given, wanted, strict=True)):
+        raise CheckFailed("events.jsonl: not the proven records' events (edited, added or removed)")
+
+
+def _as_text(value: Any) -> Any:
+    """A stored value as events.jsonl writes it (``packets.import_line``: decimals as text)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_text(v) for v in value]
+    return value
 
 
 def _json(files: dict[str, bytes], name: str) -> Any:
@@ -241,20 +273,28 @@ def _chain_hashes(cp: Any, meta: dict[str, Any], known_at: int, by_revision: dic
                                   " stale or back-dated checkpoint",
                                   time=cp.time, recorded_at=last.data['recorded_at']))
     elif cp.size in withheld:
-        said.append(f"the record at revision {cp.size} is withheld ({withheld[cp.size]}): the chain hash there is the "
-                    f"checkpoint's word")
+        said.append(f("the record at revision {revision} is withheld ({why}): the chain hash there is the "
+                      "checkpoint's word", revision=cp.size, why=_why(withheld[cp.size])))
     elif cp.size:
         raise CheckFailed(Msg("checkpoint: the record at revision {size} is not in the packet", size=cp.size))
     anchor = by_revision.get(known_at)
     if known_at and anchor is None and known_at in withheld:
-        said.append(f"the record at revision {known_at} is withheld ({withheld[known_at]}): the result's chain hash is "
-                    f"packet.json's word")
+        said.append(f("the record at revision {revision} is withheld ({why}): the result's chain hash is "
+                      "packet.json's word", revision=known_at, why=_why(withheld[known_at])))
     elif known_at and (anchor is None or anchor.data.get("hash") != meta["chain_hash"]):
         raise CheckFailed(Msg("packet.json: the chain hash after revision {known_at} is not the one the record at"
                               " revision {known_at} carries (or that record is missing)",
                               known_at=known_at))
-    return (f"chain hashes: after revision {cp.size} (checkpoint) and after revision {known_at} (the result)"
+    return (f("chain hashes: after revision {size} (checkpoint) and after revision {known_at} (the result)",
+              size=cp.size, known_at=known_at)
             + ("; " + "; ".join(said) if said else ""))
+
+
+def _why(reason: str) -> str:
+    """Why a record is withheld, as packets.withheld says it (its code, then in words)."""
+    words = {"account": "account: a web account's record", "not readable by the unit": "not readable by the unit: "
+             "another unit's record, or the ledger's own"}
+    return tr(words.get(reason, reason))
 
 
 def _places(files: dict[str, bytes], report: Report) -> dict[int, tuple[int, int]]:
@@ -262,9 +302,11 @@ def _places(files: dict[str, bytes], report: Report) -> dict[int, tuple[int, int
         return {}
     places = {int(p["key"]): (int(p["place"]), int(p["of"])) for p in _json(files, "ranks.json")["places"]}
     if places:
-        report.ok(f"ranks.json: the unit's place in {len(places)} rank table(s), as the office states it (a unit's "
-                  "packet carries no other unit's records: taken on trust"
-                  + (", under the office's signature)" if report.signed else ")"))
+        report.ok(f("ranks.json: the unit's place in {n} rank table(s), as the office states it (a unit's packet "
+                    "carries no other unit's records: taken on trust, under the office's signature)", n=len(places))
+                  if report.signed else
+                  f("ranks.json: the unit's place in {n} rank table(s), as the office states it (a unit's packet "
+                    "carries no other unit's records: taken on trust)", n=len(places)))
     return places
 
 
@@ -295,14 +337,15 @@ def _rescore(files: dict[str, bytes], meta: dict[str, Any], policy: Any, known_a
         if again != given:
             raise CheckFailed(Msg("explanation.json: the card scored again from the packet differs from it{given}",
                                   given=_first_difference(json.loads(given), json.loads(again))))
-        report.ok(f"explanation.json: scored again from the packet, byte for byte (total {ex.card.total})")
+        report.ok(f("explanation.json: scored again from the packet, byte for byte (total {total})",
+                    total=ex.card.total))
         return
     report.versions_differ = f"packet made by {theirs}, checked by {mine}"
     if json.loads(again) != json.loads(given):
         raise CheckFailed(Msg("explanation.json: the card scored again from the packet differs from it{given}",
                               given=_first_difference(json.loads(given), json.loads(again))))
-    report.ok(f"explanation.json: scored again from the packet, the same values (total {ex.card.total}; "
-              f"versions differ: {report.versions_differ})")
+    report.ok(f("explanation.json: scored again from the packet, the same values (total {total}; versions differ: "
+                "{versions})", total=ex.card.total, versions=report.versions_differ))
 
 
 def _records(files: dict[str, bytes], cp: Any, batch: bool) -> tuple[dict[int, Any], dict[str, list[Any]],
@@ -319,6 +362,11 @@ def _records(files: dict[str, bytes], cp: Any, batch: bool) -> tuple[dict[int, A
     streams: dict[str, list[Record]] = defaultdict(list)
     withheld: dict[int, str] = {}
     leaves: list[tuple[int, bytes]] = []
+    loads, sha256 = codec._DECODER.decode, hashlib.sha256  # the hot loop: a packet has thousands of records
+
+    def where(number: int, revision: int, stream: str, data: dict[str, Any]) -> str:
+        return f"records.jsonl line {number}: the record at revision {revision} (stream {stream}, id {data.get('id')})"
+
     for number, line in enumerate(files["records.jsonl"].decode().splitlines(), 1):
         row = json.loads(line)
         revision = int(row["revision"])
@@ -329,20 +377,20 @@ def _records(files: dict[str, bytes], cp: Any, batch: bool) -> tuple[dict[int, A
             leaves.append((revision - 1, bytes.fromhex(row["leaf"])))
             withheld[revision] = str(row.get("withheld", "withheld"))
             continue
-        stream, version, topic = row["stream"], int(row["version"]), row["topic"]
-        state = row["state"].encode()
+        stream, version, topic, text = row["stream"], int(row["version"]), row["topic"], row["state"]
         try:
-            data = codec.loads(state)
+            data = loads(text)
         except ValueError:
             data = {}
-        where = f"records.jsonl line {number}: the record at revision {revision} (stream {stream}, id {data.get('id')})"
-        leaf = merkle.record_leaf(stream, version, topic, state)
+        leaf = sha256(b"\x00" + f"{stream}\n{version}\n{topic}\n{text}".encode()).digest()  # merkle.record_leaf
         if batch:
             leaves.append((revision - 1, leaf))
         elif not merkle.verify_inclusion(revision - 1, cp.size, leaf, [bytes.fromhex(p) for p in row["path"]], root):
-            raise CheckFailed(Msg("{where} is not in the checkpointed log (an event edited or added)", where=where))
+            raise CheckFailed(Msg("{where} is not in the checkpointed log (an event edited or added)",
+                                  where=where(number, revision, stream, data)))
         if data.get("revision") != revision or data.get("type") != topic:
-            raise CheckFailed(Msg("{where} does not say what its row says (revision, type)", where=where))
+            raise CheckFailed(Msg("{where} does not say what its row says (revision, type)",
+                                  where=where(number, revision, stream, data)))
         record = Record(stream, version, data)
         by_revision[revision] = record
         streams[stream].append(record)
