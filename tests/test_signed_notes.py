@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from helpers import cli
 from test_forgeries import ORIGIN, more, open_office, verify_packet
 
-FIXTURES = Path(__file__).parent / "fixtures" / "packet-v2"
+FIXTURES = Path(__file__).parent / "fixtures" / "packet-v2"  # tests/fixtures/README.md
 
 
 @pytest.fixture
