@@ -298,7 +298,13 @@ def refused_everywhere(office: Office, *words: str) -> None:
     assert not (office.tmp / "refused.txt").exists() and not (office.tmp / "refused.zip").exists()
 
 
+@pytest.mark.slow
 def test_a_store_restored_from_an_older_copy(office, copies):
+    from ledger import accounts
+    from ledger.app import Ledger
+
+    with Ledger(office.url) as ledger:
+        accounts.add(ledger, "off", "office", "office-secret-1")
     more(office, "w1", 3)
     old = copies.backup("old")
     older_size = size_of(office)
@@ -312,6 +318,13 @@ def test_a_store_restored_from_an_older_copy(office, copies):
     refused_everywhere(office, f"the store is behind the office's last signed checkpoint ({office.state}",
                        f"{signed_size} records", f"it has {older_size} records",
                        f"revisions 1–{signed_size} are not provably in it")
+    # the workbench's packet is a signing path too
+    from webkit import World, sign_in
+
+    client = World(office.url, "", 0, 0, "", "").client()
+    sign_in(client, "off", "office-secret-1")
+    response = client.get("/units/b/packet?policy=cli-test&lang=en")
+    assert response.status_code == 409 and "refusing to sign: the store is behind" in response.text, response.text
 
 
 def test_a_truncated_tail(office, copies):
@@ -334,6 +347,7 @@ def test_a_truncated_tail(office, copies):
     assert run.code == 3 and "records removed" in run.err and not (office.tmp / "x.zip").exists(), run.err
 
 
+@pytest.mark.slow
 def test_a_rewritten_tail_and_deleted_checkpoint_rows(office, copies):
     """Back to a copy of 3 records ago, then other records written: as long as the signed log, and
     the publication's checkpoint rows deleted — the office's state outside the store still says."""
@@ -377,6 +391,7 @@ def cli_recorded(url: str) -> dict[str, str]:
         return {name: body for name, _, body in ledger.store.recorded_checkpoints()}
 
 
+@pytest.mark.slow
 def test_an_honest_restore_accepted_with_its_reason(office, copies):
     more(office, "w1", 2)
     run, first = office.checkpoint("first.txt")
@@ -413,3 +428,39 @@ def test_an_honest_restore_accepted_with_its_reason(office, copies):
     assert office.run("prove", "consistency", str(lost), str(later)).code == 1
     log = (office.state / "signed.log").read_text().splitlines()
     assert log[-3].startswith(f"rollback {agreed} {signed_size} ") and log[-1].endswith(" checkpoint")
+
+
+@pytest.mark.slow
+def test_signers_racing_each_other_and_a_writer(office):
+    """Checkpoints, packets and imports at once, in separate processes: each signer checks and
+    records under the state's lock, so every checkpoint signed extends the ones before it."""
+    import os
+    import subprocess
+
+    from helpers import ledger_command
+
+    def start(*args: str) -> subprocess.Popen:
+        return subprocess.Popen(ledger_command(office.url, *args), env={**os.environ}, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+
+    procs = []
+    for i in range(3):
+        rows = [{"type": "warning", "unit": "a", "date": f"2021-08-{d + 1:02d}", "id": f"race{i}-{d}",
+                 "issuer_level": "county"} for d in range(5)]
+        procs += [start("checkpoint", "--output", str(office.tmp / f"c{i}.txt")),
+                  start("import", write_jsonl(office.tmp / f"r{i}.jsonl", rows)),
+                  start("packet", "b", "--policy", "cli-test", "--no-pdf", "--output", str(office.tmp / f"p{i}.zip"))]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    log = [line.split(" ") for line in (office.state / "signed.log").read_text().splitlines()]
+    assert len(log) == 6 and all(len(parts) == 4 for parts in log)
+    made = sorted((checkpoints.Checkpoint.read(str(office.tmp / f"c{i}.txt")) for i in range(3)), key=lambda c: c.size)
+    made += [checkpoints.Checkpoint.parse(read_zip(office.tmp / f"p{i}.zip")[1]["checkpoint.txt"].decode(), "p")
+             for i in range(3)]
+    last = checkpoints.Checkpoint.read(str(office.state / "last-checkpoint"))
+    assert last.size == max(cp.size for cp in made)
+    for i, cp in enumerate(made):
+        (office.tmp / f"all{i}.txt").write_text(cp.serialize())
+        run = office.run("verify", "--checkpoint", str(office.tmp / f"all{i}.txt"), "--key", office.vkey)
+        assert run.code == 0 and "the log extends it" in run.out, run.err

@@ -238,3 +238,17 @@ def test_demo_cards_rederive_offline(db_url, tmp_path, monkeypatch):
     files["records.jsonl"] = "".join(ln + "\n" for ln in lines if ln != dropped).encode()
     run = verify(write_zip(tmp_path / "t.zip", folder, files))
     assert run.code == 1 and f"stream {peer}" in run.err, run.err
+
+
+@pytest.mark.parametrize(("name", "data", "named"), [
+    ("records.jsonl", b'{"revision": 1}\n', "not what a packet holds (KeyError"),
+    ("records.jsonl", b"not json\n", "not what a packet holds (JSONDecodeError"),
+    ("stream_heads.json", b"[]", "not what a packet holds (TypeError"),
+    ("packet.json", b"[]", "packet.json: not a packet's description"),
+    ("tree.json", b'{"size": "x", "nodes": 5}', "a record is not in the checkpointed log"),
+])
+def test_malformed_files_of_an_unsigned_packet_fail_by_name(tmp_path, packet, name, data, named):
+    """Anyone can make an unsigned packet: its files are read without trusting their shape."""
+    out, _, _ = packet
+    run = verify(tampered(tmp_path, out, lambda files: files.update({name: data})))
+    assert run.code == 1 and named in run.err and "Traceback" not in run.err, run.err

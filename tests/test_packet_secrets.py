@@ -115,6 +115,7 @@ def test_a_units_packet_carries_no_peers_records(world, tmp_path):
     assert run.code == 1 and "ranks.json: not the file the manifest lists" in run.err
 
 
+@pytest.mark.slow
 def test_no_page_or_api_response_shows_a_password_hash(world):
     user_ids = [r.id for r in Ledger(world.url).store.read_stream(accounts.STREAM)]
     paths = ["/", "/policies/cli-test", "/scores/cli-test", "/scores/cli-test/download.json", "/units/b",

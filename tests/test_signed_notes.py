@@ -154,3 +154,50 @@ def test_packets_written_before_keep_verifying(tmp_path):
     run = verify_packet(tmp_path / "unsigned-v2.zip", "--key", key)
     assert run.code == 1 and "checkpoint.json: UNSIGNED, but a key was given" in run.err
     assert cli("sqlite:///" + str(tmp_path / "x.db"), "verify-packet", str(tmp_path / "signed-v2.zip")).code == 1
+
+
+GOOD = ("o.example/ledger\n5\n" + base64.b64encode(bytes(32)).decode() + "\nstream-heads "
+        + base64.b64encode(bytes(32)).decode() + "\nstreams 2\nchain " + "ab" * 32 + "\ntime 2026-01-01T00:00:00Z\n")
+
+
+@pytest.mark.parametrize("text, expected", [
+    (GOOD.replace("o.example/ledger", "o example"), "the origin, the tree size and the root hash"),
+    (GOOD.replace("\n5\n", "\n05\n"), "without leading zeros"),
+    (GOOD.replace("\n5\n", "\n-5\n"), "without leading zeros"),
+    (GOOD.replace("streams 2", "streams 2\nstreams 2"), "each once"),
+    (GOOD.replace("streams 2", "streams 2\nsecret 1"), "extension lines among"),
+    (GOOD.replace("streams 2\n", ""), "the line 'streams …'"),
+    (GOOD.replace("streams 2", "streams 02"), "in the ledger's form"),
+    (GOOD.replace("chain " + "ab" * 32 + "\ntime 2026-01-01T00:00:00Z",
+                  "time 2026-01-01T00:00:00Z\nchain " + "ab" * 32), "in the ledger's form"),
+    (GOOD.replace(base64.b64encode(bytes(32)).decode() + "\n", "AAAA\n", 1), "the base64 of a 32-byte hash"),
+    (GOOD.replace("ab" * 32, "AB" * 32), "64 lower-case hex digits"),
+    (GOOD + "\n\u2014 o.example/ledger !!!\n", "signature lines"),
+    (GOOD + "\nnot a signature\n", "signature lines"),
+    (GOOD.replace("time 2026", "time \x1b[31m2026"), "without control characters"),
+    (GOOD.rstrip("\n"), "ending in a newline"),
+])
+def test_malformed_checkpoints_are_refused_by_name(tmp_path, text, expected):
+    path = tmp_path / "cp.txt"
+    path.write_text(text, encoding="utf-8")
+    run = cli(f"sqlite:///{tmp_path}/x.db", "prove", "consistency", str(path), str(path))
+    assert run.code == 2 and expected in run.err and "Traceback" not in run.err, run.err
+    assert str(path) in run.err
+
+
+@pytest.mark.parametrize("origin", ["a b", "a+b", "", "tab\tname", "全角\u3000空格"])
+def test_an_origin_is_a_note_key_name(tmp_path, monkeypatch, origin):
+    monkeypatch.setenv("LEDGER_KEY", str(tmp_path / "k.pem"))
+    run = cli(f"sqlite:///{tmp_path}/x.db", "keys", "init", "--origin", origin)
+    assert run.code == 2 and "--origin" in run.err and not (tmp_path / "k.pem").exists(), run.err
+
+
+@pytest.mark.parametrize("text", ["not a key", "a+zz+AAAA",
+                                  "a+00000000+" + base64.b64encode(b"\x01" + bytes(32)).decode(),
+                                  "a+00000000+" + base64.b64encode(b"\x02" + bytes(32)).decode()])
+def test_a_bad_verifier_key_is_refused(tmp_path, text):
+    (tmp_path / "k.vkey").write_text(text)
+    (tmp_path / "cp.txt").write_text(GOOD)
+    run = cli(f"sqlite:///{tmp_path}/x.db", "prove", "consistency", str(tmp_path / "cp.txt"), str(tmp_path / "cp.txt"),
+              "--key", str(tmp_path / "k.vkey"))
+    assert run.code == 2 and "k.vkey" in run.err and "Traceback" not in run.err, run.err

@@ -120,14 +120,25 @@ def verify_packet(path: str, public: Any | None, allow_unsigned: bool = False) -
     """``public``: the office's key (a ``checkpoints.Verifier``): the checkpoint must carry its
     valid signature. Without one the packet is refused unless ``allow_unsigned``, and then its
     verdict says UNSIGNED."""
-    from .. import checkpoints
-    from .packets import FORMAT, FORMATS
-
     if public is None and not allow_unsigned:
         raise CheckFailed(NOTHING_VOUCHES)
     files = _files(path)
+    try:
+        return _verify(path, files, public, allow_unsigned)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        # A file of the right name but not of the right shape (an unsigned packet anyone made).
+        raise CheckFailed(Msg("{path}: a file of the packet is not what a packet holds ({kind}: {exc})", path=path,
+                              kind=type(exc).__name__, exc=str(exc)[:200])) from None
+
+
+def _verify(path: str, files: dict[str, bytes], public: Any | None, allow_unsigned: bool) -> Report:
+    from .. import checkpoints
+    from .packets import FORMAT, FORMATS
+
     report = Report()
     meta = _json(files, "packet.json")
+    if not isinstance(meta, dict):
+        raise CheckFailed("packet.json: not a packet's description (a JSON object)")
     form = meta.get("packet")
     if form not in FORMATS:
         raise CheckFailed(Msg("packet.json: a packet of {formats} (this one says {form})",
