@@ -1,7 +1,9 @@
-"""Commands of the Merkle log (issue #18): `keys init`, `checkpoint`, `prove consistency|inclusion`,
-`migrate`, and `verify --checkpoint F` (options added to `verify`). They register themselves
-below; the library does the work (``ledger.checkpoints``,
-``ledger.store.proofs``, ``ledger.store.migrate``). Imports only click at start-up."""
+"""Commands of the Merkle log (issues #18, #25): `keys init [--origin]`, `checkpoint
+[--accept-rollback --reason]`, `prove consistency|inclusion`, `migrate`, and `verify --checkpoint F
+--key K` (options added to `verify`, which also compares the log with the office's signed
+checkpoints). They register themselves below; the library does the work (``ledger.checkpoints``,
+``ledger.signing``, ``ledger.store.proofs``, ``ledger.store.migrate``). Imports only click at
+start-up."""
 
 from __future__ import annotations
 
