@@ -184,9 +184,6 @@ class Verifier:
 
 def load_public(path: str | Path) -> Verifier:
     """A public key file: a verifier key (one line ``origin+keyid+base64``) or a PEM public key."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
     data = Path(path).read_bytes()
     if not data.lstrip().startswith(b"-----BEGIN"):
         try:
@@ -195,6 +192,9 @@ def load_public(path: str | Path) -> Verifier:
             raise InputError(Msg("an Ed25519 public key: PEM, or a verifier key origin+keyid+base64 ({path}: {exc})",
                                  path=path, exc=exc), field="--key", problem=True) from None
         return Verifier(raw, name, str(path))
+    from cryptography.hazmat.primitives import serialization  # PEM only: the verifier key needs none of it
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         public = serialization.load_pem_public_key(data)
     except (ValueError, TypeError) as exc:
