@@ -9,7 +9,8 @@ implementation that shares no code with ``ledger.store.merkle``.
 
 from __future__ import annotations
 
-import base64
+import dataclasses
+import datetime as dt
 import hashlib
 import json
 import os
@@ -348,75 +349,80 @@ def test_keys_checkpoints_and_signatures(db_url, tmp_path, monkeypatch):
     build(db_url, tmp_path)
     key = _keys(tmp_path, monkeypatch)
     # no key yet: the checkpoint is unsigned, and said so where it is checked
-    unsigned = tmp_path / "u.json"
+    unsigned = tmp_path / "u.txt"
     run = cli(db_url, "checkpoint", "--output", str(unsigned))
     assert run.code == 0 and "UNSIGNED" in run.out
-    run = cli(db_url, "keys", "init")
+    assert unsigned.read_text().startswith(checkpoints.UNSIGNED_ORIGIN + "\n") and "\n\n" not in unsigned.read_text()
+    run = cli(db_url, "keys", "init", "--origin", "kb.example.gov.cn/ledger")
     assert run.code == 0 and key.exists() and key.with_suffix(".pub").exists()
+    assert key.with_suffix(".vkey").read_text().startswith("kb.example.gov.cn/ledger+")
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert cli(db_url, "keys", "init").code == 2  # never overwritten
-    signed = tmp_path / "s.json"
+    signed = tmp_path / "s.txt"
     assert cli(db_url, "checkpoint", "--output", str(signed)).code == 0
-    body = json.loads(signed.read_text())
+    body = checkpoints.Checkpoint.read(str(signed))
     with Ledger(db_url) as ledger:
         size = ledger.store.tree_head().size
-    assert body["signature"] and body["key_id"] and body["size"] == size
+    assert body.signatures and body.origin == "kb.example.gov.cn/ledger" and body.size == size
     run = cli(db_url, "verify", "--checkpoint", str(signed), "--checkpoint", str(unsigned))
     assert run.code == 0, run.err
-    assert re.search(rf"s\.json: matches the log at size {size} .*signed by key", run.out)
-    assert re.search(r"u\.json: matches .*UNSIGNED", run.out)
+    assert re.search(rf"s\.txt: matches the log at size {size} .*signed by key kb.example.gov.cn/ledger\+", run.out)
+    assert re.search(r"u\.txt: matches .*UNSIGNED", run.out)
+    # a key given means a signature required: the unsigned one fails then
+    run = cli(db_url, "verify", "--checkpoint", str(unsigned), "--key", str(key.with_suffix(".vkey")))
+    assert run.code == 1 and "UNSIGNED, but a key was given" in run.err
     # re-signed with another key: refused
     other = tmp_path / "other.pem"
     monkeypatch.setenv("LEDGER_KEY", str(other))
-    checkpoints.init_keys()
+    checkpoints.init_keys(origin="kb.example.gov.cn/ledger")
     with Ledger(db_url) as ledger:
         forged = checkpoints.make(ledger.store.tree_head(), checkpoints.load_private(), ledger.store.clock())
-    (tmp_path / "f.json").write_text(forged.to_json())
+    (tmp_path / "f.txt").write_text(forged.serialize())
     monkeypatch.setenv("LEDGER_KEY", str(key))
-    run = cli(db_url, "verify", "--checkpoint", str(tmp_path / "f.json"))
+    run = cli(db_url, "verify", "--checkpoint", str(tmp_path / "f.txt"))
     assert run.code == 1 and "another key" in run.err
     # altered values under the office's signature: refused
-    body["size"] = size - 1
-    (tmp_path / "a.json").write_text(json.dumps(body))
-    run = cli(db_url, "verify", "--checkpoint", str(tmp_path / "a.json"))
+    lines = signed.read_text().split("\n")
+    lines[1] = str(size - 1)
+    (tmp_path / "a.txt").write_text("\n".join(lines))
+    run = cli(db_url, "verify", "--checkpoint", str(tmp_path / "a.txt"))
     assert run.code == 1 and "TAMPERED" in run.err
     # a key file others can read is not used
     os.chmod(key, 0o644)
-    assert cli(db_url, "checkpoint", "--output", str(tmp_path / "x.json")).code == 2
+    assert cli(db_url, "checkpoint", "--output", str(tmp_path / "x.txt")).code == 2
 
 
 def test_stale_and_foreign_checkpoints(db_url, tmp_path, monkeypatch):
     build(db_url, tmp_path)
     _keys(tmp_path, monkeypatch)
     assert cli(db_url, "keys", "init").code == 0
-    cp = tmp_path / "cp.json"
+    cp = tmp_path / "cp.txt"
     assert cli(db_url, "checkpoint", "--output", str(cp)).code == 0
-    private = checkpoints.load_private()
+    office = checkpoints.load_private()
     original = checkpoints.Checkpoint.read(str(cp))
     # back-dated (signed by the office, but dated before the records it covers were written)
     with Ledger(db_url) as ledger:
-        stale = checkpoints.make(ledger.store.tree_head(), private, ledger.store.clock())
-    stale = checkpoints.Checkpoint(**{**stale.__dict__, "time": "2020-01-01T00:00:00.000000Z", "signature": None})
-    stale = checkpoints.Checkpoint(**{**stale.__dict__, "signature": base64.b64encode(
-        private.sign(stale.message())).decode()})
-    (tmp_path / "stale.json").write_text(stale.to_json())
-    run = cli(db_url, "verify", "--checkpoint", str(tmp_path / "stale.json"))
+        stale = checkpoints.make(ledger.store.tree_head(), office, dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    (tmp_path / "stale.txt").write_text(stale.serialize())
+    run = cli(db_url, "verify", "--checkpoint", str(tmp_path / "stale.txt"))
     assert run.code == 1 and "stale or back-dated" in run.err
     # a checkpoint of more records than the log has (the log was cut since)
-    beyond = checkpoints.Checkpoint(**{**original.__dict__, "size": original.size + 5, "signature": None})
-    (tmp_path / "beyond.json").write_text(beyond.to_json())
-    run = cli(db_url, "verify", "--checkpoint", str(tmp_path / "beyond.json"))
+    beyond = dataclasses.replace(original, size=original.size + 5, signatures=())
+    (tmp_path / "beyond.txt").write_text(beyond.serialize())
+    run = cli(db_url, "verify", "--checkpoint", str(tmp_path / "beyond.txt"))
     assert run.code == 1 and "records removed" in run.err
     # the log rebuilt from scratch with other content: an old checkpoint no longer matches
     other = f"sqlite:///{tmp_path}/other.db"
     (tmp_path / "o").mkdir()
+    monkeypatch.setenv("LEDGER_STATE", str(tmp_path / "other-state"))  # another log's own office state
     build(other, tmp_path / "o", writes=(5, 1, 8, 3, 16, 1))  # the same size, other content
     assert cli(other, "import", write_jsonl(tmp_path / "x.jsonl", warnings("x", 1, month=4))).code == 0
     run = cli(other, "verify", "--checkpoint", str(cp))
     assert run.code == 1 and "history rewritten" in run.err
+    monkeypatch.delenv("LEDGER_STATE")
     # consistency: A then B in that order only
     assert cli(db_url, "import", write_jsonl(tmp_path / "y.jsonl", warnings("y", 2))).code == 0
-    later = tmp_path / "later.json"
+    later = tmp_path / "later.txt"
     assert cli(db_url, "checkpoint", "--output", str(later)).code == 0
     assert cli(db_url, "prove", "consistency", str(cp), str(later)).code == 0
     run = cli(db_url, "prove", "consistency", str(later), str(cp))
@@ -429,7 +435,7 @@ def test_consistency_across_an_appeals_retraction(db_url, tmp_path, monkeypatch)
     monkeypatch.chdir(tmp_path)  # no office key here: publication checkpoints are unsigned
     build(db_url, tmp_path)
     run = cli(db_url, "publish", "--policy", "jingkai-2021", "--as-of", "2021-06-30")
-    assert run.code == 0, run.err
+    assert run.code == 0 and "the checkpoint made now is UNSIGNED" in run.err, run.err  # publish warns: no key
     a = tmp_path / "a.json"
     assert cli(db_url, "checkpoint", "--output", str(a)).code == 0
     assert cli(db_url, "appeal", "file", "--unit", "jk-fgj", "--target", "w0-1", "--grounds", "wrong unit",
@@ -453,6 +459,6 @@ def test_consistency_across_an_appeals_retraction(db_url, tmp_path, monkeypatch)
     # the publication recorded its checkpoint (unsigned: no key), and verify checks it and says so
     with Ledger(db_url) as ledger:
         recorded = ledger.store.recorded_checkpoints()
-    assert len(recorded) == 1 and json.loads(recorded[0][2])["signature"] is None
+    assert len(recorded) == 1 and not checkpoints.Checkpoint.parse(recorded[0][2], "recorded").signed
     run = cli(db_url, "verify")
     assert run.code == 0 and "publication checkpoints: 1 match the log, 1 of them UNSIGNED" in run.out

@@ -1,7 +1,9 @@
-"""Commands of the Merkle log (issue #18): `keys init`, `checkpoint`, `prove consistency|inclusion`,
-`migrate`, and `verify --checkpoint F` (options added to `verify`). They register themselves
-below; the library does the work (``ledger.checkpoints``,
-``ledger.store.proofs``, ``ledger.store.migrate``). Imports only click at start-up."""
+"""Commands of the Merkle log (issues #18, #25): `keys init [--origin]`, `checkpoint
+[--accept-rollback --reason]`, `prove consistency|inclusion`, `migrate`, and `verify --checkpoint F
+--key K` (options added to `verify`, which also compares the log with the office's signed
+checkpoints). They register themselves below; the library does the work (``ledger.checkpoints``,
+``ledger.signing``, ``ledger.store.proofs``, ``ledger.store.migrate``). Imports only click at
+start-up."""
 
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ import click
 from ..errors import CheckFailed, InputError
 from ..i18n import Msg
 from . import records
-from .base import main
+from .base import main, warn
 
-KEY_HELP = "the office's public key (default: the .pub beside LEDGER_KEY, ./ledger-key.pub)"
+KEY_HELP = ("the office's public key: a PEM file or its verifier key origin+keyid+base64 (default: the .pub beside "
+            "LEDGER_KEY); given, every checkpoint checked must carry its valid signature")
 
 
 def _public_key(key: str | None) -> Any | None:
@@ -34,52 +37,103 @@ def _public_key(key: str | None) -> Any | None:
     return checkpoints.load_public(path)
 
 
+def warn_unsigned(signed: bool) -> None:
+    """``publish`` and ``packet`` without an office key: what they record vouches for nothing."""
+    if not signed:
+        from ..i18n import _
+
+        warn(_("no office key (LEDGER_KEY, default ./ledger-key.pem): the checkpoint made now is UNSIGNED and vouches "
+               "for nothing; run `ledger keys init --origin NAME`"))
+
+
+def _write(path: str, cp: Any) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(cp.serialize())
+
+
 @click.group("keys")
 def keys() -> None:
     """The office's signing key (Ed25519) for checkpoints."""
 
 
 @keys.command("init")
-def keys_init() -> None:
+@click.option("--origin", metavar="NAME", help="the log's name in its checkpoints, set once (e.g. the office's "
+              "domain and /ledger: bgs.example.gov.cn/ledger); default ledger/<key hash>")
+def keys_init(origin: str | None) -> None:
     """Create the signing key: LEDGER_KEY (default ./ledger-key.pem, mode 0600, outside the
-    store) and its public half beside it (ledger-key.pub). Never overwrites a key."""
-    from .. import checkpoints
+    store), its public half beside it (ledger-key.pub) and its verifier key (ledger-key.vkey:
+    origin+keyid+base64). Never overwrites a key."""
+    from .. import checkpoints, signing
+    from ..i18n import f
 
-    private, public, kid = checkpoints.init_keys()
-    click.echo(f"key {kid}: private {private} (mode 0600; keep it outside the store and backed up), "
-               f"public {public} (give it to whoever checks checkpoints)")
+    private, public, vkey = checkpoints.init_keys(origin=origin)
+    click.echo(f("key {vkey}: private {private} (mode 0600; keep it outside the store and backed up), public {public} "
+                 "and {vkey_file} (give them to whoever checks checkpoints); signed checkpoints are kept in {state}",
+                 vkey=vkey, private=private, public=public, vkey_file=checkpoints.verifier_path(),
+                 state=signing.state_dir()))
+
+
+def _signature_state(cp: Any) -> str:
+    from ..i18n import f
+
+    return f("signed by key {key}", key=cp.signer()) if cp.signed else f(
+        "UNSIGNED (no key: run `ledger keys init`)")
 
 
 @click.command("checkpoint")
-@click.option("--output", metavar="FILE", help="where to write it (default checkpoint-SIZE.json)")
+@click.option("--output", metavar="FILE", help="where to write it (default checkpoint-SIZE.txt)")
 @click.option("--publication", "pub_id", metavar="ID", help="the checkpoint recorded with this publication")
+@click.option("--accept-rollback", "accept_rollback", is_flag=True,
+              help="after an honest restore from a backup: sign the log although it does not extend the office's "
+                   "last signed checkpoint, recording the range lost (needs --reason)")
+@click.option("--reason", metavar="R", help="why the log is shorter (recorded in the ledger with the range lost)")
 @click.pass_obj
-def checkpoint(c: Any, output: str | None, pub_id: str | None) -> None:
-    """Write a checkpoint of the log (size, Merkle root, stream-heads root, time), signed with
-    the office's key (LEDGER_KEY) — unsigned, and said so, when there is none."""
-    from .. import checkpoints
+def checkpoint(c: Any, output: str | None, pub_id: str | None, accept_rollback: bool, reason: str | None) -> None:
+    """Write a checkpoint of the log (a C2SP signed note: size, Merkle root, stream-heads root,
+    chain hash, time), signed with the office's key (LEDGER_KEY) once the log is proven to
+    extend the office's last signed checkpoint — unsigned, and said so, when there is no key."""
+    from .. import checkpoints, signing
+    from ..i18n import f
 
+    if reason is not None and not accept_rollback:
+        raise InputError("--reason only with --accept-rollback", field="--reason")
+    if accept_rollback:
+        from ..workflows.rollback import accept_rollback as accept
+
+        if pub_id is not None:
+            raise InputError("--accept-rollback without --publication", field="--publication")
+        done = accept(c.ledger, reason or "")
+        cp = done.checkpoint
+        path = output or f"checkpoint-{cp.size}.txt"
+        _write(path, cp)
+        click.echo(f("wrote {path}: size {size}, {state}; rollback accepted and recorded as {record} (revision "
+                     "{revision}): revisions {lost} of the log the office had signed are not provably in this one",
+                     path=path, size=cp.size, state=_signature_state(cp), record=done.record,
+                     revision=done.revision, lost=cp.rollback.lost if cp.rollback else "?"))
+        return
     if pub_id is not None:
         stored = {name: body for name, _, body in c.ledger.store.recorded_checkpoints()}
         if pub_id not in stored:
             raise InputError(Msg("a publication with a recorded checkpoint (known: {value})",
                                  value=', '.join(stored) or 'none'),
                              field="--publication", got=repr(pub_id))
-        cp = checkpoints.Checkpoint.from_json(stored[pub_id], f"publication {pub_id}")
+        cp = checkpoints.Checkpoint.parse(stored[pub_id], f"publication {pub_id}")
+        path = output or f"checkpoint-{cp.size}.{'txt' if cp.is_note else 'json'}"
+        _write(path, cp)
     else:
-        private = checkpoints.load_private()
-        cp = checkpoints.make(c.ledger.store.tree_head(), private, c.ledger.store.clock())
-    path = output or f"checkpoint-{cp.size}.json"
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(cp.to_json())
-    state = f"signed by key {cp.key_id}" if cp.signed else "UNSIGNED (no key: run `ledger keys init`)"
-    click.echo(f"wrote {path}: size {cp.size}, root {cp.root}, stream heads {cp.stream_heads_root} "
-               f"({cp.streams} streams), {state}")
+        with signing.signing(c.ledger.store) as signer:
+            cp = signer.make(c.ledger.store.tree_head(), "checkpoint")
+            path = output or f"checkpoint-{cp.size}.txt"
+            _write(path, cp)
+    click.echo(f("wrote {path}: size {size}, root {root}, stream heads {heads} ({streams} streams), {state}",
+                 path=path, size=cp.size, root=cp.root, heads=cp.stream_heads_root, streams=cp.streams,
+                 state=_signature_state(cp)))
 
 
 def _checked(c: Any, files: tuple[str, ...], key: str | None, sizes: dict[int, Any]) -> list[str]:
     """Each checkpoint file against the log's recomputed tree heads (``sizes``) and its
-    signature; the lines to print. Raises CheckFailed at the first that fails."""
+    signature (required when ``--key`` was given); the lines to print. Raises CheckFailed at
+    the first that fails."""
     from .. import checkpoints
 
     public = _public_key(key)
@@ -87,18 +141,41 @@ def _checked(c: Any, files: tuple[str, ...], key: str | None, sizes: dict[int, A
     for path in files:
         cp = checkpoints.Checkpoint.read(path)
         checkpoints.check_against(cp, sizes.get(cp.size), c.ledger.last_verify.revision, path)
-        signature = checkpoints.check_signature(cp, public, path)
+        signature = checkpoints.check_signature(cp, public, path, required=key is not None)
         behind = c.ledger.last_verify.revision - cp.size
         lines.append(f"checkpoint {path}: matches the log at size {cp.size} (root {cp.root[:16]}…), {signature}"
                      + (f"; {behind} record(s) appended since" if behind else "; the whole log"))
     return lines
 
 
+def _recorded(c: Any, public: Any, sizes: dict[int, Any]) -> str | None:
+    """The checkpoints recorded with publications, each against the log and its signature; the
+    line to print (None when there are none)."""
+    from .. import checkpoints
+
+    recorded = c.ledger.store.recorded_checkpoints()
+    unsigned = 0
+    for name, _, body in recorded:
+        cp = checkpoints.Checkpoint.parse(body, f"the checkpoint of publication {name}")
+        label = f"publication {name}'s checkpoint"
+        checkpoints.check_against(cp, sizes.get(cp.size), c.ledger.last_verify.revision, label)
+        if cp.signed and public is None:
+            continue  # reported below
+        checkpoints.check_signature(cp, public, label)
+        unsigned += not cp.signed
+    if not recorded:
+        return None
+    return (f"publication checkpoints: {len(recorded)} match the log"
+            + (f", {unsigned} of them UNSIGNED" if unsigned else "")
+            + ("" if public is not None else " (signatures not checked: no public key)"))
+
+
 def extend_verify(command: click.Command) -> None:
     """Add ``--checkpoint FILE`` (repeatable) and ``--key FILE.pub`` to ``verify``: the log is
     verified (chain, indexes, Merkle tree) and the tree heads at the checkpoints' sizes are
     recomputed in the same pass; then each checkpoint is checked against them and its signature
-    checked. The checkpoints the ledger recorded with publications are checked too."""
+    checked. The checkpoints the ledger recorded with publications are checked too, and the
+    log against the office's signed checkpoints kept outside the store (``ledger.signing``)."""
     original = command.callback
     assert original is not None
     command.params.append(click.Option(["--checkpoint", "checkpoint_files"], multiple=True, metavar="FILE",
@@ -107,11 +184,15 @@ def extend_verify(command: click.Command) -> None:
 
     @click.pass_context
     def callback(ctx: click.Context, checkpoint_files: tuple[str, ...], key: str | None, **kwargs: Any) -> None:
-        from .. import checkpoints
+        from .. import checkpoints, signing
+        from ..workflows.rollback import rollback_lines
 
         c = ctx.obj
         files = [checkpoints.Checkpoint.read(path) for path in checkpoint_files]  # bad files: exit 2 first
-        c.ledger.verify_at = {cp.size for cp in files}
+        public = _public_key(key)
+        state = signing.OfficeState(signing.state_dir())
+        last = state.last()
+        c.ledger.verify_at = {cp.size for cp in files} | ({last.size} if last else set())
         ctx.invoke(original, **kwargs)  # exits 1 when the log does not verify
         result = c.ledger.last_verify
         if result.tree is not None:
@@ -121,23 +202,18 @@ def extend_verify(command: click.Command) -> None:
         try:
             for line in _checked(c, checkpoint_files, key, sizes):
                 click.echo(line)
-            public = _public_key(key)
-            recorded = c.ledger.store.recorded_checkpoints()
-            unsigned = 0
-            for name, _, body in recorded:
-                cp = checkpoints.Checkpoint.from_json(body, f"the checkpoint of publication {name}")
-                checkpoints.check_against(cp, sizes.get(cp.size), result.revision, f"publication {name}'s checkpoint")
-                if cp.signed and public is None:
-                    continue  # reported below
-                checkpoints.check_signature(cp, public, f"publication {name}'s checkpoint")
-                unsigned += not cp.signed
+            recorded = _recorded(c, public, sizes)
+            if recorded:
+                click.echo(recorded)
+            for line in signing.office_lines(c.ledger.store, state, result):
+                click.echo(line)
         except CheckFailed as exc:
-            click.echo(f"TAMPERED: {exc}", err=True)
+            from .base import error_text
+
+            click.echo(f"TAMPERED: {error_text(exc)}", err=True)
             sys.exit(1)
-        if recorded:
-            click.echo(f"publication checkpoints: {len(recorded)} match the log"
-                       + (f", {unsigned} of them UNSIGNED" if unsigned else "")
-                       + ("" if public is not None else " (signatures not checked: no public key)"))
+        for line in rollback_lines(c.ledger):
+            click.echo(line)
 
     command.callback = callback
 
@@ -161,7 +237,8 @@ def prove_consistency(c: Any, old_file: str, new_file: str, key: str | None) -> 
 
     a, b = checkpoints.Checkpoint.read(old_file), checkpoints.Checkpoint.read(new_file)
     public = _public_key(key)
-    signatures = [checkpoints.check_signature(cp, public, path) for cp, path in ((a, old_file), (b, new_file))]
+    signatures = [checkpoints.check_signature(cp, public, path, required=key is not None)
+                  for cp, path in ((a, old_file), (b, new_file))]
     if b.size < a.size or (b.size == a.size and b.time < a.time):
         raise CheckFailed(Msg("{new_file} (size {size}, {time}) is older than {old_file} (size {size_2}, {time_2}):"
                               " give the older checkpoint first",
@@ -205,7 +282,7 @@ def prove_inclusion(c: Any, event_id: str, checkpoint_file: str | None, key: str
     size, note = None, ""
     if checkpoint_file:
         cp = checkpoints.Checkpoint.read(checkpoint_file)
-        note = checkpoints.check_signature(cp, _public_key(key), checkpoint_file)
+        note = checkpoints.check_signature(cp, _public_key(key), checkpoint_file, required=key is not None)
         size = cp.size
     proof = proofs.inclusion_proof(c.ledger.store, found[event_id].revision, size)
     click.echo(json.dumps({"id": event_id, **proof.to_dict()}, indent=2))

@@ -42,6 +42,10 @@ def publish(c: Context, policy_ref: str | None, policy_file: str | None, as_of: 
     click.echo(f"{pub.id}{'' if new else ' (already published)'}: {pub.kind} {pub.policy} as of {pub.as_of}"
                f"{' period ' + pub.period if pub.period else ''} known at revision {pub.known_at} "
                f"chain hash {pub.head[:16]} content sha256 {pub.content_sha256[:16]}")
+    from .. import checkpoints
+    from .proofs import warn_unsigned
+
+    warn_unsigned(checkpoints.load_private() is not None)
 
 
 @main.command()

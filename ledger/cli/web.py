@@ -93,6 +93,9 @@ def serve(c: Context, host: str, port: int, secret_file: str | None, workers: in
         if not secret:
             raise InputError("a file holding the secret", field="--secret-file")
     c.ledger.head()  # the store is there and readable before we listen
+    from .. import signing
+
+    signing.startup_check(c.ledger.store)  # a store behind or beside what the office signed: refused
     app = create_app(c.ledger.url, secret=secret, pool_size=workers)
     click.echo(f"ledger serve: http://{host}:{port}/ ({c.ledger.url.display})", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

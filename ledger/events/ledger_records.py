@@ -1,4 +1,5 @@
-"""Ledger-internal events: the unit roster, published policies and published results.
+"""Ledger-internal events: the unit roster, published policies and published results, web
+accounts, accepted rollbacks.
 
 They live in the same hash-chained log as the domain events, so the roster, the rules and
 what was published are as tamper-evident and as reproducible "as known at K" as the facts.
@@ -82,5 +83,20 @@ class UserDisabled(LedgerRecord):
     name: Name
 
 
+class RollbackAccepted(LedgerRecord):
+    """After an honest restore from a backup: the office accepts that its log is shorter than (or
+    differs from) what it had signed, and says why (``ledger checkpoint --accept-rollback``).
+    Revisions ``agreed_size``+1…``signed_size`` of the signed log are not provably in this log."""
+
+    type: Literal["rollback_accepted"]
+    reason: Text
+    origin: Text
+    signed_size: int
+    signed_root: Text
+    signed_time: Text
+    agreed_size: int
+    store_size: int
+
+
 TYPES: list[type[Event]] = [UnitRegistered, PolicyPublished, ResultPublished, UserAdded, UserPasswordSet,
-                            UserDisabled]
+                            UserDisabled, RollbackAccepted]

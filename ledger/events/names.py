@@ -79,6 +79,7 @@ TYPES: dict[str, Term] = _terms({
     "user_added": "账号开通",
     "user_password_set": "账号密码重设",
     "user_disabled": "账号停用",
+    "rollback_accepted": "接受回退",
 })
 
 FIELDS: dict[str, Term] = _terms({
@@ -104,6 +105,8 @@ FIELDS: dict[str, Term] = _terms({
     "track": "考核类别", "known_at": "依据记录", "head": "链头", "content_sha256": "内容SHA-256",
     "params": "参数",
     "role": "角色", "for_unit": "所属单位", "password_hash": "密码散列",
+    "origin": "台账名称", "signed_size": "已签记录数", "signed_root": "已签根散列", "signed_time": "签署时间",
+    "agreed_size": "一致至记录", "store_size": "恢复后记录数",
 })
 
 VALUES: dict[str, dict[str, Term]] = {

@@ -305,7 +305,8 @@ class EventStore:
                 return digest
             if found > revision:
                 break
-        raise ValueError(f"revision {revision} is not in the ledger")
+        raise StoreDamaged(f"revision {revision} is not in the ledger, yet its commit says it is (records removed: "
+                           "run `ledger verify`)")
 
     def read_stream(self, stream: str, *, upto: int | None = None, topics: Iterable[str] | None = None,
                     after_version: int = 0, to_version: int | None = None) -> list[Record]:

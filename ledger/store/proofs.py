@@ -168,9 +168,24 @@ def stream_head_proof(store: EventStore, stream: str) -> StreamHeadProof:
     return StreamHeadProof(stream, count, last, index, len(leaves), path, merkle.root_of(leaves))
 
 
-def inclusion_proofs(store: EventStore, revisions: Iterable[int], size: int) -> dict[int, InclusionProof]:
-    """Inclusion proofs of many records in the tree of the first ``size`` records, read in one
-    snapshot (one node query for all of them): what a packet carries for every record."""
+@dataclass(frozen=True)
+class BatchProof:
+    """Many records of the tree of the first ``size`` records, proven together: their stored
+    rows by revision, and the hashes of ``merkle.batch_ranges`` (check with
+    ``merkle.root_from_batch`` against ``root``)."""
+
+    size: int
+    rows: dict[int, tuple[str, int, str, bytes]]
+    nodes: list[bytes]
+    root: bytes
+
+    def leaf(self, revision: int) -> bytes:
+        return merkle.record_leaf(*self.rows[revision])
+
+
+def batch_proof(store: EventStore, revisions: Iterable[int], size: int) -> BatchProof:
+    """The records of ``revisions`` with one batch inclusion proof in the tree of the first
+    ``size`` records, read in one snapshot: what a packet carries."""
     backend = store.backend
     wanted = sorted(set(revisions))
     with backend.snapshot() as c:
@@ -178,13 +193,13 @@ def inclusion_proofs(store: EventStore, revisions: Iterable[int], size: int) -> 
         for revision in wanted:
             if not 1 <= revision <= size:
                 raise InputError(Msg("a revision from 1 to {size}", size=size), field="revision", got=str(revision))
-        ranges = {r: merkle.inclusion_ranges(r - 1, size) for r in wanted}
-        nodes = _Nodes(backend, c, [rg for rs in ranges.values() for rg in rs] + [(0, size)])
+        ranges = merkle.batch_ranges([r - 1 for r in wanted], size)
+        nodes = _Nodes(backend, c, [*ranges, (0, size)] if size else ranges)
         rows = _rows_at(backend, c, set(wanted))
         root = nodes.hash(0, size) if size else merkle.EMPTY_ROOT
-        return {r: InclusionProof(r, size, str(rows[r]["originator_id"]), int(rows[r]["originator_version"]),
-                                  rows[r]["topic"], bytes(rows[r]["state"]), _leaf(rows[r]),
-                                  [nodes.hash(*rg) for rg in ranges[r]], root) for r in wanted}
+        return BatchProof(size, {r: (str(rows[r]["originator_id"]), int(rows[r]["originator_version"]),
+                                     rows[r]["topic"], bytes(rows[r]["state"])) for r in wanted},
+                          [nodes.hash(*rg) for rg in ranges], root)
 
 
 def heads_snapshot(store: EventStore) -> tuple[merkle.TreeHead, list[tuple[str, int, int]]]:

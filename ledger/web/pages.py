@@ -272,7 +272,8 @@ def packet(ctx: Ctx) -> Response:
     access.check_unit(access.rule("packet", ctx.account), ctx.account, unit)
     ex = explanation(ctx, "packet", unit, default_policy(ctx, unit))
     text = ctx.ledger.policies.find(ex.board.policy.ref).text
-    data = build_packet(ctx.ledger, ex, text)
+    # A unit's user gets what it may read: its own records, its peers' stream heads only.
+    data = build_packet(ctx.ledger, ex, text, scope="unit" if ctx.role == "unit" else "full")
     name = file_name(f"{unit}-{ex.board.policy.ref.replace('@', '-')}") + ".zip"
     return Response(data, media_type="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -13,7 +13,8 @@ and an edited labels file never changes a document already sent.
 
 Each new publication also records a checkpoint of the log just after it (``ledger_checkpoints``,
 id = the publication's id), signed with the office's key when there is one (``LEDGER_KEY``,
-default ./ledger-key.pem), unsigned otherwise.
+default ./ledger-key.pem) once the log is proven to extend the office's last signed checkpoint
+(``ledger.signing``), unsigned otherwise.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from .. import checkpoints
 from ..app import Ledger
 from ..errors import CheckFailed, InputError, UnknownId
 from ..events import codec
@@ -33,6 +33,7 @@ from ..policies.model import Policy
 from ..projections.record_views import Publication
 from ..projections.scoreboard import build_scoreboard, default_as_of
 from ..projections.snapshot import Snapshot
+from ..signing import signing
 from ..store.eventstore import Pending
 
 STREAM = "ledger:publications"
@@ -138,16 +139,16 @@ def publish(ledger: Ledger, policy_ref: str, *, as_of: dt.date | None, period: s
                       "known_at": known, "head": head, "content_sha256": content_sha,
                       "params": params}, internal=True)
     text, digest = codec.encode_event(event)
-    private = checkpoints.load_private()  # none: the publication's checkpoint is recorded unsigned
-    with ledger.store.write(ledger.actor) as writer:
+    # Signed only once the log is proven to extend the office's last signed checkpoint (no key:
+    # the publication's checkpoint is recorded unsigned).
+    with signing(ledger.store) as signer, ledger.store.write(ledger.actor) as writer:
         new = pub_id not in writer.lookup_ids([pub_id])  # checked under the lock: publishing twice is a no-op
         if not new:
             _same_document(find_in(writer.records(STREAM), pub_id), doc_no=doc_no, issued=issued, to=to, cc=cc)
         if new:
             writer.append([Pending(pub_id, "result_published", STREAM, text, digest, ledger.actor)])
             # The log as it stands with the publication recorded, in the same transaction.
-            writer.record_checkpoint(
-                pub_id, lambda head: checkpoints.make(head, private, ledger.store.clock()).to_json())
+            writer.record_checkpoint(pub_id, lambda head: signer.make(head, f"publication:{pub_id}").serialize())
     return find(ledger, pub_id), new
 
 

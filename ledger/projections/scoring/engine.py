@@ -458,6 +458,50 @@ def _grade(grades: list[tuple[Decimal | None, str]] | None, total: Decimal) -> s
     return None
 
 
+def _prepare(policy: M.Policy, track_id: str, units: Iterable[Unit], facts_by_unit: Mapping[str, Iterable[Fact]],
+             as_of: dt.date) -> tuple[CompiledTrack, Ctx, list[tuple[Unit, UnitFacts]]]:
+    ct = compile_track(policy, track_id, as_of)
+    ctx = Ctx(as_of, ct.year, ct.cal, ct.version)
+    ctx.resolve = _resolver(ct, ctx)
+    indexed: list[tuple[Unit, UnitFacts]] = []
+    for u in units:
+        uf = UnitFacts(facts_by_unit.get(u.id, ()), as_of)
+        uf.cache["unit_id"] = u.id
+        indexed.append((u, uf))
+    return ct, ctx, indexed
+
+
+def _rank_tables(ct: CompiledTrack, ctx: Ctx, indexed: list[tuple[Unit, UnitFacts]],
+          places: Mapping[int, tuple[int, int]] | None) -> None:
+    """Every rank table of the track in ``ctx.ranks``: unit → (place, measure, number ranked)."""
+    for rk in ct.ranks:
+        measures = []
+        for u, uf in indexed:
+            m = rk.measure(ctx, uf)
+            if m is not None:
+                measures.append((u.id, m))
+        if places is not None:
+            given = places.get(rk.key)
+            ctx.ranks[rk.key] = {uid: (given[0], m, given[1]) for uid, m in measures} if given else {}
+            continue
+        n = len(measures)
+        values = sorted((m[0] for _uid, m in measures), reverse=rk.desc)
+        first_pos: dict[Decimal, int] = {}
+        for i, v in enumerate(values):
+            first_pos.setdefault(v, i + 1)
+        ctx.ranks[rk.key] = {uid: (first_pos[m[0]], m, n) for uid, m in measures}
+
+
+def focus_places(policy: M.Policy, track_id: str, units: Iterable[Unit], facts_by_unit: Mapping[str, Iterable[Fact]],
+                 as_of: dt.date, unit: str) -> dict[int, tuple[int, int]]:
+    """``unit``'s (place, number ranked) in each of the track's rank tables it is ranked in,
+    by the table's key: what ``score_track(places=…)`` takes instead of the peers' facts.
+    ``facts_by_unit`` need only cover ``rank_fact_types``."""
+    ct, ctx, indexed = _prepare(policy, track_id, units, facts_by_unit, as_of)
+    _rank_tables(ct, ctx, indexed, None)
+    return {key: (table[unit][0], table[unit][2]) for key, table in ctx.ranks.items() if unit in table}
+
+
 def score_track(
     policy: M.Policy,
     track_id: str,
@@ -465,6 +509,7 @@ def score_track(
     facts_by_unit: Mapping[str, Iterable[Fact]],
     as_of: dt.date,
     focus: Collection[str] | None = None,
+    places: Mapping[int, tuple[int, int]] | None = None,
 ) -> list[ScoreCard]:
     """Score every unit of one track as of ``as_of``; cards come back in ``units`` order.
 
@@ -474,28 +519,13 @@ def score_track(
     With ``focus``, only those units get cards (for one unit's explanation): the other units
     still take part in rank-based indicators, so their facts need only cover
     ``rank_fact_types(...)``; rank by total is then not computed (``rank`` is None).
+
+    ``places`` (with ``focus``): the focus unit's (place, number ranked) in each rank table, by
+    the table's key (``focus_places``), given instead of measured from peers whose facts are
+    not there (a unit's own packet carries no other unit's records).
     """
-    ct = compile_track(policy, track_id, as_of)
-    ctx = Ctx(as_of, ct.year, ct.cal, ct.version)
-    ctx.resolve = _resolver(ct, ctx)
-    units = list(units)
-    indexed: list[tuple[Unit, UnitFacts]] = []
-    for u in units:
-        uf = UnitFacts(facts_by_unit.get(u.id, ()), as_of)
-        uf.cache["unit_id"] = u.id
-        indexed.append((u, uf))
-    for rk in ct.ranks:
-        measures = []
-        for u, uf in indexed:
-            m = rk.measure(ctx, uf)
-            if m is not None:
-                measures.append((u.id, m))
-        n = len(measures)
-        values = sorted((m[0] for _uid, m in measures), reverse=rk.desc)
-        first_pos: dict[Decimal, int] = {}
-        for i, v in enumerate(values):
-            first_pos.setdefault(v, i + 1)
-        ctx.ranks[rk.key] = {uid: (first_pos[m[0]], m, n) for uid, m in measures}
+    ct, ctx, indexed = _prepare(policy, track_id, units, facts_by_unit, as_of)
+    _rank_tables(ct, ctx, indexed, places)
 
     cards = []
     for u, uf in indexed:
