@@ -133,3 +133,33 @@ def test_http_basic_hashes_once_then_believes_the_credential_until_the_account_c
     for _ in range(3):
         assert uncached.get("/api/log", auth=("off", PASSWORDS["off"])).status_code == 200
     assert len(hashed) == 3
+
+
+def test_parallel_first_requests_of_a_script_cost_one_hash(world, monkeypatch):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    hashed: list[str] = []
+    real = accounts.check_password
+
+    def slow_check(password: str, stored: str) -> bool:
+        hashed.append(password)
+        time.sleep(0.2)  # a slow hash: the other requests arrive meanwhile
+        return real(password, stored)
+
+    monkeypatch.setattr(accounts, "check_password", slow_check)
+    app = world.app()
+    statuses: list[int] = []
+
+    def ask() -> None:
+        statuses.append(TestClient(app).get("/api/log", auth=("insp", PASSWORDS["insp"])).status_code)
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert statuses == [200] * 6 and len(hashed) == 1

@@ -91,9 +91,12 @@ def users_disable(c: Context, name: str) -> None:
               help="the address of a reverse proxy whose X-Forwarded-For is believed; repeatable")
 @click.option("--secure-cookies", "secure_cookies", is_flag=True,
               help="send cookies only over HTTPS (behind a TLS proxy)")
+@click.option("--basic-ttl", "basic_ttl", default=60, show_default=True, type=click.IntRange(0, 3600),
+              metavar="SECONDS", help="how long HTTP Basic credentials, once checked, are believed without hashing "
+                                      "them again (0: hash on every request)")
 @pass_ctx
 def serve(c: Context, host: str, port: int, secret_file: str | None, workers: int, writers: int, write_wait: int,
-          server_names: tuple[str, ...], proxies: tuple[str, ...], secure_cookies: bool) -> None:
+          server_names: tuple[str, ...], proxies: tuple[str, ...], secure_cookies: bool, basic_ttl: int) -> None:
     """The web workbench: score tables, unit cards, events, appeals, publications, the log."""
     import ipaddress
 
@@ -120,7 +123,7 @@ def serve(c: Context, host: str, port: int, secret_file: str | None, workers: in
                          field="--server-name")
     c.ledger.head()  # the store is there and readable before we listen
     app = create_app(c.ledger.url, secret=secret, pool_size=workers, writers=writers, write_wait=write_wait,
-                     hosts=names, proxies=proxies, secure_cookies=secure_cookies)
+                     hosts=names, proxies=proxies, secure_cookies=secure_cookies, basic_ttl=basic_ttl)
     click.echo(f"ledger serve: http://{host}:{port}/ ({c.ledger.url.display})", err=True)
     # X-Forwarded-For is read by the workbench itself, from --proxy addresses only (uvicorn's own
     # reading would believe 127.0.0.1, i.e. anyone on the machine).

@@ -219,14 +219,23 @@ class Workbench:
             name, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             raise Unauthorized("HTTP Basic credentials as base64 of name:password") from None
+        kept = self._kept_basic(ledger, name, password, head)
+        if kept is not None:
+            return kept
+        with self.credentials.checking(name, password):
+            kept = self._kept_basic(ledger, name, password, head)  # checked meanwhile by another request?
+            if kept is not None:
+                return kept
+            account = self._sign_in(request, ledger, name, password)
+            self.credentials.verified(name, password, account.revision)
+            return account
+
+    def _kept_basic(self, ledger: Ledger, name: str, password: str, head: int) -> accounts.Account | None:
         revision = self.credentials.revision(name, password)
-        if revision is not None:
-            account = self._account(ledger, name, head)
-            if account is not None and account.revision == revision:
-                return account
-        account = self._sign_in(request, ledger, name, password)
-        self.credentials.verified(name, password, account.revision)
-        return account
+        if revision is None:
+            return None
+        account = self._account(ledger, name, head)
+        return account if account is not None and account.revision == revision else None
 
     def _sign_in(self, request: Request, ledger: Ledger, name: str, password: str) -> accounts.Account:
         source = request.client.host if request.client else "-"

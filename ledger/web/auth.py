@@ -14,7 +14,8 @@ import hmac
 import os
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -232,6 +233,7 @@ class VerifiedCredentials:
         self._key = secrets.token_bytes(32)
         self._entries: dict[bytes, _Verified] = {}
         self._lock = threading.Lock()
+        self._checking: dict[bytes, tuple[threading.Lock, int]] = {}
 
     def _id(self, name: str, password: str) -> bytes:
         return hmac.new(self._key, name.encode() + b"\x00" + password.encode(), hashlib.sha256).digest()
@@ -258,6 +260,25 @@ class VerifiedCredentials:
                 for key in [k for k, v in self._entries.items() if v.until < now] or list(self._entries)[:self.most // 10]:
                     del self._entries[key]
             self._entries[self._id(name, password)] = _Verified(name, revision, now + self.ttl)
+
+    @contextmanager
+    def checking(self, name: str, password: str) -> Iterator[None]:
+        """One check of the same credentials at a time: a script's parallel first requests wait
+        for the first one's hash and then find it kept, instead of hashing once each."""
+        key = self._id(name, password)
+        with self._lock:
+            lock, users = self._checking.get(key, (threading.Lock(), 0))
+            self._checking[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._lock:
+                lock, users = self._checking[key]
+                if users == 1:
+                    del self._checking[key]
+                else:
+                    self._checking[key] = (lock, users - 1)
 
     def forget(self, name: str) -> None:
         """Every entry of an account (disabled or given a new password through the web)."""
