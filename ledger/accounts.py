@@ -5,8 +5,9 @@ Passwords are hashed with hashlib's scrypt (salted, memory-hard; no extra depend
 N = 2^17 (128 MiB, a few tenths of a second); a hash keeps its own parameters, so one made at an
 older cost still signs in — checking it writes nothing — and is replaced at the account's next
 password change. At most ``HASHING_AT_ONCE`` hashes are computed at once in a process (each
-takes 128 MiB; sign-in bursts queue instead of exhausting memory). The hash lives only in the ``user_added`` / ``user_password_set`` records: every reader here
-returns ``Account`` objects without it, and the web's log redacts it (``REDACTED``).
+takes 128 MiB; sign-in bursts queue instead of exhausting memory). The hash lives only in the
+``user_added`` / ``user_password_set`` records: every reader here returns ``Account`` objects
+without it, and the web's log redacts it (``REDACTED``).
 """
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> b
     """One scrypt, after waiting for one of the ``HASHING_AT_ONCE`` places."""
     if not 1 < n <= MAX_N or r < 1 or p < 1 or r * p >= 1 << 30:
         raise ValueError("scrypt parameters out of range")
+    memory = 129 * r * n * p + (1 << 20)  # scrypt's 128·r·n·p bytes, and room
     with _hashing:
-        return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=dklen, maxmem=129 * r * n * p + (1 << 20))
+        return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=dklen, maxmem=memory)
 
 
 def hash_password(password: str) -> str:

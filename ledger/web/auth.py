@@ -196,7 +196,8 @@ class Throttle:
                 f.count += 1
                 f.last = now
             if len(self._failures) > self.most:
-                for old in sorted(self._failures, key=lambda k: self._failures[k].last or now)[:len(self._failures) // 10]:
+                oldest = sorted(self._failures, key=lambda k: self._failures[k].last or now)
+                for old in oldest[:len(oldest) // 10]:
                     del self._failures[old]
 
     def succeeded(self, name: str, source: str) -> None:
@@ -257,7 +258,8 @@ class VerifiedCredentials:
         now = self.clock()
         with self._lock:
             if len(self._entries) >= self.most:
-                for key in [k for k, v in self._entries.items() if v.until < now] or list(self._entries)[:self.most // 10]:
+                stale = [k for k, v in self._entries.items() if v.until < now] or list(self._entries)[:self.most // 10]
+                for key in stale:
                     del self._entries[key]
             self._entries[self._id(name, password)] = _Verified(name, revision, now + self.ttl)
 

@@ -18,7 +18,7 @@ import base64
 import hashlib
 import ipaddress
 import re
-from collections.abc import Collection
+from collections.abc import Collection, MutableMapping
 from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -99,7 +99,7 @@ class Edge:
         headers = Headers(scope=scope)
         static = scope.get("path", "").startswith(STATIC)
 
-        async def send_with_headers(message: dict[str, Any]) -> None:
+        async def send_with_headers(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 out = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
@@ -110,7 +110,8 @@ class Edge:
             await send(message)
 
         if self.hosts is not None and host_name(headers.get("host")) not in self.hosts:
-            refused = PlainTextResponse("400: this server does not answer to that Host name", 400)
+            refused = PlainTextResponse("400: 此服务器不响应该主机名（Host）/ this server does not answer to that Host "
+                                        "name", 400)
             await refused(scope, receive, send_with_headers)
             return
         client = self.client(scope, headers)
