@@ -364,7 +364,7 @@ class Workbench:
             import secrets
 
             nonce = secrets.token_urlsafe(24)
-        status, message = 200, ""
+        status, message, retry = 200, "", 0
         next_path = request.query_params.get("next") or "/"
         if request.method == "POST":
             next_path = str(form.get("next") or "/")
@@ -382,14 +382,16 @@ class Workbench:
                     return done
                 except TooMany as exc:
                     status, message = 429, f"{_('Too many failed sign-ins: try again in')} {exc.wait}"
+                    retry = exc.wait
                 except Unauthorized:
                     status, message = 401, _("Wrong name or password.")
                 except StoreUnavailable as exc:
                     status, message = 503, page_message("login", exc, lang)
+                    retry = max(1, round(self.write_wait))
         body = self.env.get_template("login.html").render(
             _=_, lang=lang, account=None, csrf=self.sessions.csrf_token(nonce), message=message,
             next=_safe_next(next_path))
-        response = HTMLResponse(body, status)
+        response = HTMLResponse(body, status, headers={"Retry-After": str(retry)} if retry else None)
         if fresh:
             self._cookie(response, auth.LOGIN_COOKIE, nonce, max_age=3600)
         return response
