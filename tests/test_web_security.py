@@ -108,6 +108,7 @@ def _basic_failures(client: TestClient, n: int, forwarded: str | None, prefix: s
             for i in range(n)]
 
 
+@pytest.mark.slow
 def test_x_forwarded_for_is_believed_from_a_named_proxy_only(world):
     """A spray across names from one source is throttled by source; behind the named proxy the
     source is the forwarded address; from anyone else the header changes nothing."""
@@ -235,6 +236,7 @@ def _same_answer(client: TestClient, other: str, missing: str, other_id: str, mi
     assert a.headers["content-type"] == b.headers["content-type"]
 
 
+@pytest.mark.slow
 def test_another_units_objects_answer_as_ids_that_do_not_exist(both):
     unit = both.client("unit")  # unit b
     for lang in ("zh", "en"):
