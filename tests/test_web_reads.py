@@ -109,3 +109,19 @@ def test_a_web_write_that_cannot_get_the_lock_in_time_answers_503_and_writes_not
     # and once the lock is free, the same write goes through
     assert office.post("/publications", data={"policy": "cli-test", "as_of": "2021-01-28",
                                               "csrf": token}).status_code == 303
+
+
+def test_concurrent_first_requests_find_every_rule_kind():
+    """A new server's first requests arrive together; each resolves a policy, which needs the
+    registered rule kinds. A thread that came while another was importing them found none (a
+    500: 'Cannot take a Union of no types'); now it waits. A fresh interpreter: the first use."""
+    import subprocess
+    import sys
+
+    code = ("import threading\nfrom ledger.policies import rule_kinds\nseen = []\nbarrier = threading.Barrier(8)\n"
+            "def first_use():\n    barrier.wait()\n    seen.append(len(rule_kinds.kinds()))\n"
+            "threads = [threading.Thread(target=first_use) for _ in range(8)]\n"
+            "[t.start() for t in threads]\n[t.join() for t in threads]\nprint(len(set(seen)), min(seen))\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    distinct, fewest = run.stdout.split()
+    assert run.returncode == 0 and distinct == "1" and int(fewest) > 0, run.stdout + run.stderr
