@@ -54,12 +54,14 @@ MAX_REQUESTS = 200_000
 SESSION = "ledger_session"
 
 
-def serve(path: str, port: int, workers: int, warm: str = "0") -> subprocess.Popen[bytes]:
-    """``ledger serve`` on 127.0.0.1:port, once it accepts connections; ``warm``: its
-    ``LEDGER_WEB_WARM`` (``0``: no warm-up)."""
+def serve(path: str, port: int, workers: int, warm: str = "0", *options: str) -> subprocess.Popen[bytes]:
+    """``ledger serve`` on 127.0.0.1:port, once it accepts connections; ``path``: a SQLite file
+    or a store URL; ``warm``: its ``LEDGER_WEB_WARM`` (``0``: no warm-up); ``options``: more of
+    serve's options."""
     env = {**os.environ, "LEDGER_WEB_SECRET": "bench-secret", "LEDGER_WEB_WARM": warm}
-    server = subprocess.Popen([sys.executable, str(HERE.parent / "cli.py"), "--db", f"sqlite:///{path}", "serve",
-                               "--port", str(port), "--workers", str(workers)], env=env)
+    url = path if "://" in path else f"sqlite:///{path}"
+    server = subprocess.Popen([sys.executable, str(HERE.parent / "cli.py"), "--db", url, "serve",
+                               "--port", str(port), "--workers", str(workers), *options], env=env)
     for _ in range(300):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -84,7 +86,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def signed_in_client(base: str):  # -> httpx.Client
+def signed_in_client(base: str, name: str = "bench"):  # -> httpx.Client
     import re
 
     import httpx
@@ -92,7 +94,7 @@ def signed_in_client(base: str):  # -> httpx.Client
     client = httpx.Client(base_url=base, timeout=60)
     page = client.get("/login")
     token = re.search(r'name="csrf" value="([^"]*)"', page.text).group(1)  # type: ignore[union-attr]
-    done = client.post("/login", data={"name": "bench", "password": PASSWORD, "csrf": token, "next": "/"})
+    done = client.post("/login", data={"name": name, "password": PASSWORD, "csrf": token, "next": "/"})
     assert done.status_code == 303, done.text
     return client
 

@@ -1,9 +1,13 @@
 """Web accounts as ledger records (stream ``ledger:users``): added, given a new password,
 disabled — never edited. The current state of an account is replayed from its records.
 
-Passwords are hashed with hashlib's scrypt (salted, memory-hard; no extra dependency). The
-hash lives only in the ``user_added`` / ``user_password_set`` records: every reader here
-returns ``Account`` objects without it, and the web's log redacts it (``REDACTED``).
+Passwords are hashed with hashlib's scrypt (salted, memory-hard; no extra dependency) at
+N = 2^17 (128 MiB, a few tenths of a second); a hash keeps its own parameters, so one made at an
+older cost still signs in — checking it writes nothing — and is replaced at the account's next
+password change. At most ``HASHING_AT_ONCE`` hashes are computed at once in a process (each
+takes 128 MiB; sign-in bursts queue instead of exhausting memory). The hash lives only in the
+``user_added`` / ``user_password_set`` records: every reader here returns ``Account`` objects
+without it, and the web's log redacts it (``REDACTED``).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import os
+import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,15 +40,35 @@ SECRET_FIELDS = frozenset({"password_hash"})
 REDACTED = "(redacted)"
 MIN_PASSWORD = 8
 
-# scrypt cost: n=2^14, r=8, p=1 (16 MiB, ~50 ms) — the parameters are stored with each hash.
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 1 << 14, 8, 1
+# scrypt cost of new hashes: n=2^17, r=8, p=1 (128 MiB, ~0.3 s) — the parameters are stored with
+# each hash, so hashes made at the former n=2^14 still check. (The test suite lowers SCRYPT_N.)
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 1 << 17, 8, 1
+MAX_N = 1 << 20
+"""The largest n a stored hash may ask for (1 GiB): a record is trusted no further."""
+HASHING_AT_ONCE = 2
+_hashing = threading.BoundedSemaphore(HASHING_AT_ONCE)
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
+    """One scrypt, after waiting for one of the ``HASHING_AT_ONCE`` places."""
+    if not 1 < n <= MAX_N or r < 1 or p < 1 or r * p >= 1 << 30:
+        raise ValueError("scrypt parameters out of range")
+    memory = 129 * r * n * p + (1 << 20)  # scrypt's 128·r·n·p bytes, and room
+    with _hashing:
+        return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=dklen, maxmem=memory)
 
 
 def hash_password(password: str) -> str:
     salt = os.urandom(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, 32)
     b64 = base64.b64encode
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def hash_cost(stored: str) -> int | None:
+    """The scrypt n a stored hash was made with (None: not one of ours)."""
+    parts = stored.split("$")
+    return int(parts[1]) if len(parts) == 6 and parts[0] == "scrypt" and parts[1].isdigit() else None
 
 
 def check_password(password: str, stored: str) -> bool:
@@ -52,14 +77,20 @@ def check_password(password: str, stored: str) -> bool:
         if scheme != "scrypt":
             return False
         expected = base64.b64decode(digest)
-        got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
-                             dklen=len(expected), maxmem=256 << 20)
+        got = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p), len(expected))
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got, expected)
 
 
-_DUMMY = hash_password("not a password of anyone's")
+_DUMMY: dict[int, str] = {}
+
+
+def _dummy() -> str:
+    """A hash at today's cost to check unknown names against (the same work as a known name)."""
+    if SCRYPT_N not in _DUMMY:
+        _DUMMY[SCRYPT_N] = hash_password("not a password of anyone's")
+    return _DUMMY[SCRYPT_N]
 
 
 @dataclass(frozen=True)
@@ -108,7 +139,7 @@ def authenticate(ledger: Ledger, name: str, password: str) -> Account | None:
     """The active account whose password this is, else None (the same work either way)."""
     found, hashes = replay(ledger.store.read_stream(STREAM))
     account = found.get(name)
-    ok = check_password(password, hashes.get(name, _DUMMY))
+    ok = check_password(password, hashes.get(name) or _dummy())
     return account if ok and account is not None and account.active else None
 
 
@@ -168,10 +199,16 @@ def set_password(ledger: Ledger, name: str, password: str) -> int:
 
 
 def disable(ledger: Ledger, name: str) -> int:
+    """Disable an account — never the last active office account (no one could manage users,
+    publish or decide appeals through the web any more)."""
     with ledger.store.write(ledger.actor) as writer:
         found, _ = replay(writer.records(STREAM))
         if name not in found or not found[name].active:
             raise InputError("the name of an active account (see `ledger users list`)", field="name", got=repr(name))
+        offices = [a for a in found.values() if a.active and a.role == "office"]
+        if offices == [found[name]]:
+            raise InputError("another active office account first: this is the last one (add one with `ledger "
+                             "users add NAME --role office`)", field="name", got=repr(name))
         return _append(ledger, writer, {"type": "user_disabled", "name": name})
 
 

@@ -24,6 +24,14 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 # themselves (tests/test_i18n.py, tests/test_explain_why.py).
 os.environ["LEDGER_LANG"] = "en"
 
+# Passwords: the suite hashes at scrypt n=2^12 (hundreds of accounts and sign-ins; ledger's own is
+# 2^17 at ~0.3 s each). Hashes keep their parameters, so everything else runs as in production;
+# tests/test_web_accounts.py checks the real cost with this put back.
+from ledger import accounts as _accounts  # noqa: E402
+
+PRODUCTION_SCRYPT_N = _accounts.SCRYPT_N
+_accounts.SCRYPT_N = 1 << 12
+
 PG_URL = os.environ.get("LEDGER_TEST_PG_URL", "")
 REQUIRE_PG = os.environ.get("LEDGER_REQUIRE_PG") == "1"
 PG_SCHEMA = os.environ.get("LEDGER_TEST_PG_SCHEMA", "")

@@ -56,6 +56,7 @@ def browser(tmp_path):
                  "--disable-sync", "--no-first-run", "--lang=zh-CN", f"--user-data-dir={tmp_path / 'profile'}"):
         options.add_argument(flag)
     options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # CSP violations are reported there
     driver = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
     driver.set_page_load_timeout(60)
     yield driver
@@ -189,7 +190,12 @@ def test_each_role_does_its_work_in_a_browser(browser, server, tmp_path):
     appeal_id = d.find_element(By.ID, "appeal-id").text
     assert "待复核" in d.find_element(By.ID, "status").text
     d.get(base + "/units/a")
-    assert "无权访问" in d.page_source  # another unit's card: refused
+    assert "未找到" in d.page_source  # another unit's card: as if it did not exist
+    d.get(base + "/units/b")
+    go(d, d.find_element(By.ID, "logout"))  # signing out is a POST, and the server forgets the session
+    assert d.current_url.endswith("/login")
+    d.get(base + "/units/b")
+    assert "/login?next=" in d.current_url
 
     # The office: sees before/after, decides (retracting b-c1), the score changes.
     sign_in(d, base, "off")
@@ -206,3 +212,8 @@ def test_each_role_does_its_work_in_a_browser(browser, server, tmp_path):
     d.get(base + "/events/b-c1")
     assert appeal_id in d.page_source and "<td>撤销</td>" in d.page_source  # the Chinese page names the retraction
     assert len(shot.saved) == 7 and all(p.stat().st_size > 10_000 for p in shot.saved)
+    # The pages and the chart keep to their Content-Security-Policy: nothing was blocked.
+    d.get(base + "/policies/cli-test")
+    d.get(base + "/units/b/trend.svg")
+    blocked = [e["message"] for e in d.get_log("browser") if "Content Security Policy" in e["message"]]
+    assert blocked == []

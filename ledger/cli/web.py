@@ -78,13 +78,32 @@ def users_disable(c: Context, name: str) -> None:
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--secret-file", "secret_file", metavar="FILE",
               help="the session secret (default: LEDGER_WEB_SECRET, else a file beside the store)")
-@click.option("--workers", default=4, show_default=True, type=int, help="store connections shared by requests")
+@click.option("--workers", default=4, show_default=True, type=int,
+              help="store connections shared by the reading requests")
+@click.option("--writers", default=2, show_default=True, type=click.IntRange(1, 16),
+              help="store connections for web writes (publish, appeals, users)")
+@click.option("--write-wait", "write_wait", default=10, show_default=True, type=click.IntRange(1, 600),
+              metavar="SECONDS", help="how long a web write waits for the write lock before answering 503")
+@click.option("--server-name", "server_names", multiple=True, metavar="NAME",
+              help="a name the server answers to (the Host browsers send, e.g. the TLS proxy's); repeatable. "
+                   "Other Host headers are refused")
+@click.option("--proxy", "proxies", multiple=True, metavar="ADDRESS",
+              help="the address of a reverse proxy whose X-Forwarded-For is believed; repeatable")
+@click.option("--secure-cookies", "secure_cookies", is_flag=True,
+              help="send cookies only over HTTPS (behind a TLS proxy)")
+@click.option("--basic-ttl", "basic_ttl", default=60, show_default=True, type=click.IntRange(0, 3600),
+              metavar="SECONDS", help="how long HTTP Basic credentials, once checked, are believed without hashing "
+                                      "them again (0: hash on every request)")
 @pass_ctx
-def serve(c: Context, host: str, port: int, secret_file: str | None, workers: int) -> None:
+def serve(c: Context, host: str, port: int, secret_file: str | None, workers: int, writers: int, write_wait: int,
+          server_names: tuple[str, ...], proxies: tuple[str, ...], secure_cookies: bool, basic_ttl: int) -> None:
     """The web workbench: score tables, unit cards, events, appeals, publications, the log."""
+    import ipaddress
+
     import uvicorn
 
     from ..web import create_app
+    from ..web.edge import served_names
 
     secret = None
     if secret_file:
@@ -92,10 +111,24 @@ def serve(c: Context, host: str, port: int, secret_file: str | None, workers: in
             secret = handle.read().strip()
         if not secret:
             raise InputError("a file holding the secret", field="--secret-file")
+    for proxy in proxies:
+        try:
+            ipaddress.ip_address(proxy)
+        except ValueError:
+            raise InputError("an IP address (the proxy's, as the server sees it)", field="--proxy",
+                             got=repr(proxy)) from None
+    names = served_names(host, server_names)
+    if not names:
+        raise InputError("--server-name NAME: the names this server answers to (it listens on every address)",
+                         field="--server-name")
     c.ledger.head()  # the store is there and readable before we listen
     from .. import signing
 
     signing.startup_check(c.ledger.store)  # a store behind or beside what the office signed: refused
-    app = create_app(c.ledger.url, secret=secret, pool_size=workers)
+    app = create_app(c.ledger.url, secret=secret, pool_size=workers, writers=writers, write_wait=write_wait,
+                     hosts=names, proxies=proxies, secure_cookies=secure_cookies, basic_ttl=basic_ttl)
     click.echo(f"ledger serve: http://{host}:{port}/ ({c.ledger.url.display})", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    # X-Forwarded-For is read by the workbench itself, from --proxy addresses only (uvicorn's own
+    # reading would believe 127.0.0.1, i.e. anyone on the machine).
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False,
+                server_header=False)

@@ -10,6 +10,7 @@ view's type filter are all derived from here.
 from __future__ import annotations
 
 import importlib
+import threading
 import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -66,11 +67,19 @@ def unregister(name: str) -> None:
         _generation += 1
 
 
+_loading = threading.RLock()
+
+
 def _load_builtins() -> None:
+    """Import the built-in kinds once; a thread arriving while another imports them waits (the
+    web's first requests come together: an empty registry there made an empty union)."""
     global _builtins_loaded
-    if not _builtins_loaded:
-        _builtins_loaded = True
-        importlib.import_module(BUILTIN_KINDS)
+    if _builtins_loaded:
+        return
+    with _loading:
+        if not _builtins_loaded:
+            importlib.import_module(BUILTIN_KINDS)
+            _builtins_loaded = True
 
 
 def kinds() -> Mapping[str, RuleKind]:

@@ -16,8 +16,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .scoring import pending_indicators
-
 if TYPE_CHECKING:
     from ..policies.model import Policy
     from .scoring import ScoreCard
@@ -41,6 +39,8 @@ def grade_hold(policy: Policy, track_id: str, as_of: dt.date, cards: list[ScoreC
     track = policy.track(track_id)
     if not track.grades:
         return None
+    from .scoring import pending_indicators  # the engine: loaded by the commands that score, not at start-up
+
     found = pending_indicators(policy, track_id, as_of)
     until, pending = found.final_on, found.indicators
     value_only = {node.id for card in (cards or [])[:1] for top in card.indicators for node in top.walk()

@@ -83,6 +83,11 @@ class StoreUnavailable(RuntimeError):
     """The store cannot be reached or stayed locked (exit code 3)."""
 
 
+class LockTimeout(StoreUnavailable):
+    """A write waited longer than its lock timeout for another write's lock (exit code 3;
+    the workbench answers 503 with ``Retry-After``). Nothing was written."""
+
+
 class StoreDamaged(StoreUnavailable):
     """A stored record or index does not read as the ledger wrote it (exit code 3)."""
 
@@ -117,7 +122,8 @@ class Backend:
                     self._check_format(cursor)
                 yield cursor
         except (PersistenceError, sqlite3.DatabaseError) as exc:  # eventsourcing opens connections unwrapped
-            raise StoreUnavailable(self._explain(exc)) from exc
+            kind = LockTimeout if _lock_timed_out(exc) else StoreUnavailable
+            raise kind(self._explain(exc)) from exc
 
     def tables(self, c: Any) -> set[str]:
         """Which of the tables that tell a store's format (ledger_head, ledger_meta) exist."""
@@ -152,7 +158,9 @@ class Backend:
                     display=self.url.display, version=version, store_format=STORE_FORMAT, way=way))
         self.format_checked = True
 
-    lock_timeout = LOCK_TIMEOUT
+    lock_timeout: float = LOCK_TIMEOUT
+    """Seconds a write waits for the lock; read at each write, so a caller may set it on an open
+    store (the workbench's writes wait ``serve --write-wait`` seconds, not the CLI's 300)."""
 
     def _explain(self, exc: Exception) -> str:
         text = str(exc)
@@ -161,7 +169,7 @@ class Backend:
         if "not a database" in text or "malformed" in text:
             return (f"store {self.url.display}: {text} (not a ledger store, or the file is damaged: "
                     "restore it from a backup)")
-        if "lock timeout" in text or "database is locked" in text:
+        if _lock_timed_out(exc):
             return (f"store {self.url.display}: another write held the ledger's lock longer than "
                     f"{self.lock_timeout} s (LEDGER_LOCK_TIMEOUT); nothing was written — try again ({text.strip()})")
         return f"store {self.url.display}: {text}"
@@ -319,6 +327,7 @@ class SqliteBackend(Backend):
     def lock(self, c: Any) -> None:
         # The first statement of the transaction is a write, so SQLite takes its RESERVED
         # lock now (waiting for other writers) and the snapshot we read next is current.
+        c.execute(f"PRAGMA busy_timeout = {_millis(self.lock_timeout)}")
         c.execute("UPDATE ledger_head SET revision = revision WHERE id = 1")
 
     def max_notification_id(self, c: Any) -> int:
@@ -388,8 +397,9 @@ class PostgresBackend(Backend):
 
     def lock(self, c: Any) -> None:
         # The same EXCLUSIVE table lock eventsourcing takes to keep notification ids in
-        # commit order; readers are not blocked.
-        self.recorder._lock_table(c)
+        # commit order (its LOCK statement, after our own wait); readers are not blocked.
+        c.execute(f"SET LOCAL lock_timeout = '{_millis(self.lock_timeout)}ms'")
+        c.execute(self.recorder.lock_table_statements[-1])
         c.execute("SELECT revision FROM ledger_head WHERE id = 1 FOR UPDATE")
 
     def insert(self, c: Any, rows: Sequence[tuple[str, int, str, bytes]]) -> None:
@@ -436,6 +446,15 @@ class PostgresBackend(Backend):
             copy.set_types(list(types))
             for row in rows:
                 copy.write_row(row)
+
+
+def _lock_timed_out(exc: Exception) -> bool:
+    text = str(exc)
+    return "lock timeout" in text or "database is locked" in text
+
+
+def _millis(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
 
 
 def lock_timeout() -> int:

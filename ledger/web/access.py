@@ -11,13 +11,20 @@
 * ``no`` — refused (403).
 
 A route missing from the matrix is refused to every role (tests check each route is listed).
+
+An object asked for by id (a unit's card, explanation, trend, packet or history, an event, an
+appeal) that is not the account's own unit's is answered as an id that does not exist — 404 with
+the same words (``check_own``, WEB.md's second-round amendment) — so neither the status nor the
+message tells whether another unit's object exists, or which unit it belongs to. Routes a role
+may never open stay 403.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from ..errors import LedgerError
+from ..errors import InputError, LedgerError, NotFound, UnknownId
 from ..i18n import Msg
 
 if TYPE_CHECKING:
@@ -78,9 +85,54 @@ def check(route: str, account: Account) -> str:
 
 
 def check_unit(found: str, account: Account, unit: str | None) -> None:
-    """An ``own`` rule: the unit asked for must be the account's own."""
+    """An ``own`` rule on a unit a form names (filing an appeal): it must be the account's own."""
     if found == OWN and (unit is None or unit != account.unit):
         raise Refused("a unit account sees its own unit only")
+
+
+class Hidden(NotFound):
+    """An object of another unit, answered as one that does not exist (404)."""
+
+
+MISSING: dict[str, Callable[[str], LedgerError]] = {
+    "unit": lambda ident: Hidden(Msg("unit '{unit}' is not registered (see `ledger units list`)", unit=ident)),
+    "event": lambda ident: Hidden(Msg("event '{event_id}' is not in the ledger", event_id=ident)),
+    "appeal": lambda ident: UnknownId("the id of a filed appeal (see `ledger appeal list`)", field="appeal",
+                                      got=repr(ident)),
+}
+"""The error the library raises for an id of each kind that does not exist (its very words)."""
+
+
+def check_own(found: str, account: Account, kind: str, ident: str, unit_of: Callable[[], str | None]) -> None:
+    """An ``own`` rule on an object asked for by id: unless ``unit_of()`` (which may raise the
+    library's not-found error) is the account's unit, 404 in the words of an id that does not
+    exist — for a missing id and another unit's alike. Other rules: nothing to check here."""
+    if found != OWN:
+        return
+    try:
+        unit = unit_of()
+    except (NotFound, InputError):
+        unit = None
+    if unit is None or unit != account.unit:
+        raise MISSING[kind](ident)
+
+
+def check_own_unit(found: str, account: Account, unit: str) -> None:
+    """``check_own`` of a unit's own object (its card, explanation, trend, packet, history)."""
+    check_own(found, account, "unit", unit, lambda: unit)
+
+
+def check_own_targets(found: str, account: Account, targets: Iterable[str],
+                      units: Callable[[list[str]], dict[str, str | None]]) -> None:
+    """An ``own`` rule on the events a form names (an appeal's targets): another unit's event is
+    refused in the words of an id the ledger does not have (``units``: each known id's unit)."""
+    if found != OWN:
+        return
+    wanted = list(targets)
+    known = units(wanted)
+    for target in wanted:  # the first that is missing or another unit's, as the library names the first missing
+        if known.get(target) != account.unit:
+            raise InputError("ids of events in the ledger", field="target", got=repr(target))
 
 
 def check_latest(found: str, known_at: str | None) -> None:

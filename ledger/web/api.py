@@ -114,7 +114,7 @@ def api_score(ctx: Ctx) -> Response:
 def explanation(ctx: Ctx, route: str, unit: str, policy: str | None = None) -> explain_report.Explanation:
     """What ``ledger explain UNIT`` computes for the same options, after the role's checks."""
     rule = access.rule(route, ctx.account)
-    access.check_unit(rule, ctx.account, unit)
+    access.check_own_unit(rule, ctx.account, unit)
     access.check_latest(rule, ctx.q("known_at"))
     track = ctx.q("track")
     scored = score_board(ctx, policy or ctx.q("policy"), track, None, ctx.q("as_of"), ctx.q("known_at"), focus=unit)
@@ -129,7 +129,7 @@ def cached_explanation(ctx: Ctx, route: str, unit: str, policy: str | None,
     facts are read before it is kept, so a kept result reads no store (nor the connection of
     the request that made it)."""
     rule = access.rule(route, ctx.account)
-    access.check_unit(rule, ctx.account, unit)
+    access.check_own_unit(rule, ctx.account, unit)
     access.check_latest(rule, ctx.q("known_at"))
     track = ctx.q("track")
     pol, day, known = resolved(ctx, policy or ctx.q("policy"), ctx.q("as_of"), ctx.q("known_at"))
@@ -152,13 +152,13 @@ def api_explain(ctx: Ctx) -> Response:
 def api_event(ctx: Ctx) -> Response:
     event_id = ctx.request.path_params["event_id"]
     rule = access.rule("api_event", ctx.account)
-    access.check_unit(rule, ctx.account, readers.event_unit(ctx.ledger, event_id))
+    access.check_own(rule, ctx.account, "event", event_id, lambda: readers.event_unit(ctx.ledger, event_id))
     return json_bytes(render.to_json(readers.story(ctx.ledger, event_id).to_dict()) + "\n")
 
 
 def api_history(ctx: Ctx) -> Response:
     unit = ctx.request.path_params["unit"]
-    access.check_unit(access.rule("api_history", ctx.account), ctx.account, unit)
+    access.check_own_unit(access.rule("api_history", ctx.account), ctx.account, unit)
     return json_bytes(str(formats.render("history", "json", ctx.ledger.history(unit))))
 
 

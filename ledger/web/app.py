@@ -7,12 +7,11 @@ command calls and renders with the same registered format (the JSON API) or a te
 from __future__ import annotations
 
 import datetime as dt
-import queue
 import threading
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable, Collection
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -39,9 +38,9 @@ from ..store.eventstore import utc_now
 from ..store.url import StoreUrl, parse_store_url
 from . import access, auth, i18n
 from .cache import WebCache
+from .pool import WRITE_WAIT, LedgerPool
 
 if TYPE_CHECKING:
-    from ..projections.fact_view import KeptFacts
     from ..projections.record_views import Appeal, Publication
 
 HERE = Path(__file__).parent
@@ -67,44 +66,6 @@ class TooMany(LedgerError):
     def __init__(self, wait: float):
         self.wait = max(1, int(wait + 0.999))
         super().__init__(f"too many failed sign-ins: try again in {self.wait} s")
-
-
-class LedgerPool:
-    """A few ``Ledger`` objects (one store connection set each) shared by the request threads:
-    a request holds one for its duration."""
-
-    def __init__(self, url: StoreUrl, size: int, clock: Callable[[], dt.datetime], kept: KeptFacts | None = None):
-        self.url, self.size, self.clock, self.kept = url, size, clock, kept
-        self._idle: queue.LifoQueue[Ledger] = queue.LifoQueue()
-        self._made = 0
-        self._lock = threading.Lock()
-
-    @contextmanager
-    def ledger(self, actor: str = "web") -> Iterator[Ledger]:
-        try:
-            item = self._idle.get_nowait()
-        except queue.Empty:
-            with self._lock:
-                make = self._made < self.size
-                self._made += make
-            if make:
-                item = Ledger(self.url, actor=actor, clock=self.clock, create=False)
-                item.facts.kept = self.kept  # the facts of whole streams, shared by the pool's ledgers
-            else:
-                item = self._idle.get()
-        item.actor = actor  # this request's user is the actor of whatever it writes
-        try:
-            yield item
-        finally:
-            item.actor = "web"
-            self._idle.put(item)
-
-    def close(self) -> None:
-        while True:
-            try:
-                self._idle.get_nowait().close()
-            except queue.Empty:
-                return
 
 
 @dataclass
@@ -198,18 +159,31 @@ def page_message(route: str, exc: Exception, lang: str) -> str:
 
 
 class Workbench:
+    """``pool_size`` store connections for reads and ``writers`` for writes (``pool``); a write
+    waits ``write_wait`` seconds at most for the write lock. ``hosts``: the names this server
+    answers to (None: any); ``proxies``: addresses whose ``X-Forwarded-For`` is believed
+    (``edge``). ``basic_ttl``: seconds a verified HTTP Basic credential is kept (0: off)."""
+
     def __init__(self, url: str | StoreUrl | None, *, secret: str | None = None,
                  clock: Callable[[], dt.datetime] = utc_now, pool_size: int = 4,
                  failure_delay: float = 0.5, sleep: Callable[[float], None] = time.sleep,
-                 secure_cookies: bool = False, warm: bool = True):
+                 secure_cookies: bool = False, warm: bool = True, writers: int = 2,
+                 write_wait: float = WRITE_WAIT, hosts: Collection[str] | None = None,
+                 proxies: Collection[str] = (), basic_ttl: float = auth.BASIC_TTL):
         self.url = url if isinstance(url, StoreUrl) else parse_store_url(url)
         self.clock = clock
         self.sessions = auth.Sessions(auth.load_secret(self.url, secret), clock)
         self.throttle = auth.Throttle(clock=clock, delay=failure_delay)
+        self.credentials = auth.VerifiedCredentials(basic_ttl)
         self.sleep = sleep
         self.secure_cookies = secure_cookies
+        self.hosts, self.proxies = hosts, proxies
+        self.write_wait = write_wait
         self.cache = WebCache()
         self.pool = LedgerPool(self.url, pool_size, clock, self.cache.facts)
+        """The readers: every GET (no write ever holds one)."""
+        self.writers = LedgerPool(self.url, writers, clock, self.cache.facts, wait=write_wait)
+        """The writers: every POST, each waiting ``write_wait`` seconds at most."""
         self.warm = warm
         """Warm the tables in a background thread while the app runs (``warm.Warmer``: started
         by the app's lifespan, i.e. by ``ledger serve``, not by a test client used without it)."""
@@ -233,7 +207,9 @@ class Workbench:
         found = self.cache.at_head(head, "accounts", lambda: {a.name: a for a in accounts.accounts(ledger)}).get(name)
         return found if found is not None and found.active else None
 
-    def _basic(self, request: Request, ledger: Ledger) -> accounts.Account | None:
+    def _basic(self, request: Request, ledger: Ledger, head: int) -> accounts.Account | None:
+        """The account of HTTP Basic credentials: from ``credentials`` when verified lately at
+        the account's current revision (no hash), else signed in (one hash, throttled)."""
         header = request.headers.get("authorization", "")
         if not header.lower().startswith("basic "):
             return None
@@ -241,23 +217,39 @@ class Workbench:
         import binascii
 
         try:
-            name, _, password = base64.b64decode(header[6:]).decode().partition(":")
+            name, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             raise Unauthorized("HTTP Basic credentials as base64 of name:password") from None
-        return self._sign_in(request, ledger, name, password)
+        kept = self._kept_basic(ledger, name, password, head)
+        if kept is not None:
+            return kept
+        with self.credentials.checking(name, password):
+            kept = self._kept_basic(ledger, name, password, head)  # checked meanwhile by another request?
+            if kept is not None:
+                return kept
+            account = self._sign_in(request, ledger, name, password)
+            self.credentials.verified(name, password, account.revision)
+            return account
+
+    def _kept_basic(self, ledger: Ledger, name: str, password: str, head: int) -> accounts.Account | None:
+        revision = self.credentials.revision(name, password)
+        if revision is None:
+            return None
+        account = self._account(ledger, name, head)
+        return account if account is not None and account.revision == revision else None
 
     def _sign_in(self, request: Request, ledger: Ledger, name: str, password: str) -> accounts.Account:
-        keys = (f"name:{name}", f"addr:{request.client.host if request.client else '-'}")
-        wait = self.throttle.wait(*keys)
+        source = request.client.host if request.client else "-"
+        wait = self.throttle.wait(name, source)
         if wait > 0:
             raise TooMany(wait)
         account = accounts.authenticate(ledger, name, password)
         if account is None:
-            self.throttle.failed(*keys)
+            self.throttle.failed(name, source)
             if self.throttle.delay:
                 self.sleep(self.throttle.delay)
             raise Unauthorized("wrong name or password")
-        self.throttle.succeeded(*keys)
+        self.throttle.succeeded(name, source)
         return account
 
     # --- a route ---------------------------------------------------------------------------------
@@ -278,13 +270,16 @@ class Workbench:
             lang = i18n.language(request.query_params.get("lang"), request.cookies.get("ledger_lang"),
                                  request.headers.get("accept-language"))
             try:
-                with self.pool.ledger() as ledger:
+                with (self.writers if request.method == "POST" else self.pool).ledger() as ledger:
                     cookie = request.cookies.get(auth.SESSION_COOKIE)
                     session = self.sessions.get(cookie)
                     head = ledger.head()[0]
                     account = self._account(ledger, session.user, head) if session else None
+                    if session is not None and (account is None or account.revision != session.revision):
+                        self.sessions.end(cookie)  # disabled, or a new password since it signed in
+                        session, account = None, None
                     if account is None and api:
-                        account = self._basic(request, ledger)
+                        account = self._basic(request, ledger, head)
                     if account is None:
                         if api:
                             raise Unauthorized("sign in (a session cookie, or HTTP Basic for scripts)")
@@ -328,7 +323,7 @@ class Workbench:
             status, message, field = 400, cli_message(route, exc), _field_name(exc.field)
             if isinstance(exc, UnknownId) and exc.field in PATH_IDS:
                 status = 404  # an unknown id in the path: not found, as for the other pages
-        elif isinstance(exc, StoreUnavailable):
+        elif isinstance(exc, StoreUnavailable):  # a write that waited too long for the lock, too
             status, message = 503, f"store unavailable: {exc}"
         elif isinstance(exc, PolicyError | CalendarError):
             status, message = 400, str(exc)
@@ -337,6 +332,8 @@ class Workbench:
         else:
             raise exc
         headers = {"Retry-After": str(exc.wait)} if isinstance(exc, TooMany) else {}
+        if status == 503:
+            headers["Retry-After"] = str(max(1, round(self.write_wait)))
         if status == 401 and api:
             headers["WWW-Authenticate"] = 'Basic realm="ledger", charset="UTF-8"'
         if api:
@@ -370,7 +367,7 @@ class Workbench:
             import secrets
 
             nonce = secrets.token_urlsafe(24)
-        status, message = 200, ""
+        status, message, retry = 200, "", 0
         next_path = request.query_params.get("next") or "/"
         if request.method == "POST":
             next_path = str(form.get("next") or "/")
@@ -383,32 +380,39 @@ class Workbench:
                         account = self._sign_in(request, ledger, str(form.get("name") or ""),
                                                 str(form.get("password") or ""))
                     done = RedirectResponse(_safe_next(next_path), 303)
-                    self._cookie(done, auth.SESSION_COOKIE, self.sessions.create(account.name))
+                    self._cookie(done, auth.SESSION_COOKIE, self.sessions.create(account.name, account.revision))
                     done.delete_cookie(auth.LOGIN_COOKIE)
                     return done
                 except TooMany as exc:
                     status, message = 429, f"{_('Too many failed sign-ins: try again in')} {exc.wait}"
+                    retry = exc.wait
                 except Unauthorized:
                     status, message = 401, _("Wrong name or password.")
                 except StoreUnavailable as exc:
                     status, message = 503, page_message("login", exc, lang)
+                    retry = max(1, round(self.write_wait))
         body = self.env.get_template("login.html").render(
             _=_, lang=lang, account=None, csrf=self.sessions.csrf_token(nonce), message=message,
             next=_safe_next(next_path))
-        response = HTMLResponse(body, status)
+        response = HTMLResponse(body, status, headers={"Retry-After": str(retry)} if retry else None)
         if fresh:
             self._cookie(response, auth.LOGIN_COOKIE, nonce, max_age=3600)
         return response
 
     async def logout(self, request: Request) -> Response:
+        """POST only (a link or an image cannot sign anyone out), with the session's CSRF token:
+        the server forgets the session, so its cookie is worth nothing even if kept."""
         cookie = request.cookies.get(auth.SESSION_COOKIE)
-        if request.method == "POST":
-            form = await _form(request)
-            bound = cookie.rpartition(".")[0] if cookie else None
-            if self.sessions.csrf_ok(bound, str(form.get("csrf") or "")):
-                self.sessions.end(cookie)
+        form = await _form(request)
+        bound = cookie.rpartition(".")[0] if cookie else None
+        if cookie and self.sessions.get(cookie) is not None and not self.sessions.csrf_ok(bound, form.get("csrf")):
+            lang = i18n.language(request.query_params.get("lang"), request.cookies.get("ledger_lang"),
+                                 request.headers.get("accept-language"))
+            return self.error(request, "logout", BadForm("The form expired or was not sent from this site: reload "
+                                                         "the page and try again."), False, lang)
+        self.sessions.end(cookie)
         response = RedirectResponse("/login", 303)
-        response.delete_cookie(auth.SESSION_COOKIE)
+        response.delete_cookie(auth.SESSION_COOKIE, httponly=True, samesite="strict", secure=self.secure_cookies)
         return response
 
     def _cookie(self, response: Response, name: str, value: str, max_age: int | None = None) -> None:
@@ -420,7 +424,7 @@ class Workbench:
 
         routes: list[Any] = [
             Route("/login", self.login, methods=["GET", "POST"], name="login"),
-            Route("/logout", self.logout, methods=["GET", "POST"], name="logout"),
+            Route("/logout", self.logout, methods=["POST"], name="logout"),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ]
         routes += api.routes(self) + pages.routes(self)
@@ -437,9 +441,14 @@ class Workbench:
             finally:
                 if warmer is not None:
                     warmer.stop()
+                self.pool.close()
+                self.writers.close()
 
         app = Starlette(routes=routes, lifespan=lifespan)
         app.state.workbench = self
+        from .edge import Edge
+
+        app.add_middleware(Edge, hosts=self.hosts, proxies=self.proxies)  # headers, Host, client address
         return app
 
 

@@ -1,5 +1,7 @@
 """Who is asking: the session secret (kept outside the ledger's records), server-side sessions
-that expire after 8 idle hours, CSRF tokens, and sign-in slowed down after failures.
+that expire after 8 idle hours (and end when their account changes), CSRF tokens, sign-in
+slowed down after failures — per name, per source and overall — and HTTP Basic credentials
+kept verified for a short while, so a script's every request does not cost a slow hash.
 
 Every clock here is injectable (tests move time instead of waiting).
 """
@@ -12,7 +14,8 @@ import hmac
 import os
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +61,9 @@ class Session:
     id: str
     user: str
     last_seen: dt.datetime
+    revision: int = 0
+    """The revision of the account's latest record when it signed in: a later record (a new
+    password, disabled, added again) ends the session."""
 
 
 class Sessions:
@@ -72,11 +78,11 @@ class Sessions:
     def _sign(self, value: str) -> str:
         return hmac.new(self.secret, value.encode(), hashlib.sha256).hexdigest()
 
-    def create(self, user: str) -> str:
+    def create(self, user: str, revision: int = 0) -> str:
         sid = secrets.token_urlsafe(32)
         with self._lock:
             self._prune()
-            self._sessions[sid] = Session(sid, user, self.clock())
+            self._sessions[sid] = Session(sid, user, self.clock(), revision)
         return f"{sid}.{self._sign(sid)}"
 
     def get(self, cookie: str | None) -> Session | None:
@@ -126,44 +132,158 @@ class _Failures:
     last: dt.datetime | None = None
 
 
+@dataclass(frozen=True)
+class Limit:
+    """After ``free`` failures, each further attempt must wait 2^(n-free) seconds (at most
+    ``cap``) after the last failure; a count with no failure for ``forget`` seconds starts
+    again; ``cleared``: a success clears it."""
+
+    free: int
+    cap: float
+    forget: float
+    cleared: bool
+
+
+LIMITS = {
+    "name": Limit(free=3, cap=900.0, forget=86400.0, cleared=True),
+    "source": Limit(free=20, cap=900.0, forget=3600.0, cleared=False),
+    "all": Limit(free=100, cap=60.0, forget=900.0, cleared=False),
+}
+"""Per account name (a guess at one password), per client address (a spray across names from
+one place; not cleared by a success, which a sprayer could score with an account of their
+own), and over every sign-in (a spray from many places)."""
+
+
 @dataclass
 class Throttle:
-    """Sign-in slowed down after failures, per account name and per client address: after
-    ``free`` failures each further attempt must wait 2^(n-free) seconds (at most ``cap``)
-    after the last failure; earlier attempts are refused (429) without checking the
-    password. Each failure also costs ``delay`` seconds before its answer. A success clears
-    the name's and the address's count."""
+    """Sign-in slowed down after failures (``LIMITS``): an attempt made before its wait is over
+    is refused (429) without checking the password. Each failure also costs ``delay`` seconds
+    before its answer."""
 
     clock: Callable[[], dt.datetime] = utc_now
-    free: int = 3
-    cap: float = 900.0
     delay: float = 0.5
-    _failures: dict[str, _Failures] = field(default_factory=dict)
+    limits: dict[str, Limit] = field(default_factory=lambda: dict(LIMITS))
+    most: int = 100_000
+    """Counts kept at most (names sprayed at random): the oldest are dropped past that."""
+    _failures: dict[tuple[str, str], _Failures] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def wait(self, *keys: str) -> float:
-        """Seconds still to wait before an attempt for these keys is checked (0: go ahead)."""
+    def _keys(self, name: str, source: str) -> list[tuple[str, str]]:
+        return [("name", name), ("source", source), ("all", "")]
+
+    def wait(self, name: str, source: str) -> float:
+        """Seconds still to wait before an attempt for this name from this source is checked
+        (0: go ahead)."""
         now = self.clock()
         longest = 0.0
         with self._lock:
-            for key in keys:
-                f = self._failures.get(key)
-                if f is None or f.count < self.free or f.last is None:
+            for key in self._keys(name, source):
+                f, limit = self._failures.get(key), self.limits[key[0]]
+                if f is None or f.last is None or (now - f.last).total_seconds() > limit.forget:
                     continue
-                pause = min(self.cap, 2.0 ** (f.count - self.free))
-                left = pause - (now - f.last).total_seconds()
-                longest = max(longest, left)
+                if f.count >= limit.free:
+                    pause = min(limit.cap, 2.0 ** (f.count - limit.free))
+                    longest = max(longest, pause - (now - f.last).total_seconds())
         return longest
 
-    def failed(self, *keys: str) -> None:
+    def failed(self, name: str, source: str) -> None:
         now = self.clock()
         with self._lock:
-            for key in keys:
+            for key in self._keys(name, source):
                 f = self._failures.setdefault(key, _Failures())
+                if f.last is not None and (now - f.last).total_seconds() > self.limits[key[0]].forget:
+                    f.count = 0
                 f.count += 1
                 f.last = now
+            if len(self._failures) > self.most:
+                oldest = sorted(self._failures, key=lambda k: self._failures[k].last or now)
+                for old in oldest[:len(oldest) // 10]:
+                    del self._failures[old]
 
-    def succeeded(self, *keys: str) -> None:
+    def succeeded(self, name: str, source: str) -> None:
         with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+            for key in self._keys(name, source):
+                if self.limits[key[0]].cleared:
+                    self._failures.pop(key, None)
+
+
+BASIC_TTL = 60.0
+"""Seconds an HTTP Basic credential, once verified, is believed without hashing it again."""
+
+
+@dataclass
+class _Verified:
+    name: str
+    revision: int
+    until: float
+
+
+class VerifiedCredentials:
+    """HTTP Basic credentials verified lately, so a script's requests cost one slow hash a
+    minute, not one each. An entry is keyed by an HMAC of name and password under a secret made
+    for this process (neither the password nor an unkeyed hash of it is kept, and nothing
+    outlives the process), holds the account's revision then, and is good for ``ttl`` seconds
+    and only while the account has that revision (a new password, disabled: verified anew).
+    ``ttl`` 0: off (every request hashes)."""
+
+    def __init__(self, ttl: float = BASIC_TTL, clock: Callable[[], float] | None = None, most: int = 10_000):
+        import time
+
+        self.ttl, self.most = ttl, most
+        self.clock = clock or time.monotonic
+        self._key = secrets.token_bytes(32)
+        self._entries: dict[bytes, _Verified] = {}
+        self._lock = threading.Lock()
+        self._checking: dict[bytes, tuple[threading.Lock, int]] = {}
+
+    def _id(self, name: str, password: str) -> bytes:
+        return hmac.new(self._key, name.encode() + b"\x00" + password.encode(), hashlib.sha256).digest()
+
+    def revision(self, name: str, password: str) -> int | None:
+        """The account revision these credentials were verified at, if lately; else None."""
+        if self.ttl <= 0:
+            return None
+        with self._lock:
+            found = self._entries.get(self._id(name, password))
+            if found is None or found.name != name:
+                return None
+            if found.until < self.clock():
+                del self._entries[self._id(name, password)]
+                return None
+            return found.revision
+
+    def verified(self, name: str, password: str, revision: int) -> None:
+        if self.ttl <= 0:
+            return
+        now = self.clock()
+        with self._lock:
+            if len(self._entries) >= self.most:
+                stale = [k for k, v in self._entries.items() if v.until < now] or list(self._entries)[:self.most // 10]
+                for key in stale:
+                    del self._entries[key]
+            self._entries[self._id(name, password)] = _Verified(name, revision, now + self.ttl)
+
+    @contextmanager
+    def checking(self, name: str, password: str) -> Iterator[None]:
+        """One check of the same credentials at a time: a script's parallel first requests wait
+        for the first one's hash and then find it kept, instead of hashing once each."""
+        key = self._id(name, password)
+        with self._lock:
+            lock, users = self._checking.get(key, (threading.Lock(), 0))
+            self._checking[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._lock:
+                lock, users = self._checking[key]
+                if users == 1:
+                    del self._checking[key]
+                else:
+                    self._checking[key] = (lock, users - 1)
+
+    def forget(self, name: str) -> None:
+        """Every entry of an account (disabled or given a new password through the web)."""
+        with self._lock:
+            for key in [k for k, v in self._entries.items() if v.name == name]:
+                del self._entries[key]

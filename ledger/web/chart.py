@@ -24,4 +24,7 @@ def trend_svg(unit: str, policy: str, points: list[tuple[dt.date, Decimal]], lan
     svg = data if isinstance(data, bytes) else str(data).encode("utf-8")
     # pygal inlines its tooltip configuration as a <script> even with js=[]: the chart is static,
     # so it goes (text from the ledger is escaped by pygal's XML writer and cannot match this).
-    return re.sub(rb"<script\b.*?</script>", b"", svg, flags=re.S)
+    svg = re.sub(rb"<script\b.*?</script>", b"", svg, flags=re.S)
+    # and the empty tooltip's inline style (the page's CSP allows the chart's <style> by its hash, no
+    # style attribute): without script there is no tooltip to hide.
+    return svg.replace(b' style="opacity: 0" class="tooltip"', b' class="tooltip"')

@@ -216,7 +216,7 @@ def _card_part(wb: Workbench, template: str, lang: str, **values: Any) -> Markup
 
 def unit_page(ctx: Ctx) -> Response:
     unit = ctx.request.path_params["unit"]
-    access.check_unit(access.rule("unit", ctx.account), ctx.account, unit)
+    access.check_own_unit(access.rule("unit", ctx.account), ctx.account, unit)
     key, explained = cached_explanation(ctx, "unit", unit, default_policy(ctx, unit), _Card)
     page = ctx.cache.results.get(key, lambda: CardPage(explained()))
     by = str(ctx.q("by")) if ctx.q("by") in explain_report.GROUPINGS else "indicator"
@@ -244,7 +244,7 @@ def unit_download(ctx: Ctx) -> Response:
     unit, fmt = ctx.request.path_params["unit"], ctx.request.path_params["fmt"]
     if fmt not in formats.formats("explain"):
         raise NotFound(Msg("no format '{fmt}' of the explain report", fmt=fmt))
-    access.check_unit(access.rule("unit_download", ctx.account), ctx.account, unit)
+    access.check_own_unit(access.rule("unit_download", ctx.account), ctx.account, unit)
     ex = explanation(ctx, "unit_download", unit, default_policy(ctx, unit))
     by = str(ctx.q("by")) if ctx.q("by") in explain_report.GROUPINGS else "indicator"
     return rendered("explain", fmt, ex, f"explain-{unit}-{ex.board.policy.ref}", by=by)
@@ -253,14 +253,16 @@ def unit_download(ctx: Ctx) -> Response:
 def unit_trend(ctx: Ctx) -> Response:
     unit = ctx.request.path_params["unit"]
     rule = access.rule("unit_trend", ctx.account)
-    access.check_unit(rule, ctx.account, unit)
+    access.check_own_unit(rule, ctx.account, unit)
     access.check_latest(rule, ctx.q("known_at"))
     policy = ctx.ledger.policy(default_policy(ctx, unit))
     points = readers.trend(ctx.ledger, policy, unit, ctx.q("track"), ctx.q("known_at"),
                            parse_date(ctx.q("as_of"), "--as-of"))
     from .chart import trend_svg
+    from .edge import style_hashed_policy
 
-    return Response(trend_svg(unit, policy.ref, points, ctx.lang), media_type="image/svg+xml")
+    svg = trend_svg(unit, policy.ref, points, ctx.lang)
+    return Response(svg, media_type="image/svg+xml", headers={"Content-Security-Policy": style_hashed_policy(svg)})
 
 
 def packet(ctx: Ctx) -> Response:
@@ -269,7 +271,7 @@ def packet(ctx: Ctx) -> Response:
     from ..workflows.packets import build_packet
 
     unit = ctx.request.path_params["unit"]
-    access.check_unit(access.rule("packet", ctx.account), ctx.account, unit)
+    access.check_own_unit(access.rule("packet", ctx.account), ctx.account, unit)
     ex = explanation(ctx, "packet", unit, default_policy(ctx, unit))
     text = ctx.ledger.policies.find(ex.board.policy.ref).text
     # A unit's user gets what it may read: its own records, its peers' stream heads only.
@@ -283,7 +285,7 @@ def packet(ctx: Ctx) -> Response:
 def event_page(ctx: Ctx) -> Response:
     event_id = ctx.request.path_params["event_id"]
     rule = access.rule("event", ctx.account)
-    access.check_unit(rule, ctx.account, readers.event_unit(ctx.ledger, event_id))
+    access.check_own(rule, ctx.account, "event", event_id, lambda: readers.event_unit(ctx.ledger, event_id))
     found = readers.story(ctx.ledger, event_id)
     fields = {k: v for k, v in found.event.items() if k not in ("type", "unit", "date", "id", "actor",
                                                                   "recorded_at", "revision")}
@@ -420,8 +422,10 @@ def appeals_page(ctx: Ctx) -> Response:
 def appeal_page(ctx: Ctx) -> Response:
     from ..workflows import appeals
 
-    appeal = appeals.get(ctx.ledger, ctx.request.path_params["appeal_id"])
-    access.check_unit(access.rule("appeal", ctx.account), ctx.account, appeal.unit)
+    appeal_id = ctx.request.path_params["appeal_id"]
+    access.check_own(access.rule("appeal", ctx.account), ctx.account, "appeal", appeal_id,
+                     lambda: next((a.unit for a in ctx.appeals() if a.id == appeal_id), None))
+    appeal = appeals.get(ctx.ledger, appeal_id)
     try:
         effect = appeals.effect(ctx.ledger, appeal.id, policy_ref=ctx.q("policy"),
                                 as_of=parse_date(ctx.q("as_of"), "--as-of"))
@@ -437,10 +441,13 @@ def appeal_file(ctx: Ctx) -> Response:
     from ..workflows import appeals
 
     unit = ctx.f("unit") or ""
-    access.check_unit(access.rule("appeal_file", ctx.account), ctx.account, unit)
+    rule = access.rule("appeal_file", ctx.account)
+    access.check_unit(rule, ctx.account, unit)
     raw = ctx.form.get("targets", [])
     targets = [raw] if isinstance(raw, str) else list(raw)
     targets = [t for t in targets if t.strip()]
+    access.check_own_targets(rule, ctx.account, targets, lambda ids: {
+        i: e.unit for i, e in ctx.ledger.store.lookup_ids(ids).items()})
     if not targets:
         raise InputError("at least one event to appeal against", field="--target")
     if not ctx.f("grounds"):
@@ -494,6 +501,7 @@ def users_disable(ctx: Ctx) -> Response:
     accounts.disable(ctx.ledger, name)
     wb: Workbench = ctx.request.app.state.workbench
     wb.sessions.end_user(name)
+    wb.credentials.forget(name)
     return RedirectResponse("/users", 303)
 
 
