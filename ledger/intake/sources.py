@@ -10,19 +10,21 @@ Files are streamed: nothing holds a whole file in memory.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import itertools
 import json
 import operator
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..i18n import Msg
 from ..reports.safe import MARK, unmark
+
+if TYPE_CHECKING:
+    from .bounded import SheetLimits
 
 
 @dataclass(slots=True)
@@ -62,6 +64,8 @@ class ReadOptions:
     mapping: Any = None
     """A platform export's mapping (``intake.mapping.Mapping``, ``--mapping``): with events, each
     row of the export becomes the events it names."""
+    limits: SheetLimits | None = None
+    """What an .xlsx sheet may cost (``bounded.SheetLimits``); default: the environment's."""
 
 
 IGNORED_COLUMNS = frozenset({"错误字段", "错误说明"})
@@ -140,7 +144,7 @@ def read_lines(path: str, on_read: Callable[[int], None] | None = None,
         if ext in (".csv", ".txt", ".tsv"):
             yield from options.mapping.lines(csv_rows(path, on_read, options), path, options.header_row)
         elif ext in (".xlsx", ".xlsm"):
-            yield from options.mapping.lines(sheet_rows(path, options.sheet), path, options.header_row)
+            yield from options.mapping.lines(sheet_rows(path, options.sheet, options.limits), path, options.header_row)
         else:
             raise InputError("a .csv or .xlsx export (with --mapping)", origin=path, got=repr(ext or "no extension"))
     elif ext == ".jsonl" or ext == ".ndjson":
@@ -328,150 +332,21 @@ def _header_problems(header: Header, path: str, line: int) -> Iterator[SourceLin
         yield SourceLine(path, line, problem)  # type: ignore[arg-type]
 
 
-def cell_text(value: Any) -> str:
-    """An Excel cell as text: dates as YYYY-MM-DD (a date-time at midnight too), whole numbers
-    without ``.0``, booleans as true/false."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
+def sheet_rows(path: str, sheet: str | None, limits: SheetLimits | None = None) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells as text) of an .xlsx sheet; blank rows skipped. Read within limits
+    (``bounded.sheet_rows``: checked before, during and after the parse, in a process that may
+    die): python-calamine (Rust: ~20× openpyxl's read-only XML parsing) when it is installed and
+    the sheet has no error cells (``#N/A``: calamine reads them as blank, openpyxl as their
+    text, which the import then reports); openpyxl otherwise."""
+    from . import bounded
 
-
-def open_sheet(path: str, sheet: str | None) -> Any:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)  # data_only: formulas' cached values
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
-        raise InputError(Msg("an .xlsx workbook ({name}: {exc})", name=type(exc).__name__, exc=exc),
-                         origin=path) from None
-    if sheet is None:
-        return book, book.worksheets[0]
-    if sheet in book.sheetnames:
-        return book, book[sheet]
-    if sheet.isdigit() and 1 <= int(sheet) <= len(book.worksheets):
-        return book, book.worksheets[int(sheet) - 1]
-    book.close()
-    raise InputError(Msg("a sheet of the workbook: {sheets}", sheets=", ".join(book.sheetnames)), field="--sheet",
-                     got=repr(sheet))
-
-
-def sheet_rows(path: str, sheet: str | None) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cells as text) of an .xlsx sheet; blank rows skipped. Read by
-    python-calamine (Rust: ~20× openpyxl's read-only XML parsing) when it is installed and
-    the workbook has no error cells (``#N/A``: calamine reads them as blank, openpyxl as
-    their text, which the import then reports); openpyxl otherwise, and for every problem
-    with the file or ``--sheet`` (its messages)."""
-    grid = _calamine_grid(path, sheet)
-    if grid is None:
-        book, ws = open_sheet(path, sheet)
-        try:
-            yield from _text_rows(ws.iter_rows(values_only=True))
-        finally:
-            book.close()
-    else:
-        yield from _text_rows(grid)
-
-
-def _text_rows(values: Iterable[Sequence[Any]]) -> Iterator[tuple[int, list[str]]]:
-    for number, row in enumerate(values, start=1):
-        cells = row if type(row) is list else list(row)
-        # the few cells that are not text (dates, numbers), found at C speed, as text
-        for i in itertools.compress(itertools.count(), map(operator.is_not, map(type, cells), _STR)):
-            value = cells[i]
-            cells[i] = value.isoformat() if type(value) is dt.date else cell_text(value)
-        # trailing blank cells dropped: the empty ones counted at C speed, then cells of spaces
-        end = len(cells) - next(itertools.compress(itertools.count(), map(bool, reversed(cells))), len(cells))
-        while end and (not cells[end - 1] or cells[end - 1].isspace()):
-            end -= 1
-        if end:
-            del cells[end:]
-            yield number, cells
-
-
-_STR = itertools.repeat(str)
-
-
-def _calamine_grid(path: str, sheet: str | None) -> Iterable[Sequence[Any]] | None:
-    """The sheet's rows from row 1 and column A (python-calamine), or None: not installed,
-    the file or the sheet not readable by it (openpyxl then reads it or names the problem),
-    or a workbook with error cells (looked for while calamine reads: it lets go of the GIL)."""
-    try:
-        import python_calamine
-    except ImportError:
-        return None
-    import concurrent.futures
-
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        errors = pool.submit(_has_error_cells, path)
-        try:
-            book = python_calamine.CalamineWorkbook.from_path(path)
-        except Exception:  # noqa: BLE001 - any problem: openpyxl reads the file or names the problem
-            return None
-        try:
-            worksheets = [m.name for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
-            if sheet is None:
-                name = worksheets[0] if worksheets else None
-            elif sheet in book.sheet_names:
-                name = sheet
-            elif sheet.isdigit() and 1 <= int(sheet) <= len(worksheets):
-                name = worksheets[int(sheet) - 1]
-            else:
-                name = None
-            if name is None or name not in worksheets:
-                return None
-            found = book.get_sheet_by_name(name)
-            if errors.result():
-                return None
-            if found.start in (None, (0, 0)):
-                return found.iter_rows()  # rows made as they are read
-            # data from a later row or column: padded from A1, as openpyxl reads it (row numbers
-            # and column positions as the clerk sees them)
-            return found.to_python(skip_empty_area=False)
-        except Exception:  # noqa: BLE001
-            return None
-        finally:
-            book.close()
-
-
-ERROR_CELL = (b't="e"', b"t='e'")
-"""How a worksheet's XML marks a cell holding an error value (``#N/A``, ``#DIV/0!``)."""
-
-
-def _has_error_cells(path: str) -> bool:
-    """Whether any worksheet of the workbook holds an error cell (its XML read in blocks,
-    ~0.15 s per 100k rows); a file that is not a zip: False (calamine says what is wrong)."""
-    import zipfile
-
-    try:
-        archive = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile):
-        return False
-    with archive:
-        for name in archive.namelist():
-            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-                continue
-            with archive.open(name) as part:
-                tail = b""
-                while block := part.read(1 << 20):
-                    text = tail + block
-                    if any(mark in text for mark in ERROR_CELL):
-                        return True
-                    tail = text[-8:]
-    return False
+    return bounded.sheet_rows(path, sheet, limits)
 
 
 def _read_xlsx(path: str, on_read: Callable[[int], None] | None,
                list_fields: Callable[[dict[str, Any]], dict[str, str]] | None,
                options: ReadOptions) -> Iterator[SourceLine]:
-    yield from _table_lines(sheet_rows(path, options.sheet), path, list_fields, options, True)
+    yield from _table_lines(sheet_rows(path, options.sheet, options.limits), path, list_fields, options, True)
 
 
 def _open_quote_line(path: str, start: int, encoding: str = "utf-8-sig") -> int:
