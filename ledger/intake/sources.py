@@ -9,12 +9,14 @@ Files are streamed: nothing holds a whole file in memory.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
 import json
 import operator
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -51,6 +53,54 @@ class ByteCounter(io.RawIOBase):
         return n
 
 
+class MixedEncoding(Exception):
+    """A line of a Chinese double-byte file (GBK, GB18030, Big5) that is UTF-8 Chinese text."""
+
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+DOUBLE_BYTE = frozenset({"gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp950"})
+"""Codecs that decode UTF-8 bytes without complaint (as mojibake): their files are guarded."""
+_UTF8_HANZI = re.compile(rb"[\xe4-\xe9][\x80-\xbf][\x80-\xbf]")
+"""The bytes of a common Chinese character in UTF-8 (U+4E00–U+9FFF); rare in GBK text."""
+_NOT_CHINESE_TEXT = re.compile("[^\x00-\x7f\u2000-\u206f\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def utf8_chinese(line: bytes) -> bool:
+    """Whether a line is UTF-8 Chinese text: it decodes as UTF-8, into Chinese characters,
+    their punctuation and ASCII only (GBK bytes that happen to decode give Latin letters and
+    combining marks: ``平台`` → ``ƽ̨``)."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return _NOT_CHINESE_TEXT.search(text) is None and re.search("[\u4e00-\u9fff]", text) is not None
+
+
+class EncodingGuard(ByteCounter):
+    """Raises ``MixedEncoding`` at the first line of a GBK (GB18030, Big5) file that is UTF-8
+    Chinese text: such a line would decode without error, as mojibake. Blocks without the
+    bytes of a UTF-8 Chinese character (nearly all of a GBK file) are passed at C speed."""
+
+    def __init__(self, raw: io.BufferedReader, on_read: Callable[[int], None] | None):
+        super().__init__(raw, on_read)
+        self.tail, self.lines = b"", 0
+
+    def readinto(self, b: Any) -> int:
+        n = super().readinto(b)
+        text = self.tail + bytes(memoryview(b)[:n])
+        cut = text.rfind(b"\n") + 1 if n else len(text)  # whole lines (at the end: the last one too)
+        whole, self.tail = text[:cut], text[cut:]
+        if _UTF8_HANZI.search(whole):
+            for offset, line in enumerate(whole.split(b"\n")):
+                if _UTF8_HANZI.search(line) and utf8_chinese(line.rstrip(b"\r")):
+                    raise MixedEncoding(self.lines + offset + 1)
+        self.lines += whole.count(b"\n")
+        return n
+
+
 @dataclass(frozen=True, slots=True)
 class ReadOptions:
     """How to read a spreadsheet file (``ledger import`` options)."""
@@ -79,7 +129,10 @@ def detect_encoding(path: str) -> str:
     then the first line (of the first 64 KiB) that is not plain ASCII decides: UTF-8 when it
     decodes as UTF-8, else GB18030 (which contains GBK and GB2312, Chinese Excel's "CSV (逗号分隔)")
     when it decodes as that; UTF-8 otherwise, and when every line is ASCII (a later line that
-    does not decode is reported, naming --encoding)."""
+    does not decode is reported, naming --encoding). One exception: a first line whose bytes
+    decode as UTF-8 only into stray letters (GBK ``平台`` reads as UTF-8 ``ƽ̨``) does not decide
+    when later lines are GBK and none is UTF-8 Chinese text. A UTF-8 line in a GB18030 file is
+    refused (``EncodingGuard``)."""
     try:
         with open(path, "rb") as raw:
             head = raw.read(1 << 16)
@@ -92,19 +145,30 @@ def detect_encoding(path: str) -> str:
     sample = head[:4096]
     if len(sample) >= 4 and sample.count(b"\x00") * 3 >= len(sample):
         return "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
-    for line in head.split(b"\n")[:-1] or [head]:  # whole lines of the sample
-        if line.isascii():
-            continue
-        try:  # the first line that is not ASCII decides
-            line.decode("utf-8")
-            return "utf-8-sig"
+    parts = head.split(b"\n")
+    if len(head) == 1 << 16 and len(parts) > 1:
+        parts.pop()  # cut at 64 KiB: whole lines only
+    lines = [line for line in parts if not line.isascii()]
+    decided = None
+    for line in lines:
+        if decided is None:  # the first line that is not ASCII decides …
+            decided = _line_encoding(line)
+            if decided != "utf-8-sig" or utf8_chinese(line.rstrip(b"\r")):
+                return decided
+        elif utf8_chinese(line.rstrip(b"\r")):  # … unless it read as stray letters and later lines are GBK
+            return decided
+        elif _line_encoding(line) == "gb18030":
+            return "gb18030"
+    return "utf-8-sig"
+
+
+def _line_encoding(line: bytes) -> str:
+    for encoding, name in (("utf-8", "utf-8-sig"), ("gb18030", "gb18030")):
+        try:
+            line.decode(encoding)
+            return name
         except UnicodeDecodeError:
             pass
-        try:
-            line.decode("gb18030")
-            return "gb18030"
-        except UnicodeDecodeError:
-            return "utf-8-sig"
     return "utf-8-sig"
 
 
@@ -125,8 +189,8 @@ def _open_text(path: str, on_read: Callable[[int], None] | None, encoding: str =
         raw = open(path, "rb")  # noqa: SIM115
     except OSError as exc:
         raise InputError(Msg("a readable file ({strerror})", strerror=Msg(str(exc.strerror))), origin=path) from None
-    return io.TextIOWrapper(io.BufferedReader(ByteCounter(raw, on_read), 1 << 16),
-                            encoding=encoding, newline="")
+    counter = EncodingGuard if codecs.lookup(encoding).name in DOUBLE_BYTE else ByteCounter
+    return io.TextIOWrapper(io.BufferedReader(counter(raw, on_read), 1 << 16), encoding=encoding, newline="")
 
 
 def read_lines(path: str, on_read: Callable[[int], None] | None = None,
@@ -278,6 +342,11 @@ def csv_rows(path: str, on_read: Callable[[int], None] | None,
             for cells in reader:
                 line, start = start, reader.line_num + 1
                 yield line, cells
+        except MixedEncoding as exc:
+            raise InputError(Msg("text in one encoding: the file reads as {encoding}, but this line is UTF-8 Chinese "
+                                 "text (save the whole file in one encoding, e.g. Excel's “CSV UTF-8”)",
+                                 encoding=encoding),
+                             origin=path, line=exc.line) from None
         except UnicodeDecodeError as exc:
             what = Msg("{encoding} text ({reason}; or name the file's encoding with --encoding)", encoding=encoding,
                        reason=exc.reason)
@@ -301,7 +370,9 @@ def _table_lines(rows: Iterator[tuple[int, list[str]]], path: str,
     one line per non-blank row."""
     looked: list[tuple[int, list[str]]] = []  # rows read while looking for the header
     header: Header | None = None
+    last = 0
     for line, cells in rows:
+        last = line
         if header is not None:
             if not _blank(cells):
                 yield _row(header, cells, path, line, list_fields)
@@ -320,11 +391,19 @@ def _table_lines(rows: Iterator[tuple[int, list[str]]], path: str,
             yield from _header_problems(header, path, looked[0][0])
             for n, c in looked[1:]:
                 yield _row(header, c, path, n, list_fields)
+    if header is None and options.header_row is not None:
+        raise header_row_past_end(path, options.header_row, last)
     if header is None and looked:
         header = Header(looked[0][1], path, looked[0][0], words)
         yield from _header_problems(header, path, looked[0][0])
         for n, c in looked[1:]:
             yield _row(header, c, path, n, list_fields)
+
+
+def header_row_past_end(path: str, header_row: int, last: int) -> InputError:
+    """``--header-row N`` on a file whose rows end before N (nothing would be imported)."""
+    return InputError(Msg("a header row within the file (its last row with a value is row {last})", last=last),
+                      origin=path, field="--header-row", got=str(header_row))
 
 
 def _header_problems(header: Header, path: str, line: int) -> Iterator[SourceLine]:
