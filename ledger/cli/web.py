@@ -79,8 +79,17 @@ def users_disable(c: Context, name: str) -> None:
 @click.option("--secret-file", "secret_file", metavar="FILE",
               help="the session secret (default: LEDGER_WEB_SECRET, else a file beside the store)")
 @click.option("--workers", default=4, show_default=True, type=int, help="store connections shared by requests")
+@click.option("--max-body", "max_body", default=25, show_default=True, type=click.IntRange(min=1), metavar="MB",
+              help="largest request body of a signed-in user, in MB (larger: 413 before it is read)")
+@click.option("--renders", default=2, show_default=True, type=click.IntRange(min=1), metavar="N",
+              help="PDF documents made at once (each runs Chromium, ~0.5 GB); others wait, then 503")
+@click.option("--renders-per-user", "renders_per_user", default=1, show_default=True, type=click.IntRange(min=1),
+              metavar="N", help="PDF documents one user may have made at once")
+@click.option("--render-wait", "render_wait", default=30, show_default=True, type=click.IntRange(min=0),
+              metavar="S", help="seconds a PDF request waits for a free render before 503")
 @pass_ctx
-def serve(c: Context, host: str, port: int, secret_file: str | None, workers: int) -> None:
+def serve(c: Context, host: str, port: int, secret_file: str | None, workers: int, max_body: int, renders: int,
+          renders_per_user: int, render_wait: int) -> None:
     """The web workbench: score tables, unit cards, events, appeals, publications, the log."""
     import uvicorn
 
@@ -93,6 +102,9 @@ def serve(c: Context, host: str, port: int, secret_file: str | None, workers: in
         if not secret:
             raise InputError("a file holding the secret", field="--secret-file")
     c.ledger.head()  # the store is there and readable before we listen
-    app = create_app(c.ledger.url, secret=secret, pool_size=workers)
+    from ..web.limits import MB
+
+    app = create_app(c.ledger.url, secret=secret, pool_size=workers, max_body=max_body * MB, renders=renders,
+                     renders_per_user=renders_per_user, render_wait=float(render_wait))
     click.echo(f"ledger serve: http://{host}:{port}/ ({c.ledger.url.display})", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
