@@ -128,8 +128,8 @@ def error_text(exc: BaseException) -> str:
     if exc.field:
         parts.append(i18n.f("field '{field}'", field=exc.field))
     text = i18n.tr(exc.expected) if exc.problem else i18n.f("expected {expected}", expected=i18n.tr(exc.expected))
-    if exc.got is not None:
-        text += i18n.f(" (got {got})", got=exc.got)
+    if exc.got is not None:  # what came: as given, or (a Msg) what the ledger found, said in the language
+        text += i18n.f(" (got {got})", got=i18n.tr(exc.got) if isinstance(exc.got, i18n.Msg) else exc.got)
     parts.append(text)
     return "：".join(parts)
 

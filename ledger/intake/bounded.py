@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import faulthandler
 import itertools
 import json
 import operator
@@ -357,6 +358,8 @@ def bound(limits: SheetLimits, path: str | None = None) -> Iterator[None]:
     if hard != resource.RLIM_INFINITY:
         allowed = min(allowed, hard)
     core = resource.getrlimit(resource.RLIMIT_CORE)
+    dumping = faulthandler.is_enabled()  # its own copy of standard error would print the abort
+    faulthandler.disable()
     saved_err = os.dup(2)
     quiet = os.open(os.devnull, os.O_WRONLY)
     sys.stderr.flush()
@@ -377,6 +380,8 @@ def bound(limits: SheetLimits, path: str | None = None) -> Iterator[None]:
             _signal(False)
         os.dup2(saved_err, 2)
         os.close(saved_err)
+        if dumping:
+            faulthandler.enable()
 
 
 def _memory_refusal(limits: SheetLimits, path: str | None = None) -> OverLimit:
@@ -400,7 +405,10 @@ def sheet_rows(path: str, sheet: str | None, limits: SheetLimits | None = None) 
 def _read_sheet(path: str, sheet: str | None, limits: SheetLimits) -> Iterator[tuple[int, list[str]]]:
     with bound(limits, path):
         found = inspect(path, sheet, limits)
-        grid = _calamine_grid(path, found, limits)
+        try:
+            grid = _calamine_grid(path, found, limits)
+        except InputError as exc:
+            raise (exc if exc.origin else _located(exc, path)) from None
     if grid is not None:
         yield from grid
         return
@@ -476,8 +484,12 @@ def _openpyxl_rows(path: str, found: SheetPart, limits: SheetLimits) -> Iterator
         widest = 0
         for number, cells in text_rows(worksheet.iter_rows(values_only=True)):
             widest = max(widest, len(cells))
-            _check_area(number, widest, f"{found.name}!{column_name(widest)}{number}", limits,
-                        Msg("row {number}", number=number), line=number)
+            if number > EXCEL_ROWS or widest > EXCEL_COLUMNS or number * widest > limits.cells:
+                try:
+                    _check_area(number, widest, f"{found.name}!{column_name(widest)}{number}", limits,
+                                Msg("row {number}", number=number), line=number)
+                except OverLimit as exc:
+                    raise _located(exc, path) from None
             yield number, cells
     except (InputError, MemoryError, GeneratorExit):
         raise
@@ -580,8 +592,10 @@ _CELL_REF = re.compile(rb"<(?:\w+:)?c r=[\"']([A-Z]{1,4})([0-9]{1,12})[\"']")
 
 def _area_problem(xml: Any, sheet: str, limits: SheetLimits, deadline: float) -> OverLimit | None:
     """The used area (rows: the row tags counted and the largest row number; columns: the
-    largest column of a reference), checked block by block at C speed."""
+    largest column of a reference), checked block by block at C speed; past a limit, one more
+    block is read so that the place named is as far as the scan saw."""
     counted = deepest = widest = 0
+    over = False
     for text in _segments(xml, _CELL_OR_ROW_START):
         counted += len(_ROW_TAG.findall(text))
         numbers = _ROW_NUMBER.findall(text)
@@ -593,15 +607,18 @@ def _area_problem(xml: Any, sheet: str, limits: SheetLimits, deadline: float) ->
             column = cell_position(max(c for c in columns if len(c) == longest).decode() + "1")
             widest = max(widest, column[1] if column else 0)
             deepest = max(deepest, max(map(int, rows)))
-        if deepest > EXCEL_ROWS or widest > EXCEL_COLUMNS or deepest * max(widest, 1) > limits.cells:
-            ref = f"{column_name(max(widest, 1))}{deepest}"
-            try:
-                _check_area(deepest, max(widest, 1), f"{sheet}!{ref}", limits,
-                            Msg("cells as far as {ref}", ref=ref), line=deepest)
-            except OverLimit as exc:
-                return exc
+        if over:
+            break
+        over = deepest > EXCEL_ROWS or widest > EXCEL_COLUMNS or deepest * max(widest, 1) > limits.cells
         if time.monotonic() > deadline:
-            return None
+            break
+    if deepest > EXCEL_ROWS or widest > EXCEL_COLUMNS or deepest * max(widest, 1) > limits.cells:
+        ref = f"{column_name(max(widest, 1))}{deepest}"
+        try:
+            _check_area(deepest, max(widest, 1), f"{sheet}!{ref}", limits, Msg("cells as far as {ref}", ref=ref),
+                        line=deepest)
+        except OverLimit as exc:
+            return exc
     return None
 
 

@@ -174,10 +174,15 @@ def has_cjk_font() -> bool:
 
 def html_to_pdf(page: str) -> bytes:
     """The PDF of a self-contained HTML page (A4 and page numbers come from its CSS)."""
+    with SLOTS.slot(render_owner.get()):
+        return _print(page)
+
+
+def _print(page: str) -> bytes:
     program = browser()
     if not has_cjk_font():
         raise EngineMissing(NO_FONT)
-    with SLOTS.slot(render_owner.get()), tempfile.TemporaryDirectory(prefix="ledger-pdf-") as folder:
+    with tempfile.TemporaryDirectory(prefix="ledger-pdf-") as folder:
         source, target = Path(folder) / "page.html", Path(folder) / "page.pdf"
         source.write_text(page, encoding="utf-8")
         command = [program, *FLAGS, f"--user-data-dir={Path(folder) / 'profile'}", f"--print-to-pdf={target}",
