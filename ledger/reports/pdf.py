@@ -59,9 +59,10 @@ class RenderBusy(LedgerError):
 
     exit_code = 3
 
-    def __init__(self, message: str, retry_after: int):
+    def __init__(self, message: str, wait: float):
         super().__init__(message)
-        self.retry_after = retry_after
+        self.retry_after = max(1, int(wait + 0.999))
+        """Seconds to wait before asking again (the Retry-After header): the wait, at least 1."""
 
 
 render_owner: ContextVar[str | None] = ContextVar("ledger_render_owner", default=None)
@@ -88,14 +89,14 @@ class RenderSlots:
             else:
                 if self._waiting >= self.queue:
                     raise RenderBusy(Msg("{n} PDF documents are waiting to be made: try again shortly",
-                                         n=self._waiting), int(self.wait))
+                                         n=self._waiting), self.wait)
                 self._waiting += 1
                 try:
                     while not self._free(owner):
                         left = deadline - time.monotonic()
                         if left <= 0:
                             raise RenderBusy(Msg("every PDF slot stayed busy for {seconds} s: try again shortly",
-                                                 seconds=f"{self.wait:g}"), int(self.wait))
+                                                 seconds=f"{self.wait:g}"), self.wait)
                         self._cond.wait(left)
                 finally:
                     self._waiting -= 1
