@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import faulthandler
+import functools
 import itertools
 import json
 import operator
@@ -310,13 +311,18 @@ _here = False
 """This process may die reading (the import's producer, the reading child): read here."""
 _signal: Callable[[bool], None] | None = None
 """Tells the parent the bound is on (True) or off: a death while it is on was the reading."""
+_refuse: Callable[[InputError], None] | None = None
+"""Ends this process with a refusal found while the parse runs (it cannot be interrupted)."""
 
 
-def read_here(signal_bound: Callable[[bool], None] | None = None) -> None:
+def read_here(signal_bound: Callable[[bool], None] | None = None,
+              refuse: Callable[[InputError], None] | None = None) -> None:
     """Make this process the one that reads (it is a child its parent watches): sheets are
-    parsed here under the bound; ``signal_bound`` tells the parent when the bound is on."""
-    global _here, _signal
-    _here, _signal = True, signal_bound
+    parsed here under the bound; ``signal_bound`` tells the parent when the bound is on;
+    ``refuse(error)`` ends the process with ``error``, found by the scan beside a parse that
+    would take long or abort (without it, the parse's own end or abort decides)."""
+    global _here, _signal, _refuse
+    _here, _signal, _refuse = True, signal_bound, refuse
 
 
 def _memory() -> tuple[int, int]:
@@ -428,7 +434,7 @@ def _calamine_grid(path: str, found: SheetPart, limits: SheetLimits) -> Iterator
     import concurrent.futures
 
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        errors = pool.submit(_has_error_cells, path, found.part)
+        errors = pool.submit(_scan_beside_parse, path, found, limits)
         try:
             book = python_calamine.CalamineWorkbook.from_path(path)
         except MemoryError:
@@ -543,16 +549,16 @@ ERROR_CELL = (b't="e"', b"t='e'")
 """How a worksheet's XML marks a cell holding an error value (``#N/A``, ``#DIV/0!``)."""
 
 
-def _has_error_cells(path: str, part: str) -> bool:
-    """Whether the sheet holds an error cell (its XML read in blocks, ~0.15 s per 100k rows)."""
-    with zipfile.ZipFile(path) as archive, archive.open(part) as xml:
-        tail = b""
-        while block := xml.read(1 << 20):
-            text = tail + block
-            if any(mark in text for mark in ERROR_CELL):
-                return True
-            tail = text[-8:]
-    return False
+def _scan_beside_parse(path: str, found: SheetPart, limits: SheetLimits) -> bool:
+    """While calamine parses (it lets go of the GIL), one pass over the sheet's XML in blocks
+    (~0.3 s per 100k rows): whether it holds an error cell, and its used area. An area past
+    the limits ends the process with the refusal (``read_here``'s ``refuse``) instead of
+    waiting for a parse of millions of rows to finish or abort."""
+    with zipfile.ZipFile(path) as archive, archive.open(found.part) as xml:
+        errors, problem = _scan(xml, found.name, limits, time.monotonic() + 3600)
+    if problem is not None and _refuse is not None:
+        _refuse(_located(problem, path))
+    return errors
 
 
 # --------------------------------------------------------------- the place to blame (the parent)
@@ -575,7 +581,7 @@ def diagnose(path: str, found: SheetPart, limits: SheetLimits, *, cells: bool = 
     try:
         with zipfile.ZipFile(path) as archive:
             with archive.open(found.part) as xml:
-                problem = _area_problem(xml, found.name, limits, deadline)
+                problem = _scan(xml, found.name, limits, deadline)[1]
             if problem is not None or not cells:
                 return _located(problem, path) if problem is not None else None
             strings = _count_strings(archive, found.strings, deadline)
@@ -585,21 +591,35 @@ def diagnose(path: str, found: SheetPart, limits: SheetLimits, *, cells: bool = 
         return None
 
 
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
-_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row r=[\"']([0-9]{1,12})[\"']")
-_CELL_REF = re.compile(rb"<(?:\w+:)?c r=[\"']([A-Z]{1,4})([0-9]{1,12})[\"']")
+_PREFIX = re.compile(rb"<(\w+:)?worksheet\b")
 
 
-def _area_problem(xml: Any, sheet: str, limits: SheetLimits, deadline: float) -> OverLimit | None:
-    """The used area (rows: the row tags counted and the largest row number; columns: the
-    largest column of a reference), checked block by block at C speed; past a limit, one more
-    block is read so that the place named is as far as the scan saw."""
+@functools.lru_cache(maxsize=8)
+def _area_patterns(prefix: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]:
+    """Row tags, row numbers and cell references, with the document's own namespace prefix
+    written out (an optional prefix group would cost the regex engine its literal search: 4–8×)."""
+    tag = b"<" + re.escape(prefix)
+    return (re.compile(tag + rb"row[\s>/]"), re.compile(tag + rb"row r=[\"']([0-9]{1,12})[\"']"),
+            re.compile(tag + rb"c r=[\"']([A-Z]{1,4})([0-9]{1,12})[\"']"))
+
+
+def _scan(xml: Any, sheet: str, limits: SheetLimits, deadline: float) -> tuple[bool, OverLimit | None]:
+    """(whether an error cell was seen, the used area past a limit) of a sheet's XML, block by
+    block at C speed: rows are the row tags counted and the largest row number, columns the
+    largest column of a reference. Past a limit, one more block is read so that the place
+    named is as far as the scan saw."""
     counted = deepest = widest = 0
-    over = False
+    errors = over = False
+    patterns = None
     for text in _segments(xml, _CELL_OR_ROW_START):
-        counted += len(_ROW_TAG.findall(text))
-        numbers = _ROW_NUMBER.findall(text)
-        refs = _CELL_REF.findall(text)
+        if patterns is None:
+            found = _PREFIX.search(text)
+            patterns = _area_patterns(found[1] or b"" if found else b"")
+        row_tag, row_number, cell_ref = patterns
+        errors = errors or any(mark in text for mark in ERROR_CELL)
+        counted += len(row_tag.findall(text))
+        numbers = row_number.findall(text)
+        refs = cell_ref.findall(text)
         deepest = max(deepest, counted, max(map(int, numbers), default=0))
         if refs:
             columns, rows = zip(*refs, strict=True)
@@ -612,14 +632,14 @@ def _area_problem(xml: Any, sheet: str, limits: SheetLimits, deadline: float) ->
         over = deepest > EXCEL_ROWS or widest > EXCEL_COLUMNS or deepest * max(widest, 1) > limits.cells
         if time.monotonic() > deadline:
             break
-    if deepest > EXCEL_ROWS or widest > EXCEL_COLUMNS or deepest * max(widest, 1) > limits.cells:
+    if over:
         ref = f"{column_name(max(widest, 1))}{deepest}"
         try:
             _check_area(deepest, max(widest, 1), f"{sheet}!{ref}", limits, Msg("cells as far as {ref}", ref=ref),
                         line=deepest)
         except OverLimit as exc:
-            return exc
-    return None
+            return errors, exc
+    return errors, None
 
 
 def _count_strings(archive: zipfile.ZipFile, member: str | None, deadline: float) -> int | None:
@@ -789,8 +809,12 @@ def _child(spec_text: str) -> int:
         out.write(len(data).to_bytes(FRAME, "little") + data)
         out.flush()
 
+    def refuse(error: InputError) -> None:
+        send("error", _error_payload(error))
+        os._exit(0)
+
     _die_with_parent()
-    read_here(lambda on: send("bound", on))
+    read_here(lambda on: send("bound", on), refuse)
     try:
         batch: list[tuple[int, list[str]]] = []
         for row in _read_sheet(spec["path"], spec["sheet"], SheetLimits(**spec["limits"])):

@@ -86,7 +86,7 @@ def _produce(path: str, roster: frozenset[str], out: Any, parent: int | None = N
     if reading is not None:
         from .bounded import read_here
 
-        read_here(lambda on: setattr(reading, "value", int(on)))
+        read_here(lambda on: setattr(reading, "value", int(on)), lambda _: os._exit(1))  # the writer names it
     read = [0]
 
     def count(n: int) -> None:
