@@ -750,7 +750,11 @@ def _read_in_child(path: str, sheet: str | None, limits: SheetLimits) -> Iterato
     try:
         while head := child.stdout.read(FRAME):
             size = int.from_bytes(head, "little")
-            kind, payload = pickle.loads(child.stdout.read(size))
+            try:
+                kind, payload = pickle.loads(child.stdout.read(size))
+            except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as exc:
+                raise InputError(Msg("a workbook the reading process can read (its answer was cut: {exc})", exc=exc),
+                                 origin=path) from None
             if kind == "rows":
                 yield from payload
             elif kind == "bound":
@@ -802,7 +806,8 @@ def _error_from(payload: tuple[Any, ...], path: str) -> InputError:
 def _child(spec_text: str) -> int:
     """The reading child: frames of (kind, payload) on standard output."""
     spec = json.loads(spec_text)
-    out = sys.stdout.buffer
+    out = os.fdopen(os.dup(1), "wb")  # the frames' own descriptor: a library's print goes to standard error
+    os.dup2(2, 1)
 
     def send(kind: str, payload: Any = None) -> None:
         data = pickle.dumps((kind, payload), protocol=pickle.HIGHEST_PROTOCOL)
