@@ -1,7 +1,7 @@
-"""The import boundary, fuzzed (issue #12): whatever file comes in, `ledger import` exits 0 or
-2 — never a traceback — writes nothing on 2, and leaves `verify` clean. And `kill -9` at random
-moments of an import is all-or-nothing and leaves no process behind (benchmarks/crash_bench.py
-runs more rounds)."""
+"""The import boundary, fuzzed (issue #12; workbook structure, issue #24): whatever file comes
+in, `ledger import` exits 0 or 2 — never a traceback — writes nothing on 2, and leaves `verify`
+clean. And `kill -9` at random moments of an import is all-or-nothing and leaves no process
+behind (benchmarks/crash_bench.py runs more rounds)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ import json
 import os
 import random
 
+import hostile
 import pytest
 from helpers import cli, setup_units
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.app import Ledger
+from ledger.intake.bounded import column_name
 
 ID_CHARS = st.sampled_from(list("abcXYZ019-_.:吉/\\ \n\t\x00\u0085'\"=+@,;") + ["é", "①"])
 IDS = st.one_of(st.text(ID_CHARS, min_size=0, max_size=12), st.just("x" * 129), st.just(".hidden"))
@@ -68,6 +70,13 @@ def _csv(events: list[dict], mangle: int) -> bytes:
     return ("\ufeff" if mangle % 4 == 0 else "").encode() + data.encode()
 
 
+def fuzzed(examples: int):  # noqa: ANN201 - hypothesis' settings decorator
+    """The fuzz tests' settings: reproducible, no deadline, fixtures reused across examples."""
+    return settings(max_examples=examples, derandomize=True, deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                           HealthCheck.data_too_large])
+
+
 VALID = st.fixed_dictionaries(
     {"type": st.just("warning"), "unit": st.sampled_from(["jk-fgj", "jk-czj"]),
      "date": st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2022, 12, 31)).map(str),
@@ -84,9 +93,7 @@ FILES = st.one_of(
 
 
 @pytest.mark.slow
-@settings(max_examples=100, derandomize=True, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.data_too_large])
+@fuzzed(100)
 @given(file=FILES)
 def test_the_import_boundary_exits_0_or_2_writes_nothing_on_2_and_verifies(db_url, tmp_path, file):
     if not (tmp_path / "units.csv").exists():
@@ -97,17 +104,84 @@ def test_the_import_boundary_exits_0_or_2_writes_nothing_on_2_and_verifies(db_ur
         path.write_bytes(b"".join(_line(e, m) for e, m in lines))
     else:
         path.write_bytes(_csv([e for e, _ in lines], mangle))
+    exits_0_or_2(db_url, str(path))
+
+
+def exits_0_or_2(db_url: str, path: str) -> None:
+    """Import ``path``: exit 0 or 2 — never a traceback (an uncaught exception fails here), an
+    abort or a message without the file — nothing written on 2, ``verify`` clean."""
     with Ledger(db_url) as ledger:
         before = ledger.head()
-    run = cli(db_url, "import", str(path))  # an uncaught exception would fail the test here
+    run = cli(db_url, "import", path)
     assert run.code in (0, 2), (run.code, run.err)
-    assert "Traceback" not in run.err
+    assert "Traceback" not in run.err and "panicked" not in run.err
     if run.code == 2:
-        assert run.err.startswith("ledger: ") and str(path) in run.err, run.err
+        assert run.err.startswith("ledger: ") and path in run.err, run.err
     with Ledger(db_url) as ledger:
         if run.code == 2:
             assert ledger.head() == before
         assert ledger.verify().ok
+
+
+# Workbooks by their structure (issue #24): declared dimensions, shared strings (the table and
+# its declared count, indexes in and out of it), cell types and what they hold, references
+# within and beyond Excel's sheet and the cell limit, and parts declaring other sizes than
+# they inflate to.
+REFS = st.one_of(st.sampled_from(["A2", "B2", "E3", "XFD1048576", "A1048577", "XFE2", "A0", "1A", "", "$B$3"]),
+                 st.builds(lambda row, col: f"{column_name(col)}{row}", st.integers(2, 1_100_000),
+                           st.integers(1, 17_000)))
+CELL_TYPES = st.sampled_from([None, "n", "s", "str", "inlineStr", "b", "e", "d", "zz"])
+CELL_VALUES = st.sampled_from(["1", "0", "-3.5", "1e400", "abc", "发改局", "2021-03-01", "99", "", "4294967296",
+                               "警示", "jk-fgj", "=1+1", "<", "&amp;"])
+CELLS = st.lists(st.tuples(REFS, CELL_TYPES, CELL_VALUES), max_size=8)
+WORKBOOKS = st.fixed_dictionaries({
+    "dimension": st.one_of(st.none(), st.sampled_from(["A1:E3", "A1:XFD1048576", "A1", "B2:A1", "junk", "A1:ZZZZ9",
+                                                       "A1:E1048576"])),
+    "cells": CELLS,
+    "rows": st.lists(st.tuples(st.sampled_from(["警示", "通报批评", "nope"]), st.sampled_from(["jk-fgj", "发改局", ""]),
+                               st.sampled_from(["2021-03-01", "2021/3/2", "x"])), max_size=3),
+    "strings": st.lists(st.sampled_from(["警示", "jk-fgj", "=1+1", "", "x" * 100, "区级"]), max_size=4),
+    "count": st.one_of(st.none(), st.integers(0, 2 ** 40)),
+    "declared": st.sampled_from([None, None, "smaller", "larger", "huge"]),
+})
+
+
+def _fuzzed_workbook(path, spec) -> str:
+    from xml.sax.saxutils import escape
+
+    rows = [hostile.HEADER]
+    for number, (kind, unit, date) in enumerate(spec["rows"], start=2):
+        rows.append(f'<row r="{number}">' + "".join(
+            f'<c r="{col}{number}" t="inlineStr"><is><t>{escape(v)}</t></is></c>'
+            for col, v in zip("ABCDE", [kind, unit, date, f"f{number}", "区级"], strict=True)) + "</row>")
+    cells = []
+    for ref, kind, value in spec["cells"]:
+        attrs = (f' r="{ref}"' if ref else "") + (f' t="{kind}"' if kind else "")
+        inner = f"<is><t>{escape(value)}</t></is>" if kind == "inlineStr" else f"<v>{escape(value)}</v>"
+        cells.append(f"<c{attrs}>{inner}</c>")
+    if cells:
+        rows.append("<row>" + "".join(cells) + "</row>")
+    hostile.workbook(path, hostile.sheet_xml("".join(rows), spec["dimension"]),
+                     hostile.strings_xml(spec["strings"], spec["count"]))
+    if spec["declared"] is not None:
+        import zipfile
+
+        with zipfile.ZipFile(path) as archive:
+            real = archive.getinfo("xl/worksheets/sheet1.xml").file_size
+        hostile.declare_size(path, "xl/worksheets/sheet1.xml",
+                             {"smaller": real // 2, "larger": real * 2, "huge": 2 ** 32 - 1}[spec["declared"]])
+    return str(path)
+
+
+@pytest.mark.slow
+@fuzzed(40)
+@given(spec=WORKBOOKS)
+def test_the_import_boundary_takes_any_workbook_structure(db_url, tmp_path, spec):
+    """Whatever a workbook declares or holds: exit 0 or 2 — never a traceback, an abort or a
+    reader's own message without the file — nothing written on 2, ``verify`` clean."""
+    if not (tmp_path / "units.csv").exists():
+        setup_units(db_url, tmp_path)
+    exits_0_or_2(db_url, _fuzzed_workbook(tmp_path / "fuzz.xlsx", spec))
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ import pytest
 from helpers import cli, setup_units
 
 from ledger.app import Ledger
-from ledger.intake import sources
+from ledger.intake import bounded, sources
 from ledger.intake.words import Reading, canonical
 
 UNITS = {"发改局": "jk-fgj", "jk-fgj": "jk-fgj", "财政局": "jk-czj", "jk-czj": "jk-czj"}
@@ -82,17 +82,22 @@ ROWS = [["警示", "发改局", dt.datetime(2021, 6, 3), "w1", "县级"],
         ["检查发现", "jk-fgj", dt.date(2021, 6, 7), "f1", None, 35.0, "消防", True]]
 
 
+def calamine_grid(path):
+    limits = bounded.SheetLimits()
+    return bounded._calamine_grid(path, bounded.inspect(path, None, limits), limits)
+
+
 @pytest.mark.parametrize("corner", ["A1", "C1"])
-def test_calamine_reads_the_sheet_as_openpyxl_does(tmp_path, monkeypatch, corner):
+def test_calamine_reads_the_sheet_as_openpyxl_does(tmp_path, corner):
     path = ledger_book(tmp_path / "a.xlsx", ROWS, corner=corner)
-    assert sources._calamine_grid(path, None) is not None  # read by calamine, not the fallback
-    fast = list(sources.sheet_rows(path, None))
+    fast = list(calamine_grid(path))  # read by calamine, not the fallback (None)
     pad = [""] * (ord(corner[0]) - ord("A"))
     assert fast == [(1, pad + ["2021年度扣分台账"]), (3, pad + HEADER),
                     (4, pad + ["警示", "发改局", "2021-06-03", "w1", "县级"]),
                     (5, pad + ["检查发现", "jk-fgj", "2021-06-07", "f1", "", "35", "消防", "true"])]
-    monkeypatch.setattr(sources, "_calamine_grid", lambda *_: None)
-    assert list(sources.sheet_rows(path, None)) == fast
+    limits = bounded.SheetLimits()
+    assert list(bounded._openpyxl_rows(path, bounded.inspect(path, None, limits), limits)) == fast
+    assert list(sources.sheet_rows(path, None)) == fast  # the reading child's rows: the same
 
 
 def test_error_cells_are_read_as_their_text(tmp_path):
@@ -101,7 +106,7 @@ def test_error_cells_are_read_as_their_text(tmp_path):
     url = f"sqlite:///{tmp_path}/l.db"
     setup_units(url, tmp_path)
     path = ledger_book(tmp_path / "a.xlsx", [["警示", "#N/A", "2021-06-03", "w1", "县级"]])
-    assert sources._calamine_grid(path, None) is None
+    assert calamine_grid(path) is None
     run = cli(url, "--lang", "en", "import", path)
     assert run.code == 2 and "a.xlsx:4: field 'unit'" in run.err and "'#N/A'" in run.err
 

@@ -114,7 +114,8 @@ def error_text(exc: BaseException) -> str:
         from ..intake.problems import MAX_SHOWN
 
         shown = problems[:MAX_SHOWN]
-        head = i18n.f("{n} problems in {file}; nothing was imported", n=len(problems), file=exc.origin or "")
+        head = i18n.f("{n} problems in {file}; nothing was imported", n=getattr(exc, "total", len(problems)),
+                      file=exc.origin or "")
         if len(problems) > len(shown):
             head += i18n.f(" (the first {n} listed)", n=len(shown))
         return head + "：\n" + "\n".join("  " + error_text(p) for p in shown)

@@ -94,9 +94,18 @@ def users_disable(c: Context, name: str) -> None:
 @click.option("--basic-ttl", "basic_ttl", default=60, show_default=True, type=click.IntRange(0, 3600),
               metavar="SECONDS", help="how long HTTP Basic credentials, once checked, are believed without hashing "
                                       "them again (0: hash on every request)")
+@click.option("--max-body", "max_body", default=25, show_default=True, type=click.IntRange(min=1), metavar="MB",
+              help="largest request body of a signed-in user, in MB (larger: 413 before it is read)")
+@click.option("--renders", default=2, show_default=True, type=click.IntRange(min=1), metavar="N",
+              help="PDF documents made at once (each runs Chromium, ~0.5 GB); others wait, then 503")
+@click.option("--renders-per-user", "renders_per_user", default=1, show_default=True, type=click.IntRange(min=1),
+              metavar="N", help="PDF documents one user may have made at once")
+@click.option("--render-wait", "render_wait", default=30, show_default=True, type=click.IntRange(min=0),
+              metavar="S", help="seconds a PDF request waits for a free render before 503")
 @pass_ctx
 def serve(c: Context, host: str, port: int, secret_file: str | None, workers: int, writers: int, write_wait: int,
-          server_names: tuple[str, ...], proxies: tuple[str, ...], secure_cookies: bool, basic_ttl: int) -> None:
+          server_names: tuple[str, ...], proxies: tuple[str, ...], secure_cookies: bool, basic_ttl: int,
+          max_body: int, renders: int, renders_per_user: int, render_wait: int) -> None:
     """The web workbench: score tables, unit cards, events, appeals, publications, the log."""
     import ipaddress
 
@@ -125,8 +134,12 @@ def serve(c: Context, host: str, port: int, secret_file: str | None, workers: in
     from .. import signing
 
     signing.startup_check(c.ledger.store)  # a store behind or beside what the office signed: refused
+    from ..web.limits import MB
+
     app = create_app(c.ledger.url, secret=secret, pool_size=workers, writers=writers, write_wait=write_wait,
-                     hosts=names, proxies=proxies, secure_cookies=secure_cookies, basic_ttl=basic_ttl)
+                     hosts=names, proxies=proxies, secure_cookies=secure_cookies, basic_ttl=basic_ttl,
+                     max_body=max_body * MB, renders=renders, renders_per_user=renders_per_user,
+                     render_wait=float(render_wait))
     click.echo(f"ledger serve: http://{host}:{port}/ ({c.ledger.url.display})", err=True)
     # X-Forwarded-For is read by the workbench itself, from --proxy addresses only (uvicorn's own
     # reading would believe 127.0.0.1, i.e. anyone on the machine).

@@ -32,7 +32,7 @@ from typing import Any
 from ..errors import InputError
 from ..i18n import Msg
 from ..reports.safe import unmark
-from .sources import HEADER_SEARCH_ROWS, SourceLine
+from .sources import HEADER_SEARCH_ROWS, SourceLine, header_row_past_end
 
 KEYS = ("values", "events", "header_row")
 EVENT_KEYS = ("type", "fields", "when")
@@ -106,7 +106,9 @@ class Mapping:
         wanted = header_row or self.header_row
         header: list[str] | None = None
         looked: list[tuple[int, list[str]]] = []
+        last = 0
         for number, cells in rows:
+            last = number
             if header is None:
                 if wanted is not None and number < wanted:
                     continue
@@ -135,6 +137,8 @@ class Mapping:
                     if value is not None:
                         data[name] = value
                 yield SourceLine(path, number, data)
+        if header is None and wanted is not None:
+            raise header_row_past_end(path, wanted, last)
         if header is None:
             raise InputError(Msg("a header row naming the columns the mapping {path} reads ({columns}) among the"
                                  " first {header_search_rows} rows",
@@ -261,20 +265,57 @@ def _event_spec(path: str, where: str, spec: Any) -> EventSpec:
     return EventSpec(model.type_name, tuple(templates), tuple(c.strip() for c in when))
 
 
+MAPPING_BYTES = 1 << 20
+"""A mapping file is a page of YAML: a larger one is refused unread."""
+MAPPING_DEPTH = 20
+"""Nesting a mapping may use (events[i].fields.x is 4 deep); deeper is refused before parsing."""
+
+
 def load_mapping(path: str) -> Mapping:
+    """A mapping file, read within bounds: at most 1 MB of UTF-8 YAML nested at most 20 deep
+    (checked on the scanner's tokens, before PyYAML's recursive composer could overflow)."""
     import yaml
 
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            data = yaml.safe_load(handle)
+        with open(path, "rb") as handle:
+            raw = handle.read(MAPPING_BYTES + 1)
     except OSError as exc:
         raise InputError(Msg("a readable mapping file ({strerror})", strerror=Msg(str(exc.strerror))), origin=path,
                          field="--mapping") from None
+    if len(raw) > MAPPING_BYTES:
+        raise InputError(Msg("a mapping file of at most {n} bytes", n=MAPPING_BYTES), origin=path, field="--mapping")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(Msg("UTF-8 text ({reason}; save the mapping file as UTF-8)", reason=exc.reason),
+                         origin=path, line=raw[:exc.start].count(b"\n") + 1) from None
+    try:
+        _check_depth(yaml.scan(text), path)
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(Msg("YAML ({value})", value=getattr(exc, 'problem', None) or exc), origin=path,
                          line=mark.line + 1 if mark is not None else None) from None
+    except RecursionError:  # pragma: no cover - _check_depth refuses such nesting first
+        raise InputError(Msg("YAML nested at most {depth} levels deep", depth=MAPPING_DEPTH), origin=path) from None
     return parse_mapping(data, path)
+
+
+def _check_depth(tokens: Iterator[Any], path: str) -> None:
+    import yaml
+
+    opening = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken,
+               yaml.FlowSequenceStartToken)
+    closing = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+    depth = 0
+    for token in tokens:
+        if isinstance(token, opening):
+            depth += 1
+            if depth > MAPPING_DEPTH:
+                raise InputError(Msg("YAML nested at most {depth} levels deep", depth=MAPPING_DEPTH), origin=path,
+                                 line=token.start_mark.line + 1)
+        elif isinstance(token, closing):
+            depth -= 1
 
 
 def bundled(name: str) -> str:

@@ -76,12 +76,17 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _produce(path: str, roster: frozenset[str], out: Any, parent: int | None = None,
-             options: ReadOptions | None = None, share: bool = False) -> None:
+             options: ReadOptions | None = None, share: bool = False, reading: Any = None) -> None:
     """Producer process: put ("batch", bytes read, rows) … (with ``share``, every
     ``WRITER_SHARE``-th batch of spreadsheet rows as ("lines", bytes read, unprepared lines)),
-    then ("done", …) or ("error", …)."""
+    then ("done", …) or ("error", …). A sheet is parsed here, under the reading bound
+    (``bounded.read_here``); ``reading`` (shared memory) is 1 while the bound is on."""
     if parent is not None:
         _die_with_parent(parent)
+    if reading is not None:
+        from .bounded import read_here
+
+        read_here(lambda on: setattr(reading, "value", int(on)), lambda _: os._exit(1))  # the writer names it
     read = [0]
 
     def count(n: int) -> None:
@@ -117,7 +122,8 @@ def prepared_by_producer(path: str, roster: frozenset[str], on_bytes: Callable[[
         build_all()  # the models are built on first use (start-up): build them once, here, for the child
     channel = context.Queue(maxsize=QUEUE_BATCHES)
     share = problems is not None and not path.lower().endswith((".jsonl", ".ndjson"))
-    producer = context.Process(target=_produce, args=(path, roster, channel, os.getpid(), options, share),
+    reading = context.RawValue("b", 0)
+    producer = context.Process(target=_produce, args=(path, roster, channel, os.getpid(), options, share, reading),
                                daemon=True)
     producer.start()
     try:
@@ -125,6 +131,11 @@ def prepared_by_producer(path: str, roster: frozenset[str], on_bytes: Callable[[
             try:
                 kind, nbytes, payload = channel.get(timeout=1.0)
             except queue_module.Empty:
+                if not producer.is_alive() and reading.value:  # died parsing a sheet, within the bound
+                    from .bounded import died_reading
+
+                    raise died_reading(path, options.sheet if options else None,
+                                       options.limits if options else None) from None
                 if not producer.is_alive():
                     raise RuntimeError(
                         f"the import's producer process stopped (exit code {producer.exitcode})") from None

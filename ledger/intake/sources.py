@@ -9,20 +9,24 @@ Files are streamed: nothing holds a whole file in memory.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import datetime as dt
 import io
 import itertools
 import json
 import operator
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..i18n import Msg
 from ..reports.safe import MARK, unmark
+
+if TYPE_CHECKING:
+    from .bounded import SheetLimits
 
 
 @dataclass(slots=True)
@@ -49,6 +53,54 @@ class ByteCounter(io.RawIOBase):
         return n
 
 
+class MixedEncoding(Exception):
+    """A line of a Chinese double-byte file (GBK, GB18030, Big5) that is UTF-8 Chinese text."""
+
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+DOUBLE_BYTE = frozenset({"gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp950"})
+"""Codecs that decode UTF-8 bytes without complaint (as mojibake): their files are guarded."""
+_UTF8_HANZI = re.compile(rb"[\xe4-\xe9][\x80-\xbf][\x80-\xbf]")
+"""The bytes of a common Chinese character in UTF-8 (U+4E00–U+9FFF); rare in GBK text."""
+_NOT_CHINESE_TEXT = re.compile("[^\x00-\x7f\u2000-\u206f\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def utf8_chinese(line: bytes) -> bool:
+    """Whether a line is UTF-8 Chinese text: it decodes as UTF-8, into Chinese characters,
+    their punctuation and ASCII only (GBK bytes that happen to decode give Latin letters and
+    combining marks: ``平台`` → ``ƽ̨``)."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return _NOT_CHINESE_TEXT.search(text) is None and re.search("[\u4e00-\u9fff]", text) is not None
+
+
+class EncodingGuard(ByteCounter):
+    """Raises ``MixedEncoding`` at the first line of a GBK (GB18030, Big5) file that is UTF-8
+    Chinese text: such a line would decode without error, as mojibake. Blocks without the
+    bytes of a UTF-8 Chinese character (nearly all of a GBK file) are passed at C speed."""
+
+    def __init__(self, raw: io.BufferedReader, on_read: Callable[[int], None] | None):
+        super().__init__(raw, on_read)
+        self.tail, self.lines = b"", 0
+
+    def readinto(self, b: Any) -> int:
+        n = super().readinto(b)
+        text = self.tail + bytes(memoryview(b)[:n])
+        cut = text.rfind(b"\n") + 1 if n else len(text)  # whole lines (at the end: the last one too)
+        whole, self.tail = text[:cut], text[cut:]
+        if _UTF8_HANZI.search(whole):
+            for offset, line in enumerate(whole.split(b"\n")):
+                if _UTF8_HANZI.search(line) and utf8_chinese(line.rstrip(b"\r")):
+                    raise MixedEncoding(self.lines + offset + 1)
+        self.lines += whole.count(b"\n")
+        return n
+
+
 @dataclass(frozen=True, slots=True)
 class ReadOptions:
     """How to read a spreadsheet file (``ledger import`` options)."""
@@ -62,6 +114,8 @@ class ReadOptions:
     mapping: Any = None
     """A platform export's mapping (``intake.mapping.Mapping``, ``--mapping``): with events, each
     row of the export becomes the events it names."""
+    limits: SheetLimits | None = None
+    """What an .xlsx sheet may cost (``bounded.SheetLimits``); default: the environment's."""
 
 
 IGNORED_COLUMNS = frozenset({"错误字段", "错误说明"})
@@ -75,7 +129,10 @@ def detect_encoding(path: str) -> str:
     then the first line (of the first 64 KiB) that is not plain ASCII decides: UTF-8 when it
     decodes as UTF-8, else GB18030 (which contains GBK and GB2312, Chinese Excel's "CSV (逗号分隔)")
     when it decodes as that; UTF-8 otherwise, and when every line is ASCII (a later line that
-    does not decode is reported, naming --encoding)."""
+    does not decode is reported, naming --encoding). One exception: a first line whose bytes
+    decode as UTF-8 only into stray letters (GBK ``平台`` reads as UTF-8 ``ƽ̨``) does not decide
+    when later lines are GBK and none is UTF-8 Chinese text. A UTF-8 line in a GB18030 file is
+    refused (``EncodingGuard``)."""
     try:
         with open(path, "rb") as raw:
             head = raw.read(1 << 16)
@@ -88,19 +145,30 @@ def detect_encoding(path: str) -> str:
     sample = head[:4096]
     if len(sample) >= 4 and sample.count(b"\x00") * 3 >= len(sample):
         return "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
-    for line in head.split(b"\n")[:-1] or [head]:  # whole lines of the sample
-        if line.isascii():
-            continue
-        try:  # the first line that is not ASCII decides
-            line.decode("utf-8")
-            return "utf-8-sig"
+    parts = head.split(b"\n")
+    if len(head) == 1 << 16 and len(parts) > 1:
+        parts.pop()  # cut at 64 KiB: whole lines only
+    lines = [line for line in parts if not line.isascii()]
+    decided = None
+    for line in lines:
+        if decided is None:  # the first line that is not ASCII decides …
+            decided = _line_encoding(line)
+            if decided != "utf-8-sig" or utf8_chinese(line.rstrip(b"\r")):
+                return decided
+        elif utf8_chinese(line.rstrip(b"\r")):  # … unless it read as stray letters and later lines are GBK
+            return decided
+        elif _line_encoding(line) == "gb18030":
+            return "gb18030"
+    return "utf-8-sig"
+
+
+def _line_encoding(line: bytes) -> str:
+    for encoding, name in (("utf-8", "utf-8-sig"), ("gb18030", "gb18030")):
+        try:
+            line.decode(encoding)
+            return name
         except UnicodeDecodeError:
             pass
-        try:
-            line.decode("gb18030")
-            return "gb18030"
-        except UnicodeDecodeError:
-            return "utf-8-sig"
     return "utf-8-sig"
 
 
@@ -121,8 +189,8 @@ def _open_text(path: str, on_read: Callable[[int], None] | None, encoding: str =
         raw = open(path, "rb")  # noqa: SIM115
     except OSError as exc:
         raise InputError(Msg("a readable file ({strerror})", strerror=Msg(str(exc.strerror))), origin=path) from None
-    return io.TextIOWrapper(io.BufferedReader(ByteCounter(raw, on_read), 1 << 16),
-                            encoding=encoding, newline="")
+    counter = EncodingGuard if codecs.lookup(encoding).name in DOUBLE_BYTE else ByteCounter
+    return io.TextIOWrapper(io.BufferedReader(counter(raw, on_read), 1 << 16), encoding=encoding, newline="")
 
 
 def read_lines(path: str, on_read: Callable[[int], None] | None = None,
@@ -140,7 +208,7 @@ def read_lines(path: str, on_read: Callable[[int], None] | None = None,
         if ext in (".csv", ".txt", ".tsv"):
             yield from options.mapping.lines(csv_rows(path, on_read, options), path, options.header_row)
         elif ext in (".xlsx", ".xlsm"):
-            yield from options.mapping.lines(sheet_rows(path, options.sheet), path, options.header_row)
+            yield from options.mapping.lines(sheet_rows(path, options.sheet, options.limits), path, options.header_row)
         else:
             raise InputError("a .csv or .xlsx export (with --mapping)", origin=path, got=repr(ext or "no extension"))
     elif ext == ".jsonl" or ext == ".ndjson":
@@ -274,6 +342,11 @@ def csv_rows(path: str, on_read: Callable[[int], None] | None,
             for cells in reader:
                 line, start = start, reader.line_num + 1
                 yield line, cells
+        except MixedEncoding as exc:
+            raise InputError(Msg("text in one encoding: the file reads as {encoding}, but this line is UTF-8 Chinese "
+                                 "text (save the whole file in one encoding, e.g. Excel's “CSV UTF-8”)",
+                                 encoding=encoding),
+                             origin=path, line=exc.line) from None
         except UnicodeDecodeError as exc:
             what = Msg("{encoding} text ({reason}; or name the file's encoding with --encoding)", encoding=encoding,
                        reason=exc.reason)
@@ -297,7 +370,9 @@ def _table_lines(rows: Iterator[tuple[int, list[str]]], path: str,
     one line per non-blank row."""
     looked: list[tuple[int, list[str]]] = []  # rows read while looking for the header
     header: Header | None = None
+    last = 0
     for line, cells in rows:
+        last = line
         if header is not None:
             if not _blank(cells):
                 yield _row(header, cells, path, line, list_fields)
@@ -316,6 +391,8 @@ def _table_lines(rows: Iterator[tuple[int, list[str]]], path: str,
             yield from _header_problems(header, path, looked[0][0])
             for n, c in looked[1:]:
                 yield _row(header, c, path, n, list_fields)
+    if header is None and options.header_row is not None:
+        raise header_row_past_end(path, options.header_row, last)
     if header is None and looked:
         header = Header(looked[0][1], path, looked[0][0], words)
         yield from _header_problems(header, path, looked[0][0])
@@ -323,155 +400,32 @@ def _table_lines(rows: Iterator[tuple[int, list[str]]], path: str,
             yield _row(header, c, path, n, list_fields)
 
 
+def header_row_past_end(path: str, header_row: int, last: int) -> InputError:
+    """``--header-row N`` on a file whose rows end before N (nothing would be imported)."""
+    return InputError(Msg("a header row within the file (its last row with a value is row {last})", last=last),
+                      origin=path, field="--header-row", got=str(header_row))
+
+
 def _header_problems(header: Header, path: str, line: int) -> Iterator[SourceLine]:
     for problem in header.problems:
         yield SourceLine(path, line, problem)  # type: ignore[arg-type]
 
 
-def cell_text(value: Any) -> str:
-    """An Excel cell as text: dates as YYYY-MM-DD (a date-time at midnight too), whole numbers
-    without ``.0``, booleans as true/false."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
+def sheet_rows(path: str, sheet: str | None, limits: SheetLimits | None = None) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells as text) of an .xlsx sheet; blank rows skipped. Read within limits
+    (``bounded.sheet_rows``: checked before, during and after the parse, in a process that may
+    die): python-calamine (Rust: ~20× openpyxl's read-only XML parsing) when it is installed and
+    the sheet has no error cells (``#N/A``: calamine reads them as blank, openpyxl as their
+    text, which the import then reports); openpyxl otherwise."""
+    from . import bounded
 
-
-def open_sheet(path: str, sheet: str | None) -> Any:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)  # data_only: formulas' cached values
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
-        raise InputError(Msg("an .xlsx workbook ({name}: {exc})", name=type(exc).__name__, exc=exc),
-                         origin=path) from None
-    if sheet is None:
-        return book, book.worksheets[0]
-    if sheet in book.sheetnames:
-        return book, book[sheet]
-    if sheet.isdigit() and 1 <= int(sheet) <= len(book.worksheets):
-        return book, book.worksheets[int(sheet) - 1]
-    book.close()
-    raise InputError(Msg("a sheet of the workbook: {sheets}", sheets=", ".join(book.sheetnames)), field="--sheet",
-                     got=repr(sheet))
-
-
-def sheet_rows(path: str, sheet: str | None) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cells as text) of an .xlsx sheet; blank rows skipped. Read by
-    python-calamine (Rust: ~20× openpyxl's read-only XML parsing) when it is installed and
-    the workbook has no error cells (``#N/A``: calamine reads them as blank, openpyxl as
-    their text, which the import then reports); openpyxl otherwise, and for every problem
-    with the file or ``--sheet`` (its messages)."""
-    grid = _calamine_grid(path, sheet)
-    if grid is None:
-        book, ws = open_sheet(path, sheet)
-        try:
-            yield from _text_rows(ws.iter_rows(values_only=True))
-        finally:
-            book.close()
-    else:
-        yield from _text_rows(grid)
-
-
-def _text_rows(values: Iterable[Sequence[Any]]) -> Iterator[tuple[int, list[str]]]:
-    for number, row in enumerate(values, start=1):
-        cells = row if type(row) is list else list(row)
-        # the few cells that are not text (dates, numbers), found at C speed, as text
-        for i in itertools.compress(itertools.count(), map(operator.is_not, map(type, cells), _STR)):
-            value = cells[i]
-            cells[i] = value.isoformat() if type(value) is dt.date else cell_text(value)
-        # trailing blank cells dropped: the empty ones counted at C speed, then cells of spaces
-        end = len(cells) - next(itertools.compress(itertools.count(), map(bool, reversed(cells))), len(cells))
-        while end and (not cells[end - 1] or cells[end - 1].isspace()):
-            end -= 1
-        if end:
-            del cells[end:]
-            yield number, cells
-
-
-_STR = itertools.repeat(str)
-
-
-def _calamine_grid(path: str, sheet: str | None) -> Iterable[Sequence[Any]] | None:
-    """The sheet's rows from row 1 and column A (python-calamine), or None: not installed,
-    the file or the sheet not readable by it (openpyxl then reads it or names the problem),
-    or a workbook with error cells (looked for while calamine reads: it lets go of the GIL)."""
-    try:
-        import python_calamine
-    except ImportError:
-        return None
-    import concurrent.futures
-
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        errors = pool.submit(_has_error_cells, path)
-        try:
-            book = python_calamine.CalamineWorkbook.from_path(path)
-        except Exception:  # noqa: BLE001 - any problem: openpyxl reads the file or names the problem
-            return None
-        try:
-            worksheets = [m.name for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
-            if sheet is None:
-                name = worksheets[0] if worksheets else None
-            elif sheet in book.sheet_names:
-                name = sheet
-            elif sheet.isdigit() and 1 <= int(sheet) <= len(worksheets):
-                name = worksheets[int(sheet) - 1]
-            else:
-                name = None
-            if name is None or name not in worksheets:
-                return None
-            found = book.get_sheet_by_name(name)
-            if errors.result():
-                return None
-            if found.start in (None, (0, 0)):
-                return found.iter_rows()  # rows made as they are read
-            # data from a later row or column: padded from A1, as openpyxl reads it (row numbers
-            # and column positions as the clerk sees them)
-            return found.to_python(skip_empty_area=False)
-        except Exception:  # noqa: BLE001
-            return None
-        finally:
-            book.close()
-
-
-ERROR_CELL = (b't="e"', b"t='e'")
-"""How a worksheet's XML marks a cell holding an error value (``#N/A``, ``#DIV/0!``)."""
-
-
-def _has_error_cells(path: str) -> bool:
-    """Whether any worksheet of the workbook holds an error cell (its XML read in blocks,
-    ~0.15 s per 100k rows); a file that is not a zip: False (calamine says what is wrong)."""
-    import zipfile
-
-    try:
-        archive = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile):
-        return False
-    with archive:
-        for name in archive.namelist():
-            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-                continue
-            with archive.open(name) as part:
-                tail = b""
-                while block := part.read(1 << 20):
-                    text = tail + block
-                    if any(mark in text for mark in ERROR_CELL):
-                        return True
-                    tail = text[-8:]
-    return False
+    return bounded.sheet_rows(path, sheet, limits)
 
 
 def _read_xlsx(path: str, on_read: Callable[[int], None] | None,
                list_fields: Callable[[dict[str, Any]], dict[str, str]] | None,
                options: ReadOptions) -> Iterator[SourceLine]:
-    yield from _table_lines(sheet_rows(path, options.sheet), path, list_fields, options, True)
+    yield from _table_lines(sheet_rows(path, options.sheet, options.limits), path, list_fields, options, True)
 
 
 def _open_quote_line(path: str, start: int, encoding: str = "utf-8-sig") -> int:

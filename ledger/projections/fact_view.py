@@ -17,11 +17,10 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
-from ..events import codec
 from ..events.catalog import CATALOG, FACT_TYPES
 from ..events.fact import Fact
 from ..store.backends import StoreDamaged
-from ..store.eventstore import EventStore, Record, StoredStates, unit_stream
+from ..store.eventstore import EventStore, Record, StoredStates, decode_record, unit_stream
 from ..units import Unit
 
 NOT_FIELDS = frozenset({"type", "unit", "date", "id", "source", "note", "actor", "evidence",
@@ -225,10 +224,9 @@ def facts_of_rows(stream: str, rows: StoredStates, as_of: dt.date | None, known_
             return _plain_facts(decoded, as_of)
     except (*READ_ERRORS, StopIteration):
         pass  # read again below, as Records: effective_facts names the record at fault
-    loads = codec.loads
     records = []
     for version, state in rows:  # as EventStore.read_stream reads them
-        data = loads(state)
+        data = decode_record(state, stream, version)
         if known_at is not None and data["revision"] > known_at:
             break
         records.append(Record(stream, version, data))

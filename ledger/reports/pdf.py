@@ -10,6 +10,12 @@ the page has no scripts and loads nothing.
 
 Missing the browser or a CJK font is an input error (exit 2) naming what to install, never a
 traceback; so is a browser that fails or hangs (the message carries its last words).
+
+Renders are bounded (issue #24): one Chromium print costs ~0.5 GB across its ~11 processes, so
+at most ``RenderSlots.total`` run at once in a process (default 2; ``ledger serve --renders``),
+at most ``per_owner`` of them for one user (the web's signed-in account, ``render_owner``);
+others wait in line up to ``wait`` seconds (at most ``queue`` of them), then ``RenderBusy``
+(the web answers 503 with Retry-After).
 """
 
 from __future__ import annotations
@@ -22,9 +28,16 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from ..errors import LedgerError
+from ..i18n import Msg
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 ENV = "LEDGER_CHROMIUM"
@@ -39,6 +52,84 @@ FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local
 
 class EngineMissing(LedgerError):
     """What ``--format pdf`` needs is not installed, or the browser failed (exit 2)."""
+
+
+class RenderBusy(LedgerError):
+    """Every render slot stayed taken for the whole wait (the web: 503 with Retry-After)."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, wait: float):
+        super().__init__(message)
+        self.retry_after = max(1, int(wait + 0.999))
+        """Seconds to wait before asking again (the Retry-After header): the wait, at least 1."""
+
+
+render_owner: ContextVar[str | None] = ContextVar("ledger_render_owner", default=None)
+"""Whose render this is (the web sets the signed-in account): the per-owner limit counts by it."""
+
+
+class RenderSlots:
+    """At most ``total`` Chromium renders at once, ``per_owner`` per owner; others wait in a
+    line of at most ``queue`` for up to ``wait`` seconds, then ``RenderBusy``."""
+
+    def __init__(self, total: int = 2, per_owner: int = 1, wait: float = 30.0, queue: int = 16):
+        self.total, self.per_owner, self.wait, self.queue = total, per_owner, wait, queue
+        self._cond = threading.Condition()
+        self._running = 0
+        self._waiting = 0
+        self._owners: Counter[str | None] = Counter()
+
+    @contextmanager
+    def slot(self, owner: str | None = None) -> Iterator[None]:
+        deadline = time.monotonic() + self.wait
+        with self._cond:
+            if self._free(owner):
+                self._take(owner)
+            else:
+                if self._waiting >= self.queue:
+                    raise RenderBusy(Msg("{n} PDF documents are waiting to be made: try again shortly",
+                                         n=self._waiting), self.wait)
+                self._waiting += 1
+                try:
+                    while not self._free(owner):
+                        left = deadline - time.monotonic()
+                        if left <= 0:
+                            raise RenderBusy(Msg("every PDF slot stayed busy for {seconds} s: try again shortly",
+                                                 seconds=f"{self.wait:g}"), self.wait)
+                        self._cond.wait(left)
+                finally:
+                    self._waiting -= 1
+                self._take(owner)
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._running -= 1
+                self._owners[owner] -= 1
+                self._cond.notify_all()
+
+    def _free(self, owner: str | None) -> bool:
+        return self._running < self.total and (owner is None or self._owners[owner] < self.per_owner)
+
+    def _take(self, owner: str | None) -> None:
+        self._running += 1
+        self._owners[owner] += 1
+
+    @property
+    def running(self) -> int:
+        return self._running
+
+
+SLOTS = RenderSlots()
+"""This process's render slots (``configure`` sets them: ``ledger serve`` options)."""
+
+
+def configure(total: int = 2, per_owner: int = 1, wait: float = 30.0, queue: int = 16) -> RenderSlots:
+    """Set this process's render bound (``ledger serve --renders/--renders-per-user/--render-wait``)."""
+    global SLOTS
+    SLOTS = RenderSlots(total, per_owner, wait, queue)
+    return SLOTS
 
 
 NO_BROWSER = ("PDF needs headless Chromium, which is not installed: install it (Debian/Ubuntu: apt-get install "
@@ -84,6 +175,11 @@ def has_cjk_font() -> bool:
 
 def html_to_pdf(page: str) -> bytes:
     """The PDF of a self-contained HTML page (A4 and page numbers come from its CSS)."""
+    with SLOTS.slot(render_owner.get()):
+        return _print(page)
+
+
+def _print(page: str) -> bytes:
     program = browser()
     if not has_cjk_font():
         raise EngineMissing(NO_FONT)

@@ -13,7 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from ..errors import CheckFailed
 from ..events import codec
+from ..i18n import Msg
 from . import merkle
 from .backends import EVENTS_TABLE, GENESIS, Backend, StoreDamaged
 
@@ -128,7 +130,7 @@ class Writer:
         rows = self.backend.query(
             self.c, f"SELECT state FROM {self.backend.recorder.events_table_name} "
                     "WHERE originator_id = ? AND originator_version = ?", (stream, version))
-        return codec.loads(bytes(rows[0]["state"]))
+        return decode_record(bytes(rows[0]["state"]), stream, version)
 
     def records(self, stream: str) -> list[Record]:
         return stream_records(self.backend, self.c, stream)
@@ -299,8 +301,11 @@ class EventStore:
                                          "AND last_revision >= ?", (revision, revision))
         offset = int(rows[0]["nid_offset"]) if rows else 0
         for row in self.scan(start=revision + offset, page=64):
-            body, digest = codec.split_state(row.state)
-            found = int(codec.loads(body + "}")["revision"])
+            try:
+                body, digest = codec.split_state(row.state)
+                found = int(codec.loads(body + "}")["revision"])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise unreadable(bytes(row.state), row.originator_id, row.originator_version, exc) from None
             if found == revision:
                 return digest
             if found > revision:
@@ -481,11 +486,48 @@ def stream_records(backend: Backend, c: Any, stream: str, *, upto: int | None = 
     records = []
     loads = codec.loads
     for row in backend.query(c, statement + " ORDER BY originator_version", params):
-        data = loads(bytes(row["state"]))
+        state = bytes(row["state"])
+        try:
+            data = loads(state)
+        except ValueError as exc:  # not UTF-8, not JSON: not as the ledger sealed it
+            raise unreadable(state, stream, int(row["originator_version"]), exc) from None
         if upto is not None and data["revision"] > upto:
             break
         records.append(Record(stream, int(row["originator_version"]), data))
     return records
+
+
+class RecordUnreadable(CheckFailed):
+    """A stored record whose bytes are not the UTF-8 JSON the ledger sealed (altered or
+    damaged on disk): exit 1 naming its revision, as ``ledger verify`` does — never a traceback."""
+
+
+_REVISION_KEY = b'"revision":'
+
+
+def unreadable(state: bytes, stream: str | None, version: int | None, exc: Exception) -> RecordUnreadable:
+    """The error for ``state``: its revision read from the sealed keys at its end when they
+    survived, else its stream and version."""
+    at = state.rfind(_REVISION_KEY)
+    digits = state[at + len(_REVISION_KEY):at + len(_REVISION_KEY) + 20] if at >= 0 else b""
+    number = digits[:len(digits) - len(digits.lstrip(b"0123456789"))]
+    reason = f"{type(exc).__name__}: {str(exc)[:120]}"
+    if number:
+        return RecordUnreadable(Msg("the record at revision {revision} (stream {stream}, version {version}) is not "
+                                    "a sealed ledger record: its bytes do not read as UTF-8 JSON ({reason}); run "
+                                    "`ledger verify` and restore the store from a backup", revision=int(number),
+                                    stream=stream or "?", version=version or "?", reason=reason))
+    return RecordUnreadable(Msg("the record of stream {stream}, version {version} is not a sealed ledger record: its "
+                                "bytes do not read as UTF-8 JSON ({reason}); run `ledger verify` and restore the "
+                                "store from a backup", stream=stream or "?", version=version or "?", reason=reason))
+
+
+def decode_record(state: bytes, stream: str | None = None, version: int | None = None) -> dict[str, Any]:
+    """A stored record decoded; bytes that are not UTF-8 JSON raise ``RecordUnreadable``."""
+    try:
+        return codec.loads(state)
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise unreadable(state, stream, version, exc) from None
 
 
 def lookup_ids(backend: Backend, c: Any, ids: Iterable[str]) -> dict[str, IdEntry]:
@@ -497,7 +539,7 @@ def lookup_ids(backend: Backend, c: Any, ids: Iterable[str]) -> dict[str, IdEntr
     found = {}
     for r in rows:
         state = bytes(r["state"])
-        data = codec.loads(state)
+        data = decode_record(state, r["stream"], int(r["version"]))
         found[r["event_id"]] = IdEntry(r["event_id"], int(data["revision"]), r["stream"], int(r["version"]),
                                        codec.content_digest(state), r["topic"], data.get("unit"))
     return found

@@ -20,23 +20,28 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from .. import accounts
 from ..app import Ledger
 from ..errors import CheckFailed, ConflictError, InputError, LedgerError, NotFound, UnknownId
 from ..i18n import speaking
+from ..intake.bounded import OverLimit
 from ..policies.errors import CalendarError, PolicyError
 from ..reports import formats
+from ..reports import pdf as pdf_engine
 from ..reports import text as render
 from ..reports.safe import with_bom
 from ..store.backends import StoreUnavailable
-from ..store.eventstore import utc_now
+from ..store.eventstore import RecordUnreadable, utc_now
 from ..store.url import StoreUrl, parse_store_url
-from . import access, auth, i18n
+from . import access, auth, i18n, limits
 from .cache import WebCache
 from .pool import WRITE_WAIT, LedgerPool
 
@@ -169,8 +174,13 @@ class Workbench:
                  failure_delay: float = 0.5, sleep: Callable[[float], None] = time.sleep,
                  secure_cookies: bool = False, warm: bool = True, writers: int = 2,
                  write_wait: float = WRITE_WAIT, hosts: Collection[str] | None = None,
-                 proxies: Collection[str] = (), basic_ttl: float = auth.BASIC_TTL):
+                 proxies: Collection[str] = (), basic_ttl: float = auth.BASIC_TTL,
+                 max_body: int = limits.MAX_BODY, renders: int = 2, renders_per_user: int = 1,
+                 render_wait: float = 30.0):
         self.url = url if isinstance(url, StoreUrl) else parse_store_url(url)
+        self.max_body = max_body
+        """A signed-in visitor's request body limit (``--max-body``); others: ``limits.ANONYMOUS_BODY``."""
+        pdf_engine.configure(renders, renders_per_user, render_wait)  # Chromium renders at once (``--renders``)
         self.clock = clock
         self.sessions = auth.Sessions(auth.load_secret(self.url, secret), clock)
         self.throttle = auth.Throttle(clock=clock, delay=failure_delay)
@@ -252,6 +262,29 @@ class Workbench:
         self.throttle.succeeded(name, source)
         return account
 
+    async def body_limit(self, scope: Scope, headers: Headers) -> int:
+        """A request's body limit: ``max_body`` when it is signed in (a session, or HTTP Basic
+        credentials that verify — checked, through the throttle, only here, for a body larger
+        than an anonymous one), else the sign-in form's size."""
+        anonymous = min(limits.ANONYMOUS_BODY, self.max_body)
+        cookie = Request(scope).cookies.get(auth.SESSION_COOKIE)
+        if self.sessions.get(cookie) is not None:
+            return self.max_body
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) <= anonymous:
+            return anonymous
+        if headers.get("authorization", "").lower().startswith("basic ") and \
+                await run_in_threadpool(self._basic_verifies, Request(scope)):
+            return self.max_body
+        return anonymous
+
+    def _basic_verifies(self, request: Request) -> bool:
+        try:
+            with self.pool.ledger() as ledger:
+                return self._basic(request, ledger, ledger.head()[0]) is not None
+        except (Unauthorized, TooMany, StoreUnavailable):
+            return False
+
     # --- a route ---------------------------------------------------------------------------------
     def route(self, path: str, name: str, handler: Callable[[Ctx], Response], *, api: bool = False,
               methods: tuple[str, ...] = ("GET",), files: int = 0) -> Route:
@@ -291,8 +324,12 @@ class Workbench:
                         raise BadForm("The form expired or was not sent from this site: reload the page and "
                                       "try again.")
                     ledger.actor = account.name
-                    response = handler(Ctx(request, account, ledger, lang, self.sessions.csrf_token(bound)
-                                           if bound else "", form, head))
+                    owner = pdf_engine.render_owner.set(account.name)  # the per-user render limit counts by it
+                    try:
+                        response = handler(Ctx(request, account, ledger, lang, self.sessions.csrf_token(bound)
+                                               if bound else "", form, head))
+                    finally:
+                        pdf_engine.render_owner.reset(owner)
             except Exception as exc:  # noqa: BLE001 - every error becomes an answer
                 response = self.error(request, name, exc, api, lang)
             if request.query_params.get("lang") in ("zh", "en"):
@@ -317,10 +354,16 @@ class Workbench:
             status, message = 404, str(exc)
         elif isinstance(exc, ConflictError):
             status, message, field = 409, cli_message(route, exc), _field_name(exc.field)
+        elif isinstance(exc, RecordUnreadable):  # a damaged store: the server's fault, not the request's
+            status, message = 500, str(exc)
+        elif isinstance(exc, pdf_engine.RenderBusy):
+            status, message = 503, str(exc)
         elif isinstance(exc, CheckFailed):  # the ledger no longer reproduces what was published
             status, message = 409, str(exc)
         elif isinstance(exc, InputError):
             status, message, field = 400, cli_message(route, exc), _field_name(exc.field)
+            if isinstance(exc, OverLimit):  # a file past a reading limit (an upload)
+                status = 413
             if isinstance(exc, UnknownId) and exc.field in PATH_IDS:
                 status = 404  # an unknown id in the path: not found, as for the other pages
         elif isinstance(exc, StoreUnavailable):  # a write that waited too long for the lock, too
@@ -332,14 +375,17 @@ class Workbench:
         else:
             raise exc
         headers = {"Retry-After": str(exc.wait)} if isinstance(exc, TooMany) else {}
-        if status == 503:
+        if isinstance(exc, pdf_engine.RenderBusy):
+            headers["Retry-After"] = str(exc.retry_after)
+        elif status == 503:
             headers["Retry-After"] = str(max(1, round(self.write_wait)))
         if status == 401 and api:
             headers["WWW-Authenticate"] = 'Basic realm="ledger", charset="UTF-8"'
         if api:
             return JSONResponse({"error": message, "field": field}, status, headers=headers)
         _ = i18n.translator(lang)
-        title = {401: _("Not signed in"), 403: _("Not allowed"), 404: _("Not found")}.get(status, _("Error"))
+        title = {401: _("Not signed in"), 403: _("Not allowed"), 404: _("Not found"), 413: _("Too large"),
+                 503: _("Busy")}.get(status, _("Error"))
         message = _(message) if isinstance(exc, BadForm) else page_message(route, exc, lang)
         body = self.env.get_template("error.html").render(_=_, lang=lang, title=title, message=message,
                                                           status=status, account=None, csrf="")
@@ -444,7 +490,9 @@ class Workbench:
                 self.pool.close()
                 self.writers.close()
 
-        app = Starlette(routes=routes, lifespan=lifespan)
+        app = Starlette(routes=routes, lifespan=lifespan,
+                        middleware=[Middleware(limits.RequestLimits, limit_for=self.body_limit)],
+                        exception_handlers={limits.BodyTooLarge: limits.too_large})
         app.state.workbench = self
         from .edge import Edge
 
@@ -457,7 +505,7 @@ async def _form(request: Request, files: int = 0) -> dict[str, Any]:
     files (``UploadFile``) only where the route takes them."""
     if request.method != "POST":
         return {}
-    data = await request.form(max_files=files, max_fields=1000)
+    data = await request.form(max_files=files, max_fields=limits.FORM_FIELDS, max_part_size=limits.FORM_FIELD_BYTES)
     out: dict[str, Any] = {}
     for key in data:
         values = [v for v in data.getlist(key) if isinstance(v, str) or (files and not isinstance(v, str))]

@@ -155,6 +155,10 @@ ZH: dict[str, str] = {
     "as published": "已发布结果",
     "Reporting due": "报送到期",
     "Supervised item due": "督办事项到期",
+    "The request body is over the limit of {size}.": "请求内容超过了 {size} 的上限。",
+    "Content-Length must be a whole number of bytes.": "Content-Length 必须是字节数（整数）。",
+    "Busy": "繁忙",
+    "Too large": "内容过大",
 }
 
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from .. import accounts
 from ..errors import InputError, NotFound
-from ..events import codec
 from ..i18n import Msg
+from ..store.eventstore import decode_record
 
 if TYPE_CHECKING:
     from ..app import Ledger
@@ -56,7 +56,7 @@ def revision_log(ledger: Ledger, since: str | None = None, until: str | None = N
         for commit in commits:
             start = max(first, int(commit["first_revision"]))
             for row in ledger.store.scan(start=start + int(commit["nid_offset"]), page=LOG_PAGE):
-                data = codec.loads(bytes(row.state))
+                data = decode_record(bytes(row.state), row.originator_id, row.originator_version)
                 revision = int(data["revision"])
                 if revision < start:
                     continue
@@ -159,7 +159,7 @@ def _supervised_items(ledger: Ledger, today: dt.date, until: dt.date, policy: st
     closed: set[tuple[str, str]] = set()
     retracted: set[str] = set()
     for state in states:
-        d = codec.loads(state)
+        d = decode_record(state)
         if d["type"] == "retraction":
             retracted.add(d["target"])
         elif d["type"] == "supervised_item_assigned":
