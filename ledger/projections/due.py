@@ -2,24 +2,16 @@
 the points each item puts at risk under the policy, and a light per unit — the read model of
 ``ledger due``, ``ledger notify``, the workbench's ``/due`` and ``/api/due``.
 
-Points at risk: the change in the unit's points if this item alone stays undone at its due
-date, everything else as it is. The scoring engine answers it (``score_track``), never a table
-kept here: for each item, the unit is scored twice on the first day the miss counts (its due
-date, or the day after for rules that count a miss only then; as-of when that is later) — once with its facts as they stand at as-of
-and once with the facts that would have fulfilled the item by its due date added
-(``ledger.projections.obligations``). All the hypotheticals of one track and day are scored
-in rounds, each unit once a round (so the peers a rank rule reads are the real ones), the
-units with nothing left to score in a round standing in only with what rank rules read.
-An item is not priced (null) where the policy attaches no points to it, or where its price
-depends on the peers (its indicator ranks units, or the fulfilling facts are what a rank
-reads).
+What a unit must do comes from the policy's rules (``obligations``: reports by period,
+supervised items, quotas near their period's end, 12345 tickets); what leaving it undone
+costs comes from the scoring engine run on hypothetical facts (``whatif``), never from a
+table kept here. Working days are the policy's calendar (official holidays and 调休).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -27,19 +19,17 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InputError
 from ..gc_pause import gc_paused
 from ..i18n import Msg
-from ..policies import rule_kinds
-from . import obligations as ob
 from ..policies.labels import labels_of
+from . import obligations as ob
 from .scoreboard import track_units
-from .whatif import Pricing
 from .scoring import rank_fact_types, track_fact_types
 from .scoring.periods import due_date, periods_of
+from .whatif import Pricing
 
 if TYPE_CHECKING:
     from ..events.fact import Fact
     from ..policies.model import Policy
     from ..units import Unit
-    from .scoring import ScoreCard
     from .snapshot import Snapshot
 
 DEFAULT_WITHIN = 10

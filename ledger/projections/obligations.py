@@ -290,8 +290,8 @@ def _quota_target(rule: Any, facts: list[Fact]) -> Decimal | None:
             if all(bound is None or test(value, bound) for bound, test in (
                     (band.at_least, lambda v, b: v >= b), (band.above, lambda v, b: v > b),
                     (band.at_most, lambda v, b: v <= b), (band.below, lambda v, b: v < b))):
-                return band.value  # type: ignore[no-any-return]
-    return target.default  # type: ignore[no-any-return]
+                return band.value
+    return target.default
 
 
 def _matching(sc: Scope, rule: Any, facts: list[Fact]) -> list[Fact]:
@@ -410,7 +410,8 @@ def tickets(sc: Scope, ind: Indicator, rule: Any, measures: tuple[Any, ...], uni
     if not done:
         return
     dues = sorted(day for day, _f in done.values())
-    waiting = "12345工单待办结" if any(TICKET_DEADLINES[r.hotline] == "due" for r in measures) else "12345工单待首次反馈"
+    replies = any(TICKET_DEADLINES[r.hotline] == "due" for r in measures)
+    waiting = "12345工单待办结" if replies else "12345工单待首次反馈"
     yield Obligation(unit, sc.track, ind.id, "hotline", f"{waiting}：{len(dues)}件（最早{dues[0].isoformat()}到期）",
                      dues[0], tuple(f for _d, f in done.values()), variant=("tickets", unit, sc.track),
                      own_indicator=True, dues=tuple(dues))

@@ -1,25 +1,25 @@
 """What an obligation puts at risk: the scoring engine run on hypothetical facts.
 
-For a unit, each obligation's price is the change in the unit's points between two cards
-scored by ``score_track`` on one day — the unit's facts as they stand at as-of, and the same
-facts with what would have fulfilled the obligation by its due date added. The day is the
-first on which the policy counts every listed obligation of the unit missed (the latest of
-their due dates, or the day after for rules that count a miss only then; as-of when later):
-"this item alone undone, everything else as it is".
+An obligation's price is the change in the unit's points between two cards ``score_track``
+scores on one day — the unit's facts as they stand at as-of, and the same facts with what
+would have fulfilled the obligation by its due date added: "this item alone undone,
+everything else as it is". The day is the first on which the policy counts every listed
+obligation of the unit missed (the latest due date, or the day after for rules that count a
+miss only then; as-of when later); a supervised item due after the window, on its own day.
 
-Batched: every hypothetical of a track and day is scored in rounds, each unit once a round
-(a rank sees the real peers: the units with nothing left to score stand in with what rank
-rules read). Obligations the policy prices independently share one hypothetical: when their
-fulfilling facts reach disjoint parts of the track (indicators under ancestors that only sum
-their children; by the event types and conditions the rules and zeroing conditions read), no formula reads another indicator, and the
-track total is not rounded, each obligation's price is the change of the indicators its facts
-reach — provided neither card shows the track's floor or cap at work and the changes all go
-one way (then no total in between is clamped either); otherwise they are scored one by one.
+Batched: the hypotheticals of a track and day are scored in rounds, each unit once a round,
+so a rank sees the real peers (units with nothing left to score stand in with what rank
+rules read). Independent obligations share one hypothetical: when their facts reach disjoint
+parts of the track (an indicator under ancestors that only sum their children; by the event
+types and conditions the rules and zeroing conditions read), no formula reads another
+indicator and the total is not rounded, each one's price is the change of the parts its
+facts reach — provided neither card shows the track's floor or cap at work and the changes
+all go one way (then no total in between is clamped); otherwise they are scored one by one.
 Obligations one rule prices alike (``Obligation.alike``) are priced once for the unit when
 nothing else in the track reads their facts.
 
-An obligation is not priced (None) where the policy attaches no points to it, or where the
-price depends on the peers (its indicator ranks units, or its facts are what a rank reads).
+Not priced (None): where the policy attaches no points, or where the price depends on the
+peers (the indicator ranks units, or the facts are what a rank reads).
 """
 
 from __future__ import annotations
