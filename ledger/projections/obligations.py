@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from ..events import names
 from ..events.fact import Fact
 from ..policies.labels import labels_of
 from ..policies.vocabulary import as_decimal, value_at
@@ -260,7 +259,6 @@ def reports(sc: Scope, ind: Indicator, rule: Any, unit: str, facts: list[Fact]) 
 def supervised(sc: Scope, ind: Indicator, rule: Any, unit: str, facts: list[Fact]) -> Iterator[Obligation]:
     """Each item assigned in the year and not closed, whenever it falls due."""
     closed = {f.fields.get("item") for f in facts if f.type == "supervised_item_closed"}
-    kind_name = names.type_zh("supervised_item_assigned") or "督办事项"
     for f in facts:
         if f.type != "supervised_item_assigned" or f.date.year != sc.year:
             continue
@@ -269,7 +267,8 @@ def supervised(sc: Scope, ind: Indicator, rule: Any, unit: str, facts: list[Fact
             continue
         priced = bool(value_at(rule.late, due))
         done = (_hypothetical(unit, "supervised_item_closed", due, {"item": item}, next(_ids)),) if priced else ()
-        yield Obligation(unit, sc.track, ind.id, "supervised_item", f"{kind_name}：{item}", due, done,
+        what = f"督办事项 {item}：{f.note}" if f.note else f"督办事项 {item}"
+        yield Obligation(unit, sc.track, ind.id, "supervised_item", what, due, done,
                          variant=("one", next(_ids)), miss=(ind.id, "late", None, f.id),
                          event=f.id, counted_after=1,
                          alike=("supervised_item", ind.id, id(rule), value_at(rule.late, due)))
