@@ -241,7 +241,7 @@ def misses(card: ScoreCard) -> frozenset[Miss]:
 @finds("report")
 def reports(sc: Scope, ind: Indicator, rule: Any, unit: str, facts: list[Fact]) -> Iterator[Obligation]:
     """Each period's report not submitted at all whose deadline is at most ``until``."""
-    submitted = _submitted(facts)
+    submitted = sc.once(("submitted", unit), lambda: _submitted(facts))
     name = sc.labels["reports"].get(rule.report, rule.report)
     for label, _start, _end, due in _deadlines(sc, rule):
         if due > sc.until or (rule.report, label) in submitted:
@@ -375,6 +375,16 @@ def ticket_measures(rule: Any) -> list[Any]:
     return found
 
 
+def _all_answered(facts: list[Fact], measures: tuple[Any, ...]) -> bool:
+    """Every ticket has an ok reply, and no measure asks for a first response: nothing to do
+    (read before working out the tickets' states, which most units need not)."""
+    if any(TICKET_DEADLINES[m.hotline] == "response_due" for m in measures):
+        return not any(f.type == "hotline_ticket" for f in facts)
+    answered = {f.fields.get("ticket") for f in facts if f.type == "hotline_replied"
+                and (f.fields.get("quality") or "ok") == "ok"}
+    return all(f.fields.get("ticket") in answered for f in facts if f.type == "hotline_ticket")
+
+
 def _ticket_states(sc: Scope, unit: str, facts: list[Fact], ret: int, ext: int) -> list[Any]:
     """The unit's tickets with their states at as-of, as the scoring engine derives them."""
     from .scoring.context import Ctx
@@ -388,10 +398,10 @@ def tickets(sc: Scope, ind: Indicator, rule: Any, measures: tuple[Any, ...], uni
             facts: list[Fact]) -> Iterator[Obligation]:
     """The unit's tickets the indicator's ``measures`` read, still unanswered (no ok reply; for the
     first-response rate, no response), due by ``until``: one obligation for them all."""
-    if not any(f.type == "hotline_ticket" for f in facts):
+    if _all_answered(facts, measures):
         return
-    states = _ticket_states(sc, unit, facts, getattr(rule, "return_within_workdays", 2),
-                            getattr(rule, "max_extension_workdays", 3))
+    ret, ext = getattr(rule, "return_within_workdays", 2), getattr(rule, "max_extension_workdays", 3)
+    states = sc.once(("tickets", unit, ret, ext), lambda: _ticket_states(sc, unit, facts, ret, ext))
     done: dict[str, tuple[dt.date, Fact]] = {}
     for ref in measures:
         keep = ref.matcher()
