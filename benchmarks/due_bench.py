@@ -83,7 +83,7 @@ def main() -> None:
     parser.add_argument("--per-unit", type=int, default=133)
     parser.add_argument("--db", help="store file to create or reuse (web_bench.py's store works as it is)")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--as-of", action="append", dest="dates", help="as-of dates (default: %s)" % ", ".join(DATES))
+    parser.add_argument("--as-of", action="append", dest="dates", help=f"as-of dates (default: {', '.join(DATES)})")
     args = parser.parse_args()
     print_header()
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,7 +100,8 @@ def main() -> None:
             worst = max(worst, d_cpu / s_cpu)
             kinds = Counter(i.kind for i in found.items)
             lights = Counter(u.light for u in found.units)
-            print(f"as of {text}: {len(found.items):,} items ({', '.join(f'{k} {n:,}' for k, n in sorted(kinds.items()))});"
+            listed = ", ".join(f"{k} {n:,}" for k, n in sorted(kinds.items()))
+            print(f"as of {text}: {len(found.items):,} items ({listed});"
                   f" units red {lights['red']:,}, yellow {lights['yellow']:,}, green {lights['green']:,}")
             print(f"  in-process  score {s_wall:6.2f} s wall {s_cpu:6.2f} s CPU | due {d_wall:6.2f} s wall "
                   f"{d_cpu:6.2f} s CPU | ratio {d_wall / s_wall:4.2f} wall, {d_cpu / s_cpu:4.2f} CPU")

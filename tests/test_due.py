@@ -39,28 +39,39 @@ def on_time_reports(unit: str, months: range, quarters: range) -> list[dict]:
     return out
 
 
-@pytest.fixture
-def store(db_url, tmp_path):
+def build_store(db_url: str, tmp_path) -> str:
+    """Two jingkai units (every report in; jk-czj's Q3 summary not yet), a daan department, a
+    jiangxian 12345 unit, and the items of the cases below."""
     setup_units(db_url, tmp_path, UNITS)
-    events = on_time_reports("jk-fgj", range(1, 10), range(1, 4)) + on_time_reports("jk-czj", range(1, 10), range(1, 3))
+    events = on_time_reports("jk-fgj", range(1, 10), range(1, 4)) + \
+        on_time_reports("jk-czj", range(1, 10), range(1, 3))
     events += [
-        {"type": "supervised_item_assigned", "id": "fgj-gq", "unit": "jk-fgj", "date": "2021-09-22", "item": ITEM,
-         "due": "2021-10-09", "note": "国庆前遗留问题清零"},
-        {"type": "supervised_item_assigned", "id": "da-gq", "unit": "da-fgj", "date": "2021-09-22", "item": ITEM,
-         "due": "2021-10-09"},
-        {"type": "report_submitted", "id": "da-q1", "unit": "da-fgj", "date": "2021-04-02", "report": "quarterly_progress",
-         "period": "2021-Q1"},
-        {"type": "report_submitted", "id": "da-q2", "unit": "da-fgj", "date": "2021-07-02", "report": "quarterly_progress",
-         "period": "2021-Q2"},
+        {"type": "supervised_item_assigned", "id": "fgj-gq", "unit": "jk-fgj", "date": "2021-09-22",
+         "item": ITEM, "due": "2021-10-09", "note": "国庆前遗留问题清零"},
+        {"type": "supervised_item_assigned", "id": "da-gq", "unit": "da-fgj", "date": "2021-09-22",
+         "item": ITEM, "due": "2021-10-09"},
+        {"type": "report_submitted", "id": "da-q1", "unit": "da-fgj", "date": "2021-04-02",
+         "report": "quarterly_progress", "period": "2021-Q1"},
+        {"type": "report_submitted", "id": "da-q2", "unit": "da-fgj", "date": "2021-07-02",
+         "report": "quarterly_progress", "period": "2021-Q2"},
         # 12345: one answered on time, one unanswered past its due date, one due soon
-        {"type": "hotline_ticket", "id": "t1", "unit": "jx-kfq", "date": "2021-06-01", "ticket": "T1", "due": "2021-06-04"},
-        {"type": "hotline_replied", "id": "t1-r", "unit": "jx-kfq", "date": "2021-06-03", "ticket": "T1", "quality": "ok"},
-        {"type": "hotline_ticket", "id": "t2", "unit": "jx-kfq", "date": "2021-06-07", "ticket": "T2", "due": "2021-06-10"},
-        {"type": "hotline_ticket", "id": "t3", "unit": "jx-kfq", "date": "2021-06-14", "ticket": "T3", "due": "2021-06-18"},
+        {"type": "hotline_ticket", "id": "t1", "unit": "jx-kfq", "date": "2021-06-01", "ticket": "T1",
+         "due": "2021-06-04"},
+        {"type": "hotline_replied", "id": "t1-r", "unit": "jx-kfq", "date": "2021-06-03", "ticket": "T1",
+         "quality": "ok"},
+        {"type": "hotline_ticket", "id": "t2", "unit": "jx-kfq", "date": "2021-06-07", "ticket": "T2",
+         "due": "2021-06-10"},
+        {"type": "hotline_ticket", "id": "t3", "unit": "jx-kfq", "date": "2021-06-14", "ticket": "T3",
+         "due": "2021-06-18"},
     ]
     run = cli(db_url, "import", write_jsonl(tmp_path / "e.jsonl", events))
     assert run.code == 0, run.err
     return db_url
+
+
+@pytest.fixture
+def store(db_url, tmp_path):
+    return build_store(db_url, tmp_path)
 
 
 def due_json(url: str, *args: str) -> dict:
@@ -81,7 +92,8 @@ def test_json_shape_is_the_contract(store):
     doc = due_json(store, "--policy", "jingkai-2021", "--as-of", "2021-09-29")
     assert list(doc) == ["policy", "as_of", "known_at", "within_workdays", "items", "units"]
     assert doc["policy"] == "jingkai-2021@1" and doc["as_of"] == "2021-09-29" and doc["within_workdays"] == 10
-    assert all(list(i) == ["unit", "indicator", "kind", "what", "due", "status", "points_at_risk"] for i in doc["items"])
+    keys = ["unit", "indicator", "kind", "what", "due", "status", "points_at_risk"]
+    assert doc["items"] and all(list(i) == keys for i in doc["items"])
     assert [list(u) for u in doc["units"]] == [["unit", "light", "overdue", "due_soon"]] * 2
     assert {u["unit"] for u in doc["units"]} == {"jk-fgj", "jk-czj"}  # the units jingkai scores
 
@@ -161,7 +173,8 @@ def test_unit_and_formats(store, tmp_path):
     assert rows[0].startswith("policy,as_of,known_at,within_workdays,unit,name,light")
     assert any("jk-czj" in r and "2021-10-09" in r and ",-1" in r for r in rows)
     out = tmp_path / "due.xlsx"
-    run = cli(store, "due", "--policy", "jingkai-2021", "--as-of", "2021-09-29", "--format", "xlsx", "--output", str(out))
+    run = cli(store, "due", "--policy", "jingkai-2021", "--as-of", "2021-09-29", "--format", "xlsx",
+              "--output", str(out))
     assert run.code == 0 and out.read_bytes()[:2] == b"PK"
 
 

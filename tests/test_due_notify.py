@@ -15,8 +15,8 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from helpers import cli, setup_units, write_jsonl
-from test_due import store  # noqa: F401 - the shared store (jingkai, daan, jiangxian units)
+from helpers import cli, setup_units
+from test_due import build_store
 
 SECRET = "SEC0123456789abcdef"
 AS_OF = ("--as-of", "2021-09-29")
@@ -55,6 +55,11 @@ class Robot:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture
+def store(db_url, tmp_path):
+    return build_store(db_url, tmp_path)
 
 
 @pytest.fixture

@@ -12,9 +12,13 @@ import time
 
 import pytest
 from helpers import cli
-from test_due import store  # noqa: F401 - the shared store (jingkai, daan, jiangxian units)
-from test_web_browser import ROOT, Shots, free_port
-from test_web_browser import browser  # noqa: F401 - chromium through Selenium (skips or fails as CI says)
+from test_due import build_store
+from test_web_browser import (
+    ROOT,
+    Shots,
+    browser,  # noqa: F401 - chromium through Selenium (skips or fails as CI says)
+    free_port,
+)
 from test_web_browser import sign_in as browser_sign_in
 from webkit import PASSWORDS, TestClient, sign_in
 
@@ -25,7 +29,8 @@ BOARD = "/due?policy=jingkai-2021&as_of=2021-09-29"
 
 
 @pytest.fixture
-def web(store):  # noqa: F811 - the fixture imported above
+def web(db_url, tmp_path):
+    store = build_store(db_url, tmp_path)
     with Ledger(store, actor="admin") as ledger:
         accounts.add(ledger, "off", "office", PASSWORDS["off"])
         accounts.add(ledger, "insp", "inspector", PASSWORDS["insp"])
@@ -45,7 +50,8 @@ def test_the_office_sees_every_unit_and_the_api_is_the_cli_json(web, tmp_path):
     office = client(web, "off")
     page = office.get(BOARD)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert 'data-unit="jk-fgj" data-light="yellow"' in page.text and 'data-unit="jk-czj" data-light="yellow"' in page.text
+    assert 'data-unit="jk-fgj" data-light="yellow"' in page.text
+    assert 'data-unit="jk-czj" data-light="yellow"' in page.text
     assert "报送季度工作总结 2021-Q3" in page.text and "2021-10-09" in page.text
     out = tmp_path / "due.json"
     assert cli(web, "due", "--policy", "jingkai-2021", "--as-of", "2021-09-29", "--format", "json",
