@@ -53,9 +53,9 @@ def test_shared_hypotheticals_price_as_one_by_one(demo, monkeypatch):
         def one_by_one(self, *args):
             original(self, *args)
             self.cross = True  # no shared hypotheticals
+            self.reading = {}  # nothing priced alike
 
         monkeypatch.setattr(whatif.Readers, "__init__", one_by_one)
-        monkeypatch.setattr(whatif.ob, "readers", lambda policy, track: {})  # nothing priced alike
         alone = {key: prices(ledger, *key) for key in days}
     assert sum(len(v) for v in shared.values()) > 100
     assert sum(1 for v in shared.values() for p in v.values() if p) > 50  # most items cost something

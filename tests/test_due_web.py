@@ -4,20 +4,13 @@ escaping; and the board in a real browser (chromium through Selenium) with its l
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-
 import pytest
 from helpers import cli
 from test_due import build_store
 from test_web_browser import (
-    ROOT,
     Shots,
     browser,  # noqa: F401 - chromium through Selenium (skips or fails as CI says)
-    free_port,
+    serving,
 )
 from test_web_browser import sign_in as browser_sign_in
 from webkit import PASSWORDS, TestClient, sign_in
@@ -103,24 +96,10 @@ def test_hostile_names_are_escaped(web, tmp_path):
 
 # --- the board in a real browser -----------------------------------------------------------------
 @pytest.mark.slow
-def test_the_board_in_a_browser(browser, web, tmp_path):  # noqa: F811 - the fixtures imported above
+def test_the_board_in_a_browser(browser, web, tmp_path):  # noqa: F811 - the fixture imported above
     from selenium.webdriver.common.by import By
 
-    port = free_port()
-    log = open(tmp_path / "serve.log", "w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "--db", web, "serve", "--port", str(port)],
-                            env={**os.environ, "LEDGER_WEB_SECRET": "browser-test-secret"}, stdout=log,
-                            stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
-                time.sleep(0.2)
+    with serving(web, tmp_path) as base:
         d = browser
         shot = Shots(d, tmp_path / "screenshots")
 
@@ -150,11 +129,3 @@ def test_the_board_in_a_browser(browser, web, tmp_path):  # noqa: F811 - the fix
         assert list(lamps()) == ["jk-fgj"]
         assert "jk-czj" not in d.find_element(By.TAG_NAME, "body").text
         shot("due-board-unit")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-

@@ -177,39 +177,6 @@ def find(sc: Scope, the_plan: Plan, unit: str, facts: list[Fact]) -> list[Obliga
     return out
 
 
-def readers(policy: Policy, track_id: str) -> dict[str, int]:
-    """How many rules and conditions of the track read each fact type (a rule kind's declared
-    reads and the event types a rule or condition names)."""
-    track = policy.track(track_id)
-    count: dict[str, int] = {}
-    pieces: list[Any] = [r for ind in walk(track.indicators) for r in rules_of(ind)]
-    pieces += [c for ind in walk(track.indicators) for c in ind.zero_when]
-    pieces += [c for part in (track.veto, track.downgrade) if part is not None for c in part.when]
-    for piece in pieces:
-        for type_ in _types_named(piece, set()):
-            count[type_] = count.get(type_, 0) + 1
-    return count
-
-
-def _types_named(node: Any, found: set[str]) -> set[str]:
-    if isinstance(node, BaseModel):
-        found.update(getattr(type(node), "reads", ()))
-        event = getattr(node, "event", None)
-        if isinstance(event, list):
-            found.update(event)
-        elif isinstance(event, str):
-            found.add(event)
-        for name in type(node).model_fields:
-            _types_named(getattr(node, name), found)
-    elif isinstance(node, (list, tuple)):
-        for item in node:
-            _types_named(item, found)
-    elif isinstance(node, dict):
-        for item in node.values():
-            _types_named(item, found)
-    return found
-
-
 # --- reports ---------------------------------------------------------------------------------
 def _submitted(facts: list[Fact]) -> set[tuple[Any, str]]:
     """(report, period label) of every submission, a range covering the periods inside it."""

@@ -66,11 +66,14 @@ class Readers:
         self.matchers: list[tuple[str, Any]] = []
         self.cross = False
         """A rule reads another indicator's points (a formula): no shared hypotheticals."""
+        self.reading: dict[str, int] = defaultdict(int)
+        """How many rules and zeroing conditions read each fact type."""
 
         def visit_tree(ind: Indicator, owner: str | None) -> None:
             part = owner or ind.id
             for piece in [*ob.rules_of(ind), *ind.zero_when]:
-                self._visit(piece, part, Matcher)
+                for type_ in self._visit(piece, part, Matcher, set()):
+                    self.reading[type_] += 1
             for child in ind.children or []:
                 visit_tree(child, owner or (None if _sums(ind) else ind.id))
 
@@ -78,24 +81,26 @@ class Readers:
             visit_tree(top, None)
         self.rounded = (track.precision or policy.precision) is not None
 
-    def _visit(self, node: Any, top: str, matcher: Any) -> None:
+    def _visit(self, node: Any, top: str, matcher: Any, named: set[str]) -> set[str]:
+        """Record what a piece of a rule reads (for the part ``top``); the fact types it names."""
         if isinstance(node, BaseModel):
             for type_ in getattr(type(node), "reads", ()):
                 self.by_type[type_].add(top)
+                named.add(type_)
             event = getattr(node, "event", None)
             if event is not None:
-                self.matchers.append((top, matcher(event if isinstance(event, list) else [event],
-                                                   getattr(node, "where", None), getattr(node, "contains", None))))
+                types = event if isinstance(event, list) else [event]
+                self.matchers.append((top, matcher(types, getattr(node, "where", None),
+                                                   getattr(node, "contains", None))))
+                named.update(types)
             if isinstance(getattr(node, "indicator", None), str):
                 self.cross = True
             for name in type(node).model_fields:
-                self._visit(getattr(node, name), top, matcher)
-        elif isinstance(node, (list, tuple)):
-            for item in node:
-                self._visit(item, top, matcher)
-        elif isinstance(node, dict):
-            for item in node.values():
-                self._visit(item, top, matcher)
+                self._visit(getattr(node, name), top, matcher, named)
+        elif isinstance(node, (list, tuple, dict)):
+            for item in node.values() if isinstance(node, dict) else node:
+                self._visit(item, top, matcher, named)
+        return named
 
     def reached(self, facts: Iterable[Fact]) -> frozenset[str]:
         """The parts whose rules read any of ``facts``."""
@@ -129,7 +134,6 @@ class Pricing:
         self.ranked_indicators = {ind.id for ind in ob.walk(policy.track(track_id).indicators)
                                   if any(getattr(rule_kinds.get(r.kind).evaluator, "ranked", False)
                                          for r in ob.rules_of(ind))}
-        self.reading = ob.readers(policy, track_id)
         self.readers = Readers(policy, track_id)
 
     def _priceable(self, o: ob.Obligation) -> bool:
@@ -171,7 +175,8 @@ class Pricing:
         first: dict[tuple[str, dt.date, Hashable], Group] = {}
         for g in groups:
             o = g.obligations[0]
-            if len(g.obligations) > 1 or o.alike is None or any(self.reading.get(f.type, 0) != 1 for f in o.done):
+            if len(g.obligations) > 1 or o.alike is None or any(self.readers.reading.get(f.type, 0) != 1
+                                                                          for f in o.done):
                 continue
             key = (g.unit, g.day, o.alike)
             if key in first:
