@@ -187,3 +187,59 @@ def test_unit_and_formats(store, tmp_path):
 def test_bad_input_exits_2_naming_the_option(store, args, field):
     run = cli(store, "due", "--policy", "jingkai-2021", *args)
     assert run.code == 2 and field in run.err and "Traceback" not in run.err, run.err
+
+
+NULL_POLICY = """
+id: due-test
+version: 1
+year: 2021
+title: 预警测试方案
+tracks:
+  - id: main
+    name: 测试考核
+    group: g
+    indicators:
+      - id: info
+        name: 专栏信息
+        points: 10
+        mode: deduction
+        floor: 0
+        clause: 每月至少发布专栏信息1条，未发布的扣1分。
+        rule: {kind: quota, event: publication, where: {channel: column}, every: month, short: -1}
+      - id: rank
+        name: 信息排名
+        clause: 按专栏信息条数排序，前2名依次加2、1分。
+        rule: {kind: rank, by: {count: {event: publication, where: {channel: column}}}, places: [2, 1]}
+      - id: book
+        name: 工作台账
+        clause: 每月报送工作台账（不计分）。
+        rule: {kind: report, report: work_book, every: month, due: {rule: end_of_period}}
+      - id: train
+        name: 培训
+        points: 5
+        mode: deduction
+        floor: 0
+        clause: 每月至少培训1次，未培训的扣2分，扣完为止。
+        rule: {kind: quota, event: training_session, every: month, short: -2}
+"""
+
+
+def test_not_priced_where_peers_price_it_or_no_points_attach_and_floors_count(db_url, tmp_path):
+    """As of 06-25 (window to 07-09): June's column quota is read by the rank (null), the work
+    book carries no points (null, every month), June's training costs 2 points for u1, who
+    trained every month so far (5 → 3), and nothing for u2, already at the floor (5 − 5×2 < 0)."""
+    setup_units(db_url, tmp_path, "id,name,groups,divisions\nu1,一局,g,\nu2,二局,g,\n")
+    trainings = [{"type": "training_session", "id": f"tr-{m}", "unit": "u1", "date": f"2021-{m:02d}-10",
+                  "topic": "条例", "attendees": 10} for m in range(1, 6)]
+    assert cli(db_url, "import", write_jsonl(tmp_path / "t.jsonl", trainings)).code == 0
+    policy = tmp_path / "due-test.yaml"
+    policy.write_text(NULL_POLICY, encoding="utf-8")
+    doc = due_json(db_url, "--policy-file", str(policy), "--as-of", "2021-06-25")
+    got = {(i["unit"], i["indicator"], i["what"]): (i["status"], i["points_at_risk"]) for i in doc["items"]}
+    assert got[("u1", "info", "专栏信息 2021-06：已有0件，应有1件")] == ("due_soon", None)
+    assert got[("u1", "book", "报送工作台账 2021-05")] == ("overdue", None)
+    assert got[("u1", "book", "报送工作台账 2021-06")] == ("due_soon", None)
+    assert got[("u1", "train", "培训 2021-06：已有0件，应有1件")] == ("due_soon", -2)
+    assert got[("u2", "train", "培训 2021-06：已有0件，应有1件")] == ("due_soon", 0)
+    assert ("u1", "train", "培训 2021-05：已有1件，应有1件") not in got  # a met period is nothing to do
+    assert {u["unit"]: u["light"] for u in doc["units"]} == {"u1": "red", "u2": "red"}  # the work books

@@ -53,7 +53,8 @@ class Obligation:
     """The facts that would fulfil it by its due date; empty when the rule does not price it."""
     variant: Hashable = None
     """Obligations with the same key are fulfilled together in one hypothetical (a unit's 12345
-    tickets: every ticket indicator of the unit is priced from one set of replies)."""
+    tickets: every ticket indicator of the unit is priced from one set of replies); None: on
+    its own."""
     own_indicator: bool = False
     """Priced by the change in its indicator's points (the ticket indicators that share one
     hypothetical), not in the unit's total."""
@@ -135,16 +136,6 @@ def _hypothetical(unit: str, type_: str, day: dt.date, fields: dict[str, Any], k
     return Fact(f"~due-{type_}-{key}", type_, unit, day, fields, revision=2**62, recorded_at="")
 
 
-def _counter() -> Iterator[int]:
-    n = 0
-    while True:
-        n += 1
-        yield n
-
-
-_ids = _counter()
-
-
 @dataclass(frozen=True)
 class Plan:
     """A track's rules that set deadlines, found once: (indicator, rule, finder) and the
@@ -215,9 +206,10 @@ def reports(sc: Scope, ind: Indicator, rule: Any, unit: str, facts: list[Fact]) 
             continue
         amounts = tuple(value_at(a, due) for a in (rule.on_time, rule.missing, rule.late, rule.poor))
         done = (_hypothetical(unit, "report_submitted", due, {"report": rule.report, "period": label,
-                                                               "quality": "ok"}, next(_ids)),) if any(amounts) else ()
+                                                               "quality": "ok"}, f"{ind.id}-{label}"),) \
+            if any(amounts) else ()
         yield Obligation(unit, sc.track, ind.id, "report", f"报送{name} {label}", due, done,
-                         variant=("one", next(_ids)), miss=(ind.id, "missing_obligation", label, None),
+                         miss=(ind.id, "missing_obligation", label, None),
                          alike=("report", ind.id, id(rule), amounts))
 
 
@@ -233,10 +225,10 @@ def supervised(sc: Scope, ind: Indicator, rule: Any, unit: str, facts: list[Fact
         if due is None or item in closed:
             continue
         priced = bool(value_at(rule.late, due))
-        done = (_hypothetical(unit, "supervised_item_closed", due, {"item": item}, next(_ids)),) if priced else ()
+        done = (_hypothetical(unit, "supervised_item_closed", due, {"item": item}, f.id),) if priced else ()
         what = f"督办事项 {item}：{f.note}" if f.note else f"督办事项 {item}"
         yield Obligation(unit, sc.track, ind.id, "supervised_item", what, due, done,
-                         variant=("one", next(_ids)), miss=(ind.id, "late", None, f.id),
+                         miss=(ind.id, "late", None, f.id),
                          event=f.id, counted_after=1,
                          alike=("supervised_item", ind.id, id(rule), value_at(rule.late, due)))
 
@@ -309,11 +301,11 @@ def quotas(sc: Scope, ind: Indicator, rule: Any, unit: str, facts: list[Fact]) -
         fields = _like(rule, matched) if priced else None
         day = max(start, min(end, due))
         types = rule.event if isinstance(rule.event, list) else [rule.event]
-        done = tuple(_hypothetical(unit, types[0], day, fields, next(_ids))
-                     for _ in range(math.ceil(target - count))) if fields is not None else ()
+        done = tuple(_hypothetical(unit, types[0], day, fields, f"{ind.id}-{label}-{n}")
+                     for n in range(math.ceil(target - count))) if fields is not None else ()
         yield Obligation(unit, sc.track, ind.id, "quota",
                          f"{ind.name} {label}：已有{count}件，应有{_number(target)}件", due, done,
-                         variant=("one", next(_ids)), miss=(ind.id, "missing_obligation", label, None))
+                         miss=(ind.id, "missing_obligation", label, None))
 
 
 def _number(d: Decimal) -> str:

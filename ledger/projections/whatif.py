@@ -151,7 +151,7 @@ class Pricing:
         by_variant: dict[Hashable, list[ob.Obligation]] = defaultdict(list)
         for o in found:
             if self._priceable(o):
-                by_variant[o.variant].append(o)
+                by_variant[o.variant if o.variant is not None else id(o)].append(o)
         days: dict[str, dt.date] = {}
         by_unit: dict[str, list[ob.Obligation]] = defaultdict(list)
         for o in found:
