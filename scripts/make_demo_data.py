@@ -503,6 +503,26 @@ def jk_supervised(book: Book, unit: str, p: JkProfile) -> None:
                      item=item, finding=findings.pop(0))
 
 
+JK_HOLIDAY_ITEMS = [
+    # (unit, assigned, due, closed, topic): 督办事项 assigned before 国庆 and due across it (10-09
+    # is a 调休 Saturday, a working day), closed on time after the holiday — on
+    # `ledger due --policy jingkai-2021 --as-of 2021-09-28` they are due soon (yellow), each
+    # putting 1 point at risk; closed on time, they change no score of the year.
+    ("jk-fgj", date(9, 22), date(10, 9), date(10, 8), "国庆假期前企业开办“一网通办”遗留问题清零"),
+    ("jk-scj", date(9, 23), date(10, 11), date(10, 11), "节日市场价格监管投诉件限期办结"),
+    ("jk-zsj", date(9, 24), date(10, 12), date(10, 9), "签约项目“拿地即开工”协调问题反馈"),
+]
+
+
+def jk_holiday_items(book: Book) -> None:
+    for unit, assigned, due, closed, topic in JK_HOLIDAY_ITEMS:
+        item = f"DB-2021-{unit[3:]}-GQ"
+        book.add("supervised_item_assigned", unit, assigned, id=f"{item}-assigned",
+                 source=book.doc("吉经开营商办督（节前）", assigned, item), note=topic,
+                 item=item, due=due.isoformat(), issuer="区营商环境办公室")
+        book.add("supervised_item_closed", unit, closed, id=f"{item}-closed", source="督办事项报结单", item=item)
+
+
 def jk_sanctions(book: Book, unit: str, p: JkProfile) -> list[str]:
     rng = rng_for("jk-sanctions", unit)
     ids = []
@@ -608,6 +628,7 @@ def make_jingkai(book: Book) -> None:
         jk_bonus(book, unit, name, p)
         if unit == "jk-shj":
             jk_retraction(book, sanction_ids[0])
+    jk_holiday_items(book)
 
 
 # ==========================================================================================

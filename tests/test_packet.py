@@ -219,7 +219,7 @@ def test_demo_cards_rederive_offline(db_url, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert cli(db_url, "demo").code == 0
     made = {}
-    for unit, args in (("da-chjd", ("--policy", "daan-2021", "--as-of", "2022-01-31", "--known-at", "6912")),
+    for unit, args in (("da-chjd", ("--policy", "daan-2021", "--as-of", "2022-01-31", "--known-at", "6918")),
                        ("jx-scj", ("--policy", "jiangxian-2021", "--track", "supervision", "--as-of", "2022-01-31"))):
         out = tmp_path / f"{unit}.zip"
         run = cli(db_url, "packet", unit, *args, "--output", str(out), "--no-pdf")

@@ -10,12 +10,14 @@ LEDGER_REQUIRE_BROWSER=1 (.ci/run), where it must run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -69,31 +71,39 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(db_url, tmp_path):
-    world = make_world(db_url, tmp_path, with_appeals=False)
+@contextlib.contextmanager
+def serving(db_url: str, tmp_path: Path) -> Iterator[str]:
+    """``ledger serve`` on a free loopback port over ``db_url`` until the block ends: its base URL."""
     port = free_port()
     env = {**os.environ, "LEDGER_WEB_SECRET": "browser-test-secret"}
     log = open(tmp_path / "serve.log", "w")
     proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "--db", db_url, "serve", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("ledger serve did not start: " + (tmp_path / "serve.log").read_text())
-            time.sleep(0.2)
-    yield world, f"http://127.0.0.1:{port}"
-    proc.terminate()
     try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("ledger serve did not start: " + (tmp_path / "serve.log").read_text())
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture
+def server(db_url, tmp_path):
+    world = make_world(db_url, tmp_path, with_appeals=False)
+    with serving(db_url, tmp_path) as base:
+        yield world, base
 
 
 class Shots:

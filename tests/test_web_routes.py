@@ -375,11 +375,11 @@ def test_dashboard_lists_supervised_items_falling_due(world, tmp_path):
               "item": "督办-8", "due": (today + dt.timedelta(days=60)).isoformat()}]
     cli(world.url, "import", write_jsonl(tmp_path / "items.jsonl", items))
     from ledger.app import Ledger
-    from ledger.web import readers
+    from ledger.projections.due import falling_due
 
     with Ledger(world.url) as ledger:
         policy = ledger.policy("cli-test")
-        due = readers.due_items(ledger, [policy], today)
+        due = falling_due(ledger.view(), [policy], today)
     assert [d["what"] for d in due if d["kind"] == "supervised_item"] == ["督办-7"]
     assert world.client("unit").get("/").text.count('id="due"') == 0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..events.fact import Fact
 from ..store.eventstore import EventStore, Record
@@ -47,6 +48,14 @@ class Snapshot:
                    types: Iterable[str]) -> dict[str, list[Fact]]:
         """Peers' facts of a few types (rank inputs), from the fact view's in-memory slices."""
         return self.facts_view.peer_facts(units, year, as_of, self.known_at, types)
+
+    def records_of_types(self, types: Iterable[str]) -> list[dict[str, Any]]:
+        """Every record of these event types across all streams as known at the pinned
+        revision (decoded, in no particular order): a read across units without scoring."""
+        from ..events import codec
+
+        decoded = (codec.loads(s) for s in self._store.states_of_topics(tuple(types)))
+        return [d for d in decoded if d["revision"] <= self.known_at]
 
     def records(self, stream: str) -> list[Record]:
         """A stream's records up to the pinned revision."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 RENDERERS = ("scores", "explain", "bulletins", "records", "policies", "diffs", "workflows", "accounts",
-             "published")
+             "published", "due")
 """The modules of ``ledger.reports`` that register formats (imported on first lookup)."""
 
 F = TypeVar("F", bound=Callable[..., Any])

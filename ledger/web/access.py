@@ -62,6 +62,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "api_event":         {"office": ALL, "inspector": ALL, "unit": OWN},
     "api_history":       {"office": ALL, "inspector": ALL, "unit": OWN},
     "api_log":           {"office": ALL, "inspector": ALL, "unit": NO},
+    "due":               {"office": ALL, "inspector": ALL, "unit": OWN},
+    "due_download":      {"office": ALL, "inspector": ALL, "unit": OWN},
+    "api_due":           {"office": ALL, "inspector": ALL, "unit": OWN},
 }
 
 

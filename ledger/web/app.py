@@ -127,7 +127,8 @@ CLI_COMMAND = {"scores": "score", "api_score": "score", "scores_download": "scor
                "diff": "diff", "diff_download": "diff", "publish": "publish", "appeal_file": "appeal file",
                "appeal_decide": "appeal decide", "appeal": "appeal show", "publication": "published",
                "publication_verify": "verify-publication",
-               "api_history": "history", "users_write": "users add"}
+               "api_history": "history", "users_write": "users add", "due": "due", "due_download": "due",
+               "api_due": "due"}
 
 
 def cli_message(route: str, exc: InputError) -> str:
@@ -466,14 +467,14 @@ class Workbench:
                             secure=self.secure_cookies, path="/")
 
     def app(self) -> Starlette:
-        from . import api, pages
+        from . import api, due, pages
 
         routes: list[Any] = [
             Route("/login", self.login, methods=["GET", "POST"], name="login"),
             Route("/logout", self.logout, methods=["POST"], name="logout"),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ]
-        routes += api.routes(self) + pages.routes(self)
+        routes += api.routes(self) + due.routes(self) + pages.routes(self)
 
         @asynccontextmanager
         async def lifespan(_app: Starlette) -> AsyncIterator[None]:

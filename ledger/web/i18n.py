@@ -159,6 +159,27 @@ ZH: dict[str, str] = {
     "Content-Length must be a whole number of bytes.": "Content-Length 必须是字节数（整数）。",
     "Busy": "繁忙",
     "Too large": "内容过大",
+    "Early warnings": "预警看板",
+    "what falls due and is overdue per unit, with the points at risk": "各单位临期、逾期事项及其风险分值",
+    "Lights": "亮灯",
+    "Items": "事项",
+    "Due soon within (working days)": "临期（工作日内）",
+    "Due soon: from {as_of} through {until} ({n} working days of the policy's calendar, official holidays and "
+    "调休 counted).": "临期：{as_of} 至 {until}（按考核办法的日历计 {n} 个工作日，含法定节假日和调休）。",
+    "No unit is scored by this policy.": "没有单位按此考核办法考核。",
+    "overdue": "逾期",
+    "due soon": "临期",
+    "upcoming": "未到期",
+    "red": "红灯",
+    "yellow": "黄灯",
+    "green": "绿灯",
+    "report": "报送",
+    "supervised item": "督办事项",
+    "quota": "定额",
+    "12345 tickets": "12345工单",
+    "Due": "到期日",
+    "What": "事项",
+    "Points at risk": "风险分值",
 }
 
 

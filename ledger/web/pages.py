@@ -51,8 +51,10 @@ def home(ctx: Ctx) -> Response:
     due: list[dict[str, Any]] | None = None
     today = ctx.ledger.today()
     if ctx.role in ("office", "inspector"):
+        from ..projections.due import falling_due
+
         current = [e.policy() for e in _latest_entries(entries) if e.year == today.year]
-        due = readers.due_items(ctx.ledger, current, today)
+        due = falling_due(ctx.ledger.view(ctx.head), current, today)
     return ctx_page(ctx, "home.html", entries=entries, pubs=pubs, open_appeals=open_appeals, due=due, today=today)
 
 

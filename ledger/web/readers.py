@@ -1,6 +1,6 @@
-"""Read models only the workbench shows (the revision log, an event's whole story, what falls
-due, the monthly trend). Everything else the web shows comes from the read models and
-workflows the CLI uses."""
+"""Read models only the workbench shows (the revision log, an event's whole story, the monthly
+trend). Everything else the web shows — what falls due included (``projections.due``) — comes
+from the read models and workflows the CLI uses."""
 
 from __future__ import annotations
 
@@ -116,64 +116,6 @@ def story(ledger: Ledger, event_id: str) -> Story:
         found.appeals = [a for a in appeals.appeals(ledger) if event_id in a.targets or a.id == event_id
                          or any(o["id"] == event_id for o in a.orders)]
     return found
-
-
-# --- what falls due -------------------------------------------------------------------------
-def due_items(ledger: Ledger, policies: list[Policy], today: dt.date, workdays: int = 10) -> list[dict[str, Any]]:
-    """Reports the policies require (``report`` rules) and supervised items (督办事项, not closed)
-    whose deadline falls from today through the ``workdays``-th working day after it."""
-    from ..projections.scoring.periods import due_date, periods_of
-
-    out: list[dict[str, Any]] = []
-    for policy in policies:
-        cal = policy.work_calendar()
-        until = cal.add_workdays(today, workdays)
-        for track in policy.tracks:
-            for top in track.indicators:
-                for node in _walk(top):
-                    for rule in node.rules or ([node.rule] if node.rule else []):
-                        if getattr(rule, "kind", None) != "report":
-                            continue
-                        for _, label, _, end in periods_of(rule.every, policy.year, rule.periods):
-                            due = due_date(rule.due, end, cal)
-                            if today <= due <= until:
-                                out.append({"kind": "report", "due": due, "what": f"{rule.report} {label}",
-                                            "policy": policy.ref, "track": track.id, "indicator": node.id,
-                                            "unit": None})
-        out.extend(_supervised_items(ledger, today, until, policy.ref))
-    unique = {(d["kind"], d["what"], d["unit"], d["due"]): d for d in out}
-    return sorted(unique.values(), key=lambda d: (d["due"], d["what"], d["unit"] or ""))
-
-
-def _walk(node: Any) -> list[Any]:
-    found = [node]
-    for child in node.children or []:
-        found.extend(_walk(child))
-    return found
-
-
-def _supervised_items(ledger: Ledger, today: dt.date, until: dt.date, policy: str) -> list[dict[str, Any]]:
-    """Open supervised items due in the window (the two item types read straight by topic)."""
-    states = ledger.store.states_of_topics(("supervised_item_assigned", "supervised_item_closed", "retraction"))
-    opened: dict[tuple[str, str], dict[str, Any]] = {}
-    closed: set[tuple[str, str]] = set()
-    retracted: set[str] = set()
-    for state in states:
-        d = decode_record(state)
-        if d["type"] == "retraction":
-            retracted.add(d["target"])
-        elif d["type"] == "supervised_item_assigned":
-            opened[(d["unit"], d["item"])] = d
-        else:
-            closed.add((d["unit"], d["item"]))
-    out = []
-    for key, d in opened.items():
-        due = dt.date.fromisoformat(str(d["due"]))
-        if key in closed or d["id"] in retracted or not today <= due <= until:
-            continue
-        out.append({"kind": "supervised_item", "due": due, "what": d["item"], "policy": policy,
-                    "track": None, "indicator": None, "unit": d["unit"], "event": d["id"]})
-    return out
 
 
 # --- the monthly trend ----------------------------------------------------------------------
