@@ -111,17 +111,17 @@ def test_every_error_in_one_pass_and_the_errors_sheet(db_url, tmp_path, out):
         assert f"bad.csv:{line}:" in run.err, line
     assert "(follows from line 6)" in run.err
     assert "did you mean" in run.err
-    # the errors sheet: the failing rows unchanged, 错误字段 / 错误说明 added
+    # the errors sheet: the failing rows unchanged, a 问题 column added (every problem of the row)
     if out.endswith(".csv"):
         with open(tmp_path / out, encoding="utf-8-sig", newline="") as handle:
             rows = list(csv.reader(handle))
     else:
         sheet = openpyxl.load_workbook(tmp_path / out).active
         rows = [[c if c is not None else "" for c in r] for r in sheet.iter_rows(values_only=True)]
-    assert rows[0] == TEN_ERRORS[0] + ["错误字段", "错误说明"]
+    assert rows[0] == TEN_ERRORS[0] + ["问题"]
     assert len(rows) == 11
-    assert rows[1][:11] == TEN_ERRORS[1] and rows[1][11] == "date"
-    # fixed in that sheet (the error columns stay), it imports
+    assert rows[1][:11] == TEN_ERRORS[1] and rows[1][11].startswith("field 'date': expected")
+    # fixed in that sheet (the 问题 column stays), it imports
     fixes = {"e1": ("date", "2021-02-28"), "e2": ("unit", "jk-fgj"), "e3": ("issuer_level", "city"),
              "t9": ("due", "2021-03-09"), "e7": ("count", "3"), "e8": ("type", "warning"), "e9": ("ticket", "T9"),
              "ok1": ("issuer_level", "county"), "e10": ("date", "2021-03-02")}

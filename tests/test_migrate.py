@@ -67,9 +67,9 @@ def test_migrate_upgrades_the_format_2_fixture(db_url, tmp_path):
     run = cli(url, "history", "jk-yjj")
     assert run.code == 3 and "run `ledger migrate`" in run.err
     run = cli(url, "migrate")
-    assert run.code == 0 and "migrated format 2 → 3: 143 records unchanged" in run.out, run.err
+    assert run.code == 0 and "migrated format 2 → 4: 143 records unchanged" in run.out, run.err
     fmt, after, digest_after = snapshot(url)
-    assert fmt == "3" and after == before and digest_after == digest  # byte for byte
+    assert fmt == "4" and after == before and digest_after == digest  # byte for byte
     run = cli(url, "verify")
     assert run.code == 0 and f"head revision {FIXTURE_HEAD[0]} {FIXTURE_HEAD[1]}" in run.out
     data = [f"{s}\n{v}\n{t}\n".encode() + state for s, v, t, state in after]
@@ -77,7 +77,7 @@ def test_migrate_upgrades_the_format_2_fixture(db_url, tmp_path):
         head = ledger.store.tree_head()
         assert head.root == mth(data).hex() and head.chain_hash == FIXTURE_HEAD[1]
         assert head.streams == 16
-    assert cli(url, "migrate").out.startswith("store is already format 3")
+    assert cli(url, "migrate").out.startswith("store is already format 4")
     # the migrated store is an ordinary format-3 store: it takes writes, appeals, proofs
     run = cli(url, "record", "warning", "--unit", "jk-yjj", "--date", "2021-07-01", "--set", "issuer_level=city")
     assert run.code == 0, run.err

@@ -7,12 +7,13 @@ nothing is written. Lines are handled in batches, so memory stays flat on large 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import os
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from itertools import islice
 from typing import Any, Final, NamedTuple, TypedDict
 
@@ -23,10 +24,11 @@ from ..events.base import CALLER_ID_EXPECTED, Event, caller_id_problem
 from ..events.catalog import AMENDMENTS, CATALOG, NUMBER_FIELDS, EventValidationError, field_kinds, validate
 from ..i18n import Msg
 from ..projections.fact_view import Amendments
+from ..store import digests
 from ..store.eventstore import IdEntry, Pending, PendingRow, Record, Writer, unit_stream
+from . import sameness, words
 from . import vocabulary as vocabulary_module
-from . import words
-from .problems import Problems
+from .problems import ExampleRow, ProbableDuplicate, Problems
 from .sources import SourceLine, read_lines
 
 BATCH = 5000
@@ -44,6 +46,37 @@ class IntakeResult:
     keep_ids: bool = False
     warnings: list[str] = field(default_factory=list)
     """The vocabulary check's warnings (values no policy of the year names; years without a policy)."""
+    present_rows: list[tuple[str, int, str]] = field(default_factory=list)
+    """(origin, line, stored id) of the first rows already present (``sameness.PRESENT_SHOWN``)."""
+    refused: list[InputError] = field(default_factory=list)
+    """With ``skip_bad``: every problem of the rows held back (probable duplicates among them)."""
+    notices: list[InputError] = field(default_factory=list)
+    """Columns ignored, template example rows skipped."""
+
+    @property
+    def skipped(self) -> int:
+        """Template example rows skipped."""
+        return sum(isinstance(n, ExampleRow) for n in self.notices)
+
+    @property
+    def duplicates(self) -> list[InputError]:
+        """The probable duplicates held back (``skip_bad``)."""
+        return [e for e in self.refused if isinstance(e, ProbableDuplicate)]
+
+    @property
+    def held_back(self) -> int:
+        """Rows held back (``skip_bad``): the lines with a problem."""
+        return len({(e.origin, e.line) for e in self.refused})
+
+
+class HeldBackEarlier(Exception):  # noqa: N818 - a signal, not an error
+    """With ``skip_bad``, rows already appended in this write turned out to be refused (the
+    first of identical rows without ids): the write is rolled back and run again without
+    ``rows``, whose ``problems`` are then given from the start."""
+
+    def __init__(self, rows: set[tuple[str, int]], problems: list[tuple[InputError, tuple[str, ...]]]):
+        super().__init__(f"{len(rows)} rows held back after they were appended")
+        self.rows, self.problems = rows, problems
 
 
 def csv_kinds(row: dict[str, Any]) -> dict[str, str]:
@@ -82,6 +115,10 @@ class Prepared(NamedTuple):
     actor: str | None
     content_json: str
     digest: str
+    keys: tuple[bytes, ...]
+    """Its digest-index keys: the content key, then the likeness key if it has one (``store.digests``)."""
+    derived: bool
+    """The id was derived from the content (the event came without one)."""
 
     @property
     def content(self) -> dict[str, Any]:
@@ -90,14 +127,27 @@ class Prepared(NamedTuple):
     def event(self) -> Event:
         return validate(self.content_json.encode())
 
+    @property
+    def likeness(self) -> bytes | None:
+        return self.keys[1] if len(self.keys) > 1 else None
 
-PreparedRow = tuple[str, int, str, str, str, str, str | None, bool, tuple[str, ...], str | None, str, str]
+
+PreparedRow = tuple[str, int, str, str, str, str, str | None, bool, tuple[str, ...], str | None, str, str,
+                    tuple[bytes, ...], bool]
 """A ``Prepared`` as a plain tuple (its fields in order), as batches cross processes."""
 
 _ID: Final = 2
 _THREAD: Final = 6
 _REFS: Final = 8
-assert (Prepared._fields[_ID], Prepared._fields[_THREAD], Prepared._fields[_REFS]) == ("event_id", "thread", "refs")
+_KEYS: Final = 12
+_DERIVED: Final = 13
+assert (Prepared._fields[_ID], Prepared._fields[_THREAD], Prepared._fields[_REFS], Prepared._fields[_KEYS],
+        Prepared._fields[_DERIVED]) == ("event_id", "thread", "refs", "keys", "derived")
+
+EXAMPLE_ID = "示例"
+"""The id ``ledger template`` gives its example row: import skips a row with it (EVENTS.md,
+template rows)."""
+_EXAMPLE_JSON = json.dumps(EXAMPLE_ID).encode()
 
 
 class Where(TypedDict):
@@ -107,12 +157,42 @@ class Where(TypedDict):
     line: int
 
 
+def content_id(kind: str, date: Any, key: bytes) -> str:
+    """The id of an event given without one: its type, date and content key (16 hex digits of
+    it), e.g. ``warning-2021-03-01-3f9a1c2b7e4d5a6b`` — the same content gives the same id in
+    any file, on import, ``record`` or the web."""
+    return f"{kind}-{date}-{key[:8].hex()}"
+
+
+def identified(event: Event) -> tuple[str, str, str, tuple[bytes, ...], bool]:
+    """(id, content JSON, its digest, digest-index keys, derived): the event's id — its own,
+    or one derived from its content (``content_id``) — and its canonical encoding."""
+    content_json, digest = codec.encode_event(event)
+    key = digests.content_key(content_json)
+    event_id, derived = event.id, event.id is None
+    if event_id is None:
+        event_id = content_id(event.type, event.date, key)
+        content_json = digests.with_id(content_json, event_id)
+        digest = hashlib.sha256(content_json.encode()).hexdigest()
+    like = digests.likeness_key(event.type, partial(_value, event)) if event.type in _LIKENESS_TYPES else None
+    return event_id, content_json, digest, (key,) if like is None else (key, like), derived
+
+
+_LIKENESS_TYPES = frozenset(digests.THREAD_KEYS) | frozenset(digests.SUBJECTS)
+
+
+def _value(event: Event, name: str) -> Any:
+    return getattr(event, name, None)
+
+
 def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
     """Validate and encode one line (pure: no store access)."""
-    event = _read_row(src.data, roster) if type(src.data) is dict else None
+    raw = src.data
+    if _is_example(raw):
+        raise ExampleRow(origin=src.origin, line=src.line)
+    event = _read_row(raw, roster) if type(raw) is dict else None
     if event is None:
         event = _validated(src, roster)
-    raw = src.data
     if type(raw) is bytes:
         if raw.count(b":") > len(event.model_fields_set):
             _check_unique_keys(src, raw)  # more colons than keys: nested objects, or a key given twice
@@ -127,20 +207,14 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
             raise InputError(refused.expected, origin=src.origin, line=src.line, field="unit",
                              got=refused.got) from None
     if event.unit not in roster:
-        raise InputError("a registered unit id (see `ledger units list`; register with "
-                         "`ledger units import`)", origin=src.origin, line=src.line,
-                         field="unit", got=_show(event.unit))
-    event_id, kind, unit = event.id, event.type, event.unit
-    if kind in AMENDMENTS or (event_id and event_id.endswith("/decision")):
+        raise InputError(UNIT_EXPECTED, origin=src.origin, line=src.line, field="unit", got=_show(event.unit))
+    kind, unit = event.type, event.unit
+    if kind in AMENDMENTS or (event.id and event.id.endswith("/decision")):
         event = _check_amendment_ids(event, src)
-        event_id = event.id
     # A decision's id is the ledger's own (<appeal>/decision); every other id given is the caller's.
-    if event_id is not None and kind != "appeal_decided" and caller_id_problem(event_id):
-        raise InputError(CALLER_ID_EXPECTED, origin=src.origin, line=src.line, field="id", got=_show(event_id))
-    if event_id is None:
-        event_id = str(uuid.uuid4())
-        event = event.model_copy(update={"id": event_id})
-    content_json, digest = codec.encode_event(event)
+    if event.id is not None and kind != "appeal_decided" and caller_id_problem(event.id):
+        raise InputError(CALLER_ID_EXPECTED, origin=src.origin, line=src.line, field="id", got=_show(event.id))
+    event_id, content_json, digest, keys, derived = identified(event)
     if kind not in AMENDMENTS:
         refs: tuple[str, ...] = (event.of,) if kind == "rectification_failed" and event.of else ()  # type: ignore[attr-defined]
     elif kind == "appeal_filed":
@@ -151,7 +225,25 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
         refs = (event.target, event.appeal) if event.appeal else (event.target,)  # type: ignore[attr-defined]
     thread = thread_key(unit, event.thread, getattr(event, event.thread)) if event.thread else None
     return Prepared(src.origin, src.line, event_id, kind, unit, unit_stream(unit, event.ledger_year()), thread,
-                    event.opens_thread, refs, event.actor, content_json, digest)
+                    event.opens_thread, refs, event.actor, content_json, digest, keys, derived)
+
+
+UNIT_EXPECTED = ("a registered unit id (see `ledger units list`; register with "
+                 "`ledger units import`)")
+
+
+def _is_example(raw: Any) -> bool:
+    """A row ``ledger template`` wrote as its example (its id is ``EXAMPLE_ID``)."""
+    if type(raw) is dict:
+        value = raw.get("id")
+        return isinstance(value, str) and value.strip() == EXAMPLE_ID
+    if type(raw) is bytes and _EXAMPLE_JSON in raw:
+        try:
+            found = json.loads(raw)
+        except ValueError:
+            return False
+        return isinstance(found, dict) and found.get("id") == EXAMPLE_ID
+    return False
 
 
 def _read_row(data: dict[str, Any], roster: Set[str]) -> Event | None:
@@ -349,8 +441,17 @@ class Intake:
     def __init__(self, writer: Writer, roster: Set[str], default_actor: str, *, keep_ids: bool = False,
                  problems: Problems | None = None,
                  vocabulary: Callable[[vocabulary_module.Observed], tuple[list[InputError], list[str]]] | None = None,
-                 strict: bool = False):
+                 strict: bool = False, allow_duplicates: bool = False, skip_bad: bool = False,
+                 reread: Callable[[], Iterable[SourceLine]] | None = None):
         self.w = writer
+        self.allow_duplicates, self.skip_bad = allow_duplicates, skip_bad
+        """``allow_duplicates``: record probable duplicates; ``skip_bad`` (with ``problems``): the
+        rows without problems are written, the others come back in ``result.refused``."""
+        self.reread = reread
+        """The input again (to name the first of identical rows whose batch is written already)."""
+        self.identical = sameness.IdenticalRows()
+        self.hits: dict[bytes, list[tuple[str, int, bytes]]] = {}  # this batch's keys found in the digest index
+        self.local_keys: dict[bytes, PreparedRow] = {}  # this batch's appended rows by their digest-index keys
         self.vocabulary, self.strict = vocabulary, strict
         """The vocabulary check (import only): values no policy names are warnings, errors when strict."""
         self.observed = vocabulary_module.Observed()
@@ -381,9 +482,41 @@ class Intake:
                     self.problems.add(problem)
             else:
                 self.result.warnings.extend(str(p) for p in found)
+        self._identical_problems()
         if self.problems is not None:
-            self.problems.raise_all()
+            self.result.notices = self.problems.notices
+            if self.skip_bad:
+                if self.problems.whole_file:
+                    self.problems.raise_all()
+                self.result.refused = self.problems.errors()
+            else:
+                self.problems.raise_all()
         return self.result
+
+    def _identical_problems(self) -> None:
+        """Identical rows without ids: a problem on each (the first row too). With
+        ``skip_bad`` the first rows were written already: the write starts again without them."""
+        groups = self.identical
+        if not groups.groups or self.problems is None:
+            return
+        if self.reread is not None:
+            roster = self.roster
+
+            def derived_ids() -> Iterator[tuple[str, int, str]]:
+                for src in self.reread():  # type: ignore[misc]
+                    try:
+                        it = prepare(src, roster)
+                    except InputError:
+                        continue
+                    if it.derived:
+                        yield it.origin, it.line, it.event_id
+
+            groups.resolve(derived_ids)
+        found: list[tuple[InputError, tuple[str, ...]]] = [(e, (event_id,)) for e, event_id in groups.problems()]
+        if self.skip_bad:
+            raise HeldBackEarlier(groups.lines(), found)
+        for error, refs in found:
+            self.problems.add(error, refs)
 
     def _observe(self, batch: Sequence[PreparedRow], watched: dict[str, tuple[str, str]]) -> None:
         """Note the checked values (an item, report kind, metric, panel, channel) of a batch."""
@@ -414,7 +547,14 @@ class Intake:
                 wanted.update(row[_REFS])
         known = self.w.lookup_ids(wanted)
         thread_streams = self.w.lookup_threads(threads) if threads else {}
+        # The digest index: the content keys of id-less rows (already present under another id?)
+        # and the likeness keys (probable duplicates?).
+        keys = {row[_KEYS][0] for row in items if row[_DERIVED] and row[_ID] not in known}
+        if not self.allow_duplicates:
+            keys.update(row[_KEYS][1] for row in items if len(row[_KEYS]) > 1)
+        hits = self.hits = self.w.lookup_digests(keys) if keys else {}
         local: dict[str, tuple[PreparedRow, str]] = {}  # id -> (prepared row, stream) for this batch
+        local_keys = self.local_keys = {}
         pending: list[PendingRow] = []  # Pending fields, as plain tuples
         self.pending, self.stored = pending, {}
         self.opened, self.retracted = {}, set()
@@ -422,8 +562,11 @@ class Intake:
         for row in items:
             # The common case inline (the import's hot loop): a new fact, ticket or item, or a
             # follow-up of a known one. Everything else takes the full path (``_item``).
-            _, _, event_id, kind, _, home, thread, opens, refs, actor, content_json, digest = row
-            if refs or event_id in local or event_id in known:
+            _, _, event_id, kind, _, home, thread, opens, refs, actor, content_json, digest, row_keys, derived = row
+            key = row_keys[0]
+            like = row_keys[1] if len(row_keys) > 1 else None
+            if refs or event_id in local or event_id in known or (derived and (key in hits or key in local_keys)) \
+                    or (like is not None and (like in hits or like in local_keys)):
                 self._try_item(Prepared._make(row), known, local, thread_streams, pending)
                 continue
             if thread is None:
@@ -441,8 +584,11 @@ class Intake:
                     continue
                 stream = followed
             pending.append((event_id, kind, stream, content_json, digest, actor or default_actor,
-                            thread if opens else None))
+                            thread if opens else None, row_keys))
             local[event_id] = (row, stream)
+            local_keys[key] = row
+            if like is not None:
+                local_keys[like] = row
         revisions = self.w.append(pending)
         self.result.new += len(pending)
         if self.result.keep_ids:
@@ -454,6 +600,8 @@ class Intake:
         """One event by the full rules: duplicates, references, appeals, reopened threads."""
         if it.type == "correction":
             it = self._normalise_correction(it, known, local)
+            if it.derived and it.event_id not in known:  # its id, derived from the normalised changes
+                known.update(self.w.lookup_ids([it.event_id]))
         if it.event_id in local:
             previous = Prepared._make(local[it.event_id][0])
             if previous.digest != it.digest:
@@ -462,46 +610,113 @@ class Intake:
                         " line has {content_json_2}",
                         event_id=it.event_id, line=previous.line, content_json=previous.content_json,
                         content_json_2=it.content_json), origin=it.origin, line=it.line, field="id")
-            self.result.present += 1
+            if it.derived:
+                self._identical_row(it, (previous.origin, previous.line))
+                return
+            self._present(it, it.event_id)
             return
         entry = known.get(it.event_id)
         if entry is not None:
-            if entry.digest != it.digest:
-                stored = self.w.fetch(entry.stream, entry.version)
-                for key in ("actor", "recorded_at", "revision", "hash"):
-                    stored.pop(key, None)
-                if it.type == "appeal_decided" and entry.type == "appeal_decided":
-                    raise InputError(Msg("an open appeal ({refs} was already decided at revision {revision})",
-                                         refs=it.refs[0], revision=entry.revision), origin=it.origin, line=it.line,
-                                     field="appeal")
-                if entry.revision >= self.w.first_revision:  # an earlier batch of this import
-                    line = _earlier_line(it.origin, it.event_id, it.line)
-                    where = f"line {line}" if line else "earlier in this import"
-                    raise ConflictError(
-                        Msg("id '{event_id}' is used twice with different content: {where} has {stored}, this line"
-                            " has {content_json}",
-                            event_id=it.event_id, where=where, stored=codec.dumps(stored),
-                            content_json=it.content_json), origin=it.origin,
-                        line=it.line, field="id")
-                raise ConflictError(
-                    Msg("id '{event_id}' is already stored (revision {revision}) with different content: {event_id_2}",
-                        event_id=it.event_id, revision=entry.revision, event_id_2=_differences(it.event_id, stored,
-                                                                                               it.content)),
-                                    origin=it.origin,
-                    line=it.line, field="id")
-            self.result.present += 1
-            if self.result.keep_ids:
-                self.result.present_ids.append(it.event_id)
+            self._known(it, entry)
             return
+        if it.derived:
+            same = self._same_content(it)
+            if same is not None:
+                self._present(it, same.event_id)
+                return
+        if it.likeness is not None and not self.allow_duplicates:
+            self._check_likeness(it)
         stream, opens = self._resolve(it, known, local, thread_streams)
         pending.append(Pending(it.event_id, it.type, stream, it.content_json, it.digest, it.actor or self.actor,
-                               opens))
+                               opens, it.keys))
         local[it.event_id] = (it, stream)
+        for key in it.keys:
+            self.local_keys[key] = it
         if opens:
             thread_streams[opens] = stream
             self.opened[opens] = it.event_id
         if it.type == "retraction":
             self.retracted.add(it.refs[0])
+
+    def _known(self, it: Prepared, entry: IdEntry) -> None:
+        """A row whose id is stored: already present (same content), the second of identical
+        rows without ids (stored earlier in this write), or a conflict naming both versions."""
+        if entry.digest == it.digest:
+            if it.derived and entry.revision >= self.w.first_revision:
+                self._identical_row(it, None)
+                return
+            self._present(it, it.event_id)
+            return
+        stored = self.w.fetch(entry.stream, entry.version)
+        for key in ("actor", "recorded_at", "revision", "hash"):
+            stored.pop(key, None)
+        if it.type == "appeal_decided" and entry.type == "appeal_decided":
+            raise InputError(Msg("an open appeal ({refs} was already decided at revision {revision})",
+                                 refs=it.refs[0], revision=entry.revision), origin=it.origin, line=it.line,
+                             field="appeal")
+        if entry.revision >= self.w.first_revision:  # an earlier batch of this import
+            line = _earlier_line(it.origin, it.event_id, it.line)
+            where = f"line {line}" if line else "earlier in this import"
+            raise ConflictError(
+                Msg("id '{event_id}' is used twice with different content: {where} has {stored}, this line"
+                    " has {content_json}",
+                    event_id=it.event_id, where=where, stored=codec.dumps(stored),
+                    content_json=it.content_json), origin=it.origin,
+                line=it.line, field="id")
+        raise ConflictError(
+            Msg("id '{event_id}' is already stored (revision {revision}) with different content: {event_id_2}",
+                event_id=it.event_id, revision=entry.revision, event_id_2=_differences(it.event_id, stored,
+                                                                                       it.content)),
+            origin=it.origin, line=it.line, field="id")
+
+    def _present(self, it: Prepared, stored_id: str) -> None:
+        result = self.result
+        result.present += 1
+        if result.keep_ids:
+            result.present_ids.append(stored_id)
+        if len(result.present_rows) < sameness.PRESENT_SHOWN and it.line:
+            result.present_rows.append((it.origin, it.line, stored_id))
+
+    def _identical_row(self, it: Prepared, first: tuple[str, int] | None) -> None:
+        """An id-less row identical to an earlier one of this write (``first``: its place,
+        when it is in this batch): both are refused (at the end, with every such row)."""
+        if self.problems is None:
+            where = Msg("line {line}", line=first[1]) if first and first[1] else Msg("an earlier one")
+            raise InputError(Msg("a row that differs from {where}: both are identical and have no id (give each an"
+                                 " id, or tell them apart, e.g. in the note)", where=where),
+                             origin=it.origin, line=it.line, problem=True)
+        self.identical.add(it.event_id, first, (it.origin, it.line))
+
+    def _candidates(self, key: bytes) -> list[sameness.Candidate]:
+        """The records under ``key``: stored ones (this write's earlier batches too), then this
+        batch's."""
+        found = sameness.stored_candidates(self.hits.get(key, ()))
+        row = self.local_keys.get(key)
+        if row is not None:
+            mine = Prepared._make(row)
+            found.append(sameness.Candidate(mine.event_id, mine.content, mine.content_json, mine.home, None,
+                                            mine.line))
+        return found
+
+    def _same_content(self, it: Prepared) -> sameness.Candidate | None:
+        return sameness.same_content(it.content_json, self._candidates(it.keys[0]))
+
+    def _check_likeness(self, it: Prepared) -> None:
+        assert it.likeness is not None
+        candidates = self._candidates(it.likeness)
+        if not candidates:
+            return
+
+        def retracted(candidate: sameness.Candidate) -> bool:
+            if candidate.revision is None:
+                return candidate.event_id in self.retracted
+            if candidate.event_id in self.retracted:
+                return True
+            return Amendments(self._stored_records(candidate.stream)).retracted_by(candidate.event_id) is not None
+
+        found = sameness.probable_duplicate(it.type, it.likeness, it.content_json, candidates, retracted)
+        if found is not None:
+            raise sameness.duplicate_error(found, it.content, _differences, origin=it.origin, line=it.line)
 
     def _target(self, it: Prepared, target: str, fieldname: str, known: dict[str, IdEntry],
                 local: dict[str, tuple[PreparedRow, str]]) -> tuple[str, str, str, dict[str, Any] | None]:
@@ -719,8 +934,9 @@ class Intake:
         corrected = self._check_correction(it, event.changes, tcontent, stream)  # type: ignore[attr-defined]
         normalised = corrected.model_dump(mode="json")
         changes = {k: normalised.get(k) for k in event.changes}  # type: ignore[attr-defined]
-        content_json, digest = codec.encode_event(event.model_copy(update={"changes": changes}))
-        return it._replace(content_json=content_json, digest=digest)
+        update: dict[str, Any] = {"changes": changes, **({"id": None} if it.derived else {})}
+        event_id, content_json, digest, keys, _ = identified(event.model_copy(update=update))
+        return it._replace(event_id=event_id, content_json=content_json, digest=digest, keys=keys)
 
     def _check_correction(self, it: Prepared, changes: dict[str, Any], tcontent: dict[str, Any],
                           stream: str) -> Event:
@@ -774,6 +990,16 @@ def _show(value: Any) -> str | None:
         return None
     text = codec.dumps(value) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def without(lines: Iterable[SourceLine], rows: Set[tuple[str, int]]) -> Iterator[SourceLine]:
+    """``lines`` less ``rows`` ((origin, line) of rows held back)."""
+    if not rows:
+        yield from lines
+        return
+    for src in lines:
+        if (src.origin, src.line) not in rows:
+            yield src
 
 
 def single(data: dict[str, Any], origin: str = "command line") -> Iterator[SourceLine]:

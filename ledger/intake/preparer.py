@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 from ..errors import InputError
-from .batches import PreparedRow, _chunks, csv_kinds, prepare_chunk
+from .batches import PreparedRow, _chunks, csv_kinds, prepare_chunk, without
 from .problems import Problems
 from .sources import ReadOptions, SourceLine, read_lines
 
@@ -76,10 +76,11 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _produce(path: str, roster: frozenset[str], out: Any, parent: int | None = None,
-             options: ReadOptions | None = None, share: bool = False) -> None:
+             options: ReadOptions | None = None, share: bool = False,
+             held: frozenset[tuple[str, int]] = frozenset()) -> None:
     """Producer process: put ("batch", bytes read, rows) … (with ``share``, every
     ``WRITER_SHARE``-th batch of spreadsheet rows as ("lines", bytes read, unprepared lines)),
-    then ("done", …) or ("error", …)."""
+    then ("done", …) or ("error", …). ``held``: rows (origin, line) left out."""
     if parent is not None:
         _die_with_parent(parent)
     read = [0]
@@ -91,7 +92,8 @@ def _produce(path: str, roster: frozenset[str], out: Any, parent: int | None = N
     problems = Problems()
     try:
         try:
-            for number, chunk in enumerate(_chunks(read_lines(path, count, csv_kinds, options), first=FIRST_BATCH)):
+            lines = without(read_lines(path, count, csv_kinds, options), held)
+            for number, chunk in enumerate(_chunks(lines, first=FIRST_BATCH)):
                 if share and number % WRITER_SHARE == WRITER_SHARE - 1 and all(type(s.data) is dict for s in chunk):
                     out.put(("lines", read[0], [(s.origin, s.line, s.data) for s in chunk]))
                 else:
@@ -106,10 +108,10 @@ def _produce(path: str, roster: frozenset[str], out: Any, parent: int | None = N
 
 
 def prepared_by_producer(path: str, roster: frozenset[str], on_bytes: Callable[[int], None] | None = None,
-                         problems: Problems | None = None,
-                         options: ReadOptions | None = None) -> Iterator[list[PreparedRow]]:
+                         problems: Problems | None = None, options: ReadOptions | None = None,
+                         held: frozenset[tuple[str, int]] = frozenset()) -> Iterator[list[PreparedRow]]:
     """Batches prepared by a second process; the lines that fail go to ``problems`` (without:
-    the first raises)."""
+    the first raises); ``held``: rows (origin, line) left out."""
     context = _context()
     if context.get_start_method() == "fork":
         from ..events.catalog import build_all
@@ -117,7 +119,7 @@ def prepared_by_producer(path: str, roster: frozenset[str], on_bytes: Callable[[
         build_all()  # the models are built on first use (start-up): build them once, here, for the child
     channel = context.Queue(maxsize=QUEUE_BATCHES)
     share = problems is not None and not path.lower().endswith((".jsonl", ".ndjson"))
-    producer = context.Process(target=_produce, args=(path, roster, channel, os.getpid(), options, share),
+    producer = context.Process(target=_produce, args=(path, roster, channel, os.getpid(), options, share, held),
                                daemon=True)
     producer.start()
     try:

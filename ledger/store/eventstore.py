@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..events import codec
-from . import merkle
+from . import digests, merkle
 from .backends import EVENTS_TABLE, GENESIS, Backend, StoreDamaged
 
 
@@ -78,9 +78,11 @@ class Pending(NamedTuple):
     digest: str
     actor: str
     opens: str | None = None  # thread key this event opens
+    keys: tuple[bytes, ...] | None = None
+    """Its digest-index keys (``digests.record_keys``) when the caller has them; else worked out here."""
 
 
-PendingRow = tuple[str, str, str, str, str, str, str | None]
+PendingRow = tuple[str, str, str, str, str, str, str | None, tuple[bytes, ...] | None]
 """A ``Pending`` as a plain tuple (its fields in order)."""
 
 
@@ -124,6 +126,11 @@ class Writer:
     def lookup_threads(self, keys: Iterable[str]) -> dict[str, str]:
         return threads_of(self.backend, self.c, keys)
 
+    def lookup_digests(self, keys: Iterable[bytes]) -> dict[bytes, list[tuple[str, int, bytes]]]:
+        """Digest-index key → the records indexed under it (stream, version, stored state),
+        this write's earlier batches included."""
+        return digests.lookup(self.backend, self.c, keys)
+
     def fetch(self, stream: str, version: int) -> dict[str, Any]:
         rows = self.backend.query(
             self.c, f"SELECT state FROM {self.backend.recorder.events_table_name} "
@@ -146,10 +153,11 @@ class Writer:
         self._touched |= streams
         versions = self._versions
         actors: dict[str, str] = {}
-        rows, id_rows, thread_rows = [], [], []
+        rows, id_rows, thread_rows, digest_rows = [], [], [], []
         last_revisions = self._last_revisions
         revision = self.revision
-        for event_id, kind, stream, content_json, _, actor, opens in pending:
+        record_keys = digests.record_keys
+        for event_id, kind, stream, content_json, _, actor, opens, keys in pending:
             revision += 1
             last_revisions[stream] = revision
             if actor not in actors:
@@ -160,6 +168,8 @@ class Writer:
             rows.append((stream, version, kind, content_json,
                          actors.get(actor) or actors.setdefault(actor, codec.actor_json(actor))))
             id_rows.append((event_id, stream, version))
+            for key in keys or record_keys(kind, content_json):
+                digest_rows.append((key, stream, version))
             if opens:
                 thread_rows.append((opens, stream))
         first = self.revision + 1
@@ -172,6 +182,7 @@ class Writer:
             self.frontier.append_records(stored, made)
             b.insert_nodes(c, made)
         b.insert_ids(c, id_rows)
+        b.insert_digests(c, digest_rows)
         b.upsert(c, "ledger_threads", ("thread", "stream"), ("text", "text"), thread_rows)
         self.hash, self.revision = previous, revision
         self.appended += len(pending)

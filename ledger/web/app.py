@@ -186,7 +186,7 @@ def cli_error(route: str, exc: InputError) -> InputError:
 def page_message(route: str, exc: Exception, lang: str) -> str:
     """An error as a page shows it: in the page's language (the API's JSON keeps the English)."""
     from .. import i18n as words
-    from ..cli.base import error_text
+    from ..wording import error_text
 
     with words.speaking(lang):
         if isinstance(exc, InputError):
