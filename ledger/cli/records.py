@@ -261,14 +261,15 @@ def types_(c: Context, type_name: str | None) -> None:
 
 @main.command("template")
 @click.argument("type_names", metavar="TYPE...", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True,
-              help="a workbook (one sheet per type, drop-downs, a notes sheet) or one type's CSV")
-@click.option("--output", "-o", metavar="FILE", help="where to write (default: template.xlsx or TYPE.csv)")
+@click.option("--output", "-o", metavar="FILE", help="where to write: F.xlsx (one sheet per type, drop-downs, a "
+              "notes sheet) or F.csv (one type); the extension decides the format (default: template.xlsx)")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default=None,
+              help="the format, for an output of another name (default: the output's extension)")
 @pass_ctx
-def template(c: Context, type_names: tuple[str, ...], fmt: str, output: str | None) -> None:
-    """Write a fill-in template (Chinese headers, an example row) that `ledger import` reads."""
-    from ..intake.templates import write_template
+def template(c: Context, type_names: tuple[str, ...], fmt: str | None, output: str | None) -> None:
+    """Write a fill-in template (Chinese headers, drop-downs in Chinese, a marked example row import skips)."""
+    from ..intake.templates import template_format, write_template
 
-    path = output or ("template.xlsx" if fmt == "xlsx" else f"{type_names[0]}.csv")
-    write_template(list(type_names), path, fmt)
+    path = output or ("template.xlsx" if fmt in (None, "xlsx") else f"{type_names[0]}.csv")
+    write_template(list(type_names), path, template_format(path, fmt))
     click.echo(path)

@@ -6,7 +6,6 @@ nothing is written. Lines are handled in batches, so memory stays flat on large 
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
@@ -19,16 +18,15 @@ from typing import Any, Final, NamedTuple, TypedDict
 
 from ..errors import ConflictError, InputError, UnknownId
 from ..events import codec
-from ..events import names as names_module
 from ..events.base import CALLER_ID_EXPECTED, Event, caller_id_problem
 from ..events.catalog import AMENDMENTS, CATALOG, NUMBER_FIELDS, EventValidationError, field_kinds, validate
 from ..i18n import Msg
 from ..projections.fact_view import Amendments
 from ..store import digests
 from ..store.eventstore import IdEntry, Pending, PendingRow, Record, Writer, unit_stream
-from . import sameness, words
+from . import checks, sameness, words
 from . import vocabulary as vocabulary_module
-from .problems import ExampleRow, ProbableDuplicate, Problems
+from .problems import ExampleRow, Notice, ProbableDuplicate, Problems
 from .sources import SourceLine, read_lines
 
 BATCH = 5000
@@ -309,20 +307,10 @@ def _in_other_words(src: SourceLine, roster: Set[str]) -> Event:
         raise InputError(refused.expected, origin=src.origin, line=src.line, field=refused.field,
                          got=refused.got) from None
     except EventValidationError as exc:
-        expected, kind = exc.expected, data.get("type")
-        if exc.field == "type":
-            near = difflib.get_close_matches(str(exc.got), [*CATALOG, *words.type_by_word()], n=1, cutoff=0.6)
-            if near:
-                expected += f"; did you mean {near[0]}?"
-        elif exc.field and isinstance(kind, str) and kind in CATALOG and words.choices(kind, exc.field):
-            expected = f"one of {words.describe_choices(kind, exc.field)}"
-            near = difflib.get_close_matches(str(exc.got), [*words.choices(kind, exc.field), *(
-                t.zh for t in names_module.values_of(exc.field).values())], n=1, cutoff=0.5)
-            if near:
-                expected += f"; did you mean {near[0]}?"
         if exc.field in ("recorded_at", "revision"):
             raise InputError("no such key: the ledger assigns recorded_at and revision itself",
                              origin=src.origin, line=src.line, field=exc.field, problem=True) from None
+        expected = checks.explained(data.get("type"), exc.field, exc.expected, exc.got)
         raise InputError(expected, origin=src.origin, line=src.line, field=exc.field,
                          got=_show(exc.got)) from None
 
@@ -424,6 +412,28 @@ def _prepare_each(chunk: list[SourceLine], roster: frozenset[str], problems: Pro
             yield prepare(src, roster)
         except InputError as exc:
             problems.failed_line(exc, src.data)
+            for other in _other_problems(src, exc, roster):
+                problems.add(other)
+
+
+def _other_problems(src: SourceLine, first: InputError, roster: frozenset[str]) -> list[InputError]:
+    """The row's problems besides ``first`` (each field once): every problem of a row in one
+    pass. Only rows that failed come here."""
+    if isinstance(first, Notice) or not first.field or first.field in ("recorded_at", "revision"):
+        return []
+    data = src.data
+    if type(data) is bytes:
+        try:
+            data = json.loads(data)
+        except ValueError:
+            return []
+        found = checks.every_problem(data, roster, src.origin, src.line, _show, in_words=False) \
+            if isinstance(data, dict) else []
+    elif type(data) is dict:
+        found = checks.every_problem(data, roster, src.origin, src.line, _show)
+    else:
+        return []
+    return [p for p in found if p.field != first.field]
 
 
 def _chunks(lines: Iterable[SourceLine], first: int | None = None) -> Iterator[list[SourceLine]]:
