@@ -175,7 +175,7 @@ def _report_import(result: IntakeResult, dry_run: bool) -> None:
         counts += i18n.f(", {n} skipped (template example rows)", n=result.skipped)
     if result.refused:
         counts += i18n.f(", {n} rows held back", n=result.held_back)
-    click.echo(f"{verb}: {counts}")
+    click.echo(i18n.f("{verb}: {counts}", verb=verb, counts=counts))
 
 
 @main.command()

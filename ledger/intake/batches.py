@@ -18,6 +18,7 @@ from typing import Any, Final, NamedTuple, TypedDict
 
 from ..errors import ConflictError, InputError, UnknownId
 from ..events import codec
+from ..events import names as names_module
 from ..events.base import CALLER_ID_EXPECTED, Event, caller_id_problem
 from ..events.catalog import AMENDMENTS, CATALOG, NUMBER_FIELDS, EventValidationError, field_kinds, validate
 from ..i18n import Msg
@@ -310,7 +311,8 @@ def _in_other_words(src: SourceLine, roster: Set[str]) -> Event:
         if exc.field in ("recorded_at", "revision"):
             raise InputError("no such key: the ledger assigns recorded_at and revision itself",
                              origin=src.origin, line=src.line, field=exc.field, problem=True) from None
-        expected = checks.explained(data.get("type"), exc.field, exc.expected, exc.got)
+        expected = checks.explained(data.get("type"), exc.field, exc.expected, exc.got,
+                                    exc.expected == "a value (required field)")
         raise InputError(expected, origin=src.origin, line=src.line, field=exc.field,
                          got=_show(exc.got)) from None
 
@@ -691,10 +693,8 @@ class Intake:
         """An id-less row identical to an earlier one of this write (``first``: its place,
         when it is in this batch): both are refused (at the end, with every such row)."""
         if self.problems is None:
-            where = Msg("line {line}", line=first[1]) if first and first[1] else Msg("an earlier one")
-            raise InputError(Msg("a row that differs from {where}: both are identical and have no id (give each an"
-                                 " id, or tell them apart, e.g. in the note)", where=where),
-                             origin=it.origin, line=it.line, problem=True)
+            raise InputError("identical to an earlier one and without an id: give each an id, or tell them apart"
+                             " (e.g. in the note)", origin=it.origin, line=it.line, problem=True)
         self.identical.add(it.event_id, first, (it.origin, it.line))
 
     def _candidates(self, key: bytes) -> list[sameness.Candidate]:
@@ -972,15 +972,23 @@ class Intake:
 
 
 def _differences(event_id: str, stored: dict[str, Any], given: dict[str, Any]) -> str:
-    """The fields that differ (stored → this line), and the command that changes them."""
+    """The fields that differ (stored → this line; each field by its Chinese name and its key,
+    — for none), and the command that changes them."""
     keys = [k for k in dict.fromkeys([*stored, *given]) if stored.get(k) != given.get(k)]
-    changes = "; ".join(f"{k}: {_show(stored.get(k)) or '(none)'} → {_show(given.get(k)) or '(none)'}"
+    changes = "; ".join(f"{_field_name(k)}: {_show(stored.get(k)) or '—'} → {_show(given.get(k)) or '—'}"
                         for k in keys)
     fixed = UNCORRECTABLE | ({CATALOG[stored["type"]].thread} if stored.get("type") in CATALOG else set())
     if any(k in fixed or given.get(k) is None for k in keys):
-        return f"{changes} (to change it: `ledger retract {event_id} --reason …` and record it anew)"
+        return Msg("{changes} (to change it: `ledger retract {id} --reason …` and record it anew)", changes=changes,
+                   id=event_id)
     sets = " ".join(f"--set {k}={_plain(given[k])}" for k in keys)
-    return f"{changes} (to change it: `ledger correct {event_id} {sets} --reason …`)"
+    return Msg("{changes} (to change it: `ledger correct {id} {sets} --reason …`)", changes=changes, id=event_id,
+               sets=sets)
+
+
+def _field_name(field: str) -> str:
+    zh = names_module.field_zh(field)
+    return f"{zh} ({field})" if zh else field
 
 
 def _plain(value: Any) -> str:

@@ -38,8 +38,11 @@ def type_hint(got: Any) -> str | Msg:
 TYPE_EXPECTED = "an event type, by its name or its Chinese name (`ledger types` lists them)"
 
 
-def choices_expected(kind: str, field: str, got: Any) -> str:
-    """"one of …" listing a field's values with their Chinese names, and a near miss."""
+def choices_expected(kind: str, field: str, got: Any, missing: bool = False) -> str:
+    """"one of …" listing a field's values with their Chinese names, and a near miss (a
+    required value left out: "a value (required field), one of …")."""
+    if missing:
+        return Msg("a value (required field), one of {values}", values=words.describe_choices(kind, field))
     allowed = words.choices(kind, field)
     candidates = {v: v for v in allowed}
     for value, term in names.values_of(field).items():
@@ -55,13 +58,13 @@ def choices_expected(kind: str, field: str, got: Any) -> str:
     return Msg("one of {values}{hint}", values=words.describe_choices(kind, field), hint=hint)
 
 
-def explained(kind: Any, field: str | None, expected: str, got: Any) -> str:
+def explained(kind: Any, field: str | None, expected: str, got: Any, missing: bool = False) -> str:
     """A validator's expectation in the clerk's terms: types and enumerations with their
     Chinese names and a near miss."""
     if field == "type":
-        return Msg("{expected}{hint}", expected=TYPE_EXPECTED, hint=type_hint(got))
+        return Msg("{expected}{hint}", expected=Msg(TYPE_EXPECTED), hint=type_hint(got))
     if field and isinstance(kind, str) and kind in CATALOG and words.choices(kind, field):
-        return choices_expected(kind, field, got)
+        return choices_expected(kind, field, got, missing)
     return expected
 
 
@@ -95,8 +98,8 @@ def every_problem(data: dict[str, Any], roster: Set[str], origin: str, line: int
                 continue
             taken.add(field)
             got = error.get("input")
-            out.append(InputError(explained(kind, field, expected, got), origin=origin, line=line, field=field,
-                                  got=None if isinstance(got, dict) else show(got)))
+            out.append(InputError(explained(kind, field, expected, got, error["type"] == "missing"), origin=origin,
+                                  line=line, field=field, got=None if isinstance(got, dict) else show(got)))
     unit = row.get("unit")
     if "unit" not in taken and isinstance(unit, str) and unit not in roster:
         from .batches import UNIT_EXPECTED

@@ -89,9 +89,9 @@ class IdenticalRows:
             rows = ([first] if first else []) + later
             for origin, line in rows:
                 others = "、".join(str(n) for o, n in rows if (o, n) != (origin, line)) or "?"
-                out.append((InputError(Msg("a row that differs from line(s) {others}: these rows are identical and"
-                                           " have no id (give each an id, or tell them apart, e.g. in the note)",
-                                           others=others), origin=origin, line=line, problem=True), event_id))
+                out.append((InputError(Msg("identical to line {others} and without an id: give each row an id, or"
+                                           " tell them apart (e.g. in the note)", others=others),
+                                       origin=origin, line=line, problem=True), event_id))
         return out
 
     def lines(self) -> set[tuple[str, int]]:
@@ -133,7 +133,8 @@ def duplicate_error(candidate: Candidate, given: dict[str, Any], differences: Ca
             Msg("line {line} of this import", line=candidate.line) if candidate.line else
             Msg("earlier in this import"))
     return ProbableDuplicate(
-        Msg("a new fact, not a probable duplicate of event {id} ({when}: the same unit, type, date and document or"
-            " ticket/item/report key) — it differs in {changes}; or --allow-duplicates to record it as another"
-            " event", id=candidate.event_id, when=when, changes=differences(candidate.event_id, stored, mine)),
+        Msg("held back as a probable duplicate of event {id} ({when}; the same unit, type and date, and the same"
+            " document or ticket/item/report key); it differs in {changes}; if it is another event, import it with"
+            " --allow-duplicates", id=candidate.event_id, when=when,
+            changes=differences(candidate.event_id, stored, mine)),
         candidate.event_id, **where)
