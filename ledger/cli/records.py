@@ -174,7 +174,7 @@ def _report_import(result: IntakeResult, dry_run: bool) -> None:
     if result.skipped:
         counts += i18n.f(", {n} skipped (template example rows)", n=result.skipped)
     if result.refused:
-        counts += i18n.f(", {n} rows held back", n=result.held_back)
+        counts += i18n.f(", {n} held back", n=result.held_back)
     click.echo(i18n.f("{verb}: {counts}", verb=verb, counts=counts))
 
 

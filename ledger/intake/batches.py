@@ -146,7 +146,7 @@ assert (Prepared._fields[_ID], Prepared._fields[_THREAD], Prepared._fields[_REFS
 EXAMPLE_ID = "示例"
 """The id ``ledger template`` gives its example row: import skips a row with it (EVENTS.md,
 template rows)."""
-_EXAMPLE_JSON = json.dumps(EXAMPLE_ID).encode()
+_EXAMPLE_JSON = (json.dumps(EXAMPLE_ID, ensure_ascii=False).encode(), json.dumps(EXAMPLE_ID).encode())
 
 
 class Where(TypedDict):
@@ -236,7 +236,7 @@ def _is_example(raw: Any) -> bool:
     if type(raw) is dict:
         value = raw.get("id")
         return isinstance(value, str) and value.strip() == EXAMPLE_ID
-    if type(raw) is bytes and _EXAMPLE_JSON in raw:
+    if type(raw) is bytes and (_EXAMPLE_JSON[0] in raw or _EXAMPLE_JSON[1] in raw):
         try:
             found = json.loads(raw)
         except ValueError:
@@ -470,6 +470,8 @@ class Intake:
         self.problems = problems
         """Where problems go (every problem in one pass; raised at the end); None: the first raises."""
         self.roster = frozenset(roster)
+        self.reading_roster: frozenset[str] = roster if isinstance(roster, frozenset) else self.roster
+        """With the units' names and the mapping's words (a ``Roster``), to read rows again."""
         self.actor = default_actor
         self.result = IntakeResult(keep_ids=keep_ids)
         self.decisions: dict[str, tuple[str, str, set[str]]] = {}  # appeal -> (outcome, unit, targets), this write
@@ -512,7 +514,7 @@ class Intake:
         if not groups.groups or self.problems is None:
             return
         if self.reread is not None:
-            roster = self.roster
+            roster = self.reading_roster
 
             def derived_ids() -> Iterator[tuple[str, int, str]]:
                 for src in self.reread():  # type: ignore[misc]
@@ -616,7 +618,8 @@ class Intake:
                 known.update(self.w.lookup_ids([it.event_id]))
         if it.event_id in local:
             previous = Prepared._make(local[it.event_id][0])
-            if previous.digest != it.digest:
+            if previous.digest != it.digest and not (it.derived and sameness.canonical_text(
+                    previous.content_json) == sameness.canonical_text(it.content_json)):
                 raise ConflictError(
                     Msg("id '{event_id}' is used twice with different content: line {line} has {content_json}, this"
                         " line has {content_json_2}",
@@ -653,7 +656,9 @@ class Intake:
     def _known(self, it: Prepared, entry: IdEntry) -> None:
         """A row whose id is stored: already present (same content), the second of identical
         rows without ids (stored earlier in this write), or a conflict naming both versions."""
-        if entry.digest == it.digest:
+        if entry.digest == it.digest or (it.derived and sameness.canonical_text(digests.stored_content(
+                self.w.fetch_state(entry.stream, entry.version))) == sameness.canonical_text(it.content_json)):
+            # (a derived id: the same content, perhaps in another Unicode form)
             if it.derived and entry.revision >= self.w.first_revision:
                 self._identical_row(it, None)
                 return

@@ -90,10 +90,12 @@ def write_errors(source: str, options: ReadOptions, errors: list[InputError], ta
         if line == header_line or line not in rows:
             continue
         cells = rows[line]
-        text = "；".join(dict.fromkeys(problem_text(e) for e in by_line[line]))
+        text = "\n".join(dict.fromkeys(problem_text(e) for e in by_line[line]))  # one problem a line
         table.append([cells[i] if i < len(cells) else "" for i in keep] + [text])
     if target.lower().endswith(".xlsx"):
         import openpyxl
+        from openpyxl.styles import Alignment
+        from openpyxl.utils import get_column_letter
 
         book = openpyxl.Workbook()
         sheet = book.active
@@ -102,6 +104,9 @@ def write_errors(source: str, options: ReadOptions, errors: list[InputError], ta
             for column, value in enumerate(row, start=1):
                 cell = sheet.cell(row=number, column=column, value=_xlsx_text(value))
                 cell.data_type = "s"  # text, whatever it starts with (openpyxl makes ``=…`` a formula)
+                if column == len(row) and number > 1:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")  # the 问题 cell: a problem a line
+        sheet.column_dimensions[get_column_letter(len(out_header))].width = 60
         book.save(target)
     else:
         with open(target, "w", encoding="utf-8-sig", newline="") as handle:

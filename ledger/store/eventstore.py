@@ -132,10 +132,14 @@ class Writer:
         return digests.lookup(self.backend, self.c, keys)
 
     def fetch(self, stream: str, version: int) -> dict[str, Any]:
+        return codec.loads(self.fetch_state(stream, version))
+
+    def fetch_state(self, stream: str, version: int) -> bytes:
+        """A record's stored bytes."""
         rows = self.backend.query(
             self.c, f"SELECT state FROM {self.backend.recorder.events_table_name} "
                     "WHERE originator_id = ? AND originator_version = ?", (stream, version))
-        return codec.loads(bytes(rows[0]["state"]))
+        return bytes(rows[0]["state"])
 
     def records(self, stream: str) -> list[Record]:
         return stream_records(self.backend, self.c, stream)

@@ -169,7 +169,10 @@ def cli_message(route: str, exc: InputError) -> str:
 
 
 def cli_error(route: str, exc: InputError) -> InputError:
-    """``exc`` with its field named as the route's CLI command names it."""
+    """``exc`` with its field named as the route's CLI command names it (a route without a
+    command — an import's rows, say — keeps the event's field, worded by ``ledger.wording``)."""
+    if route not in CLI_COMMAND:
+        return exc
     from ..cli import main
     from ..cli.base import option_label
 
