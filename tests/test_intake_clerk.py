@@ -183,7 +183,7 @@ def test_a_probable_duplicate_is_held_back_naming_the_stored_event(db_url, tmp_p
     run = cli(db_url, "import", changed)
     assert run.code == 2 and head(db_url) == before
     assert f"held back as a probable duplicate of event {WARNING_ID}" in run.err
-    assert "说明 (note): '迟到' → '迟到两次'" in run.err
+    assert "note: '迟到' → '迟到两次'" in run.err
     assert f"`ledger correct {WARNING_ID} --set note=迟到两次 --reason …`" in run.err
     run = cli(db_url, "import", changed, "--allow-duplicates")
     assert run.code == 0 and run.out.strip().endswith("1 new, 0 already present")

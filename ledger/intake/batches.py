@@ -114,7 +114,7 @@ class Prepared(NamedTuple):
     actor: str | None
     content_json: str
     digest: str
-    keys: tuple[bytes, ...]
+    keys: tuple[int, ...]
     """Its digest-index keys: the content key, then the likeness key if it has one (``store.digests``)."""
     derived: bool
     """The id was derived from the content (the event came without one)."""
@@ -127,12 +127,12 @@ class Prepared(NamedTuple):
         return validate(self.content_json.encode())
 
     @property
-    def likeness(self) -> bytes | None:
+    def likeness(self) -> int | None:
         return self.keys[1] if len(self.keys) > 1 else None
 
 
 PreparedRow = tuple[str, int, str, str, str, str, str | None, bool, tuple[str, ...], str | None, str, str,
-                    tuple[bytes, ...], bool]
+                    tuple[int, ...], bool]
 """A ``Prepared`` as a plain tuple (its fields in order), as batches cross processes."""
 
 _ID: Final = 2
@@ -156,14 +156,14 @@ class Where(TypedDict):
     line: int
 
 
-def content_id(kind: str, date: Any, key: bytes) -> str:
-    """The id of an event given without one: its type, date and content key (16 hex digits of
-    it), e.g. ``warning-2021-03-01-3f9a1c2b7e4d5a6b`` — the same content gives the same id in
-    any file, on import, ``record`` or the web."""
-    return f"{kind}-{date}-{key[:8].hex()}"
+def content_id(kind: str, date: Any, key: int) -> str:
+    """The id of an event given without one: its type, date and content key (16 hex digits),
+    e.g. ``warning-2021-03-01-3f9a1c2b7e4d5a6b`` — the same content gives the same id in any
+    file, on import, ``record`` or the web."""
+    return f"{kind}-{date}-{digests.key_hex(key)}"
 
 
-def identified(event: Event) -> tuple[str, str, str, tuple[bytes, ...], bool]:
+def identified(event: Event) -> tuple[str, str, str, tuple[int, ...], bool]:
     """(id, content JSON, its digest, digest-index keys, derived): the event's id — its own,
     or one derived from its content (``content_id``) — and its canonical encoding."""
     content_json, digest = codec.encode_event(event)
@@ -187,11 +187,11 @@ def _value(event: Event, name: str) -> Any:
 def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
     """Validate and encode one line (pure: no store access)."""
     raw = src.data
-    if _is_example(raw):
-        raise ExampleRow(origin=src.origin, line=src.line)
     event = _read_row(raw, roster) if type(raw) is dict else None
     if event is None:
-        event = _validated(src, roster)
+        event = _validated(src, roster)  # (a template's example row that fails: ``_prepare_each``)
+    if event.id == EXAMPLE_ID:
+        raise ExampleRow(origin=src.origin, line=src.line)
     if type(raw) is bytes:
         if raw.count(b":") > len(event.model_fields_set):
             _check_unique_keys(src, raw)  # more colons than keys: nested objects, or a key given twice
@@ -413,6 +413,8 @@ def _prepare_each(chunk: list[SourceLine], roster: frozenset[str], problems: Pro
         try:
             yield prepare(src, roster)
         except InputError as exc:
+            if not isinstance(exc, ExampleRow) and _is_example(src.data):  # an example whose unit is not ours
+                exc = ExampleRow(origin=src.origin, line=src.line)
             problems.failed_line(exc, src.data)
             for other in _other_problems(src, exc, roster):
                 problems.add(other)
@@ -462,8 +464,8 @@ class Intake:
         self.reread = reread
         """The input again (to name the first of identical rows whose batch is written already)."""
         self.identical = sameness.IdenticalRows()
-        self.hits: dict[bytes, list[tuple[str, int, bytes]]] = {}  # this batch's keys found in the digest index
-        self.local_keys: dict[bytes, PreparedRow] = {}  # this batch's appended rows by their digest-index keys
+        self.hits: dict[int, list[tuple[str, int, bytes]]] = {}  # this batch's keys found in the digest index
+        self.local_keys: dict[int, PreparedRow] = {}  # this batch's appended rows by their digest-index keys
         self.vocabulary, self.strict = vocabulary, strict
         """The vocabulary check (import only): values no policy names are warnings, errors when strict."""
         self.observed = vocabulary_module.Observed()
@@ -702,7 +704,7 @@ class Intake:
                              " (e.g. in the note)", origin=it.origin, line=it.line, problem=True)
         self.identical.add(it.event_id, first, (it.origin, it.line))
 
-    def _candidates(self, key: bytes) -> list[sameness.Candidate]:
+    def _candidates(self, key: int) -> list[sameness.Candidate]:
         """The records under ``key``: stored ones (this write's earlier batches too), then this
         batch's."""
         found = sameness.stored_candidates(self.hits.get(key, ()))
@@ -977,8 +979,7 @@ class Intake:
 
 
 def _differences(event_id: str, stored: dict[str, Any], given: dict[str, Any]) -> str:
-    """The fields that differ (stored → this line; each field by its Chinese name and its key,
-    — for none), and the command that changes them."""
+    """The fields that differ (stored → this line; — for none), and the command that changes them."""
     keys = [k for k in dict.fromkeys([*stored, *given]) if stored.get(k) != given.get(k)]
     changes = "; ".join(f"{_field_name(k)}: {_show(stored.get(k)) or '—'} → {_show(given.get(k)) or '—'}"
                         for k in keys)
@@ -992,7 +993,11 @@ def _differences(event_id: str, stored: dict[str, Any], given: dict[str, Any]) -
 
 
 def _field_name(field: str) -> str:
-    zh = names_module.field_zh(field)
+    """A field as a difference names it: in Chinese by its catalogue name and its key (the
+    sentence is made where it is said: the writing process, in the language spoken there)."""
+    from ..i18n import is_zh
+
+    zh = names_module.field_zh(field) if is_zh() else None
     return f"{zh} ({field})" if zh else field
 
 

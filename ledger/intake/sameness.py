@@ -107,7 +107,7 @@ def same_content(content_json: str, candidates: Iterable[Candidate]) -> Candidat
     return None
 
 
-def probable_duplicate(kind: str, likeness: bytes, content_json: str, candidates: Iterable[Candidate],
+def probable_duplicate(kind: str, likeness: int, content_json: str, candidates: Iterable[Candidate],
                        retracted: Callable[[Candidate], bool]) -> Candidate | None:
     """The first candidate that is probably the same fact: its likeness key recomputed is
     this row's, its content differs, and it counts (not retracted)."""

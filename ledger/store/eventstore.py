@@ -78,11 +78,11 @@ class Pending(NamedTuple):
     digest: str
     actor: str
     opens: str | None = None  # thread key this event opens
-    keys: tuple[bytes, ...] | None = None
+    keys: tuple[int, ...] | None = None
     """Its digest-index keys (``digests.record_keys``) when the caller has them; else worked out here."""
 
 
-PendingRow = tuple[str, str, str, str, str, str, str | None, tuple[bytes, ...] | None]
+PendingRow = tuple[str, str, str, str, str, str, str | None, tuple[int, ...] | None]
 """A ``Pending`` as a plain tuple (its fields in order)."""
 
 
@@ -126,7 +126,7 @@ class Writer:
     def lookup_threads(self, keys: Iterable[str]) -> dict[str, str]:
         return threads_of(self.backend, self.c, keys)
 
-    def lookup_digests(self, keys: Iterable[bytes]) -> dict[bytes, list[tuple[str, int, bytes]]]:
+    def lookup_digests(self, keys: Iterable[int]) -> dict[int, list[tuple[str, int, bytes]]]:
         """Digest-index key → the records indexed under it (stream, version, stored state),
         this write's earlier batches included."""
         return digests.lookup(self.backend, self.c, keys)
@@ -186,6 +186,7 @@ class Writer:
             self.frontier.append_records(stored, made)
             b.insert_nodes(c, made)
         b.insert_ids(c, id_rows)
+        digest_rows.sort()
         b.insert_digests(c, digest_rows)
         b.upsert(c, "ledger_threads", ("thread", "stream"), ("text", "text"), thread_rows)
         self.hash, self.revision = previous, revision

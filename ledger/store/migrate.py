@@ -106,6 +106,7 @@ def _fill_format_4(backend: Backend, c: Any, on_progress: Callable[[int], None] 
             content = stored_content(bytes(row["state"]))
             for key in record_keys(row["topic"], content):
                 made.append((key, str(row["originator_id"]), int(row["originator_version"])))
+        made.sort()
         backend.insert_digests(c, made)
         entries += len(made)
         if on_progress:

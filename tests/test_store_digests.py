@@ -1,0 +1,143 @@
+"""The digest index (store format 4, issue #26): its keys as docs/store.md defines them, kept by
+every write, recomputed by `ledger verify` (an entry altered, removed or added is found), on
+both stores."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from helpers import cli, setup_units, write_jsonl
+
+from ledger.app import Ledger
+from ledger.events import codec
+from ledger.events.catalog import CATALOG, IMPORTABLE, validate
+from ledger.store import digests
+
+EVENTS = [
+    {"type": "warning", "unit": "jk-fgj", "date": "2021-06-03", "id": "w1", "issuer_level": "district",
+     "source": "吉经开〔2021〕1号"},
+    {"type": "hotline_ticket", "unit": "jk-czj", "date": "2021-06-01", "id": "t1", "ticket": "T1",
+     "due": "2021-06-10"},
+    {"type": "hotline_replied", "unit": "jk-czj", "date": "2021-06-06", "id": "t1r", "ticket": "T1", "quality": "ok"},
+    {"type": "training_session", "unit": "jk-fgj", "date": "2021-06-07", "topic": "条例"},  # no id: derived
+]
+
+
+def test_keys_as_documented():
+    """The content key: SHA-256 over "content\\n" and the canonical content without its id; the
+    likeness key over "like\\n" and the parts joined by U+001F (worked out here by hand)."""
+    text = '{"type":"warning","unit":"jk-fgj","date":"2021-06-03","id":"w1","source":"文1号","issuer_level":"city"}'
+    bare = '{"type":"warning","unit":"jk-fgj","date":"2021-06-03","source":"文1号","issuer_level":"city"}'
+    assert digests.without_id(text) == bare and digests.with_id(bare, "w1") == text
+    by_hand = int.from_bytes(hashlib.sha256(b"content\n" + bare.encode()).digest()[:8], "big", signed=True)
+    assert digests.content_key(text) == digests.content_key(bare) == by_hand
+    like = "\x1f".join(["warning", "jk-fgj", "2021-06-03", "source", "文1号"])
+    assert digests.likeness_key("warning", {"unit": "jk-fgj", "date": "2021-06-03", "source": "文1号"}.get) == \
+        int.from_bytes(hashlib.sha256(b"like\n" + like.encode()).digest()[:8], "big", signed=True)
+    assert digests.likeness_key("warning", {"unit": "jk-fgj", "date": "2021-06-03"}.get) is None  # no document
+    reply = "\x1f".join(["hotline_replied", "u", "2021-06-06", "key", "T1"])
+    assert digests.likeness_key("hotline_replied", {"unit": "u", "date": "2021-06-06", "ticket": "T1"}.get) == \
+        int.from_bytes(hashlib.sha256(b"like\n" + reply.encode()).digest()[:8], "big", signed=True)
+    # an id holding what JSON escapes (ids stored before the caller-id rule stay valid)
+    odd = '{"type":"warning","unit":"u","date":"2021-06-03","id":"a\\",\\"id\\":\\"b","note":"x"}'
+    assert digests.without_id(odd) == '{"type":"warning","unit":"u","date":"2021-06-03","note":"x"}'
+
+
+@pytest.mark.parametrize("kind", IMPORTABLE)
+def test_every_type_puts_its_id_where_the_serializer_does(kind):
+    """``with_id`` (a derived id inserted into content encoded without one) gives what encoding
+    the event with that id gives, for every importable type."""
+    model = CATALOG[kind]
+    data = {"type": kind, "unit": "u", "date": "2021-06-03"}
+    for name, info in model.model_fields.items():
+        if info.is_required() and name not in data:
+            data[name] = _sample(kind, name)
+    event = validate(data)
+    bare, _ = codec.encode_event(event)
+    full, _ = codec.encode_event(event.model_copy(update={"id": "x-1"}))
+    assert digests.with_id(bare, "x-1") == full and digests.without_id(full) == bare
+
+
+def _sample(kind: str, name: str) -> object:
+    from ledger.intake import words
+
+    choices = words.choices(kind, name)
+    if choices:
+        return choices[0]
+    shape = words.shapes(kind).get(name)
+    if shape == "date":
+        return "2021-06-05"
+    if shape == "whole":
+        return "1"
+    if shape == "period":
+        return "2021-06"
+    if shape == "flag":
+        return "true"
+    if name == "value" or name == "score":
+        return "1"
+    if name == "targets":
+        return ["t"]
+    if name == "changes":
+        return {"note": "x"}
+    return "x"
+
+
+def test_the_likeness_tables_cover_the_catalogue():
+    """Every importable type is classified: a follow-up of a ticket/item (its key), a fact known
+    by its document (its subject fields), or without a likeness key — a new type must say."""
+    for kind in IMPORTABLE:
+        model = CATALOG[kind]
+        classified = (kind in digests.THREAD_KEYS) + (kind in digests.SUBJECTS) + (kind in digests.UNLIKE)
+        assert classified == 1, kind
+        if model.thread and not model.opens_thread:
+            assert digests.THREAD_KEYS[kind][0] == model.thread, kind
+        for name in digests.SUBJECTS.get(kind, ()) + digests.THREAD_KEYS.get(kind, ()):
+            assert name in model.model_fields, (kind, name)
+
+
+def _tampered(url: str, statement: str, params: tuple = ()) -> str:
+    with Ledger(url) as ledger:
+        backend = ledger.store.backend
+        with backend.transaction(commit=True) as c:
+            c.execute(backend.sql(statement), params)
+    run = cli(url, "verify")
+    assert run.code == 1, run.out + run.err
+    return run.out + run.err
+
+
+def test_every_write_keeps_the_index_and_verify_recomputes_it(db_url, tmp_path):
+    setup_units(db_url, tmp_path)
+    assert cli(db_url, "import", write_jsonl(tmp_path / "e.jsonl", EVENTS)).code == 0
+    with Ledger(db_url) as ledger:
+        backend = ledger.store.backend
+        with backend.transaction(commit=False) as c:
+            rows = backend.query(c, "SELECT digest, stream, version FROM ledger_digests")
+        head = ledger.head()[0]
+    # a content key per record (units, too); likeness keys for the warning (its 文号) and the reply
+    assert len(rows) == head + 2
+    assert cli(db_url, "verify").code == 0
+    w1 = digests.content_key('{"type":"warning","unit":"jk-fgj","date":"2021-06-03","source":"吉经开〔2021〕1号",'
+                             '"issuer_level":"district"}')
+    assert (w1, "unit:jk-fgj:2021") in {(int(r["digest"]), r["stream"]) for r in rows}
+
+
+@pytest.mark.parametrize("how", ["removed", "altered", "added"])
+def test_verify_finds_a_tampered_digest_index(db_url, tmp_path, how):
+    setup_units(db_url, tmp_path)
+    assert cli(db_url, "import", write_jsonl(tmp_path / "e.jsonl", EVENTS)).code == 0
+    with Ledger(db_url) as ledger:
+        revision = ledger.store.lookup_ids(["t1r"])["t1r"].revision
+        entry = ledger.store.lookup_ids(["t1r"])["t1r"]
+    key = digests.content_key('{"type":"hotline_replied","unit":"jk-czj","date":"2021-06-06","ticket":"T1",'
+                              '"quality":"ok"}')
+    if how == "removed":
+        said = _tampered(db_url, "DELETE FROM ledger_digests WHERE digest = ?", (key,))
+        assert f"first bad revision: {revision}" in said and "digest index has no entry" in said
+    elif how == "altered":
+        said = _tampered(db_url, "UPDATE ledger_digests SET digest = ? WHERE digest = ?", (key + 1, key))
+        assert f"first bad revision: {revision}" in said
+    else:
+        said = _tampered(db_url, "INSERT INTO ledger_digests (digest, stream, version) VALUES (?, ?, ?)",
+                         (12345, entry.stream, entry.version))
+        assert "digest index holds" in said and "first bad record: none" in said
