@@ -209,11 +209,17 @@ def _tree_import(tree: str, url: str, units: str, events: str) -> tuple[int, flo
 
 
 def _without_ids(events: str, target: str) -> None:
+    """The year without ids; a line the same as an earlier one once its id is gone (a few: the
+    same praise twice a day) left out, since identical rows without ids are refused."""
+    seen: set[str] = set()
     with open(events, encoding="utf-8") as src, open(target, "w", encoding="utf-8") as dst:
         for line in src:
             event = json.loads(line)
             event.pop("id", None)
-            dst.write(json.dumps(event, ensure_ascii=False) + "\n")
+            text = json.dumps(event, ensure_ascii=False)
+            if text not in seen:
+                seen.add(text)
+                dst.write(text + "\n")
 
 
 def digest_cost(tmp: Path, units: str, events: str, base: str, rounds: int) -> None:

@@ -24,21 +24,30 @@ EVENTS = [
 ]
 
 
+def _sha(namespace: bytes, text: str) -> int:
+    return int.from_bytes(hashlib.sha256(namespace + text.encode()).digest()[:8], "big", signed=True)
+
+
 def test_keys_as_documented():
-    """The content key: SHA-256 over "content\\n" and the canonical content without its id; the
-    likeness key over "like\\n" and the parts joined by U+001F (worked out here by hand)."""
+    """A record's key: SHA-256 over "key\n" and type, unit, date and the type's key fields joined
+    by U+001F (worked out here by hand); the content hash (derived ids) over "content\n" and the
+    canonical content without its id."""
     text = '{"type":"warning","unit":"jk-fgj","date":"2021-06-03","id":"w1","source":"文1号","issuer_level":"city"}'
     bare = '{"type":"warning","unit":"jk-fgj","date":"2021-06-03","source":"文1号","issuer_level":"city"}'
     assert digests.without_id(text) == bare and digests.with_id(bare, "w1") == text
-    by_hand = int.from_bytes(hashlib.sha256(b"content\n" + bare.encode()).digest()[:8], "big", signed=True)
-    assert digests.content_key(text) == digests.content_key(bare) == by_hand
-    like = "\x1f".join(["warning", "jk-fgj", "2021-06-03", "source", "文1号"])
-    assert digests.likeness_key("warning", {"unit": "jk-fgj", "date": "2021-06-03", "source": "文1号"}.get) == \
-        int.from_bytes(hashlib.sha256(b"like\n" + like.encode()).digest()[:8], "big", signed=True)
-    assert digests.likeness_key("warning", {"unit": "jk-fgj", "date": "2021-06-03"}.get) is None  # no document
-    reply = "\x1f".join(["hotline_replied", "u", "2021-06-06", "key", "T1"])
-    assert digests.likeness_key("hotline_replied", {"unit": "u", "date": "2021-06-06", "ticket": "T1"}.get) == \
-        int.from_bytes(hashlib.sha256(b"like\n" + reply.encode()).digest()[:8], "big", signed=True)
+    assert digests.content_hash(text) == digests.content_hash(bare) == _sha(b"content\n", bare)
+    warning = {"unit": "jk-fgj", "date": "2021-06-03", "source": "文1号", "issuer_level": "city"}
+    assert digests.record_key("warning", warning.get) == _sha(b"key\n", "warning\x1fjk-fgj\x1f2021-06-03\x1f文1号")
+    assert digests.alike_rule("warning", warning.get) and not digests.alike_rule("warning", {"unit": "u"}.get)
+    assert digests.record_key("warning", {"unit": "jk-fgj", "date": "2021-06-03"}.get) == \
+        _sha(b"key\n", "warning\x1fjk-fgj\x1f2021-06-03\x1f")  # no document: ''
+    reply = {"unit": "u", "date": "2021-06-06", "ticket": "T1", "quality": "ok"}
+    assert digests.record_key("hotline_replied", reply.get) == \
+        _sha(b"key\n", "hotline_replied\x1fu\x1f2021-06-06\x1fT1")
+    finding = {"unit": "u", "date": "2021-06-06", "item": "消防", "result": "met", "source": "文2号"}
+    assert digests.record_key("finding", finding.get) == _sha(b"key\n", "finding\x1fu\x1f2021-06-06\x1f文2号\x1f消防")
+    assert digests.record_key("unit_registered", {"unit": "u", "date": "2021-01-01"}.get) == \
+        _sha(b"key\n", "unit_registered\x1fu\x1f2021-01-01")
     # an id holding what JSON escapes (ids stored before the caller-id rule stay valid)
     odd = '{"type":"warning","unit":"u","date":"2021-06-03","id":"a\\",\\"id\\":\\"b","note":"x"}'
     assert digests.without_id(odd) == '{"type":"warning","unit":"u","date":"2021-06-03","note":"x"}'
@@ -83,16 +92,16 @@ def _sample(kind: str, name: str) -> object:
     return "x"
 
 
-def test_the_likeness_tables_cover_the_catalogue():
-    """Every importable type is classified: a follow-up of a ticket/item (its key), a fact known
-    by its document (its subject fields), or without a likeness key — a new type must say."""
+def test_the_key_tables_cover_the_catalogue():
+    """Every importable type is classified: a follow-up of a ticket/item or a report (its key), a
+    fact known by its document (its subject fields), or never alike — a new type must say."""
     for kind in IMPORTABLE:
         model = CATALOG[kind]
         classified = (kind in digests.THREAD_KEYS) + (kind in digests.SUBJECTS) + (kind in digests.UNLIKE)
         assert classified == 1, kind
-        if model.thread and not model.opens_thread:
-            assert digests.THREAD_KEYS[kind][0] == model.thread, kind
-        for name in digests.SUBJECTS.get(kind, ()) + digests.THREAD_KEYS.get(kind, ()):
+        if model.thread:
+            assert digests.KEY_FIELDS[kind][0] == model.thread, kind
+        for name in digests.KEY_FIELDS[kind]:
             assert name in model.model_fields, (kind, name)
 
 
@@ -114,11 +123,10 @@ def test_every_write_keeps_the_index_and_verify_recomputes_it(db_url, tmp_path):
         with backend.transaction(commit=False) as c:
             rows = backend.query(c, "SELECT digest, stream, version FROM ledger_digests")
         head = ledger.head()[0]
-    # a content key per record (units, too); likeness keys for the warning (its 文号) and the reply
-    assert len(rows) == head + 2
+    # one entry per record (the units' too), under its key
+    assert len(rows) == head
     assert cli(db_url, "verify").code == 0
-    w1 = digests.content_key('{"type":"warning","unit":"jk-fgj","date":"2021-06-03","source":"吉经开〔2021〕1号",'
-                             '"issuer_level":"district"}')
+    w1 = digests.record_key("warning", {"unit": "jk-fgj", "date": "2021-06-03", "source": "吉经开〔2021〕1号"}.get)
     assert (w1, "unit:jk-fgj:2021") in {(int(r["digest"]), r["stream"]) for r in rows}
 
 
@@ -129,8 +137,7 @@ def test_verify_finds_a_tampered_digest_index(db_url, tmp_path, how):
     with Ledger(db_url) as ledger:
         revision = ledger.store.lookup_ids(["t1r"])["t1r"].revision
         entry = ledger.store.lookup_ids(["t1r"])["t1r"]
-    key = digests.content_key('{"type":"hotline_replied","unit":"jk-czj","date":"2021-06-06","ticket":"T1",'
-                              '"quality":"ok"}')
+    key = digests.record_key("hotline_replied", {"unit": "jk-czj", "date": "2021-06-06", "ticket": "T1"}.get)
     if how == "removed":
         said = _tampered(db_url, "DELETE FROM ledger_digests WHERE digest = ?", (key,))
         assert f"first bad revision: {revision}" in said and "digest index has no entry" in said

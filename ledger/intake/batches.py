@@ -114,8 +114,10 @@ class Prepared(NamedTuple):
     actor: str | None
     content_json: str
     digest: str
-    keys: tuple[int, ...]
-    """Its digest-index keys: the content key, then the likeness key if it has one (``store.digests``)."""
+    key: int
+    """Its digest-index key (``store.digests.record_key``)."""
+    alike: bool
+    """A likeness rule applies: a stored event under its key with other content is probably this fact."""
     derived: bool
     """The id was derived from the content (the event came without one)."""
 
@@ -126,22 +128,20 @@ class Prepared(NamedTuple):
     def event(self) -> Event:
         return validate(self.content_json.encode())
 
-    @property
-    def likeness(self) -> int | None:
-        return self.keys[1] if len(self.keys) > 1 else None
-
 
 PreparedRow = tuple[str, int, str, str, str, str, str | None, bool, tuple[str, ...], str | None, str, str,
-                    tuple[int, ...], bool]
+                    int, bool, bool]
 """A ``Prepared`` as a plain tuple (its fields in order), as batches cross processes."""
 
 _ID: Final = 2
 _THREAD: Final = 6
 _REFS: Final = 8
-_KEYS: Final = 12
-_DERIVED: Final = 13
-assert (Prepared._fields[_ID], Prepared._fields[_THREAD], Prepared._fields[_REFS], Prepared._fields[_KEYS],
-        Prepared._fields[_DERIVED]) == ("event_id", "thread", "refs", "keys", "derived")
+_KEY: Final = 12
+_ALIKE: Final = 13
+_DERIVED: Final = 14
+assert (Prepared._fields[_ID], Prepared._fields[_THREAD], Prepared._fields[_REFS], Prepared._fields[_KEY],
+        Prepared._fields[_ALIKE], Prepared._fields[_DERIVED]) == ("event_id", "thread", "refs", "key", "alike",
+                                                                  "derived")
 
 EXAMPLE_ID = "示例"
 """The id ``ledger template`` gives its example row: import skips a row with it (EVENTS.md,
@@ -163,21 +163,19 @@ def content_id(kind: str, date: Any, key: int) -> str:
     return f"{kind}-{date}-{digests.key_hex(key)}"
 
 
-def identified(event: Event) -> tuple[str, str, str, tuple[int, ...], bool]:
-    """(id, content JSON, its digest, digest-index keys, derived): the event's id — its own,
-    or one derived from its content (``content_id``) — and its canonical encoding."""
+def identified(event: Event) -> tuple[str, str, str, int, bool, bool]:
+    """(id, content JSON, its digest, digest-index key, alike, derived): the event's id — its
+    own, or one derived from its canonical content (``content_id``) — its canonical encoding,
+    and what the digest index files it under."""
     content_json, digest = codec.encode_event(event)
-    key = digests.content_key(content_json)
     event_id, derived = event.id, event.id is None
     if event_id is None:
-        event_id = content_id(event.type, event.date, key)
+        event_id = content_id(event.type, event.date, digests.content_hash(content_json))
         content_json = digests.with_id(content_json, event_id)
         digest = hashlib.sha256(content_json.encode()).hexdigest()
-    like = digests.likeness_key(event.type, partial(_value, event)) if event.type in _LIKENESS_TYPES else None
-    return event_id, content_json, digest, (key,) if like is None else (key, like), derived
-
-
-_LIKENESS_TYPES = frozenset(digests.THREAD_KEYS) | frozenset(digests.SUBJECTS)
+    get = partial(_value, event)
+    return (event_id, content_json, digest, digests.record_key(event.type, get), digests.alike_rule(event.type, get),
+            derived)
 
 
 def _value(event: Event, name: str) -> Any:
@@ -213,7 +211,7 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
     # A decision's id is the ledger's own (<appeal>/decision); every other id given is the caller's.
     if event.id is not None and kind != "appeal_decided" and caller_id_problem(event.id):
         raise InputError(CALLER_ID_EXPECTED, origin=src.origin, line=src.line, field="id", got=_show(event.id))
-    event_id, content_json, digest, keys, derived = identified(event)
+    event_id, content_json, digest, key, alike, derived = identified(event)
     if kind not in AMENDMENTS:
         refs: tuple[str, ...] = (event.of,) if kind == "rectification_failed" and event.of else ()  # type: ignore[attr-defined]
     elif kind == "appeal_filed":
@@ -224,7 +222,7 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
         refs = (event.target, event.appeal) if event.appeal else (event.target,)  # type: ignore[attr-defined]
     thread = thread_key(unit, event.thread, getattr(event, event.thread)) if event.thread else None
     return Prepared(src.origin, src.line, event_id, kind, unit, unit_stream(unit, event.ledger_year()), thread,
-                    event.opens_thread, refs, event.actor, content_json, digest, keys, derived)
+                    event.opens_thread, refs, event.actor, content_json, digest, key, alike, derived)
 
 
 UNIT_EXPECTED = ("a registered unit id (see `ledger units list`; register with "
@@ -465,7 +463,7 @@ class Intake:
         """The input again (to name the first of identical rows whose batch is written already)."""
         self.identical = sameness.IdenticalRows()
         self.hits: dict[int, list[tuple[str, int, bytes]]] = {}  # this batch's keys found in the digest index
-        self.local_keys: dict[int, PreparedRow] = {}  # this batch's appended rows by their digest-index keys
+        self.local_keys: dict[int, list[PreparedRow]] = {}  # this batch's appended rows by their digest-index key
         self.vocabulary, self.strict = vocabulary, strict
         """The vocabulary check (import only): values no policy names are warnings, errors when strict."""
         self.observed = vocabulary_module.Observed()
@@ -563,12 +561,10 @@ class Intake:
                 wanted.update(row[_REFS])
         known = self.w.lookup_ids(wanted)
         thread_streams = self.w.lookup_threads(threads) if threads else {}
-        # The digest index: the content keys of id-less rows (already present under another id?)
-        # and the likeness keys (probable duplicates?).
-        keys = {row[_KEYS][0] for row in items if row[_DERIVED] and row[_ID] not in known}
-        if not self.allow_duplicates:
-            keys.update(row[_KEYS][1] for row in items if len(row[_KEYS]) > 1)
-        hits = self.hits = self.w.lookup_digests(keys) if keys else {}
+        # The digest index, for the rows it can tell something: id-less ones (already present under
+        # another id?) and those a likeness rule applies to (probable duplicates?) — where their
+        # stream already holds records (an empty stream holds no duplicate: a new year costs nothing).
+        hits = self.hits = self._lookup_keys(items, known, thread_streams)
         local: dict[str, tuple[PreparedRow, str]] = {}  # id -> (prepared row, stream) for this batch
         local_keys = self.local_keys = {}
         pending: list[PendingRow] = []  # Pending fields, as plain tuples
@@ -578,11 +574,9 @@ class Intake:
         for row in items:
             # The common case inline (the import's hot loop): a new fact, ticket or item, or a
             # follow-up of a known one. Everything else takes the full path (``_item``).
-            _, _, event_id, kind, _, home, thread, opens, refs, actor, content_json, digest, row_keys, derived = row
-            key = row_keys[0]
-            like = row_keys[1] if len(row_keys) > 1 else None
-            if refs or event_id in local or event_id in known or (derived and (key in hits or key in local_keys)) \
-                    or (like is not None and (like in hits or like in local_keys)):
+            _, _, event_id, kind, _, home, thread, opens, refs, actor, content_json, digest, key, alike, derived = row
+            if refs or event_id in local or event_id in known or ((derived or alike) and (
+                    key in hits or key in local_keys)):
                 self._try_item(Prepared._make(row), known, local, thread_streams, pending)
                 continue
             if thread is None:
@@ -600,11 +594,12 @@ class Intake:
                     continue
                 stream = followed
             pending.append((event_id, kind, stream, content_json, digest, actor or default_actor,
-                            thread if opens else None, row_keys))
+                            thread if opens else None, key))
             local[event_id] = (row, stream)
-            local_keys[key] = row
-            if like is not None:
-                local_keys[like] = row
+            if key in local_keys:
+                local_keys[key].append(row)
+            else:
+                local_keys[key] = [row]
         revisions = self.w.append(pending)
         self.result.new += len(pending)
         if self.result.keep_ids:
@@ -620,8 +615,8 @@ class Intake:
                 known.update(self.w.lookup_ids([it.event_id]))
         if it.event_id in local:
             previous = Prepared._make(local[it.event_id][0])
-            if previous.digest != it.digest and not (it.derived and sameness.canonical_text(
-                    previous.content_json) == sameness.canonical_text(it.content_json)):
+            if previous.digest != it.digest and not (it.derived and digests.canonical_text(
+                    previous.content_json) == digests.canonical_text(it.content_json)):
                 raise ConflictError(
                     Msg("id '{event_id}' is used twice with different content: line {line} has {content_json}, this"
                         " line has {content_json_2}",
@@ -641,14 +636,13 @@ class Intake:
             if same is not None:
                 self._present(it, same.event_id)
                 return
-        if it.likeness is not None and not self.allow_duplicates:
+        if it.alike and not self.allow_duplicates:
             self._check_likeness(it)
         stream, opens = self._resolve(it, known, local, thread_streams)
         pending.append(Pending(it.event_id, it.type, stream, it.content_json, it.digest, it.actor or self.actor,
-                               opens, it.keys))
+                               opens, it.key))
         local[it.event_id] = (it, stream)
-        for key in it.keys:
-            self.local_keys[key] = it
+        self.local_keys.setdefault(it.key, []).append(it)
         if opens:
             thread_streams[opens] = stream
             self.opened[opens] = it.event_id
@@ -658,8 +652,8 @@ class Intake:
     def _known(self, it: Prepared, entry: IdEntry) -> None:
         """A row whose id is stored: already present (same content), the second of identical
         rows without ids (stored earlier in this write), or a conflict naming both versions."""
-        if entry.digest == it.digest or (it.derived and sameness.canonical_text(digests.stored_content(
-                self.w.fetch_state(entry.stream, entry.version))) == sameness.canonical_text(it.content_json)):
+        if entry.digest == it.digest or (it.derived and digests.canonical_text(digests.stored_content(
+                self.w.fetch_state(entry.stream, entry.version))) == digests.canonical_text(it.content_json)):
             # (a derived id: the same content, perhaps in another Unicode form)
             if it.derived and entry.revision >= self.w.first_revision:
                 self._identical_row(it, None)
@@ -704,23 +698,40 @@ class Intake:
                              " (e.g. in the note)", origin=it.origin, line=it.line, problem=True)
         self.identical.add(it.event_id, first, (it.origin, it.line))
 
+    def _lookup_keys(self, items: Sequence[PreparedRow], known: dict[str, IdEntry],
+                     thread_streams: dict[str, str]) -> dict[int, list[tuple[str, int, bytes]]]:
+        """The stored records under the keys of this batch's rows that need them: id-less rows
+        not known by their id, rows a likeness rule applies to (unless duplicates are allowed),
+        events about events (their stream is their target's) — unless the stream the row goes
+        to holds no record yet (a record equal or alike lives in the same stream)."""
+        wanted: dict[int, str | None] = {}
+        for row in items:
+            if row[_REFS]:
+                wanted[row[_KEY]] = None
+            elif (row[_DERIVED] and row[_ID] not in known) or (row[_ALIKE] and not self.allow_duplicates):
+                thread = row[_THREAD]
+                wanted[row[_KEY]] = thread_streams.get(thread, row[5]) if thread else row[5]
+        if not wanted:
+            return {}
+        versions = self.w.stream_versions({s for s in wanted.values() if s is not None})
+        keys = [k for k, stream in wanted.items() if stream is None or versions.get(stream)]
+        return self.w.lookup_digests(keys) if keys else {}
+
     def _candidates(self, key: int) -> list[sameness.Candidate]:
         """The records under ``key``: stored ones (this write's earlier batches too), then this
         batch's."""
         found = sameness.stored_candidates(self.hits.get(key, ()))
-        row = self.local_keys.get(key)
-        if row is not None:
+        for row in self.local_keys.get(key, ()):
             mine = Prepared._make(row)
             found.append(sameness.Candidate(mine.event_id, mine.content, mine.content_json, mine.home, None,
                                             mine.line))
         return found
 
     def _same_content(self, it: Prepared) -> sameness.Candidate | None:
-        return sameness.same_content(it.content_json, self._candidates(it.keys[0]))
+        return sameness.same_content(it.content_json, self._candidates(it.key))
 
     def _check_likeness(self, it: Prepared) -> None:
-        assert it.likeness is not None
-        candidates = self._candidates(it.likeness)
+        candidates = self._candidates(it.key)
         if not candidates:
             return
 
@@ -731,7 +742,7 @@ class Intake:
                 return True
             return Amendments(self._stored_records(candidate.stream)).retracted_by(candidate.event_id) is not None
 
-        found = sameness.probable_duplicate(it.type, it.likeness, it.content_json, candidates, retracted)
+        found = sameness.probable_duplicate(it.type, it.key, it.content_json, candidates, retracted)
         if found is not None:
             raise sameness.duplicate_error(found, it.content, _differences, origin=it.origin, line=it.line)
 
@@ -952,8 +963,8 @@ class Intake:
         normalised = corrected.model_dump(mode="json")
         changes = {k: normalised.get(k) for k in event.changes}  # type: ignore[attr-defined]
         update: dict[str, Any] = {"changes": changes, **({"id": None} if it.derived else {})}
-        event_id, content_json, digest, keys, _ = identified(event.model_copy(update=update))
-        return it._replace(event_id=event_id, content_json=content_json, digest=digest, keys=keys)
+        event_id, content_json, digest, key, alike, _ = identified(event.model_copy(update=update))
+        return it._replace(event_id=event_id, content_json=content_json, digest=digest, key=key, alike=alike)
 
     def _check_correction(self, it: Prepared, changes: dict[str, Any], tcontent: dict[str, Any],
                           stream: str) -> Event:

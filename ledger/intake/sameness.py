@@ -2,17 +2,15 @@
 ids in one file, and probable duplicates of stored events.
 
 An event given without an id gets one derived from its content (``batches.content_id``), and
-every stored record's content key and likeness key are in the digest index
-(``ledger.store.digests``). Here the writer asks, for one batch: which of its id-less rows'
-contents are stored (under any id: already present), and which of its rows look like a stored
-event (same unit, type, date and document, or ticket/item/report key) with other content —
-probable duplicates, held back unless ``--allow-duplicates``. A hit in the index is always
-confirmed against the record itself.
+every stored record is in the digest index under its key: type, unit, date and what tells
+such events apart (``ledger.store.digests``). Here the writer compares a row with the records
+under its key: one with the same canonical content is the row, already present (whatever its
+id); one alike (same document, or ticket/item/report key) with other content is a probable
+duplicate, held back unless ``--allow-duplicates``.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,10 +25,7 @@ PRESENT_SHOWN = 20
 """Rows already present listed with their line and stored id (the count is always given)."""
 
 
-def canonical_text(content_json: str) -> str:
-    """What content keys hash: the content without its id, in NFC."""
-    text = digests.without_id(content_json)
-    return text if text.isascii() else unicodedata.normalize("NFC", text)
+canonical_text = digests.canonical_text
 
 
 @dataclass
@@ -107,15 +102,13 @@ def same_content(content_json: str, candidates: Iterable[Candidate]) -> Candidat
     return None
 
 
-def probable_duplicate(kind: str, likeness: int, content_json: str, candidates: Iterable[Candidate],
+def probable_duplicate(kind: str, key: int, content_json: str, candidates: Iterable[Candidate],
                        retracted: Callable[[Candidate], bool]) -> Candidate | None:
-    """The first candidate that is probably the same fact: its likeness key recomputed is
-    this row's, its content differs, and it counts (not retracted)."""
+    """The first candidate that is probably the same fact: its key recomputed is this row's
+    (the index holds 8 bytes of a hash), its content differs, and it counts (not retracted)."""
     text = canonical_text(content_json)
     for candidate in candidates:
-        if candidate.content.get("type") != kind:
-            continue
-        if digests.likeness_key(kind, candidate.content.get) != likeness:
+        if candidate.content.get("type") != kind or digests.record_key(kind, candidate.content.get) != key:
             continue
         if canonical_text(candidate.content_json) == text or retracted(candidate):
             continue

@@ -22,8 +22,8 @@ from .url import StoreUrl
 EVENTS_TABLE = "ledger_events"
 
 STORE_FORMAT = "4"
-"""The layout of the ledger's tables. 4: the digest index (``ledger_digests``: each record's
-content key and likeness key, ``ledger.store.digests``); 3: the Merkle tree (``ledger_merkle``, the head's
+"""The layout of the ledger's tables. 4: the digest index (``ledger_digests``: each record under
+its key, ``ledger.store.digests``); 3: the Merkle tree (``ledger_merkle``, the head's
 ``tree_root``), each stream's last revision, checkpoints; 2: the id index holds only (stream,
 version); 1 (no ``ledger_meta`` table): it also copied revision, digest, type and unit. A store
 of another format is refused with a clear message, never half-read; ``ledger migrate``
@@ -68,10 +68,9 @@ FORMAT3_STEP = [
 """Format 2 → 3: the statements; ``ledger.store.migrate`` fills what they add."""
 
 FORMAT4_STEP = [
-    # Key (a SHA-256's first 8 bytes, a signed integer) → the records indexed under it: each
-    # record's content key (its content without the id) and its likeness key, if any
-    # (ledger.store.digests). Not unique: records with equal content may exist (caller ids,
-    # stores written before format 4).
+    # Key (a SHA-256's first 8 bytes, a signed integer, over a record's type, unit, date and the
+    # fields that tell such events apart: ledger.store.digests) → the records under it. Not
+    # unique: events alike, or equal (caller ids, stores written before format 4), share one.
     "CREATE TABLE ledger_digests (digest BIGINT NOT NULL, stream TEXT NOT NULL, version BIGINT NOT NULL,"
     " PRIMARY KEY (digest, stream, version)){clustered}",
 ]

@@ -1,24 +1,27 @@
-"""The digest index (store format 4): what a stored event says, as keys to find it by.
+"""The digest index (store format 4): every stored record under one key — what it is about.
 
-Two kinds of key per record, each the first 8 bytes of a SHA-256 as a signed 64-bit integer
-(integers are what a B-tree inserts and compares fastest; a hit is always confirmed against the
-record itself, so a shortened hash can never make two events one):
+A record's **key** is the first 8 bytes (a signed 64-bit integer: what a B-tree inserts and
+compares fastest) of the SHA-256 of its type, unit, date and the fields that tell events of
+that type on one day apart: a ticket or item (follow-ups and openers), a report and period,
+the document reference (``source``) with what the event is about (a finding's item, a
+publication's title …), an amendment's target. Two records with the same content always share
+a key, and so do two that are *alike* (below); each lookup returns the few records of the same
+unit, type, day and subject, and the writer compares them with the new row itself — so a
+shortened hash can never make two events one.
 
-* its **content key** — the canonical content without the id (and without the ledger's own
-  keys: actor, recorded_at, revision, hash). An event given without an id gets an id derived
-  from it (``content_id``), and an id-less event whose content key is stored is already
-  present, whatever the stored event's id (a caller's, a UUID from before, a derived one).
-* its **likeness key** (some facts) — the fields that make two records *probably the same
-  fact*: unit, type, date and the document reference (``source``) with what the event is about
-  (a finding's item, a publication's title …), or a ticket/item or report-period key. A new
-  event whose likeness key is stored but whose content differs is held back as a probable
-  duplicate (docs/intake.md).
+* **Equal content** (docs/intake.md): an event given without an id gets an id derived from its
+  canonical content (``content_hash``), and an id-less event whose canonical content equals a
+  stored record's under its key is already present, whatever that record's id (a caller's, a
+  UUID from before, a derived one).
+* **Alike** — probably the same fact: same key and a likeness rule for the type (a ticket/item
+  follow-up or a report: always; a fact known by its document: when ``source`` is given),
+  other content differing: held back as a probable duplicate.
 
 The canonical content is the text the catalogue's serializer writes (docs/store.md, Records:
 fields in catalogue order, absent ones left out, numbers normalised — 96, 96.0 and 9.6e1 are
-``96`` — dates ISO, lists in the order given), without its ``id`` key, in Unicode NFC. It is
-read straight from a stored record's bytes, so ``verify`` and the migration recompute every
-key from the log without the catalogue.
+``96`` — dates ISO, lists in the order given), without its ``id`` key, in Unicode NFC. Keys are
+computed from a record's stored JSON, so ``verify`` and the migration recompute every one from
+the log without the catalogue.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ THREAD_KEYS: dict[str, tuple[str, ...]] = {
     "supervised_item_closed": ("item",), "supervised_item_finding": ("item", "finding"),
     "report_submitted": ("report", "period"),
 }
-"""Follow-ups of a ticket/item and reports: the key that makes two of them on one day the same."""
+"""Follow-ups of a ticket/item and reports: alike when these are the same on the same day."""
 
 SUBJECTS: dict[str, tuple[str, ...]] = {
     "warning": (), "criticism": (), "admonition": (), "praise": (), "inspection_named": (),
@@ -48,13 +51,47 @@ SUBJECTS: dict[str, tuple[str, ...]] = {
     "finding": ("item",), "metric": ("name", "period"), "evaluation": ("panel", "evaluator"),
     "ranking_result": ("indicator",), "complaint": ("kind",), "warning_sent": ("to",),
 }
-"""Facts recognised by their document reference (``source``): what each is about, so that one
-document naming several findings (items) or titles is not several duplicates."""
+"""Facts known by their document reference (``source``): alike when the document and what they
+are about are the same on the same day (one document naming several findings or titles is not
+several duplicates)."""
 
-UNLIKE = frozenset({"hotline_ticket", "supervised_item_assigned", "retraction", "correction", "appeal_filed",
-                    "appeal_decided"})
-"""Types without a likeness key: openers (the ticket/item index refuses a second opener) and
-events about other events (their own rules: docs/store.md)."""
+UNLIKE: dict[str, tuple[str, ...]] = {
+    "hotline_ticket": ("ticket",), "supervised_item_assigned": ("item",), "retraction": ("target",),
+    "correction": ("target",), "appeal_filed": (), "appeal_decided": ("appeal",),
+}
+"""Types never alike (the ticket/item index refuses a second opener; events about events have
+rules of their own: docs/store.md), with the fields their key still takes."""
+
+KEY_FIELDS: dict[str, tuple[str, ...]] = {**UNLIKE, **THREAD_KEYS,
+                                          **{kind: ("source", *fields) for kind, fields in SUBJECTS.items()}}
+"""Each type's fields in its key (after type, unit and date); other types (the ledger's own
+records): none."""
+
+
+def _hash(namespace: bytes, text: str) -> int:
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return int.from_bytes(hashlib.sha256(namespace + text.encode()).digest()[:KEY_BYTES], "big", signed=True)
+
+
+def key_hex(key: int) -> str:
+    """A key as the 16 hex digits of its SHA-256 prefix."""
+    return f"{key % (1 << 64):016x}"
+
+
+def record_key(kind: str, get: Callable[[str], Any]) -> int:
+    """The key of a record of type ``kind`` (``get(field)``: its values; a date as stored or as
+    ``datetime.date``, both printed YYYY-MM-DD; an absent value counts as '')."""
+    parts = [kind, get("unit") or "", str(get("date") or "")]
+    for name in KEY_FIELDS.get(kind, ()):
+        value = get(name)
+        parts.append("" if value is None else str(value))
+    return _hash(b"key\n", "\x1f".join(parts))
+
+
+def alike_rule(kind: str, get: Callable[[str], Any]) -> bool:
+    """Whether two records of this type under one key with other content are probably one fact."""
+    return kind in THREAD_KEYS or (kind in SUBJECTS and get("source") is not None)
 
 
 def without_id(content_json: str) -> str:
@@ -80,19 +117,14 @@ def with_id(content_json: str, event_id: str) -> str:
     return f'{content_json[:end]},"id":{json.dumps(event_id, ensure_ascii=False)}{content_json[end:]}'
 
 
-def _hash(namespace: bytes, text: str) -> int:
-    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    return int.from_bytes(hashlib.sha256(namespace + text.encode()).digest()[:KEY_BYTES], "big", signed=True)
+def canonical_text(content_json: str) -> str:
+    """The canonical content: the content text without its id, in NFC."""
+    text = without_id(content_json)
+    return text if text.isascii() or unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
-def key_hex(key: int) -> str:
-    """A key as the 16 hex digits of its SHA-256 prefix."""
-    return f"{key % (1 << 64):016x}"
-
-
-def content_key(content_json: str) -> int:
-    """The content key of an event's content text (with or without its id)."""
+def content_hash(content_json: str) -> int:
+    """The hash of an event's canonical content (an id derived from it: ``intake.batches.content_id``)."""
     return _hash(b"content\n", without_id(content_json))
 
 
@@ -101,40 +133,6 @@ def stored_content(state: bytes | str) -> str:
     first; ``codec.seal_chain``)."""
     text = state.decode() if isinstance(state, bytes) else state
     return text[:text.rindex(',"actor":')] + "}"
-
-
-def likeness_key(kind: str, get: Callable[[str], Any]) -> int | None:
-    """The likeness key of an event of type ``kind`` (``get(field)``: its values; dates as
-    given or as ``datetime.date``, both printed YYYY-MM-DD), or None when it has none."""
-    if kind in UNLIKE:
-        return None
-    unit, date = get("unit"), get("date")
-    if unit is None or date is None:
-        return None
-    keyed = THREAD_KEYS.get(kind)
-    if keyed is not None:
-        parts = [kind, unit, str(date), "key", *(str(get(f) or "") for f in keyed)]
-    else:
-        subject = SUBJECTS.get(kind)
-        source = get("source")
-        if subject is None or source is None:
-            return None
-        parts = [kind, unit, str(date), "source", source, *(str(get(f) or "") for f in subject)]
-    return _hash(b"like\n", "\x1f".join(parts))
-
-
-def record_keys(kind: str, content_json: str, data: dict[str, Any] | None = None) -> tuple[int, ...]:
-    """A record's keys: its content key, then its likeness key if it has one (``data``: its
-    content decoded, when the caller has it)."""
-    key = content_key(content_json)
-    if kind in UNLIKE or (kind not in THREAD_KEYS and kind not in SUBJECTS):
-        return (key,)
-    if data is None:
-        import json
-
-        data = json.loads(content_json)
-    like = likeness_key(kind, data.get)
-    return (key,) if like is None else (key, like)
 
 
 def lookup(backend: Any, c: Any, keys: Iterable[int]) -> dict[int, list[tuple[str, int, bytes]]]:
@@ -151,8 +149,8 @@ def lookup(backend: Any, c: Any, keys: Iterable[int]) -> dict[int, list[tuple[st
 
 
 class IndexCheck:
-    """``verify``'s check of the digest index: every record's keys, recomputed from its stored
-    bytes, point at it (a page at a time), and the index holds nothing else (its count)."""
+    """``verify``'s check of the digest index: every record's key, recomputed from its stored
+    JSON, points at it (a page at a time), and the index holds nothing else (its count)."""
 
     def __init__(self, backend: Any, c: Any, *, active: bool = True):
         self.backend, self.c, self.active = backend, c, active
@@ -160,12 +158,9 @@ class IndexCheck:
         self.page: list[tuple[int, str, int, int]] = []  # (key, stream, version, revision)
         self.count = 0
 
-    def add(self, revision: int, stream: str, version: int, topic: str, body: str, data: dict[str, Any]) -> None:
-        if not self.active:
-            return
-        content = body[:body.rindex(',"actor":')] + "}"
-        for key in record_keys(topic, content, data):
-            self.page.append((key, stream, version, revision))
+    def add(self, revision: int, stream: str, version: int, topic: str, data: dict[str, Any]) -> None:
+        if self.active:
+            self.page.append((record_key(topic, data.get), stream, version, revision))
 
     def check_page(self) -> tuple[str, int] | None:
         """The first record of the page the index does not point at: (problem, revision)."""
@@ -178,7 +173,7 @@ class IndexCheck:
             {key for key, _, _, _ in self.page})}
         for key, stream, version, revision in self.page:
             if (key, stream, version) not in stored:
-                return f"revision {revision}: the digest index has no entry for this record's content", revision
+                return f"revision {revision}: the digest index has no entry for this record", revision
         self.count += len(self.page)
         self.page.clear()
         return None

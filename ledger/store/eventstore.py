@@ -78,11 +78,11 @@ class Pending(NamedTuple):
     digest: str
     actor: str
     opens: str | None = None  # thread key this event opens
-    keys: tuple[int, ...] | None = None
-    """Its digest-index keys (``digests.record_keys``) when the caller has them; else worked out here."""
+    key: int | None = None
+    """Its digest-index key (``digests.record_key``) when the caller has it; else worked out here."""
 
 
-PendingRow = tuple[str, str, str, str, str, str, str | None, tuple[int, ...] | None]
+PendingRow = tuple[str, str, str, str, str, str, str | None, int | None]
 """A ``Pending`` as a plain tuple (its fields in order)."""
 
 
@@ -148,6 +148,11 @@ class Writer:
         missing = [s for s in streams if s not in self._versions]
         self._versions.update(versions_of(self.backend, self.c, missing))
 
+    def stream_versions(self, streams: set[str]) -> dict[str, int]:
+        """Each stream's version now (this write's appends counted); 0 for a stream with no record."""
+        self._stream_versions(streams)
+        return {s: self._versions[s] for s in streams}
+
     # --- append -------------------------------------------------------------------------
     def append(self, pending: Sequence[PendingRow]) -> list[int]:
         if not pending:
@@ -160,8 +165,7 @@ class Writer:
         rows, id_rows, thread_rows, digest_rows = [], [], [], []
         last_revisions = self._last_revisions
         revision = self.revision
-        record_keys = digests.record_keys
-        for event_id, kind, stream, content_json, _, actor, opens, keys in pending:
+        for event_id, kind, stream, content_json, _, actor, opens, key in pending:
             revision += 1
             last_revisions[stream] = revision
             if actor not in actors:
@@ -172,8 +176,9 @@ class Writer:
             rows.append((stream, version, kind, content_json,
                          actors.get(actor) or actors.setdefault(actor, codec.actor_json(actor))))
             id_rows.append((event_id, stream, version))
-            for key in keys or record_keys(kind, content_json):
-                digest_rows.append((key, stream, version))
+            if key is None:
+                key = digests.record_key(kind, codec.loads(content_json).get)
+            digest_rows.append((key, stream, version))
             if opens:
                 thread_rows.append((opens, stream))
         first = self.revision + 1

@@ -7,7 +7,7 @@ byte with what they were, and only then is the new format recorded and the trans
 committed. Any failure rolls everything back: the store stays as it was.
 
 Steps: format 2 → 3 (the Merkle tree, stream heads, checkpoints); 3 → 4 (the digest index:
-each record's content and likeness keys, ``ledger.store.digests``). A format-2 store takes
+each record under its key, ``ledger.store.digests``). A format-2 store takes
 both in the one transaction. A new store is made as format 2 and upgraded by the same steps
 (``upgrade_empty``), so a migrated store and a new one have one layout.
 """
@@ -94,19 +94,17 @@ def _fill_format_3(backend: Backend, c: Any, on_progress: Callable[[int], None] 
 
 
 def _fill_format_4(backend: Backend, c: Any, on_progress: Callable[[int], None] | None) -> int:
-    """The digest index, every record's keys recomputed from its stored bytes (as ``verify``
-    recomputes them); the number of entries."""
-    from .digests import record_keys, stored_content
+    """The digest index, every record's key recomputed from its stored JSON (as ``verify``
+    recomputes it); the number of entries."""
+    import json
+
+    from .digests import record_key
 
     entries, after = 0, 0
     while rows := backend.log_page(c, after, 5000):
         after = int(rows[-1]["nid"])
-        made = []
-        for row in rows:
-            content = stored_content(bytes(row["state"]))
-            for key in record_keys(row["topic"], content):
-                made.append((key, str(row["originator_id"]), int(row["originator_version"])))
-        made.sort()
+        made = sorted((record_key(row["topic"], json.loads(bytes(row["state"])).get), str(row["originator_id"]),
+                       int(row["originator_version"])) for row in rows)
         backend.insert_digests(c, made)
         entries += len(made)
         if on_progress:

@@ -5,8 +5,8 @@ revisions run 1, 2, 3… without gaps, that each row's hash equals SHA-256 over 
 hash and the row's stored bytes (stream, version, topic, body), and that the ledger's index
 tables (head, ids, commits, streams, threads) agree with the log. Format 3: it recomputes the
 Merkle tree from the same rows and checks every stored node, the head's root and every stream's
-head (count, last revision). Format 4: every record's content and likeness keys, recomputed from
-its bytes, are in the digest index, and nothing else is (``digests.IndexCheck``). Everything is
+head (count, last revision). Format 4: every record's key, recomputed from its stored JSON, is in
+the digest index, and nothing else is (``digests.IndexCheck``). Everything is
 read in one snapshot, so imports running meanwhile neither disturb nor falsely alarm it.
 """
 
@@ -199,7 +199,7 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None,
             streams[stream] = (stream[5:].rpartition(":")[0] if year is not None else None, year, version)
             heads.add(row, revision, streams, digest, recorded_at)
             page.append((revision, str(data.get("id")), stream, version))
-            digests.add(revision, stream, version, topic, body, data)
+            digests.add(revision, stream, version, topic, data)
             if topic in OPENERS:
                 field = OPENERS[topic]
                 key = f"{data.get('unit')}\x1f{field}\x1f{data.get(field)}"
