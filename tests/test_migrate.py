@@ -226,7 +226,7 @@ def test_a_format_3_migration_failing_half_way_leaves_the_store_as_it_was(db_url
     before = snapshot(url)
 
     def broken(backend, c, on_progress):
-        backend.insert_digests(c, [(0, "unit:jk-fgj:2021", 1)])
+        backend.insert_digests(c, [(0, 1)])
         raise RuntimeError("power cut")
 
     monkeypatch.setattr(migrate_module, "_fill_format_4", broken)

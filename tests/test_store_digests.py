@@ -5,6 +5,7 @@ both stores."""
 from __future__ import annotations
 
 import hashlib
+import zlib
 
 import pytest
 from helpers import cli, setup_units, write_jsonl
@@ -28,26 +29,31 @@ def _sha(namespace: bytes, text: str) -> int:
     return int.from_bytes(hashlib.sha256(namespace + text.encode()).digest()[:8], "big", signed=True)
 
 
+def _key(text: str) -> int:
+    data = text.encode()
+    return (zlib.crc32(data) << 32 | zlib.adler32(data)) - (1 << 63)
+
+
 def test_keys_as_documented():
-    """A record's key: SHA-256 over "key\n" and type, unit, date and the type's key fields joined
-    by U+001F (worked out here by hand); the content hash (derived ids) over "content\n" and the
-    canonical content without its id."""
+    """A record's key: CRC-32 and Adler-32 of type, unit, date and the type's key fields joined by
+    U+001F (worked out here by hand); the content hash (derived ids): SHA-256 over "content\n"
+    and the canonical content without its id."""
     text = '{"type":"warning","unit":"jk-fgj","date":"2021-06-03","id":"w1","source":"文1号","issuer_level":"city"}'
     bare = '{"type":"warning","unit":"jk-fgj","date":"2021-06-03","source":"文1号","issuer_level":"city"}'
     assert digests.without_id(text) == bare and digests.with_id(bare, "w1") == text
     assert digests.content_hash(text) == digests.content_hash(bare) == _sha(b"content\n", bare)
     warning = {"unit": "jk-fgj", "date": "2021-06-03", "source": "文1号", "issuer_level": "city"}
-    assert digests.record_key("warning", warning.get) == _sha(b"key\n", "warning\x1fjk-fgj\x1f2021-06-03\x1f文1号")
+    assert digests.record_key("warning", warning.get) == _key("warning\x1fjk-fgj\x1f2021-06-03\x1f文1号")
     assert digests.alike_rule("warning", warning.get) and not digests.alike_rule("warning", {"unit": "u"}.get)
     assert digests.record_key("warning", {"unit": "jk-fgj", "date": "2021-06-03"}.get) == \
-        _sha(b"key\n", "warning\x1fjk-fgj\x1f2021-06-03\x1f")  # no document: ''
+        _key("warning\x1fjk-fgj\x1f2021-06-03\x1f")  # no document: ''
     reply = {"unit": "u", "date": "2021-06-06", "ticket": "T1", "quality": "ok"}
     assert digests.record_key("hotline_replied", reply.get) == \
-        _sha(b"key\n", "hotline_replied\x1fu\x1f2021-06-06\x1fT1")
+        _key("hotline_replied\x1fu\x1f2021-06-06\x1fT1")
     finding = {"unit": "u", "date": "2021-06-06", "item": "消防", "result": "met", "source": "文2号"}
-    assert digests.record_key("finding", finding.get) == _sha(b"key\n", "finding\x1fu\x1f2021-06-06\x1f文2号\x1f消防")
+    assert digests.record_key("finding", finding.get) == _key("finding\x1fu\x1f2021-06-06\x1f文2号\x1f消防")
     assert digests.record_key("unit_registered", {"unit": "u", "date": "2021-01-01"}.get) == \
-        _sha(b"key\n", "unit_registered\x1fu\x1f2021-01-01")
+        _key("unit_registered\x1fu\x1f2021-01-01")
     # an id holding what JSON escapes (ids stored before the caller-id rule stay valid)
     odd = '{"type":"warning","unit":"u","date":"2021-06-03","id":"a\\",\\"id\\":\\"b","note":"x"}'
     assert digests.without_id(odd) == '{"type":"warning","unit":"u","date":"2021-06-03","note":"x"}'
@@ -121,9 +127,10 @@ def test_every_write_keeps_the_index_and_verify_recomputes_it(db_url, tmp_path):
     with Ledger(db_url) as ledger:
         backend = ledger.store.backend
         with backend.transaction(commit=False) as c:
-            rows = backend.query(c, "SELECT digest, stream, version FROM ledger_digests")
+            rows = backend.query(c, f"SELECT d.digest, e.originator_id AS stream FROM ledger_digests d JOIN"
+                                    f" ledger_events e ON e.{backend.nid_column} = d.nid")
         head = ledger.head()[0]
-    # one entry per record (the units' too), under its key
+    # one entry per record (the units' too), under its key, naming the record by its notification id
     assert len(rows) == head
     assert cli(db_url, "verify").code == 0
     w1 = digests.record_key("warning", {"unit": "jk-fgj", "date": "2021-06-03", "source": "吉经开〔2021〕1号"}.get)
@@ -136,7 +143,6 @@ def test_verify_finds_a_tampered_digest_index(db_url, tmp_path, how):
     assert cli(db_url, "import", write_jsonl(tmp_path / "e.jsonl", EVENTS)).code == 0
     with Ledger(db_url) as ledger:
         revision = ledger.store.lookup_ids(["t1r"])["t1r"].revision
-        entry = ledger.store.lookup_ids(["t1r"])["t1r"]
     key = digests.record_key("hotline_replied", {"unit": "jk-czj", "date": "2021-06-06", "ticket": "T1"}.get)
     if how == "removed":
         said = _tampered(db_url, "DELETE FROM ledger_digests WHERE digest = ?", (key,))
@@ -145,6 +151,5 @@ def test_verify_finds_a_tampered_digest_index(db_url, tmp_path, how):
         said = _tampered(db_url, "UPDATE ledger_digests SET digest = ? WHERE digest = ?", (key + 1, key))
         assert f"first bad revision: {revision}" in said
     else:
-        said = _tampered(db_url, "INSERT INTO ledger_digests (digest, stream, version) VALUES (?, ?, ?)",
-                         (12345, entry.stream, entry.version))
+        said = _tampered(db_url, "INSERT INTO ledger_digests (digest, nid) VALUES (?, ?)", (12345, revision))
         assert "digest index holds" in said and "first bad record: none" in said

@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
 from itertools import islice
+from operator import attrgetter, itemgetter
 from typing import Any, Final, NamedTuple, TypedDict
 
 from ..errors import ConflictError, InputError, UnknownId
@@ -166,24 +167,45 @@ def content_id(kind: str, date: Any, key: int) -> str:
 def identified(event: Event) -> tuple[str, str, str, int, bool, bool]:
     """(id, content JSON, its digest, digest-index key, alike, derived): the event's id — its
     own, or one derived from its canonical content (``content_id``) — its canonical encoding,
-    and what the digest index files it under."""
+    and what the digest index files it under (``store.digests``)."""
     content_json, digest = codec.encode_event(event)
-    event_id, derived = event.id, event.id is None
+    kind, event_id = event.type, event.id
     if event_id is None:
-        event_id = content_id(event.type, event.date, digests.content_hash(content_json))
+        event_id = content_id(kind, event.date, digests.content_hash(content_json))
         content_json = digests.with_id(content_json, event_id)
         digest = hashlib.sha256(content_json.encode()).hexdigest()
-    get = partial(_value, event)
-    return (event_id, content_json, digest, digests.record_key(event.type, get), digests.alike_rule(event.type, get),
-            derived)
+    tail = _KEY_TAILS.get(kind) or _key_tail(kind)
+    key = digests.text_key(f"{kind}\x1f{event.unit}\x1f{event.date.isoformat()}{tail(event)}")
+    alike = kind in digests.THREAD_KEYS or (kind in digests.SUBJECTS and event.source is not None)
+    return event_id, content_json, digest, key, alike, event.id is None
 
 
-def _value(event: Event, name: str) -> Any:
-    return getattr(event, name, None)
+_KEY_TAILS: dict[str, Callable[[Event], str]] = {}
+
+
+def _key_tail(kind: str) -> Callable[[Event], str]:
+    """What a type's key fields add to its key text (``digests.record_key``), as a function made
+    once per type: U+001F and each field's text ('' when absent)."""
+    fields = digests.KEY_FIELDS.get(kind, ())
+    if not fields:
+        tail: Callable[[Event], str] = lambda event: ""  # noqa: E731
+    elif len(fields) == 1:
+        one = attrgetter(fields[0])
+        tail = lambda event: "\x1f" + (one(event) or "")  # noqa: E731
+    else:
+        many = attrgetter(*fields)
+        tail = lambda event: "".join(["\x1f" + (v or "") for v in many(event)])  # noqa: E731
+    _KEY_TAILS[kind] = tail
+    return tail
 
 
 def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
     """Validate and encode one line (pure: no store access)."""
+    return Prepared._make(prepare_row(src, roster))
+
+
+def prepare_row(src: SourceLine, roster: frozenset[str] | set[str]) -> PreparedRow:
+    """``prepare``, as the plain tuple batches are made of (the import's hot path)."""
     raw = src.data
     event = _read_row(raw, roster) if type(raw) is dict else None
     if event is None:
@@ -221,8 +243,8 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
     else:  # retraction, correction: the target, and the appeal whose decision orders it
         refs = (event.target, event.appeal) if event.appeal else (event.target,)  # type: ignore[attr-defined]
     thread = thread_key(unit, event.thread, getattr(event, event.thread)) if event.thread else None
-    return Prepared(src.origin, src.line, event_id, kind, unit, unit_stream(unit, event.ledger_year()), thread,
-                    event.opens_thread, refs, event.actor, content_json, digest, key, alike, derived)
+    return (src.origin, src.line, event_id, kind, unit, unit_stream(unit, event.ledger_year()), thread,
+            event.opens_thread, refs, event.actor, content_json, digest, key, alike, derived)
 
 
 UNIT_EXPECTED = ("a registered unit id (see `ledger units list`; register with "
@@ -383,12 +405,12 @@ def _check_amendment_ids(event: Event, src: SourceLine) -> Event:
 
 
 def prepared_batches(lines: Iterable[SourceLine], roster: frozenset[str],
-                     problems: Problems | None = None) -> Iterator[list[Prepared]]:
+                     problems: Problems | None = None) -> Iterator[list[PreparedRow]]:
     """Lines prepared in this process, in batches. With ``problems``, a line that fails is
     noted there and left out (every problem in one pass); without, the first one raises."""
     if problems is None:
         for chunk in _chunks(lines):
-            yield [prepare(src, roster) for src in chunk]
+            yield [prepare_row(src, roster) for src in chunk]
         return
     try:
         for chunk in _chunks(lines):
@@ -398,18 +420,18 @@ def prepared_batches(lines: Iterable[SourceLine], roster: frozenset[str],
         problems.fatal = True
 
 
-def prepare_chunk(chunk: list[SourceLine], roster: frozenset[str], problems: Problems) -> list[Prepared]:
+def prepare_chunk(chunk: list[SourceLine], roster: frozenset[str], problems: Problems) -> list[PreparedRow]:
     """A chunk prepared at full speed; one with a bad line again line by line (pure: no store)."""
     try:
-        return [prepare(src, roster) for src in chunk]
+        return [prepare_row(src, roster) for src in chunk]
     except InputError:
         return list(_prepare_each(chunk, roster, problems))
 
 
-def _prepare_each(chunk: list[SourceLine], roster: frozenset[str], problems: Problems) -> Iterator[Prepared]:
+def _prepare_each(chunk: list[SourceLine], roster: frozenset[str], problems: Problems) -> Iterator[PreparedRow]:
     for src in chunk:
         try:
-            yield prepare(src, roster)
+            yield prepare_row(src, roster)
         except InputError as exc:
             if not isinstance(exc, ExampleRow) and _is_example(src.data):  # an example whose unit is not ours
                 exc = ExampleRow(origin=src.origin, line=src.line)
@@ -565,8 +587,12 @@ class Intake:
         # another id?) and those a likeness rule applies to (probable duplicates?) — where their
         # stream already holds records (an empty stream holds no duplicate: a new year costs nothing).
         hits = self.hits = self._lookup_keys(items, known, thread_streams)
+        # A key given by more than one row of the batch: those rows take the full path, which
+        # compares each with the earlier ones (``local_keys``); a key given once needs nothing.
+        counted = Counter(map(itemgetter(_KEY), items))
+        twice = {key for key, n in counted.items() if n > 1} if len(counted) < len(items) else set()
         local: dict[str, tuple[PreparedRow, str]] = {}  # id -> (prepared row, stream) for this batch
-        local_keys = self.local_keys = {}
+        self.local_keys = {}
         pending: list[PendingRow] = []  # Pending fields, as plain tuples
         self.pending, self.stored = pending, {}
         self.opened, self.retracted = {}, set()
@@ -575,8 +601,8 @@ class Intake:
             # The common case inline (the import's hot loop): a new fact, ticket or item, or a
             # follow-up of a known one. Everything else takes the full path (``_item``).
             _, _, event_id, kind, _, home, thread, opens, refs, actor, content_json, digest, key, alike, derived = row
-            if refs or event_id in local or event_id in known or ((derived or alike) and (
-                    key in hits or key in local_keys)):
+            if refs or event_id in local or event_id in known or key in twice or (
+                    (derived or alike) and key in hits):
                 self._try_item(Prepared._make(row), known, local, thread_streams, pending)
                 continue
             if thread is None:
@@ -596,10 +622,6 @@ class Intake:
             pending.append((event_id, kind, stream, content_json, digest, actor or default_actor,
                             thread if opens else None, key))
             local[event_id] = (row, stream)
-            if key in local_keys:
-                local_keys[key].append(row)
-            else:
-                local_keys[key] = [row]
         revisions = self.w.append(pending)
         self.result.new += len(pending)
         if self.result.keep_ids:
@@ -742,7 +764,7 @@ class Intake:
                 return True
             return Amendments(self._stored_records(candidate.stream)).retracted_by(candidate.event_id) is not None
 
-        found = sameness.probable_duplicate(it.type, it.key, it.content_json, candidates, retracted)
+        found = sameness.probable_duplicate(it.type, it.content_json, candidates, retracted)
         if found is not None:
             raise sameness.duplicate_error(found, it.content, _differences, origin=it.origin, line=it.line)
 

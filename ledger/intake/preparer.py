@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, cast
+from typing import Any
 
 from ..errors import InputError
 from .batches import PreparedRow, _chunks, csv_kinds, prepare_chunk, without
@@ -97,7 +97,7 @@ def _produce(path: str, roster: frozenset[str], out: Any, parent: int | None = N
                 if share and number % WRITER_SHARE == WRITER_SHARE - 1 and all(type(s.data) is dict for s in chunk):
                     out.put(("lines", read[0], [(s.origin, s.line, s.data) for s in chunk]))
                 else:
-                    out.put(("batch", read[0], [tuple(it) for it in prepare_chunk(chunk, roster, problems)]))
+                    out.put(("batch", read[0], prepare_chunk(chunk, roster, problems)))
                 read[0] = 0
         except InputError as exc:  # the file itself: reading stops
             problems.add(exc)
@@ -138,7 +138,7 @@ def prepared_by_producer(path: str, roster: frozenset[str], on_bytes: Callable[[
             elif kind == "lines":  # the writer's share: prepared here, its problems noted here
                 assert problems is not None
                 chunk = [SourceLine(origin, line, data) for origin, line, data in payload]
-                yield [cast(PreparedRow, tuple(it)) for it in prepare_chunk(chunk, roster, problems)]
+                yield prepare_chunk(chunk, roster, problems)
             elif kind == "done":
                 found = Problems.from_payload(payload)
                 if problems is not None:

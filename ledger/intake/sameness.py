@@ -102,13 +102,14 @@ def same_content(content_json: str, candidates: Iterable[Candidate]) -> Candidat
     return None
 
 
-def probable_duplicate(kind: str, key: int, content_json: str, candidates: Iterable[Candidate],
+def probable_duplicate(kind: str, content_json: str, candidates: Iterable[Candidate],
                        retracted: Callable[[Candidate], bool]) -> Candidate | None:
-    """The first candidate that is probably the same fact: its key recomputed is this row's
-    (the index holds 8 bytes of a hash), its content differs, and it counts (not retracted)."""
+    """The first candidate that is probably the same fact: made of the same key parts as this
+    row (a key is a checksum of them), its content differs, and it counts (not retracted)."""
     text = canonical_text(content_json)
+    parts = digests.record_parts(kind, codec.loads(content_json).get)
     for candidate in candidates:
-        if candidate.content.get("type") != kind or digests.record_key(kind, candidate.content.get) != key:
+        if candidate.content.get("type") != kind or digests.record_parts(kind, candidate.content.get) != parts:
             continue
         if canonical_text(candidate.content_json) == text or retracted(candidate):
             continue

@@ -68,11 +68,11 @@ FORMAT3_STEP = [
 """Format 2 → 3: the statements; ``ledger.store.migrate`` fills what they add."""
 
 FORMAT4_STEP = [
-    # Key (a SHA-256's first 8 bytes, a signed integer, over a record's type, unit, date and the
-    # fields that tell such events apart: ledger.store.digests) → the records under it. Not
-    # unique: events alike, or equal (caller ids, stores written before format 4), share one.
-    "CREATE TABLE ledger_digests (digest BIGINT NOT NULL, stream TEXT NOT NULL, version BIGINT NOT NULL,"
-    " PRIMARY KEY (digest, stream, version)){clustered}",
+    # Key (a 64-bit checksum of a record's type, unit, date and the fields that tell such events
+    # apart: ledger.store.digests) → the records under it. Not unique: events alike, or equal
+    # (caller ids, stores written before format 4), share one.
+    # The record is named by its notification id (the event table's own key), which never changes.
+    "CREATE TABLE ledger_digests (digest BIGINT NOT NULL, nid BIGINT NOT NULL, PRIMARY KEY (digest, nid)){clustered}",
 ]
 """Format 3 → 4: the statement; ``ledger.store.migrate`` fills the table from the log."""
 
@@ -257,10 +257,9 @@ class Backend:
         """Insert (event_id, stream, version) rows into the id index."""
         self.executemany(c, "INSERT INTO ledger_ids (event_id, stream, version) VALUES (?, ?, ?)", list(rows))
 
-    def insert_digests(self, c: Any, rows: Sequence[tuple[int, str, int]]) -> None:
-        """Insert (digest, stream, version) rows into the digest index (sorted by the caller:
-        a B-tree takes keys in order fastest)."""
-        self.executemany(c, "INSERT INTO ledger_digests (digest, stream, version) VALUES (?, ?, ?)", list(rows))
+    def insert_digests(self, c: Any, rows: Sequence[tuple[int, int]]) -> None:
+        """Insert (digest, notification id) rows into the digest index."""
+        self.executemany(c, "INSERT INTO ledger_digests (digest, nid) VALUES (?, ?)", list(rows))
 
     nid_column = "rowid"
 
@@ -417,9 +416,9 @@ class PostgresBackend(Backend):
     def insert_ids(self, c: Any, rows: Sequence[tuple[str, str, int]]) -> None:
         self._copy(c, "ledger_ids (event_id, stream, version)", ("text", "text", "int8"), rows)
 
-    def insert_digests(self, c: Any, rows: Sequence[tuple[int, str, int]]) -> None:
+    def insert_digests(self, c: Any, rows: Sequence[tuple[int, int]]) -> None:
         if rows:
-            self._copy(c, "ledger_digests (digest, stream, version)", ("int8", "text", "int8"), rows)
+            self._copy(c, "ledger_digests (digest, nid)", ("int8", "int8"), rows)
 
     def insert_nodes(self, c: Any, rows: Sequence[tuple[int, int, bytes]]) -> None:
         if rows:

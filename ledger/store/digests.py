@@ -1,13 +1,13 @@
 """The digest index (store format 4): every stored record under one key — what it is about.
 
-A record's **key** is the first 8 bytes (a signed 64-bit integer: what a B-tree inserts and
-compares fastest) of the SHA-256 of its type, unit, date and the fields that tell events of
-that type on one day apart: a ticket or item (follow-ups and openers), a report and period,
+A record's **key** is a 64-bit integer (what a B-tree inserts and compares fastest) made from
+its type, unit, date and the fields that tell events of that type on one day apart
+(``text_key``): a ticket or item (follow-ups and openers), a report and period,
 the document reference (``source``) with what the event is about (a finding's item, a
 publication's title …), an amendment's target. Two records with the same content always share
 a key, and so do two that are *alike* (below); each lookup returns the few records of the same
 unit, type, day and subject, and the writer compares them with the new row itself — so a
-shortened hash can never make two events one.
+checksum's collision can never make two events one.
 
 * **Equal content** (docs/intake.md): an event given without an id gets an id derived from its
   canonical content (``content_hash``), and an id-less event whose canonical content equals a
@@ -31,6 +31,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from json import decoder
 from typing import Any
+from zlib import adler32, crc32
 
 KEY_BYTES = 8
 
@@ -75,18 +76,32 @@ def _hash(namespace: bytes, text: str) -> int:
 
 
 def key_hex(key: int) -> str:
-    """A key as the 16 hex digits of its SHA-256 prefix."""
+    """A hash as 16 hex digits."""
     return f"{key % (1 << 64):016x}"
 
 
 def record_key(kind: str, get: Callable[[str], Any]) -> int:
-    """The key of a record of type ``kind`` (``get(field)``: its values; a date as stored or as
-    ``datetime.date``, both printed YYYY-MM-DD; an absent value counts as '')."""
-    parts = [kind, get("unit") or "", str(get("date") or "")]
-    for name in KEY_FIELDS.get(kind, ()):
-        value = get(name)
-        parts.append("" if value is None else str(value))
-    return _hash(b"key\n", "\x1f".join(parts))
+    """The key of a record of type ``kind`` (``get(field)``: its stored JSON's values; an absent
+    value counts as '')."""
+    tail = "".join("\x1f" + ("" if (v := get(name)) is None else str(v)) for name in KEY_FIELDS.get(kind, ()))
+    return text_key(f"{kind}\x1f{get('unit') or ''}\x1f{get('date') or ''}{tail}")
+
+
+def text_key(text: str) -> int:
+    """The key of a record's key text — type, unit, date (YYYY-MM-DD) and its type's key fields
+    (as text, '' when absent), joined by U+001F, in NFC: CRC-32 (high half) and Adler-32 (low
+    half) of its UTF-8, as a signed 64-bit integer. A key only gathers the records to compare (a
+    hit is always compared with the record), so a fast checksum serves; derived ids use SHA-256."""
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    data = text.encode()
+    return (crc32(data) << 32 | adler32(data)) - (1 << 63)
+
+
+def record_parts(kind: str, get: Callable[[str], Any]) -> tuple[str, ...]:
+    """What a key is made of, to compare a record found under a key with a row."""
+    return (kind, get("unit") or "", str(get("date") or ""),
+            *("" if (v := get(name)) is None else str(v) for name in KEY_FIELDS.get(kind, ())))
 
 
 def alike_rule(kind: str, get: Callable[[str], Any]) -> bool:
@@ -139,28 +154,30 @@ def lookup(backend: Any, c: Any, keys: Iterable[int]) -> dict[int, list[tuple[st
     """Key → the records indexed under it: (stream, version, stored state)."""
     from .eventstore import select_in
 
-    rows = select_in(backend, c, "SELECT d.digest, d.stream, d.version, e.state FROM ledger_digests d"
-                                 f" JOIN {backend.recorder.events_table_name} e ON e.originator_id = d.stream"
-                                 " AND e.originator_version = d.version WHERE d.digest IN ({marks})", keys)
+    rows = select_in(backend, c, "SELECT d.digest, e.originator_id, e.originator_version, e.state FROM"
+                                 f" ledger_digests d JOIN {backend.recorder.events_table_name} e ON"
+                                 f" e.{backend.nid_column} = d.nid WHERE d.digest IN ({{marks}})", keys)
     found: dict[int, list[tuple[str, int, bytes]]] = {}
     for r in rows:
-        found.setdefault(int(r["digest"]), []).append((r["stream"], int(r["version"]), bytes(r["state"])))
+        found.setdefault(int(r["digest"]), []).append((str(r["originator_id"]), int(r["originator_version"]),
+                                                       bytes(r["state"])))
     return found
 
 
 class IndexCheck:
     """``verify``'s check of the digest index: every record's key, recomputed from its stored
-    JSON, points at it (a page at a time), and the index holds nothing else (its count)."""
+    JSON, is filed under its notification id (a page at a time), and the index holds nothing
+    else (its count)."""
 
     def __init__(self, backend: Any, c: Any, *, active: bool = True):
         self.backend, self.c, self.active = backend, c, active
         """``active``: the store has the index (format 4); otherwise every call does nothing."""
-        self.page: list[tuple[int, str, int, int]] = []  # (key, stream, version, revision)
+        self.page: list[tuple[int, int, int]] = []  # (key, notification id, revision)
         self.count = 0
 
-    def add(self, revision: int, stream: str, version: int, topic: str, data: dict[str, Any]) -> None:
+    def add(self, revision: int, nid: int, topic: str, data: dict[str, Any]) -> None:
         if self.active:
-            self.page.append((record_key(topic, data.get), stream, version, revision))
+            self.page.append((record_key(topic, data.get), nid, revision))
 
     def check_page(self) -> tuple[str, int] | None:
         """The first record of the page the index does not point at: (problem, revision)."""
@@ -168,11 +185,11 @@ class IndexCheck:
             return None
         from .eventstore import select_in
 
-        stored = {(int(r["digest"]), r["stream"], int(r["version"])) for r in select_in(
-            self.backend, self.c, "SELECT digest, stream, version FROM ledger_digests WHERE digest IN ({marks})",
-            {key for key, _, _, _ in self.page})}
-        for key, stream, version, revision in self.page:
-            if (key, stream, version) not in stored:
+        stored = {(int(r["digest"]), int(r["nid"])) for r in select_in(
+            self.backend, self.c, "SELECT digest, nid FROM ledger_digests WHERE digest IN ({marks})",
+            {key for key, _, _ in self.page})}
+        for key, nid, revision in self.page:
+            if (key, nid) not in stored:
                 return f"revision {revision}: the digest index has no entry for this record", revision
         self.count += len(self.page)
         self.page.clear()

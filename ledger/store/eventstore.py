@@ -127,8 +127,8 @@ class Writer:
         return threads_of(self.backend, self.c, keys)
 
     def lookup_digests(self, keys: Iterable[int]) -> dict[int, list[tuple[str, int, bytes]]]:
-        """Digest-index key → the records indexed under it (stream, version, stored state),
-        this write's earlier batches included."""
+        """Digest-index key → the records filed under it (stream, version, stored state), this
+        write's earlier batches included."""
         return digests.lookup(self.backend, self.c, keys)
 
     def fetch(self, stream: str, version: int) -> dict[str, Any]:
@@ -162,7 +162,7 @@ class Writer:
         self._touched |= streams
         versions = self._versions
         actors: dict[str, str] = {}
-        rows, id_rows, thread_rows, digest_rows = [], [], [], []
+        rows, id_rows, thread_rows, keys = [], [], [], []
         last_revisions = self._last_revisions
         revision = self.revision
         for event_id, kind, stream, content_json, _, actor, opens, key in pending:
@@ -176,9 +176,7 @@ class Writer:
             rows.append((stream, version, kind, content_json,
                          actors.get(actor) or actors.setdefault(actor, codec.actor_json(actor))))
             id_rows.append((event_id, stream, version))
-            if key is None:
-                key = digests.record_key(kind, codec.loads(content_json).get)
-            digest_rows.append((key, stream, version))
+            keys.append(digests.record_key(kind, codec.loads(content_json).get) if key is None else key)
             if opens:
                 thread_rows.append((opens, stream))
         first = self.revision + 1
@@ -191,8 +189,10 @@ class Writer:
             self.frontier.append_records(stored, made)
             b.insert_nodes(c, made)
         b.insert_ids(c, id_rows)
-        digest_rows.sort()
-        b.insert_digests(c, digest_rows)
+        # The rows' notification ids run in step with their revisions (the lock keeps other
+        # inserts out): the last one, then back.
+        last = b.max_notification_id(c)
+        b.insert_digests(c, list(zip(keys, range(last - len(keys) + 1, last + 1), strict=True)))
         b.upsert(c, "ledger_threads", ("thread", "stream"), ("text", "text"), thread_rows)
         self.hash, self.revision = previous, revision
         self.appended += len(pending)

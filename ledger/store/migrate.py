@@ -103,8 +103,8 @@ def _fill_format_4(backend: Backend, c: Any, on_progress: Callable[[int], None] 
     entries, after = 0, 0
     while rows := backend.log_page(c, after, 5000):
         after = int(rows[-1]["nid"])
-        made = sorted((record_key(row["topic"], json.loads(bytes(row["state"])).get), str(row["originator_id"]),
-                       int(row["originator_version"])) for row in rows)
+        made = sorted((record_key(row["topic"], json.loads(bytes(row["state"])).get), int(row["nid"]))
+                      for row in rows)
         backend.insert_digests(c, made)
         entries += len(made)
         if on_progress:

@@ -199,7 +199,7 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None,
             streams[stream] = (stream[5:].rpartition(":")[0] if year is not None else None, year, version)
             heads.add(row, revision, streams, digest, recorded_at)
             page.append((revision, str(data.get("id")), stream, version))
-            digests.add(revision, stream, version, topic, data)
+            digests.add(revision, nid, topic, data)
             if topic in OPENERS:
                 field = OPENERS[topic]
                 key = f"{data.get('unit')}\x1f{field}\x1f{data.get(field)}"
