@@ -105,25 +105,32 @@ def test_a_store_that_does_not_verify_is_not_migrated(db_url, tmp_path):
     assert snapshot(url)[0] == "2"
 
 
-def test_a_migration_failing_half_way_leaves_the_store_as_it_was(db_url, tmp_path, monkeypatch):
-    url = format2_store(db_url, tmp_path)
-    fmt, before, digest = snapshot(url)
+def power_cut(url, monkeypatch, step: str, write) -> tuple[set[str], dict]:
+    """Migrate with ``step`` writing (``write(backend, cursor)``) and then failing: the store's
+    tables and head row afterwards."""
 
     def broken(backend, c, on_progress):
-        backend.insert_nodes(c, [(1, 0, b"\x00" * 32)])
+        write(backend, c)
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(migrate_module, "_fill_format_3", broken)
+    monkeypatch.setattr(migrate_module, step, broken)
     backend = open_backend(parse_store_url(url), create=False)
     with pytest.raises(RuntimeError):
         migrate_module.migrate(backend)
     with backend.transaction(commit=False, check_format=False) as c:
-        assert "ledger_merkle" not in backend.all_tables(c)  # the new tables rolled back with the rest
-        columns = backend.query(c, "SELECT * FROM ledger_head")[0]
-        assert "tree_root" not in dict(columns)
+        tables, head = backend.all_tables(c), dict(backend.query(c, "SELECT * FROM ledger_head")[0])
     backend.close()
-    assert snapshot(url) == (fmt, before, digest)
     monkeypatch.undo()
+    return tables, head
+
+
+def test_a_migration_failing_half_way_leaves_the_store_as_it_was(db_url, tmp_path, monkeypatch):
+    url = format2_store(db_url, tmp_path)
+    fmt, before, digest = snapshot(url)
+    tables, head = power_cut(url, monkeypatch, "_fill_format_3",
+                             lambda backend, c: backend.insert_nodes(c, [(1, 0, b"\x00" * 32)]))
+    assert "ledger_merkle" not in tables and "tree_root" not in head  # the new tables rolled back with the rest
+    assert snapshot(url) == (fmt, before, digest)
     assert cli(url, "migrate").code == 0
 
 
@@ -224,20 +231,9 @@ def test_migrate_upgrades_the_format_3_fixture(db_url, tmp_path):
 def test_a_format_3_migration_failing_half_way_leaves_the_store_as_it_was(db_url, tmp_path, monkeypatch):
     url = older_store(FIXTURE3, "3", db_url, tmp_path)
     before = snapshot(url)
-
-    def broken(backend, c, on_progress):
-        backend.insert_digests(c, [(0, 1)])
-        raise RuntimeError("power cut")
-
-    monkeypatch.setattr(migrate_module, "_fill_format_4", broken)
-    backend = open_backend(parse_store_url(url), create=False)
-    with pytest.raises(RuntimeError):
-        migrate_module.migrate(backend)
-    with backend.transaction(commit=False, check_format=False) as c:
-        assert "ledger_digests" not in backend.all_tables(c)  # the new table rolled back with the rest
-    backend.close()
+    tables, _ = power_cut(url, monkeypatch, "_fill_format_4", lambda backend, c: backend.insert_digests(c, [(0, 1)]))
+    assert "ledger_digests" not in tables  # the new table rolled back with the rest
     assert snapshot(url) == before
-    monkeypatch.undo()
     assert cli(url, "migrate").code == 0
 
 
