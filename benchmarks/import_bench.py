@@ -18,10 +18,11 @@ on that server and inserts the same stored events with eventsourcing's
 PostgresApplicationRecorder into another (both created and dropped by the benchmark).
 
 Last, the cost of the content ids and the digest index (issue #26): the same year imported by
-this tree and by ``--base REF`` (default ``main``; after the merge, the last commit before it)
-checked out to a temporary folder, each in a child process, best of ``--rounds`` interleaved
-rounds — the file as generated (ids given) and the same file without ids (content ids derived
-here, UUIDs there). ``--digest-only`` runs only this part.
+this tree and by ``--base REF`` (default: where this branch left ``main``, ``git merge-base HEAD
+main``; after the merge, name the last commit before it, d860f45) checked out to a temporary
+folder, each in a child process, best of ``--rounds`` interleaved rounds — the file as generated
+(ids given) and the same file without ids (content ids derived here, UUIDs there) — with each
+side's CPU per event. ``--digest-only`` runs only this part.
 """
 
 from __future__ import annotations
@@ -232,6 +233,9 @@ def _without_ids(events: str, target: str) -> None:
 def digest_cost(tmp: Path, units: str, events: str, base: str, rounds: int) -> None:
     """This tree's import against ``base``'s, the same files, interleaved rounds, best of each."""
     root = HERE.parent
+    if base == "merge-base":
+        base = subprocess.run(["git", "-C", str(root), "merge-base", "HEAD", "main"], capture_output=True, text=True,
+                              check=True).stdout.strip()[:7]
     commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", base], capture_output=True, text=True,
                             check=True).stdout.strip()
     head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
@@ -347,7 +351,8 @@ def main() -> None:
 
 
 def _digest_arguments(parser: Any) -> None:
-    parser.add_argument("--base", default="main", help="the code to compare with (a git ref; default main)")
+    parser.add_argument("--base", default="merge-base",
+                        help="the code to compare with (a git ref; default: git merge-base HEAD main)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the comparison (best counts)")
     parser.add_argument("--digest-only", action="store_true", help="only the content ids and digest index part")
 
