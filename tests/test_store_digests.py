@@ -30,14 +30,16 @@ def _sha(namespace: bytes, text: str) -> int:
 
 
 def _key(text: str) -> int:
-    data = text.encode()
-    return (zlib.crc32(data) << 32 | zlib.adler32(data)) - (1 << 63)
+    """The unit's CRC-32 (its high 24 bits) over the text's CRC-32 and Adler-32 (40 bits)."""
+    data, unit = text.encode(), text.split("\x1f")[1].encode()
+    return ((zlib.crc32(unit) >> 8) << 40 | ((zlib.crc32(data) << 8 | zlib.adler32(data) & 0xFF) & (2 ** 40 - 1))) \
+        - 2 ** 63
 
 
 def test_keys_as_documented():
-    """A record's key: CRC-32 and Adler-32 of type, unit, date and the type's key fields joined by
-    U+001F (worked out here by hand); the content hash (derived ids): SHA-256 over "content\n"
-    and the canonical content without its id."""
+    """A record's key: the unit's CRC-32 over the CRC-32 and Adler-32 of type, unit, date and the
+    type's key fields joined by U+001F (worked out here by hand); the content hash (derived
+    ids): SHA-256 over "content\n" and the canonical content without its id."""
     text = '{"type":"warning","unit":"jk-fgj","date":"2021-06-03","id":"w1","source":"文1号","issuer_level":"city"}'
     bare = '{"type":"warning","unit":"jk-fgj","date":"2021-06-03","source":"文1号","issuer_level":"city"}'
     assert digests.without_id(text) == bare and digests.with_id(bare, "w1") == text

@@ -175,7 +175,8 @@ def identified(event: Event) -> tuple[str, str, str, int, bool, bool]:
         content_json = digests.with_id(content_json, event_id)
         digest = hashlib.sha256(content_json.encode()).hexdigest()
     tail = _KEY_TAILS.get(kind) or _key_tail(kind)
-    key = digests.text_key(f"{kind}\x1f{event.unit}\x1f{event.date.isoformat()}{tail(event)}")
+    unit = event.unit
+    key = digests.text_key(unit, f"{kind}\x1f{unit}\x1f{event.date.isoformat()}{tail(event)}")
     alike = kind in digests.THREAD_KEYS or (kind in digests.SUBJECTS and event.source is not None)
     return event_id, content_json, digest, key, alike, event.id is None
 

@@ -1,8 +1,8 @@
 """The digest index (store format 4): every stored record under one key — what it is about.
 
 A record's **key** is a 64-bit integer (what a B-tree inserts and compares fastest) made from
-its type, unit, date and the fields that tell events of that type on one day apart
-(``text_key``): a ticket or item (follow-ups and openers), a report and period,
+its unit, then its type, unit, date and the fields that tell events of that type on one day
+apart (``text_key``): a ticket or item (follow-ups and openers), a report and period,
 the document reference (``source``) with what the event is about (a finding's item, a
 publication's title …), an amendment's target. Two records with the same content always share
 a key, and so do two that are *alike* (below); each lookup returns the few records of the same
@@ -83,19 +83,24 @@ def key_hex(key: int) -> str:
 def record_key(kind: str, get: Callable[[str], Any]) -> int:
     """The key of a record of type ``kind`` (``get(field)``: its stored JSON's values; an absent
     value counts as '')."""
+    unit = get("unit") or ""
     tail = "".join("\x1f" + ("" if (v := get(name)) is None else str(v)) for name in KEY_FIELDS.get(kind, ()))
-    return text_key(f"{kind}\x1f{get('unit') or ''}\x1f{get('date') or ''}{tail}")
+    return text_key(unit, f"{kind}\x1f{unit}\x1f{get('date') or ''}{tail}")
 
 
-def text_key(text: str) -> int:
+def text_key(unit: str, text: str) -> int:
     """The key of a record's key text — type, unit, date (YYYY-MM-DD) and its type's key fields
-    (as text, '' when absent), joined by U+001F, in NFC: CRC-32 (high half) and Adler-32 (low
-    half) of its UTF-8, as a signed 64-bit integer. A key only gathers the records to compare (a
-    hit is always compared with the record), so a fast checksum serves; derived ids use SHA-256."""
+    (as text, '' when absent), joined by U+001F, in NFC — as a signed 64-bit integer: the high 24
+    bits from the CRC-32 of the unit (a unit's records stay together in the index: a write's
+    entries land in a few places of it, not all over), the low 40 from the CRC-32 and the Adler-32
+    of the whole text. A key only gathers the records to compare (a hit is always compared with
+    the record), so a fast checksum serves; derived ids use SHA-256."""
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
+        unit = unicodedata.normalize("NFC", unit)
     data = text.encode()
-    return (crc32(data) << 32 | adler32(data)) - (1 << 63)
+    low = (crc32(data) << 8 | adler32(data) & 0xFF) & 0xFFFFFFFFFF
+    return ((crc32(unit.encode()) >> 8) << 40 | low) - (1 << 63)
 
 
 def record_parts(kind: str, get: Callable[[str], Any]) -> tuple[str, ...]:
