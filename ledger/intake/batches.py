@@ -727,17 +727,14 @@ class Intake:
         not known by their id, rows a likeness rule applies to (unless duplicates are allowed),
         events about events (their stream is their target's) — unless the stream the row goes
         to holds no record yet (a record equal or alike lives in the same stream)."""
-        wanted: dict[int, str | None] = {}
-        for row in items:
-            if row[_REFS]:
-                wanted[row[_KEY]] = None
-            elif (row[_DERIVED] and row[_ID] not in known) or (row[_ALIKE] and not self.allow_duplicates):
-                thread = row[_THREAD]
-                wanted[row[_KEY]] = thread_streams.get(thread, row[5]) if thread else row[5]
-        if not wanted:
-            return {}
-        versions = self.w.stream_versions({s for s in wanted.values() if s is not None})
-        keys = [k for k, stream in wanted.items() if stream is None or versions.get(stream)]
+        keys = [row[_KEY] for row in items if row[_REFS]]
+        versions = self.w.stream_versions({row[5] for row in items} | set(thread_streams.values()))
+        held = {stream for stream, version in versions.items() if version}
+        if held:
+            alike = not self.allow_duplicates
+            keys += [row[_KEY] for row in items
+                     if ((row[_ALIKE] and alike) or (row[_DERIVED] and row[_ID] not in known))
+                     and (thread_streams.get(row[_THREAD], row[5]) if row[_THREAD] else row[5]) in held]
         return self.w.lookup_digests(keys) if keys else {}
 
     def _candidates(self, key: int) -> list[sameness.Candidate]:
