@@ -16,10 +16,18 @@ peak memory (flat = streaming). Prints the figures; see docs/performance.md.
 With ``--pg postgresql://user@host:port/db`` it also imports into a fresh PostgreSQL database
 on that server and inserts the same stored events with eventsourcing's
 PostgresApplicationRecorder into another (both created and dropped by the benchmark).
+
+Last, the cost of the content ids and the digest index (issue #26): the same year imported by
+this tree and by ``--base REF`` (default: where this branch left ``main``, ``git merge-base HEAD
+main``; after the merge, name the last commit before it, d860f45) checked out to a temporary
+folder, each in a child process, best of ``--rounds`` interleaved rounds — the file as generated
+(ids given) and the same file without ids (content ids derived here, UUIDs there) — with each
+side's CPU per event. ``--digest-only`` runs only this part.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -27,6 +35,7 @@ import tempfile
 import time
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -175,9 +184,117 @@ def child_peak_rss_mb(db: str, units: str, events: str) -> float:
     return usage.ru_maxrss / 1024
 
 
+TIMED_IMPORT = """
+import resource, sys, time
+sys.path.insert(0, {tree!r})
+import ledger
+from ledger.app import Ledger
+assert ledger.__file__.startswith({tree!r}), ledger.__file__
+store = Ledger({url!r}, actor="bench")
+store.init()
+store.import_units({units!r})
+def cpu(who):
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+writer, producer = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
+start = time.perf_counter()
+result = store.import_file({events!r})
+print(result.new, time.perf_counter() - start, cpu(resource.RUSAGE_SELF) - writer,
+      cpu(resource.RUSAGE_CHILDREN) - producer)
+"""
+
+
+def _tree_import(tree: str, url: str, units: str, events: str) -> tuple[int, float, float, float]:
+    """(new events, seconds, writer CPU seconds, producer CPU seconds) of an import into a new
+    store by the code in ``tree``, in a child (CPU time: what the machine's load does not change
+    much; the producer's is its child process's)."""
+    code = TIMED_IMPORT.format(tree=tree, url=url, units=units, events=events)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tree)
+    if out.returncode:
+        raise SystemExit(f"import by {tree} failed:\n{out.stderr[-2000:]}")
+    new, seconds, writer, producer = out.stdout.split()
+    return int(new), float(seconds), float(writer), float(producer)
+
+
+def _without_ids(events: str, target: str) -> None:
+    """The year without ids; a line the same as an earlier one once its id is gone (a few: the
+    same praise twice a day) left out, since identical rows without ids are refused."""
+    seen: set[str] = set()
+    with open(events, encoding="utf-8") as src, open(target, "w", encoding="utf-8") as dst:
+        for line in src:
+            event = json.loads(line)
+            event.pop("id", None)
+            text = json.dumps(event, ensure_ascii=False)
+            if text not in seen:
+                seen.add(text)
+                dst.write(text + "\n")
+
+
+def digest_cost(tmp: Path, units: str, events: str, base: str, rounds: int) -> None:
+    """This tree's import against ``base``'s, the same files, interleaved rounds, best of each."""
+    root = HERE.parent
+    if base == "merge-base":
+        base = subprocess.run(["git", "-C", str(root), "merge-base", "HEAD", "main"], capture_output=True, text=True,
+                              check=True).stdout.strip()[:7]
+    commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", base], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    old = tmp / "base-tree"
+    old.mkdir()
+    archive = subprocess.run(["git", "-C", str(root), "archive", commit], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+    bare = str(tmp / "events-without-ids.jsonl")
+    _without_ids(events, bare)
+    trees = {f"base {base} ({commit})": str(old), f"this tree ({head})": str(root)}
+    files = {"ids given": events, "without ids": bare}
+    best: dict[tuple[str, str], tuple[int, float, float, float]] = {}
+    cpu: dict[tuple[str, str], tuple[float, float]] = {}  # least writer and producer CPU seconds
+    runs = 0
+    for number in range(rounds):
+        for file_label, path in files.items():
+            order = list(trees.items()) if number % 2 == 0 else list(reversed(trees.items()))
+            for tree_label, tree in order:
+                runs += 1
+                got = _tree_import(tree, f"sqlite:///{tmp / f'digest{runs}.db'}", units, path)
+                os.remove(tmp / f"digest{runs}.db")
+                key = (tree_label, file_label)
+                if key not in best or got[1] < best[key][1]:
+                    best[key] = got
+                least = cpu.get(key, (got[2], got[3]))
+                cpu[key] = (min(least[0], got[2]), min(least[1], got[3]))
+    print(f"\ncontent ids and the digest index (issue #26): this tree against {base} ({commit}), "
+          f"best of {rounds} interleaved rounds, each import in a child process into a new SQLite store;\n"
+          "CPU µs/event of the writing process and of its producer (the least of the rounds: CPU time changes "
+          "little with the machine's load)")
+    print(f"{'code':<28}{'file':<14}{'events':>10}{'seconds':>10}{'events/s':>12}{'writer µs':>11}{'producer µs':>13}")
+    for (tree_label, file_label), (n, seconds, _, _) in best.items():
+        writer, producer = cpu[(tree_label, file_label)]
+        print(f"{tree_label:<28}{file_label:<14}{n:>10,}{seconds:>10.2f}{n / seconds:>12,.0f}"
+              f"{writer / n * 1e6:>11.2f}{producer / n * 1e6:>13.2f}")
+    labels = list(trees)
+    for file_label in files:
+        then, now = best[(labels[0], file_label)], best[(labels[1], file_label)]
+        ratio = (now[0] / now[1]) / (then[0] / then[1])
+        # the slower side sets a quiet machine's pace: the ratio of the busier sides' CPU per event
+        side_then = max(cpu[(labels[0], file_label)]) / then[0]
+        side_now = max(cpu[(labels[1], file_label)]) / now[0]
+        print(f"{file_label}: rate {ratio:.2f} × {base}'s, cost {100 * (1 - ratio):.1f} % of the import rate "
+              f"(goal ≤ 10 %: {'met' if ratio >= 0.9 else 'NOT met'}); busier side's CPU per event "
+              f"{side_now / side_then:.2f} × {base}'s")
+    if commit == head:
+        print(f"(note: {base} is this tree — give --base the last commit before the digest index)")
+
+
 def main() -> None:
-    args = synthetic.year_arguments(__doc__ or "", pg=True)
+    args = synthetic.year_arguments(__doc__ or "", pg=True, extra=_digest_arguments)
     print_header()
+    if args.digest_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            units, events, n = synthetic.write_year(tmp, args.units, args.per_unit)
+            print(f"synthetic year: {args.units} units, {n:,} events, {os.cpu_count()} cores")
+            digest_cost(Path(tmp), units, events, args.base, args.rounds)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
         units, events, n = synthetic.write_year(tmp, args.units, args.per_unit)
@@ -230,6 +347,14 @@ def main() -> None:
             print(f"PostgreSQL ratio ledger/raw: {(n_pg / s_pg) / (n_raw / s_raw):.2f}")
         print(f"peak RSS of `ledger import`: {rss_quarter:.0f} MB for {n // 4:,} events, "
               f"{rss_full:.0f} MB for {n:,} events")
+        digest_cost(t, units, events, args.base, args.rounds)
+
+
+def _digest_arguments(parser: Any) -> None:
+    parser.add_argument("--base", default="merge-base",
+                        help="the code to compare with (a git ref; default: git merge-base HEAD main)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the comparison (best counts)")
+    parser.add_argument("--digest-only", action="store_true", help="only the content ids and digest index part")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import datetime as dt
 import json
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 YEAR = 2021
 LEVELS = ["central", "province", "city", "county", "district"]
@@ -153,13 +153,17 @@ def write_events(path: str, n_units: int, per_unit: int, seed: int = 7) -> int:
     return count
 
 
-def year_arguments(doc: str, *, per_unit: int = 60, pg: bool = False) -> argparse.Namespace:
-    """The command line of a benchmark over a synthetic year: --units, --per-unit [, --pg URL]."""
+def year_arguments(doc: str, *, per_unit: int = 60, pg: bool = False,
+                   extra: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.Namespace:
+    """The command line of a benchmark over a synthetic year: --units, --per-unit [, --pg URL]
+    (``extra`` adds a benchmark's own)."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--units", type=int, default=3000)
     parser.add_argument("--per-unit", type=int, default=per_unit)
     if pg:
         parser.add_argument("--pg", metavar="URL", help="also measure PostgreSQL on this server")
+    if extra is not None:
+        extra(parser)
     return parser.parse_args()
 
 

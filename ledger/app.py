@@ -85,17 +85,21 @@ class Ledger:
                 values: dict[str, dict[str, str]] | None = None, **vocabulary: Any) -> IntakeResult:
         from .intake.batches import prepared_batches
 
+        lines = list(lines) if keep_ids else lines  # a command's few lines: read again to name identical rows
+        reread = (lambda: lines) if isinstance(lines, list) else None
         return self._write(lambda roster: prepared_batches(lines, roster, problems), dry_run=dry_run,
-                           keep_ids=keep_ids, problems=problems, values=values, **vocabulary)
+                           keep_ids=keep_ids, problems=problems, values=values, reread=reread, **vocabulary)
 
     def _write(self, batches: Callable[[frozenset[str]], Iterable[Sequence[PreparedRow]]], *, dry_run: bool = False,
                keep_ids: bool = False, problems: Problems | None = None,
                values: dict[str, dict[str, str]] | None = None, check_origin: str | None = None,
-               strict: bool = False) -> IntakeResult:
+               strict: bool = False, allow_duplicates: bool = False, skip_bad: bool = False,
+               reread: Callable[[], Iterable[SourceLine]] | None = None) -> IntakeResult:
         """One atomic write of prepared batches, validated against the roster as it stands
         under the lock. With ``problems``, every problem is gathered and raised at the end
-        (nothing is written then). ``check_origin``: run the vocabulary check for that file
-        (``strict``: its findings are problems)."""
+        (nothing is written then) — or, with ``skip_bad``, the rows without problems are
+        written and the others come back in ``result.refused``. ``check_origin``: run the
+        vocabulary check for that file (``strict``: its findings are problems)."""
         from .intake.batches import Intake, Roster
 
         with gc_paused(), self.store.write(self.actor, dry_run=dry_run) as writer:
@@ -106,7 +110,8 @@ class Ledger:
                 def check(observed: Any) -> Any:
                     return self._vocabulary(observed, units, writer, check_origin)
             return Intake(writer, roster, self.actor, keep_ids=keep_ids, problems=problems,
-                          vocabulary=check, strict=strict).run_prepared(batches(roster))
+                          vocabulary=check, strict=strict, allow_duplicates=allow_duplicates, skip_bad=skip_bad,
+                          reread=reread).run_prepared(batches(roster))
 
     def _vocabulary(self, observed: Any, units: dict[str, Any], writer: Any, origin: str) -> Any:
         """The vocabulary check of one import: the policies (bundled and published, every
@@ -122,30 +127,43 @@ class Ledger:
         return check(observed, policies, groups, origin)
 
     def import_file(self, path: str, *, dry_run: bool = False, on_bytes: Callable[[int], None] | None = None,
-                    parallel: bool | None = None, options: ReadOptions | None = None,
-                    problems: Problems | None = None, strict: bool = False) -> IntakeResult:
-        """Import a JSONL/CSV/xlsx file atomically and idempotently. Large files are prepared
-        (read, validated, encoded) by a second process while this one writes
-        (``parallel=None`` decides by file size and cores). Items, report kinds, metrics,
-        panels and channels no policy of the year names are ``result.warnings`` (``strict``:
-        problems)."""
+                    parallel: bool | None = None, options: ReadOptions | None = None, strict: bool = False,
+                    allow_duplicates: bool = False, skip_bad: bool = False) -> IntakeResult:
+        """Import a JSONL/CSV/xlsx file atomically and idempotently — what ``ledger import``
+        and the workbench's import run. Large files are prepared (read, validated, encoded) by
+        a second process while this one writes (``parallel=None`` decides by file size and
+        cores). Every problem of every row is found in one pass: raised together (nothing
+        written), or with ``skip_bad`` the good rows are written in the one write and the
+        problems come back in ``result.refused``. Rows already present (by id, or by content
+        when they have none: docs/intake.md) add nothing; probable duplicates of stored events
+        are problems unless ``allow_duplicates``. Items, report kinds, metrics, panels and
+        channels no policy of the year names are ``result.warnings`` (``strict``: problems)."""
+        from .intake.batches import HeldBackEarlier, csv_kinds, without
+        from .intake.problems import Problems
+
         if parallel is None:
             workbook = path.lower().endswith((".xlsx", ".xlsm"))  # zipped XML: ~3× smaller than its rows as CSV
             parallel = (os.cpu_count() or 1) >= 2 and os.path.isfile(path) and \
                 os.path.getsize(path) * (3 if workbook else 1) >= PARALLEL_FROM_BYTES
-        from .intake.problems import Problems
-
-        problems = Problems() if problems is None else problems
         values = options.mapping.value_words if options is not None and options.mapping is not None else None
-        if not parallel:
-            from .intake.batches import csv_kinds
+        held: set[tuple[str, int]] = set()  # rows found bad after they were written: the write runs again without
+        seeded: list[tuple[Any, tuple[str, ...]]] = []
 
-            return self._intake(read_lines(path, on_bytes, csv_kinds, options), dry_run=dry_run, problems=problems,
-                                values=values, check_origin=path, strict=strict)
-        from .intake.preparer import prepared_by_producer
+        def lines() -> Iterable[SourceLine]:
+            return without(read_lines(path, None, csv_kinds, options), held)
 
-        return self._write(lambda roster: prepared_by_producer(path, roster, on_bytes, problems, options),
-                           dry_run=dry_run, problems=problems, values=values, check_origin=path, strict=strict)
+        while True:
+            problems = Problems()
+            for error, refs in seeded:
+                problems.add(error, refs)
+            try:
+                return self._write(_prepared(path, parallel, on_bytes, problems, options, frozenset(held)),
+                                   dry_run=dry_run, problems=problems, values=values, check_origin=path,
+                                   strict=strict, allow_duplicates=allow_duplicates, skip_bad=skip_bad,
+                                   reread=lines)
+            except HeldBackEarlier as again:
+                held |= again.rows
+                seeded += again.problems
 
     def import_lines(self, lines: Iterable[SourceLine], *, dry_run: bool = False) -> IntakeResult:
         return self._intake(lines, dry_run=dry_run, keep_ids=True)
@@ -352,6 +370,21 @@ class Ledger:
         sizes = {*self.verify_at, *(size for _, size, _ in self.store.recorded_checkpoints())}
         self.last_verify = verify(self.store, on_progress, sizes)
         return self.last_verify
+
+
+def _prepared(path: str, parallel: bool, on_bytes: Callable[[int], None] | None, problems: Problems,
+              options: ReadOptions | None, held: frozenset[tuple[str, int]]
+              ) -> Callable[[frozenset[str]], Iterable[Sequence[PreparedRow]]]:
+    """The batches of an import file for a roster: prepared by a second process (``parallel``)
+    or in this one; ``held``: rows (origin, line) left out."""
+    if parallel:
+        from .intake.preparer import prepared_by_producer
+
+        return lambda roster: prepared_by_producer(path, roster, on_bytes, problems, options, held)
+    from .intake.batches import csv_kinds, prepared_batches, without
+
+    return lambda roster: prepared_batches(without(read_lines(path, on_bytes, csv_kinds, options), held), roster,
+                                           problems)
 
 
 def _as_object(src: SourceLine) -> dict[str, Any]:

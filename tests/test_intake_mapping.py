@@ -75,7 +75,7 @@ def test_failing_export_rows_and_errors_sheet(tmp_path):
     assert f"{path}:4" in run.err and f"{path}:6" in run.err and "unit" in run.err
     with open(out, encoding="utf-8-sig") as handle:
         written = list(csv.reader(handle))
-    assert written[0][:3] == ["工单编号", "诉求类型", "承办单位"] and written[0][-2:] == ["错误字段", "错误说明"]
+    assert written[0][:3] == ["工单编号", "诉求类型", "承办单位"] and written[0][-1] == "问题"
     assert [r[0] for r in written[1:]] == ["20210603002", "20210605001"]
 
 

@@ -125,7 +125,8 @@ def test_xlsx_through_the_producer_as_in_one_process(tmp_path):
             ledger.import_file(path, parallel=parallel)
         errors.append(str(failed.value))
     assert errors[0] == errors[1]
-    assert "5 problems" in errors[0] and errors[0].count("(got '市级')") == 4
+    # 4 relative levels, and the reply's two: no ticket, no quality (every problem of a row, issue #26)
+    assert "6 problems" in errors[0] and errors[0].count("(got '市级')") == 4
     assert [f"a.xlsx:{line}: field 'issuer_level'" in errors[0] for line in (10, 17, 24, 31)] == [True] * 4
     assert "a.xlsx:32: field 'ticket': expected a value (required field)" in errors[0]
     good = ledger_book(tmp_path / "b.xlsx", [row for row in bad[:-1] if row[4] != "市级"])

@@ -22,6 +22,7 @@ from ..policies.errors import CalendarError, PolicyError
 from ..reports import formats
 from ..store.backends import StoreUnavailable
 from ..store.url import StoreUrlError
+from ..wording import error_text  # the command line's errors read as the workbench's
 
 if TYPE_CHECKING:
     from ..app import Ledger
@@ -94,44 +95,6 @@ def fail(message: str, code: int = 2) -> None:
 def warn(message: str) -> None:
     """A warning on standard error (the output itself stays as it is)."""
     click.echo(_("ledger: warning: ") + message, err=True)
-
-
-def error_text(exc: BaseException) -> str:
-    """A library error in the chosen language: an ``InputError``'s parts (where, field, what
-    was expected, what came) are put together again around the translated expectation, a
-    ``PolicyError``'s (file, place in the document, what was wrong) likewise; another error's
-    message is an ``i18n.Msg`` (or a catalogue message id) translated as a whole."""
-    if not i18n.is_zh():
-        return str(exc)
-    if isinstance(exc, PolicyError):
-        where = f"{exc.origin}: {exc.path}" if exc.path else exc.origin
-        return f"{where}：{i18n.tr(exc.expected)}"
-    if not isinstance(exc, InputError):
-        message = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], i18n.Msg) else str(exc)
-        return i18n.tr(message)
-    problems = getattr(exc, "problems", None)
-    if problems:
-        from ..intake.problems import MAX_SHOWN
-
-        shown = problems[:MAX_SHOWN]
-        head = i18n.f("{n} problems in {file}; nothing was imported", n=getattr(exc, "total", len(problems)),
-                      file=exc.origin or "")
-        if len(problems) > len(shown):
-            head += i18n.f(" (the first {n} listed)", n=len(shown))
-        return head + "：\n" + "\n".join("  " + error_text(p) for p in shown)
-    parts = []
-    where = exc.origin or ""
-    if exc.line:
-        where += f":{exc.line}" if where else f"第 {exc.line} 行"
-    if where:
-        parts.append(where)
-    if exc.field:
-        parts.append(i18n.f("field '{field}'", field=exc.field))
-    text = i18n.tr(exc.expected) if exc.problem else i18n.f("expected {expected}", expected=i18n.tr(exc.expected))
-    if exc.got is not None:  # what came is shown as it came, unless the ledger worded it (a Msg)
-        text += i18n.f(" (got {got})", got=i18n.tr(exc.got) if isinstance(exc.got, i18n.Msg) else exc.got)
-    parts.append(text)
-    return "：".join(parts)
 
 
 # ---------------------------------------------------------------- language (--lang, LEDGER_LANG)

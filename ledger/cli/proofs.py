@@ -308,7 +308,7 @@ def migrate(c: Any) -> None:
         return
     click.echo(f"migrated format {result.from_format} → {result.to_format}: {result.records} records unchanged "
                f"(chain {result.chain_hash[:16]}…), Merkle tree of {result.nodes} nodes, root {result.tree_root}, "
-               f"in {result.seconds:.2f} s")
+               f"digest index of {result.digests} entries, in {result.seconds:.2f} s")
 
 
 COMMANDS = [keys, checkpoint, prove, migrate]

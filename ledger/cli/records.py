@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +12,9 @@ from .. import i18n
 from ..errors import InputError
 from ..i18n import Msg
 from .base import Context, Progress, format_option, main, parse_date, parse_sets, pass_ctx, show
+
+if TYPE_CHECKING:
+    from ..intake.batches import IntakeResult
 
 
 @main.command()
@@ -48,7 +52,7 @@ def units_list(c: Context, fmt: str) -> None:
 @click.argument("type_name", metavar="TYPE")
 @click.option("--unit", required=True)
 @click.option("--date", "date", required=True, help="ISO date the fact happened")
-@click.option("--id", "event_id")
+@click.option("--id", "event_id", help="the event's id (default: derived from its content)")
 @click.option("--source")
 @click.option("--note")
 @click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE")
@@ -64,8 +68,10 @@ def record(c: Context, type_name: str, unit: str, date: str, event_id: str | Non
                          field="--set")
     data = {"type": type_name, "unit": unit, "date": date, "id": event_id, "source": source,
             "note": note, **fields}
+    head, _ = c.ledger.head()
     event_id, revision = c.ledger.record(data)
-    click.echo(f"{event_id} revision {revision}")
+    # Without --id the event's id is derived from its content: recording it again adds nothing.
+    click.echo(f"{event_id} revision {revision}" + (i18n._(" (already present)") if revision <= head else ""))
 
 
 @main.command("import")
@@ -76,7 +82,15 @@ def record(c: Context, type_name: str, unit: str, date: str, event_id: str | Non
               help="the header row (default: found among the first 20 rows)")
 @click.option("--encoding", metavar="E", help="a CSV file's encoding (default: detected; e.g. gb18030, utf-16)")
 @click.option("--errors", "errors_out", metavar="OUT",
-              help="write the failing rows with 错误字段/错误说明 columns to OUT.csv or OUT.xlsx")
+              help="write the refused rows, each with a 问题 column listing its problems, to OUT.csv or OUT.xlsx")
+@click.option("--skip-bad", is_flag=True,
+              help="write the rows without problems (one atomic write) and the refused ones to --errors OUT; "
+                   "exit 1 when rows were held back")
+@click.option("--allow-duplicates", is_flag=True,
+              help="record probable duplicates of stored events (same unit, type, date and document or "
+                   "ticket/item/report key, other content) instead of holding them back")
+@click.option("--ignore-column", "ignore_columns", multiple=True, metavar="NAME",
+              help="leave out a column that names no event field (repeatable)")
 @click.option("--mapping", "mapping_file", metavar="FILE.yaml",
               help="read a platform export through a mapping (its columns → events; words → values); "
                    "a bundled one by name, e.g. 12345-tickets")
@@ -84,12 +98,16 @@ def record(c: Context, type_name: str, unit: str, date: str, event_id: str | Non
               help="refuse items, report kinds, metrics, panels and channels no policy of the year names")
 @pass_ctx
 def import_(c: Context, file: str, dry_run: bool, sheet: str | None, header_row: int | None,
-            encoding: str | None, errors_out: str | None, mapping_file: str | None, strict: bool) -> None:
-    """Bulk import per EVENTS.md: JSONL, CSV or .xlsx (all-or-nothing, idempotent on id; every problem in one pass)."""
+            encoding: str | None, errors_out: str | None, skip_bad: bool, allow_duplicates: bool,
+            ignore_columns: tuple[str, ...], mapping_file: str | None, strict: bool) -> None:
+    """Bulk import per EVENTS.md: JSONL, CSV or .xlsx (all-or-nothing unless --skip-bad; nothing twice: rows
+    without an id are known by their content; every problem in one pass)."""
     from ..intake.sources import ReadOptions
 
     if errors_out and not errors_out.lower().endswith((".csv", ".xlsx")):
         raise InputError("a file name ending in .csv or .xlsx", field="--errors", got=repr(errors_out))
+    if skip_bad and not errors_out:
+        raise InputError("--errors OUT.xlsx|OUT.csv with --skip-bad (where the refused rows go)", field="--skip-bad")
     mapping = None
     if mapping_file:
         from ..intake.mapping import bundled, load_mapping
@@ -98,27 +116,66 @@ def import_(c: Context, file: str, dry_run: bool, sheet: str | None, header_row:
             mapping_file = bundled(mapping_file + ".yaml")
         mapping = load_mapping(mapping_file)
         header_row = header_row or mapping.header_row
-    options = ReadOptions(encoding=encoding, sheet=sheet, header_row=header_row, mapping=mapping)
+    options = ReadOptions(encoding=encoding, sheet=sheet, header_row=header_row, mapping=mapping,
+                          ignore_columns=frozenset(n.strip() for n in ignore_columns))
     size = os.path.getsize(file) if os.path.exists(file) else None
     progress = Progress(f"importing {os.path.basename(file)}", size)
     try:
         result = c.ledger.import_file(file, dry_run=dry_run, on_bytes=progress.advance, options=options,
-                                      strict=strict)
+                                      strict=strict, allow_duplicates=allow_duplicates, skip_bad=skip_bad)
     except InputError as exc:
         if errors_out and os.path.isfile(file):
-            from ..intake.errors_file import write_errors
             from ..intake.problems import ManyProblems
 
             problems = exc.problems if isinstance(exc, ManyProblems) else [exc]
-            written = write_errors(file, options, problems, errors_out)
-            click.echo(i18n.f("{n} failing rows written to {path}", n=written, path=errors_out), err=True)
+            _write_errors(file, options, problems, errors_out)
         raise
     finally:
         progress.close()
+    _report_import(result, dry_run)
+    if result.refused:
+        assert errors_out is not None
+        _write_errors(file, options, result.refused, errors_out)
+        from ..wording import error_text
+
+        for problem in result.refused[:MAX_LISTED]:
+            click.echo("  " + error_text(problem), err=True)
+        if len(result.refused) > MAX_LISTED:
+            click.echo(i18n.f("  … and {n} more problems", n=len(result.refused) - MAX_LISTED), err=True)
+        sys.exit(1)
+
+
+MAX_LISTED = 200
+"""Problems and notices an import lists on standard error (the errors file holds every row)."""
+
+
+def _write_errors(file: str, options: object, problems: list[InputError], target: str) -> None:
+    from ..intake.errors_file import write_errors
+
+    written = write_errors(file, options, problems, target)  # type: ignore[arg-type]
+    click.echo(i18n.f("{n} refused rows written to {path}", n=written, path=target), err=True)
+
+
+def _report_import(result: IntakeResult, dry_run: bool) -> None:
+    """Notices and warnings on standard error; the rows already present (their line and the
+    stored id) and the counts on standard output, the counts last."""
+    from ..wording import error_text
+
+    for notice in result.notices[:MAX_LISTED]:
+        click.echo(i18n.f("notice: {text}", text=error_text(notice)), err=True)
     for warning in result.warnings:
         click.echo(i18n.f("warning: {text}", text=warning), err=True)
-    verb = "would import" if dry_run else "imported"
-    click.echo(f"{verb}: {result.new} new, {result.present} already present")
+    for origin, line, stored in result.present_rows:
+        click.echo(i18n.f("{origin}:{line}: already present ({id})", origin=origin, line=line, id=stored))
+    if result.present > len(result.present_rows) and result.present_rows:
+        click.echo(i18n.f("… and {n} more rows already present", n=result.present - len(result.present_rows)))
+    verb = i18n._("would import") if dry_run else i18n._("imported")
+    counts = i18n.f("{new} new, {present} already present", new=result.new, present=result.present)
+    if result.skipped:
+        counts += i18n.f(", {n} skipped (template example rows)", n=result.skipped)
+    if result.refused:
+        counts += i18n.f(", {n} held back", n=result.held_back)
+    click.echo(i18n.f("{verb}: {counts}", verb=verb, counts=counts))
 
 
 @main.command()
@@ -204,14 +261,15 @@ def types_(c: Context, type_name: str | None) -> None:
 
 @main.command("template")
 @click.argument("type_names", metavar="TYPE...", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True,
-              help="a workbook (one sheet per type, drop-downs, a notes sheet) or one type's CSV")
-@click.option("--output", "-o", metavar="FILE", help="where to write (default: template.xlsx or TYPE.csv)")
+@click.option("--output", "-o", metavar="FILE", help="where to write: F.xlsx (one sheet per type, drop-downs, a "
+              "notes sheet) or F.csv (one type); the extension decides the format (default: template.xlsx)")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default=None,
+              help="the format, for an output of another name (default: the output's extension)")
 @pass_ctx
-def template(c: Context, type_names: tuple[str, ...], fmt: str, output: str | None) -> None:
-    """Write a fill-in template (Chinese headers, an example row) that `ledger import` reads."""
-    from ..intake.templates import write_template
+def template(c: Context, type_names: tuple[str, ...], fmt: str | None, output: str | None) -> None:
+    """Write a fill-in template (Chinese headers, drop-downs in Chinese, a marked example row import skips)."""
+    from ..intake.templates import template_format, write_template
 
-    path = output or ("template.xlsx" if fmt == "xlsx" else f"{type_names[0]}.csv")
-    write_template(list(type_names), path, fmt)
+    path = output or ("template.xlsx" if fmt in (None, "xlsx") else f"{type_names[0]}.csv")
+    write_template(list(type_names), path, template_format(path, fmt))
     click.echo(path)

@@ -6,14 +6,15 @@ nothing is written. Lines are handled in batches, so memory stays flat on large 
 
 from __future__ import annotations
 
-import difflib
+import hashlib
 import json
 import os
-import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
+from operator import attrgetter, itemgetter
 from typing import Any, Final, NamedTuple, TypedDict
 
 from ..errors import ConflictError, InputError, UnknownId
@@ -23,10 +24,11 @@ from ..events.base import CALLER_ID_EXPECTED, Event, caller_id_problem
 from ..events.catalog import AMENDMENTS, CATALOG, NUMBER_FIELDS, EventValidationError, field_kinds, validate
 from ..i18n import Msg
 from ..projections.fact_view import Amendments
+from ..store import digests
 from ..store.eventstore import IdEntry, Pending, PendingRow, Record, Writer, unit_stream
+from . import checks, sameness, words
 from . import vocabulary as vocabulary_module
-from . import words
-from .problems import Problems
+from .problems import ExampleRow, Notice, ProbableDuplicate, Problems
 from .sources import SourceLine, read_lines
 
 BATCH = 5000
@@ -44,6 +46,37 @@ class IntakeResult:
     keep_ids: bool = False
     warnings: list[str] = field(default_factory=list)
     """The vocabulary check's warnings (values no policy of the year names; years without a policy)."""
+    present_rows: list[tuple[str, int, str]] = field(default_factory=list)
+    """(origin, line, stored id) of the first rows already present (``sameness.PRESENT_SHOWN``)."""
+    refused: list[InputError] = field(default_factory=list)
+    """With ``skip_bad``: every problem of the rows held back (probable duplicates among them)."""
+    notices: list[InputError] = field(default_factory=list)
+    """Columns ignored, template example rows skipped."""
+
+    @property
+    def skipped(self) -> int:
+        """Template example rows skipped."""
+        return sum(isinstance(n, ExampleRow) for n in self.notices)
+
+    @property
+    def duplicates(self) -> list[InputError]:
+        """The probable duplicates held back (``skip_bad``)."""
+        return [e for e in self.refused if isinstance(e, ProbableDuplicate)]
+
+    @property
+    def held_back(self) -> int:
+        """Rows held back (``skip_bad``): the lines with a problem."""
+        return len({(e.origin, e.line) for e in self.refused})
+
+
+class HeldBackEarlier(Exception):  # noqa: N818 - a signal, not an error
+    """With ``skip_bad``, rows already appended in this write turned out to be refused (the
+    first of identical rows without ids): the write is rolled back and run again without
+    ``rows``, whose ``problems`` are then given from the start."""
+
+    def __init__(self, rows: set[tuple[str, int]], problems: list[tuple[InputError, tuple[str, ...]]]):
+        super().__init__(f"{len(rows)} rows held back after they were appended")
+        self.rows, self.problems = rows, problems
 
 
 def csv_kinds(row: dict[str, Any]) -> dict[str, str]:
@@ -82,6 +115,12 @@ class Prepared(NamedTuple):
     actor: str | None
     content_json: str
     digest: str
+    key: int
+    """Its digest-index key (``store.digests.record_key``)."""
+    alike: bool
+    """A likeness rule applies: a stored event under its key with other content is probably this fact."""
+    derived: bool
+    """The id was derived from the content (the event came without one)."""
 
     @property
     def content(self) -> dict[str, Any]:
@@ -91,13 +130,24 @@ class Prepared(NamedTuple):
         return validate(self.content_json.encode())
 
 
-PreparedRow = tuple[str, int, str, str, str, str, str | None, bool, tuple[str, ...], str | None, str, str]
+PreparedRow = tuple[str, int, str, str, str, str, str | None, bool, tuple[str, ...], str | None, str, str,
+                    int, bool, bool]
 """A ``Prepared`` as a plain tuple (its fields in order), as batches cross processes."""
 
 _ID: Final = 2
 _THREAD: Final = 6
 _REFS: Final = 8
-assert (Prepared._fields[_ID], Prepared._fields[_THREAD], Prepared._fields[_REFS]) == ("event_id", "thread", "refs")
+_KEY: Final = 12
+_ALIKE: Final = 13
+_DERIVED: Final = 14
+assert (Prepared._fields[_ID], Prepared._fields[_THREAD], Prepared._fields[_REFS], Prepared._fields[_KEY],
+        Prepared._fields[_ALIKE], Prepared._fields[_DERIVED]) == ("event_id", "thread", "refs", "key", "alike",
+                                                                  "derived")
+
+EXAMPLE_ID = "示例"
+"""The id ``ledger template`` gives its example row: import skips a row with it (EVENTS.md,
+template rows)."""
+_EXAMPLE_JSON = (json.dumps(EXAMPLE_ID, ensure_ascii=False).encode(), json.dumps(EXAMPLE_ID).encode())
 
 
 class Where(TypedDict):
@@ -107,12 +157,62 @@ class Where(TypedDict):
     line: int
 
 
+def content_id(kind: str, date: Any, key: int) -> str:
+    """The id of an event given without one: its type, date and content key (16 hex digits),
+    e.g. ``warning-2021-03-01-3f9a1c2b7e4d5a6b`` — the same content gives the same id in any
+    file, on import, ``record`` or the web."""
+    return f"{kind}-{date}-{digests.key_hex(key)}"
+
+
+def identified(event: Event) -> tuple[str, str, str, int, bool, bool]:
+    """(id, content JSON, its digest, digest-index key, alike, derived): the event's id — its
+    own, or one derived from its canonical content (``content_id``) — its canonical encoding,
+    and what the digest index files it under (``store.digests``)."""
+    content_json, digest = codec.encode_event(event)
+    kind, event_id = event.type, event.id
+    if event_id is None:
+        event_id = content_id(kind, event.date, digests.content_hash(content_json))
+        content_json = digests.with_id(content_json, event_id)
+        digest = hashlib.sha256(content_json.encode()).hexdigest()
+    tail = _KEY_TAILS.get(kind) or _key_tail(kind)
+    unit = event.unit
+    key = digests.text_key(unit, f"{kind}\x1f{unit}\x1f{event.date.isoformat()}{tail(event)}")
+    alike = kind in digests.THREAD_KEYS or (kind in digests.SUBJECTS and event.source is not None)
+    return event_id, content_json, digest, key, alike, event.id is None
+
+
+_KEY_TAILS: dict[str, Callable[[Event], str]] = {}
+
+
+def _key_tail(kind: str) -> Callable[[Event], str]:
+    """What a type's key fields add to its key text (``digests.record_key``), as a function made
+    once per type: U+001F and each field's text ('' when absent)."""
+    fields = digests.KEY_FIELDS.get(kind, ())
+    if not fields:
+        tail: Callable[[Event], str] = lambda event: ""  # noqa: E731
+    elif len(fields) == 1:
+        one = attrgetter(fields[0])
+        tail = lambda event: "\x1f" + (one(event) or "")  # noqa: E731
+    else:
+        many = attrgetter(*fields)
+        tail = lambda event: "".join(["\x1f" + (v or "") for v in many(event)])  # noqa: E731
+    _KEY_TAILS[kind] = tail
+    return tail
+
+
 def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
     """Validate and encode one line (pure: no store access)."""
-    event = _read_row(src.data, roster) if type(src.data) is dict else None
-    if event is None:
-        event = _validated(src, roster)
+    return Prepared._make(prepare_row(src, roster))
+
+
+def prepare_row(src: SourceLine, roster: frozenset[str] | set[str]) -> PreparedRow:
+    """``prepare``, as the plain tuple batches are made of (the import's hot path)."""
     raw = src.data
+    event = _read_row(raw, roster) if type(raw) is dict else None
+    if event is None:
+        event = _validated(src, roster)  # (a template's example row that fails: ``_prepare_each``)
+    if event.id == EXAMPLE_ID:
+        raise ExampleRow(origin=src.origin, line=src.line)
     if type(raw) is bytes:
         if raw.count(b":") > len(event.model_fields_set):
             _check_unique_keys(src, raw)  # more colons than keys: nested objects, or a key given twice
@@ -127,20 +227,14 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
             raise InputError(refused.expected, origin=src.origin, line=src.line, field="unit",
                              got=refused.got) from None
     if event.unit not in roster:
-        raise InputError("a registered unit id (see `ledger units list`; register with "
-                         "`ledger units import`)", origin=src.origin, line=src.line,
-                         field="unit", got=_show(event.unit))
-    event_id, kind, unit = event.id, event.type, event.unit
-    if kind in AMENDMENTS or (event_id and event_id.endswith("/decision")):
+        raise InputError(UNIT_EXPECTED, origin=src.origin, line=src.line, field="unit", got=_show(event.unit))
+    kind, unit = event.type, event.unit
+    if kind in AMENDMENTS or (event.id and event.id.endswith("/decision")):
         event = _check_amendment_ids(event, src)
-        event_id = event.id
     # A decision's id is the ledger's own (<appeal>/decision); every other id given is the caller's.
-    if event_id is not None and kind != "appeal_decided" and caller_id_problem(event_id):
-        raise InputError(CALLER_ID_EXPECTED, origin=src.origin, line=src.line, field="id", got=_show(event_id))
-    if event_id is None:
-        event_id = str(uuid.uuid4())
-        event = event.model_copy(update={"id": event_id})
-    content_json, digest = codec.encode_event(event)
+    if event.id is not None and kind != "appeal_decided" and caller_id_problem(event.id):
+        raise InputError(CALLER_ID_EXPECTED, origin=src.origin, line=src.line, field="id", got=_show(event.id))
+    event_id, content_json, digest, key, alike, derived = identified(event)
     if kind not in AMENDMENTS:
         refs: tuple[str, ...] = (event.of,) if kind == "rectification_failed" and event.of else ()  # type: ignore[attr-defined]
     elif kind == "appeal_filed":
@@ -150,8 +244,26 @@ def prepare(src: SourceLine, roster: frozenset[str] | set[str]) -> Prepared:
     else:  # retraction, correction: the target, and the appeal whose decision orders it
         refs = (event.target, event.appeal) if event.appeal else (event.target,)  # type: ignore[attr-defined]
     thread = thread_key(unit, event.thread, getattr(event, event.thread)) if event.thread else None
-    return Prepared(src.origin, src.line, event_id, kind, unit, unit_stream(unit, event.ledger_year()), thread,
-                    event.opens_thread, refs, event.actor, content_json, digest)
+    return (src.origin, src.line, event_id, kind, unit, unit_stream(unit, event.ledger_year()), thread,
+            event.opens_thread, refs, event.actor, content_json, digest, key, alike, derived)
+
+
+UNIT_EXPECTED = ("a registered unit id (see `ledger units list`; register with "
+                 "`ledger units import`)")
+
+
+def _is_example(raw: Any) -> bool:
+    """A row ``ledger template`` wrote as its example (its id is ``EXAMPLE_ID``)."""
+    if type(raw) is dict:
+        value = raw.get("id")
+        return isinstance(value, str) and value.strip() == EXAMPLE_ID
+    if type(raw) is bytes and (_EXAMPLE_JSON[0] in raw or _EXAMPLE_JSON[1] in raw):
+        try:
+            found = json.loads(raw)
+        except ValueError:
+            return False
+        return isinstance(found, dict) and found.get("id") == EXAMPLE_ID
+    return False
 
 
 def _read_row(data: dict[str, Any], roster: Set[str]) -> Event | None:
@@ -217,20 +329,11 @@ def _in_other_words(src: SourceLine, roster: Set[str]) -> Event:
         raise InputError(refused.expected, origin=src.origin, line=src.line, field=refused.field,
                          got=refused.got) from None
     except EventValidationError as exc:
-        expected, kind = exc.expected, data.get("type")
-        if exc.field == "type":
-            near = difflib.get_close_matches(str(exc.got), [*CATALOG, *words.type_by_word()], n=1, cutoff=0.6)
-            if near:
-                expected += f"; did you mean {near[0]}?"
-        elif exc.field and isinstance(kind, str) and kind in CATALOG and words.choices(kind, exc.field):
-            expected = f"one of {words.describe_choices(kind, exc.field)}"
-            near = difflib.get_close_matches(str(exc.got), [*words.choices(kind, exc.field), *(
-                t.zh for t in names_module.values_of(exc.field).values())], n=1, cutoff=0.5)
-            if near:
-                expected += f"; did you mean {near[0]}?"
         if exc.field in ("recorded_at", "revision"):
             raise InputError("no such key: the ledger assigns recorded_at and revision itself",
                              origin=src.origin, line=src.line, field=exc.field, problem=True) from None
+        expected = checks.explained(data.get("type"), exc.field, exc.expected, exc.got,
+                                    exc.expected == "a value (required field)")
         raise InputError(expected, origin=src.origin, line=src.line, field=exc.field,
                          got=_show(exc.got)) from None
 
@@ -303,12 +406,12 @@ def _check_amendment_ids(event: Event, src: SourceLine) -> Event:
 
 
 def prepared_batches(lines: Iterable[SourceLine], roster: frozenset[str],
-                     problems: Problems | None = None) -> Iterator[list[Prepared]]:
+                     problems: Problems | None = None) -> Iterator[list[PreparedRow]]:
     """Lines prepared in this process, in batches. With ``problems``, a line that fails is
     noted there and left out (every problem in one pass); without, the first one raises."""
     if problems is None:
         for chunk in _chunks(lines):
-            yield [prepare(src, roster) for src in chunk]
+            yield [prepare_row(src, roster) for src in chunk]
         return
     try:
         for chunk in _chunks(lines):
@@ -318,20 +421,44 @@ def prepared_batches(lines: Iterable[SourceLine], roster: frozenset[str],
         problems.fatal = True
 
 
-def prepare_chunk(chunk: list[SourceLine], roster: frozenset[str], problems: Problems) -> list[Prepared]:
+def prepare_chunk(chunk: list[SourceLine], roster: frozenset[str], problems: Problems) -> list[PreparedRow]:
     """A chunk prepared at full speed; one with a bad line again line by line (pure: no store)."""
     try:
-        return [prepare(src, roster) for src in chunk]
+        return [prepare_row(src, roster) for src in chunk]
     except InputError:
         return list(_prepare_each(chunk, roster, problems))
 
 
-def _prepare_each(chunk: list[SourceLine], roster: frozenset[str], problems: Problems) -> Iterator[Prepared]:
+def _prepare_each(chunk: list[SourceLine], roster: frozenset[str], problems: Problems) -> Iterator[PreparedRow]:
     for src in chunk:
         try:
-            yield prepare(src, roster)
+            yield prepare_row(src, roster)
         except InputError as exc:
+            if not isinstance(exc, ExampleRow) and _is_example(src.data):  # an example whose unit is not ours
+                exc = ExampleRow(origin=src.origin, line=src.line)
             problems.failed_line(exc, src.data)
+            for other in _other_problems(src, exc, roster):
+                problems.add(other)
+
+
+def _other_problems(src: SourceLine, first: InputError, roster: frozenset[str]) -> list[InputError]:
+    """The row's problems besides ``first`` (each field once): every problem of a row in one
+    pass. Only rows that failed come here."""
+    if isinstance(first, Notice) or not first.field or first.field in ("recorded_at", "revision"):
+        return []
+    data = src.data
+    if type(data) is bytes:
+        try:
+            data = json.loads(data)
+        except ValueError:
+            return []
+        found = checks.every_problem(data, roster, src.origin, src.line, _show, in_words=False) \
+            if isinstance(data, dict) else []
+    elif type(data) is dict:
+        found = checks.every_problem(data, roster, src.origin, src.line, _show)
+    else:
+        return []
+    return [p for p in found if p.field != first.field]
 
 
 def _chunks(lines: Iterable[SourceLine], first: int | None = None) -> Iterator[list[SourceLine]]:
@@ -349,14 +476,25 @@ class Intake:
     def __init__(self, writer: Writer, roster: Set[str], default_actor: str, *, keep_ids: bool = False,
                  problems: Problems | None = None,
                  vocabulary: Callable[[vocabulary_module.Observed], tuple[list[InputError], list[str]]] | None = None,
-                 strict: bool = False):
+                 strict: bool = False, allow_duplicates: bool = False, skip_bad: bool = False,
+                 reread: Callable[[], Iterable[SourceLine]] | None = None):
         self.w = writer
+        self.allow_duplicates, self.skip_bad = allow_duplicates, skip_bad
+        """``allow_duplicates``: record probable duplicates; ``skip_bad`` (with ``problems``): the
+        rows without problems are written, the others come back in ``result.refused``."""
+        self.reread = reread
+        """The input again (to name the first of identical rows whose batch is written already)."""
+        self.identical = sameness.IdenticalRows()
+        self.hits: dict[int, list[tuple[str, int, bytes]]] = {}  # this batch's keys found in the digest index
+        self.local_keys: dict[int, list[PreparedRow]] = {}  # this batch's appended rows by their digest-index key
         self.vocabulary, self.strict = vocabulary, strict
         """The vocabulary check (import only): values no policy names are warnings, errors when strict."""
         self.observed = vocabulary_module.Observed()
         self.problems = problems
         """Where problems go (every problem in one pass; raised at the end); None: the first raises."""
         self.roster = frozenset(roster)
+        self.reading_roster: frozenset[str] = roster if isinstance(roster, frozenset) else self.roster
+        """With the units' names and the mapping's words (a ``Roster``), to read rows again."""
         self.actor = default_actor
         self.result = IntakeResult(keep_ids=keep_ids)
         self.decisions: dict[str, tuple[str, str, set[str]]] = {}  # appeal -> (outcome, unit, targets), this write
@@ -381,9 +519,43 @@ class Intake:
                     self.problems.add(problem)
             else:
                 self.result.warnings.extend(str(p) for p in found)
+        self._identical_problems()
         if self.problems is not None:
-            self.problems.raise_all()
+            self.result.notices = self.problems.notices
+            if self.skip_bad:
+                # A problem of the whole file, or more refused rows than are kept whole (``KEPT``:
+                # the errors file could not hold them all): nothing is written.
+                if self.problems.whole_file or self.problems.left_out:
+                    self.problems.raise_all()
+                self.result.refused = self.problems.errors()
+            else:
+                self.problems.raise_all()
         return self.result
+
+    def _identical_problems(self) -> None:
+        """Identical rows without ids: a problem on each (the first row too). With
+        ``skip_bad`` the first rows were written already: the write starts again without them."""
+        groups = self.identical
+        if not groups.groups or self.problems is None:
+            return
+        if self.reread is not None:
+            roster = self.reading_roster
+
+            def derived_ids() -> Iterator[tuple[str, int, str]]:
+                for src in self.reread():  # type: ignore[misc]
+                    try:
+                        it = prepare(src, roster)
+                    except InputError:
+                        continue
+                    if it.derived:
+                        yield it.origin, it.line, it.event_id
+
+            groups.resolve(derived_ids)
+        found: list[tuple[InputError, tuple[str, ...]]] = [(e, (event_id,)) for e, event_id in groups.problems()]
+        if self.skip_bad:
+            raise HeldBackEarlier(groups.lines(), found)
+        for error, refs in found:
+            self.problems.add(error, refs)
 
     def _observe(self, batch: Sequence[PreparedRow], watched: dict[str, tuple[str, str]]) -> None:
         """Note the checked values (an item, report kind, metric, panel, channel) of a batch."""
@@ -414,7 +586,16 @@ class Intake:
                 wanted.update(row[_REFS])
         known = self.w.lookup_ids(wanted)
         thread_streams = self.w.lookup_threads(threads) if threads else {}
+        # The digest index, for the rows it can tell something: id-less ones (already present under
+        # another id?) and those a likeness rule applies to (probable duplicates?) — where their
+        # stream already holds records (an empty stream holds no duplicate: a new year costs nothing).
+        hits = self.hits = self._lookup_keys(items, known, thread_streams)
+        # A key given by more than one row of the batch: those rows take the full path, which
+        # compares each with the earlier ones (``local_keys``); a key given once needs nothing.
+        counted = Counter(map(itemgetter(_KEY), items))
+        twice = {key for key, n in counted.items() if n > 1} if len(counted) < len(items) else set()
         local: dict[str, tuple[PreparedRow, str]] = {}  # id -> (prepared row, stream) for this batch
+        self.local_keys = {}
         pending: list[PendingRow] = []  # Pending fields, as plain tuples
         self.pending, self.stored = pending, {}
         self.opened, self.retracted = {}, set()
@@ -422,8 +603,9 @@ class Intake:
         for row in items:
             # The common case inline (the import's hot loop): a new fact, ticket or item, or a
             # follow-up of a known one. Everything else takes the full path (``_item``).
-            _, _, event_id, kind, _, home, thread, opens, refs, actor, content_json, digest = row
-            if refs or event_id in local or event_id in known:
+            _, _, event_id, kind, _, home, thread, opens, refs, actor, content_json, digest, key, alike, derived = row
+            if refs or event_id in local or event_id in known or key in twice or (
+                    (derived or alike) and key in hits):
                 self._try_item(Prepared._make(row), known, local, thread_streams, pending)
                 continue
             if thread is None:
@@ -441,7 +623,7 @@ class Intake:
                     continue
                 stream = followed
             pending.append((event_id, kind, stream, content_json, digest, actor or default_actor,
-                            thread if opens else None))
+                            thread if opens else None, key))
             local[event_id] = (row, stream)
         revisions = self.w.append(pending)
         self.result.new += len(pending)
@@ -454,54 +636,137 @@ class Intake:
         """One event by the full rules: duplicates, references, appeals, reopened threads."""
         if it.type == "correction":
             it = self._normalise_correction(it, known, local)
+            if it.derived and it.event_id not in known:  # its id, derived from the normalised changes
+                known.update(self.w.lookup_ids([it.event_id]))
         if it.event_id in local:
             previous = Prepared._make(local[it.event_id][0])
-            if previous.digest != it.digest:
+            if previous.digest != it.digest and not (it.derived and digests.canonical_text(
+                    previous.content_json) == digests.canonical_text(it.content_json)):
                 raise ConflictError(
                     Msg("id '{event_id}' is used twice with different content: line {line} has {content_json}, this"
                         " line has {content_json_2}",
                         event_id=it.event_id, line=previous.line, content_json=previous.content_json,
                         content_json_2=it.content_json), origin=it.origin, line=it.line, field="id")
-            self.result.present += 1
+            if it.derived:
+                self._identical_row(it, (previous.origin, previous.line))
+                return
+            self._present(it, it.event_id)
             return
         entry = known.get(it.event_id)
         if entry is not None:
-            if entry.digest != it.digest:
-                stored = self.w.fetch(entry.stream, entry.version)
-                for key in ("actor", "recorded_at", "revision", "hash"):
-                    stored.pop(key, None)
-                if it.type == "appeal_decided" and entry.type == "appeal_decided":
-                    raise InputError(Msg("an open appeal ({refs} was already decided at revision {revision})",
-                                         refs=it.refs[0], revision=entry.revision), origin=it.origin, line=it.line,
-                                     field="appeal")
-                if entry.revision >= self.w.first_revision:  # an earlier batch of this import
-                    line = _earlier_line(it.origin, it.event_id, it.line)
-                    where = f"line {line}" if line else "earlier in this import"
-                    raise ConflictError(
-                        Msg("id '{event_id}' is used twice with different content: {where} has {stored}, this line"
-                            " has {content_json}",
-                            event_id=it.event_id, where=where, stored=codec.dumps(stored),
-                            content_json=it.content_json), origin=it.origin,
-                        line=it.line, field="id")
-                raise ConflictError(
-                    Msg("id '{event_id}' is already stored (revision {revision}) with different content: {event_id_2}",
-                        event_id=it.event_id, revision=entry.revision, event_id_2=_differences(it.event_id, stored,
-                                                                                               it.content)),
-                                    origin=it.origin,
-                    line=it.line, field="id")
-            self.result.present += 1
-            if self.result.keep_ids:
-                self.result.present_ids.append(it.event_id)
+            self._known(it, entry)
             return
+        if it.derived:
+            same = self._same_content(it)
+            if same is not None:
+                self._present(it, same.event_id)
+                return
+        if it.alike and not self.allow_duplicates:
+            self._check_likeness(it)
         stream, opens = self._resolve(it, known, local, thread_streams)
         pending.append(Pending(it.event_id, it.type, stream, it.content_json, it.digest, it.actor or self.actor,
-                               opens))
+                               opens, it.key))
         local[it.event_id] = (it, stream)
+        self.local_keys.setdefault(it.key, []).append(it)
         if opens:
             thread_streams[opens] = stream
             self.opened[opens] = it.event_id
         if it.type == "retraction":
             self.retracted.add(it.refs[0])
+
+    def _known(self, it: Prepared, entry: IdEntry) -> None:
+        """A row whose id is stored: already present (same content), the second of identical
+        rows without ids (stored earlier in this write), or a conflict naming both versions."""
+        if entry.digest == it.digest or (it.derived and digests.canonical_text(digests.stored_content(
+                self.w.fetch_state(entry.stream, entry.version))) == digests.canonical_text(it.content_json)):
+            # (a derived id: the same content, perhaps in another Unicode form)
+            if it.derived and entry.revision >= self.w.first_revision:
+                self._identical_row(it, None)
+                return
+            self._present(it, it.event_id)
+            return
+        stored = self.w.fetch(entry.stream, entry.version)
+        for key in ("actor", "recorded_at", "revision", "hash"):
+            stored.pop(key, None)
+        if it.type == "appeal_decided" and entry.type == "appeal_decided":
+            raise InputError(Msg("an open appeal ({refs} was already decided at revision {revision})",
+                                 refs=it.refs[0], revision=entry.revision), origin=it.origin, line=it.line,
+                             field="appeal")
+        if entry.revision >= self.w.first_revision:  # an earlier batch of this import
+            line = _earlier_line(it.origin, it.event_id, it.line)
+            where = f"line {line}" if line else "earlier in this import"
+            raise ConflictError(
+                Msg("id '{event_id}' is used twice with different content: {where} has {stored}, this line"
+                    " has {content_json}",
+                    event_id=it.event_id, where=where, stored=codec.dumps(stored),
+                    content_json=it.content_json), origin=it.origin,
+                line=it.line, field="id")
+        raise ConflictError(
+            Msg("id '{event_id}' is already stored (revision {revision}) with different content: {event_id_2}",
+                event_id=it.event_id, revision=entry.revision, event_id_2=_differences(it.event_id, stored,
+                                                                                       it.content)),
+            origin=it.origin, line=it.line, field="id")
+
+    def _present(self, it: Prepared, stored_id: str) -> None:
+        result = self.result
+        result.present += 1
+        if result.keep_ids:
+            result.present_ids.append(stored_id)
+        if len(result.present_rows) < sameness.PRESENT_SHOWN and it.line:
+            result.present_rows.append((it.origin, it.line, stored_id))
+
+    def _identical_row(self, it: Prepared, first: tuple[str, int] | None) -> None:
+        """An id-less row identical to an earlier one of this write (``first``: its place,
+        when it is in this batch): both are refused (at the end, with every such row)."""
+        if self.problems is None:
+            raise InputError("identical to an earlier one and without an id: give each an id, or tell them apart"
+                             " (e.g. in the note)", origin=it.origin, line=it.line, problem=True)
+        self.identical.add(it.event_id, first, (it.origin, it.line))
+
+    def _lookup_keys(self, items: Sequence[PreparedRow], known: dict[str, IdEntry],
+                     thread_streams: dict[str, str]) -> dict[int, list[tuple[str, int, bytes]]]:
+        """The stored records under the keys of this batch's rows that need them: id-less rows
+        not known by their id, rows a likeness rule applies to (unless duplicates are allowed),
+        events about events (their stream is their target's) — unless the stream the row goes
+        to holds no record yet (a record equal or alike lives in the same stream)."""
+        keys = [row[_KEY] for row in items if row[_REFS]]
+        versions = self.w.stream_versions({row[5] for row in items} | set(thread_streams.values()))
+        held = {stream for stream, version in versions.items() if version}
+        if held:
+            alike = not self.allow_duplicates
+            keys += [row[_KEY] for row in items
+                     if ((row[_ALIKE] and alike) or (row[_DERIVED] and row[_ID] not in known))
+                     and (thread_streams.get(row[_THREAD], row[5]) if row[_THREAD] else row[5]) in held]
+        return self.w.lookup_digests(keys) if keys else {}
+
+    def _candidates(self, key: int) -> list[sameness.Candidate]:
+        """The records under ``key``: stored ones (this write's earlier batches too), then this
+        batch's."""
+        found = sameness.stored_candidates(self.hits.get(key, ()))
+        for row in self.local_keys.get(key, ()):
+            mine = Prepared._make(row)
+            found.append(sameness.Candidate(mine.event_id, mine.content, mine.content_json, mine.home, None,
+                                            mine.line))
+        return found
+
+    def _same_content(self, it: Prepared) -> sameness.Candidate | None:
+        return sameness.same_content(it.content_json, self._candidates(it.key))
+
+    def _check_likeness(self, it: Prepared) -> None:
+        candidates = self._candidates(it.key)
+        if not candidates:
+            return
+
+        def retracted(candidate: sameness.Candidate) -> bool:
+            if candidate.revision is None:
+                return candidate.event_id in self.retracted
+            if candidate.event_id in self.retracted:
+                return True
+            return Amendments(self._stored_records(candidate.stream)).retracted_by(candidate.event_id) is not None
+
+        found = sameness.probable_duplicate(it.type, it.content_json, candidates, retracted)
+        if found is not None:
+            raise sameness.duplicate_error(found, it.content, _differences, origin=it.origin, line=it.line)
 
     def _target(self, it: Prepared, target: str, fieldname: str, known: dict[str, IdEntry],
                 local: dict[str, tuple[PreparedRow, str]]) -> tuple[str, str, str, dict[str, Any] | None]:
@@ -719,8 +984,9 @@ class Intake:
         corrected = self._check_correction(it, event.changes, tcontent, stream)  # type: ignore[attr-defined]
         normalised = corrected.model_dump(mode="json")
         changes = {k: normalised.get(k) for k in event.changes}  # type: ignore[attr-defined]
-        content_json, digest = codec.encode_event(event.model_copy(update={"changes": changes}))
-        return it._replace(content_json=content_json, digest=digest)
+        update: dict[str, Any] = {"changes": changes, **({"id": None} if it.derived else {})}
+        event_id, content_json, digest, key, alike, _ = identified(event.model_copy(update=update))
+        return it._replace(event_id=event_id, content_json=content_json, digest=digest, key=key, alike=alike)
 
     def _check_correction(self, it: Prepared, changes: dict[str, Any], tcontent: dict[str, Any],
                           stream: str) -> Event:
@@ -746,15 +1012,26 @@ class Intake:
 
 
 def _differences(event_id: str, stored: dict[str, Any], given: dict[str, Any]) -> str:
-    """The fields that differ (stored → this line), and the command that changes them."""
+    """The fields that differ (stored → this line; — for none), and the command that changes them."""
     keys = [k for k in dict.fromkeys([*stored, *given]) if stored.get(k) != given.get(k)]
-    changes = "; ".join(f"{k}: {_show(stored.get(k)) or '(none)'} → {_show(given.get(k)) or '(none)'}"
+    changes = "; ".join(f"{_field_name(k)}: {_show(stored.get(k)) or '—'} → {_show(given.get(k)) or '—'}"
                         for k in keys)
     fixed = UNCORRECTABLE | ({CATALOG[stored["type"]].thread} if stored.get("type") in CATALOG else set())
     if any(k in fixed or given.get(k) is None for k in keys):
-        return f"{changes} (to change it: `ledger retract {event_id} --reason …` and record it anew)"
+        return Msg("{changes} (to change it: `ledger retract {id} --reason …` and record it anew)", changes=changes,
+                   id=event_id)
     sets = " ".join(f"--set {k}={_plain(given[k])}" for k in keys)
-    return f"{changes} (to change it: `ledger correct {event_id} {sets} --reason …`)"
+    return Msg("{changes} (to change it: `ledger correct {id} {sets} --reason …`)", changes=changes, id=event_id,
+               sets=sets)
+
+
+def _field_name(field: str) -> str:
+    """A field as a difference names it: in Chinese by its catalogue name and its key (the
+    sentence is made where it is said: the writing process, in the language spoken there)."""
+    from ..i18n import is_zh
+
+    zh = names_module.field_zh(field) if is_zh() else None
+    return f"{zh} ({field})" if zh else field
 
 
 def _plain(value: Any) -> str:
@@ -774,6 +1051,16 @@ def _show(value: Any) -> str | None:
         return None
     text = codec.dumps(value) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def without(lines: Iterable[SourceLine], rows: Set[tuple[str, int]]) -> Iterator[SourceLine]:
+    """``lines`` less ``rows`` ((origin, line) of rows held back)."""
+    if not rows:
+        yield from lines
+        return
+    for src in lines:
+        if (src.origin, src.line) not in rows:
+            yield src
 
 
 def single(data: dict[str, Any], origin: str = "command line") -> Iterator[SourceLine]:

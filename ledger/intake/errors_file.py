@@ -1,6 +1,8 @@
-"""``ledger import --errors OUT.csv|xlsx``: the failing rows, unchanged, with 错误字段 and
-错误说明 columns (issue #15). Import reads past those two columns, so the clerk fixes the rows
-in that sheet and imports it."""
+"""``ledger import --errors OUT.csv|xlsx``: the refused rows as the clerk wrote them, with a
+问题 column listing every problem of each (issues #15, #26). Import reads past that column (with
+a notice), so the clerk fixes the rows in that sheet and imports it; the rows already in
+the ledger are never in it (with ``--skip-bad`` they went in, and importing the original again
+adds nothing)."""
 
 from __future__ import annotations
 
@@ -23,16 +25,7 @@ from .sources import (
     sheet_rows,
 )
 
-FIELD_COLUMN, MESSAGE_COLUMN = "错误字段", "错误说明"
-
-
-def _message(error: InputError) -> str:
-    from ..i18n import f, tr
-
-    text = tr(error.expected) if error.problem else f("expected {expected}", expected=tr(error.expected))
-    if error.got is not None:
-        text += f(" (got {got})", got=error.got)
-    return text
+PROBLEM_COLUMN = "问题"
 
 
 def _csv_rows(path: str, options: ReadOptions) -> Iterator[tuple[int, list[str]]]:
@@ -78,7 +71,10 @@ def _rows(path: str, options: ReadOptions) -> tuple[list[str], dict[int, list[st
 
 
 def write_errors(source: str, options: ReadOptions, errors: list[InputError], target: str) -> int:
-    """Write the failing rows of ``source`` with their problems to ``target``; the rows written."""
+    """Write the refused rows of ``source`` with their problems to ``target`` (xlsx or CSV by its
+    extension); the rows written. A problem of the file itself (a column) names no row."""
+    from ..wording import problem_text
+
     by_line: dict[int, list[InputError]] = {}
     for error in errors:
         if error.line:
@@ -88,17 +84,18 @@ def write_errors(source: str, options: ReadOptions, errors: list[InputError], ta
     else:
         header, rows, header_line = _rows(source, options)
     keep = [i for i, h in enumerate(header) if h.strip() not in IGNORED_COLUMNS]
-    out_header = [header[i] for i in keep] + [FIELD_COLUMN, MESSAGE_COLUMN]
+    out_header = [header[i] for i in keep] + [PROBLEM_COLUMN]
     table: list[list[Any]] = []
     for line in sorted(by_line):
         if line == header_line or line not in rows:
             continue
         cells = rows[line]
-        fields = "、".join(dict.fromkeys(e.field for e in by_line[line] if e.field))
-        text = "；".join(f"{e.field}: {_message(e)}" if e.field else _message(e) for e in by_line[line])
-        table.append([cells[i] if i < len(cells) else "" for i in keep] + [fields, text])
+        text = "\n".join(dict.fromkeys(problem_text(e) for e in by_line[line]))  # one problem a line
+        table.append([cells[i] if i < len(cells) else "" for i in keep] + [text])
     if target.lower().endswith(".xlsx"):
         import openpyxl
+        from openpyxl.styles import Alignment
+        from openpyxl.utils import get_column_letter
 
         book = openpyxl.Workbook()
         sheet = book.active
@@ -107,6 +104,9 @@ def write_errors(source: str, options: ReadOptions, errors: list[InputError], ta
             for column, value in enumerate(row, start=1):
                 cell = sheet.cell(row=number, column=column, value=_xlsx_text(value))
                 cell.data_type = "s"  # text, whatever it starts with (openpyxl makes ``=…`` a formula)
+                if column == len(row) and number > 1:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")  # the 问题 cell: a problem a line
+        sheet.column_dimensions[get_column_letter(len(out_header))].width = 60
         book.save(target)
     else:
         with open(target, "w", encoding="utf-8-sig", newline="") as handle:

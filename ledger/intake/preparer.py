@@ -20,10 +20,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, cast
+from typing import Any
 
 from ..errors import InputError
-from .batches import PreparedRow, _chunks, csv_kinds, prepare_chunk
+from .batches import PreparedRow, _chunks, csv_kinds, prepare_chunk, without
 from .problems import Problems
 from .sources import ReadOptions, SourceLine, read_lines
 
@@ -76,11 +76,13 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _produce(path: str, roster: frozenset[str], out: Any, parent: int | None = None,
-             options: ReadOptions | None = None, share: bool = False, reading: Any = None) -> None:
+             options: ReadOptions | None = None, share: bool = False, reading: Any = None,
+             held: frozenset[tuple[str, int]] = frozenset()) -> None:
     """Producer process: put ("batch", bytes read, rows) … (with ``share``, every
     ``WRITER_SHARE``-th batch of spreadsheet rows as ("lines", bytes read, unprepared lines)),
     then ("done", …) or ("error", …). A sheet is parsed here, under the reading bound
-    (``bounded.read_here``); ``reading`` (shared memory) is 1 while the bound is on."""
+    (``bounded.read_here``); ``reading`` (shared memory) is 1 while the bound is on. ``held``:
+    rows (origin, line) left out."""
     if parent is not None:
         _die_with_parent(parent)
     if reading is not None:
@@ -96,11 +98,12 @@ def _produce(path: str, roster: frozenset[str], out: Any, parent: int | None = N
     problems = Problems()
     try:
         try:
-            for number, chunk in enumerate(_chunks(read_lines(path, count, csv_kinds, options), first=FIRST_BATCH)):
+            lines = without(read_lines(path, count, csv_kinds, options), held)
+            for number, chunk in enumerate(_chunks(lines, first=FIRST_BATCH)):
                 if share and number % WRITER_SHARE == WRITER_SHARE - 1 and all(type(s.data) is dict for s in chunk):
                     out.put(("lines", read[0], [(s.origin, s.line, s.data) for s in chunk]))
                 else:
-                    out.put(("batch", read[0], [tuple(it) for it in prepare_chunk(chunk, roster, problems)]))
+                    out.put(("batch", read[0], prepare_chunk(chunk, roster, problems)))
                 read[0] = 0
         except InputError as exc:  # the file itself: reading stops
             problems.add(exc)
@@ -111,10 +114,10 @@ def _produce(path: str, roster: frozenset[str], out: Any, parent: int | None = N
 
 
 def prepared_by_producer(path: str, roster: frozenset[str], on_bytes: Callable[[int], None] | None = None,
-                         problems: Problems | None = None,
-                         options: ReadOptions | None = None) -> Iterator[list[PreparedRow]]:
+                         problems: Problems | None = None, options: ReadOptions | None = None,
+                         held: frozenset[tuple[str, int]] = frozenset()) -> Iterator[list[PreparedRow]]:
     """Batches prepared by a second process; the lines that fail go to ``problems`` (without:
-    the first raises)."""
+    the first raises); ``held``: rows (origin, line) left out."""
     context = _context()
     if context.get_start_method() == "fork":
         from ..events.catalog import build_all
@@ -123,7 +126,8 @@ def prepared_by_producer(path: str, roster: frozenset[str], on_bytes: Callable[[
     channel = context.Queue(maxsize=QUEUE_BATCHES)
     share = problems is not None and not path.lower().endswith((".jsonl", ".ndjson"))
     reading = context.RawValue("b", 0)
-    producer = context.Process(target=_produce, args=(path, roster, channel, os.getpid(), options, share, reading),
+    producer = context.Process(target=_produce,
+                               args=(path, roster, channel, os.getpid(), options, share, reading, held),
                                daemon=True)
     producer.start()
     try:
@@ -147,7 +151,7 @@ def prepared_by_producer(path: str, roster: frozenset[str], on_bytes: Callable[[
             elif kind == "lines":  # the writer's share: prepared here, its problems noted here
                 assert problems is not None
                 chunk = [SourceLine(origin, line, data) for origin, line, data in payload]
-                yield [cast(PreparedRow, tuple(it)) for it in prepare_chunk(chunk, roster, problems)]
+                yield prepare_chunk(chunk, roster, problems)
             elif kind == "done":
                 found = Problems.from_payload(payload)
                 if problems is not None:

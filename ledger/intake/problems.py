@@ -26,6 +26,55 @@ REF_FIELDS = ("target", "targets", "of", "appeal", "ticket", "item")
 """Fields naming another line's event or thread: an error on them may follow from that line."""
 
 
+class Notice(InputError):
+    """Not a problem: what the import did that the clerk should know (a decoration column
+    ignored, a template's example row skipped). Listed, never refusing a row."""
+
+
+class ExampleRow(Notice):
+    """A row ``ledger template`` wrote as its example: skipped and counted (EVENTS.md)."""
+
+    def __init__(self, origin: str | None = None, line: int | None = None):
+        super().__init__("skipped: the template's example row (its id 示例 marks it)", origin=origin, line=line,
+                         problem=True)
+
+
+class ColumnProblem(InputError):
+    """A column of the header that names no field (and is not left out): the file's problem,
+    not a row's — an import with one writes nothing, ``--skip-bad`` or not."""
+
+
+class ProbableDuplicate(InputError):
+    """A new event like a stored one (same unit, type, date and document or ticket/item/report
+    key) but with other content: held back unless ``--allow-duplicates``. ``stored``: the
+    stored event's id."""
+
+    def __init__(self, message: str, stored: str, **where: Any):
+        super().__init__(message, problem=True, **where)
+        self.stored = stored
+
+    def relabelled(self, field: str | None) -> InputError:
+        return ProbableDuplicate(self.expected, self.stored, origin=self.origin, line=self.line, field=field,
+                                 got=self.got)
+
+
+_KINDS: dict[str, type[InputError]] = {"problem": InputError, "notice": Notice, "example": ExampleRow,
+                                       "duplicate": ProbableDuplicate, "column": ColumnProblem}
+
+
+def _kind(error: InputError) -> str:
+    return next(k for k, cls in reversed(_KINDS.items()) if isinstance(error, cls))
+
+
+def _remade(kind: str, expected: str, origin: str | None, line: int | None, field: str | None, got: str | None,
+            problem: bool, extra: str | None) -> InputError:
+    if kind == "example":
+        return ExampleRow(origin, line)
+    if kind == "duplicate":
+        return ProbableDuplicate(expected, extra or "", origin=origin, line=line, field=field, got=got)
+    return _KINDS[kind](expected, origin=origin, line=line, field=field, got=got, problem=problem)
+
+
 class ManyProblems(InputError):
     """An import with more than one problem: ``problems`` in line order (the first ``KEPT``; ``total`` counts all)."""
 
@@ -53,22 +102,32 @@ class Problems:
     """Problems counted past the ``KEPT`` first."""
     latest: InputError | None = None
     """The last of those (a problem that stops reading comes last: shown when ``fatal``)."""
+    notices: list[InputError] = field(default_factory=list)
+    """``Notice``s: columns ignored, example rows skipped (``ExampleRow``) — listed, not problems."""
 
     def __bool__(self) -> bool:
         return bool(self.items)
 
     def add(self, error: InputError, refs: tuple[str, ...] = ()) -> None:
         error.__traceback__ = error.__context__ = error.__cause__ = None  # its frames would keep whole batches alive
+        if isinstance(error, Notice):
+            self.notices.append(error)
+            return
         if len(self.items) >= KEPT:
             self.left_out += 1
             self.latest = error
             return
         self.items.append((error, refs))
 
+    @property
+    def skipped(self) -> list[InputError]:
+        """The template example rows skipped."""
+        return [n for n in self.notices if isinstance(n, ExampleRow)]
+
     def failed_line(self, error: InputError, data: Any) -> None:
         """A line refused before resolution: remember its keys for "(follows from line N)"."""
         self.add(error)
-        if self.left_out:
+        if isinstance(error, Notice) or self.left_out:
             return
         if isinstance(data, bytes):
             try:
@@ -90,6 +149,7 @@ class Problems:
             self.latest = self.items[-1][0]
             del self.items[KEPT:]
         self.latest = other.latest or self.latest
+        self.notices.extend(other.notices)
         for key, line in other.failed_keys.items():
             if line < self.failed_keys.get(key, line + 1):
                 self.failed_keys[key] = line
@@ -110,6 +170,11 @@ class Problems:
         out.sort(key=lambda e: (e.origin or "", e.line or 0))
         return out
 
+    @property
+    def whole_file(self) -> bool:
+        """A problem no row holds: the file unreadable, or a column naming no field."""
+        return self.fatal or any(isinstance(e, ColumnProblem) for e, _ in self.items)
+
     def raise_all(self) -> None:
         if not self.items:
             return
@@ -122,15 +187,18 @@ class Problems:
     def as_payload(self) -> tuple[list[tuple[Any, ...]], dict[str, int], bool, int, Any]:
         """Plain values (to cross from the producer process)."""
         latest = self.latest
-        return ([(e.expected, e.origin, e.line, e.field, e.got, e.problem, refs) for e, refs in self.items],
-                self.failed_keys, self.fatal, self.left_out,
-                None if latest is None else (latest.expected, latest.origin, latest.line, latest.field, latest.got,
-                                             latest.problem))
+        return ([(_kind(e), e.expected, e.origin, e.line, e.field, e.got, e.problem, getattr(e, "stored", None), refs)
+                 for e, refs in [*self.items, *((n, ()) for n in self.notices)]], self.failed_keys, self.fatal,
+                self.left_out, None if latest is None else (_kind(latest), latest.expected, latest.origin, latest.line,
+                                                            latest.field, latest.got, latest.problem,
+                                                            getattr(latest, "stored", None)))
 
     @classmethod
     def from_payload(cls, payload: tuple[list[tuple[Any, ...]], dict[str, int], bool, int, Any]) -> Problems:
         rows, keys, fatal, left_out, latest = payload
-        items = [(InputError(x, origin=o, line=n, field=f, got=g, problem=p), tuple(r)) for x, o, n, f, g, p, r in rows]
-        last = None if latest is None else InputError(latest[0], origin=latest[1], line=latest[2], field=latest[3],
-                                                      got=latest[4], problem=latest[5])
-        return cls(items, dict(keys), fatal, left_out, last)
+        found = cls(failed_keys=dict(keys), fatal=fatal)
+        for *parts, refs in rows:
+            found.add(_remade(*parts), tuple(refs))
+        found.left_out = left_out
+        found.latest = None if latest is None else _remade(*latest)
+        return found

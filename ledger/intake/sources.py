@@ -116,10 +116,15 @@ class ReadOptions:
     row of the export becomes the events it names."""
     limits: SheetLimits | None = None
     """What an .xlsx sheet may cost (``bounded.SheetLimits``); default: the environment's."""
+    ignore_columns: frozenset[str] = frozenset()
+    """Columns the clerk named to be left out (``--ignore-column``); others unknown are refused."""
 
 
-IGNORED_COLUMNS = frozenset({"错误字段", "错误说明"})
-"""The columns ``--errors`` adds to a failing row: import reads past them."""
+IGNORED_COLUMNS = frozenset({"问题", "错误字段", "错误说明"})
+"""The columns ``--errors`` adds to a refused row (错误字段/错误说明: before issue #26): import reads
+past them, with a notice."""
+DECORATION_COLUMNS = IGNORED_COLUMNS | {"序号", "编号序号"}
+"""Columns a clerk's sheet carries that are no event field: left out with a notice."""
 HEADER_SEARCH_ROWS = 20
 
 
@@ -249,22 +254,31 @@ def _is_header(cells: list[Any]) -> bool:
 class Header:
     """A header row read: column → field name (None: left out)."""
 
-    def __init__(self, cells: list[str], path: str, line: int, words: bool):
+    def __init__(self, cells: list[str], path: str, line: int, words: bool, ignore: frozenset[str] = frozenset()):
+        from .problems import ColumnProblem, Notice
         from .words import field_by_word
 
         self.problems: list[InputError] = []
         self.fields: list[str | None] = []
         known = field_by_word() if words else {}
-        for cell in cells:
+        last = max((i for i, c in enumerate(cells) if c.strip()), default=-1)
+        for number, cell in enumerate(cells, start=1):
             text = cell.strip()
-            if not text or text in IGNORED_COLUMNS:
+            if (not text and number <= last + 1) or text in DECORATION_COLUMNS or text in ignore:
+                self.fields.append(None)
+                if words and number <= last + 1:
+                    self.problems.append(Notice(Msg("column {column} ({name}) is left out", column=number,
+                                                    name=text or Msg("no header")),
+                                                origin=path, line=line, problem=True))
+                continue
+            if not text:
                 self.fields.append(None)
                 continue
             name = known.get(text, text) if words else text
             if words and name not in known:
-                self.problems.append(InputError(
-                    "a column named by an event field (its name or its Chinese name: see `ledger types`); "
-                    "the column is left out", origin=path, line=line, field=text, problem=False,
+                self.problems.append(ColumnProblem(
+                    "a column named by an event field (its name or its Chinese name: see `ledger types`), "
+                    "or --ignore-column to leave it out", origin=path, line=line, field=text, problem=False,
                     got=repr(text)))
                 self.fields.append(None)
                 continue
@@ -383,18 +397,18 @@ def _table_lines(rows: Iterator[tuple[int, list[str]]], path: str,
             continue
         looked.append((line, cells))
         if options.header_row is not None or not words or _is_header(cells):
-            header = Header(cells, path, line, words)
+            header = Header(cells, path, line, words, options.ignore_columns)
             looked = []
             yield from _header_problems(header, path, line)
         elif len(looked) >= HEADER_SEARCH_ROWS:  # no row names two fields: the first is the header
-            header = Header(looked[0][1], path, looked[0][0], words)
+            header = Header(looked[0][1], path, looked[0][0], words, options.ignore_columns)
             yield from _header_problems(header, path, looked[0][0])
             for n, c in looked[1:]:
                 yield _row(header, c, path, n, list_fields)
     if header is None and options.header_row is not None:
         raise header_row_past_end(path, options.header_row, last)
     if header is None and looked:
-        header = Header(looked[0][1], path, looked[0][0], words)
+        header = Header(looked[0][1], path, looked[0][0], words, options.ignore_columns)
         yield from _header_problems(header, path, looked[0][0])
         for n, c in looked[1:]:
             yield _row(header, c, path, n, list_fields)

@@ -6,11 +6,14 @@ import csv
 from typing import Any
 
 from ..events import names
+from ..i18n import Msg
 from . import words
 
 ENVELOPE_ORDER = ("type", "unit", "date", "id")
 EXAMPLES = {"date": "2021-06-03", "due": "2021-06-10", "response_due": "2021-06-05", "unit": "jk-fgj",
-            "id": "", "period": "2021-06", "ticket": "T2021-0001", "item": "督办2021-01"}
+            "period": "2021-06", "ticket": "T2021-0001", "item": "督办2021-01",
+            "note": "示例行：导入时跳过（编号为“示例”），请从下一行填写"}
+"""The example row's cells; its id is ``batches.EXAMPLE_ID`` (示例), which import skips."""
 
 SHAPE_HINTS = {"date": "YYYY-MM-DD", "whole": "0, 1, 2 …", "period": "2021 / 2021-Q3 / 2021-06",
                "flag": "true / false (是/否)"}
@@ -50,20 +53,41 @@ def describe(type_name: str | None = None) -> list[dict[str, Any]]:
 
 
 def _example(type_name: str, field: str) -> str:
+    from .batches import EXAMPLE_ID
+
     if field == "type":
         return names.type_zh(type_name) or type_name
+    if field == "id":
+        return EXAMPLE_ID
     if field in EXAMPLES:
         return EXAMPLES[field]
     choices = words.choices(type_name, field)
     if choices:
-        return names.value_zh(field, choices[0]) or choices[0]
+        return words.label(field, choices[0])
     shape = words.shapes(type_name)[field]
     return {"whole": "1", "flag": "否", "date": "2021-06-03"}.get(shape, "示例")
 
 
+def template_format(path: str, fmt: str | None) -> str:
+    """The format a template is written in: the output's extension decides (``t.csv`` is CSV,
+    whatever else was asked); ``fmt`` for another name."""
+    from ..errors import InputError
+
+    ext = path.lower().rpartition(".")[2] if "." in path else ""
+    if ext in ("xlsx", "csv"):
+        if fmt is not None and fmt != ext:
+            raise InputError(Msg("an output whose extension is the format (--format {fmt} writes .{fmt})", fmt=fmt),
+                             field="--output", got=repr(path))
+        return ext
+    if fmt is None:
+        raise InputError("an output file ending in .xlsx or .csv", field="--output", got=repr(path))
+    return fmt
+
+
 def write_template(type_names: list[str], path: str, fmt: str) -> None:
-    """One sheet per type (xlsx) — Chinese headers, an example row, drop-downs for enumerated
-    fields, date-formatted columns — and a notes sheet; csv: one type's header and example row."""
+    """One sheet per type (xlsx) — Chinese headers, an example row (marked: import skips it),
+    drop-downs for enumerated fields in their Chinese names, date-formatted columns — and a
+    notes sheet; csv: one type's header and example row."""
     from ..events.catalog import model_for
 
     for t in type_names:
@@ -106,8 +130,7 @@ def write_template(type_names: list[str], path: str, fmt: str) -> None:
             if f == "type":
                 choices = (names.type_zh(t) or t,)
             if choices:
-                shown = [names.value_zh(f, c) or c for c in choices] if f != "type" else list(choices)
-                shown = [w if w not in words.RELATIVE_LEVELS else c for w, c in zip(shown, choices, strict=False)]
+                shown = [words.label(f, c) for c in choices] if f != "type" else list(choices)
                 rule = DataValidation(type="list", formula1='"' + ",".join(shown) + '"', allow_blank=True)
                 sheet.add_data_validation(rule)
                 rule.add(f"{letter}2:{letter}2000")
@@ -120,5 +143,6 @@ def write_template(type_names: list[str], path: str, fmt: str) -> None:
         for info in describe(t):
             notes.append([t, info["field"], info["名称"], "是" if info["required"] else "", info["values"]])
     notes.append([])
-    notes.append(["第 2 行为示例，请替换或删除后填写；导入：ledger import 本文件.xlsx --sheet 工作表名"])
+    notes.append(["第 2 行为示例（编号“示例”）：导入时跳过；请从第 3 行起填写。"
+                  "导入：ledger import 本文件.xlsx --sheet 工作表名"])
     book.save(path)

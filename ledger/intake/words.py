@@ -21,6 +21,7 @@ import typing
 from typing import Any
 
 from ..events import names
+from ..i18n import Msg
 
 RELATIVE_LEVELS = ("市级", "本级", "上级", "同级", "下级")
 """Words whose level depends on who wrote them (a county's 市级 is not the city's): refused,
@@ -97,13 +98,22 @@ def choices(type_name: str, field: str) -> tuple[str, ...]:
     return tuple(_enumerated(info.annotation)) if info is not None else ()
 
 
+def label(field: str, value: str) -> str:
+    """A value's Chinese name for a person choosing it: the catalogue's name, or its first
+    alias that does not depend on who wrote it (``city``: 地市级, not the relative 市级); the
+    value itself when the catalogue names none."""
+    term = names.values_of(field).get(value)
+    if term is None:
+        return value
+    return next((w for w in (term.zh, *term.aliases) if w not in RELATIVE_LEVELS), value)
+
+
 def describe_choices(type_name: str, field: str) -> str:
-    """``ok (合格), poor (质量差)``: the canonical values with their Chinese names."""
+    """``合格 (ok), 质量差 (poor)``: the values by their Chinese names, each with its code."""
     out = []
     for value in choices(type_name, field):
-        term = names.values_of(field).get(value)
-        zh = next((w for w in (term.zh, *term.aliases) if w not in RELATIVE_LEVELS), None) if term else None
-        out.append(f"{value} ({zh})" if zh else value)
+        zh = label(field, value)
+        out.append(f"{zh} ({value})" if zh != value else value)
     return ", ".join(out)
 
 
@@ -154,10 +164,17 @@ class Refused(ValueError):
 
 
 def canonical(data: dict[str, Any], units: dict[str, str] | None = None,
-              values: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
-    """The row with the cells it recognises in canonical form (raises ``Refused`` for a
-    relative level, a unit name that is not registered, or an ambiguous one)."""
+              values: dict[str, dict[str, str]] | None = None, *,
+              refused: list[Refused] | None = None) -> dict[str, Any]:
+    """The row with the cells it recognises in canonical form. A relative level, a unit name
+    that is not registered or an ambiguous one raises ``Refused`` — or, given a ``refused``
+    list, is noted there and left as written (every problem of a row: ``checks``)."""
     from ..events.catalog import CATALOG
+
+    def refuse(problem: Refused) -> None:
+        if refused is None:
+            raise problem
+        refused.append(problem)
 
     row = dict(data)
     kind = row.get("type")
@@ -168,7 +185,10 @@ def canonical(data: dict[str, Any], units: dict[str, str] | None = None,
         return row
     unit = row.get("unit")
     if isinstance(unit, str) and units is not None and unit not in units.values():
-        row["unit"] = unit_for(unit.strip(), units)
+        try:
+            row["unit"] = unit_for(unit.strip(), units)
+        except Refused as problem:
+            refuse(problem)
     mapped = values or {}
     for field, shape in shapes(kind).items():
         cell = row.get(field)
@@ -190,8 +210,10 @@ def canonical(data: dict[str, Any], units: dict[str, str] | None = None,
         elif shape == "enum":
             found = value_for(kind, field, text)
             if text in RELATIVE_LEVELS and names.FIELD_VALUES.get(field, field) == "level":
-                raise Refused(field, f"a level that does not depend on who wrote it ({text!r} does; resolve it "
-                              f"with a --mapping values entry): one of {describe_choices(kind, field)}", repr(text))
+                refuse(Refused(field, Msg("a level that does not depend on who wrote it ({text} does; resolve it"
+                                          " with a --mapping values entry): one of {choices}",
+                                          text=repr(text), choices=describe_choices(kind, field)), repr(text)))
+                continue
             row[field] = found or cell
     return row
 
@@ -204,9 +226,13 @@ def unit_for(word: str, units: dict[str, str]) -> str:
         return found
     if found == "":
         raise Refused("unit", "a unit id (more than one unit is registered under this name)", repr(word))
-    near = difflib.get_close_matches(word, [n for n in units if units[n]], n=3, cutoff=0.6)
-    hint = f"; did you mean {', '.join(f'{n} ({units[n]})' for n in near)}?" if near else ""
-    raise Refused("unit", "a registered unit id or name (see `ledger units list`)" + hint, repr(word))
+    near = difflib.get_close_matches(word, [n for n in units if units[n]], n=6, cutoff=0.6)
+    if near:
+        named = {i: n for n, i in units.items() if i and n != i}  # id → its registered name
+        hint = ", ".join(f"{named.get(i, i)} ({i})" for i in list(dict.fromkeys(units[n] for n in near))[:3])
+        raise Refused("unit", Msg("a registered unit id or name (see `ledger units list`); did you mean {hint}?",
+                                  hint=hint), repr(word))
+    raise Refused("unit", "a registered unit id or name (see `ledger units list`)", repr(word))
 
 
 def unit_names(roster: dict[str, Any]) -> dict[str, str]:

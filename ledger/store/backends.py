@@ -21,12 +21,13 @@ from .url import StoreUrl
 
 EVENTS_TABLE = "ledger_events"
 
-STORE_FORMAT = "3"
-"""The layout of the ledger's tables. 3: the Merkle tree (``ledger_merkle``, the head's
+STORE_FORMAT = "4"
+"""The layout of the ledger's tables. 4: the digest index (``ledger_digests``: each record under
+its key, ``ledger.store.digests``); 3: the Merkle tree (``ledger_merkle``, the head's
 ``tree_root``), each stream's last revision, checkpoints; 2: the id index holds only (stream,
 version); 1 (no ``ledger_meta`` table): it also copied revision, digest, type and unit. A store
 of another format is refused with a clear message, never half-read; ``ledger migrate``
-upgrades format 2 (``ledger.store.migrate``)."""
+upgrades formats 2 and 3 (``ledger.store.migrate``)."""
 
 FORMAT2_TABLES = [
     "CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -65,6 +66,15 @@ FORMAT3_STEP = [
     "CREATE TABLE ledger_checkpoints (id TEXT PRIMARY KEY, size BIGINT NOT NULL, body TEXT NOT NULL)",
 ]
 """Format 2 → 3: the statements; ``ledger.store.migrate`` fills what they add."""
+
+FORMAT4_STEP = [
+    # Key (a 64-bit checksum of a record's type, unit, date and the fields that tell such events
+    # apart: ledger.store.digests) → the records under it. Not unique: events alike, or equal
+    # (caller ids, stores written before format 4), share one.
+    # The record is named by its notification id (the event table's own key), which never changes.
+    "CREATE TABLE ledger_digests (digest BIGINT NOT NULL, nid BIGINT NOT NULL, PRIMARY KEY (digest, nid)){clustered}",
+]
+"""Format 3 → 4: the statement; ``ledger.store.migrate`` fills the table from the log."""
 
 LEDGER_OWN_TABLES = frozenset({EVENTS_TABLE, "ledger_meta", "ledger_head", "ledger_ids", "ledger_threads",
                                "ledger_streams", "ledger_commits", "ledger_merkle", "ledger_checkpoints"})
@@ -194,8 +204,8 @@ class Backend:
                     value_2='file' if where == 'file' else 'database or ?schema=NAME'))
 
     def create(self, layout: str = STORE_FORMAT) -> None:
-        """Make the store (``layout="2"``: the format-2 tables, as that version made them —
-        kept for the migration's tests)."""
+        """Make the store (``layout="2"`` or ``"3"``: the tables of that format, as the migration
+        steps make them — kept for the migration's tests)."""
         from eventsourcing.persistence import PersistenceError
 
         try:
@@ -212,10 +222,10 @@ class Backend:
                                        "VALUES (1, 0, ?, '') ON CONFLICT (id) DO NOTHING"), (GENESIS,))
                     c.execute(self.sql("INSERT INTO ledger_meta (key, value) VALUES ('format', '2')"
                                        " ON CONFLICT (key) DO NOTHING"))
-                    if layout == STORE_FORMAT:
+                    if layout != "2":
                         from .migrate import upgrade_empty
 
-                        upgrade_empty(self, c)
+                        upgrade_empty(self, c, layout)
                 # An existing store keeps its tables: init never upgrades one in place.
                 if layout == STORE_FORMAT:
                     self._check_format(c)
@@ -254,6 +264,10 @@ class Backend:
     def insert_ids(self, c: Any, rows: Sequence[tuple[str, str, int]]) -> None:
         """Insert (event_id, stream, version) rows into the id index."""
         self.executemany(c, "INSERT INTO ledger_ids (event_id, stream, version) VALUES (?, ?, ?)", list(rows))
+
+    def insert_digests(self, c: Any, rows: Sequence[tuple[int, int]]) -> None:
+        """Insert (digest, notification id) rows into the digest index."""
+        self.executemany(c, "INSERT INTO ledger_digests (digest, nid) VALUES (?, ?)", list(rows))
 
     nid_column = "rowid"
 
@@ -411,6 +425,10 @@ class PostgresBackend(Backend):
 
     def insert_ids(self, c: Any, rows: Sequence[tuple[str, str, int]]) -> None:
         self._copy(c, "ledger_ids (event_id, stream, version)", ("text", "text", "int8"), rows)
+
+    def insert_digests(self, c: Any, rows: Sequence[tuple[int, int]]) -> None:
+        if rows:
+            self._copy(c, "ledger_digests (digest, nid)", ("int8", "int8"), rows)
 
     def insert_nodes(self, c: Any, rows: Sequence[tuple[int, int, bytes]]) -> None:
         if rows:

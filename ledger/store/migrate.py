@@ -6,9 +6,10 @@ with the new format's checks (chain, indexes, Merkle tree), the records are comp
 byte with what they were, and only then is the new format recorded and the transaction
 committed. Any failure rolls everything back: the store stays as it was.
 
-Steps: format 2 → 3 (the Merkle tree, stream heads, checkpoints). A new store is made as
-format 2 and upgraded by the same step (``upgrade_empty``), so a migrated store and a new one
-have one layout.
+Steps: format 2 → 3 (the Merkle tree, stream heads, checkpoints); 3 → 4 (the digest index:
+each record under its key, ``ledger.store.digests``). A format-2 store takes
+both in the one transaction. A new store is made as format 2 and upgraded by the same steps
+(``upgrade_empty``), so a migrated store and a new one have one layout.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from typing import Any
 from ..errors import CheckFailed
 from ..i18n import Msg
 from . import merkle
-from .backends import FORMAT3_STEP, STORE_FORMAT, Backend, StoreUnavailable
+from .backends import FORMAT3_STEP, FORMAT4_STEP, STORE_FORMAT, Backend, StoreUnavailable
 
-MIGRATABLE = frozenset({"2"})
+MIGRATABLE = frozenset({"2", "3"})
 """The formats ``ledger migrate`` upgrades (to ``STORE_FORMAT``)."""
 
 
@@ -37,6 +38,8 @@ class MigrationResult:
     tree_root: str
     chain_hash: str
     seconds: float
+    digests: int = 0
+    """Entries of the digest index built (format 4)."""
 
     @property
     def changed(self) -> bool:
@@ -48,11 +51,19 @@ def _format_3(backend: Backend, c: Any) -> None:
         backend.ddl(c, statement)
 
 
-def upgrade_empty(backend: Backend, c: Any) -> None:
-    """A new (empty) format-2 store to the current format: the same statements as ``migrate``."""
+def _format_4(backend: Backend, c: Any) -> None:
+    for statement in FORMAT4_STEP:
+        backend.ddl(c, statement)
+
+
+def upgrade_empty(backend: Backend, c: Any, layout: str = STORE_FORMAT) -> None:
+    """A new (empty) format-2 store to ``layout`` (the current format unless a test asks for
+    an older one): the same statements as ``migrate``."""
     _format_3(backend, c)
     c.execute(backend.sql("UPDATE ledger_head SET tree_root = ? WHERE id = 1"), (merkle.EMPTY_ROOT.hex(),))
-    c.execute(backend.sql("UPDATE ledger_meta SET value = ? WHERE key = 'format'"), (STORE_FORMAT,))
+    if layout != "3":
+        _format_4(backend, c)
+    c.execute(backend.sql("UPDATE ledger_meta SET value = ? WHERE key = 'format'"), (layout,))
 
 
 def _fill_format_3(backend: Backend, c: Any, on_progress: Callable[[int], None] | None) -> tuple[int, str]:
@@ -80,6 +91,25 @@ def _fill_format_3(backend: Backend, c: Any, on_progress: Callable[[int], None] 
     root = frontier.root().hex()
     c.execute(backend.sql("UPDATE ledger_head SET tree_root = ? WHERE id = 1"), (root,))
     return nodes, root
+
+
+def _fill_format_4(backend: Backend, c: Any, on_progress: Callable[[int], None] | None) -> int:
+    """The digest index, every record's key recomputed from its stored JSON (as ``verify``
+    recomputes it); the number of entries."""
+    import json
+
+    from .digests import record_key
+
+    entries, after = 0, 0
+    while rows := backend.log_page(c, after, 5000):
+        after = int(rows[-1]["nid"])
+        made = sorted((record_key(row["topic"], json.loads(bytes(row["state"])).get), int(row["nid"]))
+                      for row in rows)
+        backend.insert_digests(c, made)
+        entries += len(made)
+        if on_progress:
+            on_progress(len(rows))
+    return entries
 
 
 def records_digest(backend: Backend, c: Any) -> str:
@@ -119,8 +149,14 @@ def migrate(backend: Backend, on_progress: Callable[[int], None] | None = None) 
                                   " (nothing was changed): {problem} — restore it from a backup",
                                   display=backend.url.display, version=version, problem=before.problem))
         digest = records_digest(backend, c)
-        _format_3(backend, c)
-        nodes, root = _fill_format_3(backend, c, on_progress)
+        if version == "2":
+            _format_3(backend, c)
+            nodes, root = _fill_format_3(backend, c, on_progress)
+        else:
+            nodes = int(backend.query(c, "SELECT COUNT(*) AS n FROM ledger_merkle")[0]["n"])
+            root = before.tree.root if before.tree is not None else ""
+        _format_4(backend, c)
+        digests = _fill_format_4(backend, c, on_progress)
         after = _verify(backend, c, None)
         if not after.ok or after.hash != before.hash or after.records != before.records:
             raise CheckFailed(Msg("the migrated store does not verify ({problem}); nothing was changed",
@@ -130,4 +166,4 @@ def migrate(backend: Backend, on_progress: Callable[[int], None] | None = None) 
         c.execute(backend.sql("UPDATE ledger_meta SET value = ? WHERE key = 'format'"), (STORE_FORMAT,))
     backend.format_checked = False
     return MigrationResult(version, STORE_FORMAT, before.records, nodes, root, before.hash,
-                           time.perf_counter() - start)
+                           time.perf_counter() - start, digests)

@@ -5,8 +5,9 @@ revisions run 1, 2, 3… without gaps, that each row's hash equals SHA-256 over 
 hash and the row's stored bytes (stream, version, topic, body), and that the ledger's index
 tables (head, ids, commits, streams, threads) agree with the log. Format 3: it recomputes the
 Merkle tree from the same rows and checks every stored node, the head's root and every stream's
-head (count, last revision). Everything is read in one snapshot, so imports running meanwhile
-neither disturb nor falsely alarm it.
+head (count, last revision). Format 4: every record's key, recomputed from its stored JSON, is in
+the digest index, and nothing else is (``digests.IndexCheck``). Everything is
+read in one snapshot, so imports running meanwhile neither disturb nor falsely alarm it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from ..events import codec
 from . import merkle
 from .backends import STORE_FORMAT, Backend
+from .digests import IndexCheck
 from .eventstore import GENESIS, EventStore, locate_ids, stream_year, threads_of
 from .merkle import TreeHead
 
@@ -132,6 +134,7 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None,
     """``layout``: the format whose tables to check ("2": the chain and the format-2 indexes,
     as before a migration)."""
     heads = _Heads(backend, c, layout != "2", at_sizes)
+    digests = IndexCheck(backend, c, active=layout not in ("2", "3"))
     expected, previous, count = 1, GENESIS, 0
     commits = iter(_rows(backend, c, "SELECT first_revision, last_revision, recorded_at, actor, nid_offset "
                                      "FROM ledger_commits ORDER BY first_revision"))
@@ -150,7 +153,7 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None,
     reopened: dict[str, str] = {}  # thread key -> stream its row names, awaiting a later opener there
 
     def check_page() -> VerifyResult | None:
-        problem = _page_problem(backend, c, page, openers, reopened)
+        problem = _page_problem(backend, c, page, openers, reopened) or digests.check_page()
         return None if problem is None else fail(*problem)
 
     after = 0
@@ -196,6 +199,7 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None,
             streams[stream] = (stream[5:].rpartition(":")[0] if year is not None else None, year, version)
             heads.add(row, revision, streams, digest, recorded_at)
             page.append((revision, str(data.get("id")), stream, version))
+            digests.add(revision, nid, topic, data)
             if topic in OPENERS:
                 field = OPENERS[topic]
                 key = f"{data.get('unit')}\x1f{field}\x1f{data.get(field)}"
@@ -220,7 +224,7 @@ def _verify(backend: Backend, c: Any, on_progress: Callable[[int], None] | None,
     commits_beyond = commit is not None and (commit["last_revision"] != expected - 1
                                              or next(commits, None) is not None)
     tail = _tail_problem(backend, c, expected - 1, previous, recorded_at, commits_beyond, count, len(opened),
-                         streams, heads)
+                         streams, heads) or digests.finish()
     if tail is not None:
         return fail(*tail)
     return VerifyResult(True, expected - 1, previous, count,

@@ -137,7 +137,10 @@ def cli_message(route: str, exc: InputError) -> str:
 
 
 def cli_error(route: str, exc: InputError) -> InputError:
-    """``exc`` with its field named as the route's CLI command names it."""
+    """``exc`` with its field named as the route's CLI command names it (a route without a
+    command — an import's rows, say — keeps the event's field, worded by ``ledger.wording``)."""
+    if route not in CLI_COMMAND:
+        return exc
     from ..cli import main
     from ..cli.base import option_label
 
@@ -154,7 +157,7 @@ def cli_error(route: str, exc: InputError) -> InputError:
 def page_message(route: str, exc: Exception, lang: str) -> str:
     """An error as a page shows it: in the page's language (the API's JSON keeps the English)."""
     from .. import i18n as words
-    from ..cli.base import error_text
+    from ..wording import error_text
 
     with words.speaking(lang):
         if isinstance(exc, InputError):
