@@ -6,7 +6,9 @@ from typing import Any
 
 import click
 
+from .. import i18n
 from .base import Context, format_option, main, parse_date, parse_sets, pass_ctx, show
+from .records import revision_text
 
 
 @main.group()
@@ -28,7 +30,7 @@ def appeal_file(c: Context, unit: str, targets: tuple[str, ...], grounds: str, a
 
     new_id, revision, note = appeals.file(c.ledger, unit, list(targets), grounds, appeal_id=appeal_id,
                                           publication=publication, late_override=late_override)
-    click.echo(f"{new_id} revision {revision}  ({note})")
+    click.echo(revision_text(new_id, revision) + ("  （{}）" if i18n.is_zh() else "  ({})").format(i18n.tr(note)))
 
 
 @appeal.command("decide")
@@ -50,7 +52,7 @@ def appeal_decide(c: Context, appeal_id: str, outcome: str, reason: str, retract
     written = appeals.decide(c.ledger, appeal_id, outcome, reason, retract=list(retracts),
                              correct=list(grouped.items()), reviewer=reviewer)
     for event_id, revision in written:
-        click.echo(f"{event_id} revision {revision}")
+        click.echo(revision_text(event_id, revision))
 
 
 @appeal.command("list")

@@ -39,9 +39,14 @@ def publish(c: Context, policy_ref: str | None, policy_file: str | None, as_of: 
     pub, new = publishing.publish(c.ledger, policy_ref, as_of=parse_date(as_of, "--as-of"), period=period,
                                   track=track, known_at=known_at, doc_no=doc_no, issued=parse_date(issued, "--issued"),
                                   to=to, cc=cc)
-    click.echo(f"{pub.id}{'' if new else ' (already published)'}: {pub.kind} {pub.policy} as of {pub.as_of}"
-               f"{' period ' + pub.period if pub.period else ''} known at revision {pub.known_at} "
-               f"chain hash {pub.head[:16]} content sha256 {pub.content_sha256[:16]}")
+    from .. import i18n
+    from ..reports.words import value
+
+    click.echo(i18n.f("{id}{again}: {kind} {policy} as of {as_of}{period} known at revision {known_at} chain hash "
+                      "{head} content sha256 {sha256}", id=pub.id, again="" if new else i18n._(" (already published)"),
+                      kind=value("kind", pub.kind), policy=pub.policy, as_of=pub.as_of,
+                      period=i18n.f(" period {period}", period=pub.period) if pub.period else "",
+                      known_at=pub.known_at, head=pub.head[:16], sha256=pub.content_sha256[:16]))
     from .. import checkpoints
     from .proofs import warn_unsigned
 
