@@ -117,7 +117,8 @@ _CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "types", "pa
 
 
 def _click_speaks(language: str) -> None:
-    """Click's own words (Usage:, Options, Error: …) through the ledger's catalogue."""
+    """Click's own words (Usage:, Options, Error: …) through the ledger's catalogue, and help
+    texts folded by display width (Chinese has no spaces to break at)."""
     import importlib
 
     for name in _CLICK_MODULES:
@@ -126,6 +127,35 @@ def _click_speaks(language: str) -> None:
             module._ = i18n._  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = i18n.ngettext  # type: ignore[attr-defined]
+    formatting = importlib.import_module("click.formatting")
+    if formatting.wrap_text is not _help_wrap:
+        _help_wrap.ascii = formatting.wrap_text  # type: ignore[attr-defined]
+        formatting.wrap_text = _help_wrap
+
+
+def _help_wrap(text: str, width: int = 78, initial_indent: str = "", subsequent_indent: str = "",
+               preserve_paragraphs: bool = False) -> str:
+    """Click's ``wrap_text`` for help with Chinese in it: lines of ``width`` display cells
+    (click counts characters and breaks only at spaces, so a Chinese sentence ran past the
+    terminal); paragraphs as click keeps them, a ``\\b`` block unfolded. ASCII text: click's own."""
+    if text.isascii() and initial_indent.isascii() and subsequent_indent.isascii():
+        return str(_help_wrap.ascii(text, width, initial_indent, subsequent_indent,  # type: ignore[attr-defined]
+                                    preserve_paragraphs))
+    from ..reports.text import display_width, wrap_text
+
+    paragraphs = [p for p in (text.split("\n\n") if preserve_paragraphs else [text]) if p.strip()]
+    out = []
+    for para in paragraphs:
+        lines = para.splitlines()
+        if lines and lines[0].strip() == "\b":
+            out.append("\n".join(initial_indent + line for line in lines[1:]))
+            continue
+        indent = " " * (len(lines[0]) - len(lines[0].lstrip())) if lines else ""
+        room = max(width - display_width(subsequent_indent + indent), 10)
+        pieces = wrap_text(" ".join(para.split()), room)
+        out.append("\n".join((initial_indent if i == 0 else subsequent_indent) + indent + piece
+                             for i, piece in enumerate(pieces)))
+    return "\n\n".join(out)
 
 
 def _localise(command: click.Command) -> None:

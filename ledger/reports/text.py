@@ -214,8 +214,9 @@ def wrap_text(text: str, width: int) -> list[str]:
                 line, used = [], 0
                 continue
             carry: list[str] = []
-            while len(line) > 1 and (line[-1] in _NO_END or (seg[0] in _NO_START and not carry)):
-                carry.insert(0, line.pop())  # the opening mark, or what the closing mark belongs to, moves down
+            while len(line) > 1 and (line[-1] in _NO_END
+                                     or (seg[0] in _NO_START and (not carry or carry[0][0] in _NO_START))):
+                carry.insert(0, line.pop())  # an opening mark, or what closing marks belong to, moves down
             if line:
                 out.append("".join(line).rstrip())
             line, used = carry, sum(display_width(c) for c in carry)
