@@ -127,7 +127,8 @@ def _click_speaks(language: str) -> None:
             module._ = i18n._  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = i18n.ngettext  # type: ignore[attr-defined]
-    formatting = importlib.import_module("click.formatting")
+    from click import formatting
+
     if formatting.wrap_text is not _help_wrap:
         _help_wrap.ascii = formatting.wrap_text  # type: ignore[attr-defined]
         formatting.wrap_text = _help_wrap
