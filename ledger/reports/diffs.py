@@ -16,8 +16,13 @@ from .formats import renders
 if TYPE_CHECKING:
     from ..projections.diff import Diff
 
-TOTALS = ("total", "rank", "grade", "vetoed", "downgraded")
+_TOTALS = ("total", "rank", "grade", "vetoed", "downgraded")
 """The card-level rows of a diff (besides indicator ids), said in the chosen language."""
+
+
+def indicator_text(indicator: str) -> str:
+    """A change's row: an indicator's id, or the card's total, rank … in the chosen language."""
+    return _(indicator) if indicator in _TOTALS else indicator
 
 
 def _value(value: Any) -> str:
@@ -56,7 +61,7 @@ def as_table(result: Diff, width: int | None = None) -> str:
     if not result.changes:
         out.append("\n" + _("no unit's score changes"))
         return "\n".join(out)
-    rows = [(ch.track, ch.unit, ch.name, _(ch.indicator) if ch.indicator in TOTALS else ch.indicator,
+    rows = [(words.track(policy, ch.track), ch.unit, ch.name, indicator_text(ch.indicator),
              _value(ch.before), _value(ch.after), render.number_text(ch.delta) if ch.delta is not None else "",
              "\n".join(words.detail(cause, policy) for cause in ch.causes))
             for ch in result.changes]

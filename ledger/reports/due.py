@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .. import i18n
 from ..i18n import _
 from . import text as render
+from . import words
 from .document import summary_pairs
 from .formats import renders
 from .safe import csv_row, md
@@ -61,10 +62,9 @@ def ordered_units(due: DueList) -> list[Any]:
 
 def item_rows(due: DueList) -> list[list[Any]]:
     names = names_of(due)
-    tracks = {t.id: t.name if i18n.is_zh() else t.id for t in due.policy.tracks}  # a track by its name
     return [[word(STATUS_WORDS, i.status), i.due.isoformat(), i.unit, names.get(i.unit, ""),
-             tracks.get(i.track, i.track), i.indicator, word(KIND_WORDS, i.kind), i.what, risk_text(i.points_at_risk)]
-            for i in due.items]
+             words.track(due.policy, i.track), i.indicator, word(KIND_WORDS, i.kind), i.what,
+             risk_text(i.points_at_risk)] for i in due.items]
 
 
 ITEM_HEADERS = ["status", "due", "unit", "name", "track", "indicator", "kind", "what", "points at risk"]

@@ -94,15 +94,25 @@ def _columns(cells: list[list[str]], headers: list[str], wrap: list[int]) -> lis
     return out
 
 
+COMFORT = 24
+"""How narrow a folding column (what happened, a reason) gets before other text gives room."""
+
+
 def _widths(cols: list[_Column], width: int, wrap: list[int]) -> list[int]:
-    """Column widths within ``width``: the wrapped columns give up room first, then headers
-    fold, then other long text, each in proportion to what it can give; the floors when even
-    they do not fit (the caller then splits the table into blocks)."""
+    """Column widths within ``width``, each step taken only while the table is still too
+    wide, each column giving in proportion to what it can: the folding columns down to
+    ``COMFORT`` cells, other long text down to its floor, headers fold further, then the
+    folding columns down to their floor; the floors when even they do not fit (the caller
+    then splits the table into blocks)."""
     widths = [c.want for c in cols]
     room = width - 2 * (len(cols) - 1)
+    folding = [i for i in wrap if i < len(cols)]
+    others = [i for i in range(len(cols)) if i not in folding]
+    comfort = {i: min(cols[i].data, max(COMFORT, cols[i].floor)) for i in folding}
     phases = [
-        [(i, max(cols[i].floor, cols[i].head)) for i in wrap if i < len(cols)],
-        [(i, max(c.head_floor, c.data if i not in wrap else c.floor)) for i, c in enumerate(cols)],
+        [(i, max(comfort[i], cols[i].head)) for i in folding],
+        [(i, max(cols[i].floor, cols[i].head)) for i in others],
+        [(i, max(cols[i].head_floor, comfort.get(i, cols[i].floor))) for i in range(len(cols))],
         [(i, max(c.head_floor, c.floor)) for i, c in enumerate(cols)],
     ]
     for phase in phases:
@@ -111,8 +121,6 @@ def _widths(cols: list[_Column], width: int, wrap: list[int]) -> list[int]:
             break
         give = {i: widths[i] - floor for i, floor in phase if widths[i] > floor}
         total = sum(give.values())
-        if not total:
-            continue
         for i, can in give.items():
             widths[i] -= min(can, -(-excess * can // total))  # rounded up: the excess is gone
     return widths

@@ -125,3 +125,11 @@ def fields_text(data: dict[str, Any], policies: Sequence[Policy] = (), leave_out
     skip = set(leave_out)
     return sep.join(f"{field(k)}{pair}{field_value(k, v, policies)}" for k, v in data.items()
                     if k not in skip and v not in (None, "", [], {}))
+
+
+def track(policy: Policy | None, track_id: str) -> str:
+    """A track as a person reads it: by its name in Chinese (the policy's word), by its id (what
+    ``--track`` takes) in English or when the policy has no such track."""
+    if policy is None or not i18n.is_zh():
+        return track_id
+    return next((t.name for t in policy.tracks if t.id == track_id), track_id)

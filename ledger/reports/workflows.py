@@ -9,7 +9,7 @@ from .. import i18n
 from ..i18n import _
 from . import text as render
 from . import words
-from .diffs import TOTALS
+from .diffs import indicator_text
 from .formats import renders
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def appeal_json(eff: AppealEffect) -> str:
 
 
 def _change_rows(changes: Sequence[Change], policy: Any) -> list[tuple[Any, ...]]:
-    return [(ch.unit, ch.name, ch.track, _(ch.indicator) if ch.indicator in TOTALS else ch.indicator,
+    return [(ch.unit, ch.name, words.track(policy, ch.track), indicator_text(ch.indicator),
              render.number_text(ch.before), render.number_text(ch.after),
              "\n".join(words.detail(cause, policy) for cause in ch.causes)) for ch in changes]
 
