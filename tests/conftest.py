@@ -97,6 +97,6 @@ def demo_store(tmp_path_factory) -> DemoStore:
 
     path = tmp_path_factory.mktemp("demo-store") / "demo.db"
     url = f"sqlite:///{path}"
-    run = CliRunner().invoke(main, ["--db", url, "demo"])
+    run = CliRunner().invoke(main, ["--db", url, "--actor", "tester", "demo"])  # as helpers.cli runs it
     assert run.exit_code == 0, run.output
     return DemoStore(path, url)

@@ -88,14 +88,13 @@ ALLOWED_WORDS = {"PDF"}
 
 
 @pytest.fixture(scope="module")
-def demo_ledger(tmp_path_factory):
-    from helpers import cli
-
+def demo_ledger(demo_store):
+    """The session's demo store, read only."""
     from ledger.app import Ledger
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('zh-demo')}/demo.db"
-    assert cli(url, "demo").code == 0
-    return Ledger(url)
+    ledger = Ledger(demo_store.url)
+    yield ledger
+    ledger.close()
 
 
 def _typed(ex) -> list[str]:
