@@ -13,7 +13,7 @@ from .base import Context, as_of_options, board, bom_option, main, pass_ctx, pol
 @main.command()
 @click.argument("unit")
 @policy_options
-@click.option("--track")
+@click.option("--track", help="one of the policy's tracks (default: every track)")
 @as_of_options
 @click.option("--output", help="the zip to write (default UNIT-POLICY.zip)")
 @click.option("--pdf/--no-pdf", default=None, help="add explanation.pdf (default: when a browser is installed)")

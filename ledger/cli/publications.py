@@ -11,12 +11,14 @@ from .base import Context, format_option, main, parse_date, pass_ctx, show
 
 
 @main.command()
-@click.option("--policy", "policy_ref", metavar="ID[@VERSION]")
+@click.option("--policy", "policy_ref", metavar="ID[@VERSION]", help="a bundled or published policy")
 @click.option("--policy-file", "policy_file", help="refused: a what-if (draft) is never published; load it first")
-@click.option("--as-of", "as_of", metavar="DATE")
+@click.option("--as-of", "as_of", metavar="DATE",
+              help="what had happened by this date (default: the policy year's last day)")
 @click.option("--period", metavar="YYYY-MM", help="publish the monthly bulletin of this month")
-@click.option("--track")
-@click.option("--known-at", "known_at", metavar="REV|TIMESTAMP")
+@click.option("--track", help="one of the policy's tracks (default: every track)")
+@click.option("--known-at", "known_at", metavar="REV|TIMESTAMP",
+              help="what the ledger knew at a revision or moment (default: now)")
 @click.option("--doc-no", "doc_no", metavar="文号", help="the document number its 通报 prints under the masthead")
 @click.option("--issued", metavar="DATE", help="the issue date its 通报 is signed with (default: the day it is "
                                                "recorded); the appeal window counts from the later of the two")

@@ -51,12 +51,12 @@ def units_list(c: Context, fmt: str) -> None:
 
 @main.command()
 @click.argument("type_name", metavar="TYPE")
-@click.option("--unit", required=True)
+@click.option("--unit", required=True, help="the unit's id")
 @click.option("--date", "date", required=True, help="ISO date the fact happened")
 @click.option("--id", "event_id", help="the event's id (default: derived from its content)")
-@click.option("--source")
-@click.option("--note")
-@click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE")
+@click.option("--source", help="the document it comes from (文号)")
+@click.option("--note", help="what happened, in a few words")
+@click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE", help="a field of the event (repeatable)")
 @pass_ctx
 def record(c: Context, type_name: str, unit: str, date: str, event_id: str | None, source: str | None,
            note: str | None, sets: tuple[str, ...]) -> None:
@@ -186,7 +186,7 @@ def _report_import(result: IntakeResult, dry_run: bool) -> None:
 
 @main.command()
 @click.argument("event_id", metavar="ID")
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, help="why (recorded with it)")
 @click.option("--decision", help="document reference of the decision")
 @click.option("--date", help="date of the retraction (default today)")
 @pass_ctx
@@ -198,8 +198,9 @@ def retract(c: Context, event_id: str, reason: str, decision: str | None, date: 
 
 @main.command()
 @click.argument("event_id", metavar="ID")
-@click.option("--set", "sets", multiple=True, required=True, metavar="FIELD=VALUE")
-@click.option("--reason", required=True)
+@click.option("--set", "sets", multiple=True, required=True, metavar="FIELD=VALUE",
+              help="a field of the event (repeatable)")
+@click.option("--reason", required=True, help="why (recorded with it)")
 @click.option("--date", help="date of the correction (default today)")
 @pass_ctx
 def correct(c: Context, event_id: str, sets: tuple[str, ...], reason: str, date: str | None) -> None:

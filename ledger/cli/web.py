@@ -30,7 +30,8 @@ def _password(password_file: str | None) -> str:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["office", "inspector", "unit"]))
+@click.option("--role", required=True, type=click.Choice(["office", "inspector", "unit"]),
+              help="office (考核办), inspector (纪检) or unit (被考核单位)")
 @click.option("--unit", help="the unit of a unit account")
 @click.option("--password-file", "password_file", metavar="FILE",
               help="read the password from the first line of FILE (default: prompt, or standard input)")
@@ -46,7 +47,8 @@ def users_add(c: Context, name: str, role: str, unit: str | None, password_file:
 
 @users.command("password")
 @click.argument("name")
-@click.option("--password-file", "password_file", metavar="FILE")
+@click.option("--password-file", "password_file", metavar="FILE",
+              help="read the password from the first line of FILE (default: prompt, or standard input)")
 @pass_ctx
 def users_password(c: Context, name: str, password_file: str | None) -> None:
     """Give an account a new password (a new record)."""
@@ -78,7 +80,7 @@ def users_disable(c: Context, name: str) -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="bind address (loopback unless told)")
-@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--port", default=8080, show_default=True, type=int, help="the port to listen on")
 @click.option("--secret-file", "secret_file", metavar="FILE",
               help="the session secret (default: LEDGER_WEB_SECRET, else a file beside the store)")
 @click.option("--workers", default=4, show_default=True, type=int,
