@@ -83,7 +83,9 @@ class Progress:
 
     def close(self) -> None:
         if self.enabled and self.done:
-            sys.stderr.write("\r" + " " * (len(self.label) + 12) + "\r")
+            from ..reports.text import display_width  # a Chinese label takes two cells a character
+
+            sys.stderr.write("\r" + " " * (display_width(self.label) + 12) + "\r")
             sys.stderr.flush()
 
 
