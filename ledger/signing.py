@@ -268,8 +268,10 @@ def office_lines(store: Any, state: OfficeState, result: Any) -> list[str]:
                                   "{log}), {what}", name=name, size=entry.size, time=entry.time,
                                   log=state.path / LOG, what=Msg(what)))
     since = result.revision - last.size
+    from .reports.text import china_time
+
     return [f("office's last signed checkpoint ({path}: {size} records, {time}): the log extends it ({since} "
-              "record(s) since)", path=state.path / LAST, size=last.size, time=last.time, since=since)]
+              "record(s) since)", path=state.path / LAST, size=last.size, time=china_time(last.time), since=since)]
 
 
 def refuse_unless_extends(store: Any, state: OfficeState) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 # LEDGER_LANG=en (the ledger's default is Chinese). Tests of the Chinese output set the language
 # themselves (tests/test_i18n.py, tests/test_explain_why.py).
 os.environ["LEDGER_LANG"] = "en"
+# Text tables fit COLUMNS when it is set (issue #34): the suite's outputs are the unbounded ones
+# unless a test sets it.
+os.environ.pop("COLUMNS", None)
 
 # Passwords: the suite hashes at scrypt n=2^12 (hundreds of accounts and sign-ins; ledger's own is
 # 2^17 at ~0.3 s each). Hashes keep their parameters, so everything else runs as in production;
@@ -75,3 +79,24 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/ledger.db"
     return request.getfixturevalue("pg_url")
+
+
+@dataclass(frozen=True)
+class DemoStore:
+    path: Path
+    url: str
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory) -> DemoStore:
+    """The demo store (`ledger demo`: the five bundled policies' sample years), built once per
+    session; tests that write copy ``path`` first."""
+    from click.testing import CliRunner
+
+    from ledger.cli import main
+
+    path = tmp_path_factory.mktemp("demo-store") / "demo.db"
+    url = f"sqlite:///{path}"
+    run = CliRunner().invoke(main, ["--db", url, "--actor", "tester", "demo"])  # as helpers.cli runs it
+    assert run.exit_code == 0, run.output
+    return DemoStore(path, url)

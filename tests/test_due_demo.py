@@ -21,10 +21,9 @@ DEMO = {"jingkai-2021": 2021, "daan-2021": 2021, "jiangxian-2021": 2021, "changb
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('due-demo')}/demo.db"
-    assert cli(url, "demo").code == 0
-    return url
+def demo(demo_store):
+    """The session's demo store, read only."""
+    return demo_store.url
 
 
 @pytest.mark.slow

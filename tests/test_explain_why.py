@@ -19,10 +19,9 @@ JK = ("--policy", "jingkai-2021", "--as-of", "2022-01-31")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo')}/demo.db"
-    assert cli(url, "demo").code == 0
-    return url
+def demo(demo_store):
+    """The session's demo store (read only here: a test that writes copies it first)."""
+    return demo_store.url
 
 
 @pytest.fixture

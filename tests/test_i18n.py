@@ -88,14 +88,13 @@ ALLOWED_WORDS = {"PDF"}
 
 
 @pytest.fixture(scope="module")
-def demo_ledger(tmp_path_factory):
-    from helpers import cli
-
+def demo_ledger(demo_store):
+    """The session's demo store, read only."""
     from ledger.app import Ledger
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('zh-demo')}/demo.db"
-    assert cli(url, "demo").code == 0
-    return Ledger(url)
+    ledger = Ledger(demo_store.url)
+    yield ledger
+    ledger.close()
 
 
 def _typed(ex) -> list[str]:
@@ -126,15 +125,10 @@ def _typed(ex) -> list[str]:
 
 def english_words(text: str, typed: list[str]) -> set[str]:
     """ASCII words of three or more letters left in ``text`` once what was typed is taken out
-    (Markdown's escapes undone first; the chain hash and options such as --all-lines are not
-    words)."""
-    import html
-    import re
+    (tests/english.py: the chain hash, options such as --all-lines, file names are not words)."""
+    from english import english_words as words
 
-    text = re.sub(r"\b[0-9a-f]{16,64}\b|--[a-z-]+", " ", html.unescape(re.sub(r"\\(.)", r"\1", text)))
-    for t in typed:
-        text = text.replace(t, " ")
-    return {w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in ALLOWED_WORDS}
+    return words(text, [*typed, *ALLOWED_WORDS], shortest=3)
 
 
 @pytest.mark.parametrize("policy_id", DEMO_POLICIES)

@@ -83,7 +83,9 @@ class Progress:
 
     def close(self) -> None:
         if self.enabled and self.done:
-            sys.stderr.write("\r" + " " * (len(self.label) + 12) + "\r")
+            from ..reports.text import display_width  # a Chinese label takes two cells a character
+
+            sys.stderr.write("\r" + " " * (display_width(self.label) + 12) + "\r")
             sys.stderr.flush()
 
 
@@ -117,7 +119,8 @@ _CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "types", "pa
 
 
 def _click_speaks(language: str) -> None:
-    """Click's own words (Usage:, Options, Error: …) through the ledger's catalogue."""
+    """Click's own words (Usage:, Options, Error: …) through the ledger's catalogue, and help
+    texts folded by display width (Chinese has no spaces to break at)."""
     import importlib
 
     for name in _CLICK_MODULES:
@@ -126,6 +129,36 @@ def _click_speaks(language: str) -> None:
             module._ = i18n._  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = i18n.ngettext  # type: ignore[attr-defined]
+    from click import formatting
+
+    if formatting.wrap_text is not _help_wrap:
+        _help_wrap.ascii = formatting.wrap_text  # type: ignore[attr-defined]
+        formatting.wrap_text = _help_wrap
+
+
+def _help_wrap(text: str, width: int = 78, initial_indent: str = "", subsequent_indent: str = "",
+               preserve_paragraphs: bool = False) -> str:
+    """Click's ``wrap_text`` for help with Chinese in it: lines of ``width`` display cells
+    (click counts characters and breaks only at spaces, so a Chinese sentence ran past the
+    terminal); paragraphs as click keeps them, a ``\\b`` block unfolded. ASCII text: click's own."""
+    if text.isascii() and initial_indent.isascii() and subsequent_indent.isascii():
+        return str(_help_wrap.ascii(text, width, initial_indent, subsequent_indent,  # type: ignore[attr-defined]
+                                    preserve_paragraphs))
+    from ..reports.text import display_width, wrap_text
+
+    paragraphs = [p for p in (text.split("\n\n") if preserve_paragraphs else [text]) if p.strip()]
+    out = []
+    for para in paragraphs:
+        lines = para.splitlines()
+        if lines and lines[0].strip() == "\b":
+            out.append("\n".join(initial_indent + line for line in lines[1:]))
+            continue
+        indent = " " * (len(lines[0]) - len(lines[0].lstrip())) if lines else ""
+        room = max(width - display_width(subsequent_indent + indent), 10)
+        pieces = wrap_text(" ".join(para.split()), room)
+        out.append("\n".join((initial_indent if i == 0 else subsequent_indent) + indent + piece
+                             for i, piece in enumerate(pieces)))
+    return "\n\n".join(out)
 
 
 def _localise(command: click.Command) -> None:
@@ -163,11 +196,39 @@ class Localised(click.Command):
     def get_help(self, ctx: click.Context) -> str:
         _click_speaks(i18n.lang())
         _localise(self)
+        help_option = self.get_help_option(ctx)
+        if help_option is not None:  # made before --lang was read (the program's own --help)
+            help_option.help = _("Show this message and exit.")
         return super().get_help(ctx)
 
     def get_usage(self, ctx: click.Context) -> str:
         _click_speaks(i18n.lang())
         return super().get_usage(ctx)
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        self.options_metavar = _("[OPTIONS]")
+        if isinstance(self, click.Group):
+            setattr(self, "subcommand_metavar", _("COMMAND [ARGS]..."))  # noqa: B010 - a group's (Localised is both)
+        return super().collect_usage_pieces(ctx)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The first sentence, cut to ``limit`` display cells (click's own cut counts
+        characters and breaks only at spaces: a Chinese sentence came out as "...")."""
+        _localise(self)
+        text = " ".join((self.short_help or self.help or "").split())
+        if not text or text.isascii():
+            return super().get_short_help_str(limit)
+        from ..reports.text import display_width
+
+        sentence = text.split("。")[0] + ("。" if "。" in text else "")
+        if display_width(sentence) <= limit:
+            return sentence
+        cut = ""
+        for ch in sentence:
+            if display_width(cut + ch) > limit - 1:
+                break
+            cut += ch
+        return cut.rstrip("，、；：（ ") + "…"
 
 
 _PARAM_OF_CONCEPT = {"event": "event_id", "appeal": "appeal_id", "publication": "pub_id", "policy": "policy_ref"}
@@ -229,7 +290,7 @@ class LedgerGroup(Localised, click.Group):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(0)
         except OSError as exc:  # e.g. --output into a folder that does not exist
-            fail(f"{exc.filename or 'file'}: {_(exc.strerror) if exc.strerror else exc}", 2)
+            fail(f"{exc.filename or _('file')}: {_(exc.strerror) if exc.strerror else exc}", 2)
         finally:
             obj = ctx.obj
             if isinstance(obj, Context):
@@ -282,7 +343,7 @@ def emit(text: str, output: str | None) -> None:
     if output:
         with open(output, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
-        click.echo(f"wrote {output}", err=True)
+        click.echo(i18n.f("wrote {path}", path=output), err=True)
     else:
         click.echo(text, nl=not text.endswith("\n"))
 
@@ -331,15 +392,45 @@ class FormatChoice(click.Choice):
 
 
 def format_option(report: str, default: str = "table") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``--format`` with the report's registered formats."""
-    return click.option("--format", "fmt", type=FormatChoice(report), default=default,
-                        help=f"one of the formats of the {report} report")
+    """``--format`` with the report's registered formats, and ``--wide`` (its text formats fit
+    the terminal unless told not to)."""
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        func = click.option("--format", "fmt", type=FormatChoice(report), default=default,
+                            help=f"one of the formats of the {report} report")(func)
+        return wide_option(func)
+
+    return decorate
+
+
+WIDE = "ledger.wide"
+"""Where ``--wide`` is kept (the click context's ``meta``, shared by the command and its group)."""
+
+
+def _set_wide(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.meta[WIDE] = True
+    return value
+
+
+def wide_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--wide``: text tables unfolded, one line per row, however wide (as when piped). The
+    one option of every command that prints a text table (``format_option`` adds it; a
+    command printing a table without ``--format`` takes it with this decorator)."""
+    return click.option("--wide", is_flag=True, expose_value=False, callback=_set_wide,
+                        help="text tables unfolded, one line per row however wide (by default they fit the "
+                             "terminal: COLUMNS, else its width; unbounded when piped)")(func)
 
 
 def terminal_width(output: str | None) -> int | None:
-    """The terminal's columns when the output goes to one (tables then fit it); None when
-    piped or written to a file (nothing is wrapped)."""
-    if output or not sys.stdout.isatty():
+    """The columns text tables fit: COLUMNS when set, else the terminal's width; None (nothing
+    folded) when written to a file, with ``--wide``, or when piped without COLUMNS."""
+    ctx = click.get_current_context(silent=True)
+    if output or (ctx is not None and ctx.meta.get(WIDE)):
+        return None
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if not sys.stdout.isatty():
         return None
     import shutil
 
@@ -367,6 +458,10 @@ def show(report: str, fmt: str, value: Any, output: str | None = None, *, bom: b
     if "width" in accepted and "width" not in options:
         options["width"] = terminal_width(output)
     data = form.render(value, **options)
+    if isinstance(data, str) and options.get("width"):  # a text table's titles and notes fit too
+        from ..reports.text import fit_lines
+
+        data = fit_lines(data, options["width"])
     if isinstance(data, bytes):
         target = need_output(fmt, output)
         if isinstance(target, str):
@@ -389,7 +484,7 @@ def board(c: Context, policy_ref: str | None, policy_file: str | None, as_of: st
           track: str | None, unit: str | None, focus: str | None = None) -> Scoreboard:
     day = parse_date(as_of, "--as-of")
     pol = c.ledger.policy(policy_ref, policy_file, as_of=day)
-    progress = Progress(f"scoring {pol.ref} (units read)")
+    progress = Progress(i18n.f("scoring {policy} (units read)", policy=pol.ref))
     try:
         return c.ledger.scoreboard(pol, as_of=day, known_at=known_at,
                                    tracks=[track] if track else None, units=[unit] if unit else None,

@@ -36,7 +36,7 @@ def due_list(c: Context, policy_ref: str | None, policy_file: str | None, unit: 
     day = parse_date(as_of, "--as-of")
     policy = c.ledger.policy(policy_ref, policy_file, as_of=day)
     day = day or default_as_of(policy, c.ledger.today())
-    progress = Progress(f"{policy.ref} (units read)")
+    progress = Progress(_("{policy} (units read)").format(policy=policy.ref))
     try:
         return build_due(c.ledger.view(known_at), policy, as_of=day, within=within,
                          units=[unit] if unit else None, on_unit=progress.advance)

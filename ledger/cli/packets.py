@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .. import i18n
 from ..reports import explain as explain_report
 from ..reports.safe import file_name
 from .base import Context, as_of_options, board, bom_option, main, pass_ctx, policy_options
@@ -12,7 +13,7 @@ from .base import Context, as_of_options, board, bom_option, main, pass_ctx, pol
 @main.command()
 @click.argument("unit")
 @policy_options
-@click.option("--track")
+@click.option("--track", help="one of the policy's tracks (default: every track)")
 @as_of_options
 @click.option("--output", help="the zip to write (default UNIT-POLICY.zip)")
 @click.option("--pdf/--no-pdf", default=None, help="add explanation.pdf (default: when a browser is installed)")
@@ -53,8 +54,9 @@ def packet(c: Context, unit: str, policy_ref: str | None, policy_file: str | Non
     path = output or file_name(f"{unit}-{scored.policy.ref.replace('@', '-')}") + ".zip"  # in this folder
     with open(path, "wb") as handle:
         handle.write(data)
-    click.echo(f"wrote {path} ({len(data):,} bytes): explanation for {unit} under {scored.policy.ref} as of "
-               f"{scored.as_of} known at revision {scored.known_at}")
+    click.echo(i18n.f("wrote {path} ({size} bytes): explanation for {unit} under {policy} as of {as_of} known at "
+                      "revision {known_at}", path=path, size=f"{len(data):,}", unit=unit, policy=scored.policy.ref,
+                      as_of=scored.as_of, known_at=scored.known_at))
     from .. import checkpoints
 
     warn_unsigned(checkpoints.load_private() is not None)

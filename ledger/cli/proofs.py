@@ -14,9 +14,9 @@ from typing import Any
 import click
 
 from ..errors import CheckFailed, InputError
-from ..i18n import Msg
+from ..i18n import Msg, _, f, tr
 from . import records
-from .base import main, warn
+from .base import CommandGroup, LedgerCommand, main, warn
 
 KEY_HELP = ("the office's public key: a PEM file or its verifier key origin+keyid+base64 (default: the .pub beside "
             "LEDGER_KEY); given, every checkpoint checked must carry its valid signature")
@@ -40,7 +40,6 @@ def _public_key(key: str | None) -> Any | None:
 def warn_unsigned(signed: bool) -> None:
     """``publish`` and ``packet`` without an office key: what they record vouches for nothing."""
     if not signed:
-        from ..i18n import _
 
         warn(_("no office key (LEDGER_KEY, default ./ledger-key.pem): the checkpoint made now is UNSIGNED and vouches "
                "for nothing; run `ledger keys init --origin NAME`"))
@@ -51,7 +50,7 @@ def _write(path: str, cp: Any) -> None:
         handle.write(cp.serialize())
 
 
-@click.group("keys")
+@click.group("keys", cls=CommandGroup)
 def keys() -> None:
     """The office's signing key (Ed25519) for checkpoints."""
 
@@ -64,7 +63,6 @@ def keys_init(origin: str | None) -> None:
     store), its public half beside it (ledger-key.pub) and its verifier key (ledger-key.vkey:
     origin+keyid+base64). Never overwrites a key."""
     from .. import checkpoints, signing
-    from ..i18n import f
 
     private, public, vkey = checkpoints.init_keys(origin=origin)
     click.echo(f("key {vkey}: private {private} (mode 0600; keep it outside the store and backed up), public {public} "
@@ -74,13 +72,12 @@ def keys_init(origin: str | None) -> None:
 
 
 def _signature_state(cp: Any) -> str:
-    from ..i18n import f
 
     return f("signed by key {key}", key=cp.signer()) if cp.signed else f(
         "UNSIGNED (no key: run `ledger keys init`)")
 
 
-@click.command("checkpoint")
+@click.command("checkpoint", cls=LedgerCommand)
 @click.option("--output", metavar="FILE", help="where to write it (default checkpoint-SIZE.txt)")
 @click.option("--publication", "pub_id", metavar="ID", help="the checkpoint recorded with this publication")
 @click.option("--accept-rollback", "accept_rollback", is_flag=True,
@@ -93,7 +90,6 @@ def checkpoint(c: Any, output: str | None, pub_id: str | None, accept_rollback: 
     chain hash, time), signed with the office's key (LEDGER_KEY) once the log is proven to
     extend the office's last signed checkpoint — unsigned, and said so, when there is no key."""
     from .. import checkpoints, signing
-    from ..i18n import f
 
     if reason is not None and not accept_rollback:
         raise InputError("--reason only with --accept-rollback", field="--reason")
@@ -112,7 +108,7 @@ def checkpoint(c: Any, output: str | None, pub_id: str | None, accept_rollback: 
                      revision=done.revision, lost=cp.rollback.lost if cp.rollback else "?"))
         return
     if pub_id is not None:
-        stored = {name: body for name, _, body in c.ledger.store.recorded_checkpoints()}
+        stored = {name: body for name, _at, body in c.ledger.store.recorded_checkpoints()}
         if pub_id not in stored:
             raise InputError(Msg("a publication with a recorded checkpoint (known: {value})",
                                  value=', '.join(stored) or 'none'),
@@ -143,8 +139,9 @@ def _checked(c: Any, files: tuple[str, ...], key: str | None, sizes: dict[int, A
         checkpoints.check_against(cp, sizes.get(cp.size), c.ledger.last_verify.revision, path)
         signature = checkpoints.check_signature(cp, public, path, required=key is not None)
         behind = c.ledger.last_verify.revision - cp.size
-        lines.append(f"checkpoint {path}: matches the log at size {cp.size} (root {cp.root[:16]}…), {signature}"
-                     + (f"; {behind} record(s) appended since" if behind else "; the whole log"))
+        lines.append(f("checkpoint {path}: matches the log at size {size} (root {root}…), {signature}", path=path,
+                       size=cp.size, root=cp.root[:16], signature=tr(signature))
+                     + (f("; {n} record(s) appended since", n=behind) if behind else _("; the whole log")))
     return lines
 
 
@@ -155,9 +152,9 @@ def _recorded(c: Any, public: Any, sizes: dict[int, Any]) -> str | None:
 
     recorded = c.ledger.store.recorded_checkpoints()
     unsigned = 0
-    for name, _, body in recorded:
-        cp = checkpoints.Checkpoint.parse(body, f"the checkpoint of publication {name}")
-        label = f"publication {name}'s checkpoint"
+    for name, _at, body in recorded:
+        cp = checkpoints.Checkpoint.parse(body, Msg("the checkpoint of publication {name}", name=name))
+        label = Msg("publication {name}'s checkpoint", name=name)
         checkpoints.check_against(cp, sizes.get(cp.size), c.ledger.last_verify.revision, label)
         if cp.signed and public is None:
             continue  # reported below
@@ -165,9 +162,9 @@ def _recorded(c: Any, public: Any, sizes: dict[int, Any]) -> str | None:
         unsigned += not cp.signed
     if not recorded:
         return None
-    return (f"publication checkpoints: {len(recorded)} match the log"
-            + (f", {unsigned} of them UNSIGNED" if unsigned else "")
-            + ("" if public is not None else " (signatures not checked: no public key)"))
+    return (f("publication checkpoints: {n} match the log", n=len(recorded))
+            + (f(", {n} of them UNSIGNED", n=unsigned) if unsigned else "")
+            + ("" if public is not None else _(" (signatures not checked: no public key)")))
 
 
 def extend_verify(command: click.Command) -> None:
@@ -196,8 +193,9 @@ def extend_verify(command: click.Command) -> None:
         ctx.invoke(original, **kwargs)  # exits 1 when the log does not verify
         result = c.ledger.last_verify
         if result.tree is not None:
-            click.echo(f"merkle: size {result.tree.size} root {result.tree.root}; stream heads root "
-                       f"{result.tree.heads_root} ({result.tree.streams} streams)")
+            click.echo(f("merkle: size {size} root {root}; stream heads root {heads} ({streams} streams)",
+                         size=result.tree.size, root=result.tree.root, heads=result.tree.heads_root,
+                         streams=result.tree.streams))
         sizes = dict(result.at)
         try:
             for line in _checked(c, checkpoint_files, key, sizes):
@@ -210,7 +208,7 @@ def extend_verify(command: click.Command) -> None:
         except CheckFailed as exc:
             from .base import error_text
 
-            click.echo(f"TAMPERED: {error_text(exc)}", err=True)
+            click.echo(f("TAMPERED: {problem}", problem=error_text(exc)), err=True)
             sys.exit(1)
         for line in rollback_lines(c.ledger):
             click.echo(line)
@@ -218,7 +216,7 @@ def extend_verify(command: click.Command) -> None:
     command.callback = callback
 
 
-@click.group("prove")
+@click.group("prove", cls=CommandGroup)
 def prove() -> None:
     """Proofs over the Merkle log (RFC 6962) that others can check with hashes alone."""
 
@@ -249,7 +247,7 @@ def prove_consistency(c: Any, old_file: str, new_file: str, key: str | None) -> 
         raise CheckFailed(Msg("{new_file} is of {size} records but the log has {size_2} (records removed, or a"
                               " checkpoint of another log)",
                               new_file=new_file, size=b.size, size_2=head.size))
-    _, proof, old_root, new_root = proofs.consistency_proof(c.ledger.store, a.size, b.size)
+    _leaves, proof, old_root, new_root = proofs.consistency_proof(c.ledger.store, a.size, b.size)
     click.echo(json.dumps({"old_size": a.size, "new_size": b.size, "old_root": a.root, "new_root": b.root,
                            "proof": [p.hex() for p in proof]}, indent=2))
     if new_root.hex() != b.root:
@@ -261,8 +259,9 @@ def prove_consistency(c: Any, old_file: str, new_file: str, key: str | None) -> 
                               " changed since A was made (the log's root there is {old_root}…, A says {root}…)",
                               new_file=new_file, old_file=old_file, size=a.size, old_root=old_root.hex()[:16],
                               root=a.root[:16]))
-    click.echo(f"ok: {new_file} (size {b.size}) extends {old_file} (size {a.size}); A {signatures[0]}; "
-               f"B {signatures[1]}", err=True)
+    click.echo(f("ok: {new_file} (size {size}) extends {old_file} (size {size_2}); A {signed}; B {signed_2}",
+                 new_file=new_file, size=b.size, old_file=old_file, size_2=a.size, signed=tr(signatures[0]),
+                 signed_2=tr(signatures[1])), err=True)
 
 
 @prove.command("inclusion")
@@ -291,11 +290,12 @@ def prove_inclusion(c: Any, event_id: str, checkpoint_file: str | None, key: str
                               size=cp.size, checkpoint_file=checkpoint_file))
     if not merkle.verify_inclusion(proof.revision - 1, proof.size, proof.leaf, proof.path, proof.root):
         raise CheckFailed("the inclusion proof does not verify (the tree table is damaged: run `ledger verify`)")
-    click.echo(f"ok: revision {proof.revision} is leaf {proof.revision - 1} of the tree of {proof.size}"
-               + (f"; checkpoint {note}" if note else ""), err=True)
+    click.echo(f("ok: revision {revision} is leaf {leaf} of the tree of {size}", revision=proof.revision,
+                 leaf=proof.revision - 1, size=proof.size)
+               + (f("; checkpoint {signed}", signed=tr(note)) if note else ""), err=True)
 
 
-@click.command("migrate")
+@click.command("migrate", cls=LedgerCommand)
 @click.pass_obj
 def migrate(c: Any) -> None:
     """Upgrade the store's format in place, in one transaction (all or nothing): the chain is
@@ -304,11 +304,13 @@ def migrate(c: Any) -> None:
 
     result = run(c.ledger.store.backend)
     if not result.changed:
-        click.echo(f"store is already format {result.to_format}: nothing to do (head revision {result.records})")
+        click.echo(f("store is already format {format}: nothing to do (head revision {revision})",
+                     format=result.to_format, revision=result.records))
         return
-    click.echo(f"migrated format {result.from_format} → {result.to_format}: {result.records} records unchanged "
-               f"(chain {result.chain_hash[:16]}…), Merkle tree of {result.nodes} nodes, root {result.tree_root}, "
-               f"digest index of {result.digests} entries, in {result.seconds:.2f} s")
+    click.echo(f("migrated format {old} → {new}: {records} records unchanged (chain {chain}…), Merkle tree of {nodes} "
+                 "nodes, root {root}, digest index of {digests} entries, in {seconds} s", old=result.from_format,
+                 new=result.to_format, records=result.records, chain=result.chain_hash[:16], nodes=result.nodes,
+                 root=result.tree_root, digests=result.digests, seconds=f"{result.seconds:.2f}"))
 
 
 COMMANDS = [keys, checkpoint, prove, migrate]

@@ -11,12 +11,14 @@ from .base import Context, format_option, main, parse_date, pass_ctx, show
 
 
 @main.command()
-@click.option("--policy", "policy_ref", metavar="ID[@VERSION]")
+@click.option("--policy", "policy_ref", metavar="ID[@VERSION]", help="a bundled or published policy")
 @click.option("--policy-file", "policy_file", help="refused: a what-if (draft) is never published; load it first")
-@click.option("--as-of", "as_of", metavar="DATE")
+@click.option("--as-of", "as_of", metavar="DATE",
+              help="what had happened by this date (default: the policy year's last day)")
 @click.option("--period", metavar="YYYY-MM", help="publish the monthly bulletin of this month")
-@click.option("--track")
-@click.option("--known-at", "known_at", metavar="REV|TIMESTAMP")
+@click.option("--track", help="one of the policy's tracks (default: every track)")
+@click.option("--known-at", "known_at", metavar="REV|TIMESTAMP",
+              help="what the ledger knew at a revision or moment (default: now)")
 @click.option("--doc-no", "doc_no", metavar="文号", help="the document number its 通报 prints under the masthead")
 @click.option("--issued", metavar="DATE", help="the issue date its 通报 is signed with (default: the day it is "
                                                "recorded); the appeal window counts from the later of the two")
@@ -39,9 +41,14 @@ def publish(c: Context, policy_ref: str | None, policy_file: str | None, as_of: 
     pub, new = publishing.publish(c.ledger, policy_ref, as_of=parse_date(as_of, "--as-of"), period=period,
                                   track=track, known_at=known_at, doc_no=doc_no, issued=parse_date(issued, "--issued"),
                                   to=to, cc=cc)
-    click.echo(f"{pub.id}{'' if new else ' (already published)'}: {pub.kind} {pub.policy} as of {pub.as_of}"
-               f"{' period ' + pub.period if pub.period else ''} known at revision {pub.known_at} "
-               f"chain hash {pub.head[:16]} content sha256 {pub.content_sha256[:16]}")
+    from .. import i18n
+    from ..reports.words import value
+
+    click.echo(i18n.f("{id}{again}: {kind} {policy} as of {as_of}{period} known at revision {known_at} chain hash "
+                      "{head} content sha256 {sha256}", id=pub.id, again="" if new else i18n._(" (already published)"),
+                      kind=value("kind", pub.kind), policy=pub.policy, as_of=pub.as_of,
+                      period=i18n.f(" period {period}", period=pub.period) if pub.period else "",
+                      known_at=pub.known_at, head=pub.head[:16], sha256=pub.content_sha256[:16]))
     from .. import checkpoints
     from .proofs import warn_unsigned
 

@@ -11,7 +11,7 @@ import click
 from .. import i18n
 from ..errors import InputError
 from ..i18n import Msg
-from .base import Context, Progress, format_option, main, parse_date, parse_sets, pass_ctx, show
+from .base import Context, Progress, format_option, main, parse_date, parse_sets, pass_ctx, show, wide_option
 
 if TYPE_CHECKING:
     from ..intake.batches import IntakeResult
@@ -23,7 +23,8 @@ def init(c: Context) -> None:
     """Create the store (safe to run twice)."""
     c.ledger.init()
     revision, digest = c.ledger.head()
-    click.echo(f"store ready: {c.ledger.url.display} (head revision {revision}, {digest[:16]})")
+    click.echo(i18n.f("store ready: {url} (head revision {revision}, {hash})", url=c.ledger.url.display,
+                      revision=revision, hash=digest[:16]))
 
 
 @main.group()
@@ -38,7 +39,7 @@ def units_import(c: Context, file: str) -> None:
     """Register or update units from CSV/JSONL: id,name,groups[,divisions] (';'-separated)."""
     c.ledger.init()
     changed, same = c.ledger.import_units(file)
-    click.echo(f"units: {changed} registered or updated, {same} unchanged")
+    click.echo(i18n.f("units: {changed} registered or updated, {same} unchanged", changed=changed, same=same))
 
 
 @units.command("list")
@@ -50,12 +51,12 @@ def units_list(c: Context, fmt: str) -> None:
 
 @main.command()
 @click.argument("type_name", metavar="TYPE")
-@click.option("--unit", required=True)
+@click.option("--unit", required=True, help="the unit's id")
 @click.option("--date", "date", required=True, help="ISO date the fact happened")
 @click.option("--id", "event_id", help="the event's id (default: derived from its content)")
-@click.option("--source")
-@click.option("--note")
-@click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE")
+@click.option("--source", help="the document it comes from (文号)")
+@click.option("--note", help="what happened, in a few words")
+@click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE", help="a field of the event (repeatable)")
 @pass_ctx
 def record(c: Context, type_name: str, unit: str, date: str, event_id: str | None, source: str | None,
            note: str | None, sets: tuple[str, ...]) -> None:
@@ -71,7 +72,12 @@ def record(c: Context, type_name: str, unit: str, date: str, event_id: str | Non
     head, _ = c.ledger.head()
     event_id, revision = c.ledger.record(data)
     # Without --id the event's id is derived from its content: recording it again adds nothing.
-    click.echo(f"{event_id} revision {revision}" + (i18n._(" (already present)") if revision <= head else ""))
+    click.echo(revision_text(event_id, revision) + (i18n._(" (already present)") if revision <= head else ""))
+
+
+def revision_text(event_id: str, revision: int) -> str:
+    """What a write prints: the event's id first (scripts take it), then its revision."""
+    return i18n.f("{id} revision {revision}", id=event_id, revision=revision)
 
 
 @main.command("import")
@@ -119,7 +125,7 @@ def import_(c: Context, file: str, dry_run: bool, sheet: str | None, header_row:
     options = ReadOptions(encoding=encoding, sheet=sheet, header_row=header_row, mapping=mapping,
                           ignore_columns=frozenset(n.strip() for n in ignore_columns))
     size = os.path.getsize(file) if os.path.exists(file) else None
-    progress = Progress(f"importing {os.path.basename(file)}", size)
+    progress = Progress(i18n.f("importing {file}", file=os.path.basename(file)), size)
     try:
         result = c.ledger.import_file(file, dry_run=dry_run, on_bytes=progress.advance, options=options,
                                       strict=strict, allow_duplicates=allow_duplicates, skip_bad=skip_bad)
@@ -180,26 +186,27 @@ def _report_import(result: IntakeResult, dry_run: bool) -> None:
 
 @main.command()
 @click.argument("event_id", metavar="ID")
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, help="why (recorded with it)")
 @click.option("--decision", help="document reference of the decision")
 @click.option("--date", help="date of the retraction (default today)")
 @pass_ctx
 def retract(c: Context, event_id: str, reason: str, decision: str | None, date: str | None) -> None:
     """Retract an event: it stops counting for every as-of date, from now on."""
     new_id, revision = c.ledger.retract(event_id, reason, decision, parse_date(date, "--date"))
-    click.echo(f"{new_id} revision {revision}")
+    click.echo(revision_text(new_id, revision))
 
 
 @main.command()
 @click.argument("event_id", metavar="ID")
-@click.option("--set", "sets", multiple=True, required=True, metavar="FIELD=VALUE")
-@click.option("--reason", required=True)
+@click.option("--set", "sets", multiple=True, required=True, metavar="FIELD=VALUE",
+              help="a field of the event (repeatable)")
+@click.option("--reason", required=True, help="why (recorded with it)")
 @click.option("--date", help="date of the correction (default today)")
 @pass_ctx
 def correct(c: Context, event_id: str, sets: tuple[str, ...], reason: str, date: str | None) -> None:
     """Correct fields of an event; the original stays in history."""
     new_id, revision = c.ledger.correct(event_id, parse_sets(sets), reason, parse_date(date, "--date"))
-    click.echo(f"{new_id} revision {revision}")
+    click.echo(revision_text(new_id, revision))
 
 
 @main.command()
@@ -208,7 +215,18 @@ def correct(c: Context, event_id: str, sets: tuple[str, ...], reason: str, date:
 @pass_ctx
 def history(c: Context, unit: str, fmt: str) -> None:
     """Every event of a unit with revision, recorded_at, actor and what amended it."""
-    show("history", fmt, c.ledger.history(unit))
+    rows = c.ledger.history(unit)
+    show("history", fmt, rows, policies=_naming_policies(c, unit, rows) if i18n.is_zh() and fmt != "json" else ())
+
+
+def _naming_policies(c: Context, unit: str, rows: list) -> list:
+    """The policies whose words name the unit's codes (report kinds, finding items …): those
+    of its events' years with a track for one of its groups."""
+    from ..policies.labels import policies_scoring
+
+    groups = next((u.groups for u in c.ledger.units() if u.id == unit), ())
+    years = {int(h.record.stream.rsplit(":", 1)[1]) for h in rows if h.record.stream.rsplit(":", 1)[1].isdigit()}
+    return policies_scoring(c.ledger.policies.entries(), groups, years)
 
 
 @main.command()
@@ -223,40 +241,41 @@ def verify(c: Context, anchors: tuple[str, ...]) -> None:
         if not rev_text.isdigit() or len(digest) != 64 or any(ch not in "0123456789abcdefABCDEF" for ch in digest):
             raise InputError("REV:HASH, a revision and its 64-hex chain hash", field="--expect", got=repr(anchor))
         expected.append((int(rev_text), digest.lower()))
-    progress = Progress("verifying")
+    progress = Progress(i18n._("verifying"))
     try:
         result = c.ledger.verify(progress.advance)
     finally:
         progress.close()
     if not result.ok:
-        click.echo(f"TAMPERED: {result.problem}", err=True)
+        click.echo(i18n.f("TAMPERED: {problem}", problem=i18n.tr(result.problem)), err=True)
         # Every record checked out when the problem lies in an index table or the head.
-        click.echo(f"first bad revision: {result.bad_revision}" if result.bad_revision is not None else
-                   f"first bad record: none (all {result.records} records intact; an index table or the head "
-                   "was altered)")
+        click.echo(i18n.f("first bad revision: {revision}", revision=result.bad_revision)
+                   if result.bad_revision is not None else
+                   i18n.f("first bad record: none (all {records} records intact; an index table or the head was "
+                          "altered)", records=result.records))
         sys.exit(1)
     for revision, digest in expected:
         actual = c.ledger.store.hash_at(revision) if revision <= result.revision else None
         if actual != digest:
-            click.echo(f"TAMPERED: the chain hash at revision {revision} is {actual or 'missing'}, which does "
-                       f"not match the anchor {digest} (history rewritten or cut)", err=True)
-            click.echo(f"first bad revision: {revision}")
+            click.echo(i18n.f("TAMPERED: the chain hash at revision {revision} is {actual}, which does not match the "
+                              "anchor {digest} (history rewritten or cut)", revision=revision,
+                              actual=actual or i18n._("missing"), digest=digest), err=True)
+            click.echo(i18n.f("first bad revision: {revision}", revision=revision))
             sys.exit(1)
-    click.echo(f"ok: {result.records} records, head revision {result.revision} {result.hash}" +
-               (f"; {len(expected)} anchor(s) match" if expected else ""))
+    click.echo(i18n.f("ok: {records} records, head revision {revision} {hash}", records=result.records,
+                      revision=result.revision, hash=result.hash) +
+               (i18n.f("; {n} anchor(s) match", n=len(expected)) if expected else ""))
 
 
 @main.command("types")
 @click.argument("type_name", metavar="[TYPE]", required=False)
+@wide_option
 @pass_ctx
 def types_(c: Context, type_name: str | None) -> None:
     """Event types and their fields: Chinese names, required or optional, allowed values."""
-    from tabulate import tabulate
-
     from ..intake.templates import describe
 
-    rows = describe(type_name)
-    click.echo(tabulate(rows, headers="keys", tablefmt="plain"))
+    show("types", "table", describe(type_name))
 
 
 @main.command("template")

@@ -42,8 +42,8 @@ def _warn_about_dates(board: Scoreboard) -> None:
 
 @main.command()
 @policy_options
-@click.option("--track")
-@click.option("--unit")
+@click.option("--track", help="one of the policy's tracks (default: every track)")
+@click.option("--unit", help="only this unit")
 @as_of_options
 @format_option("score")
 @click.option("--sort", type=click.Choice(score_report.SORTS), default="rank",
@@ -78,9 +78,10 @@ JSON object, workbook or PDF is one card: those need --track)."""
 @main.command()
 @click.argument("unit")
 @policy_options
-@click.option("--track")
+@click.option("--track", help="one of the policy's tracks (default: every track)")
 @as_of_options
-@click.option("--by", type=click.Choice(explain_report.GROUPINGS), default="indicator")
+@click.option("--by", type=click.Choice(explain_report.GROUPINGS), default="indicator",
+              help="how the lines are grouped: by indicator, by division (责任处室) or by event")
 @click.option("--all-lines", "all_lines", is_flag=True,
               help="show every line, also the 0-point ones (on-time reports, met findings) folded by default")
 @format_option("explain")
@@ -109,7 +110,7 @@ def explain(c: Context, unit: str, policy_ref: str | None, policy_file: str | No
 @click.option("--against", "against_ref", metavar="ID[@VERSION]|FILE",
               help="the other policy: an amended version, or a policy file")
 @click.option("--against-file", "against_file", help="the other policy as an unpublished file")
-@click.option("--track")
+@click.option("--track", help="one of the policy's tracks (default: every track)")
 @as_of_options
 @click.option("--against-known-at", "against_known_at", metavar="REV|TIMESTAMP",
               help="compare with what the ledger knew then (default: now)")
@@ -147,7 +148,7 @@ def diff(c: Context, policy_ref: str | None, policy_file: str | None, against_re
 @main.command()
 @policy_options
 @click.option("--period", required=True, metavar="YYYY-MM", help="the month of the bulletin")
-@click.option("--track")
+@click.option("--track", help="one of the policy's tracks (default: every track)")
 @as_of_options
 @format_option("bulletin")
 @click.option("--output", help="write to this file instead of stdout")

@@ -6,7 +6,9 @@ import sys
 
 import click
 
+from .. import i18n
 from ..errors import InputError
+from ..reports.words import value
 from .base import Context, format_option, main, pass_ctx, show
 
 
@@ -28,7 +30,8 @@ def _password(password_file: str | None) -> str:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["office", "inspector", "unit"]))
+@click.option("--role", required=True, type=click.Choice(["office", "inspector", "unit"]),
+              help="office (考核办), inspector (纪检) or unit (被考核单位)")
 @click.option("--unit", help="the unit of a unit account")
 @click.option("--password-file", "password_file", metavar="FILE",
               help="read the password from the first line of FILE (default: prompt, or standard input)")
@@ -38,19 +41,21 @@ def users_add(c: Context, name: str, role: str, unit: str | None, password_file:
     from .. import accounts
 
     revision = accounts.add(c.ledger, name, role, _password(password_file), unit=unit)
-    click.echo(f"user {name} ({role}{' of ' + unit if unit else ''}) revision {revision}")
+    role_text = value("role", role) + (i18n.f(" of {unit}", unit=unit) if unit else "")
+    click.echo(i18n.f("user {name} ({role}) revision {revision}", name=name, role=role_text, revision=revision))
 
 
 @users.command("password")
 @click.argument("name")
-@click.option("--password-file", "password_file", metavar="FILE")
+@click.option("--password-file", "password_file", metavar="FILE",
+              help="read the password from the first line of FILE (default: prompt, or standard input)")
 @pass_ctx
 def users_password(c: Context, name: str, password_file: str | None) -> None:
     """Give an account a new password (a new record)."""
     from .. import accounts
 
     revision = accounts.set_password(c.ledger, name, _password(password_file))
-    click.echo(f"user {name}: new password, revision {revision}")
+    click.echo(i18n.f("user {name}: new password, revision {revision}", name=name, revision=revision))
 
 
 @users.command("list")
@@ -70,12 +75,12 @@ def users_disable(c: Context, name: str) -> None:
     from .. import accounts
 
     revision = accounts.disable(c.ledger, name)
-    click.echo(f"user {name} disabled, revision {revision}")
+    click.echo(i18n.f("user {name} disabled, revision {revision}", name=name, revision=revision))
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="bind address (loopback unless told)")
-@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--port", default=8080, show_default=True, type=int, help="the port to listen on")
 @click.option("--secret-file", "secret_file", metavar="FILE",
               help="the session secret (default: LEDGER_WEB_SECRET, else a file beside the store)")
 @click.option("--workers", default=4, show_default=True, type=int,
@@ -140,7 +145,8 @@ def serve(c: Context, host: str, port: int, secret_file: str | None, workers: in
                      hosts=names, proxies=proxies, secure_cookies=secure_cookies, basic_ttl=basic_ttl,
                      max_body=max_body * MB, renders=renders, renders_per_user=renders_per_user,
                      render_wait=float(render_wait))
-    click.echo(f"ledger serve: http://{host}:{port}/ ({c.ledger.url.display})", err=True)
+    click.echo(i18n.f("ledger serve: {url} ({store})", url=f"http://{host}:{port}/", store=c.ledger.url.display),
+               err=True)
     # X-Forwarded-For is read by the workbench itself, from --proxy addresses only (uvicorn's own
     # reading would believe 127.0.0.1, i.e. anyone on the machine).
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False,

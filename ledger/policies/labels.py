@@ -17,7 +17,7 @@ policy names them nowhere. In English (``--lang en``) every word is its code.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import i18n
@@ -180,3 +180,31 @@ def word(policy: Policy | None, domain: str, code: Any) -> str:
 
         return value_zh("panel", text) or text
     return text
+
+
+def field_word(policies: Sequence[Policy], field: str, code: Any) -> str:
+    """The name of an event field's value that is a policy word (a finding's item and result,
+    a report's kind, a metric, a panel) as the first of ``policies`` naming it says it — for
+    what shows events without one policy (a unit's history); the code when none names it."""
+    domain = _DOMAIN_OF_FIELD.get(field)
+    text = "" if code is None else str(code)
+    if domain is None or not text:
+        return text
+    for policy in policies:
+        got = word(policy, domain, text)
+        if got != text:
+            return got
+    return word(None, domain, text)
+
+
+def policies_scoring(entries: Iterable[Any], groups: Iterable[str], years: Iterable[int]) -> list[Policy]:
+    """The policies (``registry.Entry``s, newest version first) of these years with a track for
+    one of these groups: whose words name a unit's events."""
+    groups, years = set(groups), set(years)
+    found = []
+    for entry in sorted(entries, key=lambda e: (e.id, -e.version)):
+        if entry.year in years:
+            policy = entry.policy()
+            if any(track.group in groups for track in policy.tracks):
+                found.append(policy)
+    return found

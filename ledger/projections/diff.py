@@ -23,13 +23,14 @@ from .scoring.card import Detail
 from .scoring.context import fmt
 
 
-def _joined(items: Sequence[str]) -> str:
-    """``items`` joined by "; ", each still translatable (a ``Detail`` keeps its words)."""
+def _joined(items: Sequence[str], template: str = "{a}; {b}") -> str:
+    """``items`` joined by "; " (or as ``template`` joins two), each still translatable (a
+    ``Detail`` keeps its words)."""
     if not items:
         return ""
     out = items[0]
     for item in items[1:]:
-        out = Detail("{a}; {b}", a=out, b=item)
+        out = Detail(template, a=out, b=item)
     return out
 
 
@@ -300,7 +301,8 @@ class _EventStatus:
             if c.id not in known_before:
                 notes.append(Detail("corrected by {by} at revision {revision} ({reason}): {changes}", by=c.id,
                                     revision=c.revision, reason=c.data.get("reason"),
-                                    changes=", ".join(f"{k}→{v}" for k, v in c.data["changes"].items())))
+                                    changes=_joined([Detail("{field}→{value}", field=k, value=v)
+                                                     for k, v in c.data["changes"].items()], "{a}, {b}")))
         return Detail("event {event} ({event_type}) {what}", event=event_id, event_type=record.type,
                       what=_joined(notes) if notes else Detail("counts differently"))
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .. import i18n
+from ..i18n import _
 from . import text as render
+from . import words
 from .formats import renders
 
 if TYPE_CHECKING:
@@ -13,9 +16,11 @@ if TYPE_CHECKING:
 
 
 @renders("users", "table")
-def users_table(rows: Sequence[Account]) -> str:
-    return render.table([(a.name, a.role, a.unit or "", "active" if a.active else "disabled", a.revision,
-                          a.added_by) for a in rows], ["name", "role", "unit", "status", "revision", "added by"])
+def users_table(rows: Sequence[Account], width: int | None = None) -> str:
+    return render.table([(a.name, words.value("role", a.role), a.unit or "",
+                          _("active") if a.active else _("disabled"), a.revision, a.added_by) for a in rows],
+                        [i18n.pgettext("account", h) for h in ("name", "role", "unit", "status", "revision",
+                                                                "added by")], width=width, keep=1)
 
 
 @renders("users", "json")

@@ -81,12 +81,12 @@ def shown(report: BulletinReport, table: BulletinTable, text: bool = False
 
 
 @renders("bulletin", "table")
-def as_table(report: BulletinReport) -> str:
+def as_table(report: BulletinReport, width: int | None = None) -> str:
     out = []
     for table in report.tables:
         headers, rows, told = shown(report, table, text=True)
         out.append(f"{title(report, table)} ({table.track})")
-        out.append(render.table([[_cell(v) for v in row] for row in rows], headers))
+        out.append(render.table([[_cell(v) for v in row] for row in rows], headers, width=width, keep=1))
         out.extend(told)
         out.append("")
     out.append(provenance(report))

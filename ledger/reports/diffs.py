@@ -20,6 +20,11 @@ _TOTALS = ("total", "rank", "grade", "vetoed", "downgraded")
 """The card-level rows of a diff (besides indicator ids), said in the chosen language."""
 
 
+def indicator_text(indicator: str) -> str:
+    """A change's row: an indicator's id, or the card's total, rank … in the chosen language."""
+    return _(indicator) if indicator in _TOTALS else indicator
+
+
 def _value(value: Any) -> str:
     if isinstance(value, bool) and i18n.is_zh():
         return _("yes") if value else _("no")
@@ -27,7 +32,7 @@ def _value(value: Any) -> str:
 
 
 @renders("diff", "table")
-def as_table(result: Diff) -> str:
+def as_table(result: Diff, width: int | None = None) -> str:
     before, after = result.before, result.after
     from .scores import basis_text
 
@@ -56,13 +61,13 @@ def as_table(result: Diff) -> str:
     if not result.changes:
         out.append("\n" + _("no unit's score changes"))
         return "\n".join(out)
-    rows = [(ch.track, ch.unit, ch.name, _(ch.indicator) if ch.indicator in _TOTALS else ch.indicator,
+    rows = [(words.track(policy, ch.track), ch.unit, ch.name, indicator_text(ch.indicator),
              _value(ch.before), _value(ch.after), render.number_text(ch.delta) if ch.delta is not None else "",
              "\n".join(words.detail(cause, policy) for cause in ch.causes))
             for ch in result.changes]
     out.append("")
     out.append(render.table(rows, [_("track"), _("unit"), _("name"), _("indicator"), _("before"), _("after"), "Δ",
-                                   _("because")]))
+                                   _("because")], width=width, keep=2, below=[7]))
     return "\n".join(out)
 
 

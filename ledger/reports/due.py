@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .. import i18n
 from ..i18n import _
 from . import text as render
+from . import words
 from .document import summary_pairs
 from .formats import renders
 from .safe import csv_row, md
@@ -61,8 +62,9 @@ def ordered_units(due: DueList) -> list[Any]:
 
 def item_rows(due: DueList) -> list[list[Any]]:
     names = names_of(due)
-    return [[word(STATUS_WORDS, i.status), i.due.isoformat(), i.unit, names.get(i.unit, ""), i.track, i.indicator,
-             word(KIND_WORDS, i.kind), i.what, risk_text(i.points_at_risk)] for i in due.items]
+    return [[word(STATUS_WORDS, i.status), i.due.isoformat(), i.unit, names.get(i.unit, ""),
+             words.track(due.policy, i.track), i.indicator, word(KIND_WORDS, i.kind), i.what,
+             risk_text(i.points_at_risk)] for i in due.items]
 
 
 ITEM_HEADERS = ["status", "due", "unit", "name", "track", "indicator", "kind", "what", "points at risk"]
@@ -74,12 +76,12 @@ def as_table(due: DueList, width: int | None = None) -> str:
     out = [header(due), ""]
     units = [[word(LIGHT_WORDS, u.light), u.unit, u.name, u.overdue, u.due_soon] for u in ordered_units(due)]
     if units:
-        out.append(render.table(units, [_(h) for h in UNIT_HEADERS]))
+        out.append(render.table(units, [_(h) for h in UNIT_HEADERS], width=width, keep=2))
     else:
         out.append(_("No unit is scored by this policy."))
     out.append("")
     if due.items:
-        out.append(render.table(item_rows(due), [_(h) for h in ITEM_HEADERS], width=width, wrap=[7]))
+        out.append(render.table(item_rows(due), [_(h) for h in ITEM_HEADERS], width=width, wrap=[7], keep=3))
     else:
         out.append(_("Nothing falls due."))
     out += ["", provenance(due)]

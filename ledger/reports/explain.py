@@ -235,9 +235,24 @@ def as_table(ex: Explanation, by: str = "indicator", all_lines: bool = False, wi
     for key, lines in ex.groups(by):
         shown, folded = fold(lines, all_lines)
         out.append(heading(ex, key, lines, by))
-        out.append(render.table(_rows(ex, shown, folded, None), _headers(), width=width, wrap=(2, 6)))
+        out.extend(_lines_table(_rows(ex, shown, folded, None), width))
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _lines_table(rows: list[list[str]], width: int | None) -> list[str]:
+    """A group's lines as a table. On a terminal too narrow for it the clause (原文) leaves the
+    table: said once under it when every line quotes the same, else under each line."""
+    heads = _headers()
+    if render.fits(rows, heads, width):
+        return [render.table(rows, heads)]
+    assert width is not None
+    clauses = {r[6] for r in rows if r[6]}
+    if len(clauses) > 1:
+        return [render.table(rows, heads, width=width, wrap=[2], below=[6])]
+    table = render.table([r[:6] for r in rows], heads[:6], width=width, wrap=[2])
+    sep = "：" if i18n.is_zh() else ": "
+    return [table] + [piece for clause in clauses for piece in render.wrap_text(heads[6] + sep + clause, width)]
 
 
 @renders("explain", "json")

@@ -55,14 +55,14 @@ def origin_text(origin: str) -> str:
 
 
 @renders("policies", "table")
-def list_table(entries: Sequence[Entry], today: dt.date | None = None) -> str:
+def list_table(entries: Sequence[Entry], today: dt.date | None = None, width: int | None = None) -> str:
     """``today``: mark per policy the version in force that day (the default of ``--policy ID``)."""
     rows = _rows(entries, today)
     words = ("policy", "year", "title", "origin", "sha256", "effective_from")
     headers = [i18n.pgettext("column", word) for word in words]
     return render.table([(r["policy"], r["year"], r["title"], origin_text(r["origin"]), r["sha256"][7:23],
                           r["effective_from"] or "", ("✓" if r.get("in_force_today") else ""))
-                         for r in rows], [*headers, _("in force today")])
+                         for r in rows], [*headers, _("in force today")], width=width, wrap=[2], keep=1)
 
 
 @renders("policies", "json")
@@ -71,8 +71,9 @@ def list_json(entries: Sequence[Entry], today: dt.date | None = None) -> str:
 
 
 @renders("policy", "tree")
-def tree(entry: Entry, as_of: dt.date | None = None) -> str:
-    """``as_of``: the day whose values are shown (points) and marked ✓ among dated values."""
+def tree(entry: Entry, as_of: dt.date | None = None, width: int | None = None) -> str:
+    """``as_of``: the day whose values are shown (points) and marked ✓ among dated values;
+    ``width``: a terminal's columns, which ``show`` folds the tree's lines to."""
     from ..policies.vocabulary import dated_values  # start-up: pydantic only when a policy is shown
 
     pol = entry.policy()

@@ -103,6 +103,19 @@ def empty_reason(board: Scoreboard, track_id: str) -> str:
                   "score.", group=group)
 
 
+def _fitted_table(cells: list[list[str]], headers: list[str], width: int | None) -> str:
+    """The track's table; on a terminal too narrow for it, the totals, grades and vetoes come
+    right after the unit (what a reader looks for first) and the indicators follow, in blocks
+    that repeat the unit, and the veto reasons fold."""
+    veto = len(headers) - 2
+    if render.fits(cells, headers, width):
+        return render.table(cells, headers)
+    lead, tail = len(FIXED), len(TAIL)
+    order = [*range(lead), *range(len(headers) - tail, len(headers)), *range(lead, len(headers) - tail)]
+    return render.table([[row[i] for i in order] for row in cells], [headers[i] for i in order], width=width,
+                        wrap=[order.index(veto)], keep=lead)
+
+
 @renders("score", "table")
 def as_table(board: Scoreboard, sort: str = "rank", lowest: int | None = None, width: int | None = None) -> str:
     out = []
@@ -111,9 +124,8 @@ def as_table(board: Scoreboard, sort: str = "rank", lowest: int | None = None, w
         headers, rows = _track_rows(board, track_id, sort, lowest)
         out.append(f"{board.policy.title} — {track.name} ({track_id})")
         if rows:
-            veto_column = len(headers) - 2  # the reasons wrap on a narrow terminal
-            out.append(render.table([[render.number_text(v) for v in row] for row in rows], headers, width=width,
-                                    wrap=[veto_column]))
+            cells = [[render.number_text(v) for v in row] for row in rows]
+            out.append(_fitted_table(cells, headers, width))
             out.extend(track_notes(board, track_id))
         else:
             out.append(empty_reason(board, track_id))

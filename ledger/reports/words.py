@@ -5,6 +5,7 @@ gettext catalogue. Renderers call these; JSON never does."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import i18n
@@ -91,3 +92,44 @@ def detail(text: Any, policy: Policy | None) -> str:
         return v
 
     return i18n.tr(text, convert)
+
+
+def field_value(name: str, code: Any, policies: Sequence[Policy] = ()) -> str:
+    """An event field's value as a person reads it: a catalogue value (市级) or a policy word
+    (工作动态信息) by its name, yes/no, lists and a correction's changes item by item; ids,
+    dates, numbers and the event's own words as they are. In English: the codes."""
+    zh = i18n.is_zh()
+    if isinstance(code, bool):
+        return _("yes") if code else _("no")
+    if isinstance(code, (list, tuple)):
+        return ("、" if zh else ", ").join(field_value(name, v, policies) for v in code)
+    if isinstance(code, dict):
+        return ("；" if zh else "; ").join(f"{field(str(k))}→{field_value(str(k), v, policies)}"
+                                          for k, v in code.items())
+    if code is None:
+        return ""
+    if not zh or not isinstance(code, str):
+        return str(code)
+    named = value(name, code)
+    if named != code:
+        return named
+    from ..policies.labels import field_word
+
+    return field_word(policies, name, code)
+
+
+def fields_text(data: dict[str, Any], policies: Sequence[Policy] = (), leave_out: Iterable[str] = ()) -> str:
+    """An event's fields as label：value, in the order recorded (``leave_out``: the envelope
+    shown in columns of its own)."""
+    sep, pair = ("；", "：") if i18n.is_zh() else ("; ", ": ")
+    skip = set(leave_out)
+    return sep.join(f"{field(k)}{pair}{field_value(k, v, policies)}" for k, v in data.items()
+                    if k not in skip and v not in (None, "", [], {}))
+
+
+def track(policy: Policy | None, track_id: str) -> str:
+    """A track as a person reads it: by its name in Chinese (the policy's word), by its id (what
+    ``--track`` takes) in English or when the policy has no such track."""
+    if policy is None or not i18n.is_zh():
+        return track_id
+    return next((t.name for t in policy.tracks if t.id == track_id), track_id)

@@ -102,14 +102,14 @@ def file(ledger: Ledger, unit: str, targets: list[str], grounds: str, *, appeal_
                                  unit=unit, target=target, unit_2=entry.unit),
                              field="target")
     pub = _publication_for(ledger, unit, on, publication)
-    note = "no published result covers this unit yet: no appeal window applies"
+    note: str = Msg("no published result covers this unit yet: no appeal window applies")
     if pub is not None:
         policy = publishing.policy_of(ledger, pub)
         window = _window(policy)
         opens = pub.window_opens  # the later of the day recorded and the issue date (publish --issued)
         deadline = policy.work_calendar().add_workdays(opens, window)
-        note = (f"against {pub.id} published {opens}; window {window} working days, "
-                f"until {deadline}")
+        note = Msg("against {id} published {opens}; window {window} working days, until {deadline}", id=pub.id,
+                   opens=opens, window=window, deadline=deadline)
         if on > deadline:
             if not late_override:
                 raise InputError(Msg("an appeal within {window} working days of publication {id} ({published_on};"
@@ -118,7 +118,8 @@ def file(ledger: Ledger, unit: str, targets: list[str], grounds: str, *, appeal_
                                      window=window, id=pub.id, published_on=opens, deadline=deadline),
                                  field="late_override",
                                  got=f"filed {on.isoformat()}")
-            note += f"; filed late on {on}, accepted by override: {late_override}"
+            note = Msg("{note}; filed late on {on}, accepted by override: {reason}", note=note, on=on,
+                       reason=late_override)
         elif late_override:
             late_override = None  # not late: nothing to override
     data = {"type": "appeal_filed", "unit": unit, "date": on.isoformat(), "targets": targets,

@@ -28,7 +28,7 @@ import json
 import zipfile
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__
+from .. import __version__, i18n
 from ..reports import explain as explain_report
 from ..reports import text as render
 from ..reports.safe import file_name, with_bom
@@ -214,12 +214,13 @@ def _meta(ex: explain_report.Explanation, files: dict[str, bytes], policy_origin
 
 def _readme(ex: explain_report.Explanation, files: dict[str, bytes], size: int, signer: Any) -> bytes:
     board, card = ex.board, ex.card
-    signed = (f"signed with the office's key ({signer.key.verifier().describe()})" if signer.signed else
-              "UNSIGNED (the office had no key: nothing vouches for this packet)")
-    return README.format(
+    signed = (i18n.f("signed with the office's key ({key})", key=signer.key.verifier().describe()) if signer.signed
+              else i18n._("UNSIGNED (the office had no key: nothing vouches for this packet)"))
+    return i18n._(README).format(  # in the language the packet is made in, as its explanation page
         unit=card.unit, name=card.name, policy=board.policy.ref, track=card.track, as_of=board.as_of,
         known_at=board.known_at, total=render.number_text(card.total),
-        grade=f", grade {card.grade}" if card.grade else "", head=board.head[1], size=size, signed=signed,
+        grade=i18n.f(", grade {grade}", grade=card.grade) if card.grade else "", head=board.head[1], size=size,
+        signed=signed,
         policy_sha=hashlib.sha256(files["policy.yaml"]).hexdigest(),
         zip=file_name(f"{card.unit}-{board.policy.ref.replace('@', '-')}") + ".zip").encode()
 

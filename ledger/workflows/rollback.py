@@ -73,9 +73,11 @@ def rollbacks(ledger: Ledger) -> list[dict[str, Any]]:
 def rollback_lines(ledger: Ledger) -> list[str]:
     """What ``ledger verify`` says of each accepted rollback."""
     from ..i18n import f
+    from ..reports.text import china_time
 
     return [f("rollback accepted {at} by {actor} (record {id}, revision {revision}): the office had signed {signed} "
               "records ({time}); this log provably agrees with them up to revision {agreed}, revisions {first}–"
-              "{signed} were lost — reason: {reason}", at=d["recorded_at"], actor=d["actor"], id=d["id"],
-              revision=d["revision"], signed=d["signed_size"], time=d["signed_time"], agreed=d["agreed_size"],
+              "{signed} were lost — reason: {reason}", at=china_time(d["recorded_at"]), actor=d["actor"], id=d["id"],
+              revision=d["revision"], signed=d["signed_size"], time=china_time(d["signed_time"]),
+              agreed=d["agreed_size"],
               first=d["agreed_size"] + 1, reason=d["reason"]) for d in rollbacks(ledger)]

@@ -190,7 +190,9 @@ def _verify(path: str, files: dict[str, bytes], public: Any | None, allow_unsign
     report.ok(f("streams: {n} read by the card, each complete or proven absent ({held} peers' as their stream heads "
                 "only: a unit's packet)", n=len(needed), held=len(held)) if held else
               f("streams: {n} read by the card, each complete or proven absent", n=len(needed)))
-    report.ok(f"policy.yaml: {policy.ref} ({meta['policy']['origin']})")
+    from ..reports.policies import origin_text
+
+    report.ok(f"policy.yaml: {policy.ref} ({origin_text(meta['policy']['origin'])})")
     places = _places(files, report) if unit_scope else None
     _rescore(files, meta, policy, known_at, streams, places, report)
 
