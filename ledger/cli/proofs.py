@@ -306,9 +306,10 @@ def migrate(c: Any) -> None:
     if not result.changed:
         click.echo(f"store is already format {result.to_format}: nothing to do (head revision {result.records})")
         return
+    built = f"digest index of {result.digests} entries, " if result.from_format in ("2", "3") else ""
     click.echo(f"migrated format {result.from_format} → {result.to_format}: {result.records} records unchanged "
                f"(chain {result.chain_hash[:16]}…), Merkle tree of {result.nodes} nodes, root {result.tree_root}, "
-               f"digest index of {result.digests} entries, in {result.seconds:.2f} s")
+               f"{built}evidence table added, in {result.seconds:.2f} s")
 
 
 COMMANDS = [keys, checkpoint, prove, migrate]

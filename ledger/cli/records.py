@@ -231,6 +231,9 @@ def verify(c: Context, anchors: tuple[str, ...]) -> None:
     if not result.ok:
         click.echo(f"TAMPERED: {result.problem}", err=True)
         # Every record checked out when the problem lies in an index table or the head.
+        if result.evidence is not None and result.evidence.bad_file is not None:
+            click.echo(f"first bad evidence file: {result.evidence.bad_file} (all {result.records} records intact)")
+            sys.exit(1)
         click.echo(f"first bad revision: {result.bad_revision}" if result.bad_revision is not None else
                    f"first bad record: none (all {result.records} records intact; an index table or the head "
                    "was altered)")
@@ -244,6 +247,10 @@ def verify(c: Context, anchors: tuple[str, ...]) -> None:
             sys.exit(1)
     click.echo(f"ok: {result.records} records, head revision {result.revision} {result.hash}" +
                (f"; {len(expected)} anchor(s) match" if expected else ""))
+    if result.evidence is not None:
+        totals = result.evidence
+        click.echo(f"evidence: {totals.files} files, {totals.bytes} bytes, each re-hashed"
+                   + (f"; {totals.withdrawn} withdrawn (bytes removed, records kept)" if totals.withdrawn else ""))
 
 
 @main.command("types")

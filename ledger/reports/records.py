@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .. import i18n
 from . import text as render
 from .formats import renders
 
@@ -27,6 +28,10 @@ def history_table(rows: Sequence[HistoryRow]) -> str:
         status = f"retracted by {h.retracted_by}" if h.retracted_by else ""
         if h.corrected_by:
             status = (status + "; " if status else "") + "corrected by " + ", ".join(h.corrected_by)
+        if h.evidence:
+            status = (status + "; " if status else "") + i18n.f("{n} evidence file(s)", n=len(h.evidence))
+        if h.withdrawn_by:
+            status = (status + "; " if status else "") + i18n.f("withdrawn by {id}", id=h.withdrawn_by)
         out.append((d["revision"], d["recorded_at"][:19] + "Z", d["actor"], d["date"], d["type"], d["id"],
                     short(render.to_json(detail, indent=None)), status))
     return render.table(out, ["rev", "recorded_at", "actor", "date", "type", "id", "fields", "status"])
@@ -36,7 +41,9 @@ def history_table(rows: Sequence[HistoryRow]) -> str:
 def history_json(rows: Sequence[HistoryRow]) -> str:
     return render.to_json([{**{k: v for k, v in h.record.data.items() if k != "hash"},
                             "stream": h.record.stream, "retracted_by": h.retracted_by,
-                            "corrected_by": h.corrected_by} for h in rows])
+                            "corrected_by": h.corrected_by,
+                            **({"evidence": [f.line_entry() for f in h.evidence]} if h.evidence else {}),
+                            **({"withdrawn_by": h.withdrawn_by} if h.withdrawn_by else {})} for h in rows])
 
 
 @renders("units", "table")
