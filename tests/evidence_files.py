@@ -3,6 +3,7 @@ kept (PDF, JPEG, PNG, OFD, .docx, .xlsx) and the hostile ones refused, made here
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import struct
@@ -112,6 +113,7 @@ SVG_SCRIPT = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" w
               b'<script>alert(document.cookie)</script><rect width="10" height="10"/></svg>')
 
 
+@functools.cache
 def zip_bomb_docx(unpacked: int = 260 * 1000 * 1000) -> bytes:
     """A .docx by its parts' names whose one part inflates to ``unpacked`` bytes of zeros."""
     out = io.BytesIO()

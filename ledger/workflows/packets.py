@@ -55,6 +55,8 @@ UNIT_READABLE = ("ledger:units", "ledger:policies", "ledger:publications")
 """The ledger's own streams a unit's user may read (besides its own unit's): the roster, the
 policies and what was published."""
 SIGNED_BY_MANIFEST = ("checkpoint.txt", "manifest.json")
+CHECKPOINT_BYTES = 4096
+"""At most what checkpoint.txt holds (counted before it is signed)."""
 
 
 def cited_events(ex: explain_report.Explanation) -> list[str]:
@@ -141,6 +143,9 @@ def build_packet(ledger: Ledger, ex: explain_report.Explanation, policy_text: st
         names = sorted(files)
         manifest = {"packet": FORMAT, "files": {name: hashlib.sha256(files[name]).hexdigest() for name in names}}
         files["manifest.json"] = (json.dumps(manifest, indent=2) + "\n").encode()
+        if with_evidence:  # checked before anything is signed (the checkpoint: a few hundred bytes)
+            _within_bounds(sum(len(data) for data in files.values()) + CHECKPOINT_BYTES, len(files) + 1,
+                           sum(name.startswith("evidence-") for name in files))
         checkpoint = signer.make(head, f"packet:{ex.card.unit}",
                                  manifest=hashlib.sha256(files["manifest.json"]).hexdigest())
         files["checkpoint.txt"] = checkpoint.serialize().encode()
@@ -229,33 +234,36 @@ def evidence_name(sha256: str, media_type: str) -> str:
 
 def _evidence(ledger: Ledger, files: dict[str, bytes], streams: list[str], size: int) -> None:
     """The bytes of every file attached in ``streams`` (as proven, up to ``size``) and not
-    withdrawn, within verify-packet's bounds (exit 2 naming how much otherwise)."""
-    from ..errors import InputError
-    from ..i18n import Msg
+    withdrawn — refused before they are read when their sizes alone pass verify-packet's bounds."""
     from ..projections.evidence import TYPES, files_by_event
     from ..workflows.evidence import read
-    from .verify_packet import MAX_MEMBERS, MAX_UNPACKED
 
-    wanted: dict[str, str] = {}
+    wanted: dict[str, tuple[str, int]] = {}
     for stream in streams:
         records = ledger.store.read_stream(stream, upto=size, topics=TYPES)
         for attached in files_by_event(r.data for r in records).values():
             for file in attached:
                 if file.withdrawn is None:
-                    wanted.setdefault(file.sha256, file.media_type)
-    total = sum(len(data) for data in files.values()) + 64 * 1024  # the files written after this
-    added: dict[str, bytes] = {}
-    for sha256, media_type in sorted(wanted.items()):
-        _, data = read(ledger, sha256)
-        total += len(data)
-        added[evidence_name(sha256, media_type)] = data
-        if total > MAX_UNPACKED or len(files) + len(added) + 4 > MAX_MEMBERS:
-            raise InputError(Msg("a packet within what verify-packet reads ({mb} MiB in {n} files): the evidence "
-                                 "files ({count} of them) make it larger — make it without --with-evidence (the "
-                                 "records still carry every file's hash), and hand the files over with `ledger "
-                                 "evidence get`", mb=MAX_UNPACKED // 2**20, n=MAX_MEMBERS, count=len(wanted)),
-                             field="--with-evidence")
-    files.update(added)
+                    wanted.setdefault(file.sha256, (file.media_type, file.size))
+    _within_bounds(sum(len(data) for data in files.values()) + sum(n for _, n in wanted.values()),
+                   len(files) + len(wanted), len(wanted))
+    for sha256, (media_type, _) in sorted(wanted.items()):
+        files[evidence_name(sha256, media_type)] = read(ledger, sha256)[1]
+
+
+def _within_bounds(unpacked: int, members: int, evidence: int) -> None:
+    """A packet verify-packet reads whole (``MAX_UNPACKED``, ``MAX_MEMBERS``): else exit 2 at the
+    office, not at the reviewer's."""
+    from ..errors import InputError
+    from ..i18n import Msg
+    from . import verify_packet
+
+    if unpacked > verify_packet.MAX_UNPACKED or members > verify_packet.MAX_MEMBERS:
+        raise InputError(Msg("a packet within what verify-packet reads ({mb} MiB in {n} files): the evidence "
+                             "files ({count} of them) make it larger — make it without --with-evidence (the "
+                             "records still carry every file's hash), and hand the files over with `ledger "
+                             "evidence get`", mb=verify_packet.MAX_UNPACKED // 2**20, n=verify_packet.MAX_MEMBERS,
+                             count=evidence), field="--with-evidence")
 
 
 def _meta(ex: explain_report.Explanation, files: dict[str, bytes], policy_origin: str, bom: bool, scope: str,
