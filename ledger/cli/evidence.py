@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from .. import i18n
-from ..errors import InputError
-from ..i18n import Msg
 from .base import Context, main, need_output, pass_ctx
-
-
-def _read(path: str) -> bytes:
-    """A file's bytes, refused unread when it is larger than the limit (exit 2)."""
-    from ..evidence.kinds import LIMIT_ENV, max_bytes
-
-    if not os.path.isfile(path):
-        raise InputError("a file that exists", field="FILE", got=repr(path))
-    limit = max_bytes()
-    size = os.path.getsize(path)
-    if size > limit:
-        raise InputError(Msg("a file of at most {limit} bytes ({env})", limit=limit, env=LIMIT_ENV), origin=path,
-                         got=Msg("{size} bytes", size=size))
-    with open(path, "rb") as handle:
-        return handle.read(limit + 1)
 
 
 @main.command()
@@ -39,7 +20,7 @@ def attach(c: Context, event_id: str, files: tuple[str, ...], note: str | None) 
     from ..workflows.evidence import Upload
     from ..workflows.evidence import attach as run
 
-    uploads = [Upload(os.path.basename(path), _read(path)) for path in files]
+    uploads = [Upload.of_file(path) for path in files]
     for a in run(c.ledger, event_id, uploads, note):
         said = i18n.f("revision {revision}", revision=a.revision) if a.new else i18n._("already attached")
         click.echo(f"{a.sha256}  {a.name}  {a.size} bytes  {a.media_type}  → {a.target} ({said})")

@@ -16,6 +16,7 @@ write of its records and the file's bytes (docs/evidence.md).
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -32,10 +33,34 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Upload:
-    """A file as it came: the name it was given (a path's last part, a browser's file name)."""
+    """A file as it came: the name it was given (a path's last part, a browser's file name), and
+    its bytes — or the path they are read from, when asked (one file in memory at a time)."""
 
     name: str
-    data: bytes
+    data: bytes | None = None
+    path: str | None = None
+
+    @classmethod
+    def of_file(cls, path: str) -> Upload:
+        """A file on disk, refused unread when it is not there or larger than the limit (exit 2)."""
+        from ..evidence.kinds import LIMIT_ENV, max_bytes
+
+        if not os.path.isfile(path):
+            raise InputError("a file that exists", field="FILE", got=repr(path))
+        limit, size = max_bytes(), os.path.getsize(path)
+        if size > limit:
+            raise InputError(Msg("a file of at most {limit} bytes ({env})", limit=limit, env=LIMIT_ENV), origin=path,
+                             got=Msg("{size} bytes", size=size))
+        return cls(os.path.basename(path), path=path)
+
+    def read(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        from ..evidence.kinds import max_bytes
+
+        assert self.path is not None
+        with open(self.path, "rb") as handle:
+            return handle.read(max_bytes() + 1)
 
 
 @dataclass(frozen=True)
@@ -54,9 +79,10 @@ class Attachment:
 @dataclass(frozen=True)
 class Checked:
     name: str
-    data: bytes
+    upload: Upload
     media_type: str
     sha256: str
+    size: int
 
 
 MAX_NAME = 255
@@ -91,8 +117,9 @@ def check(uploads: Sequence[Upload]) -> list[Checked]:
     limit = max_bytes()
     out = []
     for upload in uploads:
-        media = recognise(upload.data, upload.name or "?", limit)
-        out.append(Checked(file_name(upload.name, media), upload.data, media, hashlib.sha256(upload.data).hexdigest()))
+        data = upload.read()
+        media = recognise(data, upload.path or upload.name or "?", limit)
+        out.append(Checked(file_name(upload.name, media), upload, media, hashlib.sha256(data).hexdigest(), len(data)))
     return out
 
 
@@ -134,7 +161,7 @@ def attach(ledger: Ledger, target: str, uploads: Sequence[Upload], note: str | N
             if any(a.sha256 == file.sha256 for a in out):  # the same bytes twice in one attach
                 continue
             data = {"type": "evidence_attached", "unit": entry.unit, "date": today, "target": target,
-                    "sha256": file.sha256, "name": file.name, "size": len(file.data), "media_type": file.media_type}
+                    "sha256": file.sha256, "name": file.name, "size": file.size, "media_type": file.media_type}
             if note is not None:
                 data["note"] = note
             try:
@@ -145,8 +172,12 @@ def attach(ledger: Ledger, target: str, uploads: Sequence[Upload], note: str | N
             event_id, content_json, digest, key, _, _ = identified(event)
             pending.append(Pending(event_id, "evidence_attached", entry.stream, content_json, digest, ledger.actor,
                                    None, key))
-            kept.put(writer.backend, writer.c, file.sha256, file.data)
-            out.append(Attachment(target, file.sha256, file.name, len(file.data), file.media_type, event_id, 0, True))
+            content = file.upload.read()  # again, inside the write: one file in memory at a time
+            if hashlib.sha256(content).hexdigest() != file.sha256:
+                raise InputError(Msg("a file that stays as it was while it is attached (it changed after it was "
+                                     "checked)"), origin=file.upload.path or file.name)
+            kept.put(writer.backend, writer.c, file.sha256, content)
+            out.append(Attachment(target, file.sha256, file.name, file.size, file.media_type, event_id, 0, True))
         revisions = iter(writer.append(pending))
         return [replace(a, revision=next(revisions)) if a.new else a for a in out]
 
