@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -34,7 +33,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from runinfo import print_header  # noqa: E402
+from runinfo import print_header, scratch_database  # noqa: E402
 
 CLI = [sys.executable, str(HERE.parent / "cli.py")]
 MB = 1000 * 1000
@@ -115,20 +114,8 @@ def main() -> None:
             (folder / p.name).unlink()
         ledger_figures("SQLite", f"sqlite:///{folder / 'evidence.db'}", folder, paths, total, base)
         if args.pg:
-            import psycopg
-            from sqlalchemy.engine import make_url
-
-            server = make_url(args.pg)
-            name = f"ledger_bench_evidence_{uuid.uuid4().hex[:8]}"
-            admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            try:
-                ledger_figures("PostgreSQL", server.set(database=name).render_as_string(hide_password=False),
-                               folder, paths, total, base)
-            finally:
-                with psycopg.connect(admin, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            with scratch_database(args.pg, "ledger_bench_evidence") as url:
+                ledger_figures("PostgreSQL", url, folder, paths, total, base)
         shutil.rmtree(folder / "files")
     print("\n(attach: one `ledger attach` of every file onto one event — read, recognised by content and hashed, "
           "then read again and stored in one write; verify: `ledger verify`, the log's checks and every file "
