@@ -77,12 +77,18 @@ FORMAT4_STEP = [
 ]
 """Format 3 → 4: the statement; ``ledger.store.migrate`` fills the table from the log."""
 
+POSTGRES_ONLY = "-- PostgreSQL only\n"
+"""A statement of a step that only PostgreSQL runs (``Backend.ddl`` leaves it out on SQLite)."""
+
 FORMAT5_STEP = [
     # Evidence files (佐证材料): each file's bytes once, under its SHA-256 (lower-case hex); `size`
     # beside them so counting and summing never reads the bytes. A row per file not withdrawn:
     # the records (evidence_attached / evidence_withdrawn, in the log) say which must be here.
     # An ordinary rowid table: its rows are large (SQLite keeps WITHOUT ROWID for small rows).
     "CREATE TABLE ledger_evidence (sha256 TEXT PRIMARY KEY, size BIGINT NOT NULL, content {blob} NOT NULL)",
+    # PostgreSQL: the bytes out of line, never compressed (PDFs and images are compressed already:
+    # trying cost half of an attachment's time, docs/evidence.md).
+    POSTGRES_ONLY + "ALTER TABLE ledger_evidence ALTER COLUMN content SET STORAGE EXTERNAL",
     # The evidence records of every stream without a scan of the log (a hash's attachments, verify).
     f"CREATE INDEX ledger_events_evidence ON {EVENTS_TABLE} (originator_id)"
     " WHERE topic IN ('evidence_attached', 'evidence_withdrawn')",
@@ -247,6 +253,10 @@ class Backend:
             raise StoreUnavailable(self._explain(exc)) from exc
 
     def ddl(self, c: Any, statement: str) -> None:
+        if statement.startswith(POSTGRES_ONLY):
+            if self.url.dialect == "sqlite":
+                return
+            statement = statement[len(POSTGRES_ONLY):]
         c.execute(statement.replace("{clustered}", self.clustered).replace("{blob}", self.blob))
 
     def insert_nodes(self, c: Any, rows: Sequence[tuple[int, int, bytes]]) -> None:
