@@ -13,6 +13,7 @@ import evidence_files as files
 import pytest
 from helpers import cli, write_jsonl
 from test_cli_scoring import setup
+from test_documents import check_pdf, printer  # noqa: F401 - the printer fixture
 
 from ledger.app import Ledger
 
@@ -410,3 +411,16 @@ def test_evidence_bytes_are_not_in_records_nor_in_the_import_file(world, tmp_pat
     with zipfile.ZipFile(out) as archive:
         events = archive.read(next(n for n in archive.namelist() if n.endswith("events.jsonl"))).decode()
     assert "evidence_attached" not in events and "b-c1" in events
+
+
+@pytest.mark.slow
+def test_the_printed_explanation_names_the_files(printer, tmp_path):  # noqa: F811
+    """The PDF (the printable page, printed by Chromium) carries the files' names and hashes."""
+    url = f"sqlite:///{tmp_path}/l.db"
+    setup(url, tmp_path)
+    assert cli(url, "attach", "b-c1", put(tmp_path, "签收单.pdf", RECEIPT)).code == 0
+    out = tmp_path / "b.pdf"
+    assert cli(url, "--lang", "zh", "explain", "b", "--policy", "cli-test", "--format", "pdf", "--output",
+               str(out)).code == 0
+    text = check_pdf(out, "佐证材料", "签收单.pdf")
+    assert sha(RECEIPT)[:16] in "".join(text.split())

@@ -55,6 +55,14 @@ def test_the_office_attaches_on_the_event_page_and_anyone_who_reads_the_event_do
     card = office.get("/units/b").text
     assert f'href="{link}"' in card and f'href="/events/b-c1/evidence/{sha(SHOT)}"' in card
     assert 'id="evidence-form"' not in world.client("inspector").get("/events/b-c1").text
+    # the packet from the card, with the files
+    import io
+    import zipfile
+
+    packed = world.client("unit").get("/units/b/packet?with_evidence=1")
+    names = {n.rsplit("/", 1)[-1] for n in zipfile.ZipFile(io.BytesIO(packed.content)).namelist()}
+    assert {f"evidence-{sha(RECEIPT)}.pdf", f"evidence-{sha(SHOT)}.png"} <= names
+    assert 'id="packet-evidence"' in card
     # the history the API gives names them
     history = world.client("inspector").get("/api/history/b").json()
     assert next(h for h in history if h["id"] == "b-c1")["evidence"][0]["sha256"] == sha(RECEIPT)

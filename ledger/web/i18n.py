@@ -189,6 +189,7 @@ ZH: dict[str, str] = {
     "Withdrawn": "已撤回",
     "withdrawn": "已撤回",
     "With appeal": "随申诉",
+    "with evidence files": "含佐证材料文件",
     ": ": "：",
     "PDF, JPEG, PNG, OFD, Word (.docx) or Excel (.xlsx), checked by their content":
         "PDF、JPEG、PNG、OFD、Word（.docx）或 Excel（.xlsx），按文件内容检查",

@@ -269,7 +269,7 @@ def unit_trend(ctx: Ctx) -> Response:
 
 
 def packet(ctx: Ctx) -> Response:
-    """``ledger packet UNIT``: the same zip."""
+    """``ledger packet UNIT`` (``?with_evidence=1``: ``--with-evidence``): the same zip."""
     from ..reports.safe import file_name
     from ..workflows.packets import build_packet
 
@@ -278,7 +278,8 @@ def packet(ctx: Ctx) -> Response:
     ex = explanation(ctx, "packet", unit, default_policy(ctx, unit))
     text = ctx.ledger.policies.find(ex.board.policy.ref).text
     # A unit's user gets what it may read: its own records, its peers' stream heads only.
-    data = build_packet(ctx.ledger, ex, text, scope="unit" if ctx.role == "unit" else "full")
+    data = build_packet(ctx.ledger, ex, text, scope="unit" if ctx.role == "unit" else "full",
+                        with_evidence=ctx.q("with_evidence") == "1")
     name = file_name(f"{unit}-{ex.board.policy.ref.replace('@', '-')}") + ".zip"
     return Response(data, media_type="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
