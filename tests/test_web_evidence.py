@@ -39,6 +39,8 @@ def test_the_office_attaches_on_the_event_page_and_anyone_who_reads_the_event_do
     section = re.search(r'<section id="evidence">.*?</section>', page, re.S).group(0)
     assert "签收单.pdf" in section and "截图.png" in section and "整改材料" in section
     assert 'id="evidence-form"' in section
+    # the attachments are not amendments of the event (they have their own section)
+    assert 'id="amendments"' not in page
     link = f"/events/b-c1/evidence/{sha(RECEIPT)}"
     assert f'href="{link}"' in section
     for role in ("office", "inspector", "unit"):  # the unit account is b's
