@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import synthetic  # noqa: E402
-from runinfo import print_header  # noqa: E402
+from runinfo import print_header, scratch_database  # noqa: E402
 
 from ledger.app import Ledger  # noqa: E402
 from ledger.store import merkle, proofs  # noqa: E402
@@ -73,24 +73,9 @@ def sqlite_store(tmp: Path, i: int) -> Iterator[str]:
     db.unlink()
 
 
-@contextmanager
-def postgres_store(server: str, i: int) -> Iterator[str]:
+def postgres_store(server: str, i: int) -> AbstractContextManager[str]:
     """A fresh database on ``server`` for one import, dropped after it."""
-    import uuid
-
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    base = make_url(server)
-    name = f"ledger_bench_merkle_{uuid.uuid4().hex[:8]}"
-    admin_url = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return scratch_database(server, "ledger_bench_merkle")
 
 
 def build_large(tmp: Path, records: int) -> str:

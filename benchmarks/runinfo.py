@@ -4,6 +4,7 @@ docs/performance.md can be traced to a run and compared with a later one."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -11,6 +12,7 @@ import shlex
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,3 +59,23 @@ def print_header() -> None:
           f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
     print(f"commit:       {_commit()}")
     print(flush=True)
+
+
+@contextlib.contextmanager
+def scratch_database(server: str, prefix: str) -> Iterator[str]:
+    """A fresh database on the PostgreSQL server of ``server`` (a URL), dropped afterwards: its URL."""
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(server)
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

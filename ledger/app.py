@@ -347,14 +347,21 @@ class Ledger:
     def history(self, unit: str) -> list[HistoryRow]:
         if unit not in self.facts.roster():
             raise NotFound(Msg("unit '{unit}' is not registered (see `ledger units list`)", unit=unit))
+        from .projections.evidence import files_by_event
+
         rows: list[HistoryRow] = []
         for stream, _ in self.store.streams_of(unit):
             records = self.store.read_stream(stream)
             amendments = Amendments(records)
+            files = files_by_event(r.data for r in records)
             for r in records:
                 retraction = amendments.retracted_by(r.id)
+                withdrawn = next((f.withdrawn.record_id for f in files.get(r.data.get("target", ""), ())
+                                  if f.withdrawn and f.record_id == r.id), None) if r.type == "evidence_attached" \
+                    else None
                 rows.append(HistoryRow(r, retraction.id if retraction else None,
-                                       [c.id for c in amendments.corrections_of(r.id)]))
+                                       [c.id for c in amendments.corrections_of(r.id)], files.get(r.id, []),
+                                       withdrawn))
         rows.sort(key=lambda h: h.record.revision)
         return rows
 

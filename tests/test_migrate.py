@@ -27,7 +27,9 @@ def format2_store(db_url, tmp_path) -> str:
 
 FORMAT_TABLES = {"2": ("ledger_ids", "ledger_threads", "ledger_streams", "ledger_commits", "ledger_head"),
                  "3": ("ledger_ids", "ledger_threads", "ledger_streams", "ledger_commits", "ledger_head",
-                       "ledger_merkle", "ledger_checkpoints")}
+                       "ledger_merkle", "ledger_checkpoints"),
+                 "4": ("ledger_ids", "ledger_threads", "ledger_streams", "ledger_commits", "ledger_head",
+                       "ledger_merkle", "ledger_checkpoints", "ledger_digests")}
 
 
 def older_store(fixture: Path, layout: str, db_url, tmp_path) -> str:
@@ -76,9 +78,9 @@ def test_migrate_upgrades_the_format_2_fixture(db_url, tmp_path):
     run = cli(url, "history", "jk-yjj")
     assert run.code == 3 and "run `ledger migrate`" in run.err
     run = cli(url, "migrate")
-    assert run.code == 0 and "migrated format 2 → 4: 143 records unchanged" in run.out, run.err
+    assert run.code == 0 and "migrated format 2 → 5: 143 records unchanged" in run.out, run.err
     fmt, after, digest_after = snapshot(url)
-    assert fmt == "4" and after == before and digest_after == digest  # byte for byte
+    assert fmt == "5" and after == before and digest_after == digest  # byte for byte
     run = cli(url, "verify")
     assert run.code == 0 and f"head revision {FIXTURE_HEAD[0]} {FIXTURE_HEAD[1]}" in run.out
     data = [f"{s}\n{v}\n{t}\n".encode() + state for s, v, t, state in after]
@@ -86,7 +88,7 @@ def test_migrate_upgrades_the_format_2_fixture(db_url, tmp_path):
         head = ledger.store.tree_head()
         assert head.root == mth(data).hex() and head.chain_hash == FIXTURE_HEAD[1]
         assert head.streams == 16
-    assert cli(url, "migrate").out.startswith("store is already format 4")
+    assert cli(url, "migrate").out.startswith("store is already format 5")
     # the migrated store is an ordinary format-3 store: it takes writes, appeals, proofs
     run = cli(url, "record", "warning", "--unit", "jk-yjj", "--date", "2021-07-01", "--set", "issuer_level=city")
     assert run.code == 0, run.err
@@ -185,13 +187,13 @@ def test_migrate_upgrades_the_format_3_fixture(db_url, tmp_path):
     run = cli(url, "import", str(tmp_path / "none.jsonl"))
     assert run.code == 3 and "run `ledger migrate`" in run.err
     run = cli(url, "migrate")
-    assert run.code == 0 and "migrated format 3 → 4: 204 records unchanged" in run.out, run.err
+    assert run.code == 0 and "migrated format 3 → 5: 204 records unchanged" in run.out, run.err
     assert "digest index of" in run.out
     fmt, after, digest_after = snapshot(url)
-    assert fmt == "4" and after == before and digest_after == digest  # byte for byte
+    assert fmt == "5" and after == before and digest_after == digest  # byte for byte
     run = cli(url, "verify")
     assert run.code == 0 and f"head revision {FIXTURE3_HEAD[0]} {FIXTURE3_HEAD[1]}" in run.out, run.out + run.err
-    assert cli(url, "migrate").out.startswith("store is already format 4")
+    assert cli(url, "migrate").out.startswith("store is already format 5")
 
     # The rows the format-3 code stored twice, with UUIDs: importing them again adds nothing, each
     # named by a stored id (one of its two copies).
@@ -246,3 +248,66 @@ def test_a_format_3_store_that_does_not_verify_is_not_migrated(tmp_path):
     run = cli(url, "migrate")
     assert run.code == 1 and "not migrated (nothing was changed)" in run.err and "Merkle" in run.err
     assert snapshot(url)[0] == "3"
+
+
+# ---------------------------------------------------------------- format 4 → 5: the evidence table (issue #33)
+
+FIXTURE4 = Path(__file__).parent / "fixtures" / "format4.db"
+FIXTURE4_HEAD = (187, "3ea09ab7f39de338857e78a8aa1173c702777256c785d206ab1e9c37e3417893")
+
+
+def test_migrate_upgrades_the_format_4_fixture(db_url, tmp_path):
+    """The format-4 store made by the code before evidence: refused until migrated, then the same
+    records byte for byte, the evidence table there (empty: verify counts 0 files), and it takes
+    an attachment like a new store."""
+    from evidence_files import pdf
+
+    url = older_store(FIXTURE4, "4", db_url, tmp_path)
+    fmt, before, digest = snapshot(url)
+    assert fmt == "4" and len(before) == FIXTURE4_HEAD[0]
+    run = cli(url, "history", "jk-fgj")
+    assert run.code == 3 and "format 4" in run.err and "run `ledger migrate`" in run.err
+    run = cli(url, "migrate")
+    assert run.code == 0 and "migrated format 4 → 5: 187 records unchanged" in run.out, run.err
+    assert "digest index" not in run.out and "evidence table added" in run.out
+    fmt, after, digest_after = snapshot(url)
+    assert fmt == "5" and after == before and digest_after == digest
+    run = cli(url, "verify")
+    assert run.code == 0 and f"head revision {FIXTURE4_HEAD[0]} {FIXTURE4_HEAD[1]}" in run.out, run.out + run.err
+    assert "evidence: 0 files, 0 bytes" in run.out
+    assert cli(url, "migrate").out.startswith("store is already format 5")
+    # the digest index the format-4 code filled still finds its records: a row again is present
+    noid = tmp_path / "fx-noid.csv"
+    noid.write_text(NOID_CSV, encoding="utf-8")
+    run = cli(url, "import", str(noid))
+    assert run.code == 0 and run.out.strip().endswith("0 new, 3 already present"), run.out + run.err
+    receipt = tmp_path / "签收单.pdf"
+    receipt.write_bytes(pdf())
+    run = cli(url, "attach", "jk-fgj-rep-001", str(receipt))
+    assert run.code == 0 and "revision 188" in run.out, run.err
+    run = cli(url, "verify")
+    assert run.code == 0 and f"evidence: 1 files, {len(pdf())} bytes" in run.out, run.out + run.err
+
+
+def test_a_format_4_migration_failing_half_way_leaves_the_store_as_it_was(db_url, tmp_path, monkeypatch):
+    url = older_store(FIXTURE4, "4", db_url, tmp_path)
+    before = snapshot(url)
+    made = migrate_module._format_5
+
+    def broken(backend, c):
+        made(backend, c)
+        backend.executemany(c, "INSERT INTO ledger_evidence (sha256, size, content) VALUES (?, ?, ?)",
+                            [("0" * 64, 1, b"x")])
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(migrate_module, "_format_5", broken)
+    backend = open_backend(parse_store_url(url), create=False)
+    with pytest.raises(RuntimeError):
+        migrate_module.migrate(backend)
+    with backend.transaction(commit=False, check_format=False) as c:
+        tables = backend.all_tables(c)
+    backend.close()
+    monkeypatch.undo()
+    assert "ledger_evidence" not in tables
+    assert snapshot(url) == before
+    assert cli(url, "migrate").code == 0

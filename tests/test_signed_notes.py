@@ -148,7 +148,7 @@ def test_packets_written_before_keep_verifying(tmp_path):
     for name, args in (("signed-v2.zip", ("--key", key, "--allow-unsigned")),
                        ("unsigned-v2.zip", ("--allow-unsigned",))):
         run = verify_packet(tmp_path / name, *args)
-        # made by explain/1: scored again, compared by values (the explanation renderer is explain/2 since #28)
+        # made by explain/1: scored again, compared by values (the explanation renderer is explain/3 since #33)
         assert run.code == 0 and "the same values (total 10.00" in run.out and "explain/1" in run.out, run.err
         assert run.out.rstrip().endswith("PARTLY UNSIGNED (a ledger-packet/2 packet: only its records and "
                                          "explanation.json are proven)"), run.out

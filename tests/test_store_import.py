@@ -229,7 +229,7 @@ def test_a_store_of_another_format_is_refused_clearly(db_url, tmp_path):
     for args in (["history", "x"], ["verify"], ["init"], ["units", "list"], ["migrate"]):
         run = cli(db_url, *args)
         assert run.code == 3, args
-        assert "store format 1" in run.err and "format 4" in run.err and "Traceback" not in run.err
+        assert "store format 1" in run.err and "format 5" in run.err and "Traceback" not in run.err
         assert "record its events into a new store" in run.err  # `ledger migrate` upgrades formats 2 and 3 only
 
 

@@ -13,6 +13,7 @@ per session (``demo_store`` in conftest.py); the commands that write run on a co
 from __future__ import annotations
 
 import collections
+import hashlib
 import json
 import re
 import shutil
@@ -52,6 +53,8 @@ ALLOWED = {
     "HTTP": "a protocol's name", "HTTPS": "a protocol's name",
     "HTTP Basic": "a sign-in scheme's name (HTTP 基本认证 is rarer than its name)",
     "Cookie": "what Chinese texts call it", "Host": "an HTTP header's name", "X-Forwarded-For": "an HTTP header's name",
+    "JPEG": "a format's name (evidence kinds)", "docx": "a format's name (the file's extension)",
+    "Word": "a program's name (Word（.docx）)",
 }
 """Words a Chinese output may show, each with why (proper names a Chinese text keeps as they are)."""
 
@@ -77,6 +80,10 @@ RUNS: dict[str, list[list[str]]] = {
     "retract": [["retract", "zh-guard-001", "--reason", "录入错误"]],
     "correct": [["correct", "jk-fgj-med-001", "--set", "level=province", "--reason", "核对原件"]],
     "history": [["history", "jk-fgj"], ["history", "da-zrj"], ["history", "da-rsj"]],
+    "attach": [["attach", "jk-fgj-med-001", "{tmp}/签收单.pdf", "--note", "整改材料"],
+               ["attach", "jk-fgj-med-001", "{tmp}/units.csv"]],
+    "evidence get": [["evidence", "get", "{receipt}", "--output", "{tmp}/取回.pdf"]],
+    "evidence withdraw": [["evidence", "withdraw", "{receipt}", "--reason", "误传了个人信息"]],
     "verify": [["verify"], ["verify", "--checkpoint", "{tmp}/cp.txt"]],
     "keys init": [["keys", "init", "--origin", "bgs.example.gov.cn/ledger"]],
     "checkpoint": [["checkpoint", "--output", "{tmp}/cp.txt"]],
@@ -249,11 +256,16 @@ def run_all(store: Path) -> dict[str, list[Said]]:
         {"type": "criticism", "id": "zh-guard-001", "unit": "jk-fgj", "date": "2021-06-01", "issuer_level": "city",
          "source": "吉市营商办〔2021〕12号", "note": "政策兑现迟缓"}, ensure_ascii=False) + "\n", encoding="utf-8")
     (tmp / "password").write_text("correct horse battery staple\n", encoding="utf-8")
+    from evidence_files import pdf
+
+    receipt = pdf(text="签收单")
+    (tmp / "签收单.pdf").write_bytes(receipt)
     from ledger.policies.loader import bundled_dir
 
     shutil.copy(bundled_dir() / "daan-2021.yaml", tmp / "daan-2021.yaml")
     places = {"tmp": str(tmp), "units": str(tmp / "units.csv"), "events": str(tmp / "events.jsonl"),
-              "password": str(tmp / "password"), "policy": str(tmp / "daan-2021.yaml")}
+              "password": str(tmp / "password"), "policy": str(tmp / "daan-2021.yaml"),
+              "receipt": hashlib.sha256(receipt).hexdigest()}
     env = {"LEDGER_LANG": "zh", "LEDGER_KEY": str(tmp / "ledger-key.pem"), "LEDGER_STATE": str(tmp / "state")}
     places = collections.defaultdict(lambda: "(none made)", places)
     runner = CliRunner(env=env)
@@ -326,4 +338,4 @@ def test_the_packets_readme_speaks_chinese(said, typed):
     with zipfile.ZipFile(path) as packet:
         readme = next(packet.read(n).decode() for n in packet.namelist() if n.endswith("/README.txt"))
     assert "如何核验" in readme
-    assert words_by_line(readme, _allowed(*typed, "ledger:units")) == {}
+    assert words_by_line(readme, _allowed(*typed, "ledger:units", "evidence-*")) == {}  # evidence-*: file names

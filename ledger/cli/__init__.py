@@ -5,8 +5,8 @@ registers them all (the list below is the one place that names them). Renderings
 ``ledger.reports`` and every ``--format`` offers what the report registered there.
 """
 
-from . import appeals, demo, due, packets, policies, proofs, publications, records, results, web
+from . import appeals, demo, due, evidence, packets, policies, proofs, publications, records, results, web
 from .base import main
 
-__all__ = ["main", "appeals", "demo", "due", "packets", "policies", "proofs", "publications", "records", "results",
-           "web"]
+__all__ = ["main", "appeals", "demo", "due", "evidence", "packets", "policies", "proofs", "publications", "records",
+           "results", "web"]

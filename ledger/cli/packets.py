@@ -20,11 +20,13 @@ from .base import Context, as_of_options, board, bom_option, main, pass_ctx, pol
 @click.option("--for-unit", "for_unit", is_flag=True,
               help="the packet the unit itself may have: its own records in full, the peers' stream heads only and "
                    "its places in rank tables as the office states them")
+@click.option("--with-evidence", "with_evidence", is_flag=True,
+              help="add the evidence files' bytes (evidence-SHA256 files; the records carry their hashes anyway)")
 @bom_option
 @pass_ctx
 def packet(c: Context, unit: str, policy_ref: str | None, policy_file: str | None, track: str | None,
            as_of: str | None, known_at: str | None, output: str | None, pdf: bool | None, for_unit: bool,
-           no_bom: bool) -> None:
+           with_evidence: bool, no_bom: bool) -> None:
     """One zip a reviewer checks and re-derives with no store: explanation (html, json, csv,
     pdf), every record the card reads with inclusion and completeness proofs, the policy file,
     the events as JSONL, a manifest of every file and the checkpoint that signs it (`ledger
@@ -50,7 +52,7 @@ def packet(c: Context, unit: str, policy_ref: str | None, policy_file: str | Non
         except pdf_engine.EngineMissing:
             pdf = False
     data = build_packet(c.ledger, ex, text, bom=not no_bom, policy_origin=origin, pdf=pdf,
-                        scope="unit" if for_unit else "full")
+                        scope="unit" if for_unit else "full", with_evidence=with_evidence)
     path = output or file_name(f"{unit}-{scored.policy.ref.replace('@', '-')}") + ".zip"  # in this folder
     with open(path, "wb") as handle:
         handle.write(data)

@@ -307,10 +307,11 @@ def migrate(c: Any) -> None:
         click.echo(f("store is already format {format}: nothing to do (head revision {revision})",
                      format=result.to_format, revision=result.records))
         return
+    built = (f("digest index of {n} entries, ", n=result.digests) if result.from_format in ("2", "3") else "")
     click.echo(f("migrated format {old} → {new}: {records} records unchanged (chain {chain}…), Merkle tree of {nodes} "
-                 "nodes, root {root}, digest index of {digests} entries, in {seconds} s", old=result.from_format,
+                 "nodes, root {root}, {built}evidence table added, in {seconds} s", old=result.from_format,
                  new=result.to_format, records=result.records, chain=result.chain_hash[:16], nodes=result.nodes,
-                 root=result.tree_root, digests=result.digests, seconds=f"{result.seconds:.2f}"))
+                 root=result.tree_root, built=built, seconds=f"{result.seconds:.2f}"))
 
 
 COMMANDS = [keys, checkpoint, prove, migrate]

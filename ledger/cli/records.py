@@ -249,6 +249,10 @@ def verify(c: Context, anchors: tuple[str, ...]) -> None:
     if not result.ok:
         click.echo(i18n.f("TAMPERED: {problem}", problem=i18n.tr(result.problem)), err=True)
         # Every record checked out when the problem lies in an index table or the head.
+        if result.evidence is not None and result.evidence.bad_file is not None:
+            click.echo(i18n.f("first bad evidence file: {file} (all {records} records intact)",
+                              file=result.evidence.bad_file, records=result.records))
+            sys.exit(1)
         click.echo(i18n.f("first bad revision: {revision}", revision=result.bad_revision)
                    if result.bad_revision is not None else
                    i18n.f("first bad record: none (all {records} records intact; an index table or the head was "
@@ -265,6 +269,12 @@ def verify(c: Context, anchors: tuple[str, ...]) -> None:
     click.echo(i18n.f("ok: {records} records, head revision {revision} {hash}", records=result.records,
                       revision=result.revision, hash=result.hash) +
                (i18n.f("; {n} anchor(s) match", n=len(expected)) if expected else ""))
+    if result.evidence is not None:
+        totals = result.evidence
+        click.echo(i18n.f("evidence: {files} files, {bytes} bytes, each re-hashed", files=totals.files,
+                          bytes=totals.bytes)
+                   + (i18n.f("; {n} withdrawn (bytes removed, records kept)", n=totals.withdrawn)
+                      if totals.withdrawn else ""))
 
 
 @main.command("types")

@@ -11,7 +11,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from ..i18n import Msg
-from . import corrections, hotline, ledger_records, publicity, sanctions, supervision, work
+from . import corrections, evidence, hotline, ledger_records, publicity, sanctions, supervision, work
 from .base import CALLER_ID_EXPECTED, ENVELOPE_KEYS, NAME_PATTERN, TEXT_PATTERN, Event
 
 FAMILIES: dict[str, list[type[Event]]] = {
@@ -21,6 +21,7 @@ FAMILIES: dict[str, list[type[Event]]] = {
     "work": work.TYPES,
     "hotline": hotline.TYPES,
     "corrections": corrections.TYPES,
+    "evidence": evidence.TYPES,
     "ledger": ledger_records.TYPES,
 }
 

@@ -72,6 +72,9 @@ TYPES: dict[str, Term] = _terms({
     "correction": "更正",
     "appeal_filed": "申诉",
     "appeal_decided": "复核决定",
+    # evidence
+    "evidence_attached": "佐证材料",
+    "evidence_withdrawn": "撤回佐证材料",
     # the ledger's own records
     "unit_registered": "单位登记",
     "policy_published": "考核办法发布",
@@ -103,7 +106,7 @@ FIELDS: dict[str, Term] = _terms({
     "divisions": "处室", "policy": "考核办法", "version": "版本", "sha256": "SHA-256",
     "content": "全文", "effective_from": "生效日期", "change_note": "修订说明", "as_of": "截至日期",
     "track": "考核类别", "known_at": "依据记录", "head": "链头", "content_sha256": "内容SHA-256",
-    "params": "参数",
+    "params": "参数", "size": "大小", "media_type": "文件类型",
     "role": "角色", "for_unit": "所属单位", "password_hash": "密码散列",
     "origin": "台账名称", "signed_size": "已签记录数", "signed_root": "已签根散列", "signed_time": "签署时间",
     "agreed_size": "一致至记录", "store_size": "恢复后记录数",
@@ -136,6 +139,10 @@ VALUES: dict[str, dict[str, Term]] = {
                      "office": "营商办评议"}),
     "verdict": _terms({"satisfied": "满意", "dissatisfied": "不满意"}),
     "outcome": _terms({"upheld": "申诉成立", "partially_upheld": "部分成立", "rejected": "申诉不成立"}),
+    "media_type": _terms({"application/pdf": "PDF文档", "image/jpeg": "JPEG图片", "image/png": "PNG图片",
+                          "application/ofd": "OFD版式文档",
+                          "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word文档",
+                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel表格"}),
 }
 """Field → enumerated value → name. ``issuer_level`` uses ``level``'s names."""
 

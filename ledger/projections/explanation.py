@@ -22,6 +22,7 @@ from ..policies.labels import labels_of
 if TYPE_CHECKING:
     from ..events.fact import Fact
     from ..policies.model import Policy
+    from .evidence import EvidenceFile
     from .scoreboard import Scoreboard
     from .scoring import ScoreCard
 
@@ -130,14 +131,32 @@ class Explanation:
         text = "；".join(unique[:WHAT_EVENTS])
         return text + (f"…等{len(ids)}件" if len(unique) > WHAT_EVENTS else "")
 
+    @functools.cached_property
+    def evidence(self) -> dict[str, list[EvidenceFile]]:
+        """Event id → the evidence files on it (佐证材料), as known at the card's revision."""
+        return self.board.snapshot.evidence(self.card.unit, self.board.policy.year)
+
+    def line_evidence(self, line: dict[str, Any]) -> list[EvidenceFile]:
+        """The files on a line's event (or events), each once."""
+        ids = ([line["event"]] if line.get("event") else []) + list(line.get("events", []))
+        seen: dict[str, EvidenceFile] = {}
+        for event_id in dict.fromkeys(ids):
+            for file in self.evidence.get(event_id, ()):
+                seen.setdefault(file.sha256, file)
+        return list(seen.values())
+
     def lines(self) -> list[dict[str, Any]]:
-        """The card's lines as JSON objects, each with ``what`` where it has an event."""
+        """The card's lines as JSON objects, each with ``what`` where it has an event and
+        ``evidence`` (CLI.md: sha256, name, size) where its event carries files."""
         out = []
         for ln in self.card.lines:
             d = ln.to_dict()
             what = self.what(d)
             if what:
                 d["what"] = what
+            files = self.line_evidence(d) if self.evidence else []
+            if files:
+                d["evidence"] = [f.line_entry() for f in files]
             out.append(d)
         return out
 

@@ -23,6 +23,9 @@ from ..store.backends import StoreDamaged
 from ..store.eventstore import EventStore, Record, StoredStates, decode_record, unit_stream
 from ..units import Unit
 
+if typing.TYPE_CHECKING:
+    from .evidence import EvidenceFile
+
 NOT_FIELDS = frozenset({"type", "unit", "date", "id", "source", "note", "actor", "evidence",
                         "recorded_at", "revision", "hash"})
 
@@ -392,6 +395,14 @@ class FactView:
         units = list(units)
         slices = self._slice([unit_stream(u, year) for u in units], topics)
         return {u: effective_facts(slices[unit_stream(u, year)], as_of, known_at) for u in units}
+
+    def evidence(self, unit: str, year: int, known_at: int | None) -> dict[str, list[EvidenceFile]]:
+        """Event id → the evidence files on it, of the unit's year stream as known at ``known_at``
+        (its evidence records only: ``projections.evidence``)."""
+        from .evidence import TYPES, files_by_event
+
+        records = self.store.read_stream(unit_stream(unit, year), upto=known_at, topics=TYPES)
+        return files_by_event((r.data for r in records), known_at)
 
     def roster(self, known_at: int | None = None) -> dict[str, Unit]:
         """The registered units as known at ``known_at``. Built once per prefix of the

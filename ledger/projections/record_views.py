@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # annotations only: `history` and `record` need no scoring modules
     from ..store.eventstore import Record
     from .diff import Change
+    from .evidence import EvidenceFile
     from .scoreboard import Scoreboard
 
 
@@ -18,6 +19,10 @@ class HistoryRow:
     record: Record
     retracted_by: str | None
     corrected_by: list[str]
+    evidence: list[EvidenceFile] = field(default_factory=list)
+    """The evidence files on this event (佐证材料), withdrawn ones marked."""
+    withdrawn_by: str | None = None
+    """An ``evidence_attached`` row: the withdrawal that removed its file's bytes."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 from ..events.fact import Fact
 from ..store.eventstore import EventStore, Record
 from ..units import Unit
+from .evidence import EvidenceFile
 from .fact_view import FactView
 
 
@@ -48,6 +49,10 @@ class Snapshot:
                    types: Iterable[str]) -> dict[str, list[Fact]]:
         """Peers' facts of a few types (rank inputs), from the fact view's in-memory slices."""
         return self.facts_view.peer_facts(units, year, as_of, self.known_at, types)
+
+    def evidence(self, unit: str, year: int) -> dict[str, list[EvidenceFile]]:
+        """Event id → its evidence files (``projections.evidence``), of the unit's year."""
+        return self.facts_view.evidence(unit, year, self.known_at)
 
     def records_of_types(self, types: Iterable[str]) -> list[dict[str, Any]]:
         """Every record of these event types across all streams as known at the pinned

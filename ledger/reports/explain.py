@@ -70,6 +70,25 @@ def what_happened(ex: Explanation, line: dict[str, Any]) -> str:
     return label + (sep + joined if parts else "")
 
 
+def evidence_text(ex: Explanation, line: dict[str, Any], full: bool = False) -> str:
+    """佐证材料：签收单.pdf（120 KB，SHA-256 3f9a1c2b7e4d）、… — the files on a line's event as a
+    person reads them (a withdrawn one: 已撤回); '' when it has none. ``full``: the whole hash."""
+    from ..projections.evidence import size_text
+
+    files = ex.line_evidence(line) if ex.evidence else []
+    if not files:
+        return ""
+    zh = i18n.is_zh()
+    parts = []
+    for f in files:
+        if f.withdrawn is not None:
+            parts.append(f"{f.name}（{_('withdrawn')}）" if zh else f"{f.name} ({_('withdrawn')})")
+            continue
+        said = f"{size_text(f.size)}{'，' if zh else ', '}SHA-256 {f.sha256 if full else f.sha256[:12]}"
+        parts.append(f"{f.name}（{said}）" if zh else f"{f.name} ({said})")
+    return _("evidence: ") + ("、" if zh else ", ").join(parts)
+
+
 def _cut(text: Any, width: int) -> str:
     text = "" if text is None else str(text).replace("\n", " ")
     return text if len(text) <= width else text[:width - 1] + "…"
@@ -206,9 +225,10 @@ def header_lines(ex: Explanation) -> list[str]:
 
 
 def _rows(ex: Explanation, lines: list[dict[str, Any]], folded: list[dict[str, Any]],
-          clause_width: int | None) -> list[list[str]]:
+          clause_width: int | None, evidence: bool = True) -> list[list[str]]:
     pol = ex.board.policy
-    rows = [[_delta(ln["delta"]), ln.get("indicator") or "", what_happened(ex, ln), ln.get("date") or "",
+    rows = [[_delta(ln["delta"]), ln.get("indicator") or "", _with_evidence(ex, ln) if evidence else
+             what_happened(ex, ln), ln.get("date") or "",
              ln.get("source") or "", _event(ln),
              _cut(words.detail(ln.get("rule"), pol), clause_width) if clause_width
              else words.detail(ln.get("rule"), pol).replace("\n", " ")]
@@ -216,6 +236,11 @@ def _rows(ex: Explanation, lines: list[dict[str, Any]], folded: list[dict[str, A
     if folded:
         rows.append(["0", folded[0].get("indicator") or "", folded_text(folded), "", "", "", ""])
     return rows
+
+
+def _with_evidence(ex: Explanation, line: dict[str, Any]) -> str:
+    said, files = what_happened(ex, line), evidence_text(ex, line)
+    return f"{said}{'；' if i18n.is_zh() else '; '}{files}" if files else said
 
 
 def _event(line: dict[str, Any]) -> str:
@@ -261,12 +286,14 @@ def as_json(ex: Explanation, by: str = "indicator", **_options: Any) -> str:
 
 
 CSV_COLUMNS = ["unit", "policy", "track", "as_of", "known_at", "group", "indicator", "indicator_name",
-               "delta", "event", "event_type", "kind", "date", "rule", "source", "corrections", "detail", "what"]
+               "delta", "event", "event_type", "kind", "date", "rule", "source", "corrections", "detail", "what",
+               "evidence"]
 
 
 @renders("explain", "csv")
 def as_csv(ex: Explanation, by: str = "indicator", **_options: Any) -> str:
-    """Every line (CSV is data: no folding); ``what`` last (what happened, as in JSON)."""
+    """Every line (CSV is data: no folding); ``what`` (what happened, as in JSON), then ``evidence``
+    (the files on the line's event: name, size, whole SHA-256)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(csv_row(CSV_COLUMNS))
@@ -278,7 +305,8 @@ def as_csv(ex: Explanation, by: str = "indicator", **_options: Any) -> str:
                              names.get(ln.get("indicator") or "", ""), ln["delta"],
                              ln.get("event") or "", ln.get("event_type") or "", ln.get("kind") or "",
                              ln.get("date") or "", ln.get("rule") or "", ln.get("source") or "",
-                             ";".join(ln.get("corrections", [])), ln.get("detail") or "", ln.get("what") or ""]))
+                             ";".join(ln.get("corrections", [])), ln.get("detail") or "", ln.get("what") or "",
+                             evidence_text(ex, ln, full=True)]))
     return buffer.getvalue()
 
 
@@ -340,10 +368,13 @@ def as_html(ex: Explanation, by: str = "indicator", all_lines: bool = False, **_
     groups = []
     for key, lines in ex.groups(by):
         shown, folded = fold(lines, all_lines)
-        table_rows = _rows(ex, shown, folded, None)
+        table_rows = _rows(ex, shown, folded, None, evidence=False)
+        files = [evidence_text(ex, ln, full=True) for ln in shown] + [""] * (len(table_rows) - len(shown))
         items = "".join(
             ('<tr class="folded">' if folded and i == len(table_rows) - 1 else "<tr>") +
-            f'<td class="n">{_h(r[0])}</td><td>{_h(r[2])}</td><td class="date">{_h(r[3])}</td>'
+            f'<td class="n">{_h(r[0])}</td><td>{_h(r[2])}'
+            + (f'<div class="evidence">{_h(files[i])}</div>' if files[i] else "")
+            + f'</td><td class="date">{_h(r[3])}</td>'
             f'<td>{_h(r[4])}</td><td>{_h(r[5])}</td><td class="rule">{_h(r[6])}</td></tr>'
             for i, r in enumerate(table_rows))
         groups.append(f'<section class="group"><h3>{_h(heading(ex, key, lines, by))}</h3><table class="lines">'
@@ -374,6 +405,7 @@ td.note {{ font-size: .85em; color: #333; }}
 .signature p {{ margin: .2em 0; }}
 tr.d0 td {{ font-weight: bold; }} tr.d2 td:first-child {{ padding-left: 1.5em; }}
 tr.folded td {{ color: #555; font-style: italic; }}
+.evidence {{ font-size: .8em; color: #333; margin-top: .2em; }}
 .meta {{ color: #444; }} .total {{ font-size: 1.3em; font-weight: bold; }}
 .provisional {{ color: #a40; border: 1px solid #a40; padding: 0 .3em; }}
 .summary {{ margin: .2em 0; }}
@@ -409,7 +441,7 @@ def xlsx_sheets(ex: Explanation, by: str = "indicator") -> list[Table]:
     names = ex.indicator_names()
     lines = [[group, ln.get("indicator") or "", names.get(ln.get("indicator") or "", ""), ln["delta"],
               ln.get("event") or "", ln.get("event_type") or "", ln.get("kind") or "", ln.get("date") or "",
-              ln.get("rule") or "", ln.get("source") or "", what_happened(ex, ln)]
+              ln.get("rule") or "", ln.get("source") or "", what_happened(ex, ln), evidence_text(ex, ln, full=True)]
              for group, group_lines in ex.groups(by) for ln in group_lines]
     notes = ex.indicator_notes()
     tree = [[node.id, node.name, node.shown(), node.max, *notes.get(node.id, ("", ""))]
@@ -418,7 +450,8 @@ def xlsx_sheets(ex: Explanation, by: str = "indicator") -> list[Table]:
     # A workbook is data people file and filter: its headers stay the same, both languages side
     # by side, whatever --lang; the sheet names and titles follow it (and the what-happened text).
     return [Table(_("Lines"), ["分组 group", "指标 indicator", "指标名称", "分值 delta", "事件 event", "事件类型 type",
-                               "种类 kind", "日期 date", "条款 clause", "来源 source", "依据 what happened"], lines,
+                               "种类 kind", "日期 date", "条款 clause", "来源 source", "依据 what happened",
+                               "佐证材料 evidence"], lines,
                   title=f"{who} — {_('Lines')} ({by})"),
             Table(_("Indicators"), ["指标 id", "名称 name", "得分 points", "满分 max", "计分方式 method",
                                     "数据来源 data source"], tree, title=f"{who} — {_('Indicators')}")]

@@ -44,6 +44,10 @@ def amended(row: HistoryRow) -> str:
     said = [i18n.f("retracted by {id}", id=row.retracted_by)] if row.retracted_by else []
     if row.corrected_by:
         said.append(i18n.f("corrected by {ids}", ids=("、" if i18n.is_zh() else ", ").join(row.corrected_by)))
+    if row.evidence:
+        said.append(i18n.f("{n} evidence file(s)", n=len(row.evidence)))
+    if row.withdrawn_by:
+        said.append(i18n.f("withdrawn by {id}", id=row.withdrawn_by))
     return ("；" if i18n.is_zh() else "; ").join(said)
 
 
@@ -51,7 +55,9 @@ def amended(row: HistoryRow) -> str:
 def history_json(rows: Sequence[HistoryRow]) -> str:
     return render.to_json([{**{k: v for k, v in h.record.data.items() if k != "hash"},
                             "stream": h.record.stream, "retracted_by": h.retracted_by,
-                            "corrected_by": h.corrected_by} for h in rows])
+                            "corrected_by": h.corrected_by,
+                            **({"evidence": [f.line_entry() for f in h.evidence]} if h.evidence else {}),
+                            **({"withdrawn_by": h.withdrawn_by} if h.withdrawn_by else {})} for h in rows])
 
 
 @renders("units", "table")

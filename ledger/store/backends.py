@@ -21,13 +21,14 @@ from .url import StoreUrl
 
 EVENTS_TABLE = "ledger_events"
 
-STORE_FORMAT = "4"
-"""The layout of the ledger's tables. 4: the digest index (``ledger_digests``: each record under
+STORE_FORMAT = "5"
+"""The layout of the ledger's tables. 5: the evidence files (``ledger_evidence``: each file's
+bytes once, under its SHA-256, ``ledger.store.evidence``); 4: the digest index (``ledger_digests``: each record under
 its key, ``ledger.store.digests``); 3: the Merkle tree (``ledger_merkle``, the head's
 ``tree_root``), each stream's last revision, checkpoints; 2: the id index holds only (stream,
 version); 1 (no ``ledger_meta`` table): it also copied revision, digest, type and unit. A store
 of another format is refused with a clear message, never half-read; ``ledger migrate``
-upgrades formats 2 and 3 (``ledger.store.migrate``)."""
+upgrades formats 2, 3 and 4 (``ledger.store.migrate``)."""
 
 FORMAT2_TABLES = [
     "CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -76,8 +77,27 @@ FORMAT4_STEP = [
 ]
 """Format 3 → 4: the statement; ``ledger.store.migrate`` fills the table from the log."""
 
+POSTGRES_ONLY = "-- PostgreSQL only\n"
+"""A statement of a step that only PostgreSQL runs (``Backend.ddl`` leaves it out on SQLite)."""
+
+FORMAT5_STEP = [
+    # Evidence files (佐证材料): each file's bytes once, under its SHA-256 (lower-case hex); `size`
+    # beside them so counting and summing never reads the bytes. A row per file not withdrawn:
+    # the records (evidence_attached / evidence_withdrawn, in the log) say which must be here.
+    # An ordinary rowid table: its rows are large (SQLite keeps WITHOUT ROWID for small rows).
+    "CREATE TABLE ledger_evidence (sha256 TEXT PRIMARY KEY, size BIGINT NOT NULL, content {blob} NOT NULL)",
+    # PostgreSQL: the bytes out of line, never compressed (PDFs and images are compressed already:
+    # trying cost half of an attachment's time, docs/evidence.md).
+    POSTGRES_ONLY + "ALTER TABLE ledger_evidence ALTER COLUMN content SET STORAGE EXTERNAL",
+    # The evidence records of every stream without a scan of the log (a hash's attachments, verify).
+    f"CREATE INDEX ledger_events_evidence ON {EVENTS_TABLE} (originator_id)"
+    " WHERE topic IN ('evidence_attached', 'evidence_withdrawn')",
+]
+"""Format 4 → 5: the statements (a format-4 store holds no evidence: nothing to fill)."""
+
 LEDGER_OWN_TABLES = frozenset({EVENTS_TABLE, "ledger_meta", "ledger_head", "ledger_ids", "ledger_threads",
-                               "ledger_streams", "ledger_commits", "ledger_merkle", "ledger_checkpoints"})
+                               "ledger_streams", "ledger_commits", "ledger_merkle", "ledger_checkpoints",
+                               "ledger_digests", "ledger_evidence"})
 GENESIS = "0" * 64
 LOCK_TIMEOUT = 300
 """Seconds a write waits for another write's lock before giving up with exit 3 (both stores;
@@ -233,6 +253,10 @@ class Backend:
             raise StoreUnavailable(self._explain(exc)) from exc
 
     def ddl(self, c: Any, statement: str) -> None:
+        if statement.startswith(POSTGRES_ONLY):
+            if self.url.dialect == "sqlite":
+                return
+            statement = statement[len(POSTGRES_ONLY):]
         c.execute(statement.replace("{clustered}", self.clustered).replace("{blob}", self.blob))
 
     def insert_nodes(self, c: Any, rows: Sequence[tuple[int, int, bytes]]) -> None:
@@ -309,6 +333,10 @@ class Backend:
     def query(self, c: Any, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         c.execute(self.sql(statement), tuple(params))
         return c.fetchall()
+
+    def query_binary(self, c: Any, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        """``query`` for rows with large byte values (evidence files)."""
+        return self.query(c, statement, params)
 
     def close(self) -> None:
         self.recorder.datastore.close()
@@ -444,6 +472,11 @@ class PostgresBackend(Backend):
                     isinstance(param, list) and any(isinstance(p, str) and "\x00" in p for p in param)):
                 raise InputError("text without NUL characters", got=repr(param)[:80])
         return super().query(c, statement, params)
+
+    def query_binary(self, c: Any, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        # Binary results: a file's bytes as they are, not as hex text twice their size to decode.
+        c.execute(self.sql(statement), tuple(params), binary=True)
+        return c.fetchall()
 
     def in_list(self, statement: str, keys: list[Any]) -> tuple[str, Sequence[Any]]:
         # One array parameter: planned once, whatever the number of keys.

@@ -7,8 +7,9 @@ byte with what they were, and only then is the new format recorded and the trans
 committed. Any failure rolls everything back: the store stays as it was.
 
 Steps: format 2 → 3 (the Merkle tree, stream heads, checkpoints); 3 → 4 (the digest index:
-each record under its key, ``ledger.store.digests``). A format-2 store takes
-both in the one transaction. A new store is made as format 2 and upgraded by the same steps
+each record under its key, ``ledger.store.digests``); 4 → 5 (the evidence table, empty: no
+store before format 5 holds evidence). An older store takes every step after its format in the
+one transaction. A new store is made as format 2 and upgraded by the same steps
 (``upgrade_empty``), so a migrated store and a new one have one layout.
 """
 
@@ -23,9 +24,9 @@ from typing import Any
 from ..errors import CheckFailed
 from ..i18n import Msg
 from . import merkle
-from .backends import FORMAT3_STEP, FORMAT4_STEP, STORE_FORMAT, Backend, StoreUnavailable
+from .backends import FORMAT3_STEP, FORMAT4_STEP, FORMAT5_STEP, STORE_FORMAT, Backend, StoreUnavailable
 
-MIGRATABLE = frozenset({"2", "3"})
+MIGRATABLE = frozenset({"2", "3", "4"})
 """The formats ``ledger migrate`` upgrades (to ``STORE_FORMAT``)."""
 
 
@@ -56,13 +57,20 @@ def _format_4(backend: Backend, c: Any) -> None:
         backend.ddl(c, statement)
 
 
+def _format_5(backend: Backend, c: Any) -> None:
+    for statement in FORMAT5_STEP:
+        backend.ddl(c, statement)
+
+
 def upgrade_empty(backend: Backend, c: Any, layout: str = STORE_FORMAT) -> None:
     """A new (empty) format-2 store to ``layout`` (the current format unless a test asks for
     an older one): the same statements as ``migrate``."""
     _format_3(backend, c)
     c.execute(backend.sql("UPDATE ledger_head SET tree_root = ? WHERE id = 1"), (merkle.EMPTY_ROOT.hex(),))
-    if layout != "3":
+    if layout not in ("3",):
         _format_4(backend, c)
+    if layout not in ("3", "4"):
+        _format_5(backend, c)
     c.execute(backend.sql("UPDATE ledger_meta SET value = ? WHERE key = 'format'"), (layout,))
 
 
@@ -127,7 +135,7 @@ def records_digest(backend: Backend, c: Any) -> str:
 
 def migrate(backend: Backend, on_progress: Callable[[int], None] | None = None) -> MigrationResult:
     """Upgrade the store to ``STORE_FORMAT`` in one transaction (see the module's text)."""
-    from .verify import _verify
+    from .verify import _verify, with_evidence
 
     start = time.perf_counter()
     with backend.transaction(commit=True, begin=backend.lock, check_format=False) as c:
@@ -155,9 +163,12 @@ def migrate(backend: Backend, on_progress: Callable[[int], None] | None = None) 
         else:
             nodes = int(backend.query(c, "SELECT COUNT(*) AS n FROM ledger_merkle")[0]["n"])
             root = before.tree.root if before.tree is not None else ""
-        _format_4(backend, c)
-        digests = _fill_format_4(backend, c, on_progress)
-        after = _verify(backend, c, None)
+        digests = 0
+        if version in ("2", "3"):
+            _format_4(backend, c)
+            digests = _fill_format_4(backend, c, on_progress)
+        _format_5(backend, c)
+        after = with_evidence(backend, c, _verify(backend, c, None))
         if not after.ok or after.hash != before.hash or after.records != before.records:
             raise CheckFailed(Msg("the migrated store does not verify ({problem}); nothing was changed",
                                   problem=after.problem))

@@ -6,8 +6,10 @@ hash and the row's stored bytes (stream, version, topic, body), and that the led
 tables (head, ids, commits, streams, threads) agree with the log. Format 3: it recomputes the
 Merkle tree from the same rows and checks every stored node, the head's root and every stream's
 head (count, last revision). Format 4: every record's key, recomputed from its stored JSON, is in
-the digest index, and nothing else is (``digests.IndexCheck``). Everything is
-read in one snapshot, so imports running meanwhile neither disturb nor falsely alarm it.
+the digest index, and nothing else is (``digests.IndexCheck``). Format 5, a pass of its own
+after the log held: every evidence file is re-hashed against its records (``evidence.check``).
+Everything is read in one snapshot, so imports running meanwhile neither disturb nor falsely
+alarm it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..events import codec
-from . import merkle
+from . import evidence, merkle
 from .backends import STORE_FORMAT, Backend
 from .digests import IndexCheck
 from .eventstore import GENESIS, EventStore, locate_ids, stream_year, threads_of
@@ -35,6 +37,7 @@ class VerifyResult:
     bad_revision: int | None = None
     tree: TreeHead | None = None  # the whole log's (format 3)
     at: dict[int, TreeHead] = field(default_factory=dict)  # at the sizes asked for
+    evidence: evidence.Totals | None = None  # format 5: the evidence files, re-hashed
 
 
 OPENERS = {"hotline_ticket": "ticket", "supervised_item_assigned": "item"}
@@ -44,7 +47,21 @@ def verify(store: EventStore, on_progress: Callable[[int], None] | None = None,
            at_sizes: Collection[int] = ()) -> VerifyResult:
     """``at_sizes``: also the tree heads of these prefixes of the log (checkpoints' sizes)."""
     with store.backend.snapshot() as c:
-        return _verify(store.backend, c, on_progress, at_sizes=at_sizes)
+        return with_evidence(store.backend, c, _verify(store.backend, c, on_progress, at_sizes=at_sizes))
+
+
+def with_evidence(backend: Backend, c: Any, result: VerifyResult, layout: str = STORE_FORMAT,
+                  on_bytes: Callable[[int], None] | None = None) -> VerifyResult:
+    """The evidence pass (format 5), once the log and its indexes held: every stored file
+    re-hashed against the records that attach it (``evidence.check``). A problem here names the
+    file (``result.evidence.bad_file``), not a revision: the records are intact."""
+    if not result.ok or layout in ("2", "3", "4"):
+        return result
+    totals = evidence.check(backend, c, on_bytes)
+    result.evidence = totals
+    if totals.problem is not None:
+        result.ok, result.problem = False, totals.problem
+    return result
 
 
 class _TreeCheck:

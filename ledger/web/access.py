@@ -12,8 +12,8 @@
 
 A route missing from the matrix is refused to every role (tests check each route is listed).
 
-An object asked for by id (a unit's card, explanation, trend, packet or history, an event, an
-appeal) that is not the account's own unit's is answered as an id that does not exist — 404 with
+An object asked for by id (a unit's card, explanation, trend, packet or history, an event and
+its evidence files, an appeal) that is not the account's own unit's is answered as an id that does not exist — 404 with
 the same words (``check_own``, WEB.md's second-round amendment) — so neither the status nor the
 message tells whether another unit's object exists, or which unit it belongs to. Routes a role
 may never open stay 403.
@@ -43,6 +43,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "unit_trend":        {"office": ALL, "inspector": ALL, "unit": OWN},
     "packet":            {"office": ALL, "inspector": ALL, "unit": OWN},
     "event":             {"office": ALL, "inspector": ALL, "unit": OWN},
+    "evidence":          {"office": ALL, "inspector": ALL, "unit": OWN},
+    "evidence_attach":   {"office": ALL, "inspector": NO, "unit": OWN},
     "diff":              {"office": ALL, "inspector": ALL, "unit": NO},
     "diff_download":     {"office": ALL, "inspector": ALL, "unit": NO},
     "publications":      {"office": ALL, "inspector": ALL, "unit": ALL},

@@ -126,7 +126,7 @@ def cached_explanation(ctx: Ctx, route: str, unit: str, policy: str | None,
     """After ``explanation``'s checks: the key of the result under the resolved (policy, track,
     unit, as-of, known-at), and a function giving ``derive(explanation)`` (what a page shows of
     it), kept in the workbench's cache of explanations under that key. The explanation's
-    facts are read before it is kept, so a kept result reads no store (nor the connection of
+    facts and evidence files are read before it is kept, so a kept result reads no store (nor the connection of
     the request that made it)."""
     rule = access.rule(route, ctx.account)
     access.check_own_unit(rule, ctx.account, unit)
@@ -138,7 +138,7 @@ def cached_explanation(ctx: Ctx, route: str, unit: str, policy: str | None,
     def make() -> T:
         scored = ctx.ledger.scoreboard(pol, as_of=day, known_at=known, tracks=[track] if track else None, focus=unit)
         ex = explain_report.Explanation(scored, scored.card(unit, track))
-        _ = ex.facts
+        _ = ex.facts, ex.evidence
         return derive(ex)
 
     return key, lambda: ctx.cache.explanations.get(key, make)

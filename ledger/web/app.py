@@ -41,6 +41,7 @@ from ..reports.safe import with_bom
 from ..store.backends import StoreUnavailable
 from ..store.eventstore import RecordUnreadable, utc_now
 from ..store.url import StoreUrl, parse_store_url
+from ..workflows.evidence import Withdrawn
 from . import access, auth, i18n, limits
 from .cache import WebCache
 from .pool import WRITE_WAIT, LedgerPool
@@ -128,7 +129,7 @@ CLI_COMMAND = {"scores": "score", "api_score": "score", "scores_download": "scor
                "appeal_decide": "appeal decide", "appeal": "appeal show", "publication": "published",
                "publication_verify": "verify-publication",
                "api_history": "history", "users_write": "users add", "due": "due", "due_download": "due",
-               "api_due": "due"}
+               "api_due": "due", "evidence_attach": "attach", "evidence": "evidence get"}
 
 
 def cli_message(route: str, exc: InputError) -> str:
@@ -212,6 +213,9 @@ class Workbench:
         self.env.globals["url"] = _url
         self.env.globals["download"] = _download
         self.env.globals["say"] = _say
+        from ..projections.evidence import size_text
+
+        self.env.globals["size"] = size_text
         from ..reports import words  # the event catalogue's names, in the language being spoken
 
         self.env.globals.update(event_type=words.event_type, field_name=words.field, field_value=words.value)
@@ -354,6 +358,8 @@ class Workbench:
             status, message = 401, str(exc)
         elif isinstance(exc, access.Refused | BadForm):
             status, message = 403, str(exc)
+        elif isinstance(exc, Withdrawn):  # an evidence file whose bytes were removed
+            status, message = 410, str(exc)
         elif isinstance(exc, NotFound):
             status, message = 404, str(exc)
         elif isinstance(exc, ConflictError):
@@ -388,8 +394,8 @@ class Workbench:
         if api:
             return JSONResponse({"error": message, "field": field}, status, headers=headers)
         _ = i18n.translator(lang)
-        title = {401: _("Not signed in"), 403: _("Not allowed"), 404: _("Not found"), 413: _("Too large"),
-                 503: _("Busy")}.get(status, _("Error"))
+        title = {401: _("Not signed in"), 403: _("Not allowed"), 404: _("Not found"), 410: _("Withdrawn"),
+                 413: _("Too large"), 503: _("Busy")}.get(status, _("Error"))
         message = _(message) if isinstance(exc, BadForm) else page_message(route, exc, lang)
         body = self.env.get_template("error.html").render(_=_, lang=lang, title=title, message=message,
                                                           status=status, account=None, csrf="")
@@ -470,14 +476,14 @@ class Workbench:
                             secure=self.secure_cookies, path="/")
 
     def app(self) -> Starlette:
-        from . import api, due, pages
+        from . import api, due, evidence, pages
 
         routes: list[Any] = [
             Route("/login", self.login, methods=["GET", "POST"], name="login"),
             Route("/logout", self.logout, methods=["POST"], name="logout"),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ]
-        routes += api.routes(self) + due.routes(self) + pages.routes(self)
+        routes += api.routes(self) + due.routes(self) + evidence.routes(self) + pages.routes(self)
 
         @asynccontextmanager
         async def lifespan(_app: Starlette) -> AsyncIterator[None]:

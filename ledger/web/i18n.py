@@ -180,6 +180,19 @@ ZH: dict[str, str] = {
     "Due": "到期日",
     "What": "事项",
     "Points at risk": "风险分值",
+    "Evidence": "佐证材料",
+    "File": "文件",
+    "Files": "文件",
+    "Size": "大小",
+    "Note": "说明",
+    "Attach": "上传",
+    "Withdrawn": "已撤回",
+    "withdrawn": "已撤回",
+    "With appeal": "随申诉",
+    "with evidence files": "含佐证材料文件",
+    ": ": "：",
+    "PDF, JPEG, PNG, OFD, Word (.docx) or Excel (.xlsx), checked by their content":
+        "PDF、JPEG、PNG、OFD、Word（.docx）或 Excel（.xlsx），按文件内容检查",
 }
 
 

@@ -14,7 +14,7 @@ from ..errors import CheckFailed, InputError, NotFound
 from ..i18n import Msg, speaking
 from ..reports import explain as explain_report
 from ..reports import formats, verdicts, words
-from . import access, i18n, readers
+from . import access, evidence, i18n, readers
 from .api import cached_board, cached_explanation, check_published, explanation, published_match, score_board
 from .app import Ctx, rendered
 
@@ -232,7 +232,8 @@ def unit_page(ctx: Ctx) -> Response:
             page.parts.setdefault(parts[0], _card_part(wb, "unit_indicators.html", ctx.lang,
                                                        indicators=shown.indicators()))
             page.parts.setdefault(parts[1], _card_part(wb, "unit_lines.html", ctx.lang, groups=shown.ex.groups(by),
-                                                       can_file=can_file, what=shown.what, rule=shown.rule))
+                                                       can_file=can_file, what=shown.what, rule=shown.rule,
+                                                       evidence=evidence.line_links(shown.ex, ctx.appeals())))
     query = {"policy": page.policy, "as_of": page.as_of.isoformat(), "track": page.track,
              "known_at": _known_at(ctx)}
     own_appeals = [a for a in ctx.appeals() if a.unit == unit]
@@ -268,7 +269,7 @@ def unit_trend(ctx: Ctx) -> Response:
 
 
 def packet(ctx: Ctx) -> Response:
-    """``ledger packet UNIT``: the same zip."""
+    """``ledger packet UNIT`` (``?with_evidence=1``: ``--with-evidence``): the same zip."""
     from ..reports.safe import file_name
     from ..workflows.packets import build_packet
 
@@ -277,7 +278,8 @@ def packet(ctx: Ctx) -> Response:
     ex = explanation(ctx, "packet", unit, default_policy(ctx, unit))
     text = ctx.ledger.policies.find(ex.board.policy.ref).text
     # A unit's user gets what it may read: its own records, its peers' stream heads only.
-    data = build_packet(ctx.ledger, ex, text, scope="unit" if ctx.role == "unit" else "full")
+    data = build_packet(ctx.ledger, ex, text, scope="unit" if ctx.role == "unit" else "full",
+                        with_evidence=ctx.q("with_evidence") == "1")
     name = file_name(f"{unit}-{ex.board.policy.ref.replace('@', '-')}") + ".zip"
     return Response(data, media_type="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -291,7 +293,8 @@ def event_page(ctx: Ctx) -> Response:
     found = readers.story(ctx.ledger, event_id)
     fields = {k: v for k, v in found.event.items() if k not in ("type", "unit", "date", "id", "actor",
                                                                   "recorded_at", "revision")}
-    return ctx_page(ctx, "event.html", story=found, event=found.event, fields=fields)
+    return ctx_page(ctx, "event.html", story=found, event=found.event, fields=fields,
+                    evidence=evidence.on_event_page(ctx, found.event))
 
 
 # --- diff ------------------------------------------------------------------------------------
@@ -435,7 +438,8 @@ def appeal_page(ctx: Ctx) -> Response:
     except InputError as exc:
         effect, problem = None, str(exc)
     peers = effect.peer_changes if effect is not None and ctx.role != "unit" else None
-    return ctx_page(ctx, "appeal.html", appeal=appeal, effect=effect, peers=peers, problem=problem)
+    shown = evidence.on_event_page(ctx, {"id": appeal.id, "type": "appeal_filed", "unit": appeal.unit})
+    return ctx_page(ctx, "appeal.html", appeal=appeal, effect=effect, peers=peers, problem=problem, evidence=shown)
 
 
 def appeal_file(ctx: Ctx) -> Response:
@@ -454,8 +458,12 @@ def appeal_file(ctx: Ctx) -> Response:
         raise InputError("at least one event to appeal against", field="--target")
     if not ctx.f("grounds"):
         raise InputError("the grounds of the appeal", field="--grounds")
+    files = evidence.uploads(ctx)  # sent with the appeal: checked before the appeal is written
+    if files:
+        evidence.workflow.check(files)
     new_id, _, _ = appeals.file(ctx.ledger, unit, targets, ctx.f("grounds") or "",
                                 publication=ctx.f("publication"))
+    evidence.attach_to_appeal(ctx, new_id, files)
     return RedirectResponse(f"/appeals/{new_id}", 303)
 
 
@@ -528,7 +536,7 @@ def routes(wb: Workbench) -> list[Any]:
         r("/publications/{pub_id}/download.{fmt}", "publication_download", publication_download),
         r("/publications/{pub_id}/verify", "publication_verify", publication_verify, methods=post, files=1),
         r("/appeals", "appeals", appeals_page),
-        r("/appeals", "appeal_file", appeal_file, methods=post),
+        r("/appeals", "appeal_file", appeal_file, methods=post, files=evidence.MAX_FILES),
         r("/appeals/{appeal_id}", "appeal", appeal_page),
         r("/appeals/{appeal_id}/decide", "appeal_decide", appeal_decide, methods=post),
         r("/log", "log", log_page),

@@ -105,8 +105,9 @@ def story(ledger: Ledger, event_id: str) -> Story:
     records = ledger.store.read_stream(entry.stream)
     record = next(r for r in records if r.id == event_id)
     found = Story(_shown(record.data), entry.stream, entry.unit)
-    found.amendments = [_shown(r.data) for r in records if r.data.get("target") == event_id]
-    target = record.data.get("target")
+    found.amendments = [_shown(r.data) for r in records if r.data.get("target") == event_id
+                        and r.type in ("retraction", "correction")]  # its evidence records: their own section
+    target = record.data.get("target") if record.type in ("retraction", "correction") else None
     if target:
         original = next((r for r in records if r.id == target), None)
         found.amends = _shown(original.data) if original else {"id": target}

@@ -12,6 +12,12 @@ last signed checkpoint (``ledger.signing``) — carries the manifest's SHA-256: 
 covers every byte of the packet. ``ledger verify-packet`` (``ledger.workflows.verify_packet``)
 checks all of it.
 
+Evidence (佐证材料): the records attaching files are in the unit's stream, so a packet carries
+every file's hash, name and size, and its explanation names them on their lines. With
+``with_evidence`` it also carries the files themselves, ``evidence-<sha256><ext>`` beside the
+other files (listed in the signed manifest like them), within what ``verify-packet`` reads (its
+``MAX_UNPACKED`` and ``MAX_MEMBERS``); a withdrawn file's bytes are never there.
+
 No packet carries a secret: a web account's record (its password hash) is never there in full,
 only its leaf hash where the proofs need the record (the chain hash it carries is then the
 checkpoint's word). A packet for a unit (``scope="unit"``: what a unit's own user may read)
@@ -39,8 +45,9 @@ if TYPE_CHECKING:
 FORMAT = "ledger-packet/3"
 FORMATS = ("ledger-packet/2", FORMAT)
 """The packets ``verify-packet`` reads (/2: before the manifest was signed)."""
-RENDERER = "explain/2"
-"""The explanation renderer's version: bumped whenever ``explain --format json`` changes its bytes."""
+RENDERER = "explain/3"
+"""The explanation renderer's version: bumped whenever ``explain --format json`` changes its bytes
+(explain/3: lines carry ``evidence``, issue #33)."""
 ENVELOPE = ("revision", "recorded_at", "hash")
 """What the store adds to an event (``ledger import`` takes the rest)."""
 SCOPES = ("full", "unit")
@@ -48,6 +55,8 @@ UNIT_READABLE = ("ledger:units", "ledger:policies", "ledger:publications")
 """The ledger's own streams a unit's user may read (besides its own unit's): the roster, the
 policies and what was published."""
 SIGNED_BY_MANIFEST = ("checkpoint.txt", "manifest.json")
+CHECKPOINT_BYTES = 4096
+"""At most what checkpoint.txt holds (counted before it is signed)."""
 
 
 def cited_events(ex: explain_report.Explanation) -> list[str]:
@@ -111,12 +120,13 @@ def unit_places(ex: explain_report.Explanation) -> list[dict[str, int]]:
 
 
 def build_packet(ledger: Ledger, ex: explain_report.Explanation, policy_text: str, bom: bool = True,
-                 policy_origin: str | None = None, pdf: bool = False, scope: str = "full") -> bytes:
+                 policy_origin: str | None = None, pdf: bool = False, scope: str = "full",
+                 with_evidence: bool = False) -> bytes:
     """The packet's zip; ``explanation.csv`` starts with a UTF-8 BOM unless ``bom`` is false.
     ``policy_origin``: "bundled", "revision N" (a published version) or "draft" (a what-if
     file); by default the registry's for the card's policy. ``scope``: "full" (an office's or
     an inspector's packet: every record the card reads) or "unit" (what the unit's own user may
-    read: module docstring)."""
+    read: module docstring). ``with_evidence``: the evidence files' bytes too (module docstring)."""
     from ..signing import signing
 
     board = ex.board
@@ -126,11 +136,16 @@ def build_packet(ledger: Ledger, ex: explain_report.Explanation, policy_text: st
     files["policy.yaml"] = policy_text.encode()
     with signing(ledger.store) as signer:
         head, proven = _records(ledger, ex, files, policy_origin, scope)
-        files["packet.json"] = _meta(ex, files, policy_origin, bom, scope, proven)
+        if with_evidence:
+            _evidence(ledger, files, proven["full"], head.size)
+        files["packet.json"] = _meta(ex, files, policy_origin, bom, scope, proven, with_evidence)
         files["README.txt"] = _readme(ex, files, head.size, signer)
         names = sorted(files)
         manifest = {"packet": FORMAT, "files": {name: hashlib.sha256(files[name]).hexdigest() for name in names}}
         files["manifest.json"] = (json.dumps(manifest, indent=2) + "\n").encode()
+        if with_evidence:  # checked before anything is signed (the checkpoint: a few hundred bytes)
+            _within_bounds(sum(len(data) for data in files.values()) + CHECKPOINT_BYTES, len(files) + 1,
+                           sum(name.startswith("evidence-") for name in files))
         checkpoint = signer.make(head, f"packet:{ex.card.unit}",
                                  manifest=hashlib.sha256(files["manifest.json"]).hexdigest())
         files["checkpoint.txt"] = checkpoint.serialize().encode()
@@ -188,7 +203,7 @@ def _records(ledger: Ledger, ex: explain_report.Explanation, files: dict[str, by
         text = state.decode()
         records.append(json.dumps({"revision": revision, "stream": stream, "version": version, "topic": topic,
                                    "state": text}, ensure_ascii=False))
-        if stream.startswith("unit:") and stream in full:
+        if stream.startswith("unit:") and stream in full and importable(topic):
             events.append(import_line(codec.loads(text)))
     files["records.jsonl"] = "".join(line + "\n" for line in records).encode()
     files["tree.json"] = (json.dumps({"size": batch.size, "nodes": [n.hex() for n in batch.nodes]}) + "\n").encode()
@@ -200,16 +215,69 @@ def _records(ledger: Ledger, ex: explain_report.Explanation, files: dict[str, by
     return head, {"full": full, "withheld": held}
 
 
+def importable(topic: str) -> bool:
+    """A record ``ledger import`` reads (events.jsonl holds only those: not an evidence record,
+    whose file the import could not bring)."""
+    from ..events.catalog import CATALOG
+
+    model = CATALOG.get(topic)
+    return model is None or model.importable
+
+
+def evidence_name(sha256: str, media_type: str) -> str:
+    """An evidence file's name in a packet: its whole hash (what ``verify-packet`` checks it by)
+    and its kind's extension (so a person's computer opens it with the right program)."""
+    from ..evidence.kinds import extension
+
+    return f"evidence-{sha256}{extension(media_type)}"
+
+
+def _evidence(ledger: Ledger, files: dict[str, bytes], streams: list[str], size: int) -> None:
+    """The bytes of every file attached in ``streams`` (as proven, up to ``size``) and not
+    withdrawn — refused before they are read when their sizes alone pass verify-packet's bounds."""
+    from ..projections.evidence import TYPES, files_by_event
+    from ..workflows.evidence import read
+
+    wanted: dict[str, tuple[str, int]] = {}
+    for stream in streams:
+        records = ledger.store.read_stream(stream, upto=size, topics=TYPES)
+        for attached in files_by_event(r.data for r in records).values():
+            for file in attached:
+                if file.withdrawn is None:
+                    wanted.setdefault(file.sha256, (file.media_type, file.size))
+    _within_bounds(sum(len(data) for data in files.values()) + sum(n for _, n in wanted.values()),
+                   len(files) + len(wanted), len(wanted))
+    for sha256, (media_type, _) in sorted(wanted.items()):
+        files[evidence_name(sha256, media_type)] = read(ledger, sha256)[1]
+
+
+def _within_bounds(unpacked: int, members: int, evidence: int) -> None:
+    """A packet verify-packet reads whole (``MAX_UNPACKED``, ``MAX_MEMBERS``): else exit 2 at the
+    office, not at the reviewer's."""
+    from ..errors import InputError
+    from ..i18n import Msg
+    from . import verify_packet
+
+    if unpacked > verify_packet.MAX_UNPACKED or members > verify_packet.MAX_MEMBERS:
+        raise InputError(Msg("a packet within what verify-packet reads ({mb} MiB in {n} files): the evidence "
+                             "files ({count} of them) make it larger — make it without --with-evidence (the "
+                             "records still carry every file's hash), and hand the files over with `ledger "
+                             "evidence get`", mb=verify_packet.MAX_UNPACKED // 2**20, n=verify_packet.MAX_MEMBERS,
+                             count=evidence), field="--with-evidence")
+
+
 def _meta(ex: explain_report.Explanation, files: dict[str, bytes], policy_origin: str, bom: bool, scope: str,
-          proven: dict[str, list[str]]) -> bytes:
+          proven: dict[str, list[str]], with_evidence: bool = False) -> bytes:
     board, card = ex.board, ex.card
+    extra = {"with_evidence": True} if with_evidence else {}
     return (json.dumps({
         "packet": FORMAT, "scope": scope, "unit": card.unit, "track": card.track, "as_of": board.as_of.isoformat(),
         "known_at": board.known_at, "chain_hash": board.head[1],
         "policy": {"ref": board.policy.ref, "origin": policy_origin,
                    "sha256": hashlib.sha256(files["policy.yaml"]).hexdigest()},
         "streams": proven["full"], "withheld_streams": proven["withheld"], "csv_bom": bom,
-        "versions": {"ledger": __version__, "explanation": RENDERER}}, indent=2, ensure_ascii=False) + "\n").encode()
+        "versions": {"ledger": __version__, "explanation": RENDERER}, **extra}, indent=2,
+        ensure_ascii=False) + "\n").encode()
 
 
 def _readme(ex: explain_report.Explanation, files: dict[str, bytes], size: int, signer: Any) -> bytes:
@@ -266,7 +334,10 @@ stream_heads.json  a completeness proof for every stream read (its record count 
 ranks.json         (a unit's own packet) the unit's place in each rank table, as the office states it
 checkpoint.txt     the checkpoint (a C2SP signed note: tree size, Merkle root, stream-heads root,
                    chain hash, time, and the SHA-256 of manifest.json)
-events.jsonl       the unit's events, as `ledger import` reads them
+events.jsonl       the unit's events, as `ledger import` reads them (evidence records left out:
+                   `ledger attach` brings files, `import` does not)
+evidence-*         (a packet made with --with-evidence) each evidence file on the unit's events,
+                   named by its SHA-256: the file a record in records.jsonl attaches
 packet.json        what this packet is for, and the ledger and renderer versions that made it
 manifest.json      SHA-256 of every other file: the checkpoint's signature covers every byte
 

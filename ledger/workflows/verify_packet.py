@@ -9,7 +9,8 @@ dated before its last record); every stream the card reads — complete (stream 
 versions 1…count all there), proven absent, or (a unit's packet) its head proven; the policy
 file (the published record's text, the bundled file or the what-if's hash); the card scored
 again from the packet's records alone (a unit's packet: with its places as ``ranks.json``
-states them), compared with ``explanation.json``; ``events.jsonl``. Packets made before
+states them), compared with ``explanation.json``; ``events.jsonl``; every evidence file the packet
+carries (``evidence-<sha256><ext>``) against the record attaching it. Packets made before
 (``ledger-packet/2``: a JSON checkpoint, one path per record, an unsigned manifest) are still
 checked, their human-readable files only with ``--allow-unsigned``.
 """
@@ -106,6 +107,12 @@ class PacketFacts:
                    types: Iterable[str]) -> dict:
         return self.facts_for(units, year, as_of, known_at, types)
 
+    def evidence(self, unit: str, year: int, known_at: int | None) -> dict:
+        from ..projections.evidence import files_by_event
+        from ..store.eventstore import unit_stream
+
+        return files_by_event((r.data for r in self.records.get(unit_stream(unit, year), ())), known_at)
+
     def roster(self, known_at: int | None = None) -> dict:
         from ..projections.fact_view import roster_from
 
@@ -196,6 +203,7 @@ def _verify(path: str, files: dict[str, bytes], public: Any | None, allow_unsign
     places = _places(files, report) if unit_scope else None
     _rescore(files, meta, policy, known_at, streams, places, report)
 
+    _evidence(files, meta, by_revision, report)
     # the import file (and a packet before ledger-packet/3: its unsigned manifest)
     _events(files, meta, by_revision)
     if not current:
@@ -207,14 +215,50 @@ def _verify(path: str, files: dict[str, bytes], public: Any | None, allow_unsign
     return report
 
 
+def _evidence(files: dict[str, bytes], meta: dict[str, Any], by_revision: dict[int, Any], report: Report) -> None:
+    """Each evidence file the packet carries is the file its name's SHA-256 names, attached by a
+    proven record of a stream the packet carries in full, not withdrawn there, of the size and
+    kind the record says; a packet made ``with_evidence`` carries every such file."""
+    from ..projections.evidence import files_by_event
+    from .packets import evidence_name
+
+    streams = set(meta["streams"])
+    attached = {f.sha256: f for fs in files_by_event(
+        r.data for _, r in sorted(by_revision.items()) if r.stream in streams).values() for f in fs}
+    found = sorted(name for name in files if name.startswith("evidence-"))
+    for name in found:
+        data = files[name]
+        sha256 = hashlib.sha256(data).hexdigest()
+        file = attached.get(sha256)
+        if file is None or name != evidence_name(sha256, file.media_type):
+            raise CheckFailed(Msg("{name}: not an evidence file a proven record attaches (its SHA-256 is {sha256}: "
+                                  "the file changed, or added)", name=name, sha256=sha256))
+        if file.withdrawn is not None:
+            raise CheckFailed(Msg("{name}: the file was withdrawn at revision {revision}, yet the packet carries its "
+                                  "bytes", name=name, revision=file.withdrawn.revision))
+        if len(data) != file.size:
+            raise CheckFailed(Msg("{name}: {size} bytes, its record says {expected}", name=name, size=len(data),
+                                  expected=file.size))
+    if meta.get("with_evidence"):
+        for sha256, file in sorted(attached.items()):
+            if file.withdrawn is None and evidence_name(sha256, file.media_type) not in files:
+                raise CheckFailed(Msg("evidence file {sha256} ({name}, attached at revision {revision}) is missing from"
+                                      " a packet made with its evidence (removed)", sha256=sha256, name=file.name,
+                                      revision=file.revision))
+    if attached:
+        report.ok(f("evidence: {n} file(s) attached in the proven records, {carried} carried here, each the bytes of "
+                    "its SHA-256", n=len(attached), carried=len(found)))
+
+
 def _events(files: dict[str, bytes], meta: dict[str, Any], by_revision: dict[int, Any]) -> None:
     """events.jsonl holds the proven records' events, in order, as ``ledger import`` reads them:
     compared as values (its bytes are the manifest's), numbers the catalog keeps as decimals
     written as their text."""
-    from .packets import ENVELOPE
+    from .packets import ENVELOPE, importable
 
     streams = set(meta["streams"])
-    wanted = [r.data for _, r in sorted(by_revision.items()) if r.stream.startswith("unit:") and r.stream in streams]
+    wanted = [r.data for _, r in sorted(by_revision.items()) if r.stream.startswith("unit:") and r.stream in streams
+              and importable(r.type)]
     try:
         lines = files.get("events.jsonl", b"").decode().splitlines()
         given = [json.loads(line) for line in lines]
