@@ -31,11 +31,12 @@ from .store.url import StoreUrl, parse_store_url
 from .units import Unit
 
 if TYPE_CHECKING:
+    from .checkpoints import Checkpoint
     from .intake.batches import IntakeResult, PreparedRow
     from .intake.problems import Problems
     from .policies.model import Policy
     from .policies.registry import Entry, PolicyRegistry
-    from .projections.scoreboard import Scoreboard
+    from .projections.scoreboard import Scoreboard, Series
     from .projections.snapshot import Snapshot
     from .store.verify import VerifyResult
 
@@ -305,11 +306,29 @@ class Ledger:
 
     def scoreboard(self, policy: Policy, *, as_of: dt.date | None = None, known_at: str | int | None = None,
                    tracks: Iterable[str] | None = None, units: Iterable[str] | None = None,
-                   focus: str | None = None, on_unit: Callable[[int], None] | None = None) -> Scoreboard:
+                   focus: str | None = None, on_unit: Callable[[int], None] | None = None,
+                   lines: bool = True) -> Scoreboard:
         from .projections.scoreboard import build_scoreboard
 
         return build_scoreboard(self.view(known_at), policy, as_of=as_of,
-                                tracks=tracks, units=units, focus=focus, on_unit=on_unit)
+                                tracks=tracks, units=units, focus=focus, on_unit=on_unit, lines=lines)
+
+    def series(self, ref: str | None, file: str | None, *, last: dt.date | None = None,
+               known_at: str | int | None = None, tracks: Iterable[str] | None = None,
+               units: Iterable[str] | None = None, on_unit: Callable[[int], None] | None = None) -> Series:
+        """The month-end results of the policy year (those ending by ``last``), in one pass over
+        one snapshot; each month under the version `score --as-of` its last day would use."""
+        from .projections.scoreboard import Series, build_series, month_ends
+
+        year = self.policy(ref, file, as_of=last).year
+        by_version: dict[str, tuple[Policy, list[dt.date]]] = {}
+        for day in month_ends(year, last):
+            policy = self.policy(ref, file, as_of=day)
+            by_version.setdefault(policy.ref, (policy, []))[1].append(day)
+        view = self.view(known_at)
+        boards = [board for policy, days in by_version.values()
+                  for board in build_series(view, policy, days, tracks=tracks, units=units, on_unit=on_unit)]
+        return Series(sorted(boards, key=lambda b: b.as_of))
 
     # --- reading -----------------------------------------------------------------------
     def head(self) -> tuple[int, str]:
@@ -376,6 +395,16 @@ class Ledger:
 
         sizes = {*self.verify_at, *(size for _, size, _ in self.store.recorded_checkpoints())}
         self.last_verify = verify(self.store, on_progress, sizes)
+        return self.last_verify
+
+    def verify_since(self, checkpoint: Checkpoint, on_progress: Callable[[int], None] | None = None) -> VerifyResult:
+        """Only the records appended after ``checkpoint`` re-hashed, and the log proven to extend
+        it (``ledger.store.verify.verify_since``)."""
+        from .store.verify import verify_since
+
+        cp = checkpoint
+        self.last_verify = verify_since(self.store, cp.size, cp.root, cp.stream_heads_root, cp.streams, cp.chain_hash,
+                                        on_progress)
         return self.last_verify
 
 

@@ -84,7 +84,7 @@ RUNS: dict[str, list[list[str]]] = {
                ["attach", "jk-fgj-med-001", "{tmp}/units.csv"]],
     "evidence get": [["evidence", "get", "{receipt}", "--output", "{tmp}/取回.pdf"]],
     "evidence withdraw": [["evidence", "withdraw", "{receipt}", "--reason", "误传了个人信息"]],
-    "verify": [["verify"], ["verify", "--checkpoint", "{tmp}/cp.txt"]],
+    "verify": [["verify"], ["verify", "--checkpoint", "{tmp}/cp.txt"], ["verify", "--since", "{tmp}/cp.txt"]],
     "keys init": [["keys", "init", "--origin", "bgs.example.gov.cn/ledger"]],
     "checkpoint": [["checkpoint", "--output", "{tmp}/cp.txt"]],
     "prove consistency": [["prove", "consistency", "{tmp}/cp.txt", "{tmp}/cp.txt"]],
@@ -94,7 +94,8 @@ RUNS: dict[str, list[list[str]]] = {
     "policy list": [["policy", "list"]],
     "policy show": [["policy", "show", "jingkai-2021"]],
     "score": [["score", "--policy", p] for p in ("jingkai-2021", "jiangxian-2021", "daan-2021", "changbai-2020",
-                                                 "jilin-kjt-2019")],
+                                                 "jilin-kjt-2019")]
+    + [["score", "--policy", "jiangxian-2021", "--series", "monthly"]],
     "explain": [["explain", "da-zrj", "--policy", "daan-2021", "--as-of", "2022-01-31"],
                 ["explain", "kjt", "--policy", "jilin-kjt-2019", "--by", "division"]],
     "diff": [["diff", "--policy", "daan-2021", "--as-of", "2022-01-31", "--known-at", "6918"]],

@@ -481,14 +481,15 @@ def show(report: str, fmt: str, value: Any, output: str | None = None, *, bom: b
 
 
 def board(c: Context, policy_ref: str | None, policy_file: str | None, as_of: str | None, known_at: str | None,
-          track: str | None, unit: str | None, focus: str | None = None) -> Scoreboard:
+          track: str | None, unit: str | None, focus: str | None = None, lines: bool = True) -> Scoreboard:
+    """``lines=False``: a score table's board (no explanation lines: its memory stays flat)."""
     day = parse_date(as_of, "--as-of")
     pol = c.ledger.policy(policy_ref, policy_file, as_of=day)
     progress = Progress(i18n.f("scoring {policy} (units read)", policy=pol.ref))
     try:
         return c.ledger.scoreboard(pol, as_of=day, known_at=known_at,
                                    tracks=[track] if track else None, units=[unit] if unit else None,
-                                   focus=focus, on_unit=progress.advance)
+                                   focus=focus, on_unit=progress.advance, lines=lines)
     finally:
         progress.close()
 

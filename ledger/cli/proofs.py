@@ -178,13 +178,20 @@ def extend_verify(command: click.Command) -> None:
     command.params.append(click.Option(["--checkpoint", "checkpoint_files"], multiple=True, metavar="FILE",
                                        help="a checkpoint file the log must match (exit 1 if not)"))
     command.params.append(click.Option(["--key", "key"], metavar="FILE.pub", help=KEY_HELP))
+    command.params.append(click.Option(["--since", "since"], metavar="FILE",
+                                       help="re-hash only what was appended after this checkpoint and prove the log "
+                                            "extends it (--checkpoint is the full check)"))
 
     @click.pass_context
-    def callback(ctx: click.Context, checkpoint_files: tuple[str, ...], key: str | None, **kwargs: Any) -> None:
+    def callback(ctx: click.Context, checkpoint_files: tuple[str, ...], key: str | None, since: str | None,
+                 **kwargs: Any) -> None:
         from .. import checkpoints, signing
         from ..workflows.rollback import rollback_lines
 
         c = ctx.obj
+        if since is not None:
+            _verify_since(c, since, key, checkpoint_files, kwargs.get("anchors", ()))
+            return
         files = [checkpoints.Checkpoint.read(path) for path in checkpoint_files]  # bad files: exit 2 first
         public = _public_key(key)
         state = signing.OfficeState(signing.state_dir())
@@ -214,6 +221,57 @@ def extend_verify(command: click.Command) -> None:
             click.echo(line)
 
     command.callback = callback
+
+
+def _verify_since(c: Any, path: str, key: str | None, checkpoint_files: tuple[str, ...], anchors: Any) -> None:
+    """`verify --since F`: F read and its signature checked (required with --key); the records
+    after its size re-hashed and the log proven to extend it (``Ledger.verify_since``); the store
+    compared with the office's last signed checkpoint as every signing path does (a consistency
+    proof over the stored tree)."""
+    from .. import checkpoints, signing
+    from ..i18n import f
+    from .base import Progress, error_text
+
+    if checkpoint_files or anchors:
+        raise InputError("--since alone: --checkpoint and --expect are the full check's", field="--since",
+                         problem=True)
+    cp = checkpoints.Checkpoint.read(path)  # a bad file: exit 2
+    signature = checkpoints.check_signature(cp, _public_key(key), path, required=key is not None)
+    progress = Progress("verifying")
+    try:
+        result = c.ledger.verify_since(cp, progress.advance)
+    finally:
+        progress.close()
+    if not result.ok:
+        click.echo(f("TAMPERED: {problem}", problem=tr(result.problem)), err=True)
+        if result.evidence is not None and result.evidence.bad_file is not None:
+            click.echo(f("first bad evidence file: {file} (all {records} records intact)",
+                         file=result.evidence.bad_file, records=result.records))
+        elif result.bad_revision is not None:
+            click.echo(f("first bad revision: {revision}", revision=result.bad_revision))
+        else:
+            click.echo(f("first bad record: none (the records checked are intact; an index table, the head or the "
+                         "tree before the checkpoint was altered)"))
+        sys.exit(1)
+    click.echo(f("ok: the log extends checkpoint {path} (size {size}, {signature}): the {count} record(s) appended "
+                 "since re-hashed; head revision {revision} {hash}", path=path, size=cp.size, signature=tr(signature),
+                 count=result.records, revision=result.revision, hash=result.hash))
+    if result.tree is not None:
+        click.echo(f("merkle: size {size} root {root}; stream heads root {heads} ({streams} streams)",
+                     size=result.tree.size, root=result.tree.root, heads=result.tree.heads_root,
+                     streams=result.tree.streams))
+    if result.evidence is not None:
+        click.echo(f("evidence: {files} files, {bytes} bytes; those attached since the checkpoint re-hashed",
+                     files=result.evidence.files, bytes=result.evidence.bytes))
+    state = signing.OfficeState(signing.state_dir())
+    finding = signing.compare(c.ledger.store, state)
+    if finding is not None and not finding.extends:
+        click.echo(f("TAMPERED: {problem}", problem=error_text(CheckFailed(finding.problem()))), err=True)
+        sys.exit(1)
+    if finding is not None:
+        click.echo(f("office's last signed checkpoint ({path}: {size} records, {time}): the log extends it ({since} "
+                     "record(s) since)", path=finding.where, size=finding.last.size, time=finding.last.time,
+                     since=finding.size - finding.last.size))
 
 
 @click.group("prove", cls=CommandGroup)

@@ -9,10 +9,12 @@ import click
 
 from .. import i18n
 from ..errors import InputError
+from ..i18n import Msg
 from ..reports import explain as explain_report
 from ..reports import scores as score_report
 from .base import (
     Context,
+    Progress,
     as_of_options,
     board,
     bom_option,
@@ -27,6 +29,10 @@ from .base import (
 
 if TYPE_CHECKING:
     from ..projections.scoreboard import Scoreboard
+
+
+SERIES = ("monthly",)
+"""What `score --series` offers: the month-ends of the policy year."""
 
 
 def _warn_about_dates(board: Scoreboard) -> None:
@@ -50,13 +56,19 @@ def _warn_about_dates(board: Scoreboard) -> None:
               help="order of the rows: rank (1 first) or total (highest first)")
 @click.option("--lowest", type=click.IntRange(min=1), metavar="N", help="only the N units with the lowest totals")
 @click.option("--output", help="write to this file instead of stdout")
+@click.option("--series", type=click.Choice(SERIES), metavar="monthly",
+              help="the results at each month-end of the policy year, in one pass (each as --as-of that day "
+                   "would give; with --as-of, the month-ends up to it)")
 @bom_option
 @pass_ctx
 def score(c: Context, policy_ref: str | None, policy_file: str | None, track: str | None, unit: str | None,
           as_of: str | None, known_at: str | None, fmt: str, sort: str, lowest: int | None,
-          output: str | None, no_bom: bool) -> None:
+          output: str | None, series: str | None, no_bom: bool) -> None:
     """Scores of every unit of every track (or the ones asked for)."""
-    scored = board(c, policy_ref, policy_file, as_of, known_at, track, unit)
+    if series:
+        _series(c, policy_ref, policy_file, track, unit, as_of, known_at, fmt, sort, lowest, output, no_bom)
+        return
+    scored = board(c, policy_ref, policy_file, as_of, known_at, track, unit, lines=False)
     _warn_about_dates(scored)
     if lowest is not None or sort != "rank":
         if fmt == "json":  # the published shape: rows in rank order; --lowest only filters
@@ -68,6 +80,29 @@ def score(c: Context, policy_ref: str | None, policy_file: str | None, track: st
         show("score", fmt, scored, output, bom=not no_bom, sort=sort, lowest=lowest)
         return
     show("score", fmt, scored, output, bom=not no_bom)
+
+
+def _series(c: Context, policy_ref: str | None, policy_file: str | None, track: str | None, unit: str | None,
+            as_of: str | None, known_at: str | None, fmt: str, sort: str, lowest: int | None,
+            output: str | None, no_bom: bool) -> None:
+    """`score --series monthly`: one pass over the year, each month-end as `score --as-of` it."""
+    if lowest is not None or sort != "rank":
+        raise InputError("no --sort or --lowest with --series (each month's rows are in rank order)",
+                         field="--sort" if sort != "rank" else "--lowest")
+    from ..reports import formats as registry
+
+    if fmt not in registry.formats("series"):
+        choices = ", ".join(registry.formats("series"))
+        raise InputError(Msg("one of the formats of a series: {formats}", formats=choices), field="--format",
+                         got=repr(fmt))
+    progress = Progress("scoring the month-ends (units read)")
+    try:
+        found = c.ledger.series(policy_ref, policy_file, last=parse_date(as_of, "--as-of"), known_at=known_at,
+                                tracks=[track] if track else None, units=[unit] if unit else None,
+                                on_unit=progress.advance)
+    finally:
+        progress.close()
+    show("series", fmt, found, output, bom=not no_bom)
 
 
 PER_TRACK_FORMATS = ("table", "md", "html")

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import typing
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -196,8 +196,13 @@ def _roster_from(records: Iterable[Record]) -> dict[str, Unit]:
 
 
 READ_BATCH = 250
-"""Unit streams read in one read transaction (``EventStore.stream_states``): a bounded number of
-stored records held at once."""
+"""Unit streams read in one read transaction (``EventStore.stream_states``)."""
+
+BATCH_RECORDS = 20_000
+"""Stored records a scoring batch reads at most (``FactView.unit_batches``): what bounds the facts
+held at once however many events a unit's year holds (a unit whose stream alone holds more is a
+batch of its own). About 10 MB of facts; a batch costs one read transaction, so much smaller
+batches cost reading time (measured: ~5 % at 2,000 records)."""
 
 _SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder(parse_float=Decimal).scan_once  # type: ignore[attr-defined]
 """``codec.loads``'s decoder without its wrapper (a third of its time): a stored record is one
@@ -346,6 +351,25 @@ class FactView:
                 if on_unit:
                     on_unit(1)
         return out
+
+    def unit_batches(self, units: Iterable[str], year: int, budget: int | None = None) -> Iterator[list[str]]:
+        """``units`` in order, in batches whose year streams hold at most ``budget`` records
+        (default ``BATCH_RECORDS``) and ``READ_BATCH`` streams together, by the stream index (one
+        indexed read: a stream's length now bounds it at any known-at)."""
+        budget = BATCH_RECORDS if budget is None else budget
+        units = list(units)
+        heads = self.store.stream_heads(unit_stream(u, year) for u in units)
+        batch: list[str] = []
+        held = 0
+        for u in units:
+            size = heads.get(unit_stream(u, year), (0, None))[0]
+            if batch and (held + size > budget or len(batch) >= READ_BATCH):
+                yield batch
+                batch, held = [], 0
+            batch.append(u)
+            held += size
+        if batch:
+            yield batch
 
     def facts_uncached(self, unit: str, year: int, as_of: dt.date | None, known_at: int | None,
                        types: Iterable[str] | None = None) -> list[Fact]:

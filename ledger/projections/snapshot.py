@@ -8,7 +8,7 @@ snapshot, not the ``Ledger`` facade, so they can neither write nor drift to a la
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +44,16 @@ class Snapshot:
     def facts_for(self, units: Iterable[str], year: int, as_of: dt.date | None, types: Iterable[str] | None = None,
                   on_unit: Callable[[int], None] | None = None) -> dict[str, list[Fact]]:
         return self.facts_view.facts_for(units, year, as_of, self.known_at, types, on_unit)
+
+    def unit_batches(self, units: Iterable[str], year: int) -> Iterator[list[str]]:
+        """``units`` in order, in batches of a bounded number of stored records (what scoring
+        reads and holds at once)."""
+        return self.facts_view.unit_batches(units, year)
+
+    @property
+    def keeps_facts(self) -> bool:
+        """Whole streams' facts are kept across reads (a long-running server's map)."""
+        return self.facts_view.kept is not None
 
     def peer_facts(self, units: Iterable[str], year: int, as_of: dt.date | None,
                    types: Iterable[str]) -> dict[str, list[Fact]]:

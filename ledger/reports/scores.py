@@ -19,7 +19,7 @@ from .xlsx import Table, workbook_bytes, write_workbook
 
 if TYPE_CHECKING:
     from ..policies.model import Policy
-    from ..projections.scoreboard import Scoreboard
+    from ..projections.scoreboard import Scoreboard, Series
     from ..projections.scoring import ScoreCard
 
 FIXED = ["rank", "unit", "name"]
@@ -139,9 +139,7 @@ def as_table(board: Scoreboard, sort: str = "rank", lowest: int | None = None, w
 @renders("score", "json")
 def as_json(board: Scoreboard) -> str:
     doc = {"policy": board.policy.ref, "as_of": board.as_of.isoformat(), "known_at": board.known_at,
-           "head": board.envelope()["head"],
-           "rows": [card.to_row() for cards in board.cards.values()
-                    for card in sorted(cards, key=lambda c: (c.rank or 10**9, c.unit))]}
+           "head": board.envelope()["head"], "rows": json_rows(board)}
     return render.to_json(doc)
 
 
@@ -188,3 +186,100 @@ def write_xlsx(board: Scoreboard, path: str | BinaryIO) -> None:
 def as_xlsx(board: Scoreboard) -> bytes:
     book = _summary(board)
     return workbook_bytes(_sheets(board), book["notes"], summary=book["summary"], title=book["title"])
+
+
+# --- a series of month-end results (`score --series monthly`) ------------------------------
+SERIES_ROW = ("unit", "track", "total", "rank", "grade")
+"""The keys of a series row (CLI.md): a score row without the indicators."""
+
+
+def series_rows(board: Scoreboard) -> list[dict[str, Any]]:
+    """The board's rows as `score --format json` orders them, with the series' keys only."""
+    return [{key: row[key] for key in SERIES_ROW} for row in json_rows(board)]
+
+
+def json_rows(board: Scoreboard) -> list[dict[str, Any]]:
+    return [card.to_row() for cards in board.cards.values()
+            for card in sorted(cards, key=lambda c: (c.rank or 10**9, c.unit))]
+
+
+@renders("series", "json")
+def series_json(series: Series) -> str:
+    """``{"policy", "known_at", "series": [{"as_of", "rows"}]}``; a month scored under another
+    version than the last month's names it (``"policy"`` in its entry)."""
+    top = series.policy.ref
+    entries = [{"as_of": board.as_of.isoformat(), **({"policy": board.policy.ref} if board.policy.ref != top else {}),
+                "rows": series_rows(board)} for board in series.boards]
+    return render.to_json({"policy": top, "known_at": series.known_at, "series": entries})
+
+
+def series_provenance(series: Series) -> str:
+    _rev, digest = series.head
+    first, last = series.boards[0].as_of.isoformat(), series.boards[-1].as_of.isoformat()
+    line = i18n.f("policy {ref} · month-ends {first} to {last} · known at revision {known_at} · chain hash {hash}",
+                  ref=series.policy.ref, first=first, last=last, known_at=series.known_at, hash=digest[:16])
+    other = [b for b in series.boards if b.policy.ref != series.policy.ref]
+    if other:
+        line += " · " + i18n.f("scored under {ref}: {months}", ref=other[0].policy.ref,
+                               months=", ".join(b.as_of.isoformat() for b in other))
+    return line
+
+
+def _series_tracks(series: Series) -> list[str]:
+    return list(dict.fromkeys(t for board in series.boards for t in board.cards))
+
+
+def _series_table(series: Series, track_id: str, workbook: bool = False) -> tuple[list[str], list[list[Any]]]:
+    """One row per unit: its total at each month-end, ordered by the last month's rank."""
+    fixed = XLSX_FIXED if workbook else [_(h) for h in FIXED]
+    headers = fixed + [board.as_of.strftime("%m-%d") for board in series.boards]
+    totals: dict[str, dict[Any, Any]] = {}
+    names: dict[str, str] = {}
+    for board in series.boards:
+        for card in board.cards.get(track_id, []):
+            totals.setdefault(card.unit, {})[board.as_of] = card.total
+            names[card.unit] = card.name
+    last = {card.unit: card.rank for card in series.boards[-1].cards.get(track_id, [])}
+    order = sorted(totals, key=lambda u: (last.get(u) or 10**9, u))
+    rows = [[last.get(u), u, names[u]] + [totals[u].get(board.as_of) for board in series.boards] for u in order]
+    return headers, rows
+
+
+@renders("series", "table")
+def series_table(series: Series, width: int | None = None) -> str:
+    out = []
+    for track_id in _series_tracks(series):
+        track = series.policy.track(track_id)
+        headers, rows = _series_table(series, track_id)
+        out.append(f"{series.policy.title} — {track.name} ({track_id}) · {_('month-end totals')}")
+        out.append(render.table([[render.number_text(v) for v in row] for row in rows], headers))
+        out.append("")
+    out.append(series_provenance(series))
+    return "\n".join(out)
+
+
+@renders("series", "csv")
+def series_csv(series: Series) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["policy", "as_of", "known_at", "track", "rank", "unit", "name", "total", "grade"])
+    for board in series.boards:
+        for track_id, cards in board.cards.items():
+            for card in sorted(cards, key=lambda c: (c.rank or 10**9, c.unit)):
+                writer.writerow(csv_row([board.policy.ref, board.as_of.isoformat(), board.known_at, track_id,
+                                         card.rank, card.unit, card.name, card.total, card.grade or ""]))
+    return buffer.getvalue()
+
+
+@renders("series", "xlsx", binary=True)
+def series_xlsx(series: Series) -> bytes:
+    sheets = []
+    for track_id in _series_tracks(series):
+        track = series.policy.track(track_id)
+        headers, rows = _series_table(series, track_id, workbook=True)
+        sheets.append(Table(track.name if i18n.is_zh() else track_id, headers, rows,
+                            title=f"{series.policy.title} — {track.name}"))
+    notes = [series_provenance(series)]
+    summary = summary_pairs(series.policy, series.boards[-1].as_of, series.known_at, series.head)
+    return workbook_bytes(sheets, notes, summary=summary, title=i18n.f("{policy}: month-end totals",
+                                                                       policy=series.policy.title))

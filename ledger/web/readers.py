@@ -4,7 +4,6 @@ from the read models and workflows the CLI uses."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -120,20 +119,13 @@ def story(ledger: Ledger, event_id: str) -> Story:
 
 
 # --- the monthly trend ----------------------------------------------------------------------
-def month_ends(year: int, last: dt.date | None = None) -> list[dt.date]:
-    ends = [dt.date(year, m, calendar.monthrange(year, m)[1]) for m in range(1, 13)]
-    return [d for d in ends if last is None or d <= last] or ends[:1]
-
-
 def trend(ledger: Ledger, policy: Policy, unit: str, track: str | None, known_at: str | None,
           last: dt.date | None = None) -> list[tuple[dt.date, Decimal]]:
-    """The unit's total at each month-end of the policy year (as known at ``known_at``): one
-    focused scoring per month, over one pinned snapshot."""
-    from ..projections.scoreboard import build_scoreboard
+    """The unit's total at each month-end of the policy year (as known at ``known_at``): the
+    series `score --series monthly` computes — its facts read once, scored at every month-end —
+    focused on the unit (peers only through their rank inputs), over one pinned snapshot."""
+    from ..projections.scoreboard import build_series, month_ends
 
-    view = ledger.view(known_at)
-    points = []
-    for day in month_ends(policy.year, last):
-        board = build_scoreboard(view, policy, as_of=day, tracks=[track] if track else None, focus=unit)
-        points.append((day, board.card(unit, track).total))
-    return points
+    boards = build_series(ledger.view(known_at), policy, month_ends(policy.year, last),
+                          tracks=[track] if track else None, focus=unit)
+    return [(board.as_of, board.card(unit, track).total) for board in boards]

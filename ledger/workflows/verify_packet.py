@@ -22,7 +22,7 @@ import hashlib
 import json
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -84,8 +84,13 @@ def _files(path: str) -> dict[str, bytes]:
 class PacketFacts:
     """The fact view over the packet's records (what ``FactView`` is over a store)."""
 
+    kept = None  # nothing kept across reads: the packet's records are all in memory already
+
     def __init__(self, records: dict[str, list[Any]]):
         self.records = records
+
+    def unit_batches(self, units: Iterable[str], year: int) -> Iterator[list[str]]:
+        yield list(units)  # a packet holds a card's streams: one batch
 
     def _stream(self, stream: str, known_at: int | None, types: Iterable[str] | None) -> list[Any]:
         topics = None if types is None else set(types) | {"retraction", "correction"}

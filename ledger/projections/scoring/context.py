@@ -32,13 +32,17 @@ class Site(Protocol):
 
 
 class Ctx:
-    __slots__ = ("as_of", "year", "cal", "version", "ranks", "resolve")
+    __slots__ = ("as_of", "year", "cal", "version", "ranks", "resolve", "explain")
 
     def __init__(self, as_of: dt.date, year: int, cal: WorkCalendar, version: int) -> None:
         self.as_of = as_of
         self.year = year
         self.cal = cal
         self.version = version
+        self.explain = True
+        """False when the cards' lines are dropped once scored (a score table, a series): a rule
+        may then leave out its 0-point lines and the event ids behind a line — never a line
+        that moves points, whose deltas make the indicator's total."""
         self.ranks: dict[int, dict[str, tuple[int, Any, int]]] = {}
         self.resolve: Callable[[str, UnitFacts], IndicatorScore] | None = None
         """Another indicator's score for the unit (formulas over indicators; set by the engine)."""

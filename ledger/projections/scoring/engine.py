@@ -11,7 +11,7 @@ exactly.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -458,38 +458,11 @@ def _grade(grades: list[tuple[Decimal | None, str]] | None, total: Decimal) -> s
     return None
 
 
-def _prepare(policy: M.Policy, track_id: str, units: Iterable[Unit], facts_by_unit: Mapping[str, Iterable[Fact]],
-             as_of: dt.date) -> tuple[CompiledTrack, Ctx, list[tuple[Unit, UnitFacts]]]:
-    ct = compile_track(policy, track_id, as_of)
-    ctx = Ctx(as_of, ct.year, ct.cal, ct.version)
-    ctx.resolve = _resolver(ct, ctx)
-    indexed: list[tuple[Unit, UnitFacts]] = []
-    for u in units:
-        uf = UnitFacts(facts_by_unit.get(u.id, ()), as_of)
-        uf.cache["unit_id"] = u.id
-        indexed.append((u, uf))
-    return ct, ctx, indexed
-
-
-def _rank_tables(ct: CompiledTrack, ctx: Ctx, indexed: list[tuple[Unit, UnitFacts]],
-          places: Mapping[int, tuple[int, int]] | None) -> None:
-    """Every rank table of the track in ``ctx.ranks``: unit → (place, measure, number ranked)."""
-    for rk in ct.ranks:
-        measures = []
-        for u, uf in indexed:
-            m = rk.measure(ctx, uf)
-            if m is not None:
-                measures.append((u.id, m))
-        if places is not None:
-            given = places.get(rk.key)
-            ctx.ranks[rk.key] = {uid: (given[0], m, given[1]) for uid, m in measures} if given else {}
-            continue
-        n = len(measures)
-        values = sorted((m[0] for _uid, m in measures), reverse=rk.desc)
-        first_pos: dict[Decimal, int] = {}
-        for i, v in enumerate(values):
-            first_pos.setdefault(v, i + 1)
-        ctx.ranks[rk.key] = {uid: (first_pos[m[0]], m, n) for uid, m in measures}
+FactBatches = Callable[[frozenset[str] | None], Iterable[Mapping[str, Iterable[Fact]]]]
+"""How the streaming scorers read facts: called with the fact types wanted (None: every type the
+track reads), it yields the units' facts a bounded batch at a time (unit id → that unit's
+effective facts for the policy year), each unit once, units absent from every batch having none.
+Called once for the rank pass (with the rank-based indicators' types) and once for the cards."""
 
 
 def focus_places(policy: M.Policy, track_id: str, units: Iterable[Unit], facts_by_unit: Mapping[str, Iterable[Fact]],
@@ -497,8 +470,8 @@ def focus_places(policy: M.Policy, track_id: str, units: Iterable[Unit], facts_b
     """``unit``'s (place, number ranked) in each of the track's rank tables it is ranked in,
     by the table's key: what ``score_track(places=…)`` takes instead of the peers' facts.
     ``facts_by_unit`` need only cover ``rank_fact_types``."""
-    ct, ctx, indexed = _prepare(policy, track_id, units, facts_by_unit, as_of)
-    _rank_tables(ct, ctx, indexed, None)
+    ct, ctx = _context(policy, track_id, as_of)
+    _rank_tables(ct, ctx, [(u, UnitFacts(facts_by_unit.get(u.id, ()), as_of)) for u in units], keep_ids=True)
     return {key: (table[unit][0], table[unit][2]) for key, table in ctx.ranks.items() if unit in table}
 
 
@@ -523,75 +496,200 @@ def score_track(
     ``places`` (with ``focus``): the focus unit's (place, number ranked) in each rank table, by
     the table's key (``focus_places``), given instead of measured from peers whose facts are
     not there (a unit's own packet carries no other unit's records).
-    """
-    ct, ctx, indexed = _prepare(policy, track_id, units, facts_by_unit, as_of)
-    _rank_tables(ct, ctx, indexed, places)
 
-    cards = []
-    for u, uf in indexed:
-        if focus is not None and u.id not in focus:
-            continue
-        lines: list[Line] = []
-        scores = [_eval_node(nd, ctx, uf, lines) for nd in ct.nodes]
-        total = sum((s.points for s in scores), ZERO)
-        if ct.rounding is not None and ct.rounding(total) != total:
-            r = ct.rounding(total)
-            lines.append(Line(None, r - total, "rounding", None, None, None,
-                              f"track {ct.id} total rounded {ct.rounding.text}", None, ctx.version))
-            total = r
-        if ct.floor is not None and total < ct.floor:
-            lines.append(Line(None, ct.floor - total, "floor", None, None, None,
-                              as_of_note(f"track {ct.id} floors at {fmt(ct.floor)}", "floor {amount} from {since}",
-                                         ct.given[0]), None, ctx.version))
-            total = ct.floor
-        if ct.cap is not None and total > ct.cap:
-            lines.append(Line(None, ct.cap - total, "cap", None, None, None,
-                              as_of_note(Detail("track {track} capped at {cap}", track=ct.id, cap=fmt(ct.cap)),
-                                         "cap {amount} from {since}", ct.given[1]), None, ctx.version))
-            total = ct.cap
-        vetoed = False
-        veto_reasons = []
-        for cond in ct.vetoes:
-            hits = cond.hits(uf, ctx.year)
-            if hits:
-                vetoed = True
-                veto_reasons.append(cond.reason)
-                f = hits[-1] if cond.min_count > 1 else hits[0]
-                lines.append(Line(None, ZERO, "veto", f.id, f.type, f.date, cond.reason, f.source,
-                                  ctx.version, f.corrections, Detail("一票否决: {reason}", reason=cond.reason),
-                                  tuple(h.id for h in hits)))
-        downgraded = False
-        down_reasons = []
-        for cond in ct.downgrades:
-            if cond.matcher is None:
-                assert cond.total_below is not None
-                if total < cond.total_below:
-                    downgraded = True
-                    down_reasons.append(cond.reason)
-                    lines.append(Line(None, ZERO, "downgrade", None, None, None, cond.reason, None,
-                                      ctx.version, (), as_of_note(Detail("total {total} < {below}", total=fmt(total),
-                                                                         below=fmt(cond.total_below)),
-                                                                  "threshold {amount} from {since}", cond.total_below)))
-                continue
-            hits = cond.hits(uf, ctx.year)
-            if hits:
-                downgraded = True
-                down_reasons.append(cond.reason)
-                f = hits[cond.min_count - 1]
-                lines.append(Line(None, ZERO, "downgrade", f.id, f.type, f.date, cond.reason, f.source,
-                                  ctx.version, f.corrections, Detail("直接降档: {reason}", reason=cond.reason),
-                                  tuple(h.id for h in hits)))
-        cite_corrections(lines, uf)
-        grade = _grade(ct.grades, total)
-        if vetoed and ct.veto_grade is not None:
-            grade = ct.veto_grade
-        pending, final_on = _pending(ct, ctx, uf)
-        cards.append(ScoreCard(u.id, u.name, ct.id, ct.policy_ref, ct.version, total, ct.max, grade,
-                               vetoed, downgraded, None, scores, lines, veto_reasons, down_reasons, pending,
-                               final_on, ct.places))
+    Every fact is held at once here; ``score_batches`` scores the same in bounded memory.
+    """
+    ct, ctx = _context(policy, track_id, as_of)
+    units = list(units)
+    indexed = [(u, UnitFacts(facts_by_unit.get(u.id, ()), as_of)) for u in units]
+    _rank_tables(ct, ctx, indexed, keep_ids=True, places=places)
+    cards = [_card(ct, ctx, u, uf) for u, uf in indexed if focus is None or u.id in focus]
     if focus is None:
         _rank(ct, cards)
     return cards
+
+
+def score_batches(policy: M.Policy, track_id: str, units: Iterable[Unit], read: FactBatches, as_of: dt.date,
+                  *, lines: bool = True) -> list[ScoreCard]:
+    """``score_track`` of every unit, in bounded memory: the facts come from ``read`` a batch at a
+    time and no unit's facts outlive its card. Peers enter only as per-unit aggregates — each
+    rank-based indicator's measure of every unit, taken in a first pass over the rank types'
+    facts alone (none: no such pass), and the cards' totals and values for the places. With
+    ``lines=False`` each card keeps only its track-level lines (veto, downgrade, the track's cap,
+    floor, rounding: a few, which a score table's 否决 column reads) once it is scored — its
+    indicators' lines name every ticket behind a rate — and the rank tables keep values only."""
+    return score_series(policy, track_id, units, read, [as_of], lines=lines)[as_of]
+
+
+def score_series(policy: M.Policy, track_id: str, units: Iterable[Unit], read: FactBatches,
+                 as_ofs: Sequence[dt.date], *, lines: bool = False, focus: Collection[str] | None = None,
+                 totals: bool = False) -> dict[dt.date, list[ScoreCard]]:
+    """``score_batches`` at several dates in one pass: each unit's facts are read once (``read``
+    must give them as of the latest date at least) and scored at every date, each date seeing
+    the facts dated by it (as ``score_track`` at that date would: the fact view's cut is a
+    date filter). Cards per date, in ``units`` order. ``focus``: as ``score_track``'s (only
+    those units get cards, and ``read(None)`` need give only theirs). ``totals``: the cards
+    keep their totals, grades and places only — no lines, and of their indicators only those
+    reporting a value (what places a value-only track) — for a series of many dates."""
+    units = list(units)
+    dates = sorted(set(as_ofs))
+    contexts = {day: _context(policy, track_id, day, explain=lines) for day in dates}
+    ranked = [day for day in dates if contexts[day][0].ranks]
+    if ranked:
+        types = frozenset(t for day in ranked for rk in contexts[day][0].ranks for t in rk.measured_types())
+        measured = _unit_facts(units, read(types), ranked, types)
+        tables = {day: _RankTables(contexts[day][0]) for day in ranked}
+        for u, by_day in measured:
+            for day, uf in by_day.items():
+                tables[day].measure(contexts[day][1], u, uf, lines)
+        for day, table in tables.items():
+            table.done(contexts[day][1])
+    cards: dict[dt.date, list[ScoreCard]] = {day: [] for day in dates}
+    scored = units if focus is None else [u for u in units if u.id in focus]
+    for u, by_day in _unit_facts(scored, read(None), dates, None):
+        for day, uf in by_day.items():
+            ct, ctx = contexts[day]
+            card = _card(ct, ctx, u, uf)
+            if totals:
+                card.lines = []
+                card.indicators = [i for top in card.indicators for i in top.walk() if i.reports]
+            elif not lines:
+                card.lines = [ln for ln in card.lines if ln.indicator is None]
+            cards[day].append(card)
+    if focus is None:
+        for day in dates:
+            _rank(contexts[day][0], cards[day])
+    return cards
+
+
+def _context(policy: M.Policy, track_id: str, as_of: dt.date, explain: bool = True) -> tuple[CompiledTrack, Ctx]:
+    ct = compile_track(policy, track_id, as_of)
+    ctx = Ctx(as_of, ct.year, ct.cal, ct.version)
+    ctx.resolve = _resolver(ct, ctx)
+    ctx.explain = explain
+    return ct, ctx
+
+
+def _unit_facts(units: list[Unit], batches: Iterable[Mapping[str, Iterable[Fact]]], dates: list[dt.date],
+                types: frozenset[str] | None) -> Iterator[tuple[Unit, dict[dt.date, UnitFacts]]]:
+    """Each unit with its facts indexed as of each of ``dates`` (ascending), in ``units`` order, a
+    batch at a time; a unit's facts are indexed once, the earlier dates' views cut from the
+    latest's. ``types``: only facts of those types are indexed."""
+    pending = {u.id: u for u in units}
+    order = {u.id: i for i, u in enumerate(units)}
+    last = dates[-1]
+    for batch in batches:
+        for unit_id in sorted((k for k in batch if k in pending), key=order.__getitem__):
+            u = pending.pop(unit_id)
+            yield u, _by_day(UnitFacts(batch[unit_id], last, types), dates)
+    for u in units:  # units no batch named have no facts
+        if u.id in pending:
+            yield u, _by_day(UnitFacts((), last, types), dates)
+
+
+def _by_day(latest: UnitFacts, dates: list[dt.date]) -> dict[dt.date, UnitFacts]:
+    return {day: latest if day == dates[-1] else latest.until(day) for day in dates}
+
+
+class _RankTables:
+    """A track's rank-based indicators at one date: every unit's measure, then the places."""
+
+    def __init__(self, ct: CompiledTrack) -> None:
+        self.ct = ct
+        self.measures: list[list[tuple[str, tuple[Decimal, tuple[str, ...]]]]] = [[] for _ in ct.ranks]
+
+    def measure(self, ctx: Ctx, u: Unit, uf: UnitFacts, keep_ids: bool) -> None:
+        uf.cache["unit_id"] = u.id
+        for rk, found in zip(self.ct.ranks, self.measures, strict=True):
+            m = rk.measure(ctx, uf)
+            if m is not None:
+                found.append((u.id, m if keep_ids else (m[0], ())))
+
+    def done(self, ctx: Ctx, places: Mapping[int, tuple[int, int]] | None = None) -> None:
+        """The places in ``ctx.ranks`` (unit → (place, measure, number ranked)); ``places``: one
+        unit's given instead (``score_track``'s)."""
+        for rk, measures in zip(self.ct.ranks, self.measures, strict=True):
+            if places is not None:
+                given = places.get(rk.key)
+                ctx.ranks[rk.key] = {uid: (given[0], m, given[1]) for uid, m in measures} if given else {}
+                continue
+            n = len(measures)
+            values = sorted((m[0] for _uid, m in measures), reverse=rk.desc)
+            first_pos: dict[Decimal, int] = {}
+            for i, v in enumerate(values):
+                first_pos.setdefault(v, i + 1)
+            ctx.ranks[rk.key] = {uid: (first_pos[m[0]], m, n) for uid, m in measures}
+        self.measures = []
+
+
+def _rank_tables(ct: CompiledTrack, ctx: Ctx, indexed: Iterable[tuple[Unit, UnitFacts]], keep_ids: bool,
+                 places: Mapping[int, tuple[int, int]] | None = None) -> None:
+    tables = _RankTables(ct)
+    for u, uf in indexed:
+        tables.measure(ctx, u, uf, keep_ids)
+    tables.done(ctx, places)
+
+
+def _card(ct: CompiledTrack, ctx: Ctx, u: Unit, uf: UnitFacts) -> ScoreCard:
+    """One unit's card (its rank among the track's units is set later, by ``_rank``)."""
+    uf.cache["unit_id"] = u.id
+    lines: list[Line] = []
+    scores = [_eval_node(nd, ctx, uf, lines) for nd in ct.nodes]
+    total = sum((s.points for s in scores), ZERO)
+    if ct.rounding is not None and ct.rounding(total) != total:
+        r = ct.rounding(total)
+        lines.append(Line(None, r - total, "rounding", None, None, None,
+                          f"track {ct.id} total rounded {ct.rounding.text}", None, ctx.version))
+        total = r
+    if ct.floor is not None and total < ct.floor:
+        lines.append(Line(None, ct.floor - total, "floor", None, None, None,
+                          as_of_note(f"track {ct.id} floors at {fmt(ct.floor)}", "floor {amount} from {since}",
+                                     ct.given[0]), None, ctx.version))
+        total = ct.floor
+    if ct.cap is not None and total > ct.cap:
+        lines.append(Line(None, ct.cap - total, "cap", None, None, None,
+                          as_of_note(Detail("track {track} capped at {cap}", track=ct.id, cap=fmt(ct.cap)),
+                                     "cap {amount} from {since}", ct.given[1]), None, ctx.version))
+        total = ct.cap
+    vetoed = False
+    veto_reasons = []
+    for cond in ct.vetoes:
+        hits = cond.hits(uf, ctx.year)
+        if hits:
+            vetoed = True
+            veto_reasons.append(cond.reason)
+            f = hits[-1] if cond.min_count > 1 else hits[0]
+            lines.append(Line(None, ZERO, "veto", f.id, f.type, f.date, cond.reason, f.source,
+                              ctx.version, f.corrections, Detail("一票否决: {reason}", reason=cond.reason),
+                              tuple(h.id for h in hits)))
+    downgraded = False
+    down_reasons = []
+    for cond in ct.downgrades:
+        if cond.matcher is None:
+            assert cond.total_below is not None
+            if total < cond.total_below:
+                downgraded = True
+                down_reasons.append(cond.reason)
+                lines.append(Line(None, ZERO, "downgrade", None, None, None, cond.reason, None,
+                                  ctx.version, (), as_of_note(Detail("total {total} < {below}", total=fmt(total),
+                                                                     below=fmt(cond.total_below)),
+                                                              "threshold {amount} from {since}", cond.total_below)))
+            continue
+        hits = cond.hits(uf, ctx.year)
+        if hits:
+            downgraded = True
+            down_reasons.append(cond.reason)
+            f = hits[cond.min_count - 1]
+            lines.append(Line(None, ZERO, "downgrade", f.id, f.type, f.date, cond.reason, f.source,
+                              ctx.version, f.corrections, Detail("直接降档: {reason}", reason=cond.reason),
+                              tuple(h.id for h in hits)))
+    cite_corrections(lines, uf)
+    grade = _grade(ct.grades, total)
+    if vetoed and ct.veto_grade is not None:
+        grade = ct.veto_grade
+    pending, final_on = _pending(ct, ctx, uf)
+    return ScoreCard(u.id, u.name, ct.id, ct.policy_ref, ct.version, total, ct.max, grade, vetoed, downgraded,
+                     None, scores, lines, veto_reasons, down_reasons, pending, final_on, ct.places)
 
 
 def _rank(ct: CompiledTrack, cards: list[ScoreCard]) -> None:

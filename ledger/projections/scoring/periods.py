@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar as _stdcal
 import datetime as dt
+import functools
 from typing import TYPE_CHECKING, Any
 
 from ledger.policies.vocabulary import Due
@@ -17,8 +18,13 @@ Period = tuple[int, str, dt.date, dt.date]
 """(number, label, first day, last day)"""
 
 
-def periods_of(every: str, year: int, subset: list[int] | None) -> list[Period]:
-    """The periods of the policy year, in order."""
+def periods_of(every: str, year: int, subset: list[int] | None) -> tuple[Period, ...]:
+    """The periods of the policy year, in order (worked out once: rules ask per unit and date)."""
+    return _periods(every, year, tuple(subset) if subset else None)
+
+
+@functools.lru_cache(maxsize=256)
+def _periods(every: str, year: int, subset: tuple[int, ...] | None) -> tuple[Period, ...]:
     out: list[Period] = []
     if every == "month":
         for m in subset or range(1, 13):
@@ -32,7 +38,7 @@ def periods_of(every: str, year: int, subset: list[int] | None) -> list[Period]:
     else:
         out.append((1, f"{year}", dt.date(year, 1, 1), dt.date(year, 12, 31)))
     out.sort()
-    return out
+    return tuple(out)
 
 
 def _day_in(year: int, month: int, day: int) -> dt.date:

@@ -160,7 +160,9 @@ class RateRule(Evaluator[Rate]):
                                   detail=self._dated(Detail("{measure} {good}/{base} = {rate}%: {how}", measure=name,
                                                             good=len(m.good), base=len(m.base), rate=fmt(q(v)),
                                                             how=how), v),
-                                  events=tuple(t.fact.id for t in m.good)))
+                                  events=tuple(t.fact.id for t in m.good) if ctx.explain else ()))
+        if not ctx.explain:
+            return  # the tickets' 0-point lines only explain
         for t in m.bad:
             out.append(event_line(node, t.fact, ZERO, self.text, ctx, kind="ticket",
                                   detail=Detail("ticket {ticket}: {why}", ticket=t.fact.fields.get("ticket"),
