@@ -18,6 +18,7 @@ included, for the office's packet); see docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shlex
 import statistics
@@ -58,10 +59,14 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=3000)
     parser.add_argument("--per-unit", type=int, default=60)
     parser.add_argument("--unit", default="u00002", help="a unit of the jx-supervision group (default u00002)")
+    parser.add_argument("--keep", metavar="DIR", help="build in DIR (new) and leave the store and packets there, "
+                        "e.g. to profile a verify-packet")
     args = parser.parse_args()
     print_header()
     ledger = ledger_executable()
-    with tempfile.TemporaryDirectory(prefix="ledger-verify-packet-") as tmp:
+    with (contextlib.nullcontext(args.keep) if args.keep else
+          tempfile.TemporaryDirectory(prefix="ledger-verify-packet-")) as tmp:
+        Path(tmp).mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
         units, events, count = write_year(tmp, args.units, args.per_unit)
         url = f"sqlite:///{Path(tmp) / 'year.db'}"
