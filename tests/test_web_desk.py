@@ -327,3 +327,36 @@ def test_a_units_home_holds_only_what_it_may_open(world):
     for link in sorted(links):
         status = unit.get(link.replace("&amp;", "&")).status_code
         assert status == 200, (link, status)
+
+
+def test_a_unit_files_and_reads_its_appeal_in_chinese(world, tmp_path):
+    from webkit import sign_in
+
+    unit = world.client("unit")
+    filed = unit.post("/appeals", data={"csrf": page_csrf(unit, "/units/b"), "unit": "b", "targets": "b-m0",
+                                        "grounds": "<i>重复</i>通报"})
+    assert filed.status_code == 303
+    page = unit.get(filed.headers["location"]).text
+    shown = text_of(page)
+    assert "--policy" not in shown and "expected" not in shown and "乙局" in shown
+    assert f'href="/publications/{world.pub}"' in page  # the publication covering the unit, picked for it
+    assert "&lt;i&gt;重复&lt;/i&gt;通报" in page
+    # A unit no policy scores (d, group h): its appeal page says so in Chinese, with no CLI syntax.
+    (tmp_path / "d.csv").write_text("id,name,groups\nd,丁局,h\n", encoding="utf-8")
+    with Ledger(world.url, actor="admin") as ledger:
+        from ledger import accounts
+
+        ledger.import_units(str(tmp_path / "d.csv"))
+        ledger.record({"type": "criticism", "unit": "d", "date": "2021-05-01", "id": "d-c1",
+                       "issuer_level": "county"})
+        accounts.add(ledger, "ud", "unit", "unit-d-secret-1", unit="d")
+    d = world.client()
+    sign_in(d, "ud", "unit-d-secret-1")
+    home = d.get("/").text  # no policy scores it: no card to link (it would answer 400)
+    assert 'id="card-link"' not in home and 'href="/due"' not in home and "丁局" in home
+    filed = d.post("/appeals", data={"csrf": page_csrf(d, "/"), "unit": "d", "targets": "d-c1",
+                                     "grounds": "x"})
+    assert filed.status_code == 303
+    shown = text_of(d.get(filed.headers["location"]).text)
+    assert "尚无涵盖本单位的考核方案或通报结果：无法显示该申诉的影响。" in shown
+    assert "--policy" not in shown and "expected" not in shown

@@ -52,6 +52,8 @@ DESK: dict[str, str] = {
     "Published score table": "已通报的得分表",
     "not published yet": "尚未通报",
     "Our appeals": "本单位的申诉",
+    "No published result or policy covers this unit: the appeal's effect cannot be shown.":
+        "尚无涵盖本单位的考核方案或通报结果：无法显示该申诉的影响。",
     "Publish": "通报",
     "Publish this table…": "通报此表……",
     "Publish this result?": "确认通报此结果？",

@@ -508,12 +508,16 @@ def appeal_page(ctx: Ctx) -> Response:
             policy_ref = default_policy(ctx, appeal.unit)
         except (InputError, NotFound):
             policy_ref = None
-    try:
-        effect = appeals.effect(ctx.ledger, appeal.id, policy_ref=policy_ref,
-                                as_of=parse_date(ctx.q("as_of"), "--as-of"))
-        problem = None
-    except InputError as exc:
-        effect, problem = None, page_message("appeal", exc, ctx.lang)
+    effect, problem = None, None
+    if policy_ref is None and not appeal.publication:  # nothing scores the unit: no effect to show, no error
+        problem = i18n.translator(ctx.lang)("No published result or policy covers this unit: the appeal's effect "
+                                            "cannot be shown.")
+    else:
+        try:
+            effect = appeals.effect(ctx.ledger, appeal.id, policy_ref=policy_ref,
+                                    as_of=parse_date(ctx.q("as_of"), "--as-of"))
+        except InputError as exc:
+            problem = page_message("appeal", exc, ctx.lang)
     peers = effect.peer_changes if effect is not None and ctx.role != "unit" else None
     shown = evidence.on_event_page(ctx, {"id": appeal.id, "type": "appeal_filed", "unit": appeal.unit})
     targets = decide_targets(ctx, appeal) if ctx.role == "office" and appeal.open else []
