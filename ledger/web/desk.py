@@ -6,6 +6,7 @@ by its SHA-256, hashed again, validated again by the write itself, expiring)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -112,7 +113,12 @@ def _preview_page(ctx: Ctx, preview: Preview, status: int = 200) -> Response:
         shown = summary(preview.result)
         written = summary(preview.written) if preview.written is not None else None
     return ctx_page(ctx, "import.html", status, preview=preview, shown=shown, written=written, limit=SHOWN,
-                    expires=(preview.made + _wb(ctx).previews.ttl))
+                    expires=(preview.made + _wb(ctx).previews.ttl), china=_china)
+
+
+def _china(moment: dt.datetime) -> dt.datetime:
+    """A time as the office reads it (China time, as the ledger's days are)."""
+    return moment.astimezone(dt.timezone(dt.timedelta(hours=8)))
 
 
 def _preview_of(ctx: Ctx) -> Preview:

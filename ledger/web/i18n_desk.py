@@ -12,6 +12,8 @@ DESK: dict[str, str] = {
     "Preview": "预览",
     "nothing has been written yet": "尚未写入任何内容",
     "Uploaded": "上传于",
+    "China time": "北京时间",
+    "Appeal id": "申诉编号",
     "New": "新增",
     "New rows": "新增行",
     "Already present": "已在台账中",
