@@ -360,3 +360,17 @@ def test_a_unit_files_and_reads_its_appeal_in_chinese(world, tmp_path):
     shown = text_of(d.get(filed.headers["location"]).text)
     assert "尚无涵盖本单位的考核方案或通报结果：无法显示该申诉的影响。" in shown
     assert "--policy" not in shown and "expected" not in shown
+
+
+def test_uploads_keep_to_the_limits(world, tmp_path, monkeypatch):
+    office = world.client("office", max_body=20_000)
+    big = office.post("/import", data={"csrf": page_csrf(office, "/import")},
+                      files={"file": ("big.csv", b"x" * 30_000, "text/csv")})
+    assert big.status_code == 413  # refused before the body is read (ledger/web/limits.py)
+    # A sheet past the bounded reader's limits (docs/intake.md, "Limits"): 413, nothing kept or written.
+    monkeypatch.setenv("LEDGER_XLSX_MAX_CELLS", "10")
+    before = head(world)
+    office = world.client("office")
+    over = upload(office, fixed(tmp_path / "a.xlsx"))  # 6 rows × 6 columns = 36 cells
+    assert over.status_code == 413 and "LEDGER_XLSX_MAX_CELLS" in over.text
+    assert office.app.state.workbench.previews._kept == {} and head(world) == before
