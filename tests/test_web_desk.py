@@ -288,6 +288,8 @@ def test_appeals_shown_by_unit_targets_and_date(world):
     assert f"乙局 {type_zh('criticism')} b-c1" in listing and f"甲局 {type_zh('warning')} a-w1" in listing
     home = office.get("/").text
     assert f'<a href="/appeals/{world.appeal_b}" class="appeal-link">乙局 · ' in home
+    card = office.get("/units/b").text
+    assert f'<a href="/appeals/{world.appeal_b}" class="appeal-link">{type_zh("criticism")} b-c1 · ' in card
 
 
 def test_publishing_asks_to_confirm_what_it_shows(world):

@@ -259,6 +259,7 @@ def unit_page(ctx: Ctx) -> Response:
     return ctx_page(ctx, "unit.html", card=page, meta=page.meta, header=page.headers[ctx.lang],
                     indicators_html=page.parts[parts[0]], lines_html=page.parts[parts[1]], by=by,
                     groupings=explain_report.GROUPINGS, result_query=query, appeals=own_appeals, can_file=can_file,
+                    described=described_appeals(ctx, own_appeals),
                     formats=[f for f in formats.formats("explain") if f != "table"])
 
 
