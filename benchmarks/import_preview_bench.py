@@ -21,6 +21,7 @@ The goal: preview ≤ 1.5 × CLI.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -33,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from runinfo import print_header  # noqa: E402
+from runinfo import print_header, scratch_database  # noqa: E402
 from web_bench import PASSWORD, free_port, serve, signed_in_client  # noqa: E402
 
 POLICY = HERE.parent / "tests" / "policies" / "cli.yaml"
@@ -76,12 +77,15 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--units", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--pg", help="a PostgreSQL URL (default: a SQLite file in a temporary folder)")
+    parser.add_argument("--pg", help="a PostgreSQL server's URL: a scratch database on it, dropped afterwards "
+                                     "(default: a SQLite file in a temporary folder)")
     args = parser.parse_args()
     print_header()
-    with tempfile.TemporaryDirectory(prefix="import-preview-bench-") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="import-preview-bench-"))
         folder = Path(tmp)
-        url = args.pg or f"sqlite:///{folder / 'ledger.db'}"
+        url = stack.enter_context(scratch_database(args.pg, "preview_bench")) if args.pg else \
+            f"sqlite:///{folder / 'ledger.db'}"
         sheet, first = build(folder, args.rows, args.units)
         (folder / "units.csv").write_text("id,name,groups\n" + "".join(
             f"u{i:04d},单位{i},g\n" for i in range(args.units)), encoding="utf-8")
