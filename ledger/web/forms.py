@@ -139,7 +139,11 @@ def current_fields(ctx: Ctx, event: dict[str, Any], story: readers.Story) -> lis
     for amendment in story.amendments:
         if amendment.get("type") == "correction":
             values.update(amendment.get("changes") or {})
-    fields = fields_for(ctx, str(event["type"]), leave_out=("type", "id", "unit", "source", "note"))
+    from ..intake.batches import UNCORRECTABLE
+
+    thread = getattr(CATALOG[event["type"]], "thread", None)  # a thread's key (a ticket's number) is fixed too
+    fixed = tuple(UNCORRECTABLE | ({thread} if thread else set()))
+    fields = fields_for(ctx, str(event["type"]), leave_out=fixed)
     for f in fields:
         v = values.get(f.name)
         f.value = "" if v is None else ("true" if v is True else "false" if v is False else str(v))
