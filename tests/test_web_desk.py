@@ -230,6 +230,11 @@ def test_record_form_from_the_catalogue(world):
     assert bad.status_code == 400
     assert "字段“日期”" in text_of(bad.text) and 'value="2021-02-30"' in bad.text  # the form comes back filled in
     assert office.get("/events/new?type=nonsense").status_code == 400
+    assert office.get("/events/new?type=correction").status_code == 400  # an amendment: from the event's page
+    from ledger.events.catalog import FACT_TYPES
+
+    for type_name in sorted(FACT_TYPES):  # every fact has its form
+        assert 'id="record"' in office.get(f"/events/new?type={type_name}").text, type_name
     assert head(world) == before + 1
 
 
