@@ -11,7 +11,7 @@ import pytest
 from helpers import cli
 from test_documents import printer  # noqa: F401 - the fixture
 from test_verify_publication import make, verify, world  # noqa: F401 - the fixture
-from webkit import make_world, page_csrf
+from webkit import make_world, page_csrf, publish_fields
 
 
 def _code(page: str) -> str:
@@ -304,8 +304,9 @@ def test_a_received_file_is_checked_on_the_publication_page(web, monkeypatch):
 def test_the_workbench_publishes_with_the_document_words(web):
     office = web.client("office")
     csrf = page_csrf(office, "/scores/cli-test")
-    answer = office.post("/publications", data={"csrf": csrf, "policy": "cli-test", "as_of": "2021-12-31",
-                                                "doc_no": "测〔2022〕1号", "issued": "2022-01-05", "to": "各单位"})
+    answer = office.post("/publications", data=publish_fields(office, {
+        "csrf": csrf, "policy": "cli-test", "as_of": "2021-12-31", "doc_no": "测〔2022〕1号", "issued": "2022-01-05",
+        "to": "各单位"}))  # the look, then the confirmation (issue #29)
     assert answer.status_code == 303, answer.text
     pub = answer.headers["location"].rsplit("/", 1)[1]
     page = office.get(f"/publications/{pub}?lang=zh").text

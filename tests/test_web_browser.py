@@ -210,7 +210,7 @@ def test_each_role_does_its_work_in_a_browser(browser, server, tmp_path):
     # The office: sees before/after, decides (retracting b-c1), the score changes.
     sign_in(d, base, "off")
     d.get(base + "/appeals")
-    go(d, d.find_element(By.LINK_TEXT, appeal_id))
+    go(d, d.find_element(By.CSS_SELECTOR, f"a[href='/appeals/{appeal_id}']"))  # shown by unit and targets
     shot("appeal-office")
     d.find_element(By.ID, "r-b-c1").click()
     d.find_element(By.ID, "reason").send_keys("撤回属实")

@@ -98,3 +98,17 @@ def make_world(url: str, tmp_path, with_appeals: bool = True) -> World:
             appeal_a, _, _ = appeals.file(ledger, "a", ["a-w1"], "wrong unit")
     assert cli(url, "verify").code == 0
     return World(url, pub.id, pub.known_at, rev, appeal_a, appeal_b)
+
+
+def publish_fields(client: TestClient, data: dict[str, str]) -> dict[str, str]:
+    """The publish form's fields as its confirmation page sends them (issue #29: publishing is
+    a look, then a confirmation bound to what was looked at); ``data`` as given when the look
+    is refused (a role that may not publish)."""
+    look = client.post("/publications", data=data)
+    if look.status_code != 200:
+        return data
+    fields = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">',
+                             look.text.split('id="publish-confirm"', 1)[1]))
+    import html
+
+    return {k: html.unescape(v) for k, v in fields.items()} | {"csrf": data.get("csrf", fields.get("csrf", ""))}

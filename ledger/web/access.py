@@ -67,6 +67,17 @@ MATRIX: dict[str, dict[str, str]] = {
     "due":               {"office": ALL, "inspector": ALL, "unit": OWN},
     "due_download":      {"office": ALL, "inspector": ALL, "unit": OWN},
     "api_due":           {"office": ALL, "inspector": ALL, "unit": OWN},
+    # the office's desk (issue #29): import with a preview, forms to record, correct, retract
+    "import":            {"office": ALL, "inspector": NO, "unit": NO},
+    "import_preview":    {"office": ALL, "inspector": NO, "unit": NO},
+    "import_done":       {"office": ALL, "inspector": NO, "unit": NO},
+    "import_refused":    {"office": ALL, "inspector": NO, "unit": NO},
+    "import_confirm":    {"office": ALL, "inspector": NO, "unit": NO},
+    "api_import":        {"office": ALL, "inspector": NO, "unit": NO},
+    "event_new":         {"office": ALL, "inspector": NO, "unit": NO},
+    "event_record":      {"office": ALL, "inspector": NO, "unit": NO},
+    "event_correct":     {"office": ALL, "inspector": NO, "unit": NO},
+    "event_retract":     {"office": ALL, "inspector": NO, "unit": NO},
 }
 
 

@@ -195,6 +195,10 @@ class Workbench:
         self.hosts, self.proxies = hosts, proxies
         self.write_wait = write_wait
         self.cache = WebCache()
+        from .previews import Previews
+
+        self.previews = Previews(clock)
+        """Uploaded files between an import's preview and its confirmation (``desk``)."""
         self.pool = LedgerPool(self.url, pool_size, clock, self.cache.facts)
         """The readers: every GET (no write ever holds one)."""
         self.writers = LedgerPool(self.url, writers, clock, self.cache.facts, wait=write_wait)
@@ -295,9 +299,11 @@ class Workbench:
 
     # --- a route ---------------------------------------------------------------------------------
     def route(self, path: str, name: str, handler: Callable[[Ctx], Response], *, api: bool = False,
-              methods: tuple[str, ...] = ("GET",), files: int = 0) -> Route:
+              methods: tuple[str, ...] = ("GET",), files: int = 0, raw: bool = False) -> Route:
         """``files``: how many uploaded files the route's POST form may carry (its handler bounds
-        what it reads of them)."""
+        what it reads of them). ``raw``: the POST's body is the handler's ``form["body"]`` (bytes,
+        bounded by the body limit) — an API taking a file whose ``Content-Type`` no other site's
+        page may send unasked, so it carries no CSRF token."""
         def run(request: Request, form: dict[str, Any]) -> Response:
             with self._busy_lock:
                 self.busy += 1
@@ -328,7 +334,7 @@ class Workbench:
                         return RedirectResponse("/login?" + urllib.parse.urlencode({"next": target}), 303)
                     access.check(name, account)
                     bound = cookie.rpartition(".")[0] if session and cookie else ""
-                    if request.method == "POST" and not self.sessions.csrf_ok(bound, form.get("csrf")):
+                    if request.method == "POST" and not raw and not self.sessions.csrf_ok(bound, form.get("csrf")):
                         raise BadForm("The form expired or was not sent from this site: reload the page and "
                                       "try again.")
                     ledger.actor = account.name
@@ -345,7 +351,7 @@ class Workbench:
             return response
 
         async def endpoint(request: Request) -> Response:
-            form = await _form(request, files)
+            form = {"body": await request.body()} if raw and request.method == "POST" else await _form(request, files)
             return await run_in_threadpool(run, request, form)
 
         return Route(path, endpoint, name=name, methods=list(methods))
@@ -476,14 +482,15 @@ class Workbench:
                             secure=self.secure_cookies, path="/")
 
     def app(self) -> Starlette:
-        from . import api, due, evidence, pages
+        from . import api, desk, due, evidence, forms, pages
 
         routes: list[Any] = [
             Route("/login", self.login, methods=["GET", "POST"], name="login"),
             Route("/logout", self.logout, methods=["POST"], name="logout"),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ]
-        routes += api.routes(self) + due.routes(self) + evidence.routes(self) + pages.routes(self)
+        routes += api.routes(self) + due.routes(self) + desk.routes(self) + evidence.routes(self) + \
+            forms.routes(self) + pages.routes(self)
 
         @asynccontextmanager
         async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -499,6 +506,7 @@ class Workbench:
                     warmer.stop()
                 self.pool.close()
                 self.writers.close()
+                self.previews.close()
 
         app = Starlette(routes=routes, lifespan=lifespan,
                         middleware=[Middleware(limits.RequestLimits, limit_for=self.body_limit)],

@@ -211,3 +211,8 @@ def translator(lang: str) -> Callable[[str], str]:
     if lang == "en":
         return lambda msgid: msgid
     return lambda msgid: ZH.get(msgid, msgid)
+
+
+from .i18n_desk import DESK  # noqa: E402 - the desk's strings (issue #29), kept in their own module
+
+ZH.update((msgid, text) for msgid, text in DESK.items() if msgid not in ZH)

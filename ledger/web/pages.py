@@ -55,7 +55,26 @@ def home(ctx: Ctx) -> Response:
 
         current = [e.policy() for e in _latest_entries(entries) if e.year == today.year]
         due = falling_due(ctx.ledger.view(ctx.head), current, today)
-    return ctx_page(ctx, "home.html", entries=entries, pubs=pubs, open_appeals=open_appeals, due=due, today=today)
+    if ctx.role == "unit":
+        return unit_home(ctx, entries)
+    return ctx_page(ctx, "home.html", entries=entries, pubs=pubs, open_appeals=open_appeals, due=due, today=today,
+                    described=described_appeals(ctx, open_appeals))
+
+
+def unit_home(ctx: Ctx, entries: list[Entry]) -> Response:
+    """A unit's home: the schemes that score it (each linked to its score table only where one
+    was published: the others would answer 403), its card, its appeals, its publications."""
+    unit = str(ctx.account.unit)
+    registered = ctx.ledger.facts.roster().get(unit)
+    groups = set(getattr(registered, "groups", ()) or ())
+    own = [e for e in entries if any(t.group in groups for t in e.policy().tracks)]
+    refs = {e.ref for e in own}
+    published = {p.policy for p in ctx.publications() if p.kind == "score"}
+    pubs = [p for p in reversed(ctx.publications()) if p.policy in refs][:10]
+    mine = [a for a in ctx.appeals() if a.unit == unit]
+    return ctx_page(ctx, "home_unit.html", unit=unit, unit_name=getattr(registered, "name", None) or unit,
+                    entries=own, published=published, pubs=pubs, appeals=list(reversed(mine)),
+                    described=described_appeals(ctx, mine))
 
 
 def ctx_page(ctx: Ctx, template: str, status: int = 200, **values: Any) -> Response:
@@ -240,6 +259,7 @@ def unit_page(ctx: Ctx) -> Response:
     return ctx_page(ctx, "unit.html", card=page, meta=page.meta, header=page.headers[ctx.lang],
                     indicators_html=page.parts[parts[0]], lines_html=page.parts[parts[1]], by=by,
                     groupings=explain_report.GROUPINGS, result_query=query, appeals=own_appeals, can_file=can_file,
+                    described=described_appeals(ctx, own_appeals),
                     formats=[f for f in formats.formats("explain") if f != "table"])
 
 
@@ -293,8 +313,16 @@ def event_page(ctx: Ctx) -> Response:
     found = readers.story(ctx.ledger, event_id)
     fields = {k: v for k, v in found.event.items() if k not in ("type", "unit", "date", "id", "actor",
                                                                   "recorded_at", "revision")}
+    amend: list[Any] | None = None  # the office's correct and retract forms (a fact not retracted)
+    if access.rule("event_correct", ctx.account) == access.ALL and \
+            not any(a.get("type") == "retraction" for a in found.amendments):
+        from ..events.catalog import FACT_TYPES
+        from .forms import current_fields
+
+        if found.event.get("type") in FACT_TYPES:
+            amend = current_fields(ctx, found.event, found)
     return ctx_page(ctx, "event.html", story=found, event=found.event, fields=fields,
-                    evidence=evidence.on_event_page(ctx, found.event))
+                    evidence=evidence.on_event_page(ctx, found.event), amend=amend)
 
 
 # --- diff ------------------------------------------------------------------------------------
@@ -406,40 +434,111 @@ def publication_verify(ctx: Ctx) -> Response:
                     lines=lines)
 
 
+PUBLISH_FIELDS = ("policy", "as_of", "period", "track", "known_at", "doc_no", "issued", "to", "cc")
+LOOK_ROWS = 10
+"""The head of each track's table the publish confirmation shows."""
+
+
+def look_token(params: dict[str, str | None]) -> str:
+    """What a publish confirmation is bound to: the result looked at (policy, as-of, resolved
+    known-at, track, period) and the 通报's head fields; another set of fields is another token."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps([params.get(k) or "" for k in PUBLISH_FIELDS]).encode()).hexdigest()[:32]
+
+
 def publish(ctx: Ctx) -> Response:
     """``ledger publish`` by the signed-in office user (with the 通报's 文号, issue date, 主送
-    and 抄送 when given)."""
+    and 抄送 when given), in two steps: the first POST shows what would be published — policy,
+    as-of, the known-at revision it resolves to, the head of the table — and a confirmation
+    bound to it (``look_token``); only the second, carrying that token, publishes."""
+    from ..errors import ConflictError
     from ..workflows import publishing
 
-    pub, _ = publishing.publish(ctx.ledger, ctx.f("policy") or "", as_of=parse_date(ctx.f("as_of"), "--as-of"),
-                                period=ctx.f("period"), track=ctx.f("track"), known_at=ctx.f("known_at"),
-                                doc_no=ctx.f("doc_no"), issued=parse_date(ctx.f("issued"), "--issued"),
-                                to=ctx.f("to"), cc=ctx.f("cc"))
+    params = {k: ctx.f(k) for k in PUBLISH_FIELDS}
+    board = score_board(ctx, params["policy"], params["track"], None, params["as_of"], params["known_at"])
+    issued = parse_date(params["issued"], "--issued")
+    params.update(policy=board.policy.ref, known_at=str(board.known_at),
+                  as_of=params["as_of"] if params["period"] else board.as_of.isoformat())
+    token = look_token(params)
+    confirm = ctx.f("confirm")
+    if confirm is None:
+        with speaking(ctx.lang):  # a grade withheld is shown as the table shows it (暂不评定)
+            heads = [(track, [(c, verdicts.grade(c, verdicts.hold(board, track)))
+                              for c in sorted(cards, key=SORTS["rank"])[:LOOK_ROWS]], len(cards))
+                     for track, cards in board.cards.items()]
+        return ctx_page(ctx, "publish_confirm.html", params=params, token=token, board=board,
+                        meta=result_meta(board), heads=heads, rows=LOOK_ROWS)
+    if confirm != token:
+        raise ConflictError("the publication that was looked at (the form changed since: look again)", field="confirm")
+    pub, _ = publishing.publish(ctx.ledger, params["policy"] or "", as_of=parse_date(params["as_of"], "--as-of"),
+                                period=params["period"], track=params["track"], known_at=params["known_at"],
+                                doc_no=params["doc_no"], issued=issued, to=params["to"], cc=params["cc"])
     return RedirectResponse(f"/publications/{pub.id}", 303)
 
 
 # --- appeals ---------------------------------------------------------------------------------
 def appeals_page(ctx: Ctx) -> Response:
     rows = [a for a in ctx.appeals() if ctx.role != "unit" or a.unit == ctx.account.unit]
-    return ctx_page(ctx, "appeals.html", appeals=list(reversed(rows)))
+    return ctx_page(ctx, "appeals.html", appeals=list(reversed(rows)), described=described_appeals(ctx, rows))
+
+
+def described_appeals(ctx: Ctx, rows: list[Any]) -> dict[str, dict[str, Any]]:
+    """How a person knows an appeal: its unit by name and its targets by type (a UUID says nothing)."""
+    roster = ctx.ledger.facts.roster()
+    ids = sorted({t for a in rows for t in a.targets})
+    found = ctx.ledger.store.lookup_ids(ids) if ids else {}
+    with speaking(ctx.lang):
+        return {a.id: {"unit": getattr(roster.get(a.unit), "name", None) or a.unit,
+                       "targets": [(t, words.event_type(found[t].type) if t in found else t) for t in a.targets]}
+                for a in rows}
 
 
 def appeal_page(ctx: Ctx) -> Response:
     from ..workflows import appeals
+    from .app import page_message
 
     appeal_id = ctx.request.path_params["appeal_id"]
     access.check_own(access.rule("appeal", ctx.account), ctx.account, "appeal", appeal_id,
                      lambda: next((a.unit for a in ctx.appeals() if a.id == appeal_id), None))
     appeal = appeals.get(ctx.ledger, appeal_id)
-    try:
-        effect = appeals.effect(ctx.ledger, appeal.id, policy_ref=ctx.q("policy"),
-                                as_of=parse_date(ctx.q("as_of"), "--as-of"))
-        problem = None
-    except InputError as exc:
-        effect, problem = None, str(exc)
+    policy_ref = ctx.q("policy")
+    if policy_ref is None and not appeal.publication:  # no publication covered the unit: its newest policy
+        try:
+            policy_ref = default_policy(ctx, appeal.unit)
+        except (InputError, NotFound):
+            policy_ref = None
+    effect, problem = None, None
+    if policy_ref is None and not appeal.publication:  # nothing scores the unit: no effect to show, no error
+        problem = i18n.translator(ctx.lang)("No published result or policy covers this unit: the appeal's effect "
+                                            "cannot be shown.")
+    else:
+        try:
+            effect = appeals.effect(ctx.ledger, appeal.id, policy_ref=policy_ref,
+                                    as_of=parse_date(ctx.q("as_of"), "--as-of"))
+        except InputError as exc:
+            problem = page_message("appeal", exc, ctx.lang)
     peers = effect.peer_changes if effect is not None and ctx.role != "unit" else None
     shown = evidence.on_event_page(ctx, {"id": appeal.id, "type": "appeal_filed", "unit": appeal.unit})
-    return ctx_page(ctx, "appeal.html", appeal=appeal, effect=effect, peers=peers, problem=problem, evidence=shown)
+    targets = decide_targets(ctx, appeal) if ctx.role == "office" and appeal.open else []
+    return ctx_page(ctx, "appeal.html", appeal=appeal, effect=effect, peers=peers, problem=problem, evidence=shown,
+                    described=described_appeals(ctx, [appeal])[appeal.id], targets=targets)
+
+
+def decide_targets(ctx: Ctx, appeal: Any) -> list[tuple[int, str, dict[str, Any], list[Any]]]:
+    """(index, id, the event, its fields now) of each target: the decide form offers each to
+    retract, and its fields to correct with new values (the index names the form's inputs)."""
+    from .forms import current_fields
+
+    out = []
+    for i, target in enumerate(appeal.targets):
+        try:
+            found = readers.story(ctx.ledger, target)
+        except NotFound:
+            continue
+        out.append((i, target, found.event, current_fields(ctx, found.event, found)))
+    return out
 
 
 def appeal_file(ctx: Ctx) -> Response:
@@ -468,23 +567,35 @@ def appeal_file(ctx: Ctx) -> Response:
 
 
 def appeal_decide(ctx: Ctx) -> Response:
-    """``ledger appeal decide``: the decision and its retractions/corrections in one write."""
+    """``ledger appeal decide``: the decision and its retractions/corrections in one write. The
+    form names targets to retract (checkboxes) and, per target, the new values of the fields to
+    correct (``c{index}-{field}``; a field left at its value now changes nothing)."""
     from ..workflows import appeals
 
     appeal_id = ctx.request.path_params["appeal_id"]
+    appeal = appeals.get(ctx.ledger, appeal_id)
     raw = ctx.form.get("retract", [])
-    retract = [raw] if isinstance(raw, str) else list(raw)
+    retract = [r for r in ([raw] if isinstance(raw, str) else list(raw)) if r]
+    unknown = [r for r in retract if r not in appeal.targets]
+    if unknown:
+        raise InputError("targets of the appeal", field="--retract", got=repr(unknown[0]))
     grouped: dict[str, dict[str, Any]] = {}
-    for line in (ctx.f("corrections") or "").splitlines():
-        if not line.strip():
-            continue
-        target, _, pair = line.strip().partition(" ")
-        grouped.setdefault(target, {}).update(parse_sets((pair.strip(),), "--correct"))
+    for i, target, _event, fields in decide_targets(ctx, appeal):
+        for f in fields:
+            given = ctx.form.get(f"c{i}-{f.name}")
+            given = given.strip() if isinstance(given, str) else f.value
+            if given != f.value and (given or f.value):
+                value: Any = (given == "true") if f.shape == "flag" and given in ("true", "false") else given
+                grouped.setdefault(target, {})[f.name] = value
+    for line in (ctx.f("corrections") or "").splitlines():  # the former ``ID field=value`` lines, for scripts
+        if line.strip():
+            target, _, pair = line.strip().partition(" ")
+            grouped.setdefault(target, {}).update(parse_sets((pair.strip(),), "--correct"))
     outcome = ctx.f("outcome") or ""
     if outcome not in ("upheld", "partially_upheld", "rejected"):
         raise InputError("one of upheld, partially_upheld, rejected", field="--outcome", got=repr(outcome))
-    appeals.decide(ctx.ledger, appeal_id, outcome, ctx.f("reason") or "", retract=[r for r in retract if r],
-                   correct=list(grouped.items()), reviewer=ctx.account.name)
+    appeals.decide(ctx.ledger, appeal_id, outcome, ctx.f("reason") or "", retract=retract,
+                   correct=[(t, c) for t, c in grouped.items() if t not in retract], reviewer=ctx.account.name)
     return RedirectResponse(f"/appeals/{appeal_id}", 303)
 
 

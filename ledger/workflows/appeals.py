@@ -63,19 +63,59 @@ def get(ledger: Ledger, appeal_id: str) -> Appeal:
     raise UnknownId("the id of a filed appeal (see `ledger appeal list`)", field="appeal", got=repr(appeal_id))
 
 
-def _publication_for(ledger: Ledger, unit: str, on: dt.date, pub_id: str | None) -> publishing.Publication | None:
-    if pub_id:
-        return publishing.find(ledger, pub_id)
+def _covers_unit(ledger: Ledger, pub: publishing.Publication, groups: set[str]) -> bool:
+    """The publication's result has the unit in it: its policy scores a group of the unit (on
+    the publication's track, when it names one)."""
+    policy = publishing.policy_of(ledger, pub)
+    return any(t.group in groups and (pub.track is None or pub.track == t.id) for t in policy.tracks)
+
+
+def _uncovered(ledger: Ledger, pub: publishing.Publication, targets: dict[str, tuple[int, str]]) -> str | None:
+    """The first target the publication's result did not count: recorded after it was computed
+    (``known_at``), or dated outside its policy year up to its as-of. None: it covers them all."""
+    year = publishing.policy_of(ledger, pub).year
+    for target, (revision, day) in targets.items():
+        if revision > pub.known_at or not (dt.date(year, 1, 1).isoformat() <= day <= pub.as_of.isoformat()):
+            return target
+    return None
+
+
+def _targets_of(ledger: Ledger, found: dict[str, Any]) -> dict[str, tuple[int, str]]:
+    """Each target's revision and date (its stream read once)."""
+    out: dict[str, tuple[int, str]] = {}
+    for stream in {e.stream for e in found.values()}:
+        for record in ledger.store.read_stream(stream):
+            if record.id in found:
+                out[record.id] = (found[record.id].revision, str(record.data.get("date", "")))
+    return out
+
+
+def _publication_for(ledger: Ledger, unit: str, on: dt.date, pub_id: str | None,
+                     targets: dict[str, tuple[int, str]] | None = None) -> publishing.Publication | None:
+    """The publication an appeal is against, its window counting from it. Named (``--publication``):
+    it must be published by ``on`` and cover the unit and every target — a result the
+    targets counted in — else the appeal is refused (another policy's later publication
+    opens no fresh window). Not named: the latest such publication, else the latest covering
+    the unit (its window), else None."""
     registered = ledger.facts.roster().get(unit)
     groups = set(registered.groups) if registered else set()
-    candidates = []
-    for pub in publishing.publications(ledger):
-        if pub.published_on > on:
-            continue
-        policy = publishing.policy_of(ledger, pub)
-        if any(t.group in groups and (pub.track is None or pub.track == t.id) for t in policy.tracks):
-            candidates.append(pub)
-    return candidates[-1] if candidates else None
+    targets = targets or {}
+    if pub_id:
+        pub = publishing.find(ledger, pub_id)
+        if pub.published_on > on or not _covers_unit(ledger, pub, groups):
+            raise InputError(Msg("a publication whose result covers unit '{unit}' (see `ledger published`)",
+                                 unit=unit), field="publication", got=repr(pub_id))
+        missed = _uncovered(ledger, pub, targets)
+        if missed is not None:
+            raise InputError(Msg("a publication whose result counted the appealed events (event '{target}' is not "
+                                 "in publication {id}: recorded later, or dated outside its year up to its as-of)",
+                                 target=missed, id=pub.id), field="publication", got=repr(pub_id))
+        return pub
+    candidates = [pub for pub in publishing.publications(ledger)
+                  if pub.published_on <= on and _covers_unit(ledger, pub, groups)]
+    counted = [pub for pub in candidates if _uncovered(ledger, pub, targets) is None]
+    chosen = counted or candidates
+    return chosen[-1] if chosen else None
 
 
 def _window(policy: Policy) -> int:
@@ -101,7 +141,7 @@ def file(ledger: Ledger, unit: str, targets: list[str], grounds: str, *, appeal_
             raise InputError(Msg("events of unit '{unit}' (event '{target}' belongs to '{unit_2}')",
                                  unit=unit, target=target, unit_2=entry.unit),
                              field="target")
-    pub = _publication_for(ledger, unit, on, publication)
+    pub = _publication_for(ledger, unit, on, publication, _targets_of(ledger, found))
     note: str = Msg("no published result covers this unit yet: no appeal window applies")
     if pub is not None:
         policy = publishing.policy_of(ledger, pub)
