@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import atexit
-import datetime as dt
 import gc
-import json
 import os
 import sys
 import time
@@ -18,6 +16,7 @@ import click
 from .. import i18n
 from ..errors import InputError, LedgerError
 from ..i18n import Msg, _
+from ..inputs import parse_date, parse_sets  # noqa: F401 - the commands' (and tests') import place
 from ..policies.errors import CalendarError, PolicyError
 from ..reports import formats
 from ..store.backends import StoreUnavailable
@@ -295,32 +294,6 @@ class LedgerGroup(Localised, click.Group):
             obj = ctx.obj
             if isinstance(obj, Context):
                 obj.close()
-
-
-def parse_date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError("an ISO date YYYY-MM-DD", field=option, got=repr(value)) from None
-
-
-def parse_sets(pairs: tuple[str, ...], option: str = "--set") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise InputError("field=value", field=option, got=repr(pair))
-        key, value = pair.split("=", 1)
-        text = value.strip()
-        if text.startswith(("[", "{")):
-            try:
-                out[key.strip()] = json.loads(text)
-                continue
-            except json.JSONDecodeError:
-                pass
-        out[key.strip()] = value
-    return out
 
 
 @click.group(cls=LedgerGroup)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from starlette.responses import Response
 
 from .. import i18n
-from ..cli.base import parse_date
+from ..inputs import parse_date
 from ..reports import explain as explain_report
 from ..reports import formats
 from ..reports import text as render

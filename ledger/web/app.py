@@ -33,6 +33,7 @@ from ..app import Ledger
 from ..errors import CheckFailed, ConflictError, InputError, LedgerError, NotFound, UnknownId
 from ..i18n import speaking
 from ..intake.bounded import OverLimit
+from ..option_labels import option_label
 from ..policies.errors import CalendarError, PolicyError
 from ..reports import formats
 from ..reports import pdf as pdf_engine
@@ -140,17 +141,8 @@ def cli_message(route: str, exc: InputError) -> str:
 def cli_error(route: str, exc: InputError) -> InputError:
     """``exc`` with its field named as the route's CLI command names it (a route without a
     command — an import's rows, say — keeps the event's field, worded by ``ledger.wording``)."""
-    if route not in CLI_COMMAND:
-        return exc
-    from ..cli import main
-    from ..cli.base import option_label
-
-    command: Any = main
-    for word in CLI_COMMAND.get(route, "").split():
-        command = getattr(command, "commands", {}).get(word)
-        if command is None:
-            return exc
-    if command is main:
+    command = CLI_COMMAND.get(route)
+    if command is None:
         return exc
     return exc.relabelled(option_label(command, exc.field))
 

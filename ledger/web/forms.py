@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
-from ..cli.base import parse_date
 from ..errors import InputError
 from ..events import names
 from ..i18n import Msg
+from ..inputs import parse_date
 from . import readers
 from .app import Ctx
 

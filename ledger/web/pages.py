@@ -9,11 +9,12 @@ from markupsafe import Markup
 from starlette.responses import RedirectResponse, Response
 
 from .. import accounts
-from ..cli.base import error_text, parse_date, parse_sets
 from ..errors import CheckFailed, InputError, NotFound
 from ..i18n import Msg, speaking
+from ..inputs import parse_date, parse_sets
 from ..reports import explain as explain_report
 from ..reports import formats, verdicts, words
+from ..wording import error_text
 from . import access, evidence, i18n, readers
 from .api import cached_board, cached_explanation, check_published, explanation, published_match, score_board
 from .app import Ctx, rendered
