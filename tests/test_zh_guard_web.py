@@ -70,7 +70,7 @@ def policy_words() -> set[str]:
     return words
 
 
-def _pg_store() -> str:
+def _pg_store(request) -> str:
     from conftest import PG_URL, REQUIRE_PG, _pg_admin
 
     if not PG_URL:
@@ -81,14 +81,21 @@ def _pg_store() -> str:
     name = "ledger_t_" + uuid.uuid4().hex[:12]
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        _, admin = _pg_admin()
+        with admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    request.addfinalizer(drop)
     return url.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def walked(request, tmp_path_factory):
-    """Each role's pages (path → status, visible text) on the demo store, once per store."""
+    """The app, each role's pages (path → status, HTML) and the words typed into the demo store, once per store."""
     tmp = tmp_path_factory.mktemp("zh-web")
-    url = f"sqlite:///{tmp}/demo.db" if request.param == "sqlite" else _pg_store()
+    url = f"sqlite:///{tmp}/demo.db" if request.param == "sqlite" else _pg_store(request)
     world = build(url, tmp)
     from ledger.web import create_app
 
@@ -102,13 +109,7 @@ def walked(request, tmp_path_factory):
             set(record_ids(ledger)) | TYPED_IN_PATHS
     finally:
         ledger.close()
-    yield app, seen, typed
-    if request.param == "postgres":
-        from conftest import _pg_admin
-
-        _, admin = _pg_admin()
-        with admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    return app, seen, typed
 
 
 def test_every_page_is_visited(walked):
