@@ -242,6 +242,8 @@ def test_correct_and_retract_from_the_event_page(world):
     office = world.client("office")
     page = office.get("/events/b-c1").text
     assert 'action="/events/b-c1/correct"' in page and 'action="/events/b-c1/retract"' in page
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title and page.count('id="correct"') == 1  # the forms once, in the page, not its title
     assert 'action="/events/b-c1/correct"' not in world.client("inspector").get("/events/b-c1").text
     before = head(world)
     csrf = page_csrf(office, "/events/b-c1")

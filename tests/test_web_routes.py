@@ -220,7 +220,7 @@ def test_the_diff_page_shows_the_rule_and_speaks_the_pages_language(world, tmp_p
     assert "<option selected>cli-test@1</option>" in html and "<option selected>cli-test@2</option>" in html
     html = client.get(f"/diff?policy=cli-test&known_at={world.rev}").text
     assert html.count("<option selected>") == 1 and "<option selected>cli-test@" in html
-    assert "有改动的规则 考核类别 指标 设置项 之前 之后 main daily (已修改) rule.cases[1].amount -2 -3" in zh
+    assert "有改动的规则 考核类别 指标 设置项 之前 之后 测试考核 daily (已修改) rule.cases[1].amount -2 -3" in zh
     assert "事件 b-c1（通报批评，发生于 2021-04-01）：-2 → -3" in zh
     assert "event b-c1 (criticism, dated 2021-04-01): -2 → -3" in en and "Rules that changed" in en
     assert "event b-c1" not in zh and "criticism" not in zh
@@ -429,7 +429,7 @@ def test_error_pages_speak_the_page_language(world):
     cases = [
         (unit, "/units/a", 404, "单位“a”未登记（见 `ledger units list`）",  # another unit's: as if it did not exist
          "unit 'a' is not registered (see `ledger units list`)"),
-        (unit, "/log", 403, "角色不能使用此页面（log）", "the unit role may not use this page (log)"),
+        (unit, "/log", 403, "被考核单位角色无权打开此页面。", "The unit role may not open this page."),  # by name
         (office, "/units/nosuch", 404, "单位“nosuch”未登记（见 `ledger units list`）",
          "unit 'nosuch' is not registered (see `ledger units list`)"),
         (office, "/units/b/download.nope", 404, "得分说明没有“nope”格式", "no format 'nope' of the explain report"),

@@ -123,6 +123,7 @@ VALUES: dict[str, dict[str, Term]] = {
                       "city_department_leader": "市直部门领导", "zone_principal": "开发区主要领导",
                       "zone_deputy": "开发区分管领导"}),
     "kind": _terms({"replicated_practice": "复制推广先进经验", "signature_measure": "一招鲜",
+                    "service_model": "十大服务标兵",
                     "highlight": "亮点特色", "unrecorded": "无受理处理记录", "escalated": "越级投诉",
                     "collective_petition": "集体上访", "score": "分数表", "bulletin": "月通报"}),
     "scope": _terms({"province": "全省", "city": "全市"}),

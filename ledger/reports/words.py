@@ -60,10 +60,11 @@ def value(field_name: str, code: Any) -> str:
     return str(code)
 
 
-def detail(text: Any, policy: Policy | None) -> str:
+def detail(text: Any, policy: Policy | None, also: Policy | None = None) -> str:
     """An engine detail in the chosen language: a ``Detail`` keeps its template and values
-    (policy words labelled, event types, fields and values named, inner details said in
-    turn); other text is shown as it is."""
+    (policy words labelled, tracks by their names — of ``policy``, else of ``also``, the other
+    side of a diff —, event types, fields and values named, inner details said in turn); other
+    text is shown as it is."""
     if text is None:
         return ""
     if not isinstance(text, i18n.Msg) or not i18n.is_zh():
@@ -89,6 +90,9 @@ def detail(text: Any, policy: Policy | None) -> str:
             return value(str(name), v) if name is not None and isinstance(v, str) else v
         if key == "finding":
             return value("finding", v)
+        if key == "track" and isinstance(v, str):
+            named = track(policy, v)
+            return track(also, v) if named == v and also is not None else named
         return v
 
     return i18n.tr(text, convert)
@@ -133,3 +137,66 @@ def track(policy: Policy | None, track_id: str) -> str:
     if policy is None or not i18n.is_zh():
         return track_id
     return next((t.name for t in policy.tracks if t.id == track_id), track_id)
+
+
+_CODE = __import__("re").compile(r"(?<![A-Za-z0-9_.@/-])[a-z][a-z0-9]*(?:_[a-z0-9]+)*(?![A-Za-z0-9_.@/-])")
+_DOMAIN_OF = {"item": "items", "result": "results", "report": "reports", "metric": "metrics", "name": "metrics",
+              "panel": "panels"}
+
+
+def _code_name(code: str, before: str | None, policy: Policy | None) -> str:
+    """One code quoted in a policy's text, by its name: after a field's code, that field's value
+    (a catalogue value or a policy word); else an event type, a field, a policy word, a value
+    only one field of the catalogue has; else the code."""
+    from ..events import names
+    from ..policies.labels import labels_of, word
+
+    if before is not None and before in names.FIELDS:
+        named = value(before, code)
+        if named == code and before in _DOMAIN_OF:
+            named = word(policy, _DOMAIN_OF[before], code)
+        if named != code:
+            return named
+    if code in names.TYPES:
+        return event_type(code)
+    if code in names.FIELDS:
+        return field(code)
+    if policy is not None:
+        for domain, codes in labels_of(policy).items():
+            if code in codes:
+                return word(policy, domain, code)
+    if code in ("true", "false"):
+        return _("yes") if code == "true" else _("no")
+    owners = [f for f, terms in names.VALUES.items() if code in terms]
+    return value(owners[0], code) if len(owners) == 1 else code
+
+
+def named_codes(text: str | None, policy: Policy | None = None) -> str:
+    """A policy's text (its 计分方式) with the codes it quotes — ``finding item three_year_plan_task``,
+    ``result not_done``, ``(monthly_dynamics)`` — said by their catalogue or policy names in
+    Chinese, as a person reads them; a parenthesis that then only repeats the words before it is
+    left out. In English, the text as written."""
+    if not text or not i18n.is_zh():
+        return text or ""
+    import re
+
+    def name_run(match: re.Match[str]) -> str:
+        run = match.group(0)
+        out, before = [], None
+        for token in re.split(r"(\s+)", run):
+            if not token or token.isspace():
+                out.append(token)
+                continue
+            out.append(_code_name(token, before, policy))
+            before = token
+        return "".join(out)
+
+    runs = re.compile(rf"{_CODE.pattern}(?:\s+{_CODE.pattern})*")
+    named = runs.sub(name_run, text)
+
+    def repeated(match: re.Match[str]) -> str:
+        inner = match.group(2).strip()
+        head = named[:match.start()]
+        return "" if inner and head.endswith(inner) else match.group(0)
+
+    return re.sub(r"([（(])([^（）()]*)([）)])", lambda m: repeated(m), named) if named != text else named

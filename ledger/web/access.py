@@ -84,8 +84,10 @@ MATRIX: dict[str, dict[str, str]] = {
 class Refused(LedgerError):
     """Signed in, but this role may not (403)."""
 
-    def __init__(self, message: str = "not allowed for this account's role"):
+    def __init__(self, message: str = "not allowed for this account's role", role: str | None = None):
         super().__init__(message)
+        self.role = role
+        """The role refused a page it may never open (a page says so in its language)."""
 
 
 def rule(route: str, account: Account) -> str:
@@ -96,7 +98,8 @@ def check(route: str, account: Account) -> str:
     """The account's rule on the route; refused when ``no``."""
     found = rule(route, account)
     if found == NO:
-        raise Refused(Msg("the {role} role may not use this page ({route})", role=account.role, route=route))
+        raise Refused(Msg("the {role} role may not use this page ({route})", role=account.role, route=route),
+                      role=account.role)
     return found
 
 

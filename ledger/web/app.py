@@ -57,7 +57,7 @@ MEDIA = {"json": JSON_TYPE, "csv": "text/csv; charset=utf-8", "xlsx":
          "md": "text/markdown; charset=utf-8", "pdf": "application/pdf", "table": "text/plain; charset=utf-8"}
 
 
-PATH_IDS = ("appeal", "publication", "event")
+PATH_IDS = {"appeal": "Appeal ID", "publication": "Publication ID", "event": "Event ID"}
 """The fields naming the id in a page's own path (``/appeals/{id}`` …): unknown there, 404."""
 
 
@@ -215,6 +215,9 @@ class Workbench:
         from ..reports import words  # the event catalogue's names, in the language being spoken
 
         self.env.globals.update(event_type=words.event_type, field_name=words.field, field_value=words.value)
+        from . import wording  # codes by their names, moments in China time (issue #34)
+
+        wording.register(self.env)
 
     # --- who is asking -----------------------------------------------------------------------
     def _account(self, ledger: Ledger, name: str, head: int) -> accounts.Account | None:
@@ -394,7 +397,7 @@ class Workbench:
         _ = i18n.translator(lang)
         title = {401: _("Not signed in"), 403: _("Not allowed"), 404: _("Not found"), 410: _("Withdrawn"),
                  413: _("Too large"), 503: _("Busy")}.get(status, _("Error"))
-        message = _(message) if isinstance(exc, BadForm) else page_message(route, exc, lang)
+        message = _page_error(route, exc, message, lang)
         body = self.env.get_template("error.html").render(_=_, lang=lang, title=title, message=message,
                                                           status=status, account=None, csrf="")
         return HTMLResponse(body, status, headers=headers)
@@ -523,6 +526,19 @@ async def _form(request: Request, files: int = 0) -> dict[str, Any]:
     return out
 
 
+def _page_error(route: str, exc: Exception, message: str, lang: str) -> str:
+    """An error as its page says it, in the page's language: a refused role by its name, an
+    unknown id of the page's own path by the page's word for it (not the CLI's argument)."""
+    _ = i18n.translator(lang)
+    if isinstance(exc, BadForm):
+        return _(message)
+    if isinstance(exc, access.Refused) and exc.role:
+        return _("The {role} role may not open this page.").format(role=_(exc.role))
+    if isinstance(exc, UnknownId) and exc.field in PATH_IDS:
+        return page_message("", exc.relabelled(_(PATH_IDS[exc.field])), lang)
+    return page_message(route, exc, lang)
+
+
 def _safe_next(target: str) -> str:
     """Only a path of this site (no scheme, no host, no //)."""
     return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
@@ -542,12 +558,12 @@ def _download(path: str, fmt: str, params: dict[str, Any]) -> str:
     return _url(f"{path}/download.{fmt}", **params)
 
 
-def _say(text: Any, policy: Any = None) -> str:
+def _say(text: Any, policy: Any = None, also: Any = None) -> str:
     """A template's ``say(x, policy)``: an engine detail or library message in the language
     being spoken (policy words by the policy's labels), as the CLI's reports word it."""
     from ..reports import words
 
-    return words.detail(text, policy)
+    return words.detail(text, policy, also)
 
 
 def rendered(report: str, fmt: str, value: Any, filename: str, **options: Any) -> Response:

@@ -201,7 +201,15 @@ class _Card:
         self.meta = result_meta(ex.board)
 
     def header(self) -> list[str]:
-        return explain_report.header_lines(self.ex)
+        """``explain``'s heading; a Chinese page names the track by its name only (the command
+        line adds its id, what ``--track`` takes)."""
+        lines = explain_report.header_lines(self.ex)
+        from ..i18n import is_zh
+
+        suffix = f" ({self.ex.card.track})"
+        if is_zh() and lines and lines[0].endswith(suffix):
+            lines[0] = lines[0][:-len(suffix)]
+        return lines
 
     def indicators(self) -> list[tuple[Any, int, tuple[str, str]]]:
         notes = self.ex.indicator_notes()
@@ -250,7 +258,7 @@ def unit_page(ctx: Ctx) -> Response:
         with speaking(ctx.lang):  # the card's own words (lines, notes, heading) in the page's language
             page.headers.setdefault(ctx.lang, shown.header())
             page.parts.setdefault(parts[0], _card_part(wb, "unit_indicators.html", ctx.lang,
-                                                       indicators=shown.indicators()))
+                                                       indicators=shown.indicators(), policy=shown.ex.board.policy))
             page.parts.setdefault(parts[1], _card_part(wb, "unit_lines.html", ctx.lang, groups=shown.ex.groups(by),
                                                        can_file=can_file, what=shown.what, rule=shown.rule,
                                                        evidence=evidence.line_links(shown.ex, ctx.appeals())))
@@ -322,7 +330,8 @@ def event_page(ctx: Ctx) -> Response:
 
         if found.event.get("type") in FACT_TYPES:
             amend = current_fields(ctx, found.event, found)
-    return ctx_page(ctx, "event.html", story=found, event=found.event, fields=fields,
+    policies = [e.policy() for e in _latest_entries(ctx.ledger.policies.entries())]  # names of policy words
+    return ctx_page(ctx, "event.html", story=found, event=found.event, fields=fields, policies=policies,
                     evidence=evidence.on_event_page(ctx, found.event), amend=amend)
 
 
@@ -373,7 +382,20 @@ def diff_download(ctx: Ctx) -> Response:
 
 # --- publications ----------------------------------------------------------------------------
 def publications_page(ctx: Ctx) -> Response:
-    return ctx_page(ctx, "publications.html", pubs=list(reversed(ctx.publications())))
+    pubs = list(reversed(ctx.publications()))
+    return ctx_page(ctx, "publications.html", pubs=pubs, tracks_of=_policies_of(ctx, pubs))
+
+
+def _policies_of(ctx: Ctx, pubs: list[Any]) -> dict[str, Any]:
+    """The policies publications name (their tracks' names), by ref."""
+    found: dict[str, Any] = {}
+    for pub in pubs:
+        if pub.track and pub.policy not in found:
+            try:
+                found[pub.policy] = ctx.ledger.policies.find(pub.policy).policy()
+            except (InputError, NotFound):
+                found[pub.policy] = None
+    return found
 
 
 def publication_page(ctx: Ctx) -> Response:
@@ -387,7 +409,8 @@ def publication_page(ctx: Ctx) -> Response:
     if ctx.q("check"):
         content, same = publishing.reproduce(ctx.ledger, pub)
     digest = hashlib.sha256(content.encode()).hexdigest() if content is not None else None
-    return ctx_page(ctx, "publication.html", pub=pub, same=same, digest=digest, checked=None)
+    return ctx_page(ctx, "publication.html", pub=pub, same=same, digest=digest, checked=None,
+                    policy=_policies_of(ctx, [pub]).get(pub.policy))
 
 
 def publication_download(ctx: Ctx) -> Response:
@@ -432,7 +455,7 @@ def publication_verify(ctx: Ctx) -> Response:
         except (CheckFailed, InputError) as exc:
             verdict = (False, error_text(exc))
     return ctx_page(ctx, "publication.html", pub=pub, same=None, digest=None, checked=name, verdict=verdict,
-                    lines=lines)
+                    lines=lines, policy=_policies_of(ctx, [pub]).get(pub.policy))
 
 
 PUBLISH_FIELDS = ("policy", "as_of", "period", "track", "known_at", "doc_no", "issued", "to", "cc")
