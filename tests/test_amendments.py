@@ -278,9 +278,9 @@ def test_diff_speaks_chinese_under_zh(url, tmp_path):
     assert cli(url, "policy", "load", write(tmp_path, "v2.yaml", text)).code == 0
     zh = cli(url, "--lang", "zh", "diff", "--policy", "cli-test@1", "--against", "cli-test@2").out
     for said in ("变更前：cli-test@1 · 截至 2021-12-31", "变更后：cli-test@2", "规则变化：",
-                 "main/daily 有修改（floor, rule）：被警示的扣1分", "main/daily 有修改：", "floor: 0 → 5",
+                 "测试考核/daily 有修改（floor, rule）：被警示的扣1分", "测试考核/daily 有修改：", "floor: 0 → 5",
                  "条款（未修改）：被警示的扣1分/件次", "考核类别", "原因",
-                 "规则：main/daily 有修改（floor, rule）",
+                 "规则：测试考核/daily 有修改（floor, rule）",
                  "事件 b-c7（通报批评，发生于 2021-07-15）：-2 → -3"):  # b: 10 − 2 − 3 = 5, was 10 − 2 − 2 = 6
         assert said in zh, said
     assert "总分" in zh  # b's total 6 → 5

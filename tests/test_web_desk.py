@@ -363,6 +363,8 @@ def test_a_unit_files_and_reads_its_appeal_in_chinese(world, tmp_path):
     sign_in(d, "ud", "unit-d-secret-1")
     home = d.get("/").text  # no policy scores it: no card to link (it would answer 400)
     assert 'id="card-link"' not in home and 'href="/due"' not in home and "丁局" in home
+    card = d.get("/units/d")  # the nav's link to its own card: its home, which says why there is none
+    assert card.status_code == 303 and card.headers["location"] == "/"
     filed = d.post("/appeals", data={"csrf": page_csrf(d, "/"), "unit": "d", "targets": "d-c1",
                                      "grounds": "x"})
     assert filed.status_code == 303

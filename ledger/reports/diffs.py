@@ -49,8 +49,10 @@ def as_table(result: Diff, width: int | None = None) -> str:
         out.append("\n" + _("rule changes:"))
         out.extend(f"  - {words.detail(note, policy)}" for note in result.rule_changes)
     for rc in result.rules:
-        out.append("\n" + (i18n.f("{track}/{indicator} " + rc.status + ":", track=rc.track, indicator=rc.indicator)
-                           if rc.indicator != "*" else i18n.f("track {track}:", track=rc.track)))
+        track = words.track(policy, rc.track)
+        track = words.track(before.policy, rc.track) if track == rc.track else track  # a track only before
+        out.append("\n" + (i18n.f("{track}/{indicator} " + rc.status + ":", track=track, indicator=rc.indicator)
+                           if rc.indicator != "*" else i18n.f("track {track}:", track=track)))
         out.extend(f"  {path}: {old if old is not None else '—'} → {new if new is not None else '—'}"
                    for path, old, new in rc.values)
         if rc.text_before != rc.text_after:

@@ -104,7 +104,6 @@ ZH: dict[str, str] = {
     "rejected": "驳回",
     "Reason": "理由",
     "Retract": "撤销",
-    "Corrections (one per line: ID field=value)": "更正（每行一条：事件ID 字段=值）",
     "The unit": "本单位",
     "Other units whose rank or rank-based points change": "排名或按排名计分变化的其他单位",
     "no change": "无变化",

@@ -247,7 +247,13 @@ def _card_part(wb: Workbench, template: str, lang: str, **values: Any) -> Markup
 def unit_page(ctx: Ctx) -> Response:
     unit = ctx.request.path_params["unit"]
     access.check_own_unit(access.rule("unit", ctx.account), ctx.account, unit)
-    key, explained = cached_explanation(ctx, "unit", unit, default_policy(ctx, unit), _Card)
+    try:
+        policy_ref = default_policy(ctx, unit)
+    except InputError:
+        if ctx.role == "unit":  # its own card, which no policy scores yet: its home says so (the nav links here)
+            return RedirectResponse("/", 303)
+        raise
+    key, explained = cached_explanation(ctx, "unit", unit, policy_ref, _Card)
     page = ctx.cache.results.get(key, lambda: CardPage(explained()))
     by = str(ctx.q("by")) if ctx.q("by") in explain_report.GROUPINGS else "indicator"
     can_file = ctx.role == "unit" and ctx.account.unit == unit
