@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from runinfo import print_header, scratch_database  # noqa: E402
+from runinfo import print_header, run_measured, scratch_database  # noqa: E402
 
 CLI = [sys.executable, str(HERE.parent / "cli.py")]
 MB = 1000 * 1000
@@ -53,17 +53,11 @@ def make_files(folder: Path, count: int, size: int) -> list[Path]:
 
 def run_ledger(url: str, *args: str) -> tuple[float, float, str]:
     """(wall seconds, peak RSS in MB, stdout) of a ledger command as a new process."""
-    start = time.perf_counter()
-    child = subprocess.Popen([*CLI, "--db", url, "--lang", "en", *args], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE)
-    assert child.stdout is not None and child.stderr is not None
-    out, err = child.stdout.read(), child.stderr.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
+    wall, _cpu, rss, code, out, err = run_measured([*CLI, "--db", url, "--lang", "en", *args],
+                                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if code:
         raise SystemExit(f"ledger {' '.join(args[:2])} failed ({code}): {err.decode()[-500:]}")
-    return wall, usage.ru_maxrss / 1024, out.decode()
+    return wall, rss, out.decode()
 
 
 def prepare(url: str, folder: Path) -> None:

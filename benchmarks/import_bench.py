@@ -44,7 +44,7 @@ sys.path.insert(0, str(HERE))
 import synthetic  # noqa: E402
 from eventsourcing.persistence import StoredEvent  # noqa: E402
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore  # noqa: E402
-from runinfo import print_header  # noqa: E402
+from runinfo import print_header, run_measured  # noqa: E402
 
 BATCH = 5000
 
@@ -176,12 +176,11 @@ def child_peak_rss_mb(db: str, units: str, events: str) -> float:
     cli = [sys.executable, str(HERE.parent / "cli.py"), "--db", f"sqlite:///{db}", "--actor", "bench"]
     subprocess.run(cli + ["init"], check=True, capture_output=True)
     subprocess.run(cli + ["units", "import", units], check=True, capture_output=True)
-    child = subprocess.Popen(cli + ["import", events], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode:
-        raise SystemExit(f"ledger import failed with exit code {child.returncode}")
-    return usage.ru_maxrss / 1024
+    _wall, _cpu, rss, code, _out, _err = run_measured(cli + ["import", events], stdout=subprocess.DEVNULL,
+                                                      stderr=subprocess.DEVNULL)
+    if code:
+        raise SystemExit(f"ledger import failed with exit code {code}")
+    return rss
 
 
 TIMED_IMPORT = """

@@ -31,7 +31,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import hostile  # noqa: E402
-from runinfo import print_header  # noqa: E402
+from runinfo import print_header, run_measured  # noqa: E402
 from web_bench import free_port  # noqa: E402
 
 CLI = [sys.executable, str(HERE.parent / "cli.py")]
@@ -42,14 +42,10 @@ GOAL_SECONDS, GOAL_RSS_MB, GOAL_TREE_GB = 5.0, 500, 1.5
 
 def run_import(url: str, *args: str) -> tuple[int, float, float, str]:
     """(exit code, seconds, peak RSS in MB of the largest process of the tree, last line of stderr)."""
-    start = time.perf_counter()
-    child = subprocess.Popen([*CLI, "--db", url, "--lang", "en", "import", *args], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE)
-    assert child.stderr is not None
-    err = child.stderr.read().decode("utf-8", "replace")
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return child.returncode, time.perf_counter() - start, usage.ru_maxrss / 1024, err.strip().splitlines()[-1:][0] \
+    wall, _cpu, rss, code, _out, raw = run_measured([*CLI, "--db", url, "--lang", "en", "import", *args],
+                                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = raw.decode("utf-8", "replace")
+    return code, wall, rss, err.strip().splitlines()[-1:][0] \
         if err.strip() else ""
 
 

@@ -79,3 +79,48 @@ def scratch_database(server: str, prefix: str) -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# A peak RSS read by ``wait4`` from this process's child is at least this process's own RSS when
+# it spawned the child (Linux keeps the parent's high-water mark across fork and exec, and
+# subprocess forks with vfork): a benchmark that built a store in-process reported the store
+# builder's memory as the command's. The command is therefore started by a small launcher,
+# whose child starts from the launcher's few MB; the launcher reports that child's own figures.
+_LAUNCHER = """
+import json, os, sys
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    json.dump({"cpu": usage.ru_utime + usage.ru_stime, "rss_kib": usage.ru_maxrss,
+               "code": os.waitstatus_to_exitcode(status)}, out)
+sys.exit(0)
+"""
+
+
+def run_measured(command: list[str], *, env: dict[str, str] | None = None, stdout: int | None = None,
+                 stderr: int | None = None, cwd: str | None = None
+                 ) -> tuple[float, float, float, int, bytes, bytes]:
+    """``command`` as a new process: (wall seconds, CPU seconds of it and the children it waited
+    for, its peak RSS in MiB — its own, not this process's —, exit code, stdout, stderr)."""
+    import json
+    import tempfile
+    import time
+
+    with tempfile.NamedTemporaryFile(prefix="ledger-bench-run-", suffix=".json", delete=False) as note:
+        path = note.name
+    try:
+        start = time.perf_counter()
+        child = subprocess.run([sys.executable, "-c", _LAUNCHER, path, *command], env=env, cwd=cwd,
+                               stdout=stdout, stderr=stderr, check=False)
+        wall = time.perf_counter() - start
+        with open(path) as handle:
+            said = json.load(handle)
+    finally:
+        os.unlink(path)
+    return (wall, float(said["cpu"]), said["rss_kib"] / 1024, int(said["code"]), child.stdout or b"",
+            child.stderr or b"")

@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 import synthetic  # noqa: E402
-from runinfo import print_header  # noqa: E402
+from runinfo import print_header, run_measured  # noqa: E402
 
 UNITS = 3000
 POLICY_FILE = HERE / "bench-all-2021.yaml"
@@ -64,16 +64,14 @@ class Run:
 
 
 def measured(command: list[str], env: dict[str, str] | None = None, stdout: int | None = subprocess.DEVNULL) -> Run:
-    """A command as a new process: wall and CPU seconds and peak RSS (``wait4``: the process with
-    the children it waited for — verify's workers count in its CPU time)."""
-    start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    err = child.stderr.read().decode() if child.stderr else ""
-    if os.waitstatus_to_exitcode(status):
-        raise SystemExit(f"{' '.join(command)} failed ({os.waitstatus_to_exitcode(status)}): {err[-2000:]}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    """A command as a new process: wall and CPU seconds and its own peak RSS (``run_measured``:
+    started by a launcher, so that this process's memory — it builds the stores — is not
+    counted as the command's; verify's workers count in its CPU time)."""
+    wall, cpu, rss, code, _out, err = run_measured(command, env={**os.environ, **(env or {})}, stdout=stdout,
+                                                   stderr=subprocess.PIPE)
+    if code:
+        raise SystemExit(f"{' '.join(command)} failed ({code}): {err.decode()[-2000:]}")
+    return Run(wall, cpu, rss)
 
 
 # --- the floors (run as new processes of this script) ----------------------------------------

@@ -24,7 +24,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import synthetic  # noqa: E402
-from runinfo import print_header  # noqa: E402
+from runinfo import print_header, run_measured  # noqa: E402
 
 from ledger.app import Ledger  # noqa: E402
 
@@ -50,14 +50,11 @@ def verify_in_process(url: str) -> tuple[int, float]:
 
 def verify_command(url: str) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB) of `ledger verify` as a new process."""
-    start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, str(HERE.parent / "cli.py"), "--db", url, "verify"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status):
-        raise SystemExit(f"ledger verify failed with exit code {os.waitstatus_to_exitcode(status)}")
-    return wall, usage.ru_maxrss / 1024
+    wall, _cpu, rss, code, _out, _err = run_measured([sys.executable, str(HERE.parent / "cli.py"), "--db", url,
+                                                      "verify"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if code:
+        raise SystemExit(f"ledger verify failed with exit code {code}")
+    return wall, rss
 
 
 def report(label: str, url: str) -> None:
