@@ -2,7 +2,9 @@
 (tests/webpages.py: found in the app's route table), loaded by Debian's chromium at 1440 and at
 390 px wide, is no wider than the window — a wide table scrolls inside its own box, forms stack,
 headers keep their words whole. A screenshot of each is saved under the test's temporary folder
-(or $LEDGER_SCREENSHOTS). On SQLite and PostgreSQL.
+(or $LEDGER_SCREENSHOTS). On SQLite: a page's width is its markup and style sheet's, the same
+whichever store served its data (the pages' contents on PostgreSQL are read by the guard,
+tests/test_zh_guard_web.py, on both stores) — one store keeps CI's time for other tests.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ def shot_name(role: str, width: str, path: str) -> str:
     return f"{width}-{role}-" + "".join(c if c.isalnum() or c in "-_@" else "_" for c in path.strip("/"))[:90]
 
 
-def test_no_page_is_wider_than_the_window(browser, db_url, tmp_path):  # noqa: F811 - the fixture
+def test_no_page_is_wider_than_the_window(browser, tmp_path):  # noqa: F811 - the fixture
+    db_url = f"sqlite:///{tmp_path}/ledger.db"
     world = build(db_url, tmp_path)
     from ledger.web import create_app
 
