@@ -129,3 +129,24 @@ def test_the_board_in_a_browser(browser, web, tmp_path):  # noqa: F811 - the fix
         assert list(lamps()) == ["jk-fgj"]
         assert "jk-czj" not in d.find_element(By.TAG_NAME, "body").text
         shot("due-board-unit")
+
+
+def test_the_homes_falling_due_list_is_read_once_per_head(web, monkeypatch, tmp_path):
+    """The home's list decodes every deadline of the store: kept per head revision and day, read
+    again once something is recorded (what the list shows is then the new head's)."""
+    from ledger.projections import due
+
+    calls = []
+    real = due.falling_due
+    monkeypatch.setattr(due, "falling_due", lambda *a, **k: calls.append(1) or real(*a, **k))
+    office, inspector = client(web, "off"), client(web, "insp")
+    first = office.get("/").text
+    assert office.get("/").text == first and inspector.get("/").status_code == 200
+    assert len(calls) in (1, 2)  # once per app (each client has its own server here), not per request
+    before = len(calls)
+    assert office.get("/").status_code == 200 and len(calls) == before
+    with Ledger(web, actor="admin") as ledger:
+        ledger.record({"type": "criticism", "unit": "jk-fgj", "date": "2021-09-01", "id": "home-c1",
+                       "issuer_level": "county"})
+    office.get("/")
+    assert len(calls) == before + 1

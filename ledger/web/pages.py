@@ -55,7 +55,10 @@ def home(ctx: Ctx) -> Response:
         from ..projections.due import falling_due
 
         current = [e.policy() for e in _latest_entries(entries) if e.year == today.year]
-        due = falling_due(ctx.ledger.view(ctx.head), current, today)
+        # read once per head revision and day: it decodes every report deadline and supervised
+        # item of the store (a 3,000-unit year: ~6,000 records, 70 ms — the rest of the page is 3 ms)
+        due = ctx.cache.at_head(ctx.head, ("falling due", today, tuple(p.ref for p in current)),
+                                lambda: falling_due(ctx.ledger.view(ctx.head), current, today))
     if ctx.role == "unit":
         return unit_home(ctx, entries)
     return ctx_page(ctx, "home.html", entries=entries, pubs=pubs, open_appeals=open_appeals, due=due, today=today,
