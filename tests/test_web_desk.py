@@ -385,3 +385,13 @@ def test_uploads_keep_to_the_limits(world, tmp_path, monkeypatch):
     over = upload(office, fixed(tmp_path / "a.xlsx"))  # 6 rows × 6 columns = 36 cells
     assert over.status_code == 413 and "LEDGER_XLSX_MAX_CELLS" in over.text
     assert office.app.state.workbench.previews._kept == {} and head(world) == before
+
+
+def test_the_event_page_names_its_appeals_by_date_not_by_id(world):
+    """An appeal against an event is listed on the event's page by what a person knows of it
+    (申诉 and the day it was filed), linked to its page — not by its id (webkit: unit a's
+    appeal against a-w1)."""
+    page = world.client("office").get("/events/a-w1").text
+    rows = page.split('id="appeals"', 1)[1].split("</table>", 1)[0]
+    assert f'href="/appeals/{world.appeal_a}"' in rows
+    assert f">{world.appeal_a}<" not in rows and "申诉 · " in rows
