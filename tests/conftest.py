@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,9 +52,10 @@ def _pg_admin():
                                 dbname=url.database or "postgres", autocommit=True, connect_timeout=5)
 
 
-@pytest.fixture
-def pg_url():
-    """A fresh, empty PostgreSQL database for one test."""
+def new_pg_database(prefix: str = "ledger_t_") -> tuple[str, Callable[[], None]]:
+    """A new, empty PostgreSQL database: (its store URL, in LEDGER_TEST_PG_SCHEMA's schema when
+    set; a function that drops it). Skips without a server — fails instead under
+    LEDGER_REQUIRE_PG=1, as every PostgreSQL test does."""
     if not PG_URL:
         if REQUIRE_PG:
             pytest.fail("LEDGER_REQUIRE_PG=1 but LEDGER_TEST_PG_URL is not set")
@@ -64,14 +66,25 @@ def pg_url():
         if REQUIRE_PG:
             pytest.fail(f"PostgreSQL at {PG_URL} unreachable: {exc}")
         pytest.skip(f"PostgreSQL unreachable: {exc}")
-    name = "ledger_t_" + uuid.uuid4().hex[:12]
+    name = prefix + uuid.uuid4().hex[:12]
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        _, admin = _pg_admin()
+        with admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
     store = url.set(database=name, query={"schema": PG_SCHEMA} if PG_SCHEMA else {})
-    yield store.render_as_string(hide_password=False)
-    _, admin = _pg_admin()
-    with admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return store.render_as_string(hide_password=False), drop
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh, empty PostgreSQL database for one test."""
+    url, drop = new_pg_database()
+    yield url
+    drop()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -8,12 +8,11 @@ The demo is loaded once per store (SQLite, PostgreSQL) for the whole module."""
 from __future__ import annotations
 
 import json
-import uuid
 import zipfile
 from decimal import Decimal
 
 import pytest
-from conftest import PG_SCHEMA, PG_URL, REQUIRE_PG, _pg_admin
+from conftest import new_pg_database
 from helpers import cli
 
 from ledger.policies import rule_kinds
@@ -50,18 +49,10 @@ def test_bundled_policies_use_registered_kinds():
 
 
 def _store(kind: str, tmp_path_factory):
+    """(a new store URL of ``kind``, a function that drops it — None for SQLite's file)."""
     if kind == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('kinds')}/ledger.db", None
-    if not PG_URL:
-        if REQUIRE_PG:
-            pytest.fail("LEDGER_REQUIRE_PG=1 but LEDGER_TEST_PG_URL is not set")
-        pytest.skip("LEDGER_TEST_PG_URL not set")
-    url, admin = _pg_admin()
-    name = "ledger_k_" + uuid.uuid4().hex[:12]
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return url.set(database=name, query={"schema": PG_SCHEMA} if PG_SCHEMA else {}).render_as_string(
-        hide_password=False), name
+    return new_pg_database("ledger_k_")
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -71,7 +62,7 @@ def demo(request, tmp_path_factory):
     from ledger.app import Ledger
     from ledger.demo import DEMO_POLICIES, default_as_of
 
-    url, database = _store(request.param, tmp_path_factory)
+    url, drop = _store(request.param, tmp_path_factory)
     assert cli(url, "demo").code == 0
     ledger = Ledger(url)
     chosen: dict[str, tuple] = {}
@@ -89,10 +80,8 @@ def demo(request, tmp_path_factory):
                         (chosen if line.delta != 0 else zero).setdefault(kind, pick)
     yield url, {**zero, **chosen}
     ledger.close()
-    if database:
-        _, admin = _pg_admin()
-        with admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    if drop:
+        drop()
 
 
 @pytest.mark.parametrize("kind", KINDS)

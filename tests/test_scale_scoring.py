@@ -205,15 +205,13 @@ DEMO_POLICIES = ["daan-2021", "jingkai-2021", "jiangxian-2021", "jilin-kjt-2019"
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def demo(request, tmp_path_factory):
-    from test_packet_rule_kinds import _pg_admin, _store
+    from test_packet_rule_kinds import _store
 
-    url, database = _store(request.param, tmp_path_factory)
+    url, drop = _store(request.param, tmp_path_factory)
     assert cli(url, "demo").code == 0
     yield url
-    if database:
-        _, admin = _pg_admin()
-        with admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    if drop:
+        drop()
 
 
 @pytest.mark.slow  # the five demo policies, each scored both ways at three moments

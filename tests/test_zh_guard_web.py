@@ -10,8 +10,6 @@ it has samples (or a reason not to be read as a page). On SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from english import words_by_line
 from test_zh_guard import ALLOWED, catalogue_codes, store_words
@@ -78,24 +76,11 @@ def policy_words() -> set[str]:
 
 
 def _pg_store(request) -> str:
-    from conftest import PG_URL, REQUIRE_PG, _pg_admin
+    from conftest import new_pg_database
 
-    if not PG_URL:
-        if REQUIRE_PG:
-            pytest.fail("LEDGER_REQUIRE_PG=1 but LEDGER_TEST_PG_URL is not set")
-        pytest.skip("LEDGER_TEST_PG_URL not set")
-    url, admin = _pg_admin()
-    name = "ledger_t_" + uuid.uuid4().hex[:12]
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        _, admin = _pg_admin()
-        with admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
+    url, drop = new_pg_database()
     request.addfinalizer(drop)
-    return url.set(database=name).render_as_string(hide_password=False)
+    return url
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
