@@ -30,9 +30,9 @@ def version(n: int, effective_from: str | None = None, criticism: str = "-2", ex
             .replace("{event: criticism, amount: -2}", f"{{event: criticism, amount: {criticism}}}"))
 
 
-@pytest.fixture
-def url(tmp_path):
-    url = f"sqlite:///{tmp_path}/ledger.db"
+def build(url: str, tmp_path: Path) -> str:
+    """Units a and b (group g); a's warning 03-01 and media report 05-01, b's criticisms 06-15
+    and 07-15; cli.yaml @1 loaded."""
     (tmp_path / "u.csv").write_text(UNITS, encoding="utf-8")
     assert cli(url, "init").code == 0
     assert cli(url, "units", "import", str(tmp_path / "u.csv")).code == 0
@@ -44,6 +44,11 @@ def url(tmp_path):
     assert cli(url, "import", write_jsonl(tmp_path / "e.jsonl", events)).code == 0
     assert cli(url, "policy", "load", str(POLICY)).code == 0
     return url
+
+
+@pytest.fixture
+def url(tmp_path):
+    return build(f"sqlite:///{tmp_path}/ledger.db", tmp_path)
 
 
 def write(tmp_path: Path, name: str, text: str) -> str:

@@ -296,17 +296,10 @@ def test_series_scores_each_month_under_the_version_in_force(db_url, tmp_path):
     """cli.yaml @1 (criticism −2) and @2 in force from 2021-07-01 (criticism −3). Unit b's
     criticisms on 06-15 and 07-15: June (under @1) daily 10 − 2 = 8; July (under @2) 10 − 3 − 3 = 4;
     a with its March warning 9 throughout; a's media report ranks it first from May (+3)."""
-    (tmp_path / "u.csv").write_text("id,name,groups\na,甲局,g\nb,乙局,g\n", encoding="utf-8")
-    assert cli(db_url, "init").code == 0
-    assert cli(db_url, "units", "import", str(tmp_path / "u.csv")).code == 0
-    events = [{"type": "warning", "unit": "a", "date": "2021-03-01", "id": "a-w1", "issuer_level": "county"},
-              {"type": "criticism", "unit": "b", "date": "2021-06-15", "id": "b-c6", "issuer_level": "county"},
-              {"type": "criticism", "unit": "b", "date": "2021-07-15", "id": "b-c7", "issuer_level": "county"},
-              {"type": "media_report", "unit": "a", "date": "2021-05-01", "id": "a-m1", "level": "province",
-               "outlet": "吉林日报", "title": "t"}]
-    assert cli(db_url, "import", write_jsonl(tmp_path / "e.jsonl", events)).code == 0
+    from test_amendments import build
+
+    build(db_url, tmp_path)  # the amendments tests' world: the same units, events and cli.yaml @1
     text = POLICY_FILE.read_text(encoding="utf-8")
-    assert cli(db_url, "policy", "load", str(POLICY_FILE)).code == 0
     v2 = tmp_path / "v2.yaml"
     v2.write_text(text.replace("version: 1\n", "version: 2\neffective_from: 2021-07-01\n")
                   .replace("{event: criticism, amount: -2}", "{event: criticism, amount: -3}"), encoding="utf-8")

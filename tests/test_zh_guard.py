@@ -204,9 +204,11 @@ def store_words(url: str) -> set[str]:
     return words
 
 
-def policy_words() -> set[str]:
+def policy_words(pages: bool = False) -> set[str]:
     """What the bundled policies' authors wrote and outputs quote as it is: ids, names, titles,
-    sources, groups, grades, the indicators' 原文/计分方式/数据来源/解读."""
+    sources, groups, grades, the indicators' 原文/计分方式/数据来源/解读. ``pages``: as the
+    workbench quotes them — not the tracks' ids (a page names a track by its name) nor the
+    计分方式 texts (a page names the codes they quote), and lines whole (no shortened forms)."""
     from ledger.policies.loader import bundled_dir, load_bundled_policy
     from ledger.reports.records import short
 
@@ -220,13 +222,17 @@ def policy_words() -> set[str]:
             words.update([src.title, src.doc_number or "", src.ref or ""])
         stack = [ind for track in pol.tracks for ind in track.indicators]
         for track in pol.tracks:
-            words.update([track.id, track.name, track.group, *(g.grade for g in track.grades or [])])
+            words.update([track.name, track.group, *(g.grade for g in track.grades or [])])
+            if not pages:
+                words.add(track.id)
         while stack:
             node = stack.pop()
             words.update([node.id, node.name])
-            for text in (node.clause, node.method, node.data_source, node.reading):
+            texts = (node.clause, node.data_source, node.reading) if pages else \
+                (node.clause, node.method, node.data_source, node.reading)
+            for text in texts:
                 for line in (text or "").splitlines():
-                    words.update([line.strip(), short(line.strip(), 100)])
+                    words.update([line.strip()] if pages else [line.strip(), short(line.strip(), 100)])
             stack.extend(node.children or [])
     return words
 

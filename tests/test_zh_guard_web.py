@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 from english import words_by_line
-from test_zh_guard import ALLOWED, catalogue_codes, store_words
+from test_zh_guard import ALLOWED, catalogue_codes, policy_words, store_words
 from webpages import (
     ACCOUNTS,
     NOT_PAGES,
@@ -49,32 +49,6 @@ TYPED_IN_PATHS = {"no-such-unit", "no-such-event", "no-such-appeal", "not-a-date
 (``IMPORT_SHEET``) says, which their messages quote."""
 
 
-def policy_words() -> set[str]:
-    """What the bundled policies' authors wrote and a page quotes as it is (ids, names, titles,
-    sources, 原文, 数据来源) — not the 计分方式 texts, whose quoted codes a page names, nor the
-    tracks' ids, which a page names by the tracks' names."""
-    from ledger.policies.loader import bundled_dir, load_bundled_policy
-
-    words: set[str] = set()
-    for path in sorted(bundled_dir().glob("*.yaml")):
-        if path.name.endswith(".labels.yaml"):
-            continue
-        pol = load_bundled_policy(path.stem)
-        words.update([pol.ref, pol.id, pol.title, f"{pol.id}@{pol.version}"])
-        for src in pol.sources:
-            words.update([src.title, src.doc_number or "", src.ref or ""])
-        for track in pol.tracks:
-            words.update([track.name, track.group, *(g.grade for g in track.grades or [])])  # not its id: named
-        stack = [ind for track in pol.tracks for ind in track.indicators]
-        while stack:
-            node = stack.pop()
-            words.update([node.id, node.name])
-            for text in (node.clause, node.data_source, node.reading):
-                words.update(line.strip() for line in (text or "").splitlines())
-            stack.extend(node.children or [])
-    return words
-
-
 def _pg_store(request) -> str:
     from conftest import new_pg_database
 
@@ -97,7 +71,7 @@ def walked(request, tmp_path_factory):
         store = Store(world, ledger)
         seen = {role: {path: (status, html) for path, status, html in pages_of(app, store, role)}
                 for role in [*ACCOUNTS, None]}
-        typed = store_words(url) | policy_words() | {name for name, _p, _u in ACCOUNTS.values()} | \
+        typed = store_words(url) | policy_words(pages=True) | {name for name, _p, _u in ACCOUNTS.values()} | \
             set(record_ids(ledger)) | TYPED_IN_PATHS
     finally:
         ledger.close()
