@@ -49,8 +49,7 @@ def as_table(result: Diff, width: int | None = None) -> str:
         out.append("\n" + _("rule changes:"))
         out.extend(f"  - {words.detail(note, policy)}" for note in result.rule_changes)
     for rc in result.rules:
-        track = words.track(policy, rc.track)
-        track = words.track(before.policy, rc.track) if track == rc.track else track  # a track only before
+        track = words.track(policy, rc.track, before.policy)  # a track only before: named by its policy
         out.append("\n" + (i18n.f("{track}/{indicator} " + rc.status + ":", track=track, indicator=rc.indicator)
                            if rc.indicator != "*" else i18n.f("track {track}:", track=track)))
         out.extend(f"  {path}: {old if old is not None else '—'} → {new if new is not None else '—'}"

@@ -91,8 +91,7 @@ def detail(text: Any, policy: Policy | None, also: Policy | None = None) -> str:
         if key == "finding":
             return value("finding", v)
         if key == "track" and isinstance(v, str):
-            named = track(policy, v)
-            return track(also, v) if named == v and also is not None else named
+            return track(policy, v, also)
         return v
 
     return i18n.tr(text, convert)
@@ -131,12 +130,18 @@ def fields_text(data: dict[str, Any], policies: Sequence[Policy] = (), leave_out
                     if k not in skip and v not in (None, "", [], {}))
 
 
-def track(policy: Policy | None, track_id: str) -> str:
+def track(policy: Policy | None, track_id: str, *others: Policy | None) -> str:
     """A track as a person reads it: by its name in Chinese (the policy's word), by its id (what
-    ``--track`` takes) in English or when the policy has no such track."""
-    if policy is None or not i18n.is_zh():
+    ``--track`` takes) in English or when no policy has such a track. ``others``: asked in turn
+    when ``policy`` has none (the other side of a diff)."""
+    if not i18n.is_zh():
         return track_id
-    return next((t.name for t in policy.tracks if t.id == track_id), track_id)
+    for pol in (policy, *others):
+        if pol is not None:
+            named = next((t.name for t in pol.tracks if t.id == track_id), None)
+            if named is not None:
+                return named
+    return track_id
 
 
 _CODE = __import__("re").compile(r"(?<![A-Za-z0-9_.@/-])[a-z][a-z0-9]*(?:_[a-z0-9]+)*(?![A-Za-z0-9_.@/-])")

@@ -92,13 +92,7 @@ def field_text(name: str, value: Any, policies: Sequence[Policy] = ()) -> str:
 
 def track_label(track_id: str | None, *policies: Policy | None) -> str:
     """A track by its name (the first of ``policies`` that has it) in Chinese; its id in English."""
-    if not track_id:
-        return ""
-    for policy in policies:
-        named = words.track(policy, track_id)
-        if named != track_id:
-            return named
-    return track_id
+    return words.track(None, track_id, *policies) if track_id else ""
 
 
 def stream_label(stream: str | None) -> str:
