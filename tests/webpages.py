@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers import cli
+from webkit import page_csrf
 
 from ledger import accounts
 from ledger.app import Ledger
@@ -213,10 +214,7 @@ def client(app: Any, role: str | None, lang: str = "zh") -> TestClient:
     c = TestClient(app, follow_redirects=False, headers={"Accept-Language": "zh-CN,zh" if lang == "zh" else "en"})
     if role is not None:
         name, password, _unit = ACCOUNTS[role]
-        page = c.get("/login")
-        token = re.search(r'name="csrf" value="([^"]*)"', page.text)
-        assert token, page.text[:300]
-        done = c.post("/login", data={"name": name, "password": password, "csrf": token.group(1), "next": "/"})
+        done = c.post("/login", data={"name": name, "password": password, "csrf": page_csrf(c, "/login"), "next": "/"})
         assert done.status_code == 303, done.text[:300]
     return c
 
@@ -245,10 +243,7 @@ IMPORT_SHEET = ("type,unit,date,issuer_level,source,note\n"
 def desk_pages(c: TestClient) -> Iterator[tuple[str, int, str]]:
     """The pages a write answers with (issue #29): an import's preview, and the same preview
     opened again at its address."""
-    form = c.get("/import")
-    token = re.search(r'name="csrf" value="([^"]*)"', form.text)
-    assert token, form.text[:300]
-    answer = c.post("/import", data={"csrf": token.group(1)},
+    answer = c.post("/import", data={"csrf": page_csrf(c, "/import")},
                     files={"file": ("登记表.csv", IMPORT_SHEET, "text/csv")})
     assert answer.status_code == 200, answer.text[:300]
     yield "POST /import (登记表.csv)", answer.status_code, answer.text
